@@ -1,0 +1,110 @@
+//===- AccelAttrs.td - compression settings ----------------*- tablegen -*-===//
+
+#ifndef ACCEL_ATTRS_TD
+#define ACCEL_ATTRS_TD
+
+include "Accel/AccelDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+class Accel_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Accel_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Accel_QuantAttr : Accel_Attr<"Quant", "quant"> {
+  let summary = "Integer quantization scheme: bit width, group size, symmetry";
+  let description = [{
+    Describes how a tensor is (or is to be) quantized along its innermost
+    (reduction) dimension.
+
+    * `bits`: the integer width, one of 2, 3, 4 or 8.
+    * `group = G`: each run of G consecutive elements of a row shares one
+      scale (and zero point); `per_channel` means a whole row shares them
+      (one per output channel for weights, one per token for activations).
+    * `symmetric`: signed values in [-(2^(b-1)-1), 2^(b-1)-1] times a scale, no
+      zero point; `asymmetric`: unsigned values in [0, 2^b - 1] with an integer
+      zero point, `real = scale * (q - zero_point)`.
+
+    ```mlir
+    #accel.quant<bits = 2, group = 128, asymmetric>
+    #accel.quant<bits = 8, per_channel, symmetric>
+    ```
+  }];
+  let parameters = (ins "unsigned":$bits, "int64_t":$groupSize,
+                        "bool":$symmetric);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// True when one scale covers a whole row.
+    bool isPerChannel() const { return getGroupSize() == 0; }
+    /// The number of elements that share a scale in a row of `rowLength`.
+    int64_t getEffectiveGroupSize(int64_t rowLength) const {
+      return isPerChannel() ? rowLength : getGroupSize();
+    }
+    /// The smallest and largest integer a quantized element may hold.
+    int64_t getMinValue() const;
+    int64_t getMaxValue() const;
+  }];
+}
+
+def Accel_SparsityAttr : Accel_Attr<"Sparsity", "sparsity"> {
+  let summary = "N:M semi-structured sparsity along the reduction dimension";
+  let description = [{
+    At most `n` of every `m` consecutive weights along K are non-zero
+    (`#accel.sparsity<2:4>` is the 2:4 pattern of AccLLM). `m` is 4, 8 or 16
+    and `1 <= n <= m`; `n == m` is dense and canonicalizes away.
+  }];
+  let parameters = (ins "unsigned":$n, "unsigned":$m);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool isDense() const { return getN() == getM(); }
+  }];
+}
+
+def Accel_LambdaAttr : Accel_Attr<"Lambda", "lambda"> {
+  let summary = "Λ-shaped attention: sink tokens plus a recent window";
+  let description = [{
+    Each query attends to the first `sink` tokens of the sequence and to the
+    `window` most recent tokens up to and including itself (the Λ-shaped mask
+    of LM-Infinite and StreamingLLM's attention sinks), so that a decoder's KV
+    cache holds at most `sink + window` entries however long the context.
+
+    ```mlir
+    #accel.lambda<sink = 4, window = 1024>
+    ```
+  }];
+  let parameters = (ins "int64_t":$sink, "int64_t":$window);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The most keys any query may see.
+    int64_t getSpan() const { return getSink() + getWindow(); }
+  }];
+}
+
+def Accel_ActivationKind : I32EnumAttr<"ActivationKind",
+    "element-wise activation function", [
+      I32EnumAttrCase<"SiLU", 0, "silu">,
+      I32EnumAttrCase<"GeluErf", 1, "gelu_erf">,
+      I32EnumAttrCase<"GeluTanh", 2, "gelu_tanh">,
+      I32EnumAttrCase<"ReLU", 3, "relu">
+    ]> {
+  let cppNamespace = "::accel";
+  let genSpecializedAttr = 0;
+}
+def Accel_ActivationKindAttr
+    : EnumAttr<Accel_Dialect, Accel_ActivationKind, "activation">;
+
+def Accel_RopeStyle : I32EnumAttr<"RopeStyle",
+    "how rotary embedding pairs the elements of a head", [
+      I32EnumAttrCase<"RotateHalf", 0, "rotate_half">,
+      I32EnumAttrCase<"Interleaved", 1, "interleaved">
+    ]> {
+  let cppNamespace = "::accel";
+  let genSpecializedAttr = 0;
+}
+def Accel_RopeStyleAttr : EnumAttr<Accel_Dialect, Accel_RopeStyle, "rope_style">;
+
+#endif // ACCEL_ATTRS_TD

@@ -1,0 +1,271 @@
+//===- AccelOps.td - accel dialect operations --------------*- tablegen -*-===//
+
+#ifndef ACCEL_OPS_TD
+#define ACCEL_OPS_TD
+
+include "Accel/AccelDialect.td"
+include "Accel/AccelAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Accel_FloatTensor : RankedTensorOf<[F16, BF16, F32]>;
+def Accel_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+def Accel_WeightTensor : RankedTensorOf<[F16, BF16, F32, AnySignlessInteger]>;
+def Accel_IndexTensor : RankedTensorOf<[I32, I64]>;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Accel_LinearOp : Accel_Op<"linear", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Activation times weight (plus bias), with its compression";
+  let description = [{
+    `result[..., n] = sum_k input[..., k] * W[n, k] + bias[n]`, with the weight
+    stored `[N, K]`.
+
+    An unquantized weight is a float tensor. A quantized weight is a tensor of
+    signless integers as wide as `weight_quant.bits`, with `scales` of shape
+    `[N, K / group]` (float) and, for an asymmetric scheme, `zero_points` of
+    the same shape (integer): `W[n, k] = scale[n, g] * (q[n, k] - zp[n, g])`
+    with `g = k / group`. `act_quant` requests dynamic quantization of the
+    input along K before the product (W2A8: 8-bit, per token, symmetric).
+    `sparsity` states that the weight satisfies an N:M pattern along K.
+
+    ```mlir
+    %y = accel.linear %x, %w scales(%s : tensor<256x2xf16>)
+           zero_points(%z : tensor<256x2xi8>)
+           {weight_quant = #accel.quant<bits = 2, group = 32, asymmetric>,
+            act_quant = #accel.quant<bits = 8, per_channel, symmetric>,
+            sparsity = #accel.sparsity<2:4>}
+           : tensor<1x16x64xf32>, tensor<256x64xi2> -> tensor<1x16x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Accel_FloatTensor:$input,
+    Accel_WeightTensor:$weight,
+    Optional<Accel_FloatTensor>:$scales,
+    Optional<Accel_IntTensor>:$zero_points,
+    Optional<Accel_FloatTensor>:$bias,
+    OptionalAttr<Accel_QuantAttr>:$weight_quant,
+    OptionalAttr<Accel_QuantAttr>:$act_quant,
+    OptionalAttr<Accel_SparsityAttr>:$sparsity);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight
+    (`scales` `(` $scales^ `:` type($scales) `)`)?
+    (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Accel_AttentionOp : Accel_Op<"attention", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Multi-head / grouped-query scaled dot-product attention";
+  let description = [{
+    `query` is `[B, T, num_heads * D]`, `key` and `value` are
+    `[B, S, num_kv_heads * D]`; the result is `[B, T, num_heads * D]`. Query
+    head `h` reads key/value head `h / (num_heads / num_kv_heads)` (grouped-
+    query attention; `num_kv_heads == num_heads` is plain multi-head).
+
+    With `past(%pk, %pv)` (each `[B, P, num_kv_heads * D]`) the keys and values
+    attended to are the past ones followed by the new ones, and query `t` sits
+    at position `P + t` (the KV cache of incremental decoding). `causal` masks
+    keys after the query's position. `scale` multiplies QK^T (default
+    `1/sqrt(D)`). `lambda` restricts each query to the first `sink` and the
+    last `window` keys it may see (Λ-shaped attention, requires `causal`);
+    `kv_quant` stores the KV cache as 4- or 8-bit integers, grouped along D
+    per token and head.
+
+    ```mlir
+    %o = accel.attention %q, %k, %v heads(8, 2) causal
+           {lambda = #accel.lambda<sink = 4, window = 1024>,
+            kv_quant = #accel.quant<bits = 4, group = 32, asymmetric>}
+           : tensor<1x16x512xf32>, tensor<1x16x128xf32>, tensor<1x16x128xf32>
+           -> tensor<1x16x512xf32>
+    ```
+  }];
+  let arguments = (ins
+    Accel_FloatTensor:$query,
+    Accel_FloatTensor:$key,
+    Accel_FloatTensor:$value,
+    Optional<Accel_FloatTensor>:$past_key,
+    Optional<Accel_FloatTensor>:$past_value,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+    UnitAttr:$causal,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<Accel_LambdaAttr>:$lambda,
+    OptionalAttr<Accel_QuantAttr>:$kv_quant);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value
+    (`past` `(` $past_key^ `,` $past_value `:` type($past_key) `,`
+       type($past_value) `)`)?
+    `heads` `(` $num_heads `,` $num_kv_heads `)`
+    (`causal` $causal^)?
+    attr-dict `:` type($query) `,` type($key) `,` type($value) `->`
+    type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The per-head dimension D.
+    int64_t getHeadDim();
+    /// The scale applied to QK^T: the attribute, or 1/sqrt(D).
+    float getEffectiveScale();
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation, rotary embedding, activations
+//===----------------------------------------------------------------------===//
+
+def Accel_RMSNormOp : Accel_Op<"rmsnorm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Root-mean-square normalisation over the innermost dimension";
+  let description = [{
+    `result = input / sqrt(mean(input^2) + epsilon) * weight`, the mean taken
+    over the innermost dimension H; `weight` is `[H]`.
+  }];
+  let arguments = (ins Accel_FloatTensor:$input, Accel_FloatTensor:$weight,
+                       F32Attr:$epsilon);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `epsilon` `(` $epsilon `)` attr-dict `:`
+    type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_LayerNormOp : Accel_Op<"layernorm",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Layer normalisation over the innermost dimension";
+  let description = [{
+    `result = (input - mean) / sqrt(var + epsilon) * weight + bias`, mean and
+    (biased) variance taken over the innermost dimension H; `weight` and the
+    optional `bias` are `[H]`.
+  }];
+  let arguments = (ins Accel_FloatTensor:$input, Accel_FloatTensor:$weight,
+                       Optional<Accel_FloatTensor>:$bias, F32Attr:$epsilon);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `epsilon` `(` $epsilon `)`
+    attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Accel_RopeOp : Accel_Op<"rope",
+    [Pure, AllTypesMatch<["input", "result"]>,
+     AllTypesMatch<["cos", "sin"]>]> {
+  let summary = "Rotary position embedding of every head";
+  let description = [{
+    `input` is `[B, T, num_heads * D]`; `cos` and `sin` are `[T, R]` or
+    `[B, T, R]` with `R` even and `R <= D` (partial rotary when `R < D`). In
+    each head the first R elements are rotated, the rest pass through:
+    `out[j] = x[j] * cos[t, j] + rot(x)[j] * sin[t, j]`, where `rotate_half`
+    pairs element `j` with `j + R/2` (`rot(x)[j] = -x[j + R/2]` for
+    `j < R/2`, `x[j - R/2]` otherwise) and `interleaved` pairs `2i` with
+    `2i + 1` (`rot(x)[2i] = -x[2i+1]`, `rot(x)[2i+1] = x[2i]`).
+  }];
+  let arguments = (ins Accel_RopeStyleAttr:$style, Accel_FloatTensor:$input,
+                       Accel_FloatTensor:$cos, Accel_FloatTensor:$sin,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $style $input `,` $cos `,` $sin `heads` `(` $num_heads `)` attr-dict `:`
+    type($input) `,` type($cos)
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_ActivationOp : Accel_Op<"activation",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Element-wise activation, optionally gated (SwiGLU, GeGLU)";
+  let description = [{
+    `result = f(input)`, or with `up`, the gated form `f(input) * up` (`silu`
+    with `up` is SwiGLU's gate).
+  }];
+  let arguments = (ins Accel_ActivationKindAttr:$kind,
+                       Accel_FloatTensor:$input,
+                       Optional<Accel_FloatTensor>:$up);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input (`,` $up^)? attr-dict `:` type($input) (`,` type($up)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_EmbeddingOp : Accel_Op<"embedding", [Pure]> {
+  let summary = "Token embedding lookup";
+  let description = [{
+    `result[..., :] = table[ids[...], :]`: `table` is `[V, H]`, the result is
+    `ids`'s shape followed by H. Out-of-range ids are undefined behaviour
+    of the model, not of the compiler.
+  }];
+  let arguments = (ins Accel_IndexTensor:$ids, Accel_FloatTensor:$table);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Accel_QuantizeOp : Accel_Op<"quantize", [Pure]> {
+  let summary = "Dynamic group-wise quantization along the innermost dimension";
+  let description = [{
+    Computes, for every group of `input` along its innermost dimension K, a
+    scale (and for an asymmetric scheme an integer zero point) from the
+    group's range, and the integers `q` that represent it (exact rules in
+    docs/NUMERICS.md). `scales` and `zero_points` have `input`'s shape with
+    the innermost dimension replaced by `K / group`.
+
+    ```mlir
+    %q, %s = accel.quantize %x
+               {quant = #accel.quant<bits = 8, per_channel, symmetric>}
+             : tensor<1x16x64xf32> -> tensor<1x16x64xi8>, tensor<1x16x1xf32>
+    ```
+  }];
+  let arguments = (ins Accel_FloatTensor:$input, Accel_QuantAttr:$quant);
+  let results = (outs Accel_IntTensor:$result, Accel_FloatTensor:$scales,
+                      Optional<Accel_IntTensor>:$zero_points);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result) `,`
+    type($scales) (`,` type($zero_points)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Accel_DequantizeOp : Accel_Op<"dequantize", [Pure]> {
+  let summary = "Group-wise dequantization along the innermost dimension";
+  let description = [{
+    `result[..., k] = scales[..., k / group] * (input[..., k] -
+    zero_points[..., k / group])`; the zero point is 0 for a symmetric scheme
+    (and absent).
+  }];
+  let arguments = (ins Accel_IntTensor:$input, Accel_FloatTensor:$scales,
+                       Optional<Accel_IntTensor>:$zero_points,
+                       Accel_QuantAttr:$quant);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scales (`,` $zero_points^)? attr-dict `:`
+    type($input) `,` type($scales) (`,` type($zero_points)^)? `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // ACCEL_OPS_TD

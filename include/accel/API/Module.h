@@ -1,0 +1,50 @@
+//===- Module.h - accel's small C++ API -------------------------*- C++ -*-===//
+//
+// The surface that the Python module (and any embedding program) uses: an IR
+// module with its own context, parsed, printed, summarised and transformed by
+// pass pipelines. Diagnostics come back as error text with their locations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_API_MODULE_H
+#define ACCEL_API_MODULE_H
+
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace accel::api {
+
+class Module {
+public:
+  /// Parses and verifies IR text; `bufferName` names it in diagnostics.
+  static llvm::Expected<Module> parse(llvm::StringRef text,
+                                      llvm::StringRef bufferName = "<string>");
+  /// Reads, parses and verifies an IR file (textual or bytecode).
+  static llvm::Expected<Module> load(llvm::StringRef path);
+
+  /// The module as IR text (generic op form if `generic`).
+  std::string toMLIR(bool generic = false) const;
+  /// How many ops of each name the module holds, e.g. {"accel.linear": 7}.
+  std::map<std::string, int64_t> opCounts() const;
+  /// Runs a textual pass pipeline, e.g. "builtin.module(canonicalize)"; a
+  /// pipeline not anchored on builtin.module is nested in one.
+  /// On failure the module may be partly transformed.
+  llvm::Error runPipeline(llvm::StringRef pipeline);
+
+  ~Module();
+  Module(Module &&) noexcept;
+  Module &operator=(Module &&) noexcept;
+
+private:
+  struct State;
+  explicit Module(std::unique_ptr<State> state);
+  std::unique_ptr<State> state;
+};
+
+} // namespace accel::api
+
+#endif // ACCEL_API_MODULE_H

@@ -1,0 +1,420 @@
+//===- AccelOps.cpp - accel dialect operations ----------------------------===//
+
+#include "accel/Dialect/Accel/AccelOps.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace accel;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers shared by the verifiers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Two dimensions agree unless both are static and different.
+bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Prints a shape as `[2, ?, 4]`.
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(shape, os, [&](int64_t d) {
+    if (ShapedType::isDynamic(d))
+      os << "?";
+    else
+      os << d;
+  });
+  os << "]";
+  return s;
+}
+
+bool shapesAgree(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  return a.size() == b.size() &&
+         llvm::all_of(llvm::zip(a, b), [](auto p) {
+           return dimsAgree(std::get<0>(p), std::get<1>(p));
+         });
+}
+
+int64_t innermost(RankedTensorType type) {
+  return type.getDimSize(type.getRank() - 1);
+}
+
+/// The shape of the scales of `dataShape` quantized under `quant` along its
+/// innermost dimension: the same shape with K replaced by K / group.
+SmallVector<int64_t> groupedShape(ArrayRef<int64_t> dataShape,
+                                  QuantAttr quant) {
+  SmallVector<int64_t> shape(dataShape);
+  int64_t k = shape.back();
+  if (quant.isPerChannel())
+    shape.back() = 1;
+  else if (ShapedType::isDynamic(k))
+    shape.back() = ShapedType::kDynamic;
+  else
+    shape.back() = k / quant.getGroupSize();
+  return shape;
+}
+
+/// Checks that `quant`'s group divides the innermost dimension of
+/// `dataShape`, that `scales` and `zeroPoints` have the grouped shape, and
+/// that zero points are present exactly for an asymmetric scheme. `what`
+/// names the quantized tensor in messages.
+LogicalResult verifyGroupedParams(Operation *op, StringRef what,
+                                  QuantAttr quant, ArrayRef<int64_t> dataShape,
+                                  Value scales, Value zeroPoints) {
+  int64_t k = dataShape.back();
+  if (!quant.isPerChannel() && !ShapedType::isDynamic(k) &&
+      k % quant.getGroupSize() != 0)
+    return op->emitOpError()
+           << what << " quantization group size " << quant.getGroupSize()
+           << " does not divide the reduction dimension " << k;
+  if (!scales)
+    return op->emitOpError() << "quantized " << what << " needs scales";
+  SmallVector<int64_t> expected = groupedShape(dataShape, quant);
+  auto scalesShape = cast<RankedTensorType>(scales.getType()).getShape();
+  if (!shapesAgree(scalesShape, expected))
+    return op->emitOpError()
+           << what << " scales must have shape " << shapeStr(expected)
+           << ", got " << shapeStr(scalesShape);
+  if (quant.getSymmetric()) {
+    if (zeroPoints)
+      return op->emitOpError() << "symmetric " << what
+                               << " quantization takes no zero points";
+    return success();
+  }
+  if (!zeroPoints)
+    return op->emitOpError()
+           << "asymmetric " << what << " quantization needs zero points";
+  auto zpShape = cast<RankedTensorType>(zeroPoints.getType()).getShape();
+  if (!shapesAgree(zpShape, expected))
+    return op->emitOpError()
+           << what << " zero points must have shape " << shapeStr(expected)
+           << ", got " << shapeStr(zpShape);
+  return success();
+}
+
+/// Checks that an integer tensor is as wide as its quantization.
+LogicalResult verifyIntWidth(Operation *op, StringRef what, Type elementType,
+                             QuantAttr quant) {
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  if (width != quant.getBits())
+    return op->emitOpError()
+           << what << " element type " << elementType << " does not match "
+           << quant.getBits() << "-bit quantization (expected i"
+           << quant.getBits() << ")";
+  return success();
+}
+
+/// Checks a normalisation's per-channel parameter against the input's
+/// innermost dimension.
+LogicalResult verifyChannelParam(Operation *op, StringRef what,
+                                 RankedTensorType input, Value param) {
+  auto type = cast<RankedTensorType>(param.getType());
+  if (type.getRank() != 1 || !dimsAgree(type.getDimSize(0), innermost(input)))
+    return op->emitOpError()
+           << what << " must be " << shapeStr({innermost(input)})
+           << " (the input's innermost dimension), got "
+           << shapeStr(type.getShape());
+  return success();
+}
+
+LogicalResult verifyEpsilon(Operation *op, APFloat epsilon) {
+  if (epsilon.isNegative() || !epsilon.isFinite())
+    return op->emitOpError() << "epsilon must be finite and >= 0, got "
+                             << epsilon.convertToFloat();
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  auto inputType = getInput().getType();
+  auto weightType = getWeight().getType();
+  auto resultType = getResult().getType();
+  if (inputType.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (weightType.getRank() != 2)
+    return emitOpError("weight must be [N, K] (rank 2), got rank ")
+           << weightType.getRank();
+  int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
+  if (!dimsAgree(innermost(inputType), k))
+    return emitOpError("input's innermost dimension ")
+           << innermost(inputType) << " does not match the weight's K " << k;
+
+  SmallVector<int64_t> expected(inputType.getShape());
+  expected.back() = n;
+  if (!shapesAgree(resultType.getShape(), expected))
+    return emitOpError("result must have shape ")
+           << shapeStr(expected) << ", got "
+           << shapeStr(resultType.getShape());
+  if (resultType.getElementType() != inputType.getElementType())
+    return emitOpError("result element type ")
+           << resultType.getElementType()
+           << " does not match the input's " << inputType.getElementType();
+
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 || !dimsAgree(biasType.getDimSize(0), n))
+      return emitOpError("bias must be [") << n << "], got "
+                                           << shapeStr(biasType.getShape());
+  }
+
+  QuantAttr weightQuant = getWeightQuantAttr();
+  bool quantized = isa<IntegerType>(weightType.getElementType());
+  if (quantized && !weightQuant)
+    return emitOpError("integer weight needs `weight_quant`");
+  if (!quantized) {
+    if (weightQuant)
+      return emitOpError("`weight_quant` needs an integer weight, got ")
+             << weightType.getElementType();
+    if (getScales() || getZeroPoints())
+      return emitOpError("scales and zero points need a quantized weight");
+  } else {
+    if (failed(verifyIntWidth(*this, "weight", weightType.getElementType(),
+                              weightQuant)) ||
+        failed(verifyGroupedParams(*this, "weight", weightQuant,
+                                   weightType.getShape(), getScales(),
+                                   getZeroPoints())))
+      return failure();
+  }
+
+  if (QuantAttr actQuant = getActQuantAttr()) {
+    if (!actQuant.isPerChannel() && !ShapedType::isDynamic(k) &&
+        k % actQuant.getGroupSize() != 0)
+      return emitOpError("activation quantization group size ")
+             << actQuant.getGroupSize()
+             << " does not divide the reduction dimension " << k;
+  }
+
+  if (SparsityAttr sparsity = getSparsityAttr()) {
+    if (!ShapedType::isDynamic(k) && k % sparsity.getM() != 0)
+      return emitOpError("N:M sparsity ")
+             << sparsity.getN() << ":" << sparsity.getM() << " needs M ("
+             << sparsity.getM() << ") to divide the reduction dimension " << k;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+int64_t AttentionOp::getHeadDim() {
+  int64_t hidden = innermost(getQuery().getType());
+  return ShapedType::isDynamic(hidden) ? ShapedType::kDynamic
+                                       : hidden / getNumHeads();
+}
+
+float AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToFloat();
+  return 1.0f / std::sqrt(static_cast<float>(getHeadDim()));
+}
+
+LogicalResult AttentionOp::verify() {
+  auto q = getQuery().getType(), k = getKey().getType(),
+       v = getValue().getType(), result = getResult().getType();
+  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"query", q},
+                            {"key", k},
+                            {"value", v}})
+    if (type.getRank() != 3)
+      return emitOpError() << name << " must be [B, T, heads * head_dim] "
+                           << "(rank 3), got " << shapeStr(type.getShape());
+
+  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
+  if (heads % kvHeads != 0)
+    return emitOpError("num_heads (")
+           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
+           << ")";
+  int64_t hidden = innermost(q);
+  if (!ShapedType::isDynamic(hidden) && hidden % heads != 0)
+    return emitOpError("num_heads (")
+           << heads << ") does not divide the query hidden size " << hidden;
+  int64_t headDim = getHeadDim();
+  int64_t kvHidden = ShapedType::isDynamic(headDim) ? ShapedType::kDynamic
+                                                    : kvHeads * headDim;
+  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"key", k},
+                            {"value", v}}) {
+    if (!dimsAgree(innermost(type), kvHidden))
+      return emitOpError() << name << " hidden size " << innermost(type)
+                           << " must be num_kv_heads * head_dim = " << kvHeads
+                           << " * " << headDim;
+    if (!dimsAgree(type.getDimSize(0), q.getDimSize(0)))
+      return emitOpError() << name << " batch " << type.getDimSize(0)
+                           << " does not match the query batch "
+                           << q.getDimSize(0);
+  }
+  if (!dimsAgree(k.getDimSize(1), v.getDimSize(1)))
+    return emitOpError("key and value lengths differ: ")
+           << k.getDimSize(1) << " vs " << v.getDimSize(1);
+  if (!shapesAgree(result.getShape(), q.getShape()) ||
+      result.getElementType() != q.getElementType())
+    return emitOpError("result must have the query's type ") << q;
+
+  if (bool(getPastKey()) != bool(getPastValue()))
+    return emitOpError("past key and past value come together");
+  if (Value pastKey = getPastKey()) {
+    auto pk = cast<RankedTensorType>(pastKey.getType());
+    auto pv = cast<RankedTensorType>(getPastValue().getType());
+    if (pk.getRank() != 3 || pv.getRank() != 3 ||
+        !shapesAgree(pk.getShape(), pv.getShape()))
+      return emitOpError("past key and value must both be [B, P, ")
+             << "num_kv_heads * head_dim], got " << shapeStr(pk.getShape())
+             << " and " << shapeStr(pv.getShape());
+    if (!dimsAgree(pk.getDimSize(0), q.getDimSize(0)) ||
+        !dimsAgree(innermost(pk), kvHidden))
+      return emitOpError("past key/value must be [")
+             << q.getDimSize(0) << ", P, " << kvHidden << "], got "
+             << shapeStr(pk.getShape());
+  }
+
+  if (std::optional<APFloat> scale = getScale())
+    if (!scale->isFiniteNonZero() || scale->isNegative())
+      return emitOpError("scale must be finite and > 0, got ")
+             << scale->convertToFloat();
+  if (getLambdaAttr() && !getCausal())
+    return emitOpError("Λ-shaped attention (lambda) needs `causal`");
+  if (QuantAttr kvQuant = getKvQuantAttr()) {
+    if (kvQuant.getBits() != 4 && kvQuant.getBits() != 8)
+      return emitOpError("KV cache quantization must be 4 or 8 bits, got ")
+             << kvQuant.getBits();
+    if (!kvQuant.isPerChannel() && !ShapedType::isDynamic(headDim) &&
+        headDim % kvQuant.getGroupSize() != 0)
+      return emitOpError("KV quantization group size ")
+             << kvQuant.getGroupSize() << " does not divide the head dim "
+             << headDim;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation, rotary embedding, activations, embedding
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight())))
+    return failure();
+  return verifyEpsilon(*this, getEpsilon());
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (failed(verifyChannelParam(*this, "weight", input, getWeight())))
+    return failure();
+  if (getBias() &&
+      failed(verifyChannelParam(*this, "bias", input, getBias())))
+    return failure();
+  return verifyEpsilon(*this, getEpsilon());
+}
+
+LogicalResult RopeOp::verify() {
+  auto input = getInput().getType();
+  auto table = getCos().getType();
+  if (input.getRank() != 3)
+    return emitOpError("input must be [B, T, heads * head_dim], got ")
+           << shapeStr(input.getShape());
+  int64_t hidden = innermost(input), heads = getNumHeads();
+  if (!ShapedType::isDynamic(hidden) && hidden % heads != 0)
+    return emitOpError("num_heads (")
+           << heads << ") does not divide the hidden size " << hidden;
+  if (table.getRank() != 2 && table.getRank() != 3)
+    return emitOpError("cos/sin must be [T, R] or [B, T, R], got ")
+           << shapeStr(table.getShape());
+  int64_t rank = table.getRank();
+  if (!dimsAgree(table.getDimSize(rank - 2), input.getDimSize(1)))
+    return emitOpError("cos/sin cover ")
+           << table.getDimSize(rank - 2) << " positions but the input has "
+           << input.getDimSize(1);
+  if (rank == 3 && table.getDimSize(0) != 1 &&
+      !dimsAgree(table.getDimSize(0), input.getDimSize(0)))
+    return emitOpError("cos/sin batch ")
+           << table.getDimSize(0) << " must be 1 or the input batch "
+           << input.getDimSize(0);
+  int64_t rotary = innermost(table);
+  if (ShapedType::isDynamic(rotary))
+    return success();
+  if (rotary % 2 != 0 || rotary == 0)
+    return emitOpError("rotary dimension must be even and > 0, got ")
+           << rotary;
+  if (!ShapedType::isDynamic(hidden) && rotary > hidden / heads)
+    return emitOpError("rotary dimension ")
+           << rotary << " exceeds the head dim " << hidden / heads;
+  return success();
+}
+
+LogicalResult ActivationOp::verify() {
+  if (Value up = getUp(); up && up.getType() != getInput().getType())
+    return emitOpError("gate and up operands must have the same type, got ")
+           << getInput().getType() << " and " << up.getType();
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  auto ids = getIds().getType();
+  auto table = getTable().getType();
+  auto result = getResult().getType();
+  if (table.getRank() != 2)
+    return emitOpError("table must be [vocab, hidden], got ")
+           << shapeStr(table.getShape());
+  SmallVector<int64_t> expected(ids.getShape());
+  expected.push_back(table.getDimSize(1));
+  if (!shapesAgree(result.getShape(), expected) ||
+      result.getElementType() != table.getElementType())
+    return emitOpError("result must be ")
+           << shapeStr(expected) << " of " << table.getElementType()
+           << ", got " << result;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp, DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  auto input = getInput().getType();
+  auto result = getResult().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (!shapesAgree(input.getShape(), result.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(result.getShape()) << " differs from the input's "
+           << shapeStr(input.getShape());
+  if (failed(verifyIntWidth(*this, "result", result.getElementType(),
+                            getQuant())))
+    return failure();
+  return verifyGroupedParams(*this, "input", getQuant(), input.getShape(),
+                             getScales(), getZeroPoints());
+}
+
+LogicalResult DequantizeOp::verify() {
+  auto input = getInput().getType();
+  auto result = getResult().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (!shapesAgree(input.getShape(), result.getShape()))
+    return emitOpError("result shape ")
+           << shapeStr(result.getShape()) << " differs from the input's "
+           << shapeStr(input.getShape());
+  if (failed(verifyIntWidth(*this, "input", input.getElementType(),
+                            getQuant())))
+    return failure();
+  return verifyGroupedParams(*this, "input", getQuant(), input.getShape(),
+                             getScales(), getZeroPoints());
+}
+
+#define GET_OP_CLASSES
+#include "Accel/AccelOps.cpp.inc"

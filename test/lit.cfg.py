@@ -1,0 +1,35 @@
+# -*- Python -*-
+# lit configuration of accel's regression tests.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "ACCEL"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.accel_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%accel_src", config.accel_src_root))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# FileCheck, not, split-file come from LLVM; our tools from the build.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+tool_dirs = [config.accel_tools_dir, config.llvm_tools_dir]
+tools = ["accel-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Features that gate groups of tests, as CIRCT does for its integration tests.
+if config.accel_enable_python:
+    config.available_features.add("python")
+    llvm_config.with_environment("PYTHONPATH", config.accel_python_dir,
+                                 append_path=True)
