@@ -37,6 +37,27 @@ struct Module::State {
 
 namespace {
 
+/// A location as compilers print it: `file:line:col`, or an op's name (the
+/// ONNX node name for imported models).
+std::string formatLocation(mlir::Location loc) {
+  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
+    return (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
+            ":" + llvm::Twine(file.getColumn()))
+        .str();
+  if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc)) {
+    std::string child = formatLocation(name.getChildLoc());
+    return child.empty() ? name.getName().str()
+                         : name.getName().str() + " (" + child + ")";
+  }
+  if (auto callSite = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
+    return formatLocation(callSite.getCallee());
+  if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc))
+    for (mlir::Location inner : fused.getLocations())
+      if (std::string text = formatLocation(inner); !text.empty())
+        return text;
+  return "";
+}
+
 /// Collects every diagnostic emitted while it lives, as "loc: error: msg".
 class DiagnosticCollector {
 public:
@@ -45,7 +66,9 @@ public:
           llvm::raw_string_ostream os(text);
           if (!text.empty())
             os << "\n";
-          os << diag.getLocation() << ": ";
+          if (std::string where = formatLocation(diag.getLocation());
+              !where.empty())
+            os << where << ": ";
           switch (diag.getSeverity()) {
           case mlir::DiagnosticSeverity::Error:
             os << "error: ";
@@ -62,7 +85,9 @@ public:
           }
           os << diag.str();
           for (mlir::Diagnostic &note : diag.getNotes())
-            os << "\n" << note.getLocation() << ": note: " << note.str();
+            os << "\n"
+               << formatLocation(note.getLocation()) << ": note: "
+               << note.str();
           return mlir::success();
         }) {}
 

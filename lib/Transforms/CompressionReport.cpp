@@ -258,9 +258,9 @@ struct CompressionReportPass
     }
     Totals t = total(entries);
     os << llvm::formatv(
-        "total: {0} weight params in {1} bytes ({2:f3} bits/param, {3:f2}x "
-        "smaller than fp16)\n",
-        t.params, t.bytes, bitsPerParam(t.bytes, t.params),
+        "total: {0} weight params in {1} bytes ({2:f3} bits/param; fp16 "
+        "would take {3} bytes: {4:f2}x compression)\n",
+        t.params, t.bytes, bitsPerParam(t.bytes, t.params), 2 * t.params,
         t.bytes ? 2.0 * double(t.params) / double(t.bytes) : 0.0);
     if (t.kvTokenBound >= 0) {
       os << "KV cache: " << t.kvBytesPerToken << " bytes per token";

@@ -6,7 +6,13 @@
 
 using namespace accel;
 
-unsigned accel::sparseIndexBits(unsigned m) { return llvm::Log2_32_Ceil(m); }
+unsigned accel::sparsePatternBits(unsigned n, unsigned m) {
+  // C(m, n) for m <= 64 fits in 64 bits when built up this way.
+  uint64_t patterns = 1;
+  for (unsigned i = 1; i <= n; ++i)
+    patterns = patterns * (m - n + i) / i;
+  return llvm::Log2_64_Ceil(patterns);
+}
 
 std::optional<MatrixFootprint>
 accel::matrixFootprint(int64_t rows, int64_t cols,
@@ -34,6 +40,7 @@ accel::matrixFootprint(int64_t rows, int64_t cols,
       fp.zeroPointBits = groups * scheme.zeroPointBits;
   }
   if (sparse)
-    fp.indexBits = kept * sparseIndexBits(scheme.sparseM);
+    fp.indexBits = elements / scheme.sparseM *
+                   sparsePatternBits(scheme.sparseN, scheme.sparseM);
   return fp;
 }

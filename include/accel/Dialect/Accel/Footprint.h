@@ -30,7 +30,7 @@ struct StorageScheme {
 /// The bits of a `rows x cols` matrix, quantized and compressed along cols.
 struct MatrixFootprint {
   uint64_t valueBits = 0;    ///< the kept values
-  uint64_t indexBits = 0;    ///< N:M position metadata of the kept values
+  uint64_t indexBits = 0;    ///< N:M pattern metadata, one code per group
   uint64_t scaleBits = 0;    ///< scales
   uint64_t zeroPointBits = 0;///< zero points
   uint64_t totalBits() const {
@@ -39,8 +39,10 @@ struct MatrixFootprint {
   uint64_t totalBytes() const { return (totalBits() + 7) / 8; }
 };
 
-/// Bits per index of a kept value in an N:M group: ceil(log2(m)).
-unsigned sparseIndexBits(unsigned m);
+/// Bits that name which `n` of `m` positions an N:M group keeps: the
+/// pattern's index among the C(m, n) possible ones, ceil(log2 C(m, n)) bits
+/// (3 for 2:4, where one index per kept value would take 4). 0 when n == m.
+unsigned sparsePatternBits(unsigned n, unsigned m);
 
 /// The footprint of a `rows x cols` matrix stored under `scheme`; nullopt if
 /// the scheme does not fit the shape (a group or M not dividing `cols`).
