@@ -84,7 +84,9 @@ def Accel_LambdaAttr : Accel_Attr<"Lambda", "lambda"> {
   }];
 }
 
-def Accel_ActivationKind : I32EnumAttr<"ActivationKind",
+// Integer-backed enums print as bare keywords in op syntax, as arith.cmpi
+// predicates do.
+def Accel_ActivationKindAttr : I32EnumAttr<"ActivationKind",
     "element-wise activation function", [
       I32EnumAttrCase<"SiLU", 0, "silu">,
       I32EnumAttrCase<"GeluErf", 1, "gelu_erf">,
@@ -92,19 +94,14 @@ def Accel_ActivationKind : I32EnumAttr<"ActivationKind",
       I32EnumAttrCase<"ReLU", 3, "relu">
     ]> {
   let cppNamespace = "::accel";
-  let genSpecializedAttr = 0;
 }
-def Accel_ActivationKindAttr
-    : EnumAttr<Accel_Dialect, Accel_ActivationKind, "activation">;
 
-def Accel_RopeStyle : I32EnumAttr<"RopeStyle",
+def Accel_RopeStyleAttr : I32EnumAttr<"RopeStyle",
     "how rotary embedding pairs the elements of a head", [
       I32EnumAttrCase<"RotateHalf", 0, "rotate_half">,
       I32EnumAttrCase<"Interleaved", 1, "interleaved">
     ]> {
   let cppNamespace = "::accel";
-  let genSpecializedAttr = 0;
 }
-def Accel_RopeStyleAttr : EnumAttr<Accel_Dialect, Accel_RopeStyle, "rope_style">;
 
 #endif // ACCEL_ATTRS_TD

@@ -387,7 +387,7 @@ func.func @rope_too_wide(%x: tensor<1x16x64xf32>, %c: tensor<16x32xf32>) {
 
 func.func @rope_cos_sin(%x: tensor<1x16x64xf32>, %c: tensor<16x16xf32>, %s: tensor<16x8xf32>) {
   // expected-error @+1 {{failed to verify that all of {cos, sin} have same type}}
-  %0 = "accel.rope"(%x, %c, %s) <{num_heads = 4 : i64, style = #accel<rope_style rotate_half>}> : (tensor<1x16x64xf32>, tensor<16x16xf32>, tensor<16x8xf32>) -> tensor<1x16x64xf32>
+  %0 = "accel.rope"(%x, %c, %s) <{num_heads = 4 : i64, style = 0 : i32}> : (tensor<1x16x64xf32>, tensor<16x16xf32>, tensor<16x8xf32>) -> tensor<1x16x64xf32>
   return
 }
 
@@ -405,7 +405,7 @@ func.func @activation_up(%x: tensor<2x64xf32>, %u: tensor<2x64xf16>) {
 
 func.func @activation_result(%x: tensor<2x64xf32>) {
   // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
-  %0 = "accel.activation"(%x) <{kind = #accel<activation silu>, operandSegmentSizes = array<i32: 1, 0>}> : (tensor<2x64xf32>) -> tensor<2x32xf32>
+  %0 = "accel.activation"(%x) <{kind = 0 : i32, operandSegmentSizes = array<i32: 1, 0>}> : (tensor<2x64xf32>) -> tensor<2x32xf32>
   return
 }
 
@@ -496,5 +496,29 @@ func.func @dequantize_width(%q: tensor<2x64xi8>, %s: tensor<2x1xf32>) {
 func.func @dequantize_symmetric_zp(%q: tensor<2x64xi8>, %s: tensor<2x1xf32>, %z: tensor<2x1xi8>) {
   // expected-error @+1 {{symmetric input quantization takes no zero points}}
   %0 = accel.dequantize %q, %s, %z {quant = #accel.quant<bits = 8, per_channel, symmetric>} : tensor<2x64xi8>, tensor<2x1xf32>, tensor<2x1xi8> -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @activation_kind_value(%x: tensor<2x64xf32>) {
+  // expected-error @+1 {{Invalid attribute `kind` in property conversion: 9 : i32}}
+  %0 = "accel.activation"(%x) <{kind = 9 : i32, operandSegmentSizes = array<i32: 1, 0>}> : (tensor<2x64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @activation_kind_keyword(%x: tensor<2x64xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [silu, gelu_erf, gelu_tanh, relu]}}
+  %0 = accel.activation swish %x : tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_style_keyword(%x: tensor<1x16x64xf32>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'style' [rotate_half, interleaved]}}
+  %0 = accel.rope neox %x, %c, %c heads(4) : tensor<1x16x64xf32>, tensor<16x16xf32>
   return
 }
