@@ -2,11 +2,14 @@
 
 #include "accel/API/Module.h"
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 namespace py = pybind11;
 using accel::api::Module;
+using accel::reference::DType;
+using accel::reference::Tensor;
 
 namespace {
 
@@ -24,6 +27,78 @@ template <typename T> T unwrap(llvm::Expected<T> value) {
   if (!value)
     raise(value.takeError());
   return std::move(*value);
+}
+
+/// The executor dtype of a numpy array.
+DType dtypeOf(const py::array &array) {
+  py::dtype dt = array.dtype();
+  char kind = dt.kind();
+  ssize_t size = dt.itemsize();
+  if (kind == 'f')
+    return size == 2 ? DType::F16 : size == 8 ? DType::F64 : DType::F32;
+  if (kind == 'b')
+    return DType::Bool;
+  if (kind == 'i')
+    return size == 1 ? DType::I8 : size == 2 ? DType::I16
+                     : size == 4 ? DType::I32 : DType::I64;
+  if (kind == 'u')
+    return size == 1 ? DType::U8 : size == 2 ? DType::U16
+                     : size == 4 ? DType::U32 : DType::U64;
+  throw py::type_error("unsupported numpy dtype " +
+                       py::str(dt).cast<std::string>());
+}
+
+/// A numpy array as an executor tensor (values converted, not aliased).
+Tensor toTensor(const py::array &array) {
+  DType dtype = dtypeOf(array);
+  std::vector<int64_t> shape(array.shape(), array.shape() + array.ndim());
+  Tensor tensor(dtype, shape);
+  int64_t n = tensor.getNumElements();
+  if (dtype == DType::F64) {
+    auto data = py::array_t<double, py::array::c_style | py::array::forcecast>(array);
+    std::copy(data.data(), data.data() + n, tensor.getDoubles().begin());
+  } else if (tensor.isFloat()) {
+    auto data = py::array_t<float, py::array::c_style | py::array::forcecast>(array);
+    std::copy(data.data(), data.data() + n, tensor.getFloats().begin());
+  } else {
+    auto data = py::array_t<int64_t, py::array::c_style | py::array::forcecast>(array);
+    std::copy(data.data(), data.data() + n, tensor.getInts().begin());
+  }
+  return tensor;
+}
+
+/// An executor tensor as a numpy array of the matching dtype (bf16 as
+/// float32, which numpy lacks).
+py::array toArray(const Tensor &tensor) {
+  std::vector<ssize_t> shape(tensor.getShape().begin(), tensor.getShape().end());
+  py::array result;
+  switch (tensor.getStorage()) {
+  case accel::reference::Storage::Double:
+    result = py::array_t<double>(shape, tensor.getDoubles().data());
+    break;
+  case accel::reference::Storage::Float:
+    result = py::array_t<float>(shape, tensor.getFloats().data());
+    break;
+  case accel::reference::Storage::Int:
+    result = py::array_t<int64_t>(shape, tensor.getInts().data());
+    break;
+  }
+  const char *numpyType = nullptr;
+  switch (tensor.getDType()) {
+  case DType::F16: numpyType = "float16"; break;
+  case DType::I8: numpyType = "int8"; break;
+  case DType::I16: numpyType = "int16"; break;
+  case DType::I32: numpyType = "int32"; break;
+  case DType::U8: numpyType = "uint8"; break;
+  case DType::U16: numpyType = "uint16"; break;
+  case DType::U32: numpyType = "uint32"; break;
+  case DType::U64: numpyType = "uint64"; break;
+  case DType::Bool: numpyType = "bool"; break;
+  default: break;
+  }
+  if (numpyType)
+    result = result.attr("astype")(numpyType);
+  return result;
 }
 
 } // namespace
@@ -47,6 +122,34 @@ PYBIND11_MODULE(_accel, m) {
           },
           py::arg("pipeline"),
           "Run a textual pass pipeline (e.g. 'canonicalize,cse') in place")
+      .def(
+          "reference_run",
+          [](const Module &self, const std::map<std::string, py::array> &in) {
+            std::map<std::string, Tensor> inputs;
+            for (const auto &[name, array] : in)
+              inputs.emplace(name, toTensor(array));
+            std::map<std::string, Tensor> outputs;
+            {
+              py::gil_scoped_release release;
+              llvm::Expected<std::map<std::string, Tensor>> run =
+                  self.referenceRun(inputs);
+              if (!run) {
+                py::gil_scoped_acquire acquire;
+                raise(run.takeError());
+              }
+              outputs = std::move(*run);
+            }
+            py::dict result;
+            for (const auto &[name, tensor] : outputs)
+              result[py::str(name)] = toArray(tensor);
+            return result;
+          },
+          py::arg("inputs"),
+          "Run the main function on the fp32 reference executor")
+      .def_property_readonly("inputs", &Module::inputs,
+                             "[(name, type)] of the main function's inputs")
+      .def_property_readonly("outputs", &Module::outputs,
+                             "[(name, type)] of the main function's outputs")
       .def("__str__", [](const Module &self) { return self.toMLIR(); });
 
   m.def(
@@ -56,6 +159,15 @@ PYBIND11_MODULE(_accel, m) {
       },
       py::arg("text"), py::arg("name") = "<string>",
       "Parse and verify MLIR text");
+  m.def(
+      "import_onnx",
+      [](const std::string &path, const std::map<std::string, int64_t> &dims,
+         int64_t defaultDim, bool inferShapes) {
+        return unwrap(Module::importONNX(path, dims, defaultDim, inferShapes));
+      },
+      py::arg("path"), py::arg("dims") = std::map<std::string, int64_t>(),
+      py::arg("default_dim") = 0, py::arg("infer_shapes") = true,
+      "Import an ONNX model (weights inline or in external data files)");
   m.def(
       "load_mlir",
       [](const std::string &path) { return unwrap(Module::load(path)); },

@@ -24,7 +24,9 @@ def Accel_LinearOp : Accel_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     `result[..., n] = sum_k input[..., k] * W[n, k] + bias[n]`, with the weight
     stored `[N, K]`.
 
-    An unquantized weight is a float tensor. A quantized weight is a tensor of
+    An unquantized weight is a float tensor, `[N, K]`, or `[K, N]` when the
+    op has `transposed_weight` (the layout ONNX `MatMul` takes, so an imported
+    weight is used where it lies, never copied). A quantized weight is a tensor of
     signless integers as wide as `weight_quant.bits`, with `scales` of shape
     `[N, K / group]` (float) and, for an asymmetric scheme, `zero_points` of
     the same shape (integer): `W[n, k] = scale[n, g] * (q[n, k] - zp[n, g])`
@@ -49,14 +51,20 @@ def Accel_LinearOp : Accel_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     Optional<Accel_FloatTensor>:$bias,
     OptionalAttr<Accel_QuantAttr>:$weight_quant,
     OptionalAttr<Accel_QuantAttr>:$act_quant,
-    OptionalAttr<Accel_SparsityAttr>:$sparsity);
+    OptionalAttr<Accel_SparsityAttr>:$sparsity,
+    UnitAttr:$transposed_weight);
   let results = (outs Accel_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight
+    $input `,` $weight (`transposed` $transposed_weight^)?
     (`scales` `(` $scales^ `:` type($scales) `)`)?
     (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let extraClassDeclaration = [{
+    /// The output features N and the reduction size K, whatever the layout.
+    int64_t getOutFeatures();
+    int64_t getInFeatures();
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;

@@ -29,4 +29,38 @@ def CompressionReport : Pass<"accel-compression-report", "mlir::ModuleOp"> {
   ];
 }
 
+def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
+  let summary = "Raise imported ONNX decoder subgraphs to accel ops";
+  let description = [{
+    Pattern-matches the subgraphs a decoder LLM is exported as (whatever the
+    exporter named them) and replaces them with accel ops:
+
+    * MatMul / Gemm by a constant weight, with a constant bias added after,
+      to `accel.linear` (a `[K, N]` weight is used in place, `transposed`); a
+      tied LM head (MatMul by the transposed embedding table) likewise; a
+      fused QKV projection becomes one linear whose result is then split;
+    * Gather from a constant table to `accel.embedding`;
+    * RMSNorm (Pow/Mul, ReduceMean, Add, Sqrt, Div or Reciprocal forms) to
+      `accel.rmsnorm`; LayerNormalization and its decomposition to
+      `accel.layernorm`;
+    * SiLU, SwiGLU, GELU (erf and tanh forms) and ReLU to `accel.activation`;
+    * rotary embeddings (rotate-half and interleaved-pair forms) to
+      `accel.rope`, and attention (scaled QK^T, causal mask by Add, Where or
+      Trilu, Softmax, times V, head split and merge, grouped-query heads
+      repeated by Expand/Reshape) to `accel.attention`.
+
+    Shape plumbing whose inputs are constants or static shapes is folded
+    first, so that masks and reshapes are seen as the constants they are.
+    What is not raised stays as it was; with `report-unraised`, every
+    remaining MatMul, Gemm and Softmax (work the engine would not see) gets a
+    warning at its ONNX node.
+  }];
+  let dependentDialects = ["accel::AccelDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+  let options = [
+    Option<"reportUnraised", "report-unraised", "bool", /*default=*/"true",
+           "Warn about MatMul, Gemm and Softmax nodes left unraised">,
+  ];
+}
+
 #endif // ACCEL_PASSES_TD

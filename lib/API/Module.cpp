@@ -2,8 +2,12 @@
 
 #include "accel/API/Module.h"
 
+#include "accel/Frontend/ONNXImport.h"
 #include "accel/InitAccel.h"
+#include "accel/Reference/Executor.h"
+#include "accel/Support/Diagnostics.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -35,73 +39,6 @@ struct Module::State {
   }
 };
 
-namespace {
-
-/// A location as compilers print it: `file:line:col`, or an op's name (the
-/// ONNX node name for imported models).
-std::string formatLocation(mlir::Location loc) {
-  if (auto file = mlir::dyn_cast<mlir::FileLineColLoc>(loc))
-    return (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
-            ":" + llvm::Twine(file.getColumn()))
-        .str();
-  if (auto name = mlir::dyn_cast<mlir::NameLoc>(loc)) {
-    std::string child = formatLocation(name.getChildLoc());
-    return child.empty() ? name.getName().str()
-                         : name.getName().str() + " (" + child + ")";
-  }
-  if (auto callSite = mlir::dyn_cast<mlir::CallSiteLoc>(loc))
-    return formatLocation(callSite.getCallee());
-  if (auto fused = mlir::dyn_cast<mlir::FusedLoc>(loc))
-    for (mlir::Location inner : fused.getLocations())
-      if (std::string text = formatLocation(inner); !text.empty())
-        return text;
-  return "";
-}
-
-/// Collects every diagnostic emitted while it lives, as "loc: error: msg".
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(mlir::MLIRContext &context)
-      : handler(&context, [this](mlir::Diagnostic &diag) {
-          llvm::raw_string_ostream os(text);
-          if (!text.empty())
-            os << "\n";
-          if (std::string where = formatLocation(diag.getLocation());
-              !where.empty())
-            os << where << ": ";
-          switch (diag.getSeverity()) {
-          case mlir::DiagnosticSeverity::Error:
-            os << "error: ";
-            break;
-          case mlir::DiagnosticSeverity::Warning:
-            os << "warning: ";
-            break;
-          case mlir::DiagnosticSeverity::Note:
-            os << "note: ";
-            break;
-          case mlir::DiagnosticSeverity::Remark:
-            os << "remark: ";
-            break;
-          }
-          os << diag.str();
-          for (mlir::Diagnostic &note : diag.getNotes())
-            os << "\n"
-               << formatLocation(note.getLocation()) << ": note: "
-               << note.str();
-          return mlir::success();
-        }) {}
-
-  llvm::Error error(llvm::StringRef fallback) const {
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   text.empty() ? fallback.str() : text);
-  }
-
-private:
-  std::string text;
-  mlir::ScopedDiagnosticHandler handler;
-};
-
-} // namespace
 
 Module::Module(std::unique_ptr<State> state) : state(std::move(state)) {}
 Module::~Module() = default;
@@ -111,24 +48,24 @@ Module &Module::operator=(Module &&) noexcept = default;
 llvm::Expected<Module> Module::parse(llvm::StringRef text,
                                      llvm::StringRef bufferName) {
   auto state = std::make_unique<State>();
-  DiagnosticCollector diagnostics(state->context);
+  accel::DiagnosticCollector diagnostics(state->context);
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(text, bufferName), llvm::SMLoc());
   state->module =
       mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &state->context);
   if (!state->module)
-    return diagnostics.error("cannot parse " + bufferName.str());
+    return diagnostics.takeError("cannot parse " + bufferName.str());
   return Module(std::move(state));
 }
 
 llvm::Expected<Module> Module::load(llvm::StringRef path) {
   auto state = std::make_unique<State>();
-  DiagnosticCollector diagnostics(state->context);
+  accel::DiagnosticCollector diagnostics(state->context);
   state->module =
       mlir::parseSourceFile<mlir::ModuleOp>(path, &state->context);
   if (!state->module)
-    return diagnostics.error("cannot read or parse '" + path.str() + "'");
+    return diagnostics.takeError("cannot read or parse '" + path.str() + "'");
   return Module(std::move(state));
 }
 
@@ -153,7 +90,7 @@ std::map<std::string, int64_t> Module::opCounts() const {
 
 llvm::Error Module::runPipeline(llvm::StringRef pipeline) {
   accel::registerAccelPasses();
-  DiagnosticCollector diagnostics(state->context);
+  accel::DiagnosticCollector diagnostics(state->context);
   // "canonicalize,cse" is shorthand for "builtin.module(canonicalize,cse)".
   std::string text = pipeline.trim().str();
   if (!llvm::StringRef(text).starts_with("builtin.module("))
@@ -169,6 +106,104 @@ llvm::Error Module::runPipeline(llvm::StringRef pipeline) {
   mlir::PassManager pm(&state->context);
   static_cast<mlir::OpPassManager &>(pm) = *parsed;
   if (mlir::failed(pm.run(*state->module)))
-    return diagnostics.error("pass pipeline '" + pipeline.str() + "' failed");
+    return diagnostics.takeError("pass pipeline '" + pipeline.str() + "' failed");
   return llvm::Error::success();
+}
+
+llvm::Expected<Module>
+Module::importONNX(llvm::StringRef path,
+                   const std::map<std::string, int64_t> &dims,
+                   int64_t defaultDim, bool inferShapes) {
+  auto state = std::make_unique<State>();
+  accel::DiagnosticCollector diagnostics(state->context);
+  accel::ONNXImportOptions options;
+  for (const auto &[name, size] : dims)
+    options.dimValues[name] = size;
+  options.defaultDimValue = defaultDim;
+  options.inferShapes = inferShapes;
+  state->module = accel::importONNXFile(state->context, path, options);
+  if (!state->module)
+    return diagnostics.takeError("cannot import '" + path.str() + "'");
+  return Module(std::move(state));
+}
+
+namespace {
+
+/// The function a module runs: `main_graph` if there is one, else the only
+/// function.
+mlir::func::FuncOp mainFunction(mlir::ModuleOp module) {
+  if (auto main = module.lookupSymbol<mlir::func::FuncOp>("main_graph"))
+    return main;
+  auto funcs = module.getOps<mlir::func::FuncOp>();
+  if (std::distance(funcs.begin(), funcs.end()) == 1)
+    return *funcs.begin();
+  return {};
+}
+
+std::string nameOf(mlir::DictionaryAttr attrs, llvm::StringRef fallback,
+                   unsigned index) {
+  if (auto name = attrs ? attrs.getAs<mlir::StringAttr>("onnx.name")
+                        : mlir::StringAttr())
+    return name.str();
+  return fallback.str() + std::to_string(index);
+}
+
+std::string typeText(mlir::Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> Module::inputs() const {
+  std::vector<std::pair<std::string, std::string>> result;
+  if (mlir::func::FuncOp fn = mainFunction(*state->module))
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      result.emplace_back(nameOf(fn.getArgAttrDict(i), "arg", i),
+                          typeText(fn.getArgumentTypes()[i]));
+  return result;
+}
+
+std::vector<std::pair<std::string, std::string>> Module::outputs() const {
+  std::vector<std::pair<std::string, std::string>> result;
+  if (mlir::func::FuncOp fn = mainFunction(*state->module))
+    for (unsigned i = 0; i < fn.getNumResults(); ++i)
+      result.emplace_back(nameOf(fn.getResultAttrDict(i), "result", i),
+                          typeText(fn.getResultTypes()[i]));
+  return result;
+}
+
+llvm::Expected<std::map<std::string, accel::reference::Tensor>>
+Module::referenceRun(
+    const std::map<std::string, accel::reference::Tensor> &inputs) const {
+  mlir::func::FuncOp fn = mainFunction(*state->module);
+  if (!fn)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the module has no main_graph function nor a single function to run");
+  std::vector<accel::reference::Tensor> args;
+  std::vector<std::pair<std::string, std::string>> wanted = this->inputs();
+  for (const auto &[name, type] : wanted) {
+    auto it = inputs.find(name);
+    if (it == inputs.end())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "missing input '" + name + "' of type " +
+                                         type);
+    args.push_back(it->second);
+  }
+  for (const auto &[name, tensor] : inputs)
+    if (llvm::none_of(wanted, [&](const auto &w) { return w.first == name; }))
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "the model has no input '" + name + "'");
+  llvm::Expected<std::vector<accel::reference::Tensor>> results =
+      accel::reference::run(fn, args);
+  if (!results)
+    return results.takeError();
+  std::map<std::string, accel::reference::Tensor> named;
+  std::vector<std::pair<std::string, std::string>> names = outputs();
+  for (size_t i = 0; i < results->size(); ++i)
+    named.emplace(names[i].first, std::move((*results)[i]));
+  return named;
 }

@@ -74,8 +74,8 @@ Entry linearEntry(LinearOp op) {
   Entry e;
   e.kind = "linear";
   auto weight = op.getWeight().getType();
-  e.rows = weight.getDimSize(0);
-  e.cols = weight.getDimSize(1);
+  e.rows = op.getOutFeatures();
+  e.cols = op.getInFeatures();
   StorageScheme scheme;
   SmallVector<std::string> parts;
   if (QuantAttr quant = op.getWeightQuantAttr()) {

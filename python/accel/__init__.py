@@ -2,12 +2,24 @@
 
 The native core is `accel._accel` (pybind11 over accel's C++ API). Every error
 accel reports is raised as `accel.AccelError`, whose text carries the
-diagnostics and their locations.
+diagnostics and where they are (`file:line:col`, or the ONNX node name).
+
+    m = accel.import_onnx("model.onnx", dims={"sequence": 16})
+    m.run_pipeline(accel.RAISE_PIPELINE)        # or accel.raise_to_accel(m)
+    logits = accel.reference_run(m, {"input_ids": ids})["logits"]
 """
 
-from ._accel import AccelError, Module, load_mlir, parse_mlir
+import os
+import tempfile
 
-__all__ = ["AccelError", "Module", "load_mlir", "parse_mlir", "op_summary"]
+from ._accel import AccelError, Module, import_onnx, load_mlir, parse_mlir
+
+__all__ = ["AccelError", "Module", "RAISE_PIPELINE", "from_torch",
+           "import_onnx", "load_mlir", "op_summary", "parse_mlir",
+           "raise_to_accel", "reference_run"]
+
+#: The pipeline `accelc --emit=accel` runs after import.
+RAISE_PIPELINE = "func.func(accel-raise-onnx),canonicalize,cse"
 
 
 def op_summary(module: Module, dialect: str = "accel") -> dict:
@@ -19,3 +31,42 @@ def op_summary(module: Module, dialect: str = "accel") -> dict:
     prefix = dialect + "."
     return {name[len(prefix):]: n for name, n in counts.items()
             if name.startswith(prefix)}
+
+
+def raise_to_accel(module: Module, report_unraised: bool = False) -> Module:
+    """Raises an imported module to accel ops in place and returns it."""
+    flag = "true" if report_unraised else "false"
+    module.run_pipeline(
+        f"func.func(accel-raise-onnx{{report-unraised={flag}}}),canonicalize,cse")
+    return module
+
+
+def reference_run(module: Module, inputs: dict) -> dict:
+    """Runs `module` on the fp32 reference executor: `inputs` maps input
+    names to numpy arrays; returns output names to numpy arrays."""
+    import numpy as np
+    return module.reference_run({k: np.ascontiguousarray(v)
+                                 for k, v in inputs.items()})
+
+
+def from_torch(model, example_inputs, input_names=None, output_names=None,
+               opset: int = 17, dims=None, dynamic_axes=None) -> Module:
+    """Exports a torch module through torch.onnx (as a user would) and
+    imports the result. `example_inputs` is a tensor or a tuple of them;
+    `dims` gives symbolic dimensions sizes for import (by default the
+    example inputs' own shapes are used, so shapes are static)."""
+    import torch
+    if not isinstance(example_inputs, tuple):
+        example_inputs = (example_inputs,)
+    input_names = input_names or [f"input_{i}" for i in range(len(example_inputs))]
+    output_names = output_names or ["output"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        model.eval()
+        with torch.no_grad():
+            torch.onnx.export(model, example_inputs, path,
+                              input_names=input_names,
+                              output_names=output_names,
+                              dynamic_axes=dynamic_axes, opset_version=opset,
+                              do_constant_folding=True)
+        return import_onnx(path, dims=dims or {})

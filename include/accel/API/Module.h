@@ -9,12 +9,15 @@
 #ifndef ACCEL_API_MODULE_H
 #define ACCEL_API_MODULE_H
 
+#include "accel/Reference/Tensor.h"
+
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace accel::api {
 
@@ -25,6 +28,20 @@ public:
                                       llvm::StringRef bufferName = "<string>");
   /// Reads, parses and verifies an IR file (textual or bytecode).
   static llvm::Expected<Module> load(llvm::StringRef path);
+  /// Imports an ONNX model; `dims` gives symbolic input dimensions sizes
+  /// by name, `defaultDim` (if > 0) all the others.
+  static llvm::Expected<Module>
+  importONNX(llvm::StringRef path, const std::map<std::string, int64_t> &dims,
+             int64_t defaultDim, bool inferShapes);
+
+  /// Runs the main function on the reference executor. Inputs are matched
+  /// to arguments by their ONNX name (or `arg<i>`); results are named by
+  /// their ONNX name (or `result<i>`).
+  llvm::Expected<std::map<std::string, reference::Tensor>>
+  referenceRun(const std::map<std::string, reference::Tensor> &inputs) const;
+  /// The main function's inputs and outputs: names and types as text.
+  std::vector<std::pair<std::string, std::string>> inputs() const;
+  std::vector<std::pair<std::string, std::string>> outputs() const;
 
   /// The module as IR text (generic op form if `generic`).
   std::string toMLIR(bool generic = false) const;

@@ -136,6 +136,14 @@ LogicalResult verifyEpsilon(Operation *op, APFloat epsilon) {
 // LinearOp
 //===----------------------------------------------------------------------===//
 
+int64_t LinearOp::getOutFeatures() {
+  return getWeight().getType().getDimSize(getTransposedWeight() ? 1 : 0);
+}
+
+int64_t LinearOp::getInFeatures() {
+  return getWeight().getType().getDimSize(getTransposedWeight() ? 0 : 1);
+}
+
 LogicalResult LinearOp::verify() {
   auto inputType = getInput().getType();
   auto weightType = getWeight().getType();
@@ -145,7 +153,7 @@ LogicalResult LinearOp::verify() {
   if (weightType.getRank() != 2)
     return emitOpError("weight must be [N, K] (rank 2), got rank ")
            << weightType.getRank();
-  int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
+  int64_t n = getOutFeatures(), k = getInFeatures();
   if (!dimsAgree(innermost(inputType), k))
     return emitOpError("input's innermost dimension ")
            << innermost(inputType) << " does not match the weight's K " << k;
@@ -172,6 +180,9 @@ LogicalResult LinearOp::verify() {
   bool quantized = isa<IntegerType>(weightType.getElementType());
   if (quantized && !weightQuant)
     return emitOpError("integer weight needs `weight_quant`");
+  if (quantized && getTransposedWeight())
+    return emitOpError("a quantized weight is stored [N, K]: "
+                       "`transposed_weight` applies to float weights only");
   if (!quantized) {
     if (weightQuant)
       return emitOpError("`weight_quant` needs an integer weight, got ")

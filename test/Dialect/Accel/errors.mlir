@@ -522,3 +522,19 @@ func.func @rope_style_keyword(%x: tensor<1x16x64xf32>, %c: tensor<16x16xf32>) {
   %0 = accel.rope neox %x, %c, %c heads(4) : tensor<1x16x64xf32>, tensor<16x16xf32>
   return
 }
+
+// -----
+
+func.func @linear_transposed_quantized(%x: tensor<2x4xf32>, %w: tensor<4x8xi4>, %s: tensor<8x1xf16>) {
+  // expected-error @+1 {{a quantized weight is stored [N, K]: `transposed_weight` applies to float weights only}}
+  %0 = accel.linear %x, %w transposed scales(%s : tensor<8x1xf16>) {weight_quant = #accel.quant<bits = 4, per_channel, symmetric>} : tensor<2x4xf32>, tensor<4x8xi4> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @linear_transposed_k(%x: tensor<2x4xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+1 {{input's innermost dimension 4 does not match the weight's K 8}}
+  %0 = accel.linear %x, %w transposed : tensor<2x4xf32>, tensor<8x4xf32> -> tensor<2x4xf32>
+  return
+}

@@ -5,11 +5,13 @@
 // CHECK-LABEL: func.func @linear_float
 // CHECK: accel.linear %{{.*}}, %{{.*}} : tensor<1x16x64xf32>, tensor<256x64xf32> -> tensor<1x16x256xf32>
 // CHECK: accel.linear %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<256xf32>) : tensor<?x64xf16>, tensor<256x64xf16> -> tensor<?x256xf16>
+// CHECK: accel.linear %{{.*}}, %{{.*}} transposed bias(%{{.*}} : tensor<256xf32>) : tensor<1x16x64xf32>, tensor<64x256xf32> -> tensor<1x16x256xf32>
 func.func @linear_float(%x: tensor<1x16x64xf32>, %w: tensor<256x64xf32>,
                         %xh: tensor<?x64xf16>, %wh: tensor<256x64xf16>,
-                        %b: tensor<256xf32>) -> (tensor<1x16x256xf32>, tensor<?x256xf16>) {
+                        %b: tensor<256xf32>, %wt: tensor<64x256xf32>) -> (tensor<1x16x256xf32>, tensor<?x256xf16>) {
   %0 = accel.linear %x, %w : tensor<1x16x64xf32>, tensor<256x64xf32> -> tensor<1x16x256xf32>
   %1 = accel.linear %xh, %wh bias(%b : tensor<256xf32>) : tensor<?x64xf16>, tensor<256x64xf16> -> tensor<?x256xf16>
+  %2 = accel.linear %x, %wt transposed bias(%b : tensor<256xf32>) : tensor<1x16x64xf32>, tensor<64x256xf32> -> tensor<1x16x256xf32>
   return %0, %1 : tensor<1x16x256xf32>, tensor<?x256xf16>
 }
 

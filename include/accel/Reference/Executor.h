@@ -1,0 +1,49 @@
+//===- Executor.h - the fp32 reference executor -----------------*- C++ -*-===//
+//
+// Runs a `func.func` of accel's IR on the host: the import-level `onnx.node`
+// ops with the semantics of their ONNX operator at the module's opset, the
+// float `accel` ops, `arith.constant` and float `arith` element-wise ops.
+// It exists to check the ONNX importer and the raising pass numerically
+// (docs/REFERENCE.md); the quantized golden model is a separate program.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_REFERENCE_EXECUTOR_H
+#define ACCEL_REFERENCE_EXECUTOR_H
+
+#include "accel/Reference/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace accel::reference {
+
+/// The ai.onnx opset used when a module carries no `onnx.opset`.
+constexpr int64_t kDefaultONNXOpset = 17;
+
+/// Runs `fn` on `inputs` (one per argument, dtype and static dimensions
+/// matching the argument's type) and returns one tensor per result. Fails,
+/// never aborts, on anything it cannot execute: the error names the op (its
+/// location, e.g. the ONNX node name, and its name or ONNX op type) and what
+/// is wrong.
+llvm::Expected<std::vector<Tensor>> run(mlir::func::FuncOp fn,
+                                        llvm::ArrayRef<Tensor> inputs);
+
+/// Converts a constant attribute (DenseElementsAttr or
+/// DenseResourceElementsAttr of any integer or float element type, i1
+/// included) into a tensor.
+llvm::Expected<Tensor> fromAttribute(mlir::Attribute attr);
+
+/// The ai.onnx op types that `run` implements, sorted.
+llvm::ArrayRef<llvm::StringLiteral> supportedONNXOps();
+
+/// True if `run` implements the ai.onnx op type `opType`.
+bool isSupportedONNXOp(llvm::StringRef opType);
+
+} // namespace accel::reference
+
+#endif // ACCEL_REFERENCE_EXECUTOR_H

@@ -1,0 +1,53 @@
+//===- ONNXTensors.h - ONNX tensors as MLIR attributes ----------*- C++ -*-===//
+//
+// Internal to the importer: element types, and TensorProtos (inline, typed
+// fields, or external data) as elements attributes. Large tensors become
+// DenseResourceElementsAttr blobs that alias the parsed model's bytes or an
+// mmapped slice of the external data file; small ones (shape vectors, masks,
+// scalars) become ordinary dense attributes that folds can read.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_FRONTEND_ONNX_ONNXTENSORS_H
+#define ACCEL_LIB_FRONTEND_ONNX_ONNXTENSORS_H
+
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/LogicalResult.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <memory>
+#include <string>
+
+namespace accel::onnx_import {
+
+/// The MLIR element type of an ONNX TensorProto data type, or failure for
+/// the types accel does not take (strings, complex numbers).
+mlir::FailureOr<mlir::Type> elementType(mlir::MLIRContext &context,
+                                        int32_t onnxType);
+
+/// ONNX's name of a TensorProto data type ("FLOAT", "STRING", ...).
+std::string elementTypeName(int32_t onnxType);
+
+class TensorImporter {
+public:
+  TensorImporter(mlir::MLIRContext &context, llvm::StringRef baseDir,
+                 std::shared_ptr<onnx::ModelProto> model)
+      : context(context), baseDir(baseDir.str()), model(std::move(model)) {}
+
+  /// The tensor as an attribute; on failure an error naming the tensor and
+  /// the problem has been emitted.
+  mlir::FailureOr<mlir::ElementsAttr> import(const onnx::TensorProto &tensor);
+
+private:
+  mlir::MLIRContext &context;
+  std::string baseDir;
+  /// Keeps the protobuf (and so every inline raw_data string) alive for as
+  /// long as a blob aliases it.
+  std::shared_ptr<onnx::ModelProto> model;
+};
+
+} // namespace accel::onnx_import
+
+#endif // ACCEL_LIB_FRONTEND_ONNX_ONNXTENSORS_H

@@ -1,0 +1,156 @@
+//===- Attribute.cpp - constant attributes as host tensors ----------------===//
+
+#include "accel/Reference/Executor.h"
+
+#include "Kernels.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <cstring>
+
+using namespace accel::reference;
+using namespace accel::reference::detail;
+
+static double apFloatToDouble(llvm::APFloat value) {
+  bool losesInfo;
+  value.convert(llvm::APFloat::IEEEdouble(),
+                llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  return value.convertToDouble();
+}
+
+/// The tensor type of a constant, its dtype, and its element count.
+struct ConstantLayout {
+  DType dtype;
+  llvm::SmallVector<int64_t> shape;
+  int64_t count;
+};
+
+static llvm::Expected<ConstantLayout> layoutOf(mlir::ShapedType type) {
+  if (!type.hasStaticShape())
+    return fail("constant of type " + describeType(type) +
+                " has no static shape");
+  std::optional<DType> dtype = dtypeFromMLIR(type.getElementType());
+  if (!dtype) {
+    if (type.getElementType().isSignlessInteger())
+      return fail("constant of type " + describeType(type) +
+                  " holds sub-byte integers: it needs the quantized golden "
+                  "model, not the fp32 reference executor");
+    return fail("constant of type " + describeType(type) +
+                " has an element type the executor does not hold");
+  }
+  return ConstantLayout{*dtype, llvm::SmallVector<int64_t>(type.getShape()),
+                        type.getNumElements()};
+}
+
+static llvm::Expected<Tensor> fromDense(mlir::DenseElementsAttr attr) {
+  llvm::Expected<ConstantLayout> layout = layoutOf(attr.getType());
+  if (!layout)
+    return layout.takeError();
+  Tensor tensor(layout->dtype, layout->shape);
+  if (tensor.getDType() == DType::F32 && !attr.isSplat()) {
+    llvm::ArrayRef<char> raw = attr.getRawData();
+    std::memcpy(tensor.getFloats().data(), raw.data(),
+                sizeof(float) * tensor.getNumElements());
+    return tensor;
+  }
+  bool isUnsigned = isUnsignedDType(tensor.getDType());
+  int64_t i = 0;
+  if (tensor.isFloat()) {
+    for (const llvm::APFloat &value : attr.getValues<llvm::APFloat>())
+      tensor.setDouble(i++, apFloatToDouble(value));
+  } else {
+    for (const llvm::APInt &value : attr.getValues<llvm::APInt>())
+      tensor.setInt(i++, isUnsigned ? static_cast<int64_t>(value.getZExtValue())
+                                    : value.getSExtValue());
+  }
+  return tensor;
+}
+
+/// Reads little-endian element `i` of `bytes` as `dtype`.
+static void readElement(Tensor &tensor, int64_t i, const char *bytes) {
+  auto load = [&](auto sample) {
+    decltype(sample) value;
+    std::memcpy(&value, bytes + i * sizeof(value), sizeof(value));
+    return value;
+  };
+  switch (tensor.getDType()) {
+  case DType::F16: {
+    llvm::APFloat value(llvm::APFloat::IEEEhalf(),
+                        llvm::APInt(16, load(uint16_t())));
+    tensor.setDouble(i, apFloatToDouble(value));
+    return;
+  }
+  case DType::BF16: {
+    uint32_t bits = static_cast<uint32_t>(load(uint16_t())) << 16;
+    float value;
+    std::memcpy(&value, &bits, sizeof(value));
+    tensor.setDouble(i, value);
+    return;
+  }
+  case DType::F32: tensor.getFloats()[i] = load(float()); return;
+  case DType::F64: tensor.getDoubles()[i] = load(double()); return;
+  case DType::I8: tensor.setInt(i, load(int8_t())); return;
+  case DType::I16: tensor.setInt(i, load(int16_t())); return;
+  case DType::I32: tensor.setInt(i, load(int32_t())); return;
+  case DType::I64: tensor.setInt(i, load(int64_t())); return;
+  case DType::U8: tensor.setInt(i, load(uint8_t())); return;
+  case DType::Bool: tensor.setInt(i, load(uint8_t()) != 0); return;
+  case DType::U16: tensor.setInt(i, load(uint16_t())); return;
+  case DType::U32: tensor.setInt(i, load(uint32_t())); return;
+  case DType::U64:
+    tensor.setInt(i, static_cast<int64_t>(load(uint64_t())));
+    return;
+  }
+}
+
+static unsigned storageBytes(DType dtype) {
+  switch (dtype) {
+  case DType::F16: case DType::BF16: return 2;
+  case DType::F32: return 4;
+  case DType::F64: return 8;
+  default: return std::max(1u, intBitWidth(dtype) / 8);
+  }
+}
+
+static llvm::Expected<Tensor>
+fromResource(mlir::DenseResourceElementsAttr attr) {
+  llvm::Expected<ConstantLayout> layout = layoutOf(attr.getType());
+  if (!layout)
+    return layout.takeError();
+  mlir::AsmResourceBlob *blob = attr.getRawHandle().getBlob();
+  if (!blob)
+    return fail("dense_resource '" + attr.getRawHandle().getKey() +
+                "' has no data");
+  llvm::ArrayRef<char> data = blob->getData();
+  uint64_t expected =
+      static_cast<uint64_t>(layout->count) * storageBytes(layout->dtype);
+  if (data.size() != expected)
+    return fail("dense_resource '" + attr.getRawHandle().getKey() + "' holds " +
+                llvm::Twine(data.size()) + " bytes, its type " +
+                describeType(attr.getType()) + " needs " +
+                llvm::Twine(expected));
+  Tensor tensor(layout->dtype, layout->shape);
+  for (int64_t i = 0; i < layout->count; ++i)
+    readElement(tensor, i, data.data());
+  return tensor;
+}
+
+llvm::Expected<Tensor> accel::reference::fromAttribute(mlir::Attribute attr) {
+  if (auto dense = llvm::dyn_cast_or_null<mlir::DenseElementsAttr>(attr))
+    return fromDense(dense);
+  if (auto resource =
+          llvm::dyn_cast_or_null<mlir::DenseResourceElementsAttr>(attr))
+    return fromResource(resource);
+  std::string text = "null";
+  if (attr) {
+    text.clear();
+    llvm::raw_string_ostream os(text);
+    attr.print(os);
+  }
+  if (text.size() > 80)
+    text = text.substr(0, 77) + "...";
+  return fail("not a dense or dense_resource elements attribute: " + text);
+}

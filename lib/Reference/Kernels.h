@@ -1,0 +1,148 @@
+//===- Kernels.h - internals shared by the executor's kernels ---*- C++ -*-===//
+//
+// Kernels compute one op from host tensors. Those of `onnx.node` take a
+// NodeContext (inputs, attributes, opset) and are listed, by ONNX op type, in
+// one table per source file; Executor.cpp dispatches through the tables and
+// prefixes every kernel error with the op it came from.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_REFERENCE_KERNELS_H
+#define ACCEL_LIB_REFERENCE_KERNELS_H
+
+#include "accel/Dialect/ONNX/ONNXDialect.h"
+#include "accel/Reference/Tensor.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace accel::reference::detail {
+
+/// The most elements the executor allocates for one computed tensor, so that
+/// a malformed shape fails cleanly instead of exhausting memory.
+constexpr int64_t kMaxElements = int64_t(1) << 28;
+
+/// An error carrying `message`; the executor adds which op it came from.
+llvm::Error fail(const llvm::Twine &message);
+
+/// `[2, 3, 4]`.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
+/// An MLIR type as it prints, `tensor<2x3xf32>`.
+std::string describeType(mlir::Type type);
+
+/// A zero-filled tensor, or an error if the shape is negative or too large.
+llvm::Expected<Tensor> allocate(DType dtype, llvm::ArrayRef<int64_t> shape);
+
+/// `axis` made non-negative for a tensor of rank `rank`, or an error when it
+/// is outside [-rank, rank).
+llvm::Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Row-major strides of `shape`.
+llvm::SmallVector<int64_t> stridesOf(llvm::ArrayRef<int64_t> shape);
+
+/// The numpy (multidirectional) broadcast of `shapes`, or an error naming
+/// the shapes that do not broadcast.
+llvm::Expected<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
+
+/// Walks the elements of a broadcast result in row-major order, tracking the
+/// offset of the corresponding element of every operand.
+class BroadcastWalker {
+public:
+  BroadcastWalker(llvm::ArrayRef<int64_t> resultShape,
+                  llvm::ArrayRef<llvm::ArrayRef<int64_t>> operandShapes);
+  int64_t offset(unsigned operand) const { return offsets[operand]; }
+  void next();
+
+private:
+  llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<int64_t> index;
+  llvm::SmallVector<llvm::SmallVector<int64_t>> strides;
+  llvm::SmallVector<int64_t> offsets;
+};
+
+/// The elements of an integer tensor of rank 0 or 1, as a list.
+llvm::Expected<llvm::SmallVector<int64_t>> toIntList(const Tensor &tensor,
+                                                     llvm::StringRef what);
+
+/// A tensor as `outer x axis x inner` around one of its dimensions.
+struct AxisSplit {
+  int64_t outer = 1, size = 1, inner = 1;
+};
+AxisSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t axis);
+
+/// Copies `source` permuted by `perm` (result dim i is source dim perm[i]).
+Tensor transposeTensor(const Tensor &source, llvm::ArrayRef<int64_t> perm);
+
+/// Inputs, attributes and opset of one `onnx.node` being executed.
+class NodeContext {
+public:
+  NodeContext(onnxir::NodeOp op, int64_t opset,
+              std::vector<const Tensor *> inputs)
+      : op(op), opset(opset), inputs(std::move(inputs)) {}
+
+  onnxir::NodeOp getOp() const { return op; }
+  /// The ai.onnx opset version the node follows.
+  int64_t getOpset() const { return opset; }
+  unsigned getNumInputs() const { return inputs.size(); }
+  unsigned getNumOutputs() const { return op->getNumResults(); }
+  /// Input `i`, or null when it is absent (past the end or `onnx.none`).
+  const Tensor *input(unsigned i) const {
+    return i < inputs.size() ? inputs[i] : nullptr;
+  }
+  /// Input `i`, or an error when it is absent.
+  llvm::Expected<const Tensor &> required(unsigned i) const;
+  /// All present inputs, at least `minimum` of them.
+  llvm::Expected<std::vector<const Tensor *>> variadic(unsigned minimum) const;
+
+  bool hasAttr(llvm::StringRef name) const;
+  int64_t intAttr(llvm::StringRef name, int64_t fallback) const;
+  float floatAttr(llvm::StringRef name, float fallback) const;
+  llvm::StringRef stringAttr(llvm::StringRef name,
+                             llvm::StringRef fallback) const;
+  /// An INTS attribute, or none when absent.
+  std::optional<llvm::SmallVector<int64_t>>
+  intsAttr(llvm::StringRef name) const;
+  /// A TENSOR attribute converted to a tensor, or none when absent.
+  llvm::Expected<std::optional<Tensor>> tensorAttr(llvm::StringRef name) const;
+
+  /// An axes list read from input `inputIndex` from opset `sinceOpset`, and
+  /// from the INTS attribute `axes` before; none when absent.
+  llvm::Expected<std::optional<llvm::SmallVector<int64_t>>>
+  axesArgument(unsigned inputIndex, int64_t sinceOpset) const;
+
+private:
+  // Op handles are values whose accessors are not const-qualified.
+  mutable onnxir::NodeOp op;
+  int64_t opset;
+  std::vector<const Tensor *> inputs;
+};
+
+using ONNXKernel = llvm::Expected<std::vector<Tensor>> (*)(NodeContext &);
+
+struct KernelEntry {
+  llvm::StringLiteral opType;
+  ONNXKernel kernel;
+};
+
+/// The kernel tables, one per source file.
+llvm::ArrayRef<KernelEntry> elementwiseKernels();
+llvm::ArrayRef<KernelEntry> reductionKernels();
+llvm::ArrayRef<KernelEntry> shapeKernels();
+llvm::ArrayRef<KernelEntry> indexingKernels();
+llvm::ArrayRef<KernelEntry> linalgKernels();
+llvm::ArrayRef<KernelEntry> nnKernels();
+
+/// Runs an `accel` op on its operands (null for absent optional ones).
+llvm::Expected<std::vector<Tensor>>
+runAccelOp(mlir::Operation *op, llvm::ArrayRef<const Tensor *> operands);
+
+} // namespace accel::reference::detail
+
+#endif // ACCEL_LIB_REFERENCE_KERNELS_H

@@ -1,0 +1,245 @@
+//===- Support.cpp - helpers shared by the executor's kernels -------------===//
+
+#include "Kernels.h"
+
+#include "accel/Reference/Executor.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace accel::reference;
+using namespace accel::reference::detail;
+
+llvm::Error detail::fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string detail::formatShape(llvm::ArrayRef<int64_t> shape) {
+  return "[" + llvm::join(llvm::map_range(shape, [](int64_t d) {
+                            return std::to_string(d);
+                          }),
+                          ", ") +
+         "]";
+}
+
+std::string detail::describeType(mlir::Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+llvm::Expected<Tensor> detail::allocate(DType dtype,
+                                        llvm::ArrayRef<int64_t> shape) {
+  std::optional<int64_t> count = countElements(shape);
+  if (!count)
+    return fail("invalid result shape " + formatShape(shape));
+  if (*count > kMaxElements)
+    return fail("result shape " + formatShape(shape) + " has " +
+                llvm::Twine(*count) + " elements, more than the executor's " +
+                llvm::Twine(kMaxElements));
+  return Tensor(dtype, shape);
+}
+
+llvm::Expected<int64_t> detail::normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return fail("axis " + llvm::Twine(axis) + " is out of range for rank " +
+                llvm::Twine(rank));
+  return axis < 0 ? axis + rank : axis;
+}
+
+llvm::SmallVector<int64_t> detail::stridesOf(llvm::ArrayRef<int64_t> shape) {
+  llvm::SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+llvm::Expected<llvm::SmallVector<int64_t>>
+detail::broadcastShapes(llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (llvm::ArrayRef<int64_t> shape : shapes)
+    rank = std::max(rank, shape.size());
+  llvm::SmallVector<int64_t> result(rank, 1);
+  for (llvm::ArrayRef<int64_t> shape : shapes) {
+    size_t lead = rank - shape.size();
+    for (size_t i = 0; i < shape.size(); ++i) {
+      int64_t &dim = result[lead + i];
+      if (shape[i] == dim || shape[i] == 1)
+        continue;
+      if (dim != 1) {
+        std::string all = llvm::join(
+            llvm::map_range(shapes, [](llvm::ArrayRef<int64_t> s) {
+              return formatShape(s);
+            }),
+            " and ");
+        return fail("shapes " + all + " do not broadcast");
+      }
+      dim = shape[i];
+    }
+  }
+  return result;
+}
+
+BroadcastWalker::BroadcastWalker(
+    llvm::ArrayRef<int64_t> resultShape,
+    llvm::ArrayRef<llvm::ArrayRef<int64_t>> operandShapes)
+    : shape(resultShape.begin(), resultShape.end()),
+      index(resultShape.size(), 0), offsets(operandShapes.size(), 0) {
+  size_t rank = resultShape.size();
+  for (llvm::ArrayRef<int64_t> operand : operandShapes) {
+    llvm::SmallVector<int64_t> own = stridesOf(operand);
+    llvm::SmallVector<int64_t> aligned(rank, 0);
+    size_t lead = rank - operand.size();
+    for (size_t i = 0; i < operand.size(); ++i)
+      aligned[lead + i] = operand[i] == 1 ? 0 : own[i];
+    strides.push_back(std::move(aligned));
+  }
+}
+
+void BroadcastWalker::next() {
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (++index[d] < shape[d]) {
+      for (size_t k = 0; k < offsets.size(); ++k)
+        offsets[k] += strides[k][d];
+      return;
+    }
+    index[d] = 0;
+    for (size_t k = 0; k < offsets.size(); ++k)
+      offsets[k] -= strides[k][d] * (shape[d] - 1);
+  }
+}
+
+llvm::Expected<llvm::SmallVector<int64_t>>
+detail::toIntList(const Tensor &tensor, llvm::StringRef what) {
+  if (tensor.isFloat() || tensor.getRank() > 1)
+    return fail(what + " must be an integer tensor of rank 0 or 1, got " +
+                tensor.toString());
+  return llvm::SmallVector<int64_t>(tensor.getInts());
+}
+
+AxisSplit detail::splitAround(llvm::ArrayRef<int64_t> shape, int64_t axis) {
+  AxisSplit split;
+  for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+    if (i < axis)
+      split.outer *= shape[i];
+    else if (i == axis)
+      split.size = shape[i];
+    else
+      split.inner *= shape[i];
+  }
+  return split;
+}
+
+Tensor detail::transposeTensor(const Tensor &source,
+                               llvm::ArrayRef<int64_t> perm) {
+  llvm::SmallVector<int64_t> shape, permutedStrides;
+  llvm::SmallVector<int64_t> sourceStrides = stridesOf(source.getShape());
+  for (int64_t p : perm) {
+    shape.push_back(source.getDim(p));
+    permutedStrides.push_back(sourceStrides[p]);
+  }
+  Tensor result(source.getDType(), shape);
+  llvm::SmallVector<int64_t> index(shape.size(), 0);
+  int64_t offset = 0;
+  for (int64_t i = 0, e = result.getNumElements(); i < e; ++i) {
+    result.copyElement(i, source, offset);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d]) {
+        offset += permutedStrides[d];
+        break;
+      }
+      index[d] = 0;
+      offset -= permutedStrides[d] * (shape[d] - 1);
+    }
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<const Tensor &> NodeContext::required(unsigned i) const {
+  if (const Tensor *t = input(i))
+    return *t;
+  return fail("input #" + llvm::Twine(i) + " is required but absent (" +
+              llvm::Twine(inputs.size()) + " inputs given)");
+}
+
+llvm::Expected<std::vector<const Tensor *>>
+NodeContext::variadic(unsigned minimum) const {
+  std::vector<const Tensor *> present;
+  for (const Tensor *t : inputs)
+    if (t)
+      present.push_back(t);
+  if (present.size() < minimum)
+    return fail("needs at least " + llvm::Twine(minimum) + " inputs, got " +
+                llvm::Twine(present.size()));
+  return present;
+}
+
+bool NodeContext::hasAttr(llvm::StringRef name) const {
+  return static_cast<bool>(op.getOnnxAttr(name));
+}
+
+int64_t NodeContext::intAttr(llvm::StringRef name, int64_t fallback) const {
+  return op.getIntAttr(name, fallback);
+}
+
+float NodeContext::floatAttr(llvm::StringRef name, float fallback) const {
+  mlir::Attribute attr = op.getOnnxAttr(name);
+  if (auto intAttr = llvm::dyn_cast_or_null<mlir::IntegerAttr>(attr))
+    return static_cast<float>(intAttr.getInt());
+  return op.getFloatAttr(name, fallback);
+}
+
+llvm::StringRef NodeContext::stringAttr(llvm::StringRef name,
+                                        llvm::StringRef fallback) const {
+  if (auto attr = llvm::dyn_cast_or_null<mlir::StringAttr>(op.getOnnxAttr(name)))
+    return attr.getValue();
+  return fallback;
+}
+
+std::optional<llvm::SmallVector<int64_t>>
+NodeContext::intsAttr(llvm::StringRef name) const {
+  mlir::Attribute attr = op.getOnnxAttr(name);
+  if (auto array = llvm::dyn_cast_or_null<mlir::DenseI64ArrayAttr>(attr))
+    return llvm::SmallVector<int64_t>(array.asArrayRef());
+  if (auto array = llvm::dyn_cast_or_null<mlir::ArrayAttr>(attr)) {
+    llvm::SmallVector<int64_t> values;
+    for (mlir::Attribute element : array)
+      if (auto i = llvm::dyn_cast<mlir::IntegerAttr>(element))
+        values.push_back(i.getInt());
+    return values;
+  }
+  if (auto single = llvm::dyn_cast_or_null<mlir::IntegerAttr>(attr))
+    return llvm::SmallVector<int64_t>{single.getInt()};
+  return std::nullopt;
+}
+
+llvm::Expected<std::optional<Tensor>>
+NodeContext::tensorAttr(llvm::StringRef name) const {
+  mlir::Attribute attr = op.getOnnxAttr(name);
+  if (!attr)
+    return std::optional<Tensor>();
+  llvm::Expected<Tensor> tensor = fromAttribute(attr);
+  if (!tensor)
+    return tensor.takeError();
+  return std::optional<Tensor>(std::move(*tensor));
+}
+
+llvm::Expected<std::optional<llvm::SmallVector<int64_t>>>
+NodeContext::axesArgument(unsigned inputIndex, int64_t sinceOpset) const {
+  using Result = std::optional<llvm::SmallVector<int64_t>>;
+  if (opset < sinceOpset)
+    return Result(intsAttr("axes"));
+  const Tensor *axes = input(inputIndex);
+  if (!axes)
+    return Result();
+  llvm::Expected<llvm::SmallVector<int64_t>> list = toIntList(*axes, "axes");
+  if (!list)
+    return list.takeError();
+  return Result(std::move(*list));
+}

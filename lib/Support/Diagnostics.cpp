@@ -1,0 +1,73 @@
+//===- Diagnostics.cpp - compiler-style diagnostics -----------------------===//
+
+#include "accel/Support/Diagnostics.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+std::string accel::formatLocation(Location loc) {
+  if (auto file = dyn_cast<FileLineColLoc>(loc)) {
+    std::string text = file.getFilename().str();
+    if (file.getLine() != 0)
+      text += ":" + std::to_string(file.getLine()) + ":" +
+              std::to_string(file.getColumn());
+    return text;
+  }
+  if (auto name = dyn_cast<NameLoc>(loc)) {
+    std::string child = formatLocation(name.getChildLoc());
+    std::string text = "'" + name.getName().str() + "'";
+    return child.empty() ? text : child + ": " + text;
+  }
+  if (auto callSite = dyn_cast<CallSiteLoc>(loc))
+    return formatLocation(callSite.getCallee());
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string text = formatLocation(inner); !text.empty())
+        return text;
+  return "";
+}
+
+static StringRef severityName(DiagnosticSeverity severity) {
+  switch (severity) {
+  case DiagnosticSeverity::Error:
+    return "error";
+  case DiagnosticSeverity::Warning:
+    return "warning";
+  case DiagnosticSeverity::Note:
+    return "note";
+  case DiagnosticSeverity::Remark:
+    return "remark";
+  }
+  llvm_unreachable("unknown severity");
+}
+
+std::string accel::formatDiagnostic(Diagnostic &diag) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (std::string where = formatLocation(diag.getLocation()); !where.empty())
+    os << where << ": ";
+  os << severityName(diag.getSeverity()) << ": " << diag.str();
+  for (Diagnostic &note : diag.getNotes()) {
+    os << "\n";
+    if (std::string where = formatLocation(note.getLocation()); !where.empty())
+      os << where << ": ";
+    os << "note: " << note.str();
+  }
+  return text;
+}
+
+accel::DiagnosticCollector::DiagnosticCollector(MLIRContext &context)
+    : handler(&context, [this](Diagnostic &diag) {
+        if (!collected.empty())
+          collected += "\n";
+        collected += formatDiagnostic(diag);
+        return success();
+      }) {}
+
+llvm::Error accel::DiagnosticCollector::takeError(StringRef fallback) const {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 collected.empty() ? fallback.str()
+                                                   : collected);
+}

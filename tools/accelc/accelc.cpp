@@ -1,0 +1,135 @@
+//===- accelc.cpp - the accel compiler driver -----------------------------===//
+//
+// accelc takes a model (ONNX, or MLIR at any accel level) through the
+// compiler and writes the stage asked for with --emit:
+//
+//   accelc model.onnx --emit=mlir      the imported module (onnx dialect)
+//   accelc model.onnx --emit=accel     raised to accel ops
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Frontend/ONNXImport.h"
+#include "accel/InitAccel.h"
+#include "accel/Support/Diagnostics.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { MLIR, Accel };
+
+cl::OptionCategory category("accelc options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                               cl::desc("<model.onnx | module.mlir>"),
+                               cl::cat(category));
+cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(category));
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to write"), cl::init(Emit::Accel),
+    cl::values(clEnumValN(Emit::MLIR, "mlir",
+                          "the imported module: one onnx.node per ONNX node"),
+               clEnumValN(Emit::Accel, "accel",
+                          "the module raised to accel ops")),
+    cl::cat(category));
+cl::list<std::string>
+    dims("dim", cl::desc("Give a symbolic input dimension a size"),
+         cl::value_desc("name=size"), cl::CommaSeparated, cl::cat(category));
+cl::opt<int64_t> defaultDim(
+    "default-dim",
+    cl::desc("Size for symbolic dimensions not named by --dim (0: keep "
+             "them dynamic)"),
+    cl::init(0), cl::cat(category));
+cl::opt<bool> noShapeInference("no-shape-inference",
+                               cl::desc("Skip ONNX shape inference"),
+                               cl::init(false), cl::cat(category));
+cl::opt<bool> printWeights(
+    "print-weights",
+    cl::desc("Print weight blobs in full (by default large ones are elided)"),
+    cl::init(false), cl::cat(category));
+
+/// Reads the input: ONNX by extension, MLIR (text or bytecode) otherwise.
+OwningOpRef<ModuleOp> load(MLIRContext &context) {
+  if (StringRef(inputPath).ends_with(".onnx")) {
+    accel::ONNXImportOptions options;
+    options.defaultDimValue = defaultDim;
+    options.inferShapes = !noShapeInference;
+    for (const std::string &dim : dims) {
+      auto [name, size] = StringRef(dim).split('=');
+      int64_t value = 0;
+      if (name.empty() || size.getAsInteger(10, value) || value <= 0) {
+        emitError(UnknownLoc::get(&context))
+            << "--dim expects name=size with a positive size, got '" << dim
+            << "'";
+        return nullptr;
+      }
+      options.dimValues[name] = value;
+    }
+    return accel::importONNXFile(context, inputPath, options);
+  }
+  return parseSourceFile<ModuleOp>(inputPath, &context);
+}
+
+LogicalResult compile(MLIRContext &context, ModuleOp module) {
+  if (emit == Emit::MLIR)
+    return success();
+  PassManager pm(&context);
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (failed(parsePassPipeline("func.func(accel-raise-onnx),canonicalize,cse", pm,
+                               errorStream))) {
+    emitError(UnknownLoc::get(&context)) << errors;
+    return failure();
+  }
+  return pm.run(module);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "accelc: compile an LLM (ONNX) for the accel FPGA engine\n");
+
+  DialectRegistry registry;
+  accel::registerAccelDialects(registry);
+  accel::registerAccelPasses();
+  MLIRContext context(registry);
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler handler(&context, [](Diagnostic &diag) {
+    llvm::errs() << "accelc: " << accel::formatDiagnostic(diag) << "\n";
+    return success();
+  });
+
+  OwningOpRef<ModuleOp> module = load(context);
+  if (!module || failed(compile(context, *module)))
+    return 1;
+
+  OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(1024);
+  if (llvm::Error err = llvm::writeToOutput(
+          outputPath, [&](llvm::raw_ostream &os) -> llvm::Error {
+            module->print(os, flags);
+            return llvm::Error::success();
+          })) {
+    llvm::errs() << "accelc: cannot write '" << outputPath
+                 << "': " << llvm::toString(std::move(err)) << "\n";
+    return 1;
+  }
+  return 0;
+}

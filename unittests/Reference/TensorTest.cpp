@@ -1,0 +1,82 @@
+//===- TensorTest.cpp - host tensors and constant attributes --------------===//
+
+#include "RunMLIR.h"
+
+#include <cmath>
+
+using namespace accel::reference;
+using namespace accel::reference::testing;
+
+namespace {
+
+TEST(Tensor, HalfAndBFloatRoundToNearestEven) {
+  EXPECT_EQ(roundToF16(1.0f + 0x1p-11f), 1.0f);
+  EXPECT_EQ(roundToF16(1.0f + 3 * 0x1p-11f), 1.0f + 0x1p-9f);
+  EXPECT_EQ(roundToF16(65504.0f), 65504.0f);
+  EXPECT_EQ(roundToF16(65519.0f), 65504.0f);
+  EXPECT_TRUE(std::isinf(roundToF16(65520.0f)));
+  EXPECT_EQ(roundToF16(0x1p-25f), 0.0f);        // tie below the subnormals
+  EXPECT_EQ(roundToF16(0x1.8p-25f), 0x1p-24f);  // above the tie
+  EXPECT_EQ(roundToBF16(1.0f + 0x1p-8f), 1.0f);
+  EXPECT_EQ(roundToBF16(1.0f + 3 * 0x1p-8f), 1.0f + 0x1p-6f);
+  EXPECT_TRUE(std::isnan(roundToBF16(NAN)));
+}
+
+TEST(Tensor, IntegersWrapToTheirType) {
+  Tensor t(DType::U8, {3}, {255, 256, -1});
+  EXPECT_EQ(intsOf(t), (std::vector<int64_t>{255, 0, 255}));
+  EXPECT_EQ(intsOf(Tensor(DType::I8, {2}, {128, -129})),
+            (std::vector<int64_t>{-128, 127}));
+  Tensor f({3}, {2.9f, -2.9f, NAN});
+  EXPECT_EQ(intsOf(f.castTo(DType::I32)), (std::vector<int64_t>{2, -2, 0}));
+  EXPECT_EQ(Tensor(DType::U64, {1}, {-1}).getDouble(0), 0x1p64);
+}
+
+TEST(Tensor, PrintsTypeAndElidedValues) {
+  Tensor t({2, 3}, {1, 2, 3, 4, 5, 6});
+  EXPECT_EQ(t.toString(4), "tensor<2x3xf32> [1, 2, 3, 4, ... (6 elements)]");
+  EXPECT_EQ(Tensor(DType::Bool, {2}, {1, 0}).toString(), "tensor<2xi1> [1, 0]");
+}
+
+TEST(Tensor, ConstantsOfEveryElementType) {
+  const char *source = R"mlir(
+func.func @f() -> (tensor<2xf16>, tensor<2xbf16>, tensor<3xi1>, tensor<2xui8>, tensor<2x2xf32>, tensor<2xf64>) {
+  %0 = arith.constant dense<[1.5, -65504.0]> : tensor<2xf16>
+  %1 = arith.constant dense<[0.25, 3.0e+38]> : tensor<2xbf16>
+  %2 = arith.constant dense<[true, false, true]> : tensor<3xi1>
+  %3 = arith.constant dense<[200, 7]> : tensor<2xui8>
+  %4 = arith.constant dense<2.5> : tensor<2x2xf32>
+  %5 = arith.constant dense_resource<blob> : tensor<2xf64>
+  return %0, %1, %2, %3, %4, %5 : tensor<2xf16>, tensor<2xbf16>, tensor<3xi1>, tensor<2xui8>, tensor<2x2xf32>, tensor<2xf64>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      blob: "0x08000000000000000000F83F000000000000F0BF"
+    }
+  }
+#-})mlir";
+  auto results = runMLIR(source, {});
+  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
+  EXPECT_EQ(floatsOf((*results)[0]), (std::vector<float>{1.5, -65504}));
+  EXPECT_EQ((*results)[1].getDouble(0), 0.25);
+  EXPECT_EQ((*results)[1].getDouble(1), static_cast<double>(roundToBF16(3.0e38f)));
+  EXPECT_EQ(intsOf((*results)[2]), (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ((*results)[3].getDType(), DType::U8);
+  EXPECT_EQ(intsOf((*results)[3]), (std::vector<int64_t>{200, 7}));
+  EXPECT_EQ(floatsOf((*results)[4]), (std::vector<float>{2.5, 2.5, 2.5, 2.5}));
+  EXPECT_EQ((*results)[5].getDType(), DType::F64);
+  EXPECT_EQ((*results)[5].getDoubles()[0], 1.5);
+  EXPECT_EQ((*results)[5].getDoubles()[1], -1.0);
+}
+
+TEST(Tensor, SupportedOpsAreSortedAndQueryable) {
+  llvm::ArrayRef<llvm::StringLiteral> ops = supportedONNXOps();
+  EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end(),
+                             [](llvm::StringRef a, llvm::StringRef b) { return a < b; }));
+  EXPECT_TRUE(isSupportedONNXOp("MatMul"));
+  EXPECT_TRUE(isSupportedONNXOp("LayerNormalization"));
+  EXPECT_FALSE(isSupportedONNXOp("Conv"));
+}
+
+} // namespace
