@@ -10,7 +10,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "ACCEL"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".onnxtxt", ".test"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.accel_obj_root, "test")
@@ -25,7 +25,7 @@ llvm_config.use_default_substitutions()
 # FileCheck, not, split-file come from LLVM; our tools from the build.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.accel_tools_dir, config.llvm_tools_dir]
-tools = ["accel-opt"]
+tools = ["accel-opt", "accelc", "accel-onnx-node-tests"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Features that gate groups of tests, as CIRCT does for its integration tests.

@@ -20,6 +20,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -32,7 +34,8 @@ enum class Emit { MLIR, Accel };
 cl::OptionCategory category("accelc options");
 
 cl::opt<std::string> inputPath(cl::Positional, cl::Required,
-                               cl::desc("<model.onnx | module.mlir>"),
+                               cl::desc("<model.onnx | model.onnxtxt | "
+                                        "module.mlir>"),
                                cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
@@ -60,9 +63,11 @@ cl::opt<bool> printWeights(
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
     cl::init(false), cl::cat(category));
 
-/// Reads the input: ONNX by extension, MLIR (text or bytecode) otherwise.
+/// Reads the input by extension: an ONNX model (`.onnx`), one in ONNX's
+/// textual syntax (`.onnxtxt`), or MLIR (text or bytecode).
 OwningOpRef<ModuleOp> load(MLIRContext &context) {
-  if (StringRef(inputPath).ends_with(".onnx")) {
+  StringRef path(inputPath);
+  if (path.ends_with(".onnx") || path.ends_with(".onnxtxt")) {
     accel::ONNXImportOptions options;
     options.defaultDimValue = defaultDim;
     options.inferShapes = !noShapeInference;
@@ -77,7 +82,17 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
       }
       options.dimValues[name] = value;
     }
-    return accel::importONNXFile(context, inputPath, options);
+    if (path.ends_with(".onnx"))
+      return accel::importONNXFile(context, path, options);
+    auto file = llvm::MemoryBuffer::getFileOrSTDIN(path);
+    if (!file) {
+      emitError(FileLineColLoc::get(&context, path, 0, 0))
+          << "cannot read '" << path << "': " << file.getError().message();
+      return nullptr;
+    }
+    StringRef dir = llvm::sys::path::parent_path(path);
+    return accel::importONNXText(context, (*file)->getBuffer(), path,
+                                 dir.empty() ? "." : dir, options);
   }
   return parseSourceFile<ModuleOp>(inputPath, &context);
 }

@@ -52,6 +52,15 @@ importONNXBuffer(mlir::MLIRContext &context, llvm::StringRef bytes,
                  llvm::StringRef bufferName, llvm::StringRef baseDir,
                  const ONNXImportOptions &options = {});
 
+/// Imports a model written in ONNX's textual syntax (onnx/defs/parser.h):
+///
+///   <ir_version: 8, opset_import: ["" : 17]>
+///   agraph (float[N, 64] x) => (float[N, 64] y) { y = Relu(x) }
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXText(mlir::MLIRContext &context, llvm::StringRef text,
+               llvm::StringRef bufferName, llvm::StringRef baseDir,
+               const ONNXImportOptions &options = {});
+
 } // namespace accel
 
 #endif // ACCEL_FRONTEND_ONNXIMPORT_H

@@ -20,11 +20,13 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
+#include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -434,22 +436,13 @@ void fixDimensions(onnx::ModelProto &model, const ONNXImportOptions &options) {
   }
 }
 
-OwningOpRef<ModuleOp> importModel(MLIRContext &context, StringRef bytes,
-                                  StringRef name, StringRef baseDir,
-                                  const ONNXImportOptions &options,
-                                  bool checkFromPath) {
+/// Checks, completes (dimensions, shapes) and imports a parsed model.
+OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
+                                   std::shared_ptr<onnx::ModelProto> model,
+                                   StringRef name, StringRef baseDir,
+                                   const ONNXImportOptions &options,
+                                   bool checkFromPath) {
   Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
-  if (bytes.size() > size_t(INT32_MAX)) {
-    emitError(fileLoc) << "the model file is over 2 GB: keep its weights in "
-                          "external data files";
-    return nullptr;
-  }
-  auto model = std::make_shared<onnx::ModelProto>();
-  if (!model->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    emitError(fileLoc) << "not a valid ONNX model (the protobuf does not "
-                          "parse: truncated or not ONNX)";
-    return nullptr;
-  }
   try {
     if (checkFromPath)
       onnx::checker::check_model(name.str());
@@ -476,6 +469,26 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &context, StringRef bytes,
   return Importer(context, name, baseDir, std::move(model)).run();
 }
 
+OwningOpRef<ModuleOp> importModel(MLIRContext &context, StringRef bytes,
+                                  StringRef name, StringRef baseDir,
+                                  const ONNXImportOptions &options,
+                                  bool checkFromPath) {
+  Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
+  if (bytes.size() > size_t(INT32_MAX)) {
+    emitError(fileLoc) << "the model file is over 2 GB: keep its weights in "
+                          "external data files";
+    return nullptr;
+  }
+  auto model = std::make_shared<onnx::ModelProto>();
+  if (!model->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    emitError(fileLoc) << "not a valid ONNX model (the protobuf does not "
+                          "parse: truncated or not ONNX)";
+    return nullptr;
+  }
+  return importParsed(context, std::move(model), name, baseDir, options,
+                      checkFromPath);
+}
+
 } // namespace
 
 OwningOpRef<ModuleOp> accel::importONNXFile(MLIRContext &context,
@@ -500,4 +513,24 @@ accel::importONNXBuffer(MLIRContext &context, StringRef bytes,
                         const ONNXImportOptions &options) {
   return importModel(context, bytes, bufferName, baseDir, options,
                      /*checkFromPath=*/false);
+}
+
+OwningOpRef<ModuleOp> accel::importONNXText(MLIRContext &context,
+                                            StringRef text,
+                                            StringRef bufferName,
+                                            StringRef baseDir,
+                                            const ONNXImportOptions &options) {
+  auto model = std::make_shared<onnx::ModelProto>();
+  std::string source = text.str();
+  onnx::Common::Status status =
+      onnx::OnnxParser::Parse(*model, source.c_str());
+  if (!status.IsOK()) {
+    emitError(FileLineColLoc::get(&context, bufferName, 0, 0))
+        << "cannot parse the ONNX text: "
+        << llvm::join(llvm::split(StringRef(status.ErrorMessage()).trim(), '\n'),
+                      " ");
+    return nullptr;
+  }
+  return importParsed(context, std::move(model), bufferName, baseDir, options,
+                      /*checkFromPath=*/false);
 }
