@@ -38,22 +38,27 @@
 
 using namespace accel::reference;
 
+static llvm::cl::OptionCategory category("accel-onnx-node-tests options");
+
 static llvm::cl::opt<std::string>
     dataDir("data-dir", llvm::cl::desc("Directory of ONNX node tests"),
-            llvm::cl::init("/usr/share/libonnx-testdata/data/node"));
+            llvm::cl::init("/usr/share/libonnx-testdata/data/node"),
+            llvm::cl::cat(category));
 static llvm::cl::opt<std::string>
     filter("filter", llvm::cl::desc("Run only tests whose name matches"),
-           llvm::cl::init(""));
+           llvm::cl::init(""), llvm::cl::cat(category));
 static llvm::cl::opt<std::string>
     jsonFile("json", llvm::cl::desc("Write a JSON report to this file"),
-             llvm::cl::init(""));
+             llvm::cl::init(""), llvm::cl::cat(category));
 static llvm::cl::opt<bool>
-    verbose("verbose", llvm::cl::desc("Print one line per test"));
+    verbose("verbose", llvm::cl::desc("Print one line per test"),
+            llvm::cl::cat(category));
 static llvm::cl::opt<bool> requireAllClaimed(
     "require-all-claimed",
     llvm::cl::desc("Exit 1 if a test whose op types are all supported runs "
                    "and does not match (import errors and modes the "
-                   "executor declines are reported, not counted)"));
+                   "executor declines are reported, not counted)"),
+    llvm::cl::cat(category));
 
 /// The largest tensor file read, so a malformed test cannot exhaust memory.
 constexpr uint64_t kMaxTensorFileBytes = uint64_t(1) << 30;
@@ -519,6 +524,7 @@ static void writeJSON(llvm::raw_ostream &os, const Summary &summary,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "Runs ONNX's node tests on accel's reference executor\n");
   GOOGLE_PROTOBUF_VERIFY_VERSION;

@@ -273,7 +273,13 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
                   << "' has no opset import";
     return failure();
   }
-  if (!onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second, domain)) {
+  // Operators of ONNX's own domains must exist; those of a custom domain
+  // (com.microsoft, ...) have no schema here and are imported as they are,
+  // typed from the model's value_info.
+  bool onnxDomain = domain.empty() || domain == "ai.onnx.ml" ||
+                    StringRef(domain).starts_with("ai.onnx.");
+  if (onnxDomain &&
+      !onnx::OpSchemaRegistry::Schema(node.op_type(), opset->second, domain)) {
     errorAt(node) << "unsupported op type '" << node.op_type() << "'"
                   << (domain.empty() ? "" : " in domain '" + domain + "'")
                   << " at opset " << opset->second
@@ -365,10 +371,6 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (const onnx::OperatorSetIdProto &opset : model->opset_import())
     opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] =
         static_cast<int>(opset.version());
-  if (!opsets.count("")) {
-    error() << "the model imports no default ('ai.onnx') opset";
-    return nullptr;
-  }
   const onnx::GraphProto &graph = model->graph();
   for (const onnx::ValueInfoProto &info : graph.input())
     knownTypes[info.name()] = &info.type();
