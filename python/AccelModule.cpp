@@ -117,11 +117,14 @@ PYBIND11_MODULE(_accel, m) {
       .def(
           "run_pipeline",
           [](Module &self, const std::string &pipeline) {
-            if (llvm::Error error = self.runPipeline(pipeline))
+            std::vector<std::string> warnings;
+            if (llvm::Error error = self.runPipeline(pipeline, &warnings))
               raise(std::move(error));
+            return warnings;
           },
           py::arg("pipeline"),
-          "Run a textual pass pipeline (e.g. 'canonicalize,cse') in place")
+          "Run a textual pass pipeline (e.g. 'canonicalize,cse') in place; "
+          "returns the warnings the passes emitted")
       .def(
           "reference_run",
           [](const Module &self, const std::map<std::string, py::array> &in) {

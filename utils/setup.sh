@@ -16,6 +16,7 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   pybind11-dev python3-dev python3-numpy python3-onnx python3-pytest
+  python3-torch
   libgtest-dev
 )
 

@@ -51,6 +51,8 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
 
     Shape plumbing whose inputs are constants or static shapes is folded
     first, so that masks and reshapes are seen as the constants they are.
+    Last, Add, Sub, Mul and Div of two float tensors of one static type (the
+    residual additions) become `arith` ops.
     What is not raised stays as it was; with `report-unraised`, every
     remaining MatMul, Gemm and Softmax (work the engine would not see) gets a
     warning at its ONNX node.
@@ -60,6 +62,127 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
   let options = [
     Option<"reportUnraised", "report-unraised", "bool", /*default=*/"true",
            "Warn about MatMul, Gemm and Softmax nodes left unraised">,
+  ];
+}
+
+def Prune : Pass<"accel-prune", "mlir::func::FuncOp"> {
+  let summary = "N:M semi-structured pruning of linear weights along K";
+  let description = [{
+    Prunes the constant float weight of every selected `accel.linear` to N:M
+    sparsity along K (docs/NUMERICS.md §3): in each aligned group of M
+    consecutive weights of a row, the N with the highest score are kept, the
+    others set to 0, ties going to the lower k. The op gets
+    `sparsity = #accel.sparsity<N:M>`; the weight keeps its layout (`[N, K]`,
+    or `[K, N]` with `transposed`) and becomes a new constant (the original
+    blob is never written).
+
+    Scores: `criterion=magnitude` uses `|w|`; `criterion=wanda` uses
+    `|w| * ||X_k||_2`, the L2 norm of input channel k over every token of the
+    `calibration` file (one whitespace-separated token-id sequence per line;
+    the function, with each selected linear's input returned as an extra
+    result, is run on the fp32 reference executor). A `masks` ONNX file
+    (binary `.onnx`, or ONNX's textual syntax `.onnxtxt`) overrides the
+    scores: its bool/uint8 initializers, named like the weight
+    initializers and shaped like the stored weights, give 1 = keep; a mask
+    that keeps more than N of some M is an error.
+
+    A linear is selected when its location (the ONNX node name) matches the
+    `layers` regex (all, if empty) and does not match `exclude` (`lm_head`
+    by default; empty excludes nothing). `report` writes one line per pruned
+    layer: name, weight shape, kept fraction, criterion.
+
+    ```
+    accel-opt --pass-pipeline='builtin.module(func.func(accel-prune{n=2 m=4}))'
+    ```
+  }];
+  let dependentDialects = ["accel::AccelDialect", "mlir::arith::ArithDialect",
+                           "accel::onnxir::ONNXDialect"];
+  let options = [
+    Option<"n", "n", "unsigned", /*default=*/"2", "Weights kept per group (N)">,
+    Option<"m", "m", "unsigned", /*default=*/"4",
+           "Group size along K (M): 4, 8 or 16">,
+    Option<"criterion", "criterion", "std::string", /*default=*/"\"magnitude\"",
+           "Score: `magnitude` (|w|) or `wanda` (|w| * ||X_k||, needs "
+           "`calibration`)">,
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "Regex over op locations (ONNX node names) selecting the linears "
+           "to prune (empty: all)">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"lm_head\"",
+           "Regex over op locations of linears left dense (empty: none)">,
+    Option<"masks", "masks", "std::string", /*default=*/"\"\"",
+           "ONNX file of bool/uint8 keep masks named like the weight "
+           "initializers">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Token-id sequences, one per line, for `wanda`">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write a per-layer report to this file (`-`: stdout)">,
+  ];
+}
+
+def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
+  let summary = "Group-wise weight, per-token activation and KV quantization";
+  let description = [{
+    Quantizes the constant float weight of every selected `accel.linear`
+    into an integer weight `tensor<NxKxiB>` (a `[K, N]` weight is transposed
+    to `[N, K]`), f16 `scales` `[N, K/G]` and, when asymmetric, `zero_points`
+    `[N, K/G]` of the same width B, with `weight_quant`; sets `act_quant`
+    (8-bit, per token, symmetric) on those linears and `kv_quant` on every
+    selected `accel.attention`.
+
+    `scheme` gives the defaults: `w2a8kv4`, `w4a8kv4`, `w8a8kv8` (weight
+    bits, then KV bits; activations 8-bit) or `none` (nothing, unless
+    `weight-bits` asks for weight-only quantization). `weight-bits`, `group`
+    (0 = per channel) and `symmetric` override the weight scheme; a layer
+    whose K the group does not divide gets a warning and stays float.
+    `kv-group` sets the KV group (default: the head dim, i.e. one scale per
+    token and head; 0 = per channel); KV is asymmetric.
+
+    `method=rtn` is docs/NUMERICS.md §2 exactly. `method=calibrated` is
+    GPTQ (Frantar et al., 2023) with the group statistics of §2: the
+    Hessian `H = 2 X^T X` of each linear's inputs over the `calibration`
+    tokens (collected by running the function on the fp32 reference
+    executor, with the weights as they are, e.g. already pruned) is damped
+    by 1% of its mean diagonal; columns are quantized in ascending k, each
+    group's scale and zero point computed by the §2 formulas from the
+    error-compensated weights when the group is entered, and every column's
+    rounding error is fed back into the columns not yet quantized through
+    the Cholesky factor of `H^-1`. Pruned weights (exact zeros of an N:M
+    sparse linear) stay zero: they are quantized to the zero point and their
+    compensation is fed forward like any other error.
+
+    Pruned weights always dequantize to exactly 0 (`q = z`, or 0 when
+    symmetric). Integer tensors of fewer than 8 bits are stored one element
+    per byte (the value's low B bits, the rest zero: the raw layout of
+    MLIR's DenseElementsAttr for `iB`); signless `iB` holds the bit pattern,
+    read unsigned for asymmetric weights and zero points (so a printed `-1 :
+    i2` is the zero point 3) and signed for symmetric weights. Tensors of
+    more than 1024 elements become DenseResourceElementsAttr blobs.
+
+    `layers` / `exclude` select ops by location as in `accel-prune`.
+  }];
+  let dependentDialects = ["accel::AccelDialect", "mlir::arith::ArithDialect"];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"w2a8kv4\"",
+           "w2a8kv4, w4a8kv4, w8a8kv8 or none">,
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"0",
+           "Weight bits (2, 3, 4, 8; 0: the scheme's)">,
+    Option<"group", "group", "int64_t", /*default=*/"128",
+           "Weight group size along K (0: per channel)">,
+    Option<"symmetric", "symmetric", "bool", /*default=*/"false",
+           "Symmetric weight quantization (no zero points)">,
+    Option<"kvGroup", "kv-group", "int64_t", /*default=*/"-1",
+           "KV-cache group size along the head dim (-1: the head dim, 0: per "
+           "channel)">,
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "Regex over op locations selecting the ops to quantize (empty: "
+           "all)">,
+    Option<"exclude", "exclude", "std::string", /*default=*/"\"lm_head\"",
+           "Regex over op locations of ops left float (empty: none)">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "`rtn` (round to nearest, NUMERICS §2) or `calibrated` (GPTQ, needs "
+           "`calibration`)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Token-id sequences, one per line, for `calibrated`">,
   ];
 }
 

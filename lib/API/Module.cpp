@@ -88,7 +88,8 @@ std::map<std::string, int64_t> Module::opCounts() const {
   return counts;
 }
 
-llvm::Error Module::runPipeline(llvm::StringRef pipeline) {
+llvm::Error Module::runPipeline(llvm::StringRef pipeline,
+                                std::vector<std::string> *warnings) {
   accel::registerAccelPasses();
   accel::DiagnosticCollector diagnostics(state->context);
   // "canonicalize,cse" is shorthand for "builtin.module(canonicalize,cse)".
@@ -107,6 +108,8 @@ llvm::Error Module::runPipeline(llvm::StringRef pipeline) {
   static_cast<mlir::OpPassManager &>(pm) = *parsed;
   if (mlir::failed(pm.run(*state->module)))
     return diagnostics.takeError("pass pipeline '" + pipeline.str() + "' failed");
+  if (warnings)
+    *warnings = diagnostics.diagnostics();
   return llvm::Error::success();
 }
 

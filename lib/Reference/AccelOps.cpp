@@ -20,8 +20,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
 namespace {
 /// The operand tensors of one op, looked up by operand value.
 class Operands {
@@ -45,12 +43,6 @@ private:
 };
 } // namespace
 
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
 static llvm::Error needsGoldenModel(const llvm::Twine &what) {
   return fail("unsupported: " + what +
               " needs the quantized golden model, not the fp32 reference "
@@ -60,6 +52,15 @@ static llvm::Error needsGoldenModel(const llvm::Twine &what) {
 static llvm::Error requireFloat(const Tensor *t, llvm::StringRef name) {
   if (t && !t->isFloat())
     return fail(name + " must be a float tensor, got " + t->toString(0));
+  return llvm::Error::success();
+}
+
+/// An error when any of `operands` (null for absent ones) is not float.
+static llvm::Error
+requireFloatOperands(std::initializer_list<const Tensor *> operands) {
+  for (const Tensor *t : operands)
+    if (llvm::Error error = requireFloat(t, "every operand"))
+      return error;
   return llvm::Error::success();
 }
 
@@ -225,9 +226,8 @@ static Results runAttention(accel::AttentionOp op, const Operands &operands) {
 
 static Results runNorm(const Tensor &x, const Tensor &weight,
                        const Tensor *bias, double epsilon, bool centered) {
-  for (const Tensor *t : {&x, &weight, bias})
-    if (llvm::Error error = requireFloat(t, "every operand"))
-      return std::move(error);
+  if (llvm::Error error = requireFloatOperands({&x, &weight, bias}))
+    return std::move(error);
   if (x.getRank() < 1)
     return fail("input must have rank >= 1");
   int64_t h = x.getShape().back();
@@ -237,20 +237,10 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
   int64_t rows = h ? x.getNumElements() / h : 0;
   for (int64_t r = 0; r < rows; ++r) {
     int64_t base = r * h;
-    double mean = 0.0;
-    if (centered) {
-      for (int64_t i = 0; i < h; ++i)
-        mean += x.getDouble(base + i);
-      mean /= h;
-    }
-    double squares = 0.0;
+    Moments moments = momentsOf(x, base, h, epsilon, centered);
     for (int64_t i = 0; i < h; ++i) {
-      double v = x.getDouble(base + i) - mean;
-      squares += v * v;
-    }
-    double inv = 1.0 / std::sqrt(squares / h + epsilon);
-    for (int64_t i = 0; i < h; ++i) {
-      double v = (x.getDouble(base + i) - mean) * inv * weight.getDouble(i);
+      double v = (x.getDouble(base + i) - moments.mean) * moments.invStdDev *
+                 weight.getDouble(i);
       if (bias)
         v += bias->getDouble(i);
       result.setDouble(base + i, v);
@@ -267,9 +257,8 @@ static Results runRope(accel::RopeOp op, const Operands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor &cos = *operands.get(op.getCos());
   const Tensor &sin = *operands.get(op.getSin());
-  for (const Tensor *t : {&x, &cos, &sin})
-    if (llvm::Error error = requireFloat(t, "every operand"))
-      return std::move(error);
+  if (llvm::Error error = requireFloatOperands({&x, &cos, &sin}))
+    return std::move(error);
   int64_t heads = op.getNumHeads();
   if (x.getRank() != 3 || x.getDim(2) % heads != 0)
     return fail("input must be [B, T, heads * D], got " +
@@ -336,9 +325,8 @@ static double activate(accel::ActivationKind kind, double x) {
 static Results runActivation(accel::ActivationOp op, const Operands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor *up = operands.get(op.getUp());
-  for (const Tensor *t : {&x, up})
-    if (llvm::Error error = requireFloat(t, "every operand"))
-      return std::move(error);
+  if (llvm::Error error = requireFloatOperands({&x, up}))
+    return std::move(error);
   if (up && up->getShape() != x.getShape())
     return fail("up " + formatShape(up->getShape()) +
                 " must have the input's shape " + formatShape(x.getShape()));

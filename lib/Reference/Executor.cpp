@@ -27,12 +27,16 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
+/// Every kernel table, one per source file.
+static llvm::SmallVector<llvm::ArrayRef<KernelEntry>, 6> kernelTables() {
+  return {elementwiseKernels(), reductionKernels(), shapeKernels(),
+          indexingKernels(),    linalgKernels(),    nnKernels()};
+}
+
 static const llvm::StringMap<ONNXKernel> &kernelTable() {
   static const llvm::StringMap<ONNXKernel> table = [] {
     llvm::StringMap<ONNXKernel> map;
-    for (llvm::ArrayRef<KernelEntry> entries :
-         {elementwiseKernels(), reductionKernels(), shapeKernels(),
-          indexingKernels(), linalgKernels(), nnKernels()})
+    for (llvm::ArrayRef<KernelEntry> entries : kernelTables())
       for (const KernelEntry &entry : entries)
         map[entry.opType] = entry.kernel;
     return map;
@@ -43,9 +47,7 @@ static const llvm::StringMap<ONNXKernel> &kernelTable() {
 llvm::ArrayRef<llvm::StringLiteral> accel::reference::supportedONNXOps() {
   static const std::vector<llvm::StringLiteral> names = [] {
     std::vector<llvm::StringLiteral> list;
-    for (llvm::ArrayRef<KernelEntry> entries :
-         {elementwiseKernels(), reductionKernels(), shapeKernels(),
-          indexingKernels(), linalgKernels(), nnKernels()})
+    for (llvm::ArrayRef<KernelEntry> entries : kernelTables())
       for (const KernelEntry &entry : entries)
         list.push_back(entry.opType);
     llvm::sort(list, [](llvm::StringRef a, llvm::StringRef b) { return a < b; });
@@ -140,8 +142,11 @@ public:
 private:
   /// The tensor of `value`, or null for an absent input (`onnx.none`).
   llvm::Expected<const Tensor *> lookup(mlir::Value value);
-  llvm::Expected<std::vector<Tensor>> execute(mlir::Operation *op);
-  llvm::Expected<std::vector<Tensor>> executeNode(accel::onnxir::NodeOp node);
+  /// The tensors of `values`, as lookup gives them.
+  llvm::Expected<std::vector<const Tensor *>>
+  lookupAll(mlir::ValueRange values);
+  Results execute(mlir::Operation *op);
+  Results executeNode(accel::onnxir::NodeOp node);
 
   int64_t opset;
   llvm::DenseMap<mlir::Value, Tensor> live;
@@ -158,8 +163,19 @@ llvm::Expected<const Tensor *> Interpreter::lookup(mlir::Value value) {
   return &it->second;
 }
 
-llvm::Expected<std::vector<Tensor>>
-Interpreter::executeNode(accel::onnxir::NodeOp node) {
+llvm::Expected<std::vector<const Tensor *>>
+Interpreter::lookupAll(mlir::ValueRange values) {
+  std::vector<const Tensor *> tensors;
+  for (mlir::Value value : values) {
+    llvm::Expected<const Tensor *> tensor = lookup(value);
+    if (!tensor)
+      return tensor.takeError();
+    tensors.push_back(*tensor);
+  }
+  return tensors;
+}
+
+Results Interpreter::executeNode(accel::onnxir::NodeOp node) {
   llvm::StringRef domain = node.getDomain();
   if (!domain.empty() && domain != "ai.onnx")
     return fail("unsupported op: domain '" + domain + "' is not ai.onnx");
@@ -167,54 +183,35 @@ Interpreter::executeNode(accel::onnxir::NodeOp node) {
   if (kernel == kernelTable().end())
     return fail("unsupported op: ONNX op type '" + node.getOpType() +
                 "' is not implemented by the reference executor");
-  std::vector<const Tensor *> inputs;
-  for (mlir::Value operand : node.getInputs()) {
-    llvm::Expected<const Tensor *> tensor = lookup(operand);
-    if (!tensor)
-      return tensor.takeError();
-    inputs.push_back(*tensor);
-  }
-  NodeContext context(node, opset, std::move(inputs));
+  llvm::Expected<std::vector<const Tensor *>> inputs =
+      lookupAll(node.getInputs());
+  if (!inputs)
+    return inputs.takeError();
+  NodeContext context(node, opset, std::move(*inputs));
   return kernel->second(context);
 }
 
-llvm::Expected<std::vector<Tensor>>
-Interpreter::execute(mlir::Operation *op) {
+Results Interpreter::execute(mlir::Operation *op) {
   if (auto node = llvm::dyn_cast<accel::onnxir::NodeOp>(op))
     return executeNode(node);
   if (llvm::isa<accel::onnxir::NoneOp>(op))
     return std::vector<Tensor>();
-  if (auto constant = llvm::dyn_cast<mlir::arith::ConstantOp>(op)) {
-    llvm::Expected<Tensor> value = fromAttribute(constant.getValue());
-    if (!value)
-      return value.takeError();
-    std::vector<Tensor> results;
-    results.push_back(std::move(*value));
-    return results;
-  }
-  std::vector<const Tensor *> operands;
-  for (mlir::Value operand : op->getOperands()) {
-    llvm::Expected<const Tensor *> tensor = lookup(operand);
-    if (!tensor)
-      return tensor.takeError();
-    operands.push_back(*tensor);
-  }
+  if (auto constant = llvm::dyn_cast<mlir::arith::ConstantOp>(op))
+    return single(fromAttribute(constant.getValue()));
+  llvm::Expected<std::vector<const Tensor *>> operands =
+      lookupAll(op->getOperands());
+  if (!operands)
+    return operands.takeError();
+  llvm::ArrayRef<const Tensor *> tensors = *operands;
   if (llvm::isa<mlir::arith::AddFOp, mlir::arith::SubFOp, mlir::arith::MulFOp,
-                mlir::arith::DivFOp>(op)) {
-    llvm::Expected<Tensor> value =
-        runArithBinary(op, *operands[0], *operands[1]);
-    if (!value)
-      return value.takeError();
-    std::vector<Tensor> results;
-    results.push_back(std::move(*value));
-    return results;
-  }
+                mlir::arith::DivFOp>(op))
+    return single(runArithBinary(op, *tensors[0], *tensors[1]));
   if (llvm::isa<accel::AccelDialect>(op->getDialect()))
-    return runAccelOp(op, operands);
+    return runAccelOp(op, tensors);
   // A cast only changes what the IR knows of the shape; the result check
   // after each op verifies that the value fits the new type.
   if (llvm::isa<mlir::tensor::CastOp>(op))
-    return std::vector<Tensor>{*operands[0]};
+    return single(*tensors[0]);
   return fail("unsupported op: the reference executor does not implement '" +
               op->getName().getStringRef() + "'");
 }

@@ -27,8 +27,15 @@ namespace accel::reference::detail {
 /// a malformed shape fails cleanly instead of exhausting memory.
 constexpr int64_t kMaxElements = int64_t(1) << 28;
 
+/// What a kernel returns: its results in order, or an error.
+using Results = llvm::Expected<std::vector<Tensor>>;
+
 /// An error carrying `message`; the executor adds which op it came from.
 llvm::Error fail(const llvm::Twine &message);
+
+/// The results of a kernel with one result.
+Results single(Tensor tensor);
+Results single(llvm::Expected<Tensor> tensor);
 
 /// `[2, 3, 4]`.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
@@ -45,6 +52,14 @@ llvm::Expected<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
 /// Row-major strides of `shape`.
 llvm::SmallVector<int64_t> stridesOf(llvm::ArrayRef<int64_t> shape);
+
+/// Steps the multi-index `index` to the next element of `shape` in row-major
+/// order, wrapping to all zeros after the last one.
+void advanceIndex(llvm::MutableArrayRef<int64_t> index,
+                  llvm::ArrayRef<int64_t> shape);
+
+/// An error naming both dtypes when `a` and `b` differ in dtype.
+llvm::Error requireSameDType(const Tensor &a, const Tensor &b);
 
 /// The numpy (multidirectional) broadcast of `shapes`, or an error naming
 /// the shapes that do not broadcast.
@@ -80,6 +95,23 @@ AxisSplit splitAround(llvm::ArrayRef<int64_t> shape, int64_t axis);
 /// Copies `source` permuted by `perm` (result dim i is source dim perm[i]).
 Tensor transposeTensor(const Tensor &source, llvm::ArrayRef<int64_t> perm);
 
+enum class SoftmaxKind { Softmax, LogSoftmax, Hardmax };
+
+/// Softmax, LogSoftmax or Hardmax of `x` along the middle dimension of
+/// `split`, computed in double and rounded once to `x`'s type.
+Tensor softmaxAlong(const Tensor &x, AxisSplit split, SoftmaxKind kind);
+
+/// The mean and 1/sqrt(variance + epsilon) of `count` consecutive elements of
+/// a tensor, as the normalisations use them.
+struct Moments {
+  double mean = 0.0, invStdDev = 0.0;
+};
+/// The moments of elements [base, base + count) of `x`, accumulated in
+/// double in index order; with `centered` false the mean is taken as 0 (an
+/// RMS norm).
+Moments momentsOf(const Tensor &x, int64_t base, int64_t count, double epsilon,
+                  bool centered = true);
+
 /// Inputs, attributes and opset of one `onnx.node` being executed.
 class NodeContext {
 public:
@@ -98,6 +130,13 @@ public:
   }
   /// Input `i`, or an error when it is absent.
   llvm::Expected<const Tensor &> required(unsigned i) const;
+  /// An error naming the first absent input among the first `count`; after
+  /// success, `*input(i)` is valid for each of them.
+  llvm::Error requireInputs(unsigned count) const;
+  /// Input `i` as an integer list (see toIntList), or an error when it is
+  /// absent or not such a list; `what` names it in errors.
+  llvm::Expected<llvm::SmallVector<int64_t>>
+  requiredList(unsigned i, llvm::StringRef what) const;
   /// All present inputs, at least `minimum` of them.
   llvm::Expected<std::vector<const Tensor *>> variadic(unsigned minimum) const;
 
@@ -112,10 +151,15 @@ public:
   /// A TENSOR attribute converted to a tensor, or none when absent.
   llvm::Expected<std::optional<Tensor>> tensorAttr(llvm::StringRef name) const;
 
-  /// An axes list read from input `inputIndex` from opset `sinceOpset`, and
-  /// from the INTS attribute `axes` before; none when absent.
+  /// The `axis` attribute (`fallback` when absent) made non-negative for a
+  /// tensor of rank `rank`, or an error when it is out of range.
+  llvm::Expected<int64_t> axisAttr(int64_t fallback, int64_t rank) const;
+  /// An integer list that ONNX moved from an attribute to an input: read
+  /// from input `inputIndex` from opset `sinceOpset`, and from the INTS
+  /// attribute `name` before; none when absent.
   llvm::Expected<std::optional<llvm::SmallVector<int64_t>>>
-  axesArgument(unsigned inputIndex, int64_t sinceOpset) const;
+  listArgument(llvm::StringRef name, unsigned inputIndex,
+               int64_t sinceOpset) const;
 
 private:
   // Op handles are values whose accessors are not const-qualified.
@@ -124,7 +168,7 @@ private:
   std::vector<const Tensor *> inputs;
 };
 
-using ONNXKernel = llvm::Expected<std::vector<Tensor>> (*)(NodeContext &);
+using ONNXKernel = Results (*)(NodeContext &);
 
 struct KernelEntry {
   llvm::StringLiteral opType;
@@ -140,8 +184,8 @@ llvm::ArrayRef<KernelEntry> linalgKernels();
 llvm::ArrayRef<KernelEntry> nnKernels();
 
 /// Runs an `accel` op on its operands (null for absent optional ones).
-llvm::Expected<std::vector<Tensor>>
-runAccelOp(mlir::Operation *op, llvm::ArrayRef<const Tensor *> operands);
+Results runAccelOp(mlir::Operation *op,
+                   llvm::ArrayRef<const Tensor *> operands);
 
 } // namespace accel::reference::detail
 

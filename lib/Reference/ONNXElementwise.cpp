@@ -15,16 +15,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(llvm::Expected<Tensor> tensor) {
-  if (!tensor)
-    return tensor.takeError();
-  std::vector<Tensor> results;
-  results.push_back(std::move(*tensor));
-  return results;
-}
-
 /// Applies `fn(result, index, walker)` over the broadcast of `operands`.
 template <typename Fn>
 static llvm::Expected<Tensor>
@@ -44,11 +34,33 @@ broadcastApply(llvm::ArrayRef<const Tensor *> operands, DType dtype, Fn fn) {
   return result;
 }
 
-static llvm::Error requireSameDType(const Tensor &a, const Tensor &b) {
-  if (a.getDType() == b.getDType())
-    return llvm::Error::success();
-  return fail("operand element types differ: " + dtypeName(a.getDType()) +
-              " and " + dtypeName(b.getDType()));
+/// Calls `fn` with a zero of the type that arithmetic on `dtype` elements is
+/// done in: double for float dtypes, uint64_t for u64, int64_t for the other
+/// integers.
+template <typename Fn> static void visitArithType(DType dtype, Fn fn) {
+  if (isFloatDType(dtype))
+    fn(0.0);
+  else if (dtype == DType::U64)
+    fn(uint64_t(0));
+  else
+    fn(int64_t(0));
+}
+
+/// Element `i` of `t` as `T`, one of the types of visitArithType.
+template <typename T> static T elementAs(const Tensor &t, int64_t i) {
+  if constexpr (std::is_floating_point_v<T>)
+    return t.getDouble(i);
+  else
+    return static_cast<T>(t.getInt(i));
+}
+
+/// Sets element `i` of `t` from `value` of one of the types of
+/// visitArithType.
+template <typename T> static void setElement(Tensor &t, int64_t i, T value) {
+  if constexpr (std::is_floating_point_v<T>)
+    t.setDouble(i, value);
+  else
+    t.setInt(i, static_cast<int64_t>(value));
 }
 
 //===----------------------------------------------------------------------===//
@@ -128,59 +140,48 @@ static Results logicalNot(NodeContext &ctx) {
 // Binary
 //===----------------------------------------------------------------------===//
 
+/// Checks that inputs 0 and 1 are present and of one dtype.
+static llvm::Error requireSameDTypeOperands(NodeContext &ctx) {
+  if (llvm::Error error = ctx.requireInputs(2))
+    return error;
+  return requireSameDType(*ctx.input(0), *ctx.input(1));
+}
+
 /// A broadcasting binary op with a result of the operands' type; `fn` is
-/// generic over double (float operands), int64 and uint64 (u64 operands).
+/// generic over the types of visitArithType.
 template <typename Fn>
 static Results binaryArith(NodeContext &ctx, Fn fn) {
-  llvm::Expected<const Tensor &> a = ctx.required(0);
-  if (!a)
-    return a.takeError();
-  llvm::Expected<const Tensor &> b = ctx.required(1);
-  if (!b)
-    return b.takeError();
-  if (llvm::Error error = requireSameDType(*a, *b))
+  if (llvm::Error error = requireSameDTypeOperands(ctx))
     return std::move(error);
-  const Tensor &lhs = *a, &rhs = *b;
+  const Tensor &lhs = *ctx.input(0), &rhs = *ctx.input(1);
   DType dtype = lhs.getDType();
   return single(broadcastApply(
       {&lhs, &rhs}, dtype, [&](Tensor &out, int64_t i, BroadcastWalker &w) {
-        int64_t l = w.offset(0), r = w.offset(1);
-        if (lhs.isFloat())
-          out.setDouble(i, fn(lhs.getDouble(l), rhs.getDouble(r)));
-        else if (dtype == DType::U64)
-          out.setInt(i, static_cast<int64_t>(
-                            fn(static_cast<uint64_t>(lhs.getInt(l)),
-                               static_cast<uint64_t>(rhs.getInt(r)))));
-        else
-          out.setInt(i, fn(lhs.getInt(l), rhs.getInt(r)));
+        visitArithType(dtype, [&](auto zero) {
+          using T = decltype(zero);
+          setElement(out, i, fn(elementAs<T>(lhs, w.offset(0)),
+                                elementAs<T>(rhs, w.offset(1))));
+        });
       }));
 }
 
-/// A broadcasting comparison or logic op with a bool result.
+/// A broadcasting comparison or logic op with a bool result; `fn` is generic
+/// over the types of visitArithType.
 template <typename Fn>
 static Results binaryPredicate(NodeContext &ctx, Fn fn, bool boolOnly) {
-  llvm::Expected<const Tensor &> a = ctx.required(0);
-  if (!a)
-    return a.takeError();
-  llvm::Expected<const Tensor &> b = ctx.required(1);
-  if (!b)
-    return b.takeError();
-  if (llvm::Error error = requireSameDType(*a, *b))
+  if (llvm::Error error = requireSameDTypeOperands(ctx))
     return std::move(error);
-  if (boolOnly && a->getDType() != DType::Bool)
-    return fail("needs bool operands, got " + dtypeName(a->getDType()));
-  const Tensor &lhs = *a, &rhs = *b;
+  const Tensor &lhs = *ctx.input(0), &rhs = *ctx.input(1);
+  if (boolOnly && lhs.getDType() != DType::Bool)
+    return fail("needs bool operands, got " + dtypeName(lhs.getDType()));
   return single(broadcastApply(
       {&lhs, &rhs}, DType::Bool,
       [&](Tensor &out, int64_t i, BroadcastWalker &w) {
-        int64_t l = w.offset(0), r = w.offset(1);
-        if (lhs.isFloat())
-          out.setInt(i, fn(lhs.getDouble(l), rhs.getDouble(r)));
-        else if (lhs.getDType() == DType::U64)
-          out.setInt(i, fn(static_cast<uint64_t>(lhs.getInt(l)),
-                           static_cast<uint64_t>(rhs.getInt(r))));
-        else
-          out.setInt(i, fn(lhs.getInt(l), rhs.getInt(r)));
+        visitArithType(lhs.getDType(), [&](auto zero) {
+          using T = decltype(zero);
+          out.setInt(i, fn(elementAs<T>(lhs, w.offset(0)),
+                           elementAs<T>(rhs, w.offset(1))));
+        });
       }));
 }
 
@@ -221,20 +222,18 @@ static Results mod(NodeContext &ctx) {
   });
 }
 
-static Results pow(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> a = ctx.required(0);
-  if (!a)
-    return a.takeError();
-  llvm::Expected<const Tensor &> b = ctx.required(1);
-  if (!b)
-    return b.takeError();
-  const Tensor &base = *a, &exponent = *b;
+/// A broadcasting binary op computed in double, with a result of input 0's
+/// type; the operand types may differ.
+template <typename Fn>
+static Results binaryDouble(NodeContext &ctx, Fn fn) {
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &lhs = *ctx.input(0), &rhs = *ctx.input(1);
   return single(broadcastApply(
-      {&base, &exponent}, base.getDType(),
+      {&lhs, &rhs}, lhs.getDType(),
       [&](Tensor &out, int64_t i, BroadcastWalker &w) {
-        double x = base.getDouble(w.offset(0));
-        double y = exponent.getDouble(w.offset(1));
-        out.setDouble(i, std::pow(x, y));
+        out.setDouble(i, fn(lhs.getDouble(w.offset(0)),
+                            rhs.getDouble(w.offset(1))));
       }));
 }
 
@@ -261,22 +260,6 @@ static Results bitShift(NodeContext &ctx) {
       return static_cast<decltype(a)>(left ? value << amount : value >> amount);
     }
   });
-}
-
-static Results prelu(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> x = ctx.required(0);
-  if (!x)
-    return x.takeError();
-  llvm::Expected<const Tensor &> slope = ctx.required(1);
-  if (!slope)
-    return slope.takeError();
-  const Tensor &input = *x, &alpha = *slope;
-  return single(broadcastApply(
-      {&input, &alpha}, input.getDType(),
-      [&](Tensor &out, int64_t i, BroadcastWalker &w) {
-        double v = input.getDouble(w.offset(0));
-        out.setDouble(i, v < 0 ? v * alpha.getDouble(w.offset(1)) : v);
-      }));
 }
 
 //===----------------------------------------------------------------------===//
@@ -306,47 +289,26 @@ template <Fold kind> static Results variadic(NodeContext &ctx) {
   };
   return single(broadcastApply(
       inputs, dtype, [&](Tensor &out, int64_t i, BroadcastWalker &w) {
-        if (isFloatDType(dtype)) {
-          double acc = inputs[0]->getDouble(w.offset(0));
+        visitArithType(dtype, [&](auto zero) {
+          using T = decltype(zero);
+          T acc = elementAs<T>(*inputs[0], w.offset(0));
           for (size_t k = 1; k < inputs.size(); ++k)
-            acc = combine(acc, inputs[k]->getDouble(w.offset(k)));
+            acc = combine(acc, elementAs<T>(*inputs[k], w.offset(k)));
           if (kind == Fold::Mean)
-            acc /= static_cast<double>(inputs.size());
-          out.setDouble(i, acc);
-        } else if (dtype == DType::U64) {
-          uint64_t acc = inputs[0]->getInt(w.offset(0));
-          for (size_t k = 1; k < inputs.size(); ++k)
-            acc = combine(acc, static_cast<uint64_t>(
-                                   inputs[k]->getInt(w.offset(k))));
-          if (kind == Fold::Mean)
-            acc /= inputs.size();
-          out.setInt(i, static_cast<int64_t>(acc));
-        } else {
-          int64_t acc = inputs[0]->getInt(w.offset(0));
-          for (size_t k = 1; k < inputs.size(); ++k)
-            acc = combine(acc, inputs[k]->getInt(w.offset(k)));
-          if (kind == Fold::Mean)
-            acc /= static_cast<int64_t>(inputs.size());
-          out.setInt(i, acc);
-        }
+            acc /= static_cast<T>(inputs.size());
+          setElement(out, i, acc);
+        });
       }));
 }
 
 static Results where(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> c = ctx.required(0);
-  if (!c)
-    return c.takeError();
-  llvm::Expected<const Tensor &> x = ctx.required(1);
-  if (!x)
-    return x.takeError();
-  llvm::Expected<const Tensor &> y = ctx.required(2);
-  if (!y)
-    return y.takeError();
-  if (c->getDType() != DType::Bool)
-    return fail("condition must be bool, got " + dtypeName(c->getDType()));
-  if (llvm::Error error = requireSameDType(*x, *y))
+  if (llvm::Error error = ctx.requireInputs(3))
     return std::move(error);
-  const Tensor &cond = *c, &a = *x, &b = *y;
+  const Tensor &cond = *ctx.input(0), &a = *ctx.input(1), &b = *ctx.input(2);
+  if (cond.getDType() != DType::Bool)
+    return fail("condition must be bool, got " + dtypeName(cond.getDType()));
+  if (llvm::Error error = requireSameDType(a, b))
+    return std::move(error);
   return single(broadcastApply(
       {&cond, &a, &b}, a.getDType(),
       [&](Tensor &out, int64_t i, BroadcastWalker &w) {
@@ -438,13 +400,9 @@ static Results cast(NodeContext &ctx) {
 }
 
 static Results castLike(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> x = ctx.required(0);
-  if (!x)
-    return x.takeError();
-  llvm::Expected<const Tensor &> like = ctx.required(1);
-  if (!like)
-    return like.takeError();
-  return single(x->castTo(like->getDType()));
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  return single(ctx.input(0)->castTo(ctx.input(1)->getDType()));
 }
 
 //===----------------------------------------------------------------------===//
@@ -548,9 +506,17 @@ static const KernelEntry kKernels[] = {
     {"Mul", [](NodeContext &c) { return binaryArith(c, [](auto a, auto b) { return a * b; }); }},
     {"Div", [](NodeContext &c) { return binaryArith(c, [](auto a, auto b) { return divide(a, b); }); }},
     {"Mod", mod},
-    {"Pow", pow},
+    {"Pow", [](NodeContext &c) {
+       return binaryDouble(c, [](double x, double y) {
+         return std::pow(x, y);
+       });
+     }},
     {"BitShift", bitShift},
-    {"PRelu", prelu},
+    {"PRelu", [](NodeContext &c) {
+       return binaryDouble(c, [](double x, double slope) {
+         return x < 0 ? x * slope : x;
+       });
+     }},
     {"Equal", [](NodeContext &c) { return binaryPredicate(c, [](auto a, auto b) { return a == b; }, false); }},
     {"Greater", [](NodeContext &c) { return binaryPredicate(c, [](auto a, auto b) { return a > b; }, false); }},
     {"GreaterOrEqual", [](NodeContext &c) { return binaryPredicate(c, [](auto a, auto b) { return a >= b; }, false); }},

@@ -16,14 +16,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
 /// `index` made non-negative for a dimension of `size`, or an error.
 static llvm::Expected<int64_t> resolveIndex(int64_t index, int64_t size) {
   if (index < -size || index >= size)
@@ -32,25 +24,67 @@ static llvm::Expected<int64_t> resolveIndex(int64_t index, int64_t size) {
   return index < 0 ? index + size : index;
 }
 
-static llvm::Error requireIntegerIndices(const Tensor &indices) {
+/// Checks that inputs 0 to `count` - 1 (data, indices, ...) are present and
+/// that the indices, input 1, are integers.
+static llvm::Error requireIndexingInputs(NodeContext &ctx, unsigned count) {
+  if (llvm::Error error = ctx.requireInputs(count))
+    return error;
+  const Tensor &indices = *ctx.input(1);
   if (!indices.isFloat())
     return llvm::Error::success();
   return fail("indices must be integers, got " +
               dtypeName(indices.getDType()));
 }
 
+/// Calls `visit(i, offset)`, which returns an llvm::Error, for every element
+/// `i` of `indices` with the offset into `data` that it addresses: along
+/// `axis` the position it holds, along every other dimension its own
+/// position in `indices`. GatherElements and ScatterElements address so.
+template <typename Visit>
+static llvm::Error forEachAxisIndex(const Tensor &data, const Tensor &indices,
+                                    int64_t axis, Visit visit) {
+  llvm::SmallVector<int64_t> strides = stridesOf(data.getShape());
+  llvm::SmallVector<int64_t> index(indices.getRank(), 0);
+  for (int64_t i = 0, e = indices.getNumElements(); i < e; ++i) {
+    llvm::Expected<int64_t> position =
+        resolveIndex(indices.getInt(i), data.getDim(axis));
+    if (!position)
+      return position.takeError();
+    int64_t offset = 0;
+    for (int64_t d = 0; d < data.getRank(); ++d)
+      offset += (d == axis ? *position : index[d]) * strides[d];
+    if (llvm::Error error = visit(i, offset))
+      return error;
+    advanceIndex(index, indices.getShape());
+  }
+  return llvm::Error::success();
+}
+
+/// The offset into `data` (of row-major `strides`) that index tuple `tuple`
+/// of `indices` addresses; the tuples lie along the last dimension of
+/// `indices` and give positions in the dimensions of `data` from `firstDim`
+/// on. GatherND and ScatterND address so.
+static llvm::Expected<int64_t> tupleOffset(const Tensor &data,
+                                           llvm::ArrayRef<int64_t> strides,
+                                           const Tensor &indices, int64_t tuple,
+                                           int64_t firstDim) {
+  int64_t depth = indices.getShape().back();
+  int64_t offset = 0;
+  for (int64_t k = 0; k < depth; ++k) {
+    llvm::Expected<int64_t> position = resolveIndex(
+        indices.getInt(tuple * depth + k), data.getDim(firstDim + k));
+    if (!position)
+      return position.takeError();
+    offset += *position * strides[firstDim + k];
+  }
+  return offset;
+}
+
 static Results gather(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> dataOr = ctx.required(0);
-  if (!dataOr)
-    return dataOr.takeError();
-  llvm::Expected<const Tensor &> indicesOr = ctx.required(1);
-  if (!indicesOr)
-    return indicesOr.takeError();
-  const Tensor &data = *dataOr, &indices = *indicesOr;
-  if (llvm::Error error = requireIntegerIndices(indices))
+  if (llvm::Error error = requireIndexingInputs(ctx, 2))
     return std::move(error);
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), data.getRank());
+  const Tensor &data = *ctx.input(0), &indices = *ctx.input(1);
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, data.getRank());
   if (!axis)
     return axis.takeError();
   AxisSplit split = splitAround(data.getShape(), *axis);
@@ -74,58 +108,34 @@ static Results gather(NodeContext &ctx) {
 }
 
 static Results gatherElements(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> dataOr = ctx.required(0);
-  if (!dataOr)
-    return dataOr.takeError();
-  llvm::Expected<const Tensor &> indicesOr = ctx.required(1);
-  if (!indicesOr)
-    return indicesOr.takeError();
-  const Tensor &data = *dataOr, &indices = *indicesOr;
-  if (llvm::Error error = requireIntegerIndices(indices))
+  if (llvm::Error error = requireIndexingInputs(ctx, 2))
     return std::move(error);
+  const Tensor &data = *ctx.input(0), &indices = *ctx.input(1);
   if (indices.getRank() != data.getRank())
     return fail("indices " + formatShape(indices.getShape()) +
                 " and data " + formatShape(data.getShape()) +
                 " must have the same rank");
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), data.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, data.getRank());
   if (!axis)
     return axis.takeError();
   for (int64_t d = 0; d < data.getRank(); ++d)
     if (d != *axis && indices.getDim(d) > data.getDim(d))
       return fail("indices " + formatShape(indices.getShape()) +
                   " exceed data " + formatShape(data.getShape()));
-  llvm::SmallVector<int64_t> dataStrides = stridesOf(data.getShape());
   Tensor result(data.getDType(), indices.getShape());
-  llvm::SmallVector<int64_t> index(indices.getRank(), 0);
-  for (int64_t i = 0, e = indices.getNumElements(); i < e; ++i) {
-    llvm::Expected<int64_t> position =
-        resolveIndex(indices.getInt(i), data.getDim(*axis));
-    if (!position)
-      return position.takeError();
-    int64_t source = 0;
-    for (int64_t d = 0; d < data.getRank(); ++d)
-      source += (d == *axis ? *position : index[d]) * dataStrides[d];
-    result.copyElement(i, data, source);
-    for (int64_t d = indices.getRank() - 1; d >= 0; --d) {
-      if (++index[d] < indices.getDim(d))
-        break;
-      index[d] = 0;
-    }
-  }
+  if (llvm::Error error = forEachAxisIndex(
+          data, indices, *axis, [&](int64_t i, int64_t source) {
+            result.copyElement(i, data, source);
+            return llvm::Error::success();
+          }))
+    return std::move(error);
   return single(std::move(result));
 }
 
 static Results gatherND(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> dataOr = ctx.required(0);
-  if (!dataOr)
-    return dataOr.takeError();
-  llvm::Expected<const Tensor &> indicesOr = ctx.required(1);
-  if (!indicesOr)
-    return indicesOr.takeError();
-  const Tensor &data = *dataOr, &indices = *indicesOr;
-  if (llvm::Error error = requireIntegerIndices(indices))
+  if (llvm::Error error = requireIndexingInputs(ctx, 2))
     return std::move(error);
+  const Tensor &data = *ctx.input(0), &indices = *ctx.input(1);
   int64_t batchDims = ctx.intAttr("batch_dims", 0);
   if (indices.getRank() < 1 || batchDims < 0 ||
       batchDims >= std::min(data.getRank(), indices.getRank()))
@@ -153,14 +163,11 @@ static Results gatherND(NodeContext &ctx) {
   for (int64_t bIndex = 0; bIndex < batches; ++bIndex)
     for (int64_t t = 0; t < tuplesPerBatch; ++t) {
       int64_t tuple = bIndex * tuplesPerBatch + t;
-      int64_t source = bIndex * batchStride;
-      for (int64_t k = 0; k < depth; ++k) {
-        llvm::Expected<int64_t> position = resolveIndex(
-            indices.getInt(tuple * depth + k), data.getDim(batchDims + k));
-        if (!position)
-          return position.takeError();
-        source += *position * strides[batchDims + k];
-      }
+      llvm::Expected<int64_t> offset =
+          tupleOffset(data, strides, indices, tuple, batchDims);
+      if (!offset)
+        return offset.takeError();
+      int64_t source = bIndex * batchStride + *offset;
       for (int64_t s = 0; s < slice; ++s)
         result->copyElement(tuple * slice + s, data, source + s);
     }
@@ -171,21 +178,6 @@ static Results gatherND(NodeContext &ctx) {
 // Slice
 //===----------------------------------------------------------------------===//
 
-/// Reads optional input `index` of Slice as a list (none when absent).
-static llvm::Expected<std::optional<llvm::SmallVector<int64_t>>>
-sliceList(NodeContext &ctx, unsigned index, llvm::StringRef attrName) {
-  using Result = std::optional<llvm::SmallVector<int64_t>>;
-  if (ctx.getOpset() < 10)
-    return Result(ctx.intsAttr(attrName));
-  const Tensor *t = ctx.input(index);
-  if (!t)
-    return Result();
-  llvm::Expected<llvm::SmallVector<int64_t>> list = toIntList(*t, attrName);
-  if (!list)
-    return list.takeError();
-  return Result(std::move(*list));
-}
-
 static Results slice(NodeContext &ctx) {
   llvm::Expected<const Tensor &> xOr = ctx.required(0);
   if (!xOr)
@@ -195,7 +187,7 @@ static Results slice(NodeContext &ctx) {
   for (auto [index, name] :
        llvm::enumerate(llvm::ArrayRef<llvm::StringRef>{"starts", "ends",
                                                        "axes", "steps"})) {
-    auto list = sliceList(ctx, index + 1, name);
+    auto list = ctx.listArgument(name, index + 1, 10);
     if (!list)
       return list.takeError();
     lists.push_back(std::move(*list));
@@ -253,11 +245,7 @@ static Results slice(NodeContext &ctx) {
     for (int64_t d = 0; d < x.getRank(); ++d)
       source += (start[d] + index[d] * step[d]) * strides[d];
     result.copyElement(i, x, source);
-    for (int64_t d = x.getRank() - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advanceIndex(index, shape);
   }
   return single(std::move(result));
 }
@@ -267,22 +255,17 @@ static Results slice(NodeContext &ctx) {
 //===----------------------------------------------------------------------===//
 
 static Results oneHot(NodeContext &ctx) {
-  const Tensor *operands[3];
-  for (unsigned i = 0; i < 3; ++i) {
-    llvm::Expected<const Tensor &> t = ctx.required(i);
-    if (!t)
-      return t.takeError();
-    operands[i] = &*t;
-  }
-  const Tensor &indices = *operands[0], &depthTensor = *operands[1],
-               &values = *operands[2];
+  if (llvm::Error error = ctx.requireInputs(3))
+    return std::move(error);
+  const Tensor &indices = *ctx.input(0), &depthTensor = *ctx.input(1),
+               &values = *ctx.input(2);
   if (depthTensor.getNumElements() != 1 || values.getNumElements() != 2)
     return fail("depth must be a scalar and values hold [off, on]");
   int64_t depth = static_cast<int64_t>(depthTensor.getDouble(0));
   if (depth < 1)
     return fail("depth must be positive, got " + llvm::Twine(depth));
   int64_t rank = indices.getRank() + 1;
-  llvm::Expected<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
+  llvm::Expected<int64_t> axis = ctx.axisAttr(-1, rank);
   if (!axis)
     return axis.takeError();
   llvm::SmallVector<int64_t> shape(indices.getShape());
@@ -336,23 +319,15 @@ static llvm::Error scatterInto(Tensor &out, int64_t to, const Tensor &updates,
 }
 
 static Results scatterElements(NodeContext &ctx) {
-  const Tensor *operands[3];
-  for (unsigned i = 0; i < 3; ++i) {
-    llvm::Expected<const Tensor &> t = ctx.required(i);
-    if (!t)
-      return t.takeError();
-    operands[i] = &*t;
-  }
-  const Tensor &data = *operands[0], &indices = *operands[1],
-               &updates = *operands[2];
-  if (llvm::Error error = requireIntegerIndices(indices))
+  if (llvm::Error error = requireIndexingInputs(ctx, 3))
     return std::move(error);
+  const Tensor &data = *ctx.input(0), &indices = *ctx.input(1),
+               &updates = *ctx.input(2);
   if (indices.getShape() != updates.getShape() ||
       indices.getRank() != data.getRank() ||
       updates.getDType() != data.getDType())
     return fail("indices and updates must share a shape of data's rank");
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), data.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, data.getRank());
   if (!axis)
     return axis.takeError();
   for (int64_t d = 0; d < data.getRank(); ++d)
@@ -360,39 +335,19 @@ static Results scatterElements(NodeContext &ctx) {
       return fail("indices exceed data");
   llvm::StringRef reduction = ctx.stringAttr("reduction", "none");
   Tensor result = data;
-  llvm::SmallVector<int64_t> strides = stridesOf(data.getShape());
-  llvm::SmallVector<int64_t> index(indices.getRank(), 0);
-  for (int64_t i = 0, e = indices.getNumElements(); i < e; ++i) {
-    llvm::Expected<int64_t> position =
-        resolveIndex(indices.getInt(i), data.getDim(*axis));
-    if (!position)
-      return position.takeError();
-    int64_t target = 0;
-    for (int64_t d = 0; d < data.getRank(); ++d)
-      target += (d == *axis ? *position : index[d]) * strides[d];
-    if (llvm::Error error = scatterInto(result, target, updates, i, reduction))
-      return std::move(error);
-    for (int64_t d = indices.getRank() - 1; d >= 0; --d) {
-      if (++index[d] < indices.getDim(d))
-        break;
-      index[d] = 0;
-    }
-  }
+  if (llvm::Error error = forEachAxisIndex(
+          data, indices, *axis, [&](int64_t i, int64_t target) {
+            return scatterInto(result, target, updates, i, reduction);
+          }))
+    return std::move(error);
   return single(std::move(result));
 }
 
 static Results scatterND(NodeContext &ctx) {
-  const Tensor *operands[3];
-  for (unsigned i = 0; i < 3; ++i) {
-    llvm::Expected<const Tensor &> t = ctx.required(i);
-    if (!t)
-      return t.takeError();
-    operands[i] = &*t;
-  }
-  const Tensor &data = *operands[0], &indices = *operands[1],
-               &updates = *operands[2];
-  if (llvm::Error error = requireIntegerIndices(indices))
+  if (llvm::Error error = requireIndexingInputs(ctx, 3))
     return std::move(error);
+  const Tensor &data = *ctx.input(0), &indices = *ctx.input(1),
+               &updates = *ctx.input(2);
   if (indices.getRank() < 1)
     return fail("indices must have rank >= 1");
   int64_t depth = indices.getShape().back();
@@ -410,16 +365,11 @@ static Results scatterND(NodeContext &ctx) {
   llvm::SmallVector<int64_t> strides = stridesOf(data.getShape());
   Tensor result = data;
   for (int64_t t = 0, e = indices.getNumElements() / depth; t < e; ++t) {
-    int64_t target = 0;
-    for (int64_t k = 0; k < depth; ++k) {
-      llvm::Expected<int64_t> position =
-          resolveIndex(indices.getInt(t * depth + k), data.getDim(k));
-      if (!position)
-        return position.takeError();
-      target += *position * strides[k];
-    }
+    llvm::Expected<int64_t> target = tupleOffset(data, strides, indices, t, 0);
+    if (!target)
+      return target.takeError();
     for (int64_t s = 0; s < slice; ++s)
-      if (llvm::Error error = scatterInto(result, target + s, updates,
+      if (llvm::Error error = scatterInto(result, *target + s, updates,
                                           t * slice + s, reduction))
         return std::move(error);
   }

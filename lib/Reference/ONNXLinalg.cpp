@@ -16,14 +16,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
 static std::vector<double> toDoubles(const Tensor &t) {
   std::vector<double> values(t.getNumElements());
   for (int64_t i = 0, e = t.getNumElements(); i < e; ++i)
@@ -32,16 +24,11 @@ static std::vector<double> toDoubles(const Tensor &t) {
 }
 
 static Results matMul(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> aOr = ctx.required(0);
-  if (!aOr)
-    return aOr.takeError();
-  llvm::Expected<const Tensor &> bOr = ctx.required(1);
-  if (!bOr)
-    return bOr.takeError();
-  const Tensor &a = *aOr, &b = *bOr;
-  if (a.getDType() != b.getDType())
-    return fail("operand element types differ: " + dtypeName(a.getDType()) +
-                " and " + dtypeName(b.getDType()));
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &a = *ctx.input(0), &b = *ctx.input(1);
+  if (llvm::Error error = requireSameDType(a, b))
+    return std::move(error);
   if (a.getRank() == 0 || b.getRank() == 0)
     return fail("operands must have rank >= 1");
   // numpy.matmul: a 1-D A is a row [1, K], a 1-D B a column [K, 1]; the
@@ -107,13 +94,9 @@ static Results matMul(NodeContext &ctx) {
 }
 
 static Results gemm(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> aOr = ctx.required(0);
-  if (!aOr)
-    return aOr.takeError();
-  llvm::Expected<const Tensor &> bOr = ctx.required(1);
-  if (!bOr)
-    return bOr.takeError();
-  const Tensor &a = *aOr, &b = *bOr;
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &a = *ctx.input(0), &b = *ctx.input(1);
   const Tensor *c = ctx.input(2);
   if (a.getRank() != 2 || b.getRank() != 2)
     return fail("A and B must be 2-D, got " + formatShape(a.getShape()) +
@@ -337,11 +320,7 @@ static Results einsum(NodeContext &ctx) {
       }
       sum += product;
       sumI += productI;
-      for (int64_t l = static_cast<int64_t>(order.size()) - 1; l >= 0; --l) {
-        if (++index[l] < extents[l])
-          break;
-        index[l] = 0;
-      }
+      advanceIndex(index, extents);
     }
     if (isFloatDType(dtype))
       result->setDouble(o, sum);

@@ -16,14 +16,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
 //===----------------------------------------------------------------------===//
 // Pad
 //===----------------------------------------------------------------------===//
@@ -62,10 +54,7 @@ static Results pad(NodeContext &ctx) {
                .value_or(llvm::SmallVector<int64_t>());
     value = ctx.floatAttr("value", 0.0f);
   } else {
-    llvm::Expected<const Tensor &> padsTensor = ctx.required(1);
-    if (!padsTensor)
-      return padsTensor.takeError();
-    auto list = toIntList(*padsTensor, "pads");
+    auto list = ctx.requiredList(1, "pads");
     if (!list)
       return list.takeError();
     pads = *list;
@@ -115,11 +104,7 @@ static Results pad(NodeContext &ctx) {
       result->copyElement(i, x, source);
     else
       result->setDouble(i, value);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advanceIndex(index, shape);
   }
   return single(std::move(*result));
 }
@@ -133,6 +118,18 @@ static llvm::Expected<AxisSplit> channelSplit(const Tensor &x) {
   if (x.getRank() < 2 || !x.isFloat())
     return fail("needs a float [N, C, ...] input, got " + x.toString(0));
   return splitAround(x.getShape(), 1);
+}
+
+/// Input 0, required, and its channelSplit.
+static llvm::Expected<std::pair<const Tensor *, AxisSplit>>
+channelInput(NodeContext &ctx) {
+  llvm::Expected<const Tensor &> x = ctx.required(0);
+  if (!x)
+    return x.takeError();
+  llvm::Expected<AxisSplit> split = channelSplit(*x);
+  if (!split)
+    return split.takeError();
+  return std::make_pair(&*x, *split);
 }
 
 static llvm::Error checkPerChannel(const Tensor *t, int64_t channels) {
@@ -171,55 +168,43 @@ static Results batchNormalization(NodeContext &ctx) {
 }
 
 static Results instanceNormalization(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> xOr = ctx.required(0);
-  if (!xOr)
-    return xOr.takeError();
-  const Tensor &x = *xOr;
-  llvm::Expected<AxisSplit> split = channelSplit(x);
-  if (!split)
-    return split.takeError();
+  auto input = channelInput(ctx);
+  if (!input)
+    return input.takeError();
+  auto [x, split] = *input;
   const Tensor *scale = ctx.input(1), *bias = ctx.input(2);
   for (const Tensor *t : {scale, bias})
-    if (llvm::Error error = checkPerChannel(t, split->size))
+    if (llvm::Error error = checkPerChannel(t, split.size))
       return std::move(error);
   double epsilon = ctx.floatAttr("epsilon", 1e-5f);
-  Tensor y(x.getDType(), x.getShape());
-  int64_t n = split->inner;
-  for (int64_t g = 0; g < split->outer * split->size; ++g) {
-    int64_t c = g % split->size, base = g * n;
-    double mean = 0.0, var = 0.0;
+  Tensor y(x->getDType(), x->getShape());
+  int64_t n = split.inner;
+  for (int64_t g = 0; g < split.outer * split.size; ++g) {
+    int64_t c = g % split.size, base = g * n;
+    Moments moments = momentsOf(*x, base, n, epsilon);
     for (int64_t i = 0; i < n; ++i)
-      mean += x.getDouble(base + i);
-    mean /= n;
-    for (int64_t i = 0; i < n; ++i)
-      var += (x.getDouble(base + i) - mean) * (x.getDouble(base + i) - mean);
-    double inv = 1.0 / std::sqrt(var / n + epsilon);
-    for (int64_t i = 0; i < n; ++i)
-      y.setDouble(base + i, (x.getDouble(base + i) - mean) * inv *
-                                    scale->getDouble(c) +
+      y.setDouble(base + i, (x->getDouble(base + i) - moments.mean) *
+                                    moments.invStdDev * scale->getDouble(c) +
                                 bias->getDouble(c));
   }
   return single(std::move(y));
 }
 
 static Results globalPool(NodeContext &ctx, bool average) {
-  llvm::Expected<const Tensor &> xOr = ctx.required(0);
-  if (!xOr)
-    return xOr.takeError();
-  const Tensor &x = *xOr;
-  llvm::Expected<AxisSplit> split = channelSplit(x);
-  if (!split)
-    return split.takeError();
-  llvm::SmallVector<int64_t> shape(x.getRank(), 1);
-  shape[0] = x.getDim(0);
-  shape[1] = x.getDim(1);
-  Tensor y(x.getDType(), shape);
-  int64_t n = split->inner;
-  for (int64_t g = 0; g < split->outer * split->size; ++g) {
+  auto input = channelInput(ctx);
+  if (!input)
+    return input.takeError();
+  auto [x, split] = *input;
+  llvm::SmallVector<int64_t> shape(x->getRank(), 1);
+  shape[0] = x->getDim(0);
+  shape[1] = x->getDim(1);
+  Tensor y(x->getDType(), shape);
+  int64_t n = split.inner;
+  for (int64_t g = 0; g < split.outer * split.size; ++g) {
     double acc = average ? 0.0 : -std::numeric_limits<double>::infinity();
     for (int64_t i = 0; i < n; ++i)
-      acc = average ? acc + x.getDouble(g * n + i)
-                    : std::max(acc, x.getDouble(g * n + i));
+      acc = average ? acc + x->getDouble(g * n + i)
+                    : std::max(acc, x->getDouble(g * n + i));
     y.setDouble(g, average ? acc / n : acc);
   }
   return single(std::move(y));
@@ -289,43 +274,20 @@ static llvm::Expected<Tensor> nllLoss(NodeContext &ctx, const Tensor &logProb,
 }
 
 static Results negativeLogLikelihoodLoss(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> input = ctx.required(0);
-  if (!input)
-    return input.takeError();
-  llvm::Expected<const Tensor &> target = ctx.required(1);
-  if (!target)
-    return target.takeError();
-  llvm::Expected<Tensor> loss = nllLoss(ctx, *input, *target, ctx.input(2));
-  if (!loss)
-    return loss.takeError();
-  return single(std::move(*loss));
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  return single(nllLoss(ctx, *ctx.input(0), *ctx.input(1), ctx.input(2)));
 }
 
 static Results softmaxCrossEntropyLoss(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> scoresOr = ctx.required(0);
-  if (!scoresOr)
-    return scoresOr.takeError();
-  llvm::Expected<const Tensor &> labels = ctx.required(1);
-  if (!labels)
-    return labels.takeError();
-  const Tensor &scores = *scoresOr;
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &scores = *ctx.input(0), &labels = *ctx.input(1);
   if (scores.getRank() < 2 || !scores.isFloat())
     return fail("needs float scores [N, C, d...], got " + scores.toString(0));
-  AxisSplit split = splitAround(scores.getShape(), 1);
-  Tensor logProb(scores.getDType(), scores.getShape());
-  for (int64_t n = 0; n < split.outer; ++n)
-    for (int64_t d = 0; d < split.inner; ++d) {
-      auto at = [&](int64_t c) { return (n * split.size + c) * split.inner + d; };
-      double maximum = -std::numeric_limits<double>::infinity();
-      for (int64_t c = 0; c < split.size; ++c)
-        maximum = std::max(maximum, scores.getDouble(at(c)));
-      double sum = 0.0;
-      for (int64_t c = 0; c < split.size; ++c)
-        sum += std::exp(scores.getDouble(at(c)) - maximum);
-      for (int64_t c = 0; c < split.size; ++c)
-        logProb.setDouble(at(c), scores.getDouble(at(c)) - maximum - std::log(sum));
-    }
-  llvm::Expected<Tensor> loss = nllLoss(ctx, logProb, *labels, ctx.input(2));
+  Tensor logProb = softmaxAlong(scores, splitAround(scores.getShape(), 1),
+                                SoftmaxKind::LogSoftmax);
+  llvm::Expected<Tensor> loss = nllLoss(ctx, logProb, labels, ctx.input(2));
   if (!loss)
     return loss.takeError();
   std::vector<Tensor> results;

@@ -17,14 +17,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
 //===----------------------------------------------------------------------===//
 // Reduce*
 //===----------------------------------------------------------------------===//
@@ -80,7 +72,7 @@ static Results reduce(NodeContext &ctx, Reduction kind) {
     return xOr.takeError();
   const Tensor &x = *xOr;
   int64_t sinceOpset = kind == Reduction::Sum ? 13 : 18;
-  auto axes = ctx.axesArgument(1, sinceOpset);
+  auto axes = ctx.listArgument("axes", 1, sinceOpset);
   if (!axes)
     return axes.takeError();
   bool keepDims = ctx.intAttr("keepdims", 1) != 0;
@@ -160,8 +152,7 @@ static Results argExtreme(NodeContext &ctx, bool isMax) {
   const Tensor &x = *xOr;
   if (x.getRank() == 0)
     return fail("needs an input of rank >= 1");
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), x.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, x.getRank());
   if (!axis)
     return axis.takeError();
   bool keepDims = ctx.intAttr("keepdims", 1) != 0;
@@ -196,8 +187,6 @@ static Results argExtreme(NodeContext &ctx, bool isMax) {
 // Softmax, LogSoftmax, Hardmax
 //===----------------------------------------------------------------------===//
 
-enum class SoftmaxKind { Softmax, LogSoftmax, Hardmax };
-
 static Results softmax(NodeContext &ctx, SoftmaxKind kind) {
   llvm::Expected<const Tensor &> xOr = ctx.required(0);
   if (!xOr)
@@ -206,8 +195,8 @@ static Results softmax(NodeContext &ctx, SoftmaxKind kind) {
   if (!x.isFloat())
     return fail("needs a float input, got " + dtypeName(x.getDType()));
   bool coerce2D = ctx.getOpset() < 13;
-  llvm::Expected<int64_t> axis = normalizeAxis(
-      ctx.intAttr("axis", coerce2D ? 1 : -1), std::max<int64_t>(x.getRank(), 1));
+  llvm::Expected<int64_t> axis =
+      ctx.axisAttr(coerce2D ? 1 : -1, std::max<int64_t>(x.getRank(), 1));
   if (!axis)
     return axis.takeError();
   AxisSplit split = splitAround(x.getShape(), *axis);
@@ -217,35 +206,7 @@ static Results softmax(NodeContext &ctx, SoftmaxKind kind) {
     split.size *= split.inner;
     split.inner = 1;
   }
-  Tensor y(x.getDType(), x.getShape());
-  std::vector<double> row(split.size);
-  for (int64_t o = 0; o < split.outer; ++o)
-    for (int64_t in = 0; in < split.inner; ++in) {
-      int64_t base = o * split.size * split.inner + in;
-      double maximum = -std::numeric_limits<double>::infinity();
-      int64_t argmax = 0;
-      for (int64_t k = 0; k < split.size; ++k) {
-        row[k] = x.getDouble(base + k * split.inner);
-        if (row[k] > maximum) {
-          maximum = row[k];
-          argmax = k;
-        }
-      }
-      double sum = 0.0;
-      for (int64_t k = 0; k < split.size; ++k)
-        sum += std::exp(row[k] - maximum);
-      for (int64_t k = 0; k < split.size; ++k) {
-        double v;
-        if (kind == SoftmaxKind::Softmax)
-          v = std::exp(row[k] - maximum) / sum;
-        else if (kind == SoftmaxKind::LogSoftmax)
-          v = row[k] - maximum - std::log(sum);
-        else
-          v = k == argmax ? 1.0 : 0.0;
-        y.setDouble(base + k * split.inner, v);
-      }
-    }
-  return single(std::move(y));
+  return single(softmaxAlong(x, split, kind));
 }
 
 //===----------------------------------------------------------------------===//
@@ -253,18 +214,14 @@ static Results softmax(NodeContext &ctx, SoftmaxKind kind) {
 //===----------------------------------------------------------------------===//
 
 static Results cumSum(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> xOr = ctx.required(0);
-  if (!xOr)
-    return xOr.takeError();
-  llvm::Expected<const Tensor &> axisTensor = ctx.required(1);
-  if (!axisTensor)
-    return axisTensor.takeError();
-  const Tensor &x = *xOr;
-  if (axisTensor->isFloat() || axisTensor->getNumElements() != 1)
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &x = *ctx.input(0), &axisTensor = *ctx.input(1);
+  if (axisTensor.isFloat() || axisTensor.getNumElements() != 1)
     return fail("axis must be an integer scalar, got " +
-                axisTensor->toString(4));
+                axisTensor.toString(4));
   llvm::Expected<int64_t> axis =
-      normalizeAxis(axisTensor->getInt(0), x.getRank());
+      normalizeAxis(axisTensor.getInt(0), x.getRank());
   if (!axis)
     return axis.takeError();
   bool exclusive = ctx.intAttr("exclusive", 0) != 0;
@@ -307,8 +264,7 @@ static Results topK(NodeContext &ctx) {
       return fail("K must be a single integer, got " + kTensor->toString(4));
     k = kTensor->getInt(0);
   }
-  llvm::Expected<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1),
-                                               x.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(-1, x.getRank());
   if (!axis)
     return axis.takeError();
   AxisSplit split = splitAround(x.getShape(), *axis);
@@ -347,18 +303,13 @@ static Results topK(NodeContext &ctx) {
 //===----------------------------------------------------------------------===//
 
 static Results layerNormalization(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> xOr = ctx.required(0);
-  if (!xOr)
-    return xOr.takeError();
-  llvm::Expected<const Tensor &> scaleOr = ctx.required(1);
-  if (!scaleOr)
-    return scaleOr.takeError();
-  const Tensor &x = *xOr, &scale = *scaleOr;
+  if (llvm::Error error = ctx.requireInputs(2))
+    return std::move(error);
+  const Tensor &x = *ctx.input(0), &scale = *ctx.input(1);
   const Tensor *bias = ctx.input(2);
   if (!x.isFloat())
     return fail("needs a float input, got " + dtypeName(x.getDType()));
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", -1), x.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(-1, x.getRank());
   if (!axis)
     return axis.takeError();
   double epsilon = ctx.floatAttr("epsilon", 1e-5f);
@@ -383,23 +334,15 @@ static Results layerNormalization(NodeContext &ctx) {
   Tensor mean(DType::F32, statShape), invStdDev(DType::F32, statShape);
   for (int64_t g = 0; g < groups; ++g) {
     int64_t base = g * groupSize;
-    double sum = 0.0, squares = 0.0;
-    for (int64_t i = 0; i < groupSize; ++i)
-      sum += x.getDouble(base + i);
-    double mu = sum / groupSize;
-    for (int64_t i = 0; i < groupSize; ++i) {
-      double centered = x.getDouble(base + i) - mu;
-      squares += centered * centered;
-    }
-    double inv = 1.0 / std::sqrt(squares / groupSize + epsilon);
-    mean.setDouble(g, mu);
-    invStdDev.setDouble(g, inv);
+    Moments moments = momentsOf(x, base, groupSize, epsilon);
+    mean.setDouble(g, moments.mean);
+    invStdDev.setDouble(g, moments.invStdDev);
     llvm::SmallVector<llvm::ArrayRef<int64_t>, 2> paramShapes{scale.getShape()};
     if (bias)
       paramShapes.push_back(bias->getShape());
     BroadcastWalker walker(normalized, paramShapes);
     for (int64_t i = 0; i < groupSize; ++i, walker.next()) {
-      double v = (x.getDouble(base + i) - mu) * inv *
+      double v = (x.getDouble(base + i) - moments.mean) * moments.invStdDev *
                  scale.getDouble(walker.offset(0));
       if (bias)
         v += bias->getDouble(walker.offset(1));

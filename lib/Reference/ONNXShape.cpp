@@ -17,20 +17,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-using Results = llvm::Expected<std::vector<Tensor>>;
-
-static Results single(Tensor tensor) {
-  std::vector<Tensor> results;
-  results.push_back(std::move(tensor));
-  return results;
-}
-
-static Results single(llvm::Expected<Tensor> tensor) {
-  if (!tensor)
-    return tensor.takeError();
-  return single(std::move(*tensor));
-}
-
 /// `x` reshaped to `shape` after checking the element count.
 static llvm::Expected<Tensor> reshapeTo(const Tensor &x,
                                         llvm::ArrayRef<int64_t> shape) {
@@ -41,46 +27,55 @@ static llvm::Expected<Tensor> reshapeTo(const Tensor &x,
   return x.reshaped(shape);
 }
 
-static Results reshape(NodeContext &ctx) {
+/// Input 0 and the integer list of input 1 (`listName` in errors), both
+/// required: the operands of Reshape and Expand (a shape) and of Tile (the
+/// repeats).
+static llvm::Expected<std::pair<const Tensor *, llvm::SmallVector<int64_t>>>
+inputAndList(NodeContext &ctx, llvm::StringRef listName) {
   llvm::Expected<const Tensor &> x = ctx.required(0);
   if (!x)
     return x.takeError();
-  llvm::Expected<const Tensor &> shapeTensor = ctx.required(1);
-  if (!shapeTensor)
-    return shapeTensor.takeError();
-  llvm::Expected<llvm::SmallVector<int64_t>> requested =
-      toIntList(*shapeTensor, "shape");
-  if (!requested)
-    return requested.takeError();
+  llvm::Expected<llvm::SmallVector<int64_t>> list =
+      ctx.requiredList(1, listName);
+  if (!list)
+    return list.takeError();
+  return std::make_pair(&*x, std::move(*list));
+}
+
+static Results reshape(NodeContext &ctx) {
+  auto operands = inputAndList(ctx, "shape");
+  if (!operands)
+    return operands.takeError();
+  const Tensor &x = *operands->first;
+  const llvm::SmallVector<int64_t> &requested = operands->second;
   bool allowZero = ctx.intAttr("allowzero", 0) != 0;
-  llvm::SmallVector<int64_t> shape(*requested);
+  llvm::SmallVector<int64_t> shape(requested);
   int64_t inferred = -1, known = 1;
   for (auto [i, dim] : llvm::enumerate(shape)) {
     if (dim == 0 && !allowZero) {
-      if (static_cast<int64_t>(i) >= x->getRank())
-        return fail("shape " + formatShape(*requested) +
-                    " copies dimension " + llvm::Twine(i) +
-                    " that the input does not have");
-      dim = x->getDim(i);
+      if (static_cast<int64_t>(i) >= x.getRank())
+        return fail("shape " + formatShape(requested) + " copies dimension " +
+                    llvm::Twine(i) + " that the input does not have");
+      dim = x.getDim(i);
     }
     if (dim == -1) {
       if (inferred >= 0)
-        return fail("shape " + formatShape(*requested) + " has two -1s");
+        return fail("shape " + formatShape(requested) + " has two -1s");
       inferred = i;
       continue;
     }
     if (dim < 0)
-      return fail("shape " + formatShape(*requested) +
+      return fail("shape " + formatShape(requested) +
                   " has a negative dimension");
     known *= dim;
   }
   if (inferred >= 0) {
-    if (known == 0 || x->getNumElements() % known != 0)
-      return fail("cannot infer the -1 of " + formatShape(*requested) +
-                  " for " + llvm::Twine(x->getNumElements()) + " elements");
-    shape[inferred] = x->getNumElements() / known;
+    if (known == 0 || x.getNumElements() % known != 0)
+      return fail("cannot infer the -1 of " + formatShape(requested) + " for " +
+                  llvm::Twine(x.getNumElements()) + " elements");
+    shape[inferred] = x.getNumElements() / known;
   }
-  return single(reshapeTo(*x, shape));
+  return single(reshapeTo(x, shape));
 }
 
 static Results flatten(NodeContext &ctx) {
@@ -102,7 +97,7 @@ static Results squeeze(NodeContext &ctx) {
   llvm::Expected<const Tensor &> x = ctx.required(0);
   if (!x)
     return x.takeError();
-  auto axes = ctx.axesArgument(1, 13);
+  auto axes = ctx.listArgument("axes", 1, 13);
   if (!axes)
     return axes.takeError();
   llvm::SmallVector<bool> drop(x->getRank(), false);
@@ -130,7 +125,7 @@ static Results unsqueeze(NodeContext &ctx) {
   llvm::Expected<const Tensor &> x = ctx.required(0);
   if (!x)
     return x.takeError();
-  auto axes = ctx.axesArgument(1, 13);
+  auto axes = ctx.listArgument("axes", 1, 13);
   if (!axes)
     return axes.takeError();
   if (!*axes)
@@ -177,8 +172,7 @@ static Results concat(NodeContext &ctx) {
   if (!inputs)
     return inputs.takeError();
   const Tensor &first = *inputs->front();
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), first.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, first.getRank());
   if (!axis)
     return axis.takeError();
   llvm::SmallVector<int64_t> shape(first.getShape());
@@ -215,21 +209,15 @@ static Results split(NodeContext &ctx) {
   if (!xOr)
     return xOr.takeError();
   const Tensor &x = *xOr;
-  llvm::Expected<int64_t> axis =
-      normalizeAxis(ctx.intAttr("axis", 0), x.getRank());
+  llvm::Expected<int64_t> axis = ctx.axisAttr(0, x.getRank());
   if (!axis)
     return axis.takeError();
   int64_t size = x.getDim(*axis);
-  llvm::SmallVector<int64_t> sizes;
-  if (ctx.getOpset() < 13) {
-    if (auto given = ctx.intsAttr("split"))
-      sizes = *given;
-  } else if (const Tensor *given = ctx.input(1)) {
-    llvm::Expected<llvm::SmallVector<int64_t>> list = toIntList(*given, "split");
-    if (!list)
-      return list.takeError();
-    sizes = *list;
-  }
+  auto given = ctx.listArgument("split", 1, 13);
+  if (!given)
+    return given.takeError();
+  llvm::SmallVector<int64_t> sizes =
+      given->value_or(llvm::SmallVector<int64_t>());
   if (sizes.empty()) {
     int64_t parts = ctx.getNumOutputs();
     if (ctx.getOpset() >= 18 && ctx.hasAttr("num_outputs")) {
@@ -281,42 +269,31 @@ static llvm::Expected<Tensor> broadcastTo(const Tensor &x,
 }
 
 static Results expand(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> x = ctx.required(0);
-  if (!x)
-    return x.takeError();
-  llvm::Expected<const Tensor &> shapeTensor = ctx.required(1);
-  if (!shapeTensor)
-    return shapeTensor.takeError();
-  llvm::Expected<llvm::SmallVector<int64_t>> requested =
-      toIntList(*shapeTensor, "shape");
-  if (!requested)
-    return requested.takeError();
+  auto operands = inputAndList(ctx, "shape");
+  if (!operands)
+    return operands.takeError();
+  const Tensor &x = *operands->first;
+  const llvm::SmallVector<int64_t> &requested = operands->second;
   llvm::Expected<llvm::SmallVector<int64_t>> shape =
-      broadcastShapes({x->getShape(), *requested});
+      broadcastShapes({x.getShape(), requested});
   if (!shape)
     return shape.takeError();
-  return single(broadcastTo(*x, *shape));
+  return single(broadcastTo(x, *shape));
 }
 
 static Results tile(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> xOr = ctx.required(0);
-  if (!xOr)
-    return xOr.takeError();
-  llvm::Expected<const Tensor &> repeatsTensor = ctx.required(1);
-  if (!repeatsTensor)
-    return repeatsTensor.takeError();
-  const Tensor &x = *xOr;
-  llvm::Expected<llvm::SmallVector<int64_t>> repeats =
-      toIntList(*repeatsTensor, "repeats");
-  if (!repeats)
-    return repeats.takeError();
-  if (static_cast<int64_t>(repeats->size()) != x.getRank() ||
-      llvm::any_of(*repeats, [](int64_t r) { return r < 0; }))
-    return fail("repeats " + formatShape(*repeats) + " do not fit rank " +
+  auto operands = inputAndList(ctx, "repeats");
+  if (!operands)
+    return operands.takeError();
+  const Tensor &x = *operands->first;
+  const llvm::SmallVector<int64_t> &repeats = operands->second;
+  if (static_cast<int64_t>(repeats.size()) != x.getRank() ||
+      llvm::any_of(repeats, [](int64_t r) { return r < 0; }))
+    return fail("repeats " + formatShape(repeats) + " do not fit rank " +
                 llvm::Twine(x.getRank()));
   llvm::SmallVector<int64_t> shape;
   for (int64_t d = 0; d < x.getRank(); ++d)
-    shape.push_back(x.getDim(d) * (*repeats)[d]);
+    shape.push_back(x.getDim(d) * repeats[d]);
   llvm::Expected<Tensor> result = allocate(x.getDType(), shape);
   if (!result)
     return result.takeError();
@@ -327,11 +304,7 @@ static Results tile(NodeContext &ctx) {
     for (size_t d = 0; d < shape.size(); ++d)
       source += (index[d] % x.getDim(d)) * strides[d];
     result->copyElement(i, x, source);
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advanceIndex(index, shape);
   }
   return single(std::move(*result));
 }
@@ -390,11 +363,8 @@ static Results dropout(NodeContext &ctx) {
 }
 
 static Results constantOfShape(NodeContext &ctx) {
-  llvm::Expected<const Tensor &> shapeTensor = ctx.required(0);
-  if (!shapeTensor)
-    return shapeTensor.takeError();
   llvm::Expected<llvm::SmallVector<int64_t>> shape =
-      toIntList(*shapeTensor, "shape");
+      ctx.requiredList(0, "shape");
   if (!shape)
     return shape.takeError();
   llvm::Expected<std::optional<Tensor>> value = ctx.tensorAttr("value");

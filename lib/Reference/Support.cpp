@@ -8,11 +8,26 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
 llvm::Error detail::fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+Results detail::single(Tensor tensor) {
+  std::vector<Tensor> results;
+  results.push_back(std::move(tensor));
+  return results;
+}
+
+Results detail::single(llvm::Expected<Tensor> tensor) {
+  if (!tensor)
+    return tensor.takeError();
+  return single(std::move(*tensor));
 }
 
 std::string detail::formatShape(llvm::ArrayRef<int64_t> shape) {
@@ -54,6 +69,22 @@ llvm::SmallVector<int64_t> detail::stridesOf(llvm::ArrayRef<int64_t> shape) {
   for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
     strides[i] = strides[i + 1] * shape[i + 1];
   return strides;
+}
+
+void detail::advanceIndex(llvm::MutableArrayRef<int64_t> index,
+                          llvm::ArrayRef<int64_t> shape) {
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (++index[d] < shape[d])
+      return;
+    index[d] = 0;
+  }
+}
+
+llvm::Error detail::requireSameDType(const Tensor &a, const Tensor &b) {
+  if (a.getDType() == b.getDType())
+    return llvm::Error::success();
+  return fail("operand element types differ: " + dtypeName(a.getDType()) +
+              " and " + dtypeName(b.getDType()));
 }
 
 llvm::Expected<llvm::SmallVector<int64_t>>
@@ -157,6 +188,56 @@ Tensor detail::transposeTensor(const Tensor &source,
   return result;
 }
 
+Tensor detail::softmaxAlong(const Tensor &x, AxisSplit split,
+                            SoftmaxKind kind) {
+  Tensor y(x.getDType(), x.getShape());
+  std::vector<double> row(split.size);
+  for (int64_t o = 0; o < split.outer; ++o)
+    for (int64_t in = 0; in < split.inner; ++in) {
+      int64_t base = o * split.size * split.inner + in;
+      double maximum = -std::numeric_limits<double>::infinity();
+      int64_t argmax = 0;
+      for (int64_t k = 0; k < split.size; ++k) {
+        row[k] = x.getDouble(base + k * split.inner);
+        if (row[k] > maximum) {
+          maximum = row[k];
+          argmax = k;
+        }
+      }
+      double sum = 0.0;
+      for (int64_t k = 0; k < split.size; ++k)
+        sum += std::exp(row[k] - maximum);
+      for (int64_t k = 0; k < split.size; ++k) {
+        double v;
+        if (kind == SoftmaxKind::Softmax)
+          v = std::exp(row[k] - maximum) / sum;
+        else if (kind == SoftmaxKind::LogSoftmax)
+          v = row[k] - maximum - std::log(sum);
+        else
+          v = k == argmax ? 1.0 : 0.0;
+        y.setDouble(base + k * split.inner, v);
+      }
+    }
+  return y;
+}
+
+Moments detail::momentsOf(const Tensor &x, int64_t base, int64_t count,
+                          double epsilon, bool centered) {
+  Moments moments;
+  if (centered) {
+    for (int64_t i = 0; i < count; ++i)
+      moments.mean += x.getDouble(base + i);
+    moments.mean /= count;
+  }
+  double squares = 0.0;
+  for (int64_t i = 0; i < count; ++i) {
+    double deviation = x.getDouble(base + i) - moments.mean;
+    squares += deviation * deviation;
+  }
+  moments.invStdDev = 1.0 / std::sqrt(squares / count + epsilon);
+  return moments;
+}
+
 //===----------------------------------------------------------------------===//
 // NodeContext
 //===----------------------------------------------------------------------===//
@@ -166,6 +247,23 @@ llvm::Expected<const Tensor &> NodeContext::required(unsigned i) const {
     return *t;
   return fail("input #" + llvm::Twine(i) + " is required but absent (" +
               llvm::Twine(inputs.size()) + " inputs given)");
+}
+
+llvm::Expected<llvm::SmallVector<int64_t>>
+NodeContext::requiredList(unsigned i, llvm::StringRef what) const {
+  llvm::Expected<const Tensor &> t = required(i);
+  if (!t)
+    return t.takeError();
+  return toIntList(*t, what);
+}
+
+llvm::Error NodeContext::requireInputs(unsigned count) const {
+  for (unsigned i = 0; i < count; ++i) {
+    llvm::Expected<const Tensor &> t = required(i);
+    if (!t)
+      return t.takeError();
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::vector<const Tensor *>>
@@ -230,15 +328,21 @@ NodeContext::tensorAttr(llvm::StringRef name) const {
   return std::optional<Tensor>(std::move(*tensor));
 }
 
+llvm::Expected<int64_t> NodeContext::axisAttr(int64_t fallback,
+                                              int64_t rank) const {
+  return normalizeAxis(intAttr("axis", fallback), rank);
+}
+
 llvm::Expected<std::optional<llvm::SmallVector<int64_t>>>
-NodeContext::axesArgument(unsigned inputIndex, int64_t sinceOpset) const {
+NodeContext::listArgument(llvm::StringRef name, unsigned inputIndex,
+                          int64_t sinceOpset) const {
   using Result = std::optional<llvm::SmallVector<int64_t>>;
   if (opset < sinceOpset)
-    return Result(intsAttr("axes"));
-  const Tensor *axes = input(inputIndex);
-  if (!axes)
+    return Result(intsAttr(name));
+  const Tensor *given = input(inputIndex);
+  if (!given)
     return Result();
-  llvm::Expected<llvm::SmallVector<int64_t>> list = toIntList(*axes, "axes");
+  llvm::Expected<llvm::SmallVector<int64_t>> list = toIntList(*given, name);
   if (!list)
     return list.takeError();
   return Result(std::move(*list));

@@ -3,6 +3,7 @@
 #include "accel/Support/Diagnostics.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -60,9 +61,10 @@ std::string accel::formatDiagnostic(Diagnostic &diag) {
 
 accel::DiagnosticCollector::DiagnosticCollector(MLIRContext &context)
     : handler(&context, [this](Diagnostic &diag) {
+        each.push_back(formatDiagnostic(diag));
         if (!collected.empty())
           collected += "\n";
-        collected += formatDiagnostic(diag);
+        collected += each.back();
         return success();
       }) {}
 
@@ -70,4 +72,27 @@ llvm::Error accel::DiagnosticCollector::takeError(StringRef fallback) const {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  collected.empty() ? fallback.str()
                                                    : collected);
+}
+
+std::string accel::resourceKey(StringRef name) {
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || llvm::isDigit(key[0]))
+    key = "w_" + key;
+  return key;
+}
+
+std::string accel::locationName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return (file.getFilename().strref() + ":" + llvm::Twine(file.getLine()) +
+            ":" + llvm::Twine(file.getColumn()))
+        .str();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (std::string name = locationName(inner); !name.empty())
+        return name;
+  return "";
 }

@@ -7,6 +7,7 @@
 
 #include "accel/Dialect/Accel/AccelOps.h"
 #include "accel/Dialect/Accel/Footprint.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -38,20 +39,6 @@ struct Entry {
   uint64_t kvBytesPerToken = 0;
   int64_t kvTokenBound = 0;
 };
-
-std::string locationName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().str();
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return (file.getFilename().strref() + ":" + Twine(file.getLine()) + ":" +
-            Twine(file.getColumn()))
-        .str();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (std::string name = locationName(inner); !name.empty())
-        return name;
-  return "<unknown>";
-}
 
 std::string describe(QuantAttr quant) {
   std::string s;

@@ -11,10 +11,11 @@ diagnostics and where they are (`file:line:col`, or the ONNX node name).
 
 import os
 import tempfile
+import warnings
 
 from ._accel import AccelError, Module, import_onnx, load_mlir, parse_mlir
 
-__all__ = ["AccelError", "Module", "RAISE_PIPELINE", "from_torch",
+__all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "from_torch",
            "import_onnx", "load_mlir", "op_summary", "parse_mlir",
            "raise_to_accel", "reference_run"]
 
@@ -33,11 +34,18 @@ def op_summary(module: Module, dialect: str = "accel") -> dict:
             if name.startswith(prefix)}
 
 
+class AccelWarning(UserWarning):
+    """A warning from an accel pass (e.g. work left unraised)."""
+
+
 def raise_to_accel(module: Module, report_unraised: bool = False) -> Module:
-    """Raises an imported module to accel ops in place and returns it."""
+    """Raises an imported module to accel ops in place and returns it. With
+    `report_unraised`, every MatMul, Gemm or Softmax the engine could not run
+    is reported as an `AccelWarning`."""
     flag = "true" if report_unraised else "false"
-    module.run_pipeline(
-        f"func.func(accel-raise-onnx{{report-unraised={flag}}}),canonicalize,cse")
+    for message in module.run_pipeline(
+            f"func.func(accel-raise-onnx{{report-unraised={flag}}}),canonicalize,cse"):
+        warnings.warn(message, AccelWarning, stacklevel=2)
     return module
 
 
@@ -53,13 +61,18 @@ def from_torch(model, example_inputs, input_names=None, output_names=None,
                opset: int = 17, dims=None, dynamic_axes=None) -> Module:
     """Exports a torch module through torch.onnx (as a user would) and
     imports the result. `example_inputs` is a tensor or a tuple of them;
-    `dims` gives symbolic dimensions sizes for import (by default the
-    example inputs' own shapes are used, so shapes are static)."""
+    `dynamic_axes` is torch.onnx's (`{"input_ids": {0: "batch", 1:
+    "sequence"}}` or `{"input_ids": [0, 1]}`); `dims` gives symbolic
+    dimensions sizes for import. By default the example inputs' own sizes
+    are used for every dynamic axis, so shapes are static (what raising
+    needs); pass `dims={}` to keep them dynamic."""
     import torch
     if not isinstance(example_inputs, tuple):
         example_inputs = (example_inputs,)
     input_names = input_names or [f"input_{i}" for i in range(len(example_inputs))]
     output_names = output_names or ["output"]
+    if dims is None:
+        dims = _example_dims(dynamic_axes, input_names, example_inputs)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.onnx")
         model.eval()
@@ -69,4 +82,20 @@ def from_torch(model, example_inputs, input_names=None, output_names=None,
                               output_names=output_names,
                               dynamic_axes=dynamic_axes, opset_version=opset,
                               do_constant_folding=True)
-        return import_onnx(path, dims=dims or {})
+        return import_onnx(path, dims=dims)
+
+
+def _example_dims(dynamic_axes, input_names, example_inputs) -> dict:
+    """Symbolic dimension name -> size in the example inputs, named as
+    torch.onnx names them (a list of axes becomes `<input>_dynamic_axes_<i>`)."""
+    dims = {}
+    for name, value in zip(input_names, example_inputs):
+        axes = (dynamic_axes or {}).get(name)
+        shape = getattr(value, "shape", None)
+        if axes is None or shape is None:
+            continue
+        if not isinstance(axes, dict):
+            axes = {axis: f"{name}_dynamic_axes_{i + 1}" for i, axis in enumerate(axes)}
+        for axis, dim in axes.items():
+            dims.setdefault(dim, int(shape[axis]))
+    return dims

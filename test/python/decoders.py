@@ -26,7 +26,7 @@ class Config:
     ffn: int = 128
     max_positions: int = 64
     rope: str = "rotate_half"   # or "interleaved"
-    rms_form: str = "rsqrt"     # or "div_sqrt"
+    rms_form: str = "rsqrt"     # or "div_sqrt", "weight_first"
     gelu: str = "tanh"          # GPT-2: "tanh" or "erf"
     mask: str = "triu"          # LLaMA: "triu" (opset >= 14) or "arange"
     tied: bool = True           # GPT-2: LM head shares the embedding
@@ -40,6 +40,8 @@ class RMSNorm(nn.Module):
         self.eps, self.form = eps, form
 
     def forward(self, x):
+        if self.form == "weight_first":   # (w * x) * rsqrt(...): same value, other association
+            return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
         if self.form == "rsqrt":
             x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
         else:
@@ -212,3 +214,36 @@ def export(model, path, seq_len=8, opset=17, dynamic=True, batch=1):
                           output_names=["logits"], dynamic_axes=axes,
                           opset_version=opset, do_constant_folding=True)
     return ids
+
+
+def perturb_layernorms(model, scale=0.1):
+    """Moves every nn.LayerNorm's weight and bias away from their 1 / 0
+    initialization, so that the tests see the affine part (a zero bias is
+    dropped by canonicalization and would hide a lost one)."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.LayerNorm):
+                module.weight.add_(scale * torch.randn_like(module.weight))
+                module.bias.add_(scale * torch.randn_like(module.bias))
+    return model
+
+
+def build(kind, **config):
+    """A `Llama` or `GPT2` (kind "llama" / "gpt2") of `Config(**config)`,
+    in eval mode, with non-trivial LayerNorm parameters."""
+    cls = {"llama": Llama, "gpt2": GPT2}[kind]
+    return perturb_layernorms(cls(Config(**config))).eval()
+
+
+def expected_ops(kind, c: Config):
+    """The accel ops raising must produce for a decoder of config `c`."""
+    n = c.layers
+    if kind == "llama":
+        # q, k, v, o, gate, up, down per layer + the LM head; two RMSNorms
+        # per layer + the final one; RoPE on q and on k; one gated SiLU.
+        return {"embedding": 1, "linear": 7 * n + 1, "rmsnorm": 2 * n + 1,
+                "rope": 2 * n, "attention": n, "activation": n}
+    # fused QKV, attention output, fc, proj per layer + the LM head; token and
+    # position embeddings; no RoPE.
+    return {"embedding": 2, "linear": 4 * n + 1, "layernorm": 2 * n + 1,
+            "attention": n, "activation": n}

@@ -5,6 +5,8 @@
 //
 //   accelc model.onnx --emit=mlir      the imported module (onnx dialect)
 //   accelc model.onnx --emit=accel     raised to accel ops
+//   accelc model.onnx --prune=2:4 --quant=w2a8kv4 --emit=accel
+//                                      raised and compressed
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,6 +65,90 @@ cl::opt<bool> printWeights(
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
     cl::init(false), cl::cat(category));
 
+cl::OptionCategory compressionCategory(
+    "accelc compression options",
+    "Applied after raising, in this order: accel-prune, accel-quantize");
+cl::opt<std::string> prune(
+    "prune",
+    cl::desc("N:M semi-structured sparsity of linear weights along K "
+             "(e.g. 2:4), or none"),
+    cl::value_desc("N:M|none"), cl::init("none"), cl::cat(compressionCategory));
+cl::opt<std::string> pruneCriterion(
+    "prune-criterion",
+    cl::desc("Pruning score: magnitude, or wanda (needs --calibration)"),
+    cl::value_desc("magnitude|wanda"), cl::init("magnitude"),
+    cl::cat(compressionCategory));
+cl::opt<std::string> masks(
+    "masks",
+    cl::desc("ONNX file of bool/uint8 keep masks named like the weight "
+             "initializers (override the pruning scores)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(compressionCategory));
+cl::opt<std::string> quant(
+    "quant", cl::desc("Quantization scheme: w2a8kv4, w4a8kv4, w8a8kv8 or none"),
+    cl::value_desc("scheme"), cl::init("none"), cl::cat(compressionCategory));
+cl::opt<std::string> quantMethod(
+    "quant-method",
+    cl::desc("Weight quantizer: rtn (round to nearest), or calibrated (GPTQ, "
+             "needs --calibration)"),
+    cl::value_desc("rtn|calibrated"), cl::init("rtn"),
+    cl::cat(compressionCategory));
+cl::opt<std::string> calibration(
+    "calibration",
+    cl::desc("Calibration token ids, one sequence per line (for "
+             "--prune-criterion=wanda and --quant-method=calibrated)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(compressionCategory));
+cl::opt<int64_t> group("group",
+                       cl::desc("Weight quantization group size along K (0: "
+                                "per channel)"),
+                       cl::value_desc("G"), cl::init(128),
+                       cl::cat(compressionCategory));
+
+/// Escapes a pass option value for a textual pipeline.
+std::string optionValue(StringRef value) {
+  if (value.empty())
+    return "''";
+  if (value.find_first_of(" {}'\"") == StringRef::npos)
+    return value.str();
+  return "'" + value.str() + "'";
+}
+
+/// The compression part of the pipeline (empty when none is asked for), or
+/// failure after an error about the flags.
+FailureOr<std::string> compressionPipeline(MLIRContext &context) {
+  auto error = [&]() { return emitError(UnknownLoc::get(&context)); };
+  std::string passes;
+  if (prune != "none") {
+    auto [nText, mText] = StringRef(prune).split(':');
+    unsigned n = 0, m = 0;
+    if (nText.getAsInteger(10, n) || mText.getAsInteger(10, m)) {
+      error() << "--prune expects N:M (e.g. 2:4) or none, got '" << prune
+              << "'";
+      return failure();
+    }
+    passes += "accel-prune{n=" + std::to_string(n) + " m=" +
+              std::to_string(m) + " criterion=" + optionValue(pruneCriterion);
+    if (!masks.empty())
+      passes += " masks=" + optionValue(masks);
+    if (!calibration.empty())
+      passes += " calibration=" + optionValue(calibration);
+    passes += "}";
+  } else if (!masks.empty()) {
+    error() << "--masks needs --prune=N:M";
+    return failure();
+  }
+  if (quant != "none") {
+    if (!passes.empty())
+      passes += ",";
+    passes += "accel-quantize{scheme=" + optionValue(quant) +
+              " method=" + optionValue(quantMethod) +
+              " group=" + std::to_string(group);
+    if (!calibration.empty())
+      passes += " calibration=" + optionValue(calibration);
+    passes += "}";
+  }
+  return passes;
+}
+
 /// Reads the input by extension: an ONNX model (`.onnx`), one in ONNX's
 /// textual syntax (`.onnxtxt`), or MLIR (text or bytecode).
 OwningOpRef<ModuleOp> load(MLIRContext &context) {
@@ -98,13 +184,22 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
 }
 
 LogicalResult compile(MLIRContext &context, ModuleOp module) {
-  if (emit == Emit::MLIR)
+  if (emit == Emit::MLIR) {
+    if (prune != "none" || quant != "none")
+      return emitError(UnknownLoc::get(&context))
+             << "--prune and --quant apply to --emit=accel";
     return success();
+  }
+  FailureOr<std::string> compression = compressionPipeline(context);
+  if (failed(compression))
+    return failure();
+  std::string pipeline = "func.func(accel-raise-onnx),canonicalize,cse";
+  if (!compression->empty())
+    pipeline += ",func.func(" + *compression + ")";
   PassManager pm(&context);
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline("func.func(accel-raise-onnx),canonicalize,cse", pm,
-                               errorStream))) {
+  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
     emitError(UnknownLoc::get(&context)) << errors;
     return failure();
   }
@@ -115,7 +210,7 @@ LogicalResult compile(MLIRContext &context, ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &compressionCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "accelc: compile an LLM (ONNX) for the accel FPGA engine\n");

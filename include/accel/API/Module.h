@@ -48,9 +48,12 @@ public:
   /// How many ops of each name the module holds, e.g. {"accel.linear": 7}.
   std::map<std::string, int64_t> opCounts() const;
   /// Runs a textual pass pipeline, e.g. "builtin.module(canonicalize)"; a
-  /// pipeline not anchored on builtin.module is nested in one.
-  /// On failure the module may be partly transformed.
-  llvm::Error runPipeline(llvm::StringRef pipeline);
+  /// pipeline not anchored on builtin.module is nested in one. On success,
+  /// `warnings` (if given) receives the warnings and remarks the passes
+  /// emitted, one per entry. On failure the module may be partly
+  /// transformed.
+  llvm::Error runPipeline(llvm::StringRef pipeline,
+                          std::vector<std::string> *warnings = nullptr);
 
   ~Module();
   Module(Module &&) noexcept;

@@ -395,36 +395,36 @@ LogicalResult EmbeddingOp::verify() {
 // QuantizeOp, DequantizeOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult QuantizeOp::verify() {
-  auto input = getInput().getType();
-  auto result = getResult().getType();
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
+/// The checks shared by quantize and dequantize: the float and the integer
+/// tensors have one shape, the integers the scheme's width (`intName` names
+/// the integer tensor in messages), the parameters the grouped shape.
+static LogicalResult verifyQuantization(Operation *op, RankedTensorType floats,
+                                        RankedTensorType ints,
+                                        StringRef intName, QuantAttr quant,
+                                        Value scales, Value zeroPoints) {
+  if (floats.getRank() < 1 || ints.getRank() < 1)
+    return op->emitOpError("input must have rank >= 1");
+  auto [input, result] = intName == "result" ? std::pair(floats, ints)
+                                             : std::pair(ints, floats);
   if (!shapesAgree(input.getShape(), result.getShape()))
-    return emitOpError("result shape ")
+    return op->emitOpError("result shape ")
            << shapeStr(result.getShape()) << " differs from the input's "
            << shapeStr(input.getShape());
-  if (failed(verifyIntWidth(*this, "result", result.getElementType(),
-                            getQuant())))
+  if (failed(verifyIntWidth(op, intName, ints.getElementType(), quant)))
     return failure();
-  return verifyGroupedParams(*this, "input", getQuant(), input.getShape(),
-                             getScales(), getZeroPoints());
+  return verifyGroupedParams(op, "input", quant, input.getShape(), scales,
+                             zeroPoints);
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantization(*this, getInput().getType(), getResult().getType(),
+                            "result", getQuant(), getScales(),
+                            getZeroPoints());
 }
 
 LogicalResult DequantizeOp::verify() {
-  auto input = getInput().getType();
-  auto result = getResult().getType();
-  if (input.getRank() < 1)
-    return emitOpError("input must have rank >= 1");
-  if (!shapesAgree(input.getShape(), result.getShape()))
-    return emitOpError("result shape ")
-           << shapeStr(result.getShape()) << " differs from the input's "
-           << shapeStr(input.getShape());
-  if (failed(verifyIntWidth(*this, "input", input.getElementType(),
-                            getQuant())))
-    return failure();
-  return verifyGroupedParams(*this, "input", getQuant(), input.getShape(),
-                             getScales(), getZeroPoints());
+  return verifyQuantization(*this, getResult().getType(), getInput().getType(),
+                            "input", getQuant(), getScales(), getZeroPoints());
 }
 
 #define GET_OP_CLASSES

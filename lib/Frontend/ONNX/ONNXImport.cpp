@@ -36,9 +36,19 @@ using namespace accel::onnx_import;
 
 namespace {
 
-/// First line of an exception message: ONNX's messages append context lines.
+/// The first paragraph of an exception message, on one line: ONNX's messages
+/// append context after a blank line, and some break their first sentence
+/// over lines ("input 'z' of node: \nname: ... is not output of ...").
 std::string firstLine(const char *what) {
-  return StringRef(what).split('\n').first.str();
+  StringRef paragraph = StringRef(what).split("\n\n").first;
+  std::string text;
+  for (StringRef line : llvm::split(paragraph, '\n')) {
+    SmallVector<StringRef> parts;
+    line.split(parts, ' ', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+    for (StringRef part : parts)
+      text += (text.empty() ? "" : " ") + part.str();
+  }
+  return text;
 }
 
 class Importer {
@@ -63,11 +73,16 @@ private:
     return node.name().empty() ? node.op_type() + "#" + std::to_string(index)
                                : node.name();
   }
+  /// A node's location: its name, within the model file.
   Location nodeLoc(const onnx::NodeProto &node) {
-    return NameLoc::get(builder.getStringAttr(nodeName(node)));
+    return NameLoc::get(builder.getStringAttr(nodeName(node)),
+                        FileLineColLoc::get(&context, fileName, 0, 0));
   }
 
-  FailureOr<Type> typeOf(const onnx::TypeProto &type, StringRef what);
+  /// The MLIR type of a value; errors are reported at `loc` (the file when
+  /// null).
+  FailureOr<Type> typeOf(const onnx::TypeProto &type, StringRef what,
+                         std::optional<Location> loc = std::nullopt);
   LogicalResult importInputs(func::FuncOp &func);
   LogicalResult importInitializers();
   LogicalResult importNode(const onnx::NodeProto &node);
@@ -88,7 +103,11 @@ private:
   size_t index = 0;
 };
 
-FailureOr<Type> Importer::typeOf(const onnx::TypeProto &type, StringRef what) {
+FailureOr<Type> Importer::typeOf(const onnx::TypeProto &type, StringRef what,
+                                 std::optional<Location> loc) {
+  auto error = [&] {
+    return loc ? emitError(*loc) : this->error();
+  };
   if (!type.has_tensor_type()) {
     error() << "unsupported: " << what
             << " is not a tensor (sequences, maps and optionals are not "
@@ -320,8 +339,9 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
       return failure();
     }
     FailureOr<Type> type =
-        typeOf(*known->second, "output '" + output + "' of node '" +
-                                   nodeName(node) + "'");
+        typeOf(*known->second,
+               "output '" + output + "' of node '" + nodeName(node) + "'",
+               nodeLoc(node));
     if (failed(type))
       return failure();
     resultTypes.push_back(*type);
@@ -445,6 +465,26 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
                                    const ONNXImportOptions &options,
                                    bool checkFromPath) {
   Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
+  // Dimensions and shape inference first, then accel's own checks while
+  // building the IR (they name the node at fault), then ONNX's checker for
+  // whatever else is malformed.
+  fixDimensions(*model, options);
+  std::string inferenceError;
+  if (options.inferShapes) {
+    try {
+      onnx::ShapeInferenceOptions inference(/*check_type=*/false,
+                                            /*error_mode=*/0,
+                                            /*data_prop=*/true);
+      onnx::shape_inference::InferShapes(
+          *model, onnx::OpSchemaRegistry::Instance(), inference);
+    } catch (const std::exception &e) {
+      inferenceError = firstLine(e.what());
+    }
+  }
+  OwningOpRef<ModuleOp> module =
+      Importer(context, name, baseDir, model).run();
+  if (!module)
+    return nullptr;
   try {
     if (checkFromPath)
       onnx::checker::check_model(name.str());
@@ -454,21 +494,11 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
     emitError(fileLoc) << "invalid ONNX model: " << firstLine(e.what());
     return nullptr;
   }
-  fixDimensions(*model, options);
-  if (options.inferShapes) {
-    try {
-      onnx::ShapeInferenceOptions inference(/*check_type=*/false,
-                                            /*error_mode=*/0,
-                                            /*data_prop=*/true);
-      onnx::shape_inference::InferShapes(
-          *model, onnx::OpSchemaRegistry::Instance(), inference);
-    } catch (const std::exception &e) {
-      emitError(fileLoc) << "ONNX shape inference failed: "
-                         << firstLine(e.what());
-      return nullptr;
-    }
+  if (!inferenceError.empty()) {
+    emitError(fileLoc) << "ONNX shape inference failed: " << inferenceError;
+    return nullptr;
   }
-  return Importer(context, name, baseDir, std::move(model)).run();
+  return module;
 }
 
 OwningOpRef<ModuleOp> importModel(MLIRContext &context, StringRef bytes,
@@ -524,8 +554,16 @@ OwningOpRef<ModuleOp> accel::importONNXText(MLIRContext &context,
                                             const ONNXImportOptions &options) {
   auto model = std::make_shared<onnx::ModelProto>();
   std::string source = text.str();
-  onnx::Common::Status status =
-      onnx::OnnxParser::Parse(*model, source.c_str());
+  onnx::Common::Status status;
+  // The parser reports most errors in its status, but throws on some
+  // (std::stof on a literal it cannot read, such as `-inf`).
+  try {
+    status = onnx::OnnxParser::Parse(*model, source.c_str());
+  } catch (const std::exception &e) {
+    emitError(FileLineColLoc::get(&context, bufferName, 0, 0))
+        << "cannot parse the ONNX text: " << firstLine(e.what());
+    return nullptr;
+  }
   if (!status.IsOK()) {
     emitError(FileLineColLoc::get(&context, bufferName, 0, 0))
         << "cannot parse the ONNX text: "

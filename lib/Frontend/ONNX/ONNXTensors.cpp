@@ -2,12 +2,15 @@
 
 #include "ONNXTensors.h"
 
+#include "accel/Support/Diagnostics.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -263,6 +266,6 @@ TensorImporter::import(const onnx::TensorProto &tensor) {
         [keep = model](void *, size_t, size_t) mutable { keep.reset(); },
         /*dataIsMutable=*/false);
   }
-  return ElementsAttr(
-      DenseResourceElementsAttr::get(type, tensor.name(), std::move(blob)));
+  return ElementsAttr(DenseResourceElementsAttr::get(
+      type, accel::resourceKey(tensor.name()), std::move(blob)));
 }

@@ -35,6 +35,13 @@ using namespace accel::raise;
 
 namespace {
 
+/// True if every dimension of `type` from `first` on is static (the batch
+/// dimension 0 may stay dynamic).
+bool staticFrom(RankedTensorType type, int64_t first) {
+  return type && llvm::none_of(type.getShape().drop_front(first),
+                               ShapedType::isDynamic);
+}
+
 std::optional<SmallVector<int64_t>> permutation(NodeOp transpose) {
   auto perm =
       dyn_cast_or_null<DenseI64ArrayAttr>(transpose.getOnnxAttr("perm"));
@@ -156,7 +163,7 @@ std::optional<std::pair<Value, RopePlan>> matchRotateHalf(Value value) {
     for (unsigned j = 0; j < 2; ++j) {
       Value x = cosMul.getInputs()[j];
       auto type = dyn_cast<RankedTensorType>(x.getType());
-      if (!type || type.getRank() != 4 || !type.hasStaticShape())
+      if (!type || type.getRank() != 4 || !staticFrom(type, 1))
         continue;
       int64_t t = type.getDimSize(2), d = type.getDimSize(3);
       DenseElementsAttr cos = asTable(constant(cosMul.getInputs()[1 - j]), t);
@@ -216,7 +223,7 @@ std::optional<std::pair<Value, RopePlan>> matchInterleaved(Value value) {
     Value pairs = gather.getInputs()[0];
     Value x = pairsOp.getInputs()[0];
     auto type = dyn_cast<RankedTensorType>(x.getType());
-    if (!type || type.getRank() != 4 || !type.hasStaticShape() ||
+    if (!type || type.getRank() != 4 || !staticFrom(type, 1) ||
         flatten.getResult(0).getType() != x.getType() ||
         !isPairElement(x0, pairs, 0))
       continue;
@@ -265,7 +272,7 @@ std::optional<HeadsPlan> matchMergedSplit(Value split) {
   auto mergedType = rankedFloat(merged);
   auto splitType = dyn_cast<RankedTensorType>(reshape.getResult(0).getType());
   if (!mergedType || mergedType.getRank() != 3 || !splitType ||
-      splitType.getRank() != 4 || !splitType.hasStaticShape() ||
+      splitType.getRank() != 4 || !staticFrom(splitType, 1) ||
       mergedType.getShape().back() !=
           splitType.getDimSize(2) * splitType.getDimSize(3))
     return std::nullopt;
@@ -276,27 +283,30 @@ std::optional<HeadsPlan> matchMergedSplit(Value split) {
 }
 
 std::optional<HeadsPlan> matchHeads(Value head) {
-  HeadsPlan plan;
   // repeat_kv: Reshape(Expand(Unsqueeze(x, 2), [B, H', n, S, D]), [B, H, S, D])
   NodeOp reshape = producer(head, "Reshape");
   if (NodeOp expand =
           reshape ? producer(reshape.getInputs()[0], "Expand") : NodeOp()) {
-    NodeOp unsqueeze =
-        expand ? producer(expand.getInputs()[0], "Unsqueeze") : NodeOp();
+    NodeOp unsqueeze = producer(expand.getInputs()[0], "Unsqueeze");
     auto axes = unsqueeze ? unsqueezeAxes(unsqueeze) : std::nullopt;
     auto out = dyn_cast<RankedTensorType>(reshape.getResult(0).getType());
-    // The expanded shape [B, H', n, S, D] says how many times each head is
-    // repeated, whatever the exporter inferred for the types in between.
-    auto expanded = expand ? intValues(expand.getInputs()[1])
-                           : std::nullopt;
     if (!axes || axes->size() != 1 || ((*axes)[0] != 2 && (*axes)[0] != -3) ||
-        !out || out.getRank() != 4 || !out.hasStaticShape() || !expanded ||
-        expanded->size() != 5 || (*expanded)[1] <= 0 || (*expanded)[2] <= 0 ||
-        (*expanded)[1] * (*expanded)[2] != out.getDimSize(1))
+        !out || out.getRank() != 4 || !staticFrom(out, 1))
       return std::nullopt;
-    plan.repeat = (*expanded)[2];
-    head = unsqueeze.getInputs()[0];
+    // The heads repeated are those of the tensor under the Unsqueeze: its
+    // plan says how many there are, whatever types the exporter inferred.
+    std::optional<HeadsPlan> inner = matchHeads(unsqueeze.getInputs()[0]);
+    if (!inner || inner->repeat != 1 ||
+        out.getDimSize(1) % inner->heads != 0)
+      return std::nullopt;
+    inner->repeat = out.getDimSize(1) / inner->heads;
+    auto expanded = intValues(expand.getInputs()[1]);
+    if (expanded && (expanded->size() != 5 || (*expanded)[1] != inner->heads ||
+                     (*expanded)[2] != inner->repeat))
+      return std::nullopt;
+    return inner;
   }
+  HeadsPlan plan;
   if (auto rope = matchRotateHalf(head)) {
     head = rope->first;
     plan.rope = rope->second;
@@ -375,7 +385,7 @@ struct RaiseAttention : NodePattern {
     NodeOp merge = transposeOf(op.getInputs()[0], {0, 2, 1, 3});
     NodeOp pv = merge ? producer(merge.getInputs()[0], "MatMul") : NodeOp();
     NodeOp softmax = pv ? producer(pv.getInputs()[0], "Softmax") : NodeOp();
-    if (!outType || outType.getRank() != 3 || !softmax ||
+    if ((outType && outType.getRank() != 3) || !softmax ||
         (intAttr(softmax, "axis", -1) != -1 && intAttr(softmax, "axis", -1) != 3))
       return failure();
 
@@ -432,7 +442,7 @@ struct RaiseAttention : NodePattern {
       return failure();
     auto qType = cast<RankedTensorType>(q->merged.getType());
     auto kType = cast<RankedTensorType>(k->merged.getType());
-    if (!qType.hasStaticShape() || !kType.hasStaticShape())
+    if (!staticFrom(qType, 1) || !staticFrom(kType, 1))
       return failure();
     MaskKind kind = MaskKind::None;
     if (mask)

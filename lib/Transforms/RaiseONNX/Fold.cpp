@@ -166,6 +166,21 @@ struct RefineNodeTypes : public OpRewritePattern<NodeOp> {
   }
 };
 
+/// Nodes over weights that are not folded though their inputs are
+/// constants: a Gather from a float [V, H] table is an embedding lookup
+/// (learned positions, for one), kept so that the table stays whole for
+/// positions the traced length did not reach; a Transpose of a float matrix
+/// is a weight's layout, which accel.linear takes as it is (folding would
+/// copy the weight).
+bool isWeightView(NodeOp op) {
+  auto data = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
+  if (!data || !isa<FloatType>(data.getElementType()) || data.getRank() != 2)
+    return false;
+  if (op.getOpType() == "Gather")
+    return intAttr(op, "axis", 0) == 0;
+  return op.getOpType() == "Transpose";
+}
+
 /// A node whose inputs are all constants (or absent) is replaced by its
 /// value.
 struct FoldConstantNode : public OpRewritePattern<NodeOp> {
@@ -179,6 +194,8 @@ struct FoldConstantNode : public OpRewritePattern<NodeOp> {
     for (Value input : op.getInputs())
       if (!isa<NoneType>(input.getType()) && !constant(input))
         return failure();
+    if (isWeightView(op))
+      return failure();
     FailureOr<std::vector<reference::Tensor>> results = evaluate(op);
     if (failed(results))
       return failure();
@@ -202,6 +219,16 @@ struct FoldConstantNode : public OpRewritePattern<NodeOp> {
   }
 };
 
+/// The dimensions [start, end) a Shape node of a rank-`rank` input reports
+/// (ONNX's `start` and `end`, negative from the back, clamped).
+std::pair<int64_t, int64_t> shapeRange(NodeOp shape, int64_t rank) {
+  auto clamp = [&](int64_t i) {
+    i = i < 0 ? i + rank : i;
+    return std::clamp<int64_t>(i, 0, rank);
+  };
+  return {clamp(intAttr(shape, "start", 0)), clamp(intAttr(shape, "end", rank))};
+}
+
 /// Shape(x) of a statically shaped x (with ONNX's start / end).
 struct FoldShape : NodePattern {
   FoldShape(MLIRContext *context) : NodePattern(context, "Shape") {}
@@ -209,13 +236,7 @@ struct FoldShape : NodePattern {
     auto type = dyn_cast<RankedTensorType>(op.getInputs()[0].getType());
     if (!type || !type.hasStaticShape())
       return failure();
-    int64_t rank = type.getRank();
-    auto clamp = [&](int64_t i) {
-      i = i < 0 ? i + rank : i;
-      return std::clamp<int64_t>(i, 0, rank);
-    };
-    int64_t start = clamp(intAttr(op, "start", 0));
-    int64_t end = clamp(intAttr(op, "end", rank));
+    auto [start, end] = shapeRange(op, type.getRank());
     SmallVector<int64_t> dims;
     for (int64_t i = start; i < end; ++i)
       dims.push_back(type.getDimSize(i));
@@ -223,6 +244,36 @@ struct FoldShape : NodePattern {
         RankedTensorType::get({int64_t(dims.size())}, rewriter.getI64Type()),
         ArrayRef<int64_t>(dims));
     auto folded = rewriter.create<arith::ConstantOp>(op.getLoc(), value);
+    replaceKeepingType(rewriter, op, folded);
+    return success();
+  }
+};
+
+/// Gather(Shape(x), i): the dimensions picked are static even where others
+/// of x are not (a dynamic batch beside a fixed sequence length).
+struct FoldShapeElement : NodePattern {
+  FoldShapeElement(MLIRContext *context) : NodePattern(context, "Gather") {}
+  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
+    NodeOp shape = producer(op.getInputs()[0], "Shape");
+    auto indices = intValues(op.getInputs()[1]);
+    auto indexType = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+    auto type = shape ? dyn_cast<RankedTensorType>(shape.getInputs()[0].getType())
+                      : RankedTensorType();
+    if (!type || !indices || !indexType || indexType.getRank() > 1 ||
+        intAttr(op, "axis", 0) != 0)
+      return failure();
+    auto [start, end] = shapeRange(shape, type.getRank());
+    SmallVector<int64_t> dims;
+    for (int64_t index : *indices) {
+      int64_t i = index < 0 ? index + (end - start) : index;
+      if (i < 0 || start + i >= end || type.isDynamicDim(start + i))
+        return failure();
+      dims.push_back(type.getDimSize(start + i));
+    }
+    auto valueType = RankedTensorType::get(indexType.getShape(),
+                                           rewriter.getI64Type());
+    auto folded = rewriter.create<arith::ConstantOp>(
+        op.getLoc(), DenseElementsAttr::get(valueType, ArrayRef<int64_t>(dims)));
     replaceKeepingType(rewriter, op, folded);
     return success();
   }
@@ -272,5 +323,6 @@ struct BypassCastIntoNode : public OpRewritePattern<NodeOp> {
 void accel::raise::populateFoldPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldConstantNode, RemoveIdentity, BypassCastIntoNode>(
       patterns.getContext());
-  patterns.add<FoldShape, RefineNodeTypes>(patterns.getContext());
+  patterns.add<FoldShape, FoldShapeElement, RefineNodeTypes>(
+      patterns.getContext());
 }

@@ -59,7 +59,7 @@ Value matchWeight(Value b, bool &transposed) {
 struct RaiseMatMul : NodePattern {
   RaiseMatMul(MLIRContext *context) : NodePattern(context, "MatMul") {}
   LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
-    Value x = op.getInputs()[0];
+    Value x = stripCasts(op.getInputs()[0]);
     RankedTensorType xType = rankedFloat(x);
     bool transposed = false;
     Value weight = matchWeight(op.getInputs()[1], transposed);
@@ -94,7 +94,7 @@ struct RaiseGemm : NodePattern {
         op.getFloatAttr("beta", 1.0f) != 1.0f ||
         intAttr(op, "transA", 0) != 0)
       return failure();
-    Value x = op.getInputs()[0];
+    Value x = stripCasts(op.getInputs()[0]);
     RankedTensorType xType = rankedFloat(x);
     auto wAttr = constant(op.getInputs()[1]);
     if (!xType || xType.getRank() != 2 || !wAttr)
@@ -151,7 +151,8 @@ struct RaiseEmbedding : NodePattern {
     auto table = constant(op.getInputs()[0]);
     auto tableType = table ? dyn_cast<RankedTensorType>(table.getType())
                            : RankedTensorType();
-    auto ids = dyn_cast<RankedTensorType>(op.getInputs()[1].getType());
+    Value idsValue = stripCasts(op.getInputs()[1]);
+    auto ids = dyn_cast<RankedTensorType>(idsValue.getType());
     if (!tableType || tableType.getRank() != 2 ||
         !isa<FloatType>(tableType.getElementType()) || !ids ||
         !(ids.getElementType().isSignlessInteger(64) ||
@@ -163,7 +164,7 @@ struct RaiseEmbedding : NodePattern {
     auto embedding = rewriter.create<EmbeddingOp>(
         op.getLoc(),
         resultType(op, RankedTensorType::get(shape, tableType.getElementType())),
-        op.getInputs()[1], op.getInputs()[0]);
+        idsValue, op.getInputs()[0]);
     replaceKeepingType(rewriter, op, embedding.getResult());
     return success();
   }

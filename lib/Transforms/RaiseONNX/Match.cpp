@@ -21,10 +21,15 @@ Value accel::raise::stripCasts(Value value) {
 RankedTensorType accel::raise::resultType(Operation *op,
                                           RankedTensorType computed) {
   auto own = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (own && own.getRank() == computed.getRank() &&
-      own.getElementType() == computed.getElementType())
-    return own;
-  return computed;
+  if (!own || own.getRank() != computed.getRank() ||
+      own.getElementType() != computed.getElementType())
+    return computed;
+  // Each dimension as static as either side knows it.
+  SmallVector<int64_t> shape(own.getShape());
+  for (auto [dim, known] : llvm::zip(shape, computed.getShape()))
+    if (ShapedType::isDynamic(dim))
+      dim = known;
+  return RankedTensorType::get(shape, own.getElementType());
 }
 
 NodeOp accel::raise::producer(Value value, StringRef type) {

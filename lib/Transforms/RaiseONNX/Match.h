@@ -58,7 +58,8 @@ NodeOp soleUser(mlir::Value value, llvm::StringRef type);
 int64_t intAttr(NodeOp node, llvm::StringRef name, int64_t fallback);
 
 /// The type a raised op replacing `op` should produce: `op`'s own result
-/// type when it is ranked like `computed`, else `computed`.
+/// type, with the dimensions it leaves dynamic taken from `computed`, when
+/// it is ranked like `computed`; else `computed`.
 mlir::RankedTensorType resultType(mlir::Operation *op,
                                   mlir::RankedTensorType computed);
 
@@ -95,6 +96,8 @@ void populateLinearPatterns(mlir::RewritePatternSet &patterns);
 void populateNormPatterns(mlir::RewritePatternSet &patterns);
 void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
+/// The second phase: what is left of element-wise arithmetic.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace accel::raise
 

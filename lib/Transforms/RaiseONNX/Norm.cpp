@@ -104,6 +104,77 @@ bool isChannelParam(Value value, int64_t h) {
          isa<FloatType>(type.getElementType());
 }
 
+/// `rms` behind an inverse: Reciprocal(rms) or Div(1, rms).
+Value inverseOf(Value value) {
+  if (NodeOp reciprocal = producer(value, "Reciprocal"))
+    return reciprocal.getInputs()[0];
+  if (NodeOp div = producer(value, "Div"); div &&
+      isScalar(div.getInputs()[0], 1.0))
+    return div.getInputs()[1];
+  return {};
+}
+
+/// `w * x` in either order with a channel parameter w: the weight applied
+/// before the normalisation. Returns x and w if `rms` is rms(x).
+std::optional<std::pair<Value, Value>> matchWeightFirst(Value product,
+                                                        Value rms,
+                                                        double &eps) {
+  NodeOp mul = producer(product, "Mul");
+  if (!mul || !rms)
+    return std::nullopt;
+  for (unsigned j = 0; j < 2; ++j) {
+    Value w = mul.getInputs()[j], x = mul.getInputs()[1 - j];
+    RankedTensorType xType = rankedFloat(x);
+    if (!xType || !isChannelParam(w, xType.getShape().back()))
+      continue;
+    if (std::optional<double> found = matchRootMeanSquare(rms, x)) {
+      eps = *found;
+      return std::make_pair(x, w);
+    }
+  }
+  return std::nullopt;
+}
+
+Value createRMSNorm(PatternRewriter &rewriter, Operation *root, Value x,
+                    Value weight, double eps) {
+  auto norm = rewriter.create<RMSNormOp>(
+      root->getLoc(), resultType(root, rankedFloat(x)), x, weight,
+      rewriter.getF32FloatAttr(eps));
+  replaceKeepingType(rewriter, root, norm.getResult());
+  return norm.getResult();
+}
+
+/// (w * x) * (1 / rms(x)) -> accel.rmsnorm(x, w).
+struct RaiseRMSNormWeightFirst : NodePattern {
+  RaiseRMSNormWeightFirst(MLIRContext *context) : NodePattern(context, "Mul") {}
+  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
+    for (unsigned i = 0; i < 2; ++i) {
+      double eps = 0;
+      auto match = matchWeightFirst(op.getInputs()[i],
+                                    inverseOf(op.getInputs()[1 - i]), eps);
+      if (!match)
+        continue;
+      createRMSNorm(rewriter, op, match->first, match->second, eps);
+      return success();
+    }
+    return failure();
+  }
+};
+
+/// (w * x) / rms(x) -> accel.rmsnorm(x, w).
+struct RaiseRMSNormWeightFirstDiv : NodePattern {
+  RaiseRMSNormWeightFirstDiv(MLIRContext *context)
+      : NodePattern(context, "Div") {}
+  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
+    double eps = 0;
+    auto match = matchWeightFirst(op.getInputs()[0], op.getInputs()[1], eps);
+    if (!match)
+      return failure();
+    createRMSNorm(rewriter, op, match->first, match->second, eps);
+    return success();
+  }
+};
+
 /// Mul(w, normalized(x)) -> accel.rmsnorm(x, w).
 struct RaiseRMSNorm : NodePattern {
   RaiseRMSNorm(MLIRContext *context) : NodePattern(context, "Mul") {}
@@ -117,10 +188,7 @@ struct RaiseRMSNorm : NodePattern {
       Value weight = op.getInputs()[i];
       if (matchCentered(x) || !isChannelParam(weight, xType.getShape().back()))
         continue;
-      auto norm = rewriter.create<RMSNormOp>(
-          op.getLoc(), resultType(op, xType), x, weight,
-          rewriter.getF32FloatAttr(eps));
-      replaceKeepingType(rewriter, op, norm.getResult());
+      createRMSNorm(rewriter, op, x, weight, eps);
       return success();
     }
     return failure();
@@ -194,9 +262,34 @@ struct RaiseLayerNormDecomposed : NodePattern {
   }
 };
 
+/// Add(layernorm(x, g), b) with a constant [H] shift b, whichever of the two
+/// was raised first -> layernorm(x, g, b).
+struct FoldLayerNormBias : NodePattern {
+  FoldLayerNormBias(MLIRContext *context) : NodePattern(context, "Add") {}
+  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
+    if (op.getInputs().size() != 2)
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      auto norm = stripCasts(op.getInputs()[i]).getDefiningOp<LayerNormOp>();
+      Value bias = op.getInputs()[1 - i];
+      if (!norm || norm.getBias() || !norm->hasOneUse() ||
+          !isChannelParam(bias, norm.getType().getShape().back()))
+        continue;
+      rewriter.modifyOpInPlace(norm, [&] {
+        norm.getBiasMutable().assign(bias);
+        norm->setLoc(rewriter.getFusedLoc({norm->getLoc(), op.getLoc()}));
+      });
+      replaceKeepingType(rewriter, op, norm.getResult());
+      return success();
+    }
+    return failure();
+  }
+};
+
 } // namespace
 
 void accel::raise::populateNormPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseLayerNormDecomposed, RaiseRMSNorm, RaiseLayerNormNode>(
-      patterns.getContext());
+  patterns.add<RaiseLayerNormDecomposed, RaiseRMSNorm, RaiseRMSNormWeightFirst,
+               RaiseRMSNormWeightFirstDiv, RaiseLayerNormNode,
+               FoldLayerNormBias>(patterns.getContext());
 }

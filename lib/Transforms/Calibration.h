@@ -1,0 +1,115 @@
+//===- Calibration.h - helpers shared by the compression passes -*- C++ -*-===//
+//
+// Internal to lib/Transforms: what accel-prune and accel-quantize share —
+// selecting ops by location, reading constant weights and writing new ones,
+// the round-to-nearest quantizer of docs/NUMERICS.md §2, and collecting the
+// inputs of linear layers over calibration tokens with the fp32 reference
+// executor.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_TRANSFORMS_CALIBRATION_H
+#define ACCEL_LIB_TRANSFORMS_CALIBRATION_H
+
+#include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Reference/Tensor.h"
+
+#include "accel/Support/Diagnostics.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Regex.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace accel::compression {
+
+
+/// Selects ops by their location name: `layers` (all if empty) and not
+/// `exclude` (nothing if empty); both are unanchored regexes.
+class OpSelector {
+public:
+  /// Fails (with `error` set) when a regex does not compile.
+  static mlir::FailureOr<OpSelector> create(llvm::StringRef layers,
+                                            llvm::StringRef exclude,
+                                            std::string &error);
+  bool selects(mlir::Operation *op) const;
+
+private:
+  std::shared_ptr<llvm::Regex> layers, exclude;
+};
+
+/// A linear layer's constant float weight, in its logical [N, K] layout.
+struct FloatWeight {
+  mlir::arith::ConstantOp constant;
+  std::string name;       ///< the initializer name (location or resource key)
+  int64_t rows = 0;       ///< N
+  int64_t cols = 0;       ///< K
+  bool transposed = false; ///< stored [K, N]
+  std::vector<float> values; ///< [N, K] row-major
+
+  float at(int64_t n, int64_t k) const { return values[n * cols + k]; }
+  /// The logical index (n, k) of stored element `i`.
+  int64_t logicalIndex(int64_t storedIndex) const;
+};
+
+/// The weight of `op` if it is a float constant; failure (and no diagnostic)
+/// otherwise.
+mlir::FailureOr<FloatWeight> readFloatWeight(LinearOp op);
+
+/// A float elements attribute of `type` holding `values` (row-major, rounded
+/// to the element type). More than 1024 elements: a DenseResourceElementsAttr
+/// on a new heap blob keyed `name`; otherwise a DenseElementsAttr.
+mlir::ElementsAttr makeFloatElements(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<float> values,
+                                     llvm::StringRef name);
+/// An integer elements attribute of `type` (signless iB, B <= 64). Elements
+/// of B < 8 bits take one byte each holding their low B bits, the raw layout
+/// of DenseElementsAttr, so both forms hold the same bytes.
+mlir::ElementsAttr makeIntElements(mlir::RankedTensorType type,
+                                   llvm::ArrayRef<int64_t> values,
+                                   llvm::StringRef name);
+
+/// fp16(x) of NUMERICS §1: round-to-nearest-even to binary16, back to float.
+float toF16(float x);
+
+/// The round-to-nearest quantization of one group (NUMERICS §2).
+struct GroupParams {
+  float scale = 1.0f; ///< f32(S), an fp16 value
+  int64_t zeroPoint = 0;
+};
+GroupParams rtnGroupParams(llvm::ArrayRef<float> group, unsigned bits,
+                           bool symmetric);
+/// q = clamp(rne(w / S) + z, 0, Q) (asymmetric) or clamp(rne(w / S), -P, P).
+int64_t rtnQuantize(float w, GroupParams params, unsigned bits,
+                    bool symmetric);
+/// f32(S) × f32(q − z).
+float dequantize(int64_t q, GroupParams params);
+
+/// Reads a calibration file: one sequence of whitespace-separated token ids
+/// per line (empty lines skipped).
+mlir::FailureOr<std::vector<std::vector<int64_t>>>
+readCalibrationTokens(llvm::StringRef path, std::string &error);
+
+/// Runs a copy of `fn` (whose only argument must be the integer token ids,
+/// `[B, T]`) on the fp32 reference executor over `tokens` (cut into chunks
+/// of T tokens when T is static, batched by B when B is static) and calls
+/// `visit(i, x)` with the input `x` (`[..., K]`, f32) that `probes[i]` (a
+/// linear op's input) took in each run. `fn` itself is not changed. The
+/// copy runs without `act_quant` and `kv_quant` (the executor is fp32); a
+/// quantized weight in `fn` makes the run fail.
+mlir::LogicalResult
+collectLinearInputs(mlir::func::FuncOp fn, llvm::ArrayRef<LinearOp> probes,
+                    const std::vector<std::vector<int64_t>> &tokens,
+                    llvm::function_ref<void(size_t, const reference::Tensor &)>
+                        visit,
+                    std::string &error);
+
+} // namespace accel::compression
+
+#endif // ACCEL_LIB_TRANSFORMS_CALIBRATION_H

@@ -1,0 +1,377 @@
+//===- Quantize.cpp - accel-quantize: W·A8·KV quantization ----------------===//
+//
+// Quantizes constant linear weights group-wise (docs/NUMERICS.md §2, by
+// round-to-nearest or by GPTQ over calibration activations), requests 8-bit
+// per-token activation quantization, and sets the KV-cache quantization of
+// attention ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Calibration.h"
+
+#include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Transforms/Passes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
+
+namespace accel {
+#define GEN_PASS_DEF_QUANTIZE
+#include "Accel/AccelPasses.h.inc"
+} // namespace accel
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::compression;
+
+namespace {
+
+/// The quantized form of one [N, K] weight.
+struct Quantized {
+  std::vector<int64_t> q;       ///< [N, K]
+  std::vector<float> scales;    ///< [N, K/G], fp16 values
+  std::vector<int64_t> zeros;   ///< [N, K/G]
+};
+
+/// Round-to-nearest, NUMERICS §2.
+Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
+                      bool symmetric) {
+  int64_t groups = w.cols / group;
+  Quantized out;
+  out.q.resize(w.rows * w.cols);
+  out.scales.resize(w.rows * groups);
+  out.zeros.resize(w.rows * groups);
+  for (int64_t n = 0; n < w.rows; ++n)
+    for (int64_t g = 0; g < groups; ++g) {
+      ArrayRef<float> values(&w.values[n * w.cols + g * group], group);
+      GroupParams params = rtnGroupParams(values, bits, symmetric);
+      out.scales[n * groups + g] = params.scale;
+      out.zeros[n * groups + g] = params.zeroPoint;
+      for (int64_t j = 0; j < group; ++j)
+        out.q[n * w.cols + g * group + j] =
+            rtnQuantize(values[j], params, bits, symmetric);
+    }
+  return out;
+}
+
+/// In-place Cholesky factorisation A = L L^T (lower, row-major K x K).
+bool cholesky(std::vector<double> &a, int64_t k) {
+  for (int64_t j = 0; j < k; ++j) {
+    double d = a[j * k + j];
+    for (int64_t p = 0; p < j; ++p)
+      d -= a[j * k + p] * a[j * k + p];
+    if (!(d > 0.0))
+      return false;
+    d = std::sqrt(d);
+    a[j * k + j] = d;
+    for (int64_t i = j + 1; i < k; ++i) {
+      double s = a[i * k + j];
+      for (int64_t p = 0; p < j; ++p)
+        s -= a[i * k + p] * a[j * k + p];
+      a[i * k + j] = s / d;
+    }
+    for (int64_t i = 0; i < j; ++i)
+      a[i * k + j] = 0.0;
+  }
+  return true;
+}
+
+/// GPTQ: quantize columns in ascending k, feeding each column's error into
+/// the columns not yet quantized through the upper Cholesky factor of H^-1.
+/// Group parameters follow §2 on the error-compensated weights of the group.
+/// `pruned` marks the weights that must stay exactly 0.
+std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
+                                      std::vector<double> hessian,
+                                      const std::vector<bool> &pruned,
+                                      int64_t group, unsigned bits,
+                                      bool symmetric) {
+  int64_t k = w.cols, rows = w.rows, groups = k / group;
+  // Dead inputs carry no information: give them a unit diagonal.
+  double mean = 0.0;
+  for (int64_t i = 0; i < k; ++i) {
+    if (hessian[i * k + i] == 0.0)
+      hessian[i * k + i] = 1.0;
+    mean += hessian[i * k + i];
+  }
+  mean /= double(k);
+  for (int64_t i = 0; i < k; ++i)
+    hessian[i * k + i] += 0.01 * mean;
+  // H^-1 = L^-T L^-1, then its upper Cholesky factor U (H^-1 = U^T U).
+  std::vector<double> l = hessian;
+  if (!cholesky(l, k))
+    return std::nullopt;
+  std::vector<double> linv(k * k, 0.0); // L^-1, lower
+  for (int64_t j = 0; j < k; ++j) {
+    linv[j * k + j] = 1.0 / l[j * k + j];
+    for (int64_t i = j + 1; i < k; ++i) {
+      double s = 0.0;
+      for (int64_t p = j; p < i; ++p)
+        s += l[i * k + p] * linv[p * k + j];
+      linv[i * k + j] = -s / l[i * k + i];
+    }
+  }
+  std::vector<double> hinv(k * k, 0.0); // L^-T L^-1
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j <= i; ++j) {
+      double s = 0.0;
+      for (int64_t p = i; p < k; ++p)
+        s += linv[p * k + i] * linv[p * k + j];
+      hinv[i * k + j] = hinv[j * k + i] = s;
+    }
+  if (!cholesky(hinv, k))
+    return std::nullopt;
+  // U = L'^T where hinv now holds L' (lower).
+  auto u = [&](int64_t i, int64_t j) { return hinv[j * k + i]; };
+
+  std::vector<double> work(w.values.begin(), w.values.end());
+  Quantized out;
+  out.q.resize(rows * k);
+  out.scales.resize(rows * groups);
+  out.zeros.resize(rows * groups);
+  std::vector<float> groupValues(group);
+  for (int64_t col = 0; col < k; ++col) {
+    int64_t g = col / group;
+    if (col % group == 0)
+      for (int64_t n = 0; n < rows; ++n) {
+        for (int64_t j = 0; j < group; ++j) {
+          int64_t idx = n * k + col + j;
+          groupValues[j] = pruned[idx] ? 0.0f : static_cast<float>(work[idx]);
+        }
+        GroupParams params = rtnGroupParams(groupValues, bits, symmetric);
+        out.scales[n * groups + g] = params.scale;
+        out.zeros[n * groups + g] = params.zeroPoint;
+      }
+    double d = u(col, col);
+    for (int64_t n = 0; n < rows; ++n) {
+      int64_t idx = n * k + col;
+      GroupParams params{out.scales[n * groups + g],
+                         symmetric ? 0 : out.zeros[n * groups + g]};
+      double value = work[idx];
+      int64_t q;
+      double deq;
+      if (pruned[idx]) {
+        q = params.zeroPoint;
+        deq = 0.0;
+      } else {
+        q = rtnQuantize(static_cast<float>(value), params, bits, symmetric);
+        deq = dequantize(q, params);
+      }
+      out.q[idx] = q;
+      double err = (value - deq) / d;
+      for (int64_t j = col + 1; j < k; ++j)
+        work[n * k + j] -= err * u(col, j);
+    }
+  }
+  return out;
+}
+
+struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
+  using QuantizeBase::QuantizeBase;
+
+  unsigned wBits = 0, kvBits = 0;
+  bool actQuant = false;
+  std::shared_ptr<OpSelector> selector;
+  std::shared_ptr<std::vector<std::vector<int64_t>>> tokens;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    auto fail = [&](const Twine &message) {
+      return emitError(UnknownLoc::get(context))
+             << "accel-quantize: " << message;
+    };
+    if (scheme == "w2a8kv4") {
+      wBits = 2, kvBits = 4, actQuant = true;
+    } else if (scheme == "w4a8kv4") {
+      wBits = 4, kvBits = 4, actQuant = true;
+    } else if (scheme == "w8a8kv8") {
+      wBits = 8, kvBits = 8, actQuant = true;
+    } else if (scheme == "none") {
+      wBits = 0, kvBits = 0, actQuant = false;
+    } else {
+      return fail("unknown scheme '" + scheme +
+                  "' (expected w2a8kv4, w4a8kv4, w8a8kv8 or none)");
+    }
+    if (weightBits != 0) {
+      if (weightBits != 2 && weightBits != 3 && weightBits != 4 &&
+          weightBits != 8)
+        return fail("weight-bits must be 2, 3, 4 or 8, got " +
+                    Twine(weightBits));
+      wBits = weightBits;
+    }
+    if (group < 0)
+      return fail("group must be >= 0 (0: per channel), got " + Twine(group));
+    if (kvGroup < -1)
+      return fail("kv-group must be >= 0, or -1 for the head dim, got " +
+                  Twine(kvGroup));
+    if (method != "rtn" && method != "calibrated")
+      return fail("unknown method '" + method +
+                  "' (expected rtn or calibrated)");
+    if (method == "calibrated" && calibration.empty())
+      return fail("method=calibrated needs calibration=<token file>");
+    std::string error;
+    FailureOr<OpSelector> sel = OpSelector::create(layers, exclude, error);
+    if (failed(sel))
+      return fail(error);
+    selector = std::make_shared<OpSelector>(*sel);
+    if (method == "calibrated" && wBits != 0) {
+      auto read = readCalibrationTokens(calibration, error);
+      if (failed(read))
+        return fail(error);
+      tokens = std::make_shared<std::vector<std::vector<int64_t>>>(
+          std::move(*read));
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    MLIRContext *context = &getContext();
+
+    if (kvBits != 0)
+      fn.walk([&](AttentionOp op) {
+        if (!selector->selects(op))
+          return;
+        int64_t headDim = op.getHeadDim();
+        int64_t g = kvGroup < 0 ? headDim : kvGroup;
+        if (g == headDim && !ShapedType::isDynamic(headDim))
+          g = headDim; // one scale per token and head
+        if (g > 0 && !ShapedType::isDynamic(headDim) && headDim % g != 0) {
+          op.emitWarning() << "accel-quantize: KV group " << g
+                           << " does not divide the head dim " << headDim
+                           << "; KV cache left fp32";
+          return;
+        }
+        op.setKvQuantAttr(QuantAttr::get(context, kvBits,
+                                         ShapedType::isDynamic(g) ? 0 : g,
+                                         /*symmetric=*/false));
+      });
+    if (wBits == 0)
+      return;
+
+    struct Target {
+      LinearOp op;
+      FloatWeight weight;
+      int64_t group;
+    };
+    std::vector<Target> targets;
+    fn.walk([&](LinearOp op) {
+      if (!selector->selects(op))
+        return;
+      if (isa<IntegerType>(op.getWeight().getType().getElementType()))
+        return; // already quantized
+      FailureOr<FloatWeight> weight = readFloatWeight(op);
+      if (failed(weight)) {
+        op.emitWarning("accel-quantize: the weight is not a constant; left "
+                       "float");
+        return;
+      }
+      int64_t g = group == 0 ? weight->cols : int64_t(group);
+      if (weight->cols % g != 0) {
+        op.emitWarning() << "accel-quantize: group " << g
+                         << " does not divide K = " << weight->cols
+                         << "; left float";
+        return;
+      }
+      targets.push_back({op, std::move(*weight), g});
+    });
+    if (targets.empty())
+      return;
+
+    // GPTQ's Hessians, H = 2/n X^T X, from the inputs as they are.
+    std::vector<std::vector<double>> hessians;
+    if (method == "calibrated") {
+      SmallVector<LinearOp> probes;
+      std::vector<int64_t> counts(targets.size(), 0);
+      hessians.resize(targets.size());
+      for (auto [i, t] : llvm::enumerate(targets)) {
+        probes.push_back(t.op);
+        hessians[i].assign(t.weight.cols * t.weight.cols, 0.0);
+      }
+      std::string error;
+      if (failed(collectLinearInputs(
+              fn, probes, *tokens,
+              [&](size_t i, const reference::Tensor &x) {
+                int64_t k = targets[i].weight.cols;
+                std::vector<double> &h = hessians[i];
+                ArrayRef<float> v = x.getFloats();
+                for (size_t row = 0; row + k <= v.size(); row += k) {
+                  for (int64_t a = 0; a < k; ++a) {
+                    double xa = v[row + a];
+                    if (xa == 0.0)
+                      continue;
+                    for (int64_t b = 0; b <= a; ++b)
+                      h[a * k + b] += xa * double(v[row + b]);
+                  }
+                  ++counts[i];
+                }
+              },
+              error))) {
+        fn.emitError("accel-quantize: ") << error;
+        return signalPassFailure();
+      }
+      for (auto [i, h] : llvm::enumerate(hessians)) {
+        int64_t k = targets[i].weight.cols;
+        double f = counts[i] ? 2.0 / double(counts[i]) : 0.0;
+        for (int64_t a = 0; a < k; ++a)
+          for (int64_t b = 0; b <= a; ++b)
+            h[a * k + b] = h[b * k + a] = h[a * k + b] * f;
+      }
+    }
+
+    auto actAttr = actQuant ? QuantAttr::get(context, 8, 0, true) : QuantAttr();
+    for (auto [index, target] : llvm::enumerate(targets)) {
+      FloatWeight &w = target.weight;
+      LinearOp op = target.op;
+      bool sparse = op.getSparsityAttr() && !op.getSparsityAttr().isDense();
+      std::optional<Quantized> quantized;
+      if (method == "calibrated") {
+        std::vector<bool> pruned(w.values.size(), false);
+        if (sparse)
+          for (size_t i = 0; i < pruned.size(); ++i)
+            pruned[i] = w.values[i] == 0.0f;
+        quantized = quantizeGPTQ(w, std::move(hessians[index]), pruned,
+                                 target.group, wBits, symmetric);
+        if (!quantized)
+          op.emitWarning("accel-quantize: the calibration Hessian is not "
+                         "positive definite; round-to-nearest used");
+      }
+      if (!quantized)
+        quantized = quantizeRTN(w, target.group, wBits, symmetric);
+
+      OpBuilder builder(op);
+      int64_t groups = w.cols / target.group;
+      auto intType = builder.getIntegerType(wBits);
+      auto qType = RankedTensorType::get({w.rows, w.cols}, intType);
+      auto sType = RankedTensorType::get({w.rows, groups}, builder.getF16Type());
+      std::string base = w.name.empty() ? "weight" : w.name;
+      auto constant = [&](Type type, ElementsAttr attr, StringRef suffix) {
+        return builder.create<arith::ConstantOp>(
+            NameLoc::get(builder.getStringAttr(base + suffix)), type,
+            cast<TypedAttr>(attr));
+      };
+      Value q = constant(qType, makeIntElements(qType, quantized->q,
+                                                base + ".q"), ".q");
+      Value scales = constant(
+          sType, makeFloatElements(sType, quantized->scales, base + ".scales"),
+          ".scales");
+      Value zeros;
+      if (!symmetric)
+        zeros = constant(sType.clone(intType),
+                         makeIntElements(sType.clone(intType), quantized->zeros,
+                                         base + ".zero_points"),
+                         ".zero_points");
+      auto quant = QuantAttr::get(
+          context, wBits, group == 0 ? 0 : target.group, symmetric);
+      auto replacement = builder.create<LinearOp>(
+          op.getLoc(), op.getResult().getType(), op.getInput(), q, scales,
+          zeros, op.getBias(), quant, actAttr ? actAttr : op.getActQuantAttr(),
+          op.getSparsityAttr(), /*transposed_weight=*/UnitAttr());
+      op.getResult().replaceAllUsesWith(replacement.getResult());
+      op.erase();
+      if (w.constant->use_empty())
+        w.constant->erase();
+    }
+  }
+};
+
+} // namespace
