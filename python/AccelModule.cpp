@@ -1,6 +1,7 @@
 //===- AccelModule.cpp - the `accel._accel` Python extension --------------===//
 
 #include "accel/API/Module.h"
+#include "accel/Reference/Golden.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -101,6 +102,32 @@ py::array toArray(const Tensor &tensor) {
   return result;
 }
 
+/// Runs `module` with `run` (the reference executor or the golden model) on
+/// numpy inputs, without the GIL, and returns numpy outputs by name.
+py::dict runWith(const Module &module,
+                 const std::map<std::string, py::array> &arrays,
+                 llvm::Expected<std::map<std::string, Tensor>> (Module::*run)(
+                     const std::map<std::string, Tensor> &) const) {
+  std::map<std::string, Tensor> inputs;
+  for (const auto &[name, array] : arrays)
+    inputs.emplace(name, toTensor(array));
+  std::map<std::string, Tensor> outputs;
+  {
+    py::gil_scoped_release release;
+    llvm::Expected<std::map<std::string, Tensor>> result =
+        (module.*run)(inputs);
+    if (!result) {
+      py::gil_scoped_acquire acquire;
+      raise(result.takeError());
+    }
+    outputs = std::move(*result);
+  }
+  py::dict result;
+  for (const auto &[name, tensor] : outputs)
+    result[py::str(name)] = toArray(tensor);
+  return result;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_accel, m) {
@@ -128,33 +155,43 @@ PYBIND11_MODULE(_accel, m) {
       .def(
           "reference_run",
           [](const Module &self, const std::map<std::string, py::array> &in) {
-            std::map<std::string, Tensor> inputs;
-            for (const auto &[name, array] : in)
-              inputs.emplace(name, toTensor(array));
-            std::map<std::string, Tensor> outputs;
-            {
-              py::gil_scoped_release release;
-              llvm::Expected<std::map<std::string, Tensor>> run =
-                  self.referenceRun(inputs);
-              if (!run) {
-                py::gil_scoped_acquire acquire;
-                raise(run.takeError());
-              }
-              outputs = std::move(*run);
-            }
-            py::dict result;
-            for (const auto &[name, tensor] : outputs)
-              result[py::str(name)] = toArray(tensor);
-            return result;
+            return runWith(self, in, &Module::referenceRun);
           },
           py::arg("inputs"),
           "Run the main function on the fp32 reference executor")
+      .def(
+          "golden_run",
+          [](const Module &self, const std::map<std::string, py::array> &in) {
+            return runWith(self, in, &Module::goldenRun);
+          },
+          py::arg("inputs"),
+          "Run the main function as the quantized golden model "
+          "(docs/NUMERICS.md, bit-exact)")
       .def_property_readonly("inputs", &Module::inputs,
                              "[(name, type)] of the main function's inputs")
       .def_property_readonly("outputs", &Module::outputs,
                              "[(name, type)] of the main function's outputs")
       .def("__str__", [](const Module &self) { return self.toMLIR(); });
 
+  m.def(
+      "greedy_tokens",
+      [](py::array_t<float, py::array::c_style | py::array::forcecast> logits) {
+        if (logits.ndim() < 1)
+          throw py::value_error("logits need at least one dimension");
+        ssize_t vocab = logits.shape(logits.ndim() - 1);
+        std::vector<ssize_t> shape(logits.shape(),
+                                   logits.shape() + logits.ndim() - 1);
+        py::array_t<int64_t> tokens(shape);
+        ssize_t rows = vocab ? logits.size() / vocab : 0;
+        for (ssize_t r = 0; r < rows; ++r)
+          tokens.mutable_data()[r] = accel::reference::golden::greedyToken(
+              llvm::ArrayRef<float>(logits.data() + r * vocab, vocab));
+        return tokens;
+      },
+      py::arg("logits"),
+      "Greedy decoding of the golden model (NUMERICS §8): the index of the "
+      "largest logit along the last axis, ties to the lowest index, NaN "
+      "never wins");
   m.def(
       "parse_mlir",
       [](const std::string &text, const std::string &name) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The main job, as far as the compiler goes today: set accel up, then take the
-# bundled decoder layer (examples/decoder_layer.mlir: a LLaMA-style layer
-# compressed with 2:4 sparsity, W2A8KV4 and Λ attention) through accel-opt,
-# print the canonical IR and the compression report.
+# The main job, as far as the compiler goes today: set accel up, export a
+# LLaMA-style decoder with torch.onnx, then compile it the AccLLM way with
+# accelc: import, raise to accel ops, prune 2:4, quantize W2A8KV4, and print
+# the compression report and the op summary.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,5 +12,13 @@ LOG="$(mktemp -t accel-setup.XXXXXX.log)"
 "$ROOT/utils/setup.sh" > "$LOG" 2>&1 || { cat "$LOG"; echo "demo: setup failed"; exit 1; }
 echo "demo: setup and build done (log: $LOG)"
 
-"$BUILD/bin/accel-opt" "$ROOT/examples/decoder_layer.mlir" \
-  --canonicalize --accel-compression-report
+OUT="$BUILD/demo"
+mkdir -p "$OUT"
+/usr/bin/python3 -W ignore "$ROOT/examples/export_decoder.py" "$OUT/decoder.onnx"
+
+echo "demo: accelc $OUT/decoder.onnx --dim batch=1,sequence=16 --prune=2:4 --quant=w2a8kv4"
+"$BUILD/bin/accelc" "$OUT/decoder.onnx" --dim batch=1,sequence=16 \
+  --prune=2:4 --quant=w2a8kv4 --report=- -o "$OUT/decoder.accel.mlir"
+echo "demo: the compressed module is in $OUT/decoder.accel.mlir; its ops:"
+grep -oE '= (accel|onnx|arith|tensor)\.[a-z_]+' "$OUT/decoder.accel.mlir" \
+  | sed 's/^= //' | sort | uniq -c | sort -rn

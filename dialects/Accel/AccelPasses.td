@@ -186,4 +186,43 @@ def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
   ];
 }
 
+def Pack : Pass<"accel-pack", "mlir::ModuleOp"> {
+  let summary = "Lay linear weights out bit-exactly in the engine's weight image";
+  let description = [{
+    Packs the weight of every `accel.linear` of the module (in walk order) —
+    kept values, N:M pattern codes, f16 scales and zero points — into the
+    weight image the engine streams from HBM, laid out as docs/FORMATS.md
+    defines: a 64-byte header, a 64-byte directory entry per linear, then per
+    linear a run of 64-byte-aligned tiles of `rows-per-tile` output rows,
+    each holding its rows' scales, zero points, pattern codes and values,
+    bit-packed LSB-first. Quantized weights are packed at their width;
+    float weights (e.g. the LM head that `accel-quantize` leaves) are packed
+    as their f32, f16 or bf16 bits, in `[N, K]` order even when `transposed`.
+
+    `output=FILE` writes the image (atomically; nothing is written if any
+    linear cannot be packed). Every packed linear gets a discardable
+    `accel.image` dictionary: its `index` in the directory, the `offset` and
+    `bytes` of its region, `tiles`, `rows_per_tile`, `tile_bytes` (the stride
+    of full tiles) and the offsets, within a tile, of its `scales`,
+    `zero_points`, `codes` and `values`; the module gets
+    `accel.weight_image = {bytes, crc32, linears, version}`.
+
+    A linear that cannot be packed is an error: a weight, scale or zero point
+    that is not a constant or not static, scales that are not f16, zero
+    points not as wide as the weight, a symmetric value of -2^(B-1), a sparse
+    group with more than N weights other than its zero point.
+
+    ```
+    accel-opt --accel-pack="output=model.wimg" m.mlir
+    ```
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"\"",
+           "Write the weight image to this file (empty: only annotate the IR)">,
+    Option<"rowsPerTile", "rows-per-tile", "int64_t", /*default=*/"16",
+           "Output rows per tile, the engine's row block (0: one tile per "
+           "matrix)">,
+  ];
+}
+
 #endif // ACCEL_PASSES_TD

@@ -5,6 +5,7 @@
 #include "accel/Frontend/ONNXImport.h"
 #include "accel/InitAccel.h"
 #include "accel/Reference/Executor.h"
+#include "accel/Reference/Golden.h"
 #include "accel/Support/Diagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -181,6 +182,18 @@ std::vector<std::pair<std::string, std::string>> Module::outputs() const {
 llvm::Expected<std::map<std::string, accel::reference::Tensor>>
 Module::referenceRun(
     const std::map<std::string, accel::reference::Tensor> &inputs) const {
+  return runMain(inputs, /*golden=*/false);
+}
+
+llvm::Expected<std::map<std::string, accel::reference::Tensor>>
+Module::goldenRun(
+    const std::map<std::string, accel::reference::Tensor> &inputs) const {
+  return runMain(inputs, /*golden=*/true);
+}
+
+llvm::Expected<std::map<std::string, accel::reference::Tensor>>
+Module::runMain(const std::map<std::string, accel::reference::Tensor> &inputs,
+                bool golden) const {
   mlir::func::FuncOp fn = mainFunction(*state->module);
   if (!fn)
     return llvm::createStringError(
@@ -201,7 +214,8 @@ Module::referenceRun(
       return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                      "the model has no input '" + name + "'");
   llvm::Expected<std::vector<accel::reference::Tensor>> results =
-      accel::reference::run(fn, args);
+      golden ? accel::reference::runGolden(fn, args)
+             : accel::reference::run(fn, args);
   if (!results)
     return results.takeError();
   std::map<std::string, accel::reference::Tensor> named;

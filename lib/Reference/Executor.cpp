@@ -91,11 +91,14 @@ static std::string describeOp(mlir::Operation *op) {
 /// Checks that `tensor` fits `type`: same element type and rank, equal static
 /// dimensions. Unranked and non-tensor types accept any tensor.
 static llvm::Error checkFits(const Tensor &tensor, mlir::Type type,
-                             const llvm::Twine &what) {
+                             const llvm::Twine &what, bool golden = false) {
   auto ranked = llvm::dyn_cast<mlir::RankedTensorType>(type);
   if (!ranked)
     return llvm::Error::success();
   std::optional<DType> dtype = dtypeFromMLIR(ranked.getElementType());
+  // The golden model holds sub-byte integers in I8 tensors.
+  if (!dtype && golden && isSubByteInteger(ranked.getElementType()))
+    dtype = DType::I8;
   if (!dtype && ranked.getElementType().isSignlessInteger())
     return fail(what + " has type " + describeType(type) +
                 ": sub-byte integers need the quantized golden model, not "
@@ -134,7 +137,7 @@ namespace {
 /// The state of one run: the live tensors by SSA value.
 class Interpreter {
 public:
-  explicit Interpreter(int64_t opset) : opset(opset) {}
+  Interpreter(int64_t opset, bool golden) : opset(opset), golden(golden) {}
 
   llvm::Expected<std::vector<Tensor>> runBody(mlir::func::FuncOp fn,
                                               llvm::ArrayRef<Tensor> inputs);
@@ -149,6 +152,8 @@ private:
   Results executeNode(accel::onnxir::NodeOp node);
 
   int64_t opset;
+  /// The golden model's mode: accel and arith ops follow docs/NUMERICS.md.
+  bool golden;
   llvm::DenseMap<mlir::Value, Tensor> live;
 };
 } // namespace
@@ -197,7 +202,8 @@ Results Interpreter::execute(mlir::Operation *op) {
   if (llvm::isa<accel::onnxir::NoneOp>(op))
     return std::vector<Tensor>();
   if (auto constant = llvm::dyn_cast<mlir::arith::ConstantOp>(op))
-    return single(fromAttribute(constant.getValue()));
+    return single(golden ? goldenConstant(constant.getValue())
+                         : fromAttribute(constant.getValue()));
   llvm::Expected<std::vector<const Tensor *>> operands =
       lookupAll(op->getOperands());
   if (!operands)
@@ -205,9 +211,10 @@ Results Interpreter::execute(mlir::Operation *op) {
   llvm::ArrayRef<const Tensor *> tensors = *operands;
   if (llvm::isa<mlir::arith::AddFOp, mlir::arith::SubFOp, mlir::arith::MulFOp,
                 mlir::arith::DivFOp>(op))
-    return single(runArithBinary(op, *tensors[0], *tensors[1]));
+    return golden ? runGoldenArith(op, *tensors[0], *tensors[1])
+                  : single(runArithBinary(op, *tensors[0], *tensors[1]));
   if (llvm::isa<accel::AccelDialect>(op->getDialect()))
-    return runAccelOp(op, tensors);
+    return golden ? runGoldenAccelOp(op, tensors) : runAccelOp(op, tensors);
   // A cast only changes what the IR knows of the shape; the result check
   // after each op verifies that the value fits the new type.
   if (llvm::isa<mlir::tensor::CastOp>(op))
@@ -264,7 +271,8 @@ Interpreter::runBody(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs) {
       Tensor &tensor = (*results)[next];
       if (llvm::Error error =
               checkFits(tensor, result.getType(),
-                        "result #" + llvm::Twine(result.getResultNumber())))
+                        "result #" + llvm::Twine(result.getResultNumber()),
+                        golden))
         return context(std::move(error));
       live.insert_or_assign(result, std::move(tensor));
       ++next;
@@ -296,6 +304,12 @@ static int64_t opsetOf(mlir::func::FuncOp fn) {
 
 llvm::Expected<std::vector<Tensor>>
 accel::reference::run(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs) {
+  return runFunction(fn, inputs, /*golden=*/false);
+}
+
+llvm::Expected<std::vector<Tensor>>
+detail::runFunction(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
+                    bool golden) {
   std::string name = "function '" + fn.getSymName().str() + "'";
   if (fn.isExternal())
     return fail(name + " has no body");
@@ -308,8 +322,8 @@ accel::reference::run(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs) {
   for (auto [index, input] : llvm::enumerate(inputs))
     if (llvm::Error error =
             checkFits(input, fn.getArgumentTypes()[index],
-                      name + ": input #" + llvm::Twine(index)))
+                      name + ": input #" + llvm::Twine(index), golden))
       return std::move(error);
-  Interpreter interpreter(opsetOf(fn));
+  Interpreter interpreter(opsetOf(fn), golden);
   return interpreter.runBody(fn, inputs);
 }

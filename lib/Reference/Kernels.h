@@ -19,6 +19,8 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
 #include <vector>
 
 namespace accel::reference::detail {
@@ -186,6 +188,29 @@ llvm::ArrayRef<KernelEntry> nnKernels();
 /// Runs an `accel` op on its operands (null for absent optional ones).
 Results runAccelOp(mlir::Operation *op,
                    llvm::ArrayRef<const Tensor *> operands);
+
+//===----------------------------------------------------------------------===//
+// The golden model's hooks (GoldenOps.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Runs `fn` in the fp32 reference mode or, with `golden`, as the quantized
+/// golden model (docs/NUMERICS.md); `run` and `runGolden` call it.
+llvm::Expected<std::vector<Tensor>> runFunction(mlir::func::FuncOp fn,
+                                                llvm::ArrayRef<Tensor> inputs,
+                                                bool golden);
+
+/// True for signless iB with 1 < B < 8, which only the golden mode holds
+/// (one I8 tensor element per value, the low B bits zero-extended).
+bool isSubByteInteger(mlir::Type type);
+/// A constant as the golden mode holds it: sub-byte integers as above,
+/// everything else as fromAttribute gives it.
+llvm::Expected<Tensor> goldenConstant(mlir::Attribute attr);
+/// arith.addf/subf/mulf/divf in fp32 (one IEEE operation per element).
+Results runGoldenArith(mlir::Operation *op, const Tensor &lhs,
+                       const Tensor &rhs);
+/// An `accel` op with the arithmetic of docs/NUMERICS.md.
+Results runGoldenAccelOp(mlir::Operation *op,
+                         llvm::ArrayRef<const Tensor *> operands);
 
 } // namespace accel::reference::detail
 

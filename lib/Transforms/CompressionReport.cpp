@@ -12,6 +12,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -215,33 +216,42 @@ struct CompressionReportPass
     return params ? 8.0 * double(bytes) / double(params) : 0.0;
   }
 
+  /// One row of the table; the name column is as wide as the longest name.
+  static void writeRow(raw_ostream &os, size_t nameWidth, StringRef name,
+                       StringRef kind, StringRef shape, StringRef settings,
+                       StringRef params, StringRef bytes) {
+    os << llvm::left_justify(name, nameWidth) << " "
+       << llvm::formatv("{0,-10} {1,-12} {2,-36} {3,12} {4,14}\n", kind,
+                        shape, settings, params, bytes);
+  }
+
   static void writeText(raw_ostream &os, ArrayRef<Entry> entries) {
-    os << llvm::formatv("{0,-32} {1,-10} {2,-12} {3,-36} {4,12} {5,14}\n",
-                        "op", "kind", "shape", "settings", "params",
-                        "stored bytes");
+    size_t nameWidth = 24;
+    for (const Entry &e : entries)
+      nameWidth = std::max(nameWidth, e.name.size());
+    writeRow(os, nameWidth, "op", "kind", "shape", "settings", "params",
+             "stored bytes");
     for (const Entry &e : entries) {
-      std::string shape = std::to_string(e.rows) + "x" + std::to_string(e.cols);
       if (e.kind == "attention") {
         std::string bound = e.kvTokenBound
                                 ? std::to_string(e.kvTokenBound) + " tokens"
                                 : "unbounded";
-        os << llvm::formatv("{0,-32} {1,-10} {2,-12} {3,-36} {4,12} {5,14}\n",
-                            e.name, e.kind, "kv/token", e.settings,
-                            "cache: " + bound,
-                            e.bounded ? std::to_string(e.kvBytesPerToken) +
-                                            "/token"
-                                      : "dynamic");
+        writeRow(os, nameWidth, e.name, e.kind, "kv/token", e.settings,
+                 "cache: " + bound,
+                 e.bounded ? std::to_string(e.kvBytesPerToken) + "/token"
+                           : "dynamic");
         continue;
       }
       if (!e.bounded) {
-        os << llvm::formatv("{0,-32} {1,-10} {2,-12} {3,-36} {4,12} {5,14}\n",
-                            e.name, e.kind, "dynamic", e.settings, "-", "-");
+        writeRow(os, nameWidth, e.name, e.kind, "dynamic", e.settings, "-",
+                 "-");
         continue;
       }
-      os << llvm::formatv("{0,-32} {1,-10} {2,-12} {3,-36} {4,12} {5,14}\n",
-                          e.name, e.kind, shape, e.settings,
-                          uint64_t(e.rows) * uint64_t(e.cols),
-                          e.footprint.totalBytes());
+      writeRow(os, nameWidth, e.name, e.kind,
+               std::to_string(e.rows) + "x" + std::to_string(e.cols),
+               e.settings,
+               std::to_string(uint64_t(e.rows) * uint64_t(e.cols)),
+               std::to_string(e.footprint.totalBytes()));
     }
     Totals t = total(entries);
     os << llvm::formatv(

@@ -13,11 +13,12 @@ import os
 import tempfile
 import warnings
 
-from ._accel import AccelError, Module, import_onnx, load_mlir, parse_mlir
+from ._accel import (AccelError, Module, greedy_tokens, import_onnx, load_mlir,
+                     parse_mlir)
 
 __all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "from_torch",
-           "import_onnx", "load_mlir", "op_summary", "parse_mlir",
-           "raise_to_accel", "reference_run"]
+           "golden_run", "greedy_tokens", "import_onnx", "load_mlir",
+           "op_summary", "parse_mlir", "raise_to_accel", "reference_run"]
 
 #: The pipeline `accelc --emit=accel` runs after import.
 RAISE_PIPELINE = "func.func(accel-raise-onnx),canonicalize,cse"
@@ -55,6 +56,16 @@ def reference_run(module: Module, inputs: dict) -> dict:
     import numpy as np
     return module.reference_run({k: np.ascontiguousarray(v)
                                  for k, v in inputs.items()})
+
+
+def golden_run(module: Module, inputs: dict) -> dict:
+    """Runs `module` as the quantized golden model: every accel and arith op
+    with the bit-exact arithmetic of docs/NUMERICS.md (quantized linears,
+    activation and KV-cache quantization, exp_a, sequential fp32 sums).
+    `inputs` and the result are as for `reference_run`."""
+    import numpy as np
+    return module.golden_run({k: np.ascontiguousarray(v)
+                              for k, v in inputs.items()})
 
 
 def from_torch(model, example_inputs, input_names=None, output_names=None,

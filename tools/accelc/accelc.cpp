@@ -60,6 +60,21 @@ cl::opt<int64_t> defaultDim(
 cl::opt<bool> noShapeInference("no-shape-inference",
                                cl::desc("Skip ONNX shape inference"),
                                cl::init(false), cl::cat(category));
+cl::opt<std::string> weightImage(
+    "weight-image",
+    cl::desc("Pack the quantized weights into this weight image file "
+             "(accel-pack, docs/FORMATS.md); the module records where each "
+             "layer's tensors are"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
+cl::opt<std::string> report(
+    "report",
+    cl::desc("Write the compression report (weights and KV-cache storage per "
+             "layer, accel-compression-report) to this file ('-': standard "
+             "output, before the module)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
+cl::opt<std::string> reportFormat(
+    "report-format", cl::desc("Format of --report: text or json"),
+    cl::init("text"), cl::cat(category));
 cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
@@ -196,6 +211,11 @@ LogicalResult compile(MLIRContext &context, ModuleOp module) {
   std::string pipeline = "func.func(accel-raise-onnx),canonicalize,cse";
   if (!compression->empty())
     pipeline += ",func.func(" + *compression + ")";
+  if (!report.empty())
+    pipeline += ",accel-compression-report{format=" + reportFormat +
+                " output=" + report + "}";
+  if (!weightImage.empty())
+    pipeline += ",accel-pack{output=" + weightImage + "}";
   PassManager pm(&context);
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);

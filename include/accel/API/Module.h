@@ -39,6 +39,11 @@ public:
   /// their ONNX name (or `result<i>`).
   llvm::Expected<std::map<std::string, reference::Tensor>>
   referenceRun(const std::map<std::string, reference::Tensor> &inputs) const;
+  /// Runs the main function as the quantized golden model
+  /// (docs/NUMERICS.md, reference::runGolden); inputs and results as for
+  /// referenceRun.
+  llvm::Expected<std::map<std::string, reference::Tensor>>
+  goldenRun(const std::map<std::string, reference::Tensor> &inputs) const;
   /// The main function's inputs and outputs: names and types as text.
   std::vector<std::pair<std::string, std::string>> inputs() const;
   std::vector<std::pair<std::string, std::string>> outputs() const;
@@ -62,6 +67,9 @@ public:
 private:
   struct State;
   explicit Module(std::unique_ptr<State> state);
+  llvm::Expected<std::map<std::string, reference::Tensor>>
+  runMain(const std::map<std::string, reference::Tensor> &inputs,
+          bool golden) const;
   std::unique_ptr<State> state;
 };
 

@@ -4,7 +4,7 @@
 // ops with the semantics of their ONNX operator at the module's opset, the
 // float `accel` ops, `arith.constant` and float `arith` element-wise ops.
 // It exists to check the ONNX importer and the raising pass numerically
-// (docs/REFERENCE.md); the quantized golden model is a separate program.
+// (docs/REFERENCE.md); its golden mode (Golden.h) follows docs/NUMERICS.md.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,169 @@
+//===- Golden.h - the quantized golden model --------------------*- C++ -*-===//
+//
+// The reference executor's quantized mode: runs a `func.func` of accel's IR
+// with the arithmetic of docs/NUMERICS.md, to the bit (fp32 IEEE operations
+// with round-to-nearest-even and no fused multiply-add, sequential sums in
+// the stated order, exact int32 group dot products, fp16 scales, `exp_a`).
+// An instruction-level simulator of the engine must match it bit for bit.
+//
+// The primitives are exposed so that tests (and the simulator's own checks)
+// can call them one at a time; `runGolden` runs a whole function with them.
+// The sources that implement them are compiled with -ffp-contract=off.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_REFERENCE_GOLDEN_H
+#define ACCEL_REFERENCE_GOLDEN_H
+
+#include "accel/Reference/Tensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace accel::reference {
+
+/// Runs `fn` on `inputs` as the golden model: every `accel` op, float or
+/// quantized, and every `arith` op follows docs/NUMERICS.md; `onnx.node`
+/// ops left in the module keep the fp32 reference executor's semantics
+/// (docs/REFERENCE.md, "The golden model"). Input checking, errors and
+/// results are those of `run`.
+llvm::Expected<std::vector<Tensor>> runGolden(mlir::func::FuncOp fn,
+                                              llvm::ArrayRef<Tensor> inputs);
+
+namespace golden {
+
+//===----------------------------------------------------------------------===//
+// Scalars (NUMERICS §1, §7, §8)
+//===----------------------------------------------------------------------===//
+
+/// rne(x): nearest integer, ties to even, as a float (`nearbyint`).
+float rne(float x);
+/// fp16(x) then f32: round to nearest even binary16, back exactly.
+float roundToF16(float x);
+/// The exponential of §7 (NaN gives NaN).
+float expA(float x);
+/// The error function of §8 (Abramowitz & Stegun 7.1.26 with exp_a);
+/// erf_a(±0) = +0.
+float erfA(float v);
+float silu(float x);
+float geluTanh(float x);
+float geluErf(float x);
+/// max(x, 0) with -0 and NaN passing through.
+float relu(float x);
+
+/// Greedy decoding: the index of the largest of `logits`, ties to the lowest
+/// index, NaN never wins; 0 when `logits` is empty or all NaN.
+int64_t greedyToken(llvm::ArrayRef<float> logits);
+
+//===----------------------------------------------------------------------===//
+// Quantization (§2, §4.1, §5)
+//===----------------------------------------------------------------------===//
+
+/// The parameters of one quantized group: `scale` is f32(S), an fp16 value;
+/// `zeroPoint` is 0 when symmetric.
+struct GroupParams {
+  float scale = 1.0f;
+  int32_t zeroPoint = 0;
+};
+
+/// Round-to-nearest quantization of one group of `values` as §2 states it
+/// for weights (and §5 for KV rows): fills `q` (same size as `values`).
+GroupParams quantizeGroup(llvm::ArrayRef<float> values, unsigned bits,
+                          bool symmetric, llvm::MutableArrayRef<int32_t> q);
+
+/// `values` replaced by f32(S) × f32(q − z) of their group quantization,
+/// group after group of `group` elements (the KV cache write and read of
+/// §5). `group` must divide the size.
+void fakeQuantizeRow(llvm::MutableArrayRef<float> values, int64_t group,
+                     unsigned bits, bool symmetric);
+
+/// §4.1: symmetric per-token (per activation group of `group` elements)
+/// quantization of `x` with P = 2^(bits-1) − 1 (127 for 8 bits). Fills `q`
+/// (size of `x`) and `scales` (one fp32 s_x per group).
+void quantizeActivation(llvm::ArrayRef<float> x, int64_t group, unsigned bits,
+                        llvm::MutableArrayRef<int32_t> q,
+                        llvm::MutableArrayRef<float> scales);
+
+//===----------------------------------------------------------------------===//
+// Linear layers (§4)
+//===----------------------------------------------------------------------===//
+
+/// A quantized weight as the arithmetic reads it: values already
+/// interpreted (asymmetric unsigned in [0, 2^B − 1], symmetric signed).
+struct QuantizedWeight {
+  int64_t rows = 0, cols = 0; ///< N, K
+  int64_t group = 0;          ///< G (K for per_channel)
+  std::vector<int32_t> q;     ///< [N, K]
+  std::vector<float> scales;  ///< [N, K / G], f32(S)
+  std::vector<int32_t> zeros; ///< [N, K / G], 0 when symmetric
+};
+
+/// acc = Σ_{i ascending} x[i] × (w[i] − zero), exact in int32.
+int32_t groupDot(llvm::ArrayRef<int32_t> x, llvm::ArrayRef<int32_t> w,
+                 int32_t zero);
+
+/// One token of §4 with a quantized weight and quantized activations: `qx`
+/// and `sx` as quantizeActivation gives them for activation groups of
+/// `actGroup` elements (K for per token). `bias` is null or N values.
+void linearQuantizedRow(llvm::ArrayRef<int32_t> qx, llvm::ArrayRef<float> sx,
+                        int64_t actGroup, const QuantizedWeight &w,
+                        const float *bias, llvm::MutableArrayRef<float> y);
+
+/// One token with float weights: y[n] = Σ_{k asc} x[k] × weight(n, k), then
+/// + bias[n]. `weight(n, k)` reads the logical [N, K] element.
+void linearFloatRow(llvm::ArrayRef<float> x, int64_t rows,
+                    llvm::function_ref<float(int64_t, int64_t)> weight,
+                    const float *bias, llvm::MutableArrayRef<float> y);
+
+//===----------------------------------------------------------------------===//
+// Normalisation and RoPE (§8)
+//===----------------------------------------------------------------------===//
+
+void rmsNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
+                float epsilon, llvm::MutableArrayRef<float> y);
+/// `bias` may be empty (no addition then).
+void layerNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
+                  llvm::ArrayRef<float> bias, float epsilon,
+                  llvm::MutableArrayRef<float> y);
+
+//===----------------------------------------------------------------------===//
+// Attention (§5, §6)
+//===----------------------------------------------------------------------===//
+
+struct KVQuant {
+  unsigned bits = 4;
+  int64_t group = 0; ///< 0: the whole head (per_channel)
+  bool symmetric = false;
+};
+
+struct AttentionConfig {
+  int64_t batch = 1, queries = 1, past = 0; ///< B, T, P
+  int64_t heads = 1, kvHeads = 1, headDim = 1;
+  bool causal = true;
+  int64_t sink = 0;                       ///< with `window`: Λ attention
+  std::optional<int64_t> window;          ///< none: no Λ mask
+  float scale = 1.0f;                     ///< applied to q·k
+  std::optional<KVQuant> kvQuant;
+};
+
+/// §6 over heads-merged rows: `query` [B, T, H·D]; `keys`/`values`
+/// [B, L, Hkv·D], the P past rows followed by the new ones, fp32; query t
+/// sits at position P + t. With
+/// `kvQuant` every key and value row (per token and KV head) is quantized
+/// and dequantized as the cache write of §5 does before it is read. Returns
+/// [B, T, H·D]; a query that sees no key gives zeros.
+std::vector<float> attention(const AttentionConfig &config,
+                             llvm::ArrayRef<float> query,
+                             llvm::ArrayRef<float> keys,
+                             llvm::ArrayRef<float> values);
+
+} // namespace golden
+} // namespace accel::reference
+
+#endif // ACCEL_REFERENCE_GOLDEN_H

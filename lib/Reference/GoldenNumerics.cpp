@@ -1,0 +1,406 @@
+//===- GoldenNumerics.cpp - the arithmetic of docs/NUMERICS.md ------------===//
+//
+// Every primitive of the golden model, on plain arrays. Each floating-point
+// operation below is one IEEE binary32 operation rounded to nearest even:
+// this file is compiled with -ffp-contract=off (lib/Reference/CMakeLists.txt)
+// so that no product and sum fuse, and it never computes in double. Sums
+// start from their first term, in the order NUMERICS.md states.
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Reference/Golden.h"
+
+#include "llvm/ADT/APFloat.h"
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+using namespace accel::reference;
+using namespace accel::reference::golden;
+
+//===----------------------------------------------------------------------===//
+// Scalars
+//===----------------------------------------------------------------------===//
+
+float golden::rne(float x) { return std::nearbyint(x); }
+
+float golden::roundToF16(float x) {
+  llvm::APFloat value(x);
+  bool lost = false;
+  value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
+                &lost);
+  value.convert(llvm::APFloat::IEEEsingle(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+  return value.convertToFloat();
+}
+
+/// clamp(v, lo, hi) = min(max(v, lo), hi) of an rne result, as an integer.
+/// NaN (never produced by finite inputs) maps to 0.
+static int32_t clampToInt(float v, float lo, float hi) {
+  if (std::isnan(v))
+    return 0;
+  float c = std::min(std::max(v, lo), hi);
+  return static_cast<int32_t>(c);
+}
+
+float golden::expA(float x) {
+  if (std::isnan(x))
+    return x;
+  if (x < -87.0f)
+    return 0.0f;
+  if (x > 88.0f)
+    return std::numeric_limits<float>::infinity();
+  const float c0 = 1.0f, c1 = 0.693147182f, c2 = 0.240226507f,
+              c3 = 0.0555041097f, c4 = 0.00961812865f, c5 = 0.00133335579f,
+              c6 = 0.000154035297f;
+  float t = x * 1.44269504f;
+  float nf = rne(t);
+  int n = static_cast<int>(nf);
+  float f = t - nf;
+  float p = c6 * f;
+  p = p + c5;
+  p = p * f;
+  p = p + c4;
+  p = p * f;
+  p = p + c3;
+  p = p * f;
+  p = p + c2;
+  p = p * f;
+  p = p + c1;
+  p = p * f;
+  p = p + c0;
+  return std::ldexp(p, n);
+}
+
+float golden::erfA(float v) {
+  if (std::isnan(v))
+    return v;
+  if (v == 0.0f)
+    return 0.0f;
+  float a = std::fabs(v);
+  float t = 1.0f / (1.0f + 0.3275911f * a);
+  float poly = 1.061405429f * t;
+  poly = poly - 1.453152027f;
+  poly = poly * t;
+  poly = poly + 1.421413741f;
+  poly = poly * t;
+  poly = poly - 0.284496736f;
+  poly = poly * t;
+  poly = poly + 0.254829592f;
+  poly = poly * t;
+  float e = expA((-v) * v);
+  float r = 1.0f - poly * e;
+  return v < 0.0f ? -r : r;
+}
+
+float golden::silu(float x) { return x / (1.0f + expA(-x)); }
+
+float golden::geluTanh(float x) {
+  float cube = (x * x) * x;
+  float u = 0.797884583f * (x + 0.044715f * cube);
+  float t = 1.0f - 2.0f / (expA(2.0f * u) + 1.0f);
+  return (0.5f * x) * (1.0f + t);
+}
+
+float golden::geluErf(float x) {
+  return (0.5f * x) * (1.0f + erfA(x * 0.707106769f));
+}
+
+float golden::relu(float x) { return x < 0.0f ? 0.0f : x; }
+
+int64_t golden::greedyToken(llvm::ArrayRef<float> logits) {
+  int64_t best = -1;
+  for (int64_t i = 0, e = logits.size(); i < e; ++i) {
+    if (std::isnan(logits[i]))
+      continue;
+    if (best < 0 || logits[i] > logits[best])
+      best = i;
+  }
+  return best < 0 ? 0 : best;
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+GroupParams golden::quantizeGroup(llvm::ArrayRef<float> values, unsigned bits,
+                                  bool symmetric,
+                                  llvm::MutableArrayRef<int32_t> q) {
+  assert(q.size() == values.size());
+  const float minScale = 0x1p-24f, maxScale = 65504.0f;
+  GroupParams params;
+  if (symmetric) {
+    float P = static_cast<float>((1 << (bits - 1)) - 1);
+    float amax = 0.0f;
+    for (float w : values)
+      amax = std::max(amax, std::fabs(w));
+    float s = amax / P;
+    if (s == 0.0f)
+      s = 1.0f;
+    s = std::min(std::max(s, minScale), maxScale);
+    params.scale = roundToF16(s);
+    for (size_t i = 0; i < values.size(); ++i)
+      q[i] = clampToInt(rne(values[i] / params.scale), -P, P);
+    return params;
+  }
+  float Q = static_cast<float>((1 << bits) - 1);
+  float lo = 0.0f, hi = 0.0f;
+  for (float w : values) {
+    lo = std::min(lo, w);
+    hi = std::max(hi, w);
+  }
+  float s = (hi - lo) / Q;
+  if (s == 0.0f)
+    s = 1.0f;
+  s = std::min(std::max(s, minScale), maxScale);
+  params.scale = roundToF16(s);
+  params.zeroPoint = clampToInt(rne(-lo / params.scale), 0.0f, Q);
+  for (size_t i = 0; i < values.size(); ++i) {
+    // rne(w / S) + z as an exact integer sum (in double, exact for every
+    // fp32 integer plus a small one), then the clamp.
+    float r = rne(values[i] / params.scale);
+    if (std::isnan(r)) {
+      q[i] = 0;
+      continue;
+    }
+    double sum = static_cast<double>(r) + params.zeroPoint;
+    q[i] = static_cast<int32_t>(std::min(std::max(sum, 0.0), double(Q)));
+  }
+  return params;
+}
+
+void golden::fakeQuantizeRow(llvm::MutableArrayRef<float> values,
+                             int64_t group, unsigned bits, bool symmetric) {
+  int64_t size = values.size();
+  if (group <= 0)
+    group = size;
+  std::vector<int32_t> q(group);
+  for (int64_t start = 0; start + group <= size; start += group) {
+    llvm::MutableArrayRef<float> slice = values.slice(start, group);
+    GroupParams params = quantizeGroup(slice, bits, symmetric, q);
+    for (int64_t i = 0; i < group; ++i)
+      slice[i] = params.scale * static_cast<float>(q[i] - params.zeroPoint);
+  }
+}
+
+void golden::quantizeActivation(llvm::ArrayRef<float> x, int64_t group,
+                                unsigned bits,
+                                llvm::MutableArrayRef<int32_t> q,
+                                llvm::MutableArrayRef<float> scales) {
+  int64_t size = x.size();
+  if (group <= 0)
+    group = size;
+  float P = static_cast<float>((1 << (bits - 1)) - 1);
+  for (int64_t g = 0; g * group < size; ++g) {
+    int64_t start = g * group;
+    float a = 0.0f;
+    for (int64_t k = start; k < start + group; ++k)
+      a = std::max(a, std::fabs(x[k]));
+    float s = a / P;
+    if (a == 0.0f)
+      s = 1.0f;
+    scales[g] = s;
+    for (int64_t k = start; k < start + group; ++k)
+      q[k] = clampToInt(rne(x[k] / s), -P, P);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers
+//===----------------------------------------------------------------------===//
+
+int32_t golden::groupDot(llvm::ArrayRef<int32_t> x, llvm::ArrayRef<int32_t> w,
+                         int32_t zero) {
+  assert(x.size() == w.size());
+  // NUMERICS §4 bounds the sum below 2^31; int64 keeps an out-of-spec input
+  // from being undefined behaviour, and the result wraps like int32.
+  int64_t acc = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    acc += static_cast<int64_t>(x[i]) * (static_cast<int64_t>(w[i]) - zero);
+  return static_cast<int32_t>(static_cast<uint32_t>(acc));
+}
+
+void golden::linearQuantizedRow(llvm::ArrayRef<int32_t> qx,
+                                llvm::ArrayRef<float> sx, int64_t actGroup,
+                                const QuantizedWeight &w, const float *bias,
+                                llvm::MutableArrayRef<float> y) {
+  int64_t k = w.cols, g = w.group, groups = g ? k / g : 0;
+  if (actGroup <= 0)
+    actGroup = k;
+  for (int64_t n = 0; n < w.rows; ++n) {
+    llvm::ArrayRef<int32_t> row(w.q.data() + n * k, k);
+    float value = 0.0f;
+    if (actGroup >= k) {
+      // Step 3: t = Σ_g f32(acc) × f32(S), then × s_x.
+      float t = 0.0f;
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        int32_t acc = groupDot(qx.slice(gi * g, g), row.slice(gi * g, g),
+                               w.zeros[n * groups + gi]);
+        float term = static_cast<float>(acc) * w.scales[n * groups + gi];
+        t = gi == 0 ? term : t + term;
+      }
+      value = t * sx[0];
+    } else {
+      // Blocks: activation group ∩ weight group, ascending k.
+      bool first = true;
+      for (int64_t start = 0; start < k;) {
+        int64_t wg = start / g, ag = start / actGroup;
+        int64_t end = std::min((wg + 1) * g, (ag + 1) * actGroup);
+        int32_t acc = groupDot(qx.slice(start, end - start),
+                               row.slice(start, end - start),
+                               w.zeros[n * groups + wg]);
+        float term = static_cast<float>(acc) * w.scales[n * groups + wg];
+        term = term * sx[ag];
+        value = first ? term : value + term;
+        first = false;
+        start = end;
+      }
+    }
+    if (bias)
+      value = value + bias[n];
+    y[n] = value;
+  }
+}
+
+void golden::linearFloatRow(llvm::ArrayRef<float> x, int64_t rows,
+                            llvm::function_ref<float(int64_t, int64_t)> weight,
+                            const float *bias, llvm::MutableArrayRef<float> y) {
+  int64_t k = x.size();
+  for (int64_t n = 0; n < rows; ++n) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < k; ++i) {
+      float product = x[i] * weight(n, i);
+      sum = i == 0 ? product : sum + product;
+    }
+    if (bias)
+      sum = sum + bias[n];
+    y[n] = sum;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+void golden::rmsNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
+                        float epsilon, llvm::MutableArrayRef<float> y) {
+  int64_t h = x.size();
+  float ss = 0.0f;
+  for (int64_t k = 0; k < h; ++k) {
+    float sq = x[k] * x[k];
+    ss = k == 0 ? sq : ss + sq;
+  }
+  float ms = ss / static_cast<float>(h);
+  float r = 1.0f / std::sqrt(ms + epsilon);
+  for (int64_t k = 0; k < h; ++k)
+    y[k] = (x[k] * r) * weight[k];
+}
+
+void golden::layerNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
+                          llvm::ArrayRef<float> bias, float epsilon,
+                          llvm::MutableArrayRef<float> y) {
+  int64_t h = x.size();
+  float sum = 0.0f;
+  for (int64_t k = 0; k < h; ++k)
+    sum = k == 0 ? x[k] : sum + x[k];
+  float mean = sum / static_cast<float>(h);
+  std::vector<float> d(h);
+  float ss = 0.0f;
+  for (int64_t k = 0; k < h; ++k) {
+    d[k] = x[k] - mean;
+    float sq = d[k] * d[k];
+    ss = k == 0 ? sq : ss + sq;
+  }
+  float v = ss / static_cast<float>(h);
+  float r = 1.0f / std::sqrt(v + epsilon);
+  for (int64_t k = 0; k < h; ++k) {
+    float value = (d[k] * r) * weight[k];
+    if (!bias.empty())
+      value = value + bias[k];
+    y[k] = value;
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+std::vector<float> golden::attention(const AttentionConfig &c,
+                                     llvm::ArrayRef<float> query,
+                                     llvm::ArrayRef<float> keysIn,
+                                     llvm::ArrayRef<float> valuesIn) {
+  int64_t d = c.headDim;
+  int64_t kvWidth = c.kvHeads * d, qWidth = c.heads * d;
+  int64_t length = c.batch * kvWidth ? keysIn.size() / (c.batch * kvWidth) : 0;
+  std::vector<float> keys(keysIn.begin(), keysIn.end());
+  std::vector<float> values(valuesIn.begin(), valuesIn.end());
+  if (c.kvQuant) {
+    // §5: every row (one token, one KV head) is quantized when written and
+    // dequantized when read.
+    int64_t group = c.kvQuant->group > 0 ? c.kvQuant->group : d;
+    for (std::vector<float> *cache : {&keys, &values})
+      for (int64_t row = 0; row < c.batch * length * c.kvHeads; ++row)
+        fakeQuantizeRow(llvm::MutableArrayRef<float>(*cache).slice(row * d, d),
+                        group, c.kvQuant->bits, c.kvQuant->symmetric);
+  }
+  std::vector<float> out(c.batch * c.queries * qWidth, 0.0f);
+  int64_t perKv = c.heads / c.kvHeads;
+  std::vector<int64_t> seen;
+  std::vector<float> p;
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t h = 0; h < c.heads; ++h) {
+      int64_t kvHead = h / perKv;
+      for (int64_t t = 0; t < c.queries; ++t) {
+        int64_t position = c.past + t;
+        const float *q = query.data() + (b * c.queries + t) * qWidth + h * d;
+        seen.clear();
+        for (int64_t j = 0; j < length; ++j) {
+          bool visible =
+              !c.causal ||
+              (j <= position &&
+               (!c.window || j < c.sink || j > position - *c.window));
+          if (visible)
+            seen.push_back(j);
+        }
+        float *o = out.data() + (b * c.queries + t) * qWidth + h * d;
+        if (seen.empty())
+          continue;
+        auto keyRow = [&](int64_t j) {
+          return keys.data() + (b * length + j) * kvWidth + kvHead * d;
+        };
+        auto valueRow = [&](int64_t j) {
+          return values.data() + (b * length + j) * kvWidth + kvHead * d;
+        };
+        p.assign(seen.size(), 0.0f);
+        for (size_t i = 0; i < seen.size(); ++i) {
+          const float *k = keyRow(seen[i]);
+          float dot = 0.0f;
+          for (int64_t e = 0; e < d; ++e) {
+            float product = q[e] * k[e];
+            dot = e == 0 ? product : dot + product;
+          }
+          p[i] = dot * c.scale;
+        }
+        float m = p[0];
+        for (size_t i = 1; i < p.size(); ++i)
+          m = std::max(m, p[i]);
+        float z = 0.0f;
+        for (size_t i = 0; i < p.size(); ++i) {
+          p[i] = expA(p[i] - m);
+          z = i == 0 ? p[i] : z + p[i];
+        }
+        for (size_t i = 0; i < p.size(); ++i)
+          p[i] = p[i] / z;
+        for (int64_t e = 0; e < d; ++e) {
+          float sum = 0.0f;
+          for (size_t i = 0; i < seen.size(); ++i) {
+            float product = p[i] * valueRow(seen[i])[e];
+            sum = i == 0 ? product : sum + product;
+          }
+          o[e] = sum;
+        }
+      }
+    }
+  return out;
+}

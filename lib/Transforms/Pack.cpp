@@ -1,0 +1,271 @@
+//===- Pack.cpp - accel-pack: the engine's weight image -------------------===//
+//
+// Reads every accel.linear's weight (with its scales, zero points and N:M
+// setting) out of the IR, lays it out in the weight image of
+// docs/FORMATS.md (lib/Transforms/WeightImage.cpp), writes the image and
+// records in the IR where each linear's tensors lie.
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/Diagnostics.h"
+#include "accel/Transforms/Passes.h"
+#include "accel/Transforms/WeightImage.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace accel {
+#define GEN_PASS_DEF_PACK
+#include "Accel/AccelPasses.h.inc"
+} // namespace accel
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::image;
+
+namespace {
+
+/// The bit patterns of a constant tensor's elements (row-major), each in
+/// the low `width` bits of its uint64_t; an error naming `what` otherwise.
+FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
+                                          StringRef what) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.hasStaticShape())
+    return op->emitError("accel-pack: the ")
+           << what << " has a dynamic shape " << type;
+  unsigned width = type.getElementTypeBitWidth();
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return op->emitError("accel-pack: the ") << what << " is not a constant";
+  uint64_t count = type.getNumElements();
+  uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+  std::vector<uint64_t> bits;
+  bits.reserve(count);
+  Attribute attr = constant.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (isa<IntegerType>(type.getElementType()))
+      for (const APInt &v : dense.getValues<APInt>())
+        bits.push_back(v.getZExtValue() & mask);
+    else
+      for (const APFloat &v : dense.getValues<APFloat>())
+        bits.push_back(v.bitcastToAPInt().getZExtValue());
+    return bits;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return op->emitError("accel-pack: the ")
+             << what << "'s data is not available (an elided resource)";
+    ArrayRef<char> data = blob->getData();
+    unsigned bytes = std::max(1u, (width + 7) / 8);
+    if (data.size() != count * bytes)
+      return op->emitError("accel-pack: the ")
+             << what << "'s blob holds " << data.size() << " bytes, expected "
+             << count * bytes;
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t v = 0;
+      for (unsigned b = 0; b < bytes; ++b)
+        v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
+      bits.push_back(v & mask);
+    }
+    return bits;
+  }
+  return op->emitError("accel-pack: the ")
+         << what << " is not a dense or dense_resource constant";
+}
+
+/// How a linear's weight is laid out: checked from the types alone, so that
+/// every op is checked before any weight is read.
+FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
+  auto weightType = op.getWeight().getType();
+  if (!weightType.hasStaticShape())
+    return op.emitError("accel-pack: the weight has a dynamic shape ")
+           << weightType;
+  MatrixSpec spec;
+  spec.rows = op.getOutFeatures();
+  spec.cols = op.getInFeatures();
+  spec.rowsPerTile =
+      rowsPerTile ? rowsPerTile : std::max<int64_t>(spec.rows, 1);
+  if (SparsityAttr sparsity = op.getSparsityAttr()) {
+    spec.sparseN = sparsity.getN();
+    spec.sparseM = sparsity.getM();
+  }
+  Type element = weightType.getElementType();
+  if (QuantAttr quant = op.getWeightQuantAttr()) {
+    spec.format = quant.getSymmetric() ? ValueFormat::IntSymmetric
+                                       : ValueFormat::IntAsymmetric;
+    spec.bits = quant.getBits();
+    spec.group = quant.getEffectiveGroupSize(spec.cols);
+    auto scalesType = cast<RankedTensorType>(op.getScales().getType());
+    if (!scalesType.getElementType().isF16())
+      return op.emitError("accel-pack: scales are packed as f16, got ")
+             << scalesType.getElementType()
+             << " (the weight image has no other scale format)";
+    if (Value zeroPoints = op.getZeroPoints()) {
+      auto zpType = cast<RankedTensorType>(zeroPoints.getType());
+      if (zpType.getElementTypeBitWidth() != spec.bits)
+        return op.emitError(
+                   "accel-pack: zero points are packed at the weight's ")
+               << spec.bits << " bits: expected i" << spec.bits << ", got "
+               << zpType.getElementType();
+    }
+  } else {
+    if (element.isF32())
+      spec.format = ValueFormat::F32;
+    else if (element.isF16())
+      spec.format = ValueFormat::F16;
+    else if (element.isBF16())
+      spec.format = ValueFormat::BF16;
+    else
+      return op.emitError("accel-pack: float weights are packed as f32, f16 "
+                          "or bf16, got ")
+             << element;
+    spec.bits = element.getIntOrFloatBitWidth();
+  }
+  if (std::string why = validate(spec); !why.empty())
+    return op.emitError("accel-pack: ") << why;
+  for (auto [value, what] :
+       {std::pair<Value, StringRef>{op.getWeight(), "weight"},
+        {op.getScales(), "scales"},
+        {op.getZeroPoints(), "zero points"}})
+    if (value && !value.getDefiningOp<arith::ConstantOp>())
+      return op.emitError("accel-pack: the ") << what << " is not a constant";
+  return spec;
+}
+
+/// The contents of a linear's weight, in the logical [N, K] order.
+FailureOr<MatrixData> readData(LinearOp op, const MatrixSpec &spec) {
+  MatrixData data;
+  FailureOr<std::vector<uint64_t>> values =
+      readBits(op, op.getWeight(), "weight");
+  if (failed(values))
+    return failure();
+  data.values.resize(values->size());
+  bool symmetric = spec.format == ValueFormat::IntSymmetric;
+  for (uint64_t i = 0; i < values->size(); ++i) {
+    uint64_t v = (*values)[i];
+    int64_t value = int64_t(v);
+    if (symmetric && (v >> (spec.bits - 1)) & 1)
+      value -= int64_t(1) << spec.bits; // sign-extend the B-bit pattern
+    // A transposed (float) weight is stored [K, N].
+    uint64_t at = i;
+    if (op.getTransposedWeight())
+      at = (i % spec.rows) * spec.cols + i / spec.rows;
+    data.values[at] = value;
+  }
+  values->clear();
+  if (!isInteger(spec.format))
+    return data;
+  FailureOr<std::vector<uint64_t>> scales =
+      readBits(op, op.getScales(), "scales");
+  if (failed(scales))
+    return failure();
+  for (uint64_t s : *scales)
+    data.scales.push_back(uint16_t(s));
+  if (Value zeroPoints = op.getZeroPoints()) {
+    FailureOr<std::vector<uint64_t>> zeros =
+        readBits(op, zeroPoints, "zero points");
+    if (failed(zeros))
+      return failure();
+    for (uint64_t z : *zeros)
+      data.zeroPoints.push_back(int64_t(z));
+  }
+  return data;
+}
+
+struct PackPass : public accel::impl::PackBase<PackPass> {
+  using PackBase::PackBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (rowsPerTile < 0) {
+      module.emitError("accel-pack: rows-per-tile must be >= 0 (0: one tile "
+                       "per matrix), got ")
+          << static_cast<int64_t>(rowsPerTile);
+      return signalPassFailure();
+    }
+    // Check every op's settings first, then read and pack one weight at a
+    // time (a layer's integers are 8 bytes each while read; the image holds
+    // them packed).
+    std::vector<LinearOp> linears;
+    std::vector<MatrixSpec> specs;
+    bool failedAny = false;
+    module.walk([&](LinearOp op) {
+      FailureOr<MatrixSpec> spec =
+          readSpec(op, static_cast<int64_t>(rowsPerTile));
+      if (failed(spec)) {
+        failedAny = true;
+        return;
+      }
+      linears.push_back(op);
+      specs.push_back(*spec);
+    });
+    if (failedAny)
+      return signalPassFailure();
+
+    Image image = layoutImage(specs);
+    for (auto [i, op] : llvm::enumerate(linears)) {
+      FailureOr<MatrixData> data = readData(op, specs[i]);
+      if (failed(data)) {
+        failedAny = true;
+        continue;
+      }
+      if (llvm::Error err = packMatrix(specs[i], *data, region(image, i))) {
+        op.emitError("accel-pack: ") << llvm::toString(std::move(err));
+        failedAny = true;
+      }
+    }
+    if (failedAny)
+      return signalPassFailure();
+    sealImage(image);
+
+    if (!output.empty()) {
+      auto write = [&](raw_ostream &os) -> llvm::Error {
+        os.write(reinterpret_cast<const char *>(image.bytes.data()),
+                 image.bytes.size());
+        return llvm::Error::success();
+      };
+      if (llvm::Error err = llvm::writeToOutput(output, write)) {
+        module.emitError("accel-pack: cannot write '")
+            << output << "': " << llvm::toString(std::move(err));
+        return signalPassFailure();
+      }
+    }
+
+    Builder b(module.getContext());
+    auto i64 = [&](uint64_t v) { return b.getI64IntegerAttr(int64_t(v)); };
+    for (auto [i, op] : llvm::enumerate(linears)) {
+      const ImageEntry &e = image.entries[i];
+      const MatrixSpec &spec = specs[i];
+      MatrixLayout layout = matrixLayout(spec);
+      SmallVector<NamedAttribute> fields{
+          b.getNamedAttr("index", i64(i)),
+          b.getNamedAttr("offset", i64(e.offset)),
+          b.getNamedAttr("bytes", i64(e.bytes)),
+          b.getNamedAttr("tiles", i64(layout.tiles)),
+          b.getNamedAttr("rows_per_tile", i64(spec.rowsPerTile)),
+          b.getNamedAttr("tile_bytes", i64(layout.full.bytes)),
+          b.getNamedAttr("values", i64(layout.full.values))};
+      if (isInteger(spec.format))
+        fields.push_back(b.getNamedAttr("scales", i64(layout.full.scales)));
+      if (spec.format == ValueFormat::IntAsymmetric)
+        fields.push_back(
+            b.getNamedAttr("zero_points", i64(layout.full.zeroPoints)));
+      if (spec.sparse())
+        fields.push_back(b.getNamedAttr("codes", i64(layout.full.codes)));
+      op->setAttr("accel.image", b.getDictionaryAttr(fields));
+    }
+    module->setAttr(
+        "accel.weight_image",
+        b.getDictionaryAttr({b.getNamedAttr("bytes", i64(image.bytes.size())),
+                             b.getNamedAttr("crc32", i64(image.crc32)),
+                             b.getNamedAttr("linears", i64(linears.size())),
+                             b.getNamedAttr("version", i64(kVersion))}));
+  }
+};
+
+} // namespace

@@ -1,0 +1,555 @@
+//===- WeightImage.cpp - the engine's weight image: pack and unpack -------===//
+//
+// Implements docs/FORMATS.md. Every multi-byte field is little-endian; every
+// packed tensor is a bit stream in which field i of width w occupies stream
+// bits [i*w, (i+1)*w), stream bit j being bit (j mod 8) of byte j / 8, the
+// field's least significant bit first.
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Transforms/WeightImage.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace accel;
+using namespace accel::image;
+using llvm::ArrayRef;
+using llvm::MutableArrayRef;
+using llvm::Twine;
+
+namespace {
+
+llvm::Error fail(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+uint64_t align(uint64_t bytes) { return llvm::alignTo(bytes, kAlign); }
+uint64_t bytesOfBits(uint64_t bits) { return (bits + 7) / 8; }
+
+/// Writes `width`-bit fields LSB-first into a byte buffer.
+class BitWriter {
+public:
+  explicit BitWriter(MutableArrayRef<uint8_t> bytes) : bytes(bytes) {}
+  void put(uint64_t value, unsigned width) {
+    while (width) {
+      unsigned shift = pos % 8, take = std::min(width, 8 - shift);
+      uint8_t mask = uint8_t(((1u << take) - 1) << shift);
+      uint8_t &byte = bytes[pos / 8];
+      byte = uint8_t((byte & ~mask) | ((uint8_t(value) << shift) & mask));
+      value >>= take;
+      width -= take;
+      pos += take;
+    }
+  }
+
+private:
+  MutableArrayRef<uint8_t> bytes;
+  uint64_t pos = 0;
+};
+
+/// Reads `width`-bit fields LSB-first from a byte buffer.
+class BitReader {
+public:
+  explicit BitReader(ArrayRef<uint8_t> bytes) : bytes(bytes) {}
+  uint64_t get(unsigned width) {
+    uint64_t value = 0;
+    unsigned done = 0;
+    while (done < width) {
+      unsigned shift = pos % 8, take = std::min(width - done, 8 - shift);
+      uint64_t chunk = (bytes[pos / 8] >> shift) & ((1u << take) - 1);
+      value |= chunk << done;
+      done += take;
+      pos += take;
+    }
+    return value;
+  }
+
+private:
+  ArrayRef<uint8_t> bytes;
+  uint64_t pos = 0;
+};
+
+void putLE(uint8_t *at, uint64_t value, unsigned bytes) {
+  for (unsigned i = 0; i < bytes; ++i)
+    at[i] = uint8_t(value >> (8 * i));
+}
+uint64_t getLE(const uint8_t *at, unsigned bytes) {
+  uint64_t value = 0;
+  for (unsigned i = 0; i < bytes; ++i)
+    value |= uint64_t(at[i]) << (8 * i);
+  return value;
+}
+
+/// The value bits of one element as stored (the low `bits` of its two's
+/// complement for symmetric integers).
+uint64_t mask(unsigned bits) {
+  return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
+}
+
+/// The smallest and largest value of an element of `spec`.
+std::pair<int64_t, int64_t> valueRange(const MatrixSpec &spec) {
+  switch (spec.format) {
+  case ValueFormat::IntAsymmetric:
+    return {0, int64_t(mask(spec.bits))};
+  case ValueFormat::IntSymmetric: {
+    int64_t p = (int64_t(1) << (spec.bits - 1)) - 1;
+    return {-p, p};
+  }
+  default:
+    return {0, int64_t(mask(spec.bits))};
+  }
+}
+
+} // namespace
+
+bool image::isInteger(ValueFormat format) {
+  return format == ValueFormat::IntAsymmetric ||
+         format == ValueFormat::IntSymmetric;
+}
+
+int64_t MatrixSpec::keptPerRow() const {
+  return sparse() ? cols / sparseM * sparseN : cols;
+}
+
+unsigned MatrixSpec::codeBits() const {
+  return sparse() ? sparsePatternBits(sparseN, sparseM) : 0;
+}
+
+StorageScheme MatrixSpec::storageScheme() const {
+  StorageScheme scheme;
+  if (isInteger(format)) {
+    scheme.bits = bits;
+    scheme.groupSize = group;
+    scheme.symmetric = format == ValueFormat::IntSymmetric;
+    scheme.scaleBits = 16;
+    scheme.zeroPointBits = bits;
+  } else {
+    scheme.floatBits = bits;
+  }
+  if (sparse()) {
+    scheme.sparseN = sparseN;
+    scheme.sparseM = sparseM;
+  }
+  return scheme;
+}
+
+std::string image::validate(const MatrixSpec &spec) {
+  std::string s;
+  if (spec.rows < 1 || spec.cols < 1)
+    return "the matrix must have at least one row and one column, got " +
+           std::to_string(spec.rows) + "x" + std::to_string(spec.cols);
+  if (spec.rowsPerTile < 1)
+    return "rows per tile must be >= 1, got " +
+           std::to_string(spec.rowsPerTile);
+  switch (spec.format) {
+  case ValueFormat::IntAsymmetric:
+  case ValueFormat::IntSymmetric:
+    if (spec.bits != 2 && spec.bits != 3 && spec.bits != 4 && spec.bits != 8)
+      return "integer weights must be 2, 3, 4 or 8 bits, got " +
+             std::to_string(spec.bits);
+    if (spec.group < 1 || spec.cols % spec.group != 0)
+      return "quantization group " + std::to_string(spec.group) +
+             " does not divide K = " + std::to_string(spec.cols);
+    break;
+  case ValueFormat::F32:
+    if (spec.bits != 32)
+      return "f32 weights are 32 bits, got " + std::to_string(spec.bits);
+    break;
+  case ValueFormat::F16:
+  case ValueFormat::BF16:
+    if (spec.bits != 16)
+      return "16-bit float weights are 16 bits, got " +
+             std::to_string(spec.bits);
+    break;
+  default:
+    return "unknown value format " + std::to_string(unsigned(spec.format));
+  }
+  if (spec.sparseM != 0 || spec.sparseN != 0) {
+    if (spec.sparseM != 4 && spec.sparseM != 8 && spec.sparseM != 16)
+      return "N:M sparsity needs M in {4, 8, 16}, got " +
+             std::to_string(spec.sparseM);
+    if (spec.sparseN < 1 || spec.sparseN > spec.sparseM)
+      return "N:M sparsity needs 1 <= N <= M, got " +
+             std::to_string(spec.sparseN) + ":" + std::to_string(spec.sparseM);
+    if (spec.cols % spec.sparseM != 0)
+      return "M = " + std::to_string(spec.sparseM) +
+             " does not divide K = " + std::to_string(spec.cols);
+  }
+  return s;
+}
+
+TileLayout image::tileLayout(const MatrixSpec &spec, int64_t rows) {
+  TileLayout t;
+  t.rows = rows;
+  uint64_t r = uint64_t(rows);
+  if (isInteger(spec.format)) {
+    uint64_t groups = r * uint64_t(spec.cols / spec.group);
+    t.scaleBytes = groups * 2;
+    if (spec.format == ValueFormat::IntAsymmetric)
+      t.zeroPointBytes = bytesOfBits(groups * spec.bits);
+  }
+  if (spec.sparse())
+    t.codeBytes =
+        bytesOfBits(r * uint64_t(spec.cols / spec.sparseM) * spec.codeBits());
+  t.valueBytes = bytesOfBits(r * uint64_t(spec.keptPerRow()) * spec.bits);
+  t.scales = 0;
+  t.zeroPoints = t.scales + align(t.scaleBytes);
+  t.codes = t.zeroPoints + align(t.zeroPointBytes);
+  t.values = t.codes + align(t.codeBytes);
+  t.bytes = t.values + align(t.valueBytes);
+  return t;
+}
+
+MatrixLayout image::matrixLayout(const MatrixSpec &spec) {
+  MatrixLayout m;
+  int64_t r = spec.rowsPerTile;
+  m.tiles = (spec.rows + r - 1) / r;
+  m.full = tileLayout(spec, std::min(r, spec.rows));
+  m.last = tileLayout(spec, spec.rows - (m.tiles - 1) * r);
+  m.bytes = uint64_t(m.tiles - 1) * m.full.bytes + m.last.bytes;
+  return m;
+}
+
+uint64_t image::binomial(unsigned m, unsigned n) {
+  if (n > m)
+    return 0;
+  uint64_t c = 1;
+  for (unsigned i = 1; i <= n; ++i)
+    c = c * (m - n + i) / i;
+  return c;
+}
+
+uint32_t image::patternCode(ArrayRef<unsigned> positions, unsigned m) {
+  // Count the subsets that precede this one: at slot i, every candidate j
+  // between the previous position and p_i, fixed there, leaves
+  // C(m - 1 - j, n - 1 - i) completions, all lexicographically smaller.
+  unsigned n = positions.size();
+  uint64_t code = 0;
+  unsigned next = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    for (unsigned j = next; j < positions[i]; ++j)
+      code += binomial(m - 1 - j, n - 1 - i);
+    next = positions[i] + 1;
+  }
+  return uint32_t(code);
+}
+
+llvm::Expected<std::vector<unsigned>>
+image::patternPositions(uint32_t code, unsigned n, unsigned m) {
+  if (code >= binomial(m, n))
+    return fail("pattern code " + Twine(code) + " is not below C(" + Twine(m) +
+                ", " + Twine(n) + ") = " + Twine(binomial(m, n)));
+  std::vector<unsigned> positions;
+  uint64_t rest = code;
+  unsigned j = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    for (;; ++j) {
+      uint64_t below = binomial(m - 1 - j, n - 1 - i);
+      if (rest < below)
+        break;
+      rest -= below;
+    }
+    positions.push_back(j++);
+  }
+  return positions;
+}
+
+llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
+                              MutableArrayRef<uint8_t> region) {
+  if (std::string why = validate(spec); !why.empty())
+    return fail(why);
+  MatrixLayout layout = matrixLayout(spec);
+  if (region.size() < layout.bytes)
+    return fail("the region holds " + Twine(region.size()) +
+                " bytes, the matrix takes " + Twine(layout.bytes));
+  bool integer = isInteger(spec.format);
+  bool asymmetric = spec.format == ValueFormat::IntAsymmetric;
+  uint64_t elements = uint64_t(spec.rows) * uint64_t(spec.cols);
+  int64_t groupsPerRow = integer ? spec.cols / spec.group : 0;
+  uint64_t groups = uint64_t(spec.rows) * uint64_t(groupsPerRow);
+  if (data.values.size() != elements)
+    return fail("expected " + Twine(elements) + " values, got " +
+                Twine(data.values.size()));
+  if (data.scales.size() != groups)
+    return fail("expected " + Twine(groups) + " scales, got " +
+                Twine(data.scales.size()));
+  if (data.zeroPoints.size() != (asymmetric ? groups : 0))
+    return fail("expected " + Twine(asymmetric ? groups : 0) +
+                " zero points, got " + Twine(data.zeroPoints.size()));
+
+  auto [lo, hi] = valueRange(spec);
+  int64_t zmax = int64_t(mask(spec.bits));
+  for (uint64_t i = 0; i < groups && asymmetric; ++i)
+    if (data.zeroPoints[i] < 0 || data.zeroPoints[i] > zmax)
+      return fail("row " + Twine(i / groupsPerRow) + ", group " +
+                  Twine(i % groupsPerRow) + ": zero point " +
+                  Twine(data.zeroPoints[i]) + " outside [0, " + Twine(zmax) +
+                  "]");
+  // The value a pruned position holds.
+  auto zeroOf = [&](int64_t n, int64_t k) -> int64_t {
+    return asymmetric ? data.zeroPoints[n * groupsPerRow + k / spec.group] : 0;
+  };
+
+  unsigned m = spec.sparse() ? spec.sparseM : 0, codeBits = spec.codeBits();
+  std::vector<unsigned> kept;
+  for (int64_t t = 0; t < layout.tiles; ++t) {
+    const TileLayout &tile = t + 1 == layout.tiles ? layout.last : layout.full;
+    MutableArrayRef<uint8_t> base =
+        region.drop_front(uint64_t(t) * layout.full.bytes);
+    int64_t row0 = t * spec.rowsPerTile;
+    if (integer) {
+      uint8_t *scales = base.data() + tile.scales;
+      for (uint64_t i = 0, e = uint64_t(tile.rows) * groupsPerRow; i < e; ++i)
+        putLE(scales + 2 * i, data.scales[row0 * groupsPerRow + i], 2);
+    }
+    if (asymmetric) {
+      BitWriter zeros(base.slice(tile.zeroPoints, tile.zeroPointBytes));
+      for (uint64_t i = 0, e = uint64_t(tile.rows) * groupsPerRow; i < e; ++i)
+        zeros.put(uint64_t(data.zeroPoints[row0 * groupsPerRow + i]),
+                  spec.bits);
+    }
+    BitWriter codes(base.slice(tile.codes, tile.codeBytes));
+    BitWriter values(base.slice(tile.values, tile.valueBytes));
+    for (int64_t n = row0; n < row0 + tile.rows; ++n) {
+      const int64_t *row = data.values.data() + n * spec.cols;
+      for (int64_t k = 0; k < spec.cols; ++k)
+        if (row[k] < lo || row[k] > hi)
+          return fail("row " + Twine(n) + ", k " + Twine(k) + ": value " +
+                      Twine(row[k]) + " outside [" + Twine(lo) + ", " +
+                      Twine(hi) + "]");
+      if (!m) {
+        for (int64_t k = 0; k < spec.cols; ++k)
+          values.put(uint64_t(row[k]) & mask(spec.bits), spec.bits);
+        continue;
+      }
+      for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
+        // Kept: the positions not holding the pruned value, completed to N
+        // with the lowest positions that do (kept weights that quantized to
+        // the zero point).
+        kept.clear();
+        for (unsigned j = 0; j < m; ++j)
+          if (row[k0 + j] != zeroOf(n, k0 + j))
+            kept.push_back(j);
+        if (kept.size() > spec.sparseN)
+          return fail("row " + Twine(n) + ", k " + Twine(k0) + ".." +
+                      Twine(k0 + m - 1) + ": " + Twine(kept.size()) +
+                      " non-zero weights in a group that keeps " +
+                      Twine(spec.sparseN) + " of " + Twine(m));
+        for (unsigned j = 0; j < m && kept.size() < spec.sparseN; ++j)
+          if (row[k0 + j] == zeroOf(n, k0 + j))
+            kept.insert(std::upper_bound(kept.begin(), kept.end(), j), j);
+        codes.put(patternCode(kept, m), codeBits);
+        for (unsigned j : kept)
+          values.put(uint64_t(row[k0 + j]) & mask(spec.bits), spec.bits);
+      }
+    }
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<MatrixData> image::unpackMatrix(const MatrixSpec &spec,
+                                               ArrayRef<uint8_t> region) {
+  if (std::string why = validate(spec); !why.empty())
+    return fail(why);
+  MatrixLayout layout = matrixLayout(spec);
+  if (region.size() < layout.bytes)
+    return fail("the region holds " + Twine(region.size()) +
+                " bytes, the matrix takes " + Twine(layout.bytes));
+  bool integer = isInteger(spec.format);
+  bool asymmetric = spec.format == ValueFormat::IntAsymmetric;
+  bool symmetric = spec.format == ValueFormat::IntSymmetric;
+  int64_t groupsPerRow = integer ? spec.cols / spec.group : 0;
+  uint64_t groups = uint64_t(spec.rows) * uint64_t(groupsPerRow);
+  MatrixData data;
+  data.values.resize(uint64_t(spec.rows) * uint64_t(spec.cols));
+  data.scales.resize(groups);
+  data.zeroPoints.resize(asymmetric ? groups : 0);
+  auto decode = [&](uint64_t bits) -> int64_t {
+    if (symmetric && (bits >> (spec.bits - 1)) & 1)
+      return int64_t(bits) - (int64_t(1) << spec.bits);
+    return int64_t(bits);
+  };
+
+  unsigned m = spec.sparse() ? spec.sparseM : 0, codeBits = spec.codeBits();
+  for (int64_t t = 0; t < layout.tiles; ++t) {
+    const TileLayout &tile = t + 1 == layout.tiles ? layout.last : layout.full;
+    ArrayRef<uint8_t> base = region.drop_front(uint64_t(t) * layout.full.bytes);
+    int64_t row0 = t * spec.rowsPerTile;
+    uint64_t tileGroups = uint64_t(tile.rows) * groupsPerRow;
+    for (uint64_t i = 0; i < tileGroups; ++i)
+      data.scales[row0 * groupsPerRow + i] =
+          uint16_t(getLE(base.data() + tile.scales + 2 * i, 2));
+    if (asymmetric) {
+      BitReader zeros(base.slice(tile.zeroPoints, tile.zeroPointBytes));
+      for (uint64_t i = 0; i < tileGroups; ++i)
+        data.zeroPoints[row0 * groupsPerRow + i] = int64_t(zeros.get(spec.bits));
+    }
+    BitReader codes(base.slice(tile.codes, tile.codeBytes));
+    BitReader values(base.slice(tile.values, tile.valueBytes));
+    for (int64_t n = row0; n < row0 + tile.rows; ++n) {
+      int64_t *row = data.values.data() + n * spec.cols;
+      if (!m) {
+        for (int64_t k = 0; k < spec.cols; ++k)
+          row[k] = decode(values.get(spec.bits));
+        continue;
+      }
+      for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
+        for (unsigned j = 0; j < m; ++j)
+          row[k0 + j] =
+              asymmetric
+                  ? data.zeroPoints[n * groupsPerRow + (k0 + j) / spec.group]
+                  : 0;
+        auto kept = patternPositions(uint32_t(codes.get(codeBits)),
+                                     spec.sparseN, m);
+        if (!kept)
+          return fail("row " + Twine(n) + ", k " + Twine(k0) + ": " +
+                      llvm::toString(kept.takeError()));
+        for (unsigned j : *kept)
+          row[k0 + j] = decode(values.get(spec.bits));
+      }
+    }
+  }
+  return data;
+}
+
+std::vector<ImageEntry> image::placeMatrices(ArrayRef<MatrixSpec> specs,
+                                             uint64_t &totalBytes) {
+  std::vector<ImageEntry> entries;
+  uint64_t offset = align(kHeaderBytes + kEntryBytes * specs.size());
+  for (const MatrixSpec &spec : specs) {
+    ImageEntry e;
+    e.spec = spec;
+    e.offset = offset;
+    e.bytes = matrixLayout(spec).bytes;
+    offset += align(e.bytes);
+    entries.push_back(e);
+  }
+  totalBytes = offset;
+  return entries;
+}
+
+Image image::layoutImage(ArrayRef<MatrixSpec> specs) {
+  Image image;
+  uint64_t total = 0;
+  image.entries = placeMatrices(specs, total);
+  image.bytes.assign(total, 0);
+  uint8_t *b = image.bytes.data();
+  std::memcpy(b, kMagic, 8);
+  putLE(b + 8, kVersion, 4);
+  putLE(b + 12, image.entries.size(), 4);
+  putLE(b + 16, total, 8);
+  for (auto [i, e] : llvm::enumerate(image.entries)) {
+    uint8_t *d = b + kHeaderBytes + kEntryBytes * i;
+    putLE(d + 0, e.offset, 8);
+    putLE(d + 8, e.bytes, 8);
+    putLE(d + 16, uint64_t(e.spec.rows), 8);
+    putLE(d + 24, uint64_t(e.spec.cols), 8);
+    putLE(d + 32, isInteger(e.spec.format) ? uint64_t(e.spec.group) : 0, 8);
+    putLE(d + 40, uint64_t(e.spec.rowsPerTile), 8);
+    d[48] = uint8_t(e.spec.format);
+    d[49] = uint8_t(e.spec.bits);
+    d[50] = uint8_t(e.spec.sparse() ? e.spec.sparseN : 0);
+    d[51] = uint8_t(e.spec.sparse() ? e.spec.sparseM : 0);
+    d[52] = uint8_t(e.spec.codeBits());
+  }
+  return image;
+}
+
+MutableArrayRef<uint8_t> image::region(Image &image, unsigned index) {
+  const ImageEntry &e = image.entries[index];
+  return MutableArrayRef<uint8_t>(image.bytes).slice(e.offset, e.bytes);
+}
+
+void image::sealImage(Image &image) {
+  image.crc32 =
+      llvm::crc32(ArrayRef<uint8_t>(image.bytes).drop_front(kHeaderBytes));
+  putLE(image.bytes.data() + 24, image.crc32, 4);
+}
+
+llvm::Expected<Image> image::buildImage(ArrayRef<MatrixSpec> specs,
+                                        ArrayRef<MatrixData> data) {
+  if (specs.size() != data.size())
+    return fail("expected one MatrixData per MatrixSpec");
+  for (auto [i, spec] : llvm::enumerate(specs))
+    if (std::string why = validate(spec); !why.empty())
+      return fail("matrix " + Twine(i) + ": " + why);
+  Image image = layoutImage(specs);
+  for (unsigned i = 0; i < specs.size(); ++i)
+    if (llvm::Error err = packMatrix(specs[i], data[i], region(image, i)))
+      return fail("matrix " + Twine(i) + ": " + llvm::toString(std::move(err)));
+  sealImage(image);
+  return image;
+}
+
+llvm::Expected<Image> image::readDirectory(ArrayRef<uint8_t> bytes) {
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, 8) != 0)
+    return fail("not a weight image (bad magic)");
+  const uint8_t *b = bytes.data();
+  if (uint32_t version = getLE(b + 8, 4); version != kVersion)
+    return fail("weight image version " + Twine(version) + ", expected " +
+                Twine(kVersion));
+  uint64_t count = getLE(b + 12, 4), total = getLE(b + 16, 8);
+  if (total != bytes.size())
+    return fail("the header says " + Twine(total) + " bytes, the image has " +
+                Twine(bytes.size()));
+  if (kHeaderBytes + kEntryBytes * count > total)
+    return fail("the directory runs past the end of the image");
+  Image image;
+  image.crc32 = uint32_t(getLE(b + 24, 4));
+  if (uint32_t crc = llvm::crc32(bytes.drop_front(kHeaderBytes));
+      crc != image.crc32)
+    return fail("checksum mismatch: the header says " + Twine(image.crc32) +
+                ", the contents give " + Twine(crc));
+  std::vector<MatrixSpec> specs;
+  std::vector<std::pair<uint64_t, uint64_t>> where;
+  for (uint64_t i = 0; i < count; ++i) {
+    const uint8_t *d = b + kHeaderBytes + kEntryBytes * i;
+    MatrixSpec spec;
+    spec.rows = int64_t(getLE(d + 16, 8));
+    spec.cols = int64_t(getLE(d + 24, 8));
+    spec.group = int64_t(getLE(d + 32, 8));
+    spec.rowsPerTile = int64_t(getLE(d + 40, 8));
+    spec.format = ValueFormat(d[48]);
+    spec.bits = d[49];
+    spec.sparseN = d[50];
+    spec.sparseM = d[51];
+    if (std::string why = validate(spec); !why.empty())
+      return fail("directory entry " + Twine(i) + ": " + why);
+    if (d[52] != spec.codeBits())
+      return fail("directory entry " + Twine(i) + ": code bits " +
+                  Twine(unsigned(d[52])) + ", expected " +
+                  Twine(spec.codeBits()));
+    specs.push_back(spec);
+    where.push_back({getLE(d, 8), getLE(d + 8, 8)});
+  }
+  uint64_t expectedTotal = 0;
+  image.entries = placeMatrices(specs, expectedTotal);
+  if (expectedTotal != total)
+    return fail("the directory's matrices take " + Twine(expectedTotal) +
+                " bytes, the image has " + Twine(total));
+  for (auto [i, e] : llvm::enumerate(image.entries))
+    if (e.offset != where[i].first || e.bytes != where[i].second)
+      return fail("directory entry " + Twine(i) + " places its matrix at " +
+                  Twine(where[i].first) + " (" + Twine(where[i].second) +
+                  " bytes), expected " + Twine(e.offset) + " (" +
+                  Twine(e.bytes) + " bytes)");
+  return image;
+}
+
+llvm::Expected<MatrixData> image::readMatrix(ArrayRef<uint8_t> bytes,
+                                             unsigned index) {
+  llvm::Expected<Image> image = readDirectory(bytes);
+  if (!image)
+    return image.takeError();
+  if (index >= image->entries.size())
+    return fail("the image has " + Twine(image->entries.size()) +
+                " matrices, no matrix " + Twine(index));
+  const ImageEntry &e = image->entries[index];
+  return unpackMatrix(e.spec, bytes.slice(e.offset, e.bytes));
+}
