@@ -20,29 +20,6 @@
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-namespace {
-/// The operand tensors of one op, looked up by operand value.
-class Operands {
-public:
-  Operands(mlir::Operation *op, llvm::ArrayRef<const Tensor *> tensors)
-      : op(op), tensors(tensors) {}
-
-  /// The tensor of `value`, or null when `value` is an absent optional.
-  const Tensor *get(mlir::Value value) const {
-    if (!value)
-      return nullptr;
-    for (auto [operand, tensor] : llvm::zip(op->getOperands(), tensors))
-      if (operand == value)
-        return tensor;
-    return nullptr;
-  }
-
-private:
-  mlir::Operation *op;
-  llvm::ArrayRef<const Tensor *> tensors;
-};
-} // namespace
-
 static llvm::Error needsGoldenModel(const llvm::Twine &what) {
   return fail("unsupported: " + what +
               " needs the quantized golden model, not the fp32 reference "
@@ -68,7 +45,7 @@ requireFloatOperands(std::initializer_list<const Tensor *> operands) {
 // linear
 //===----------------------------------------------------------------------===//
 
-static Results runLinear(accel::LinearOp op, const Operands &operands) {
+static Results runLinear(accel::LinearOp op, const AccelOperands &operands) {
   if (op.getWeightQuantAttr() || op.getScales() || op.getZeroPoints())
     return needsGoldenModel("a quantized weight");
   if (op.getActQuantAttr())
@@ -81,20 +58,13 @@ static Results runLinear(accel::LinearOp op, const Operands &operands) {
   if (llvm::Error error = requireFloat(&x, "input"))
     return std::move(error);
   bool transposed = op.getTransposedWeight();
-  if (w.getRank() != 2 || x.getRank() < 1)
-    return fail("weight must be 2-D and input at least 1-D");
-  int64_t n = transposed ? w.getDim(1) : w.getDim(0);
-  int64_t k = transposed ? w.getDim(0) : w.getDim(1);
-  if (x.getShape().back() != k || (bias && bias->getNumElements() != n))
-    return fail("input " + formatShape(x.getShape()) + ", weight " +
-                formatShape(w.getShape()) + " and bias do not agree");
-  llvm::SmallVector<int64_t> shape(x.getShape());
-  shape.back() = n;
-  llvm::Expected<Tensor> result = allocate(x.getDType(), shape);
+  llvm::Expected<LinearShape> shape = linearShape(x, w, bias, transposed);
+  if (!shape)
+    return shape.takeError();
+  int64_t n = shape->n, k = shape->k, rows = shape->rows;
+  llvm::Expected<Tensor> result = allocate(x.getDType(), shape->resultShape);
   if (!result)
     return result.takeError();
-  int64_t rows = k ? x.getNumElements() / k
-                   : countElements(x.getShape().drop_back()).value_or(0);
   std::vector<double> row(k);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t p = 0; p < k; ++p)
@@ -120,11 +90,8 @@ static llvm::Expected<Tensor> concatSequence(const Tensor *past,
                                              const Tensor &current) {
   if (!past)
     return current;
-  if (past->getRank() != 3 || past->getDim(0) != current.getDim(0) ||
-      past->getDim(2) != current.getDim(2))
-    return fail("past " + formatShape(past->getShape()) +
-                " does not fit the new keys/values " +
-                formatShape(current.getShape()));
+  if (llvm::Error error = checkPastFits(*past, current))
+    return std::move(error);
   int64_t b = current.getDim(0), p = past->getDim(1), s = current.getDim(1),
           c = current.getDim(2);
   Tensor result(current.getDType(), {b, p + s, c});
@@ -138,7 +105,8 @@ static llvm::Expected<Tensor> concatSequence(const Tensor *past,
   return result;
 }
 
-static Results runAttention(accel::AttentionOp op, const Operands &operands) {
+static Results runAttention(accel::AttentionOp op,
+                            const AccelOperands &operands) {
   if (op.getKvQuantAttr())
     return needsGoldenModel("a quantized KV cache (kv_quant)");
   const Tensor &q = *operands.get(op.getQuery());
@@ -146,22 +114,16 @@ static Results runAttention(accel::AttentionOp op, const Operands &operands) {
   const Tensor &vNew = *operands.get(op.getValue());
   const Tensor *pastK = operands.get(op.getPastKey());
   const Tensor *pastV = operands.get(op.getPastValue());
-  for (const Tensor *t : {&q, &kNew, &vNew, pastK, pastV}) {
-    if (llvm::Error error = requireFloat(t, "every operand"))
-      return std::move(error);
-    if (t && t->getRank() != 3)
-      return fail("operands must be [B, T, heads * D], got " +
-                  formatShape(t->getShape()));
-  }
+  if (llvm::Error error = checkAttentionOperands(
+          {&q, &kNew, &vNew, pastK, pastV},
+          [](const Tensor *t) { return requireFloat(t, "every operand"); }))
+    return std::move(error);
   int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads();
-  if (heads % kvHeads != 0 || q.getDim(2) % heads != 0)
-    return fail("heads(" + llvm::Twine(heads) + ", " + llvm::Twine(kvHeads) +
-                ") do not divide the query width " + llvm::Twine(q.getDim(2)));
-  int64_t d = q.getDim(2) / heads;
-  if (kNew.getShape() != vNew.getShape() || kNew.getDim(2) != kvHeads * d ||
-      kNew.getDim(0) != q.getDim(0))
-    return fail("key/value " + formatShape(kNew.getShape()) +
-                " do not fit the query " + formatShape(q.getShape()));
+  llvm::Expected<int64_t> headDim =
+      attentionHeadDim(heads, kvHeads, q, kNew, vNew);
+  if (!headDim)
+    return headDim.takeError();
+  int64_t d = *headDim;
   llvm::Expected<Tensor> keys = concatSequence(pastK, kNew);
   if (!keys)
     return keys.takeError();
@@ -228,11 +190,10 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
                        const Tensor *bias, double epsilon, bool centered) {
   if (llvm::Error error = requireFloatOperands({&x, &weight, bias}))
     return std::move(error);
-  if (x.getRank() < 1)
-    return fail("input must have rank >= 1");
-  int64_t h = x.getShape().back();
-  if (weight.getNumElements() != h || (bias && bias->getNumElements() != h))
-    return fail("weight/bias must have " + llvm::Twine(h) + " elements");
+  llvm::Expected<int64_t> width = normWidth(x, weight, bias);
+  if (!width)
+    return width.takeError();
+  int64_t h = *width;
   Tensor result(x.getDType(), x.getShape());
   int64_t rows = h ? x.getNumElements() / h : 0;
   for (int64_t r = 0; r < rows; ++r) {
@@ -253,28 +214,19 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
 // rope
 //===----------------------------------------------------------------------===//
 
-static Results runRope(accel::RopeOp op, const Operands &operands) {
+static Results runRope(accel::RopeOp op, const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor &cos = *operands.get(op.getCos());
   const Tensor &sin = *operands.get(op.getSin());
   if (llvm::Error error = requireFloatOperands({&x, &cos, &sin}))
     return std::move(error);
   int64_t heads = op.getNumHeads();
-  if (x.getRank() != 3 || x.getDim(2) % heads != 0)
-    return fail("input must be [B, T, heads * D], got " +
-                formatShape(x.getShape()));
-  int64_t batch = x.getDim(0), tokens = x.getDim(1), d = x.getDim(2) / heads;
-  bool batched = cos.getRank() == 3;
-  int64_t r = cos.getShape().empty() ? 0 : cos.getShape().back();
-  bool fits = cos.getShape() == sin.getShape() &&
-              (cos.getRank() == 2 || batched) && r % 2 == 0 && r <= d &&
-              cos.getDim(cos.getRank() - 2) == tokens &&
-              (!batched || cos.getDim(0) == batch);
-  if (!fits)
-    return fail("cos/sin " + formatShape(cos.getShape()) +
-                " do not fit [T, R] or [B, T, R] for input " +
-                formatShape(x.getShape()) + " and head size " +
-                llvm::Twine(d));
+  llvm::Expected<RopeShape> shape = ropeShape(heads, x, cos, sin);
+  if (!shape)
+    return shape.takeError();
+  int64_t batch = shape->batch, tokens = shape->tokens, d = shape->headDim,
+          r = shape->rotary;
+  bool batched = shape->batched;
   bool interleaved = op.getStyle() == accel::RopeStyle::Interleaved;
   Tensor result(x.getDType(), x.getShape());
   for (int64_t b = 0; b < batch; ++b)
@@ -322,14 +274,14 @@ static double activate(accel::ActivationKind kind, double x) {
   return x;
 }
 
-static Results runActivation(accel::ActivationOp op, const Operands &operands) {
+static Results runActivation(accel::ActivationOp op,
+                             const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor *up = operands.get(op.getUp());
   if (llvm::Error error = requireFloatOperands({&x, up}))
     return std::move(error);
-  if (up && up->getShape() != x.getShape())
-    return fail("up " + formatShape(up->getShape()) +
-                " must have the input's shape " + formatShape(x.getShape()));
+  if (llvm::Error error = checkUpShape(up, x))
+    return std::move(error);
   Tensor result(x.getDType(), x.getShape());
   for (int64_t i = 0, e = x.getNumElements(); i < e; ++i) {
     double v = activate(op.getKind(), x.getDouble(i));
@@ -338,7 +290,8 @@ static Results runActivation(accel::ActivationOp op, const Operands &operands) {
   return single(std::move(result));
 }
 
-static Results runEmbedding(accel::EmbeddingOp op, const Operands &operands) {
+static Results runEmbedding(accel::EmbeddingOp op,
+                            const AccelOperands &operands) {
   const Tensor &ids = *operands.get(op.getIds());
   const Tensor &table = *operands.get(op.getTable());
   if (ids.isFloat() || table.getRank() != 2 || !table.isFloat())
@@ -350,19 +303,18 @@ static Results runEmbedding(accel::EmbeddingOp op, const Operands &operands) {
   if (!result)
     return result.takeError();
   for (int64_t i = 0, e = ids.getNumElements(); i < e; ++i) {
-    int64_t id = ids.getInt(i);
-    if (id < 0 || id >= vocab)
-      return fail("id " + llvm::Twine(id) + " at position " + llvm::Twine(i) +
-                  " is outside the vocabulary [0, " + llvm::Twine(vocab) + ")");
+    llvm::Expected<int64_t> id = embeddingId(ids, i, vocab);
+    if (!id)
+      return id.takeError();
     for (int64_t j = 0; j < h; ++j)
-      result->copyElement(i * h + j, table, id * h + j);
+      result->copyElement(i * h + j, table, *id * h + j);
   }
   return single(std::move(*result));
 }
 
 Results detail::runAccelOp(mlir::Operation *op,
                            llvm::ArrayRef<const Tensor *> tensors) {
-  Operands operands(op, tensors);
+  AccelOperands operands(op, tensors);
   return llvm::TypeSwitch<mlir::Operation *, Results>(op)
       .Case([&](accel::LinearOp linear) { return runLinear(linear, operands); })
       .Case([&](accel::AttentionOp attention) {

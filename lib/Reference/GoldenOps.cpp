@@ -104,27 +104,6 @@ Results detail::runGoldenArith(mlir::Operation *op, const Tensor &lhs,
 // accel ops
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The operand tensors of one op, looked up by operand value.
-class Operands {
-public:
-  Operands(mlir::Operation *op, llvm::ArrayRef<const Tensor *> tensors)
-      : op(op), tensors(tensors) {}
-  const Tensor *get(mlir::Value value) const {
-    if (!value)
-      return nullptr;
-    for (auto [operand, tensor] : llvm::zip(op->getOperands(), tensors))
-      if (operand == value)
-        return tensor;
-    return nullptr;
-  }
-
-private:
-  mlir::Operation *op;
-  llvm::ArrayRef<const Tensor *> tensors;
-};
-} // namespace
-
 /// A float tensor's values as fp32 (f16/bf16 values are exact in fp32).
 static llvm::Expected<llvm::ArrayRef<float>> floatsOf(const Tensor &t,
                                                       llvm::StringRef what) {
@@ -144,7 +123,7 @@ static int32_t readStored(int64_t raw, unsigned bits, bool isSigned) {
   return static_cast<int32_t>(v);
 }
 
-static Results runLinear(accel::LinearOp op, const Operands &operands) {
+static Results runLinear(accel::LinearOp op, const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor &w = *operands.get(op.getWeight());
   const Tensor *scales = operands.get(op.getScales());
@@ -153,13 +132,10 @@ static Results runLinear(accel::LinearOp op, const Operands &operands) {
   if (llvm::Error error = requireF32(&x, "the input"))
     return std::move(error);
   bool transposed = op.getTransposedWeight();
-  if (w.getRank() != 2 || x.getRank() < 1)
-    return fail("weight must be 2-D and input at least 1-D");
-  int64_t n = transposed ? w.getDim(1) : w.getDim(0);
-  int64_t k = transposed ? w.getDim(0) : w.getDim(1);
-  if (x.getShape().back() != k || (biasTensor && biasTensor->getNumElements() != n))
-    return fail("input " + formatShape(x.getShape()) + ", weight " +
-                formatShape(w.getShape()) + " and bias do not agree");
+  llvm::Expected<LinearShape> shape = linearShape(x, w, biasTensor, transposed);
+  if (!shape)
+    return shape.takeError();
+  int64_t n = shape->n, k = shape->k;
   const float *bias = nullptr;
   if (biasTensor) {
     llvm::Expected<llvm::ArrayRef<float>> b = floatsOf(*biasTensor, "bias");
@@ -263,13 +239,10 @@ static Results runLinear(accel::LinearOp op, const Operands &operands) {
     return wf[index(r, c)];
   };
 
-  llvm::SmallVector<int64_t> shape(x.getShape());
-  shape.back() = n;
-  llvm::Expected<Tensor> result = allocate(DType::F32, shape);
+  llvm::Expected<Tensor> result = allocate(DType::F32, shape->resultShape);
   if (!result)
     return result.takeError();
-  int64_t rows = k ? x.getNumElements() / k
-                   : countElements(x.getShape().drop_back()).value_or(0);
+  int64_t rows = shape->rows;
   std::vector<int32_t> qx(k);
   std::vector<float> sx(k / std::max<int64_t>(actGroup, 1) + 1);
   std::vector<float> xq(k);
@@ -299,11 +272,8 @@ concatSequence(const Tensor *past, const Tensor &current) {
   llvm::ArrayRef<float> now = current.getFloats();
   if (!past)
     return std::vector<float>(now.begin(), now.end());
-  if (past->getRank() != 3 || past->getDim(0) != current.getDim(0) ||
-      past->getDim(2) != current.getDim(2))
-    return fail("past " + formatShape(past->getShape()) +
-                " does not fit the new keys/values " +
-                formatShape(current.getShape()));
+  if (llvm::Error error = checkPastFits(*past, current))
+    return std::move(error);
   int64_t b = current.getDim(0), p = past->getDim(1), s = current.getDim(1),
           c = current.getDim(2);
   std::vector<float> result;
@@ -318,34 +288,27 @@ concatSequence(const Tensor *past, const Tensor &current) {
   return result;
 }
 
-static Results runAttention(accel::AttentionOp op, const Operands &operands) {
+static Results runAttention(accel::AttentionOp op,
+                            const AccelOperands &operands) {
   const Tensor &q = *operands.get(op.getQuery());
   const Tensor &kNew = *operands.get(op.getKey());
   const Tensor &vNew = *operands.get(op.getValue());
   const Tensor *pastK = operands.get(op.getPastKey());
   const Tensor *pastV = operands.get(op.getPastValue());
-  for (const Tensor *t : {&q, &kNew, &vNew, pastK, pastV}) {
-    if (llvm::Error error = requireF32(t, "every operand"))
-      return std::move(error);
-    if (t && t->getRank() != 3)
-      return fail("operands must be [B, T, heads * D], got " +
-                  formatShape(t->getShape()));
-  }
+  if (llvm::Error error = checkAttentionOperands(
+          {&q, &kNew, &vNew, pastK, pastV},
+          [](const Tensor *t) { return requireF32(t, "every operand"); }))
+    return std::move(error);
   if ((pastK == nullptr) != (pastV == nullptr) ||
       (pastK && pastK->getShape() != pastV->getShape()))
     return fail("past keys and values must both be given, of one shape");
   golden::AttentionConfig c;
   c.heads = op.getNumHeads(), c.kvHeads = op.getNumKvHeads();
-  if (c.heads % c.kvHeads != 0 || q.getDim(2) % c.heads != 0)
-    return fail("heads(" + llvm::Twine(c.heads) + ", " +
-                llvm::Twine(c.kvHeads) + ") do not divide the query width " +
-                llvm::Twine(q.getDim(2)));
-  c.headDim = q.getDim(2) / c.heads;
-  if (kNew.getShape() != vNew.getShape() ||
-      kNew.getDim(2) != c.kvHeads * c.headDim ||
-      kNew.getDim(0) != q.getDim(0))
-    return fail("key/value " + formatShape(kNew.getShape()) +
-                " do not fit the query " + formatShape(q.getShape()));
+  llvm::Expected<int64_t> headDim =
+      attentionHeadDim(c.heads, c.kvHeads, q, kNew, vNew);
+  if (!headDim)
+    return headDim.takeError();
+  c.headDim = *headDim;
   c.batch = q.getDim(0), c.queries = q.getDim(1);
   c.past = pastK ? pastK->getDim(1) : 0;
   llvm::Expected<std::vector<float>> keys = concatSequence(pastK, kNew);
@@ -381,11 +344,10 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
                        const Tensor *bias, float epsilon, bool centered) {
   if (llvm::Error error = requireF32(&x, "the input"))
     return std::move(error);
-  if (x.getRank() < 1)
-    return fail("input must have rank >= 1");
-  int64_t h = x.getShape().back();
-  if (weight.getNumElements() != h || (bias && bias->getNumElements() != h))
-    return fail("weight/bias must have " + llvm::Twine(h) + " elements");
+  llvm::Expected<int64_t> width = normWidth(x, weight, bias);
+  if (!width)
+    return width.takeError();
+  int64_t h = *width;
   llvm::Expected<llvm::ArrayRef<float>> w = floatsOf(weight, "weight");
   if (!w)
     return w.takeError();
@@ -409,7 +371,7 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
   return single(std::move(result));
 }
 
-static Results runRope(accel::RopeOp op, const Operands &operands) {
+static Results runRope(accel::RopeOp op, const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor &cosT = *operands.get(op.getCos());
   const Tensor &sinT = *operands.get(op.getSin());
@@ -422,21 +384,12 @@ static Results runRope(accel::RopeOp op, const Operands &operands) {
   if (!sinV)
     return sinV.takeError();
   int64_t heads = op.getNumHeads();
-  if (x.getRank() != 3 || x.getDim(2) % heads != 0)
-    return fail("input must be [B, T, heads * D], got " +
-                formatShape(x.getShape()));
-  int64_t batch = x.getDim(0), tokens = x.getDim(1), d = x.getDim(2) / heads;
-  bool batched = cosT.getRank() == 3;
-  int64_t r = cosT.getShape().empty() ? 0 : cosT.getShape().back();
-  bool fits = cosT.getShape() == sinT.getShape() &&
-              (cosT.getRank() == 2 || batched) && r % 2 == 0 && r <= d &&
-              cosT.getDim(cosT.getRank() - 2) == tokens &&
-              (!batched || cosT.getDim(0) == batch);
-  if (!fits)
-    return fail("cos/sin " + formatShape(cosT.getShape()) +
-                " do not fit [T, R] or [B, T, R] for input " +
-                formatShape(x.getShape()) + " and head size " +
-                llvm::Twine(d));
+  llvm::Expected<RopeShape> shape = ropeShape(heads, x, cosT, sinT);
+  if (!shape)
+    return shape.takeError();
+  int64_t batch = shape->batch, tokens = shape->tokens, d = shape->headDim,
+          r = shape->rotary;
+  bool batched = shape->batched;
   bool interleaved = op.getStyle() == accel::RopeStyle::Interleaved;
   llvm::ArrayRef<float> in = x.getFloats();
   Tensor result(DType::F32, x.getShape());
@@ -466,16 +419,16 @@ static Results runRope(accel::RopeOp op, const Operands &operands) {
   return single(std::move(result));
 }
 
-static Results runActivation(accel::ActivationOp op, const Operands &operands) {
+static Results runActivation(accel::ActivationOp op,
+                             const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor *up = operands.get(op.getUp());
   if (llvm::Error error = requireF32(&x, "the input"))
     return std::move(error);
   if (llvm::Error error = requireF32(up, "up"))
     return std::move(error);
-  if (up && up->getShape() != x.getShape())
-    return fail("up " + formatShape(up->getShape()) +
-                " must have the input's shape " + formatShape(x.getShape()));
+  if (llvm::Error error = checkUpShape(up, x))
+    return std::move(error);
   float (*f)(float) = nullptr;
   switch (op.getKind()) {
   case accel::ActivationKind::SiLU: f = golden::silu; break;
@@ -493,7 +446,8 @@ static Results runActivation(accel::ActivationOp op, const Operands &operands) {
   return single(std::move(result));
 }
 
-static Results runEmbedding(accel::EmbeddingOp op, const Operands &operands) {
+static Results runEmbedding(accel::EmbeddingOp op,
+                            const AccelOperands &operands) {
   const Tensor &ids = *operands.get(op.getIds());
   const Tensor &table = *operands.get(op.getTable());
   if (ids.isFloat() || table.getRank() != 2)
@@ -507,11 +461,10 @@ static Results runEmbedding(accel::EmbeddingOp op, const Operands &operands) {
   if (!result)
     return result.takeError();
   for (int64_t i = 0, e = ids.getNumElements(); i < e; ++i) {
-    int64_t id = ids.getInt(i);
-    if (id < 0 || id >= vocab)
-      return fail("id " + llvm::Twine(id) + " at position " + llvm::Twine(i) +
-                  " is outside the vocabulary [0, " + llvm::Twine(vocab) + ")");
-    std::copy_n(table.getFloats().begin() + id * h, h,
+    llvm::Expected<int64_t> id = embeddingId(ids, i, vocab);
+    if (!id)
+      return id.takeError();
+    std::copy_n(table.getFloats().begin() + *id * h, h,
                 result->getFloats().begin() + i * h);
   }
   return single(std::move(*result));
@@ -519,7 +472,7 @@ static Results runEmbedding(accel::EmbeddingOp op, const Operands &operands) {
 
 Results detail::runGoldenAccelOp(mlir::Operation *op,
                                  llvm::ArrayRef<const Tensor *> tensors) {
-  Operands operands(op, tensors);
+  AccelOperands operands(op, tensors);
   return llvm::TypeSwitch<mlir::Operation *, Results>(op)
       .Case([&](accel::LinearOp linear) { return runLinear(linear, operands); })
       .Case([&](accel::AttentionOp attention) {

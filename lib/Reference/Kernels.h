@@ -14,6 +14,8 @@
 #include "accel/Reference/Tensor.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -184,6 +186,80 @@ llvm::ArrayRef<KernelEntry> shapeKernels();
 llvm::ArrayRef<KernelEntry> indexingKernels();
 llvm::ArrayRef<KernelEntry> linalgKernels();
 llvm::ArrayRef<KernelEntry> nnKernels();
+
+//===----------------------------------------------------------------------===//
+// Operand checks shared by the fp32 (AccelOps.cpp) and golden (GoldenOps.cpp)
+// accel kernels
+//===----------------------------------------------------------------------===//
+
+/// The operand tensors of one op, looked up by operand value.
+class AccelOperands {
+public:
+  AccelOperands(mlir::Operation *op, llvm::ArrayRef<const Tensor *> tensors)
+      : op(op), tensors(tensors) {}
+
+  /// The tensor of `value`, or null when `value` is an absent optional.
+  const Tensor *get(mlir::Value value) const {
+    if (!value)
+      return nullptr;
+    for (auto [operand, tensor] : llvm::zip(op->getOperands(), tensors))
+      if (operand == value)
+        return tensor;
+    return nullptr;
+  }
+
+private:
+  mlir::Operation *op;
+  llvm::ArrayRef<const Tensor *> tensors;
+};
+
+/// accel.linear's sizes: input [..., K] times weight [N, K] (transposed:
+/// [K, N]) gives `resultShape` [..., N], `rows` rows of K.
+struct LinearShape {
+  int64_t n = 0, k = 0, rows = 0;
+  llvm::SmallVector<int64_t> resultShape;
+};
+/// The sizes of accel.linear on `x`, `w` and the optional `bias`, or an
+/// error when their shapes do not agree.
+llvm::Expected<LinearShape> linearShape(const Tensor &x, const Tensor &w,
+                                        const Tensor *bias, bool transposed);
+
+/// An error when an operand of accel.attention (null for an absent past) is
+/// refused by `checkType` or is not of rank 3.
+llvm::Error checkAttentionOperands(
+    llvm::ArrayRef<const Tensor *> operands,
+    llvm::function_ref<llvm::Error(const Tensor *)> checkType);
+/// The head size of attention with `heads` query and `kvHeads` key/value
+/// heads, or an error when they do not fit the query `q` and the new keys
+/// `k` and values `v`.
+llvm::Expected<int64_t> attentionHeadDim(int64_t heads, int64_t kvHeads,
+                                         const Tensor &q, const Tensor &k,
+                                         const Tensor &v);
+/// An error when the cached `past` keys/values [B, P, C] do not fit before
+/// `current` [B, S, C].
+llvm::Error checkPastFits(const Tensor &past, const Tensor &current);
+
+/// The normalised width H of rmsnorm/layernorm on `x` [..., H], or an error
+/// when `weight` or the optional `bias` do not have H elements.
+llvm::Expected<int64_t> normWidth(const Tensor &x, const Tensor &weight,
+                                  const Tensor *bias);
+
+/// accel.rope's sizes: input [batch, tokens, heads * headDim], cos/sin
+/// [tokens, rotary] or (`batched`) [batch, tokens, rotary].
+struct RopeShape {
+  int64_t batch = 0, tokens = 0, headDim = 0, rotary = 0;
+  bool batched = false;
+};
+llvm::Expected<RopeShape> ropeShape(int64_t heads, const Tensor &x,
+                                    const Tensor &cos, const Tensor &sin);
+
+/// An error when accel.activation's optional `up` differs from `x` in shape.
+llvm::Error checkUpShape(const Tensor *up, const Tensor &x);
+
+/// Element `i` of accel.embedding's `ids`, or an error when it is outside
+/// [0, vocab).
+llvm::Expected<int64_t> embeddingId(const Tensor &ids, int64_t i,
+                                    int64_t vocab);
 
 /// Runs an `accel` op on its operands (null for absent optional ones).
 Results runAccelOp(mlir::Operation *op,

@@ -347,3 +347,114 @@ NodeContext::listArgument(llvm::StringRef name, unsigned inputIndex,
     return list.takeError();
   return Result(std::move(*list));
 }
+
+//===----------------------------------------------------------------------===//
+// accel op operand checks
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<LinearShape> detail::linearShape(const Tensor &x,
+                                                const Tensor &w,
+                                                const Tensor *bias,
+                                                bool transposed) {
+  if (w.getRank() != 2 || x.getRank() < 1)
+    return fail("weight must be 2-D and input at least 1-D");
+  LinearShape shape;
+  shape.n = transposed ? w.getDim(1) : w.getDim(0);
+  shape.k = transposed ? w.getDim(0) : w.getDim(1);
+  if (x.getShape().back() != shape.k ||
+      (bias && bias->getNumElements() != shape.n))
+    return fail("input " + formatShape(x.getShape()) + ", weight " +
+                formatShape(w.getShape()) + " and bias do not agree");
+  shape.rows = shape.k ? x.getNumElements() / shape.k
+                       : countElements(x.getShape().drop_back()).value_or(0);
+  shape.resultShape.assign(x.getShape().begin(), x.getShape().end());
+  shape.resultShape.back() = shape.n;
+  return shape;
+}
+
+llvm::Error detail::checkAttentionOperands(
+    llvm::ArrayRef<const Tensor *> operands,
+    llvm::function_ref<llvm::Error(const Tensor *)> checkType) {
+  for (const Tensor *t : operands) {
+    if (llvm::Error error = checkType(t))
+      return error;
+    if (t && t->getRank() != 3)
+      return fail("operands must be [B, T, heads * D], got " +
+                  formatShape(t->getShape()));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Expected<int64_t> detail::attentionHeadDim(int64_t heads, int64_t kvHeads,
+                                                 const Tensor &q,
+                                                 const Tensor &k,
+                                                 const Tensor &v) {
+  if (heads % kvHeads != 0 || q.getDim(2) % heads != 0)
+    return fail("heads(" + llvm::Twine(heads) + ", " + llvm::Twine(kvHeads) +
+                ") do not divide the query width " + llvm::Twine(q.getDim(2)));
+  int64_t d = q.getDim(2) / heads;
+  if (k.getShape() != v.getShape() || k.getDim(2) != kvHeads * d ||
+      k.getDim(0) != q.getDim(0))
+    return fail("key/value " + formatShape(k.getShape()) +
+                " do not fit the query " + formatShape(q.getShape()));
+  return d;
+}
+
+llvm::Error detail::checkPastFits(const Tensor &past, const Tensor &current) {
+  if (past.getRank() != 3 || past.getDim(0) != current.getDim(0) ||
+      past.getDim(2) != current.getDim(2))
+    return fail("past " + formatShape(past.getShape()) +
+                " does not fit the new keys/values " +
+                formatShape(current.getShape()));
+  return llvm::Error::success();
+}
+
+llvm::Expected<int64_t> detail::normWidth(const Tensor &x, const Tensor &weight,
+                                          const Tensor *bias) {
+  if (x.getRank() < 1)
+    return fail("input must have rank >= 1");
+  int64_t h = x.getShape().back();
+  if (weight.getNumElements() != h || (bias && bias->getNumElements() != h))
+    return fail("weight/bias must have " + llvm::Twine(h) + " elements");
+  return h;
+}
+
+llvm::Expected<RopeShape> detail::ropeShape(int64_t heads, const Tensor &x,
+                                            const Tensor &cos,
+                                            const Tensor &sin) {
+  if (x.getRank() != 3 || x.getDim(2) % heads != 0)
+    return fail("input must be [B, T, heads * D], got " +
+                formatShape(x.getShape()));
+  RopeShape shape;
+  shape.batch = x.getDim(0), shape.tokens = x.getDim(1);
+  shape.headDim = x.getDim(2) / heads;
+  shape.batched = cos.getRank() == 3;
+  shape.rotary = cos.getShape().empty() ? 0 : cos.getShape().back();
+  bool fits = cos.getShape() == sin.getShape() &&
+              (cos.getRank() == 2 || shape.batched) && shape.rotary % 2 == 0 &&
+              shape.rotary <= shape.headDim &&
+              cos.getDim(cos.getRank() - 2) == shape.tokens &&
+              (!shape.batched || cos.getDim(0) == shape.batch);
+  if (!fits)
+    return fail("cos/sin " + formatShape(cos.getShape()) +
+                " do not fit [T, R] or [B, T, R] for input " +
+                formatShape(x.getShape()) + " and head size " +
+                llvm::Twine(shape.headDim));
+  return shape;
+}
+
+llvm::Error detail::checkUpShape(const Tensor *up, const Tensor &x) {
+  if (up && up->getShape() != x.getShape())
+    return fail("up " + formatShape(up->getShape()) +
+                " must have the input's shape " + formatShape(x.getShape()));
+  return llvm::Error::success();
+}
+
+llvm::Expected<int64_t> detail::embeddingId(const Tensor &ids, int64_t i,
+                                            int64_t vocab) {
+  int64_t id = ids.getInt(i);
+  if (id < 0 || id >= vocab)
+    return fail("id " + llvm::Twine(id) + " at position " + llvm::Twine(i) +
+                " is outside the vocabulary [0, " + llvm::Twine(vocab) + ")");
+  return id;
+}

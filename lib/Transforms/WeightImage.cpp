@@ -260,14 +260,24 @@ image::patternPositions(uint32_t code, unsigned n, unsigned m) {
   return positions;
 }
 
-llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
-                              MutableArrayRef<uint8_t> region) {
+/// The layout of `spec`, or an error when `spec` is invalid or a region of
+/// `regionBytes` cannot hold the matrix.
+static llvm::Expected<MatrixLayout> regionLayout(const MatrixSpec &spec,
+                                                 size_t regionBytes) {
   if (std::string why = validate(spec); !why.empty())
     return fail(why);
   MatrixLayout layout = matrixLayout(spec);
-  if (region.size() < layout.bytes)
-    return fail("the region holds " + Twine(region.size()) +
+  if (regionBytes < layout.bytes)
+    return fail("the region holds " + Twine(regionBytes) +
                 " bytes, the matrix takes " + Twine(layout.bytes));
+  return layout;
+}
+
+llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
+                              MutableArrayRef<uint8_t> region) {
+  MatrixLayout layout;
+  if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
+    return error;
   bool integer = isInteger(spec.format);
   bool asymmetric = spec.format == ValueFormat::IntAsymmetric;
   uint64_t elements = uint64_t(spec.rows) * uint64_t(spec.cols);
@@ -355,12 +365,9 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
 
 llvm::Expected<MatrixData> image::unpackMatrix(const MatrixSpec &spec,
                                                ArrayRef<uint8_t> region) {
-  if (std::string why = validate(spec); !why.empty())
-    return fail(why);
-  MatrixLayout layout = matrixLayout(spec);
-  if (region.size() < layout.bytes)
-    return fail("the region holds " + Twine(region.size()) +
-                " bytes, the matrix takes " + Twine(layout.bytes));
+  MatrixLayout layout;
+  if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
+    return std::move(error);
   bool integer = isInteger(spec.format);
   bool asymmetric = spec.format == ValueFormat::IntAsymmetric;
   bool symmetric = spec.format == ValueFormat::IntSymmetric;

@@ -20,30 +20,14 @@ import numpy as np
 import pytest
 
 import accel
+from compress_helpers import CONST, LINEAR, hex_f32, raised, resources
 
 # --------------------------------------------------------------------------
 # Reading compressed IR back
 # --------------------------------------------------------------------------
 
-_CONST = re.compile(
-    r'(%[\w.]+) = arith\.constant (dense_resource<([^>]+)>|dense<(.*?)>) : '
-    r'tensor<([\dx]+)x(\w+)>')
-_LINEAR = re.compile(
-    r'accel\.linear %[\w.]+, (%[\w.]+)( transposed)?'
-    r'(?: scales\((%[\w.]+) : [^)]*\))?(?: zero_points\((%[\w.]+) : [^)]*\))?'
-    r'(?: bias\(%[\w.]+ : [^)]*\))?(?: \{(.*?)\})? :')
 _NP = {"f32": np.float32, "f16": np.float16, "i2": np.uint8, "i3": np.uint8,
        "i4": np.uint8, "i8": np.uint8}
-
-
-def _resources(text):
-    blobs = {}
-    start = text.find("dialect_resources:")
-    if start >= 0:
-        for key, hexdata in re.findall(r'^\s*"?(.+?)"?: "0x([0-9A-Fa-f]+)",?\s*$',
-                                       text[start:], re.M):
-            blobs[key] = bytes.fromhex(hexdata)[4:]   # after the alignment word
-    return blobs
 
 
 def _parse_dense(body, dtype, count):
@@ -61,9 +45,9 @@ def _parse_dense(body, dtype, count):
 
 def constants(text):
     """%name -> numpy array (integers: the stored bits, unsigned)."""
-    blobs = _resources(text)
+    blobs = resources(text)
     out = {}
-    for name, _, key, body, shape, dtype in _CONST.findall(text):
+    for name, _, key, body, shape, dtype in CONST.findall(text):
         dims = [int(d) for d in shape.split('x')]
         count = int(np.prod(dims))
         if key:
@@ -82,7 +66,7 @@ def linears(text):
     attributes."""
     consts = constants(text)
     result = []
-    for weight, transposed, scales, zeros, attrs in _LINEAR.findall(text):
+    for weight, transposed, scales, zeros, attrs in LINEAR.findall(text):
         result.append(dict(weight=consts.get(weight), transposed=bool(transposed),
                            scales=consts.get(scales) if scales else None,
                            zeros=consts.get(zeros) if zeros else None,
@@ -102,10 +86,6 @@ def dequantize(lin, bits, group, symmetric):
     s = np.repeat(lin["scales"].astype(np.float32), g, axis=1)
     z = 0 if symmetric else np.repeat(lin["zeros"], g, axis=1)
     return s * (q - z).astype(np.float32)
-
-
-def hex_f32(w):
-    return '"0x' + np.ascontiguousarray(w, dtype='<f4').tobytes().hex().upper() + '"'
 
 
 # --------------------------------------------------------------------------
@@ -321,8 +301,7 @@ def test_calibrated_beats_rtn_at_2_bits(llama_export, tmp_path):
     held_ids = torch.from_numpy(np.loadtxt(held, dtype=np.int64))
 
     def compressed(extra):
-        m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
-        accel.raise_to_accel(m)
+        m = raised(path, SEQ)
         before = linears(m.to_mlir())
         m.run_pipeline(f"func.func(accel-quantize{{scheme=w2a8kv4 group=32 {extra}}})")
         return before, linears(m.to_mlir())
@@ -344,8 +323,7 @@ def test_calibrated_keeps_sparsity(llama_export, tmp_path):
     rng = np.random.default_rng(1)
     calib = tmp_path / "calib.txt"
     _write_tokens(calib, rng, 4)
-    m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
-    accel.raise_to_accel(m)
+    m = raised(path, SEQ)
     m.run_pipeline("func.func(accel-prune{criterion=wanda calibration=%s},"
                    "accel-quantize{scheme=w2a8kv4 group=32 method=calibrated "
                    "calibration=%s})" % (calib, calib))

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import accel
+from compress_helpers import raised, resources
 
 f32 = np.float32
 SEQ = 8
@@ -251,16 +252,6 @@ _CONST = re.compile(r'(%[\w.]+) = arith\.constant (dense_resource<([^>]+)>|dense
                     r'tensor<((?:\d+x)*)(\w+)>')
 
 
-def _resources(text):
-    blobs = {}
-    start = text.find("dialect_resources:")
-    if start >= 0:
-        for key, hexdata in re.findall(r'^\s*"?(.+?)"?: "0x([0-9A-Fa-f]+)",?\s*$',
-                                       text[start:], re.M):
-            blobs[key] = bytes.fromhex(hexdata)[4:]      # after the alignment word
-    return blobs
-
-
 def _element_bytes(dtype):
     if dtype in _NPTYPE:
         return np.dtype(_NPTYPE[dtype])
@@ -275,7 +266,7 @@ def _decode(dtype, data, count):
 def read_constants(text):
     """%name -> numpy array; integer iB (B <= 8) as their stored B bits,
     unsigned."""
-    blobs = _resources(text)
+    blobs = resources(text)
     out = {}
     for name, _, key, body, shape, dtype in _CONST.findall(text):
         dims = [int(d) for d in shape.split('x') if d]
@@ -440,8 +431,7 @@ def exports(tmp_path_factory):
 
 
 def compressed(path, scheme, prune, group=32, edit=None):
-    m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
-    accel.raise_to_accel(m)
+    m = raised(path, SEQ)
     passes = []
     if prune:
         passes.append("accel-prune{n=2 m=4}")

@@ -18,6 +18,8 @@ import zlib
 import numpy as np
 import pytest
 
+from compress_helpers import CONST, LINEAR, hex_f32, resources
+
 BUILD = os.environ.get(
     "ACCEL_BUILD_DIR",
     os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -27,31 +29,14 @@ BUILD = os.environ.get(
 # Reading the IR
 # --------------------------------------------------------------------------
 
-_CONST = re.compile(
-    r'(%[\w.]+) = arith\.constant (dense_resource<([^>]+)>|dense<(.*?)>) : '
-    r'tensor<([\dx]+)x(\w+)>')
-_LINEAR = re.compile(
-    r'accel\.linear %[\w.]+, (%[\w.]+)( transposed)?'
-    r'(?: scales\((%[\w.]+) : [^)]*\))?(?: zero_points\((%[\w.]+) : [^)]*\))?'
-    r'(?: bias\(%[\w.]+ : [^)]*\))?(?: \{(.*?)\})? :')
 _BITS = {"f32": np.uint32, "f16": np.uint16}
-
-
-def _resources(text):
-    blobs = {}
-    start = text.find("dialect_resources:")
-    if start >= 0:
-        for key, hexdata in re.findall(r'^\s*"?(.+?)"?: "0x([0-9A-Fa-f]+)",?\s*$',
-                                       text[start:], re.M):
-            blobs[key] = bytes.fromhex(hexdata)[4:]   # after the alignment word
-    return blobs
 
 
 def _constants(text):
     """%name -> numpy array of bit patterns (integers: the low B bits)."""
-    blobs = _resources(text)
+    blobs = resources(text)
     out = {}
-    for name, _, key, body, shape, dtype in _CONST.findall(text):
+    for name, _, key, body, shape, dtype in CONST.findall(text):
         dims = [int(d) for d in shape.split("x")]
         count = int(np.prod(dims))
         if dtype.startswith("i"):
@@ -87,7 +72,7 @@ def _dict(text):
 def _linears(text):
     consts = _constants(text)
     out = []
-    for weight, transposed, scales, zeros, attrs in _LINEAR.findall(text):
+    for weight, transposed, scales, zeros, attrs in LINEAR.findall(text):
         lin = dict(weight=consts[weight], transposed=bool(transposed),
                    scales=consts.get(scales), zeros=consts.get(zeros))
         lin["image"] = _dict(re.search(r"accel\.image = \{([^}]*)\}", attrs).group(1))
@@ -212,8 +197,6 @@ def _model(rng):
     """Float linears of random shapes (K a multiple of 64), one transposed,
     one an LM head; several above 1024 elements (dense_resource after
     quantization)."""
-    def hexf(w):
-        return '"0x' + np.ascontiguousarray(w, "<f4").tobytes().hex().upper() + '"'
     shapes = [(37, 64, False, "l0"), (16, 128, False, "l1"), (5, 64, False, "l2"),
               (24, 192, True, "l3"), (11, 64, False, "lm_head")]
     args, body, rets = [], [], []
@@ -221,7 +204,7 @@ def _model(rng):
         w = rng.standard_normal((k, n) if t else (n, k)).astype(np.float32)
         wt = f"tensor<{k}x{n}xf32>" if t else f"tensor<{n}x{k}xf32>"
         args.append(f"%x{i}: tensor<2x{k}xf32>")
-        body.append(f'  %w{i} = arith.constant dense<{hexf(w)}> : {wt} loc("{name}.weight")')
+        body.append(f'  %w{i} = arith.constant dense<{hex_f32(w)}> : {wt} loc("{name}.weight")')
         body.append(f"  %y{i} = accel.linear %x{i}, %w{i}{' transposed' if t else ''} : "
                     f'tensor<2x{k}xf32>, {wt} -> tensor<2x{n}xf32> loc("{name}/MatMul")')
         rets.append((f"%y{i}", f"tensor<2x{n}xf32>"))

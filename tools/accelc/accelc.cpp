@@ -230,6 +230,9 @@ LogicalResult compile(MLIRContext &context, ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // -mlir-print-debuginfo (locations: the ONNX node names) and the other
+  // printing options, listed under --help-hidden.
+  mlir::registerAsmPrinterCLOptions();
   cl::HideUnrelatedOptions({&category, &compressionCategory});
   cl::ParseCommandLineOptions(
       argc, argv,

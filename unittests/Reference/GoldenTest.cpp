@@ -9,13 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "accel/InitAccel.h"
-#include "accel/Reference/Golden.h"
+#include "RunMLIR.h"
 
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
+#include "accel/Reference/Golden.h"
 
 #include "gtest/gtest.h"
 
@@ -42,21 +38,7 @@ float fromBits(uint32_t b) {
 
 llvm::Expected<std::vector<Tensor>> runGoldenMLIR(llvm::StringRef source,
                                                   llvm::ArrayRef<Tensor> inputs) {
-  mlir::DialectRegistry registry;
-  accel::registerAccelDialects(registry);
-  mlir::MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-    diagnostics += d.str() + "\n";
-    return mlir::success();
-  });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
-  if (!module)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "parse error: " + diagnostics);
-  return runGolden(*module->getOps<mlir::func::FuncOp>().begin(), inputs);
+  return accel::reference::testing::runMLIR(source, inputs, runGolden);
 }
 
 std::vector<float> runOneGolden(llvm::StringRef source,

@@ -19,9 +19,15 @@
 
 namespace accel::reference::testing {
 
-/// Parses `source` (a module) and runs its first function on `inputs`.
+/// How a function is run: `run` (fp32 reference) or `runGolden`.
+using FunctionRunner = llvm::Expected<std::vector<Tensor>> (*)(
+    mlir::func::FuncOp, llvm::ArrayRef<Tensor>);
+
+/// Parses `source` (a module) and runs its first function on `inputs` with
+/// `runner`.
 inline llvm::Expected<std::vector<Tensor>>
-runMLIR(llvm::StringRef source, llvm::ArrayRef<Tensor> inputs) {
+runMLIR(llvm::StringRef source, llvm::ArrayRef<Tensor> inputs,
+        FunctionRunner runner = run) {
   mlir::DialectRegistry registry;
   accel::registerAccelDialects(registry);
   mlir::MLIRContext context(registry);
@@ -40,7 +46,7 @@ runMLIR(llvm::StringRef source, llvm::ArrayRef<Tensor> inputs) {
   if (functions.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "no function");
-  return run(*functions.begin(), inputs);
+  return runner(*functions.begin(), inputs);
 }
 
 /// Runs `source` and returns its single result, failing the test on error.
