@@ -25,16 +25,6 @@ using namespace accel::reference::golden;
 
 float golden::rne(float x) { return std::nearbyint(x); }
 
-float golden::roundToF16(float x) {
-  llvm::APFloat value(x);
-  bool lost = false;
-  value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                &lost);
-  value.convert(llvm::APFloat::IEEEsingle(),
-                llvm::APFloat::rmNearestTiesToEven, &lost);
-  return value.convertToFloat();
-}
-
 /// clamp(v, lo, hi) = min(max(v, lo), hi) of an rne result, as an integer.
 /// NaN (never produced by finite inputs) maps to 0.
 static int32_t clampToInt(float v, float lo, float hi) {
@@ -124,49 +114,58 @@ int64_t golden::greedyToken(llvm::ArrayRef<float> logits) {
 // Quantization
 //===----------------------------------------------------------------------===//
 
-GroupParams golden::quantizeGroup(llvm::ArrayRef<float> values, unsigned bits,
-                                  bool symmetric,
-                                  llvm::MutableArrayRef<int32_t> q) {
-  assert(q.size() == values.size());
+GroupParams golden::groupParams(llvm::ArrayRef<float> values, unsigned bits,
+                                bool symmetric) {
   const float minScale = 0x1p-24f, maxScale = 65504.0f;
-  GroupParams params;
+  float s;
+  float lo = 0.0f;
   if (symmetric) {
     float P = static_cast<float>((1 << (bits - 1)) - 1);
     float amax = 0.0f;
     for (float w : values)
       amax = std::max(amax, std::fabs(w));
-    float s = amax / P;
-    if (s == 0.0f)
-      s = 1.0f;
-    s = std::min(std::max(s, minScale), maxScale);
-    params.scale = roundToF16(s);
-    for (size_t i = 0; i < values.size(); ++i)
-      q[i] = clampToInt(rne(values[i] / params.scale), -P, P);
-    return params;
+    s = amax / P;
+  } else {
+    float hi = 0.0f;
+    for (float w : values) {
+      lo = std::min(lo, w);
+      hi = std::max(hi, w);
+    }
+    s = (hi - lo) / static_cast<float>((1 << bits) - 1);
   }
-  float Q = static_cast<float>((1 << bits) - 1);
-  float lo = 0.0f, hi = 0.0f;
-  for (float w : values) {
-    lo = std::min(lo, w);
-    hi = std::max(hi, w);
-  }
-  float s = (hi - lo) / Q;
   if (s == 0.0f)
     s = 1.0f;
-  s = std::min(std::max(s, minScale), maxScale);
-  params.scale = roundToF16(s);
-  params.zeroPoint = clampToInt(rne(-lo / params.scale), 0.0f, Q);
-  for (size_t i = 0; i < values.size(); ++i) {
-    // rne(w / S) + z as an exact integer sum (in double, exact for every
-    // fp32 integer plus a small one), then the clamp.
-    float r = rne(values[i] / params.scale);
-    if (std::isnan(r)) {
-      q[i] = 0;
-      continue;
-    }
-    double sum = static_cast<double>(r) + params.zeroPoint;
-    q[i] = static_cast<int32_t>(std::min(std::max(sum, 0.0), double(Q)));
+  GroupParams params;
+  params.scale = roundToF16(std::min(std::max(s, minScale), maxScale));
+  if (!symmetric)
+    params.zeroPoint = clampToInt(rne(-lo / params.scale), 0.0f,
+                                  static_cast<float>((1 << bits) - 1));
+  return params;
+}
+
+int32_t golden::quantizeValue(float w, GroupParams params, unsigned bits,
+                              bool symmetric) {
+  float r = rne(w / params.scale);
+  if (symmetric) {
+    float P = static_cast<float>((1 << (bits - 1)) - 1);
+    return clampToInt(r, -P, P);
   }
+  if (std::isnan(r))
+    return 0;
+  // rne(w / S) + z as an exact integer sum (in double, exact for every fp32
+  // integer plus a small one), then the clamp.
+  double sum = static_cast<double>(r) + params.zeroPoint;
+  return static_cast<int32_t>(
+      std::min(std::max(sum, 0.0), double((1 << bits) - 1)));
+}
+
+GroupParams golden::quantizeGroup(llvm::ArrayRef<float> values, unsigned bits,
+                                  bool symmetric,
+                                  llvm::MutableArrayRef<int32_t> q) {
+  assert(q.size() == values.size());
+  GroupParams params = groupParams(values, bits, symmetric);
+  for (size_t i = 0; i < values.size(); ++i)
+    q[i] = quantizeValue(values[i], params, bits, symmetric);
   return params;
 }
 

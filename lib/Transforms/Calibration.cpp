@@ -128,67 +128,6 @@ ElementsAttr compression::makeIntElements(RankedTensorType type,
   return makeElements(type, bytes, width, name);
 }
 
-float compression::toF16(float x) {
-  llvm::APFloat value(x);
-  bool lost = false;
-  value.convert(llvm::APFloat::IEEEhalf(), llvm::APFloat::rmNearestTiesToEven,
-                &lost);
-  value.convert(llvm::APFloat::IEEEsingle(),
-                llvm::APFloat::rmNearestTiesToEven, &lost);
-  return value.convertToFloat();
-}
-
-static float rne(float x) { return std::nearbyint(x); }
-
-GroupParams compression::rtnGroupParams(ArrayRef<float> group, unsigned bits,
-                                        bool symmetric) {
-  const float minScale = std::ldexp(1.0f, -24), maxScale = 65504.0f;
-  GroupParams params;
-  float s;
-  if (symmetric) {
-    float P = static_cast<float>((int64_t(1) << (bits - 1)) - 1);
-    float amax = 0.0f;
-    for (float w : group)
-      amax = std::max(amax, std::fabs(w));
-    s = amax / P;
-  } else {
-    float Q = static_cast<float>((int64_t(1) << bits) - 1);
-    float lo = 0.0f, hi = 0.0f;
-    for (float w : group) {
-      lo = std::min(lo, w);
-      hi = std::max(hi, w);
-    }
-    s = (hi - lo) / Q;
-    if (s == 0.0f)
-      s = 1.0f;
-    s = std::min(std::max(s, minScale), maxScale);
-    params.scale = toF16(s);
-    float z = rne(-lo / params.scale);
-    params.zeroPoint = static_cast<int64_t>(std::min(std::max(z, 0.0f), Q));
-    return params;
-  }
-  if (s == 0.0f)
-    s = 1.0f;
-  s = std::min(std::max(s, minScale), maxScale);
-  params.scale = toF16(s);
-  return params;
-}
-
-int64_t compression::rtnQuantize(float w, GroupParams params, unsigned bits,
-                                 bool symmetric) {
-  double r = rne(w / params.scale);
-  double lo, hi;
-  if (symmetric) {
-    hi = static_cast<double>((int64_t(1) << (bits - 1)) - 1);
-    lo = -hi;
-  } else {
-    r += static_cast<double>(params.zeroPoint);
-    lo = 0;
-    hi = static_cast<double>((int64_t(1) << bits) - 1);
-  }
-  return static_cast<int64_t>(std::min(std::max(r, lo), hi));
-}
-
 float compression::dequantize(int64_t q, GroupParams params) {
   return params.scale * static_cast<float>(q - params.zeroPoint);
 }

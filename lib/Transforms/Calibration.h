@@ -12,6 +12,7 @@
 #define ACCEL_LIB_TRANSFORMS_CALIBRATION_H
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Reference/Golden.h"
 #include "accel/Reference/Tensor.h"
 
 #include "accel/Support/Diagnostics.h"
@@ -75,19 +76,10 @@ mlir::ElementsAttr makeIntElements(mlir::RankedTensorType type,
                                    llvm::ArrayRef<int64_t> values,
                                    llvm::StringRef name);
 
-/// fp16(x) of NUMERICS §1: round-to-nearest-even to binary16, back to float.
-float toF16(float x);
-
-/// The round-to-nearest quantization of one group (NUMERICS §2).
-struct GroupParams {
-  float scale = 1.0f; ///< f32(S), an fp16 value
-  int64_t zeroPoint = 0;
-};
-GroupParams rtnGroupParams(llvm::ArrayRef<float> group, unsigned bits,
-                           bool symmetric);
-/// q = clamp(rne(w / S) + z, 0, Q) (asymmetric) or clamp(rne(w / S), -P, P).
-int64_t rtnQuantize(float w, GroupParams params, unsigned bits,
-                    bool symmetric);
+/// NUMERICS §2 round-to-nearest, as the golden model computes it.
+using reference::golden::GroupParams;
+using reference::golden::groupParams;
+using reference::golden::quantizeValue;
 /// f32(S) × f32(q − z).
 float dequantize(int64_t q, GroupParams params);
 

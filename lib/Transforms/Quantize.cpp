@@ -45,12 +45,12 @@ Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
   for (int64_t n = 0; n < w.rows; ++n)
     for (int64_t g = 0; g < groups; ++g) {
       ArrayRef<float> values(&w.values[n * w.cols + g * group], group);
-      GroupParams params = rtnGroupParams(values, bits, symmetric);
+      GroupParams params = groupParams(values, bits, symmetric);
       out.scales[n * groups + g] = params.scale;
       out.zeros[n * groups + g] = params.zeroPoint;
       for (int64_t j = 0; j < group; ++j)
         out.q[n * w.cols + g * group + j] =
-            rtnQuantize(values[j], params, bits, symmetric);
+            quantizeValue(values[j], params, bits, symmetric);
     }
   return out;
 }
@@ -138,7 +138,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
           int64_t idx = n * k + col + j;
           groupValues[j] = pruned[idx] ? 0.0f : static_cast<float>(work[idx]);
         }
-        GroupParams params = rtnGroupParams(groupValues, bits, symmetric);
+        GroupParams params = groupParams(groupValues, bits, symmetric);
         out.scales[n * groups + g] = params.scale;
         out.zeros[n * groups + g] = params.zeroPoint;
       }
@@ -154,7 +154,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
         q = params.zeroPoint;
         deq = 0.0;
       } else {
-        q = rtnQuantize(static_cast<float>(value), params, bits, symmetric);
+        q = quantizeValue(static_cast<float>(value), params, bits, symmetric);
         deq = dequantize(q, params);
       }
       out.q[idx] = q;

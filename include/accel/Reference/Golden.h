@@ -44,8 +44,6 @@ namespace golden {
 
 /// rne(x): nearest integer, ties to even, as a float (`nearbyint`).
 float rne(float x);
-/// fp16(x) then f32: round to nearest even binary16, back exactly.
-float roundToF16(float x);
 /// The exponential of §7 (NaN gives NaN).
 float expA(float x);
 /// The error function of §8 (Abramowitz & Stegun 7.1.26 with exp_a);
@@ -72,6 +70,15 @@ struct GroupParams {
   int32_t zeroPoint = 0;
 };
 
+/// The scale (fp16(s), reference::roundToF16) and zero point §2 gives a
+/// group of `values` under round-to-nearest.
+GroupParams groupParams(llvm::ArrayRef<float> values, unsigned bits,
+                        bool symmetric);
+/// One value quantized with a group's parameters (§2):
+/// clamp(rne(w / S) + z, 0, Q) asymmetric, clamp(rne(w / S), −P, P)
+/// symmetric; NaN gives 0.
+int32_t quantizeValue(float w, GroupParams params, unsigned bits,
+                      bool symmetric);
 /// Round-to-nearest quantization of one group of `values` as §2 states it
 /// for weights (and §5 for KV rows): fills `q` (same size as `values`).
 GroupParams quantizeGroup(llvm::ArrayRef<float> values, unsigned bits,
