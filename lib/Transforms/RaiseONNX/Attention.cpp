@@ -172,7 +172,7 @@ std::optional<std::pair<Value, RopePlan>> matchRotateHalf(Value value) {
         DenseElementsAttr sin =
             asTable(constant(sinMul.getInputs()[1 - k]), t);
         if (!concat || !sin || concat.getInputs().size() != 2 ||
-            (intAttr(concat, "axis", 0) != -1 && intAttr(concat, "axis", 0) != 3))
+            (concat.getIntAttr("axis", 0) != -1 && concat.getIntAttr("axis", 0) != 3))
           continue;
         NodeOp neg = producer(concat.getInputs()[0], "Neg");
         if (!neg || !isLastAxisSlice(neg.getInputs()[0], x, d / 2, d) ||
@@ -191,7 +191,7 @@ std::optional<std::pair<Value, RopePlan>> matchRotateHalf(Value value) {
 bool isPairElement(Value value, Value pairs, int64_t index) {
   NodeOp gather = producer(value, "Gather");
   return gather && gather.getInputs()[0] == pairs &&
-         (intAttr(gather, "axis", 0) == -1 || intAttr(gather, "axis", 0) == 4) &&
+         (gather.getIntAttr("axis", 0) == -1 || gather.getIntAttr("axis", 0) == 4) &&
          isScalar(gather.getInputs()[1], double(index));
 }
 
@@ -386,7 +386,7 @@ struct RaiseAttention : NodePattern {
     NodeOp pv = merge ? producer(merge.getInputs()[0], "MatMul") : NodeOp();
     NodeOp softmax = pv ? producer(pv.getInputs()[0], "Softmax") : NodeOp();
     if ((outType && outType.getRank() != 3) || !softmax ||
-        (intAttr(softmax, "axis", -1) != -1 && intAttr(softmax, "axis", -1) != 3))
+        (softmax.getIntAttr("axis", -1) != -1 && softmax.getIntAttr("axis", -1) != 3))
       return failure();
 
     // Mask.

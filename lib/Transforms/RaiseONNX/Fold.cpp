@@ -177,7 +177,7 @@ bool isWeightView(NodeOp op) {
   if (!data || !isa<FloatType>(data.getElementType()) || data.getRank() != 2)
     return false;
   if (op.getOpType() == "Gather")
-    return intAttr(op, "axis", 0) == 0;
+    return op.getIntAttr("axis", 0) == 0;
   return op.getOpType() == "Transpose";
 }
 
@@ -226,7 +226,7 @@ std::pair<int64_t, int64_t> shapeRange(NodeOp shape, int64_t rank) {
     i = i < 0 ? i + rank : i;
     return std::clamp<int64_t>(i, 0, rank);
   };
-  return {clamp(intAttr(shape, "start", 0)), clamp(intAttr(shape, "end", rank))};
+  return {clamp(shape.getIntAttr("start", 0)), clamp(shape.getIntAttr("end", rank))};
 }
 
 /// Shape(x) of a statically shaped x (with ONNX's start / end).
@@ -260,7 +260,7 @@ struct FoldShapeElement : NodePattern {
     auto type = shape ? dyn_cast<RankedTensorType>(shape.getInputs()[0].getType())
                       : RankedTensorType();
     if (!type || !indices || !indexType || indexType.getRank() > 1 ||
-        intAttr(op, "axis", 0) != 0)
+        op.getIntAttr("axis", 0) != 0)
       return failure();
     auto [start, end] = shapeRange(shape, type.getRank());
     SmallVector<int64_t> dims;

@@ -78,21 +78,13 @@ struct RaiseMatMul : NodePattern {
   }
 };
 
-/// A bias: a rank-1 float constant of N elements.
-bool isBias(Value bias, int64_t n, Type element) {
-  auto attr = constant(bias);
-  auto type = attr ? dyn_cast<RankedTensorType>(attr.getType()) : nullptr;
-  return type && type.getRank() == 1 && type.getDimSize(0) == n &&
-         type.getElementType() == element;
-}
-
 /// Gemm(A, B, C) with alpha = beta = 1, A not transposed, B constant.
 struct RaiseGemm : NodePattern {
   RaiseGemm(MLIRContext *context) : NodePattern(context, "Gemm") {}
   LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
     if (op.getFloatAttr("alpha", 1.0f) != 1.0f ||
         op.getFloatAttr("beta", 1.0f) != 1.0f ||
-        intAttr(op, "transA", 0) != 0)
+        op.getIntAttr("transA", 0) != 0)
       return failure();
     Value x = stripCasts(op.getInputs()[0]);
     RankedTensorType xType = rankedFloat(x);
@@ -100,7 +92,7 @@ struct RaiseGemm : NodePattern {
     if (!xType || xType.getRank() != 2 || !wAttr)
       return failure();
     auto wType = cast<RankedTensorType>(wAttr.getType());
-    bool transposed = intAttr(op, "transB", 0) == 0;
+    bool transposed = op.getIntAttr("transB", 0) == 0;
     int64_t n = wType.getDimSize(transposed ? 1 : 0);
     Value bias;
     if (op.hasInput(2)) {
@@ -119,31 +111,6 @@ struct RaiseGemm : NodePattern {
   }
 };
 
-/// Add(linear, b) or Add(b, linear) with a constant [N] bias -> the linear
-/// with that bias.
-struct FoldLinearBias : NodePattern {
-  FoldLinearBias(MLIRContext *context) : NodePattern(context, "Add") {}
-  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
-    if (op.getInputs().size() != 2)
-      return failure();
-    for (unsigned i = 0; i < 2; ++i) {
-      auto linear = stripCasts(op.getInputs()[i]).getDefiningOp<LinearOp>();
-      Value bias = op.getInputs()[1 - i];
-      if (!linear || linear.getBias() || !linear->hasOneUse() ||
-          !isBias(bias, linear.getOutFeatures(),
-                  linear.getType().getElementType()))
-        continue;
-      rewriter.modifyOpInPlace(linear, [&] {
-        linear.getBiasMutable().assign(bias);
-        linear->setLoc(rewriter.getFusedLoc({linear->getLoc(), op.getLoc()}));
-      });
-      replaceKeepingType(rewriter, op, linear.getResult());
-      return success();
-    }
-    return failure();
-  }
-};
-
 /// Gather(table, ids) along axis 0 of a constant [V, H] table.
 struct RaiseEmbedding : NodePattern {
   RaiseEmbedding(MLIRContext *context) : NodePattern(context, "Gather") {}
@@ -157,7 +124,7 @@ struct RaiseEmbedding : NodePattern {
         !isa<FloatType>(tableType.getElementType()) || !ids ||
         !(ids.getElementType().isSignlessInteger(64) ||
           ids.getElementType().isSignlessInteger(32)) ||
-        ids.getRank() < 1 || intAttr(op, "axis", 0) != 0)
+        ids.getRank() < 1 || op.getIntAttr("axis", 0) != 0)
       return failure();
     SmallVector<int64_t> shape(ids.getShape());
     shape.push_back(tableType.getDimSize(1));
@@ -173,6 +140,7 @@ struct RaiseEmbedding : NodePattern {
 } // namespace
 
 void accel::raise::populateLinearPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseMatMul, RaiseGemm, FoldLinearBias, RaiseEmbedding>(
-      patterns.getContext());
+  patterns.add<RaiseMatMul, RaiseGemm, RaiseEmbedding>(patterns.getContext());
+  patterns.add<FoldBiasInto<LinearOp>>(
+      patterns.getContext(), [](LinearOp op) { return op.getOutFeatures(); });
 }

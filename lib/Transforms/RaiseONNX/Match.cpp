@@ -87,7 +87,7 @@ bool accel::raise::reducesInnermost(NodeOp node, int64_t rank) {
   std::optional<SmallVector<int64_t>> axes = reductionAxes(node);
   return axes && axes->size() == 1 &&
          ((*axes)[0] == -1 || (*axes)[0] == rank - 1) &&
-         intAttr(node, "keepdims", 1) == 1;
+         node.getIntAttr("keepdims", 1) == 1;
 }
 
 Value accel::raise::otherOperand(NodeOp node, Value known) {
@@ -116,9 +116,6 @@ NodeOp accel::raise::soleUser(Value value, StringRef type) {
   return node;
 }
 
-int64_t accel::raise::intAttr(NodeOp node, StringRef name, int64_t fallback) {
-  return node.getIntAttr(name, fallback);
-}
 
 void accel::raise::replaceKeepingType(PatternRewriter &rewriter, Operation *op,
                                       Value value) {
@@ -126,4 +123,11 @@ void accel::raise::replaceKeepingType(PatternRewriter &rewriter, Operation *op,
   if (value.getType() != type)
     value = rewriter.create<tensor::CastOp>(op->getLoc(), type, value);
   rewriter.replaceOp(op, value);
+}
+
+bool accel::raise::isBias(Value bias, int64_t n, Type element) {
+  auto attr = constant(bias);
+  auto type = attr ? dyn_cast<RankedTensorType>(attr.getType()) : nullptr;
+  return type && type.getRank() == 1 && type.getDimSize(0) == n &&
+         type.getElementType() == element;
 }

@@ -54,8 +54,6 @@ mlir::RankedTensorType rankedFloat(mlir::Value value);
 /// `value`'s only user, if it is an onnx.node of type `type`.
 NodeOp soleUser(mlir::Value value, llvm::StringRef type);
 
-/// The integer attribute `name` of `node`, or `fallback`.
-int64_t intAttr(NodeOp node, llvm::StringRef name, int64_t fallback);
 
 /// The type a raised op replacing `op` should produce: `op`'s own result
 /// type, with the dimensions it leaves dynamic taken from `computed`, when
@@ -88,6 +86,42 @@ struct NodePattern : public mlir::OpRewritePattern<NodeOp> {
 
 private:
   std::string opType;
+};
+
+/// A bias: a rank-1 constant of `n` elements of type `element`.
+bool isBias(mlir::Value bias, int64_t n, mlir::Type element);
+
+/// Add(op, b) or Add(b, op), with `op` an accel op that takes an optional
+/// bias and has none yet (accel.linear, accel.layernorm) and b a constant of
+/// `width(op)` elements -> `op` with that bias. Whichever of the two was
+/// raised first, the shift ends up in the op.
+template <typename OpTy>
+struct FoldBiasInto : NodePattern {
+  using Width = int64_t (*)(OpTy);
+  FoldBiasInto(mlir::MLIRContext *context, Width width)
+      : NodePattern(context, "Add"), width(width) {}
+  mlir::LogicalResult raise(NodeOp op,
+                            mlir::PatternRewriter &rewriter) const override {
+    if (op.getInputs().size() != 2)
+      return mlir::failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      auto target = stripCasts(op.getInputs()[i]).getDefiningOp<OpTy>();
+      mlir::Value bias = op.getInputs()[1 - i];
+      if (!target || target.getBias() || !target->hasOneUse() ||
+          !isBias(bias, width(target), target.getType().getElementType()))
+        continue;
+      rewriter.modifyOpInPlace(target, [&] {
+        target.getBiasMutable().assign(bias);
+        target->setLoc(rewriter.getFusedLoc({target->getLoc(), op.getLoc()}));
+      });
+      replaceKeepingType(rewriter, op, target.getResult());
+      return mlir::success();
+    }
+    return mlir::failure();
+  }
+
+private:
+  Width width;
 };
 
 /// Adds the patterns of each group to `patterns`.

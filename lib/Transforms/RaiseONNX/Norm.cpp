@@ -45,6 +45,16 @@ std::optional<double> matchRootMeanSquare(Value value, Value x) {
   return std::nullopt;
 }
 
+/// `rms` behind an inverse: Reciprocal(rms) or Div(1, rms).
+Value inverseOf(Value value) {
+  if (NodeOp reciprocal = producer(value, "Reciprocal"))
+    return reciprocal.getInputs()[0];
+  if (NodeOp div = producer(value, "Div"); div &&
+      isScalar(div.getInputs()[0], 1.0))
+    return div.getInputs()[1];
+  return {};
+}
+
 /// Matches `x / rms` or `x * (1 / rms)` where rms = sqrt(mean(sq) + eps) of
 /// a value `x` the matcher finds; returns x and eps.
 std::optional<std::pair<Value, double>> matchNormalized(Value value,
@@ -81,14 +91,7 @@ std::optional<std::pair<Value, double>> matchNormalized(Value value,
     return finish(div.getInputs()[0], div.getInputs()[1]);
   if (NodeOp mul = producer(value, "Mul")) {
     for (unsigned i = 0; i < 2; ++i) {
-      Value inverse = mul.getInputs()[i];
-      Value rms;
-      if (NodeOp reciprocal = producer(inverse, "Reciprocal"))
-        rms = reciprocal.getInputs()[0];
-      else if (NodeOp div = producer(inverse, "Div"); div &&
-               isScalar(div.getInputs()[0], 1.0))
-        rms = div.getInputs()[1];
-      if (rms)
+      if (Value rms = inverseOf(mul.getInputs()[i]))
         if (auto result = finish(mul.getInputs()[1 - i], rms))
           return result;
     }
@@ -102,16 +105,6 @@ bool isChannelParam(Value value, int64_t h) {
   auto type = attr ? dyn_cast<RankedTensorType>(attr.getType()) : nullptr;
   return type && type.getRank() == 1 && type.getDimSize(0) == h &&
          isa<FloatType>(type.getElementType());
-}
-
-/// `rms` behind an inverse: Reciprocal(rms) or Div(1, rms).
-Value inverseOf(Value value) {
-  if (NodeOp reciprocal = producer(value, "Reciprocal"))
-    return reciprocal.getInputs()[0];
-  if (NodeOp div = producer(value, "Div"); div &&
-      isScalar(div.getInputs()[0], 1.0))
-    return div.getInputs()[1];
-  return {};
 }
 
 /// `w * x` in either order with a channel parameter w: the weight applied
@@ -205,7 +198,7 @@ struct RaiseLayerNormNode : NodePattern {
     if (!xType || op.getNumResults() != 1 ||
         !isChannelParam(op.getInputs()[1], xType.getShape().back()))
       return failure();
-    int64_t axis = intAttr(op, "axis", -1);
+    int64_t axis = op.getIntAttr("axis", -1);
     if (axis != -1 && axis != xType.getRank() - 1)
       return failure();
     Value bias;
@@ -262,34 +255,13 @@ struct RaiseLayerNormDecomposed : NodePattern {
   }
 };
 
-/// Add(layernorm(x, g), b) with a constant [H] shift b, whichever of the two
-/// was raised first -> layernorm(x, g, b).
-struct FoldLayerNormBias : NodePattern {
-  FoldLayerNormBias(MLIRContext *context) : NodePattern(context, "Add") {}
-  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
-    if (op.getInputs().size() != 2)
-      return failure();
-    for (unsigned i = 0; i < 2; ++i) {
-      auto norm = stripCasts(op.getInputs()[i]).getDefiningOp<LayerNormOp>();
-      Value bias = op.getInputs()[1 - i];
-      if (!norm || norm.getBias() || !norm->hasOneUse() ||
-          !isChannelParam(bias, norm.getType().getShape().back()))
-        continue;
-      rewriter.modifyOpInPlace(norm, [&] {
-        norm.getBiasMutable().assign(bias);
-        norm->setLoc(rewriter.getFusedLoc({norm->getLoc(), op.getLoc()}));
-      });
-      replaceKeepingType(rewriter, op, norm.getResult());
-      return success();
-    }
-    return failure();
-  }
-};
-
 } // namespace
 
 void accel::raise::populateNormPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseLayerNormDecomposed, RaiseRMSNorm, RaiseRMSNormWeightFirst,
-               RaiseRMSNormWeightFirstDiv, RaiseLayerNormNode,
-               FoldLayerNormBias>(patterns.getContext());
+               RaiseRMSNormWeightFirstDiv, RaiseLayerNormNode>(
+      patterns.getContext());
+  patterns.add<FoldBiasInto<LayerNormOp>>(
+      patterns.getContext(),
+      [](LayerNormOp op) { return op.getType().getShape().back(); });
 }
