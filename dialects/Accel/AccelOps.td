@@ -132,6 +132,149 @@ def Accel_AttentionOp : Accel_Op<"attention", [Pure, AttrSizedOperandSegments]> 
 }
 
 //===----------------------------------------------------------------------===//
+// Λ-shaped attention: the tiled prefill and the bounded decode cache
+//===----------------------------------------------------------------------===//
+
+def Accel_KVCacheWriteOp : Accel_Op<"kv_cache_write",
+    [Pure, AllTypesMatch<["cache", "result"]>]> {
+  let summary = "Write key or value rows into a bounded KV cache";
+  let description = [{
+    `cache` is `[B, C, E]` (C slots of E = num_kv_heads * D values), `rows`
+    is `[B, T, E]`: row `t` is the token at position `position + t`, written
+    to slot `slot(position + t)`; the result is the updated cache. Without
+    `lambda` the slot of position `j` is `j` (the cache holds `C` tokens).
+    With `#accel.lambda<sink = S, window = W>` (then `C == S + W`) the first
+    S positions keep their own slots and the window is a ring buffer:
+    `slot(j) = j` for `j < S`, else `S + (j - S) mod W`. Rows are written in
+    order, so when T exceeds the window the later rows win, and the cache
+    ends up holding exactly the keys Λ-attention lets the next token see.
+
+    ```mlir
+    %kc1 = accel.kv_cache_write %kc0, %k at %pos
+             {lambda = #accel.lambda<sink = 4, window = 1020>}
+           : tensor<1x1024x256xf32>, tensor<1x1x256xf32>
+    ```
+  }];
+  let arguments = (ins Accel_FloatTensor:$cache, Accel_FloatTensor:$rows,
+                       Index:$position, OptionalAttr<Accel_LambdaAttr>:$lambda);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `,` $rows `at` $position attr-dict `:` type($cache) `,` type($rows)
+  }];
+  let hasVerifier = 1;
+}
+
+class Accel_PositionedAttentionOp<string mnemonic, list<Trait> traits = []>
+    : Accel_Op<mnemonic, !listconcat([Pure, AttrSizedOperandSegments],
+                                     traits)> {
+  code commonExtraClassDeclaration = [{
+    /// The per-head dimension D.
+    int64_t getHeadDim();
+    /// The scale applied to QK^T: the attribute, or 1/sqrt(D).
+    float getEffectiveScale();
+  }];
+}
+
+def Accel_BandAttentionOp : Accel_PositionedAttentionOp<"band_attention"> {
+  let summary = "One query tile of causal (Λ-shaped) attention over a key band";
+  let description = [{
+    The tiled form of `accel.attention ... causal` that `accel-lambda-
+    attention` produces for prefill. `query` is `[B, T, H * D]`, its row `t`
+    the token at position `query_position + t`. `key`/`value` are a band of
+    `[B, L, Hkv * D]` rows, row `j` at position `key_position + j`; the
+    optional `sinks(%k, %v)` are `[B, S', Hkv * D]` rows at positions
+    `0 .. S' - 1` (a sink position the band also holds is read from the
+    band). Query `p` sees the keys at positions `j <= p` (and, with `lambda`,
+    only `j < sink` or `j > p - window`), in ascending position, with the
+    arithmetic of `accel.attention` (docs/NUMERICS.md §6). The caller makes
+    the band and sinks cover every key a query of the tile may see.
+
+    With `rope(style %cos, %sin)` the query and keys are given before RoPE
+    and are rotated here by their *rank*, StreamingLLM's positions within
+    the cache: the keys a query sees are numbered 0, 1, ... in ascending
+    position and each is rotated by the table row of its number; the query
+    by the row of the number of keys it sees minus one.
+
+    ```mlir
+    %o = accel.band_attention %q at %t0, %kb, %vb at %k0
+           sinks(%ks, %vs : tensor<1x4x64xf32>, tensor<1x4x64xf32>)
+           heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 64>}
+           : tensor<1x32x256xf32>, tensor<1x95x64xf32>, tensor<1x95x64xf32>
+           -> tensor<1x32x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Accel_FloatTensor:$query, Index:$query_position,
+    Accel_FloatTensor:$key, Accel_FloatTensor:$value, Index:$key_position,
+    Optional<Accel_FloatTensor>:$sink_key,
+    Optional<Accel_FloatTensor>:$sink_value,
+    Optional<Accel_FloatTensor>:$rope_cos,
+    Optional<Accel_FloatTensor>:$rope_sin,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<Accel_LambdaAttr>:$lambda,
+    OptionalAttr<Accel_QuantAttr>:$kv_quant,
+    OptionalAttr<Accel_RopeStyleAttr>:$rope_style);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `at` $query_position `,` $key `,` $value `at` $key_position
+    (`sinks` `(` $sink_key^ `,` $sink_value `:` type($sink_key) `,`
+       type($sink_value) `)`)?
+    (`rope` `(` $rope_style^ $rope_cos `,` $rope_sin `:` type($rope_cos) `,`
+       type($rope_sin) `)`)?
+    `heads` `(` $num_heads `,` $num_kv_heads `)`
+    attr-dict `:` type($query) `,` type($key) `,` type($value) `->`
+    type($result)
+  }];
+  let extraClassDeclaration = commonExtraClassDeclaration;
+  let hasVerifier = 1;
+}
+
+def Accel_CacheAttentionOp : Accel_PositionedAttentionOp<"cache_attention"> {
+  let summary = "One decode step of causal (Λ-shaped) attention over a KV cache";
+  let description = [{
+    `query` is `[B, 1, H * D]`, the token at position `position`; `key_cache`
+    and `value_cache` are `[B, C, Hkv * D]` caches laid out by
+    `accel.kv_cache_write` (with the same `lambda`), already holding the
+    token's own key and value. The query sees positions `j <= position`
+    (with `lambda`, `j < sink` or `j > position - window`), read from
+    `slot(j)` in ascending position, with the arithmetic of
+    `accel.attention` (docs/NUMERICS.md §6). `rope(style %cos, %sin)` means
+    what it means for `accel.band_attention`.
+
+    ```mlir
+    %o = accel.cache_attention %q, %kc, %vc at %pos heads(8, 2)
+           {lambda = #accel.lambda<sink = 4, window = 1020>}
+           : tensor<1x1x256xf32>, tensor<1x1024x64xf32>, tensor<1x1024x64xf32>
+           -> tensor<1x1x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Accel_FloatTensor:$query, Accel_FloatTensor:$key_cache,
+    Accel_FloatTensor:$value_cache, Index:$position,
+    Optional<Accel_FloatTensor>:$rope_cos,
+    Optional<Accel_FloatTensor>:$rope_sin,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<Accel_LambdaAttr>:$lambda,
+    OptionalAttr<Accel_QuantAttr>:$kv_quant,
+    OptionalAttr<Accel_RopeStyleAttr>:$rope_style);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key_cache `,` $value_cache `at` $position
+    (`rope` `(` $rope_style^ $rope_cos `,` $rope_sin `:` type($rope_cos) `,`
+       type($rope_sin) `)`)?
+    `heads` `(` $num_heads `,` $num_kv_heads `)`
+    attr-dict `:` type($query) `,` type($key_cache) `,` type($value_cache)
+    `->` type($result)
+  }];
+  let extraClassDeclaration = commonExtraClassDeclaration;
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Normalisation, rotary embedding, activations
 //===----------------------------------------------------------------------===//
 

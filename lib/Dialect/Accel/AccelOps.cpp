@@ -2,6 +2,8 @@
 
 #include "accel/Dialect/Accel/AccelOps.h"
 
+#include "VerifyHelpers.h"
+
 #include "llvm/ADT/STLExtras.h"
 
 #include <cmath>
@@ -13,37 +15,9 @@ using namespace accel;
 // Shape helpers shared by the verifiers
 //===----------------------------------------------------------------------===//
 
+using namespace accel::detail;
+
 namespace {
-
-/// Two dimensions agree unless both are static and different.
-bool dimsAgree(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-/// Prints a shape as `[2, ?, 4]`.
-std::string shapeStr(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(shape, os, [&](int64_t d) {
-    if (ShapedType::isDynamic(d))
-      os << "?";
-    else
-      os << d;
-  });
-  os << "]";
-  return s;
-}
-
-bool shapesAgree(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  return a.size() == b.size() &&
-         llvm::all_of(llvm::zip(a, b), [](auto p) {
-           return dimsAgree(std::get<0>(p), std::get<1>(p));
-         });
-}
-
-int64_t innermost(RankedTensorType type) {
-  return type.getDimSize(type.getRank() - 1);
-}
 
 /// The shape of the scales of `dataShape` quantized under `quant` along its
 /// innermost dimension: the same shape with K replaced by K / group.
@@ -211,98 +185,6 @@ LogicalResult LinearOp::verify() {
       return emitOpError("N:M sparsity ")
              << sparsity.getN() << ":" << sparsity.getM() << " needs M ("
              << sparsity.getM() << ") to divide the reduction dimension " << k;
-  }
-  return success();
-}
-
-//===----------------------------------------------------------------------===//
-// AttentionOp
-//===----------------------------------------------------------------------===//
-
-int64_t AttentionOp::getHeadDim() {
-  int64_t hidden = innermost(getQuery().getType());
-  return ShapedType::isDynamic(hidden) ? ShapedType::kDynamic
-                                       : hidden / getNumHeads();
-}
-
-float AttentionOp::getEffectiveScale() {
-  if (std::optional<APFloat> scale = getScale())
-    return scale->convertToFloat();
-  return 1.0f / std::sqrt(static_cast<float>(getHeadDim()));
-}
-
-LogicalResult AttentionOp::verify() {
-  auto q = getQuery().getType(), k = getKey().getType(),
-       v = getValue().getType(), result = getResult().getType();
-  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"query", q},
-                            {"key", k},
-                            {"value", v}})
-    if (type.getRank() != 3)
-      return emitOpError() << name << " must be [B, T, heads * head_dim] "
-                           << "(rank 3), got " << shapeStr(type.getShape());
-
-  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads();
-  if (heads % kvHeads != 0)
-    return emitOpError("num_heads (")
-           << heads << ") must be a multiple of num_kv_heads (" << kvHeads
-           << ")";
-  int64_t hidden = innermost(q);
-  if (!ShapedType::isDynamic(hidden) && hidden % heads != 0)
-    return emitOpError("num_heads (")
-           << heads << ") does not divide the query hidden size " << hidden;
-  int64_t headDim = getHeadDim();
-  int64_t kvHidden = ShapedType::isDynamic(headDim) ? ShapedType::kDynamic
-                                                    : kvHeads * headDim;
-  for (auto [name, type] : {std::pair<StringRef, RankedTensorType>{"key", k},
-                            {"value", v}}) {
-    if (!dimsAgree(innermost(type), kvHidden))
-      return emitOpError() << name << " hidden size " << innermost(type)
-                           << " must be num_kv_heads * head_dim = " << kvHeads
-                           << " * " << headDim;
-    if (!dimsAgree(type.getDimSize(0), q.getDimSize(0)))
-      return emitOpError() << name << " batch " << type.getDimSize(0)
-                           << " does not match the query batch "
-                           << q.getDimSize(0);
-  }
-  if (!dimsAgree(k.getDimSize(1), v.getDimSize(1)))
-    return emitOpError("key and value lengths differ: ")
-           << k.getDimSize(1) << " vs " << v.getDimSize(1);
-  if (!shapesAgree(result.getShape(), q.getShape()) ||
-      result.getElementType() != q.getElementType())
-    return emitOpError("result must have the query's type ") << q;
-
-  if (bool(getPastKey()) != bool(getPastValue()))
-    return emitOpError("past key and past value come together");
-  if (Value pastKey = getPastKey()) {
-    auto pk = cast<RankedTensorType>(pastKey.getType());
-    auto pv = cast<RankedTensorType>(getPastValue().getType());
-    if (pk.getRank() != 3 || pv.getRank() != 3 ||
-        !shapesAgree(pk.getShape(), pv.getShape()))
-      return emitOpError("past key and value must both be [B, P, ")
-             << "num_kv_heads * head_dim], got " << shapeStr(pk.getShape())
-             << " and " << shapeStr(pv.getShape());
-    if (!dimsAgree(pk.getDimSize(0), q.getDimSize(0)) ||
-        !dimsAgree(innermost(pk), kvHidden))
-      return emitOpError("past key/value must be [")
-             << q.getDimSize(0) << ", P, " << kvHidden << "], got "
-             << shapeStr(pk.getShape());
-  }
-
-  if (std::optional<APFloat> scale = getScale())
-    if (!scale->isFiniteNonZero() || scale->isNegative())
-      return emitOpError("scale must be finite and > 0, got ")
-             << scale->convertToFloat();
-  if (getLambdaAttr() && !getCausal())
-    return emitOpError("Λ-shaped attention (lambda) needs `causal`");
-  if (QuantAttr kvQuant = getKvQuantAttr()) {
-    if (kvQuant.getBits() != 4 && kvQuant.getBits() != 8)
-      return emitOpError("KV cache quantization must be 4 or 8 bits, got ")
-             << kvQuant.getBits();
-    if (!kvQuant.isPerChannel() && !ShapedType::isDynamic(headDim) &&
-        headDim % kvQuant.getGroupSize() != 0)
-      return emitOpError("KV quantization group size ")
-             << kvQuant.getGroupSize() << " does not divide the head dim "
-             << headDim;
   }
   return success();
 }

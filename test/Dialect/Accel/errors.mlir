@@ -538,3 +538,205 @@ func.func @linear_transposed_k(%x: tensor<2x4xf32>, %w: tensor<8x4xf32>) {
   %0 = accel.linear %x, %w transposed : tensor<2x4xf32>, tensor<8x4xf32> -> tensor<2x4xf32>
   return
 }
+
+// -----
+
+//===--- accel.kv_cache_write, accel.cache_attention, accel.band_attention ---===//
+
+func.func @kv_write_rank(%c: tensor<64x128xf32>, %r: tensor<1x1x128xf32>, %p: index) {
+  // expected-error @+1 {{cache and rows must be [B, C, E] and [B, T, E], got [64, 128] and [1, 1, 128]}}
+  %0 = accel.kv_cache_write %c, %r at %p : tensor<64x128xf32>, tensor<1x1x128xf32>
+  return
+}
+
+// -----
+
+func.func @kv_write_width(%c: tensor<1x64x128xf32>, %r: tensor<1x1x64xf32>, %p: index) {
+  // expected-error @+1 {{rows [1, 1, 64] do not fit the cache [1, 64, 128] (batch and width must match)}}
+  %0 = accel.kv_cache_write %c, %r at %p : tensor<1x64x128xf32>, tensor<1x1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_write_type(%c: tensor<1x64x128xf32>, %r: tensor<1x1x128xf16>, %p: index) {
+  // expected-error @+1 {{rows must have the cache's element type 'f32'}}
+  %0 = accel.kv_cache_write %c, %r at %p : tensor<1x64x128xf32>, tensor<1x1x128xf16>
+  return
+}
+
+// -----
+
+func.func @kv_write_slots(%c: tensor<1x64x128xf32>, %r: tensor<1x1x128xf32>, %p: index) {
+  // expected-error @+1 {{a Λ cache has sink + window = 68 slots, got 64}}
+  %0 = accel.kv_cache_write %c, %r at %p {lambda = #accel.lambda<sink = 4, window = 64>} : tensor<1x64x128xf32>, tensor<1x1x128xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_one_token(%q: tensor<1x2x512xf32>, %c: tensor<1x64x128xf32>, %p: index) {
+  // expected-error @+1 {{a decode step has one query token, got 2}}
+  %0 = accel.cache_attention %q, %c, %c at %p heads(8, 2) : tensor<1x2x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x2x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_pair(%q: tensor<1x1x512xf32>, %k: tensor<1x64x128xf32>, %v: tensor<1x32x128xf32>, %p: index) {
+  // expected-error @+1 {{cached keys and values must have one shape, got [1, 64, 128] and [1, 32, 128]}}
+  %0 = accel.cache_attention %q, %k, %v at %p heads(8, 2) : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x32x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_slots(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %p: index) {
+  // expected-error @+1 {{a Λ cache has sink + window = 36 slots, got 64}}
+  %0 = accel.cache_attention %q, %c, %c at %p heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 32>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_kv_width(%q: tensor<1x1x512xf32>, %c: tensor<1x64x64xf32>, %p: index) {
+  // expected-error @+1 {{key cache hidden size 64 must be num_kv_heads * head_dim = 2 * 64}}
+  %0 = accel.cache_attention %q, %c, %c at %p heads(8, 2) : tensor<1x1x512xf32>, tensor<1x64x64xf32>, tensor<1x64x64xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_lambda(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x64xf32>, %p: index) {
+  // expected-error @+1 {{positions within the cache (rope) need `lambda`}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2) : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_style(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x64xf32>, %p: index) {
+  // expected-error @+1 {{rope tables need a rope style}}
+  %0 = "accel.cache_attention"(%q, %c, %c, %p, %t, %t) <{num_heads = 8 : i64, num_kv_heads = 2 : i64, lambda = #accel.lambda<sink = 4, window = 60>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1>}> : (tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32>, index, tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_tables(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x64xf32>, %u: tensor<64x32xf32>, %p: index) {
+  // expected-error @+1 {{rope cos and sin tables must have one type}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %u : tensor<64x64xf32>, tensor<64x32xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_rank(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<1x64x64xf32>, %p: index) {
+  // expected-error @+1 {{rope tables must be [P, R], got [1, 64, 64]}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<1x64x64xf32>, tensor<1x64x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_rows(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<32x64xf32>, %p: index) {
+  // expected-error @+1 {{rope tables need a row per cache position (64), got 32}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<32x64xf32>, tensor<32x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_odd(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x7xf32>, %p: index) {
+  // expected-error @+1 {{rotary dimension must be even and > 0, got 7}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<64x7xf32>, tensor<64x7xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_rope_wide(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x80xf32>, %p: index) {
+  // expected-error @+1 {{rotary dimension 80 exceeds the head dim 64}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<64x80xf32>, tensor<64x80xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_kv_bits(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %p: index) {
+  // expected-error @+1 {{KV cache quantization must be 4 or 8 bits, got 2}}
+  %0 = accel.cache_attention %q, %c, %c at %p heads(8, 2) {kv_quant = #accel.quant<bits = 2, group = 32, asymmetric>} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_rank(%q: tensor<16x512xf32>, %k: tensor<1x20x128xf32>, %p: index) {
+  // expected-error @+1 {{query must be [B, T, heads * head_dim] (rank 3), got [16, 512]}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p heads(8, 2) : tensor<16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_pair(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %v: tensor<1x24x128xf32>, %p: index) {
+  // expected-error @+1 {{band keys and values must have one shape, got [1, 20, 128] and [1, 24, 128]}}
+  %0 = accel.band_attention %q at %p, %k, %v at %p heads(8, 2) : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x24x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_sinks_alone(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %s: tensor<1x4x128xf32>, %p: index) {
+  // expected-error @+1 {{sink keys and sink values come together}}
+  %0 = "accel.band_attention"(%q, %p, %k, %k, %p, %s) <{num_heads = 8 : i64, num_kv_heads = 2 : i64, lambda = #accel.lambda<sink = 4, window = 8>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 1, 0, 0, 0>}> : (tensor<1x16x512xf32>, index, tensor<1x20x128xf32>, tensor<1x20x128xf32>, index, tensor<1x4x128xf32>) -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_sinks_pair(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %s: tensor<1x4x128xf32>, %t: tensor<1x2x128xf32>, %p: index) {
+  // expected-error @+1 {{sink keys and values must have one shape, got [1, 4, 128] and [1, 2, 128]}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p sinks(%s, %t : tensor<1x4x128xf32>, tensor<1x2x128xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 8>} : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_sinks_lambda(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %s: tensor<1x4x128xf32>, %p: index) {
+  // expected-error @+1 {{sinks need `lambda`}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p sinks(%s, %s : tensor<1x4x128xf32>, tensor<1x4x128xf32>) heads(8, 2) : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_sinks_count(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %s: tensor<1x4x128xf32>, %p: index) {
+  // expected-error @+1 {{4 sink rows exceed the 2 sink tokens of Λ}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p sinks(%s, %s : tensor<1x4x128xf32>, tensor<1x4x128xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 2, window = 8>} : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_sink_width(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %s: tensor<1x4x64xf32>, %p: index) {
+  // expected-error @+1 {{sink key hidden size 64 must be num_kv_heads * head_dim = 2 * 64}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p sinks(%s, %s : tensor<1x4x64xf32>, tensor<1x4x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 8>} : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_result(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %p: index) {
+  // expected-error @+1 {{result must have the query's type 'tensor<1x16x512xf32>'}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p heads(8, 2) : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x8x512xf32>
+  return
+}
+
+// -----
+
+func.func @band_attention_scale(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf32>, %p: index) {
+  // expected-error @+1 {{scale must be finite and > 0, got 0}}
+  %0 = accel.band_attention %q at %p, %k, %k at %p heads(8, 2) {scale = 0.0 : f32} : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
+  return
+}

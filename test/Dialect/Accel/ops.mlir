@@ -63,6 +63,37 @@ func.func @attention(%q: tensor<1x16x512xf32>, %k: tensor<1x16x128xf32>, %v: ten
   return %0, %1 : tensor<1x16x512xf32>, tensor<1x1x512xf32>
 }
 
+// CHECK-LABEL: func.func @lambda_forms
+// CHECK: accel.kv_cache_write %{{.*}}, %{{.*}} at %{{.*}} {lambda = #accel.lambda<sink = 4, window = 60>} : tensor<1x64x128xf32>, tensor<1x1x128xf32>
+// CHECK: accel.kv_cache_write %{{.*}}, %{{.*}} at %{{.*}} : tensor<1x?x128xf32>, tensor<1x16x128xf32>
+// CHECK: accel.cache_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} heads(8, 2) {kv_quant = #accel.quant<bits = 4, group = 32, asymmetric>, lambda = #accel.lambda<sink = 4, window = 60>}
+// CHECK-SAME: : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+// CHECK: accel.cache_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} rope(rotate_half %{{.*}}, %{{.*}} : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>, scale = 1.250000e-01 : f32}
+// CHECK: accel.band_attention %{{.*}} at %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} sinks(%{{.*}}, %{{.*}} : tensor<1x4x128xf32>, tensor<1x4x128xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>}
+// CHECK-SAME: : tensor<1x16x512xf32>, tensor<1x75x128xf32>, tensor<1x75x128xf32> -> tensor<1x16x512xf32>
+// CHECK: accel.band_attention %{{.*}} at %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} rope(interleaved %{{.*}}, %{{.*}} : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>}
+func.func @lambda_forms(%q1: tensor<1x1x512xf32>, %k1: tensor<1x1x128xf32>, %kc: tensor<1x64x128xf32>,
+                        %dyn: tensor<1x?x128xf32>, %k16: tensor<1x16x128xf32>, %q16: tensor<1x16x512xf32>,
+                        %band: tensor<1x75x128xf32>, %sinks: tensor<1x4x128xf32>, %cos: tensor<64x64xf32>,
+                        %pos: index, %k0: index) {
+  %0 = accel.kv_cache_write %kc, %k1 at %pos {lambda = #accel.lambda<sink = 4, window = 60>}
+         : tensor<1x64x128xf32>, tensor<1x1x128xf32>
+  %1 = accel.kv_cache_write %dyn, %k16 at %pos : tensor<1x?x128xf32>, tensor<1x16x128xf32>
+  %2 = accel.cache_attention %q1, %0, %0 at %pos heads(8, 2)
+         {lambda = #accel.lambda<sink = 4, window = 60>, kv_quant = #accel.quant<bits = 4, group = 32, asymmetric>}
+         : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  %3 = accel.cache_attention %q1, %0, %0 at %pos rope(rotate_half %cos, %cos : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2)
+         {lambda = #accel.lambda<sink = 4, window = 60>, scale = 0.125 : f32}
+         : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  %4 = accel.band_attention %q16 at %pos, %band, %band at %k0 sinks(%sinks, %sinks : tensor<1x4x128xf32>, tensor<1x4x128xf32>)
+         heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>}
+         : tensor<1x16x512xf32>, tensor<1x75x128xf32>, tensor<1x75x128xf32> -> tensor<1x16x512xf32>
+  %5 = accel.band_attention %q16 at %pos, %band, %band at %k0 rope(interleaved %cos, %cos : tensor<64x64xf32>, tensor<64x64xf32>)
+         heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>}
+         : tensor<1x16x512xf32>, tensor<1x75x128xf32>, tensor<1x75x128xf32> -> tensor<1x16x512xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @norms
 // CHECK: accel.rmsnorm %{{.*}}, %{{.*}} epsilon(9.99999997E-7) : tensor<1x16x64xf32>, tensor<64xf32>
 // CHECK: accel.layernorm %{{.*}}, %{{.*}} bias(%{{.*}} : tensor<64xf32>) epsilon(9.99999974E-6) : tensor<1x16x64xf32>, tensor<64xf32>
