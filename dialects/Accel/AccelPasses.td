@@ -225,4 +225,76 @@ def Pack : Pass<"accel-pack", "mlir::ModuleOp"> {
   ];
 }
 
+def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
+  let summary = "Λ-shaped attention: tile the prefill, derive the decode step "
+                "with a bounded KV cache";
+  let description = [{
+    Works on the module's main function (`main_graph`, else its only
+    function), a whole-sequence decoder as torch.onnx exports it (no past
+    keys and values), raised to accel ops:
+
+    1. With `window` > 0, every causal `accel.attention` without a Λ setting
+       gets `#accel.lambda<sink = S, window = W>` from `sink` and `window`.
+    2. **Prefill, tiled.** Every causal attention with Λ becomes an
+       `scf.for` over tiles of `tile` query rows (plus a tail tile), each an
+       `accel.band_attention` of the tile's queries over the key band
+       `[t0 - W + 1, t0 + tile)` (clamped into the sequence) and the S sink
+       rows, so a tile reads at most `S + tile + W - 1` keys however long
+       the prompt.
+    3. **Decode** (`decode`, default on). A second function
+       `@<main>_decode` runs one token: arguments `input_ids` `[B, 1]`,
+       `position` (`tensor<i64>`, the token's absolute position) and, per
+       attention layer `i`, `key_cache.i` and `value_cache.i` `[B, C, E]`;
+       results `logits` (or the main function's results, at one token) and
+       the updated caches, under the same names. Each attention becomes
+       `accel.kv_cache_write` of the token's key and value and an
+       `accel.cache_attention`. With Λ the cache has `C = S + W` slots, a
+       ring buffer for the window, so memory and time per token stay
+       constant however long the context grows; without Λ it has
+       `max-context` slots. The main function also returns the caches its
+       prompt leaves (`key_cache.i`, `value_cache.i`), so decoding continues
+       where prefill stopped.
+    4. **RoPE positions** (`rope-positions`): `absolute` rotates every
+       token by its absolute position, once, before its key is cached; the
+       decode step reads the table row of `position` from the traced table
+       extended to `max-context` rows (the pass checks that the traced table
+       is cos/sin of position × frequency and extends it; a model whose
+       table is not fails with an error at the rope). `cache` follows
+       StreamingLLM: keys are cached before RoPE and every attention rotates
+       the keys it sees by their rank in the cache and the query by the last
+       rank (`rope(...)` on the band and cache ops), so positions never
+       exceed `S + W - 1` and the context is unbounded; it needs Λ.
+
+    Errors name the op's location: a dynamic sequence length (fix it with
+    `--dim`), attention that already has `past` operands, a non-causal
+    attention when deriving decode, an op left unraised on the decode path,
+    a RoPE table that cannot be extended.
+
+    ```
+    accel-opt --accel-lambda-attention="sink=4 window=1020 tile=64" m.mlir
+    ```
+  }];
+  let options = [
+    Option<"sink", "sink", "int64_t", /*default=*/"4",
+           "Sink tokens S (with `window`)">,
+    Option<"window", "window", "int64_t", /*default=*/"0",
+           "Recent-token window W given to causal attention without a Λ "
+           "setting (0: keep the model's settings)">,
+    Option<"tile", "tile", "int64_t", /*default=*/"64",
+           "Query rows per prefill tile">,
+    Option<"ropePositions", "rope-positions", "std::string",
+           /*default=*/"\"absolute\"",
+           "RoPE positions: `absolute` or `cache` (ranks within the Λ cache, "
+           "as StreamingLLM)">,
+    Option<"decode", "decode", "bool", /*default=*/"true",
+           "Derive the one-token decode function and return the caches">,
+    Option<"maxContext", "max-context", "int64_t", /*default=*/"4096",
+           "Cache slots without Λ, and positions the absolute RoPE table "
+           "covers">,
+  ];
+  let dependentDialects = ["accel::AccelDialect", "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 #endif // ACCEL_PASSES_TD

@@ -111,7 +111,10 @@ Entry embeddingEntry(EmbeddingOp op) {
   return e;
 }
 
-Entry attentionEntry(AttentionOp op) {
+/// An attention layer's KV cache: `accel.attention`, or the decode step's
+/// `accel.cache_attention` once accel-lambda-attention has run.
+template <typename AttentionLike>
+Entry attentionEntry(AttentionLike op) {
   Entry e;
   e.kind = "attention";
   int64_t headDim = op.getHeadDim();
@@ -129,7 +132,8 @@ Entry attentionEntry(AttentionOp op) {
     scheme.zeroPointBits = quant.getBits();
     parts.push_back("kv" + describe(quant));
   } else {
-    scheme.floatBits = op.getKey().getType().getElementTypeBitWidth();
+    scheme.floatBits =
+        op.getQuery().getType().getElementType().getIntOrFloatBitWidth();
     parts.push_back("kv" + std::to_string(scheme.floatBits) + " float");
   }
   if (LambdaAttr lambda = op.getLambdaAttr()) {
@@ -156,15 +160,30 @@ struct CompressionReportPass
           << format << "' (expected 'text' or 'json')";
       return signalPassFailure();
     }
+    // After accel-lambda-attention a decode function repeats the main
+    // function's layers: weights are counted in the main function, KV caches
+    // in the decode step.
+    auto isDecode = [](Operation *op) {
+      auto fn = op->getParentOfType<func::FuncOp>();
+      auto entry = fn ? fn->getAttrOfType<StringAttr>("accel.entry") : nullptr;
+      return entry && entry.getValue() == "decode";
+    };
+    bool hasDecode = false;
+    getOperation().walk([&](CacheAttentionOp op) { hasDecode = true; });
     std::vector<Entry> entries;
     getOperation().walk([&](Operation *op) {
       std::optional<Entry> entry;
-      if (auto linear = dyn_cast<LinearOp>(op))
+      bool decodeOp = isDecode(op);
+      if (auto linear = dyn_cast<LinearOp>(op); linear && !decodeOp)
         entry = linearEntry(linear);
-      else if (auto embedding = dyn_cast<EmbeddingOp>(op))
+      else if (auto embedding = dyn_cast<EmbeddingOp>(op);
+               embedding && !decodeOp)
         entry = embeddingEntry(embedding);
-      else if (auto attention = dyn_cast<AttentionOp>(op))
+      else if (auto attention = dyn_cast<AttentionOp>(op);
+               attention && !hasDecode)
         entry = attentionEntry(attention);
+      else if (auto cached = dyn_cast<CacheAttentionOp>(op))
+        entry = attentionEntry(cached);
       if (!entry)
         return;
       entry->name = locationName(op->getLoc());

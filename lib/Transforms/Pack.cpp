@@ -193,8 +193,29 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
     // them packed).
     std::vector<LinearOp> linears;
     std::vector<MatrixSpec> specs;
+    // A linear with the same weight, scales, zero points and settings as one
+    // already packed (the decode step accel-lambda-attention derives repeats
+    // the prefill's layers) shares its region: (op, index of the packed one).
+    using WeightKey = std::tuple<Attribute, Attribute, Attribute, DictionaryAttr>;
+    llvm::DenseMap<WeightKey, size_t> packed;
+    std::vector<std::pair<LinearOp, size_t>> sharing;
+    auto constantOf = [](Value value) -> Attribute {
+      if (!value)
+        return {};
+      auto constant = value.getDefiningOp<arith::ConstantOp>();
+      return constant ? constant.getValue() : Attribute();
+    };
     bool failedAny = false;
     module.walk([&](LinearOp op) {
+      WeightKey key{constantOf(op.getWeight()), constantOf(op.getScales()),
+                    constantOf(op.getZeroPoints()), op->getAttrDictionary()};
+      if (std::get<0>(key)) {
+        if (auto it = packed.find(key); it != packed.end()) {
+          sharing.emplace_back(op, it->second);
+          return;
+        }
+        packed.try_emplace(key, linears.size());
+      }
       FailureOr<MatrixSpec> spec =
           readSpec(op, static_cast<int64_t>(rowsPerTile));
       if (failed(spec)) {
@@ -259,6 +280,8 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
         fields.push_back(b.getNamedAttr("codes", i64(layout.full.codes)));
       op->setAttr("accel.image", b.getDictionaryAttr(fields));
     }
+    for (auto [op, index] : sharing)
+      op->setAttr("accel.image", linears[index]->getAttr("accel.image"));
     module->setAttr(
         "accel.weight_image",
         b.getDictionaryAttr({b.getNamedAttr("bytes", i64(image.bytes.size())),

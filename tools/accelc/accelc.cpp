@@ -118,6 +118,34 @@ cl::opt<int64_t> group("group",
                        cl::value_desc("G"), cl::init(128),
                        cl::cat(compressionCategory));
 
+cl::OptionCategory attentionCategory(
+    "accelc attention options",
+    "Applied after compression by accel-lambda-attention");
+cl::opt<std::string> lambda(
+    "lambda",
+    cl::desc("Λ-shaped attention: S sink tokens and a window of the W most "
+             "recent (e.g. 4,1020); implies --decode"),
+    cl::value_desc("S,W|none"), cl::init("none"), cl::cat(attentionCategory));
+cl::opt<bool> decode(
+    "decode",
+    cl::desc("Derive the one-token decode function over a bounded KV cache "
+             "(main_graph_decode) and return the caches from prefill"),
+    cl::init(false), cl::cat(attentionCategory));
+cl::opt<std::string> ropePositions(
+    "rope-positions",
+    cl::desc("RoPE positions of cached keys: absolute, or cache (ranks "
+             "within the Λ cache, as StreamingLLM)"),
+    cl::value_desc("absolute|cache"), cl::init("absolute"),
+    cl::cat(attentionCategory));
+cl::opt<int64_t> tile("tile", cl::desc("Query rows per prefill tile"),
+                      cl::value_desc("rows"), cl::init(64),
+                      cl::cat(attentionCategory));
+cl::opt<int64_t> maxContext(
+    "max-context",
+    cl::desc("KV-cache slots without Λ, and the positions an absolute RoPE "
+             "table covers"),
+    cl::value_desc("tokens"), cl::init(4096), cl::cat(attentionCategory));
+
 /// Escapes a pass option value for a textual pipeline.
 std::string optionValue(StringRef value) {
   if (value.empty())
@@ -164,6 +192,30 @@ FailureOr<std::string> compressionPipeline(MLIRContext &context) {
   return passes;
 }
 
+/// The accel-lambda-attention step (empty when neither --lambda nor
+/// --decode asks for it), or failure after an error about the flags.
+FailureOr<std::string> attentionPipeline(MLIRContext &context) {
+  int64_t sink = 0, window = 0;
+  if (lambda != "none") {
+    auto [sinkText, windowText] = StringRef(lambda).split(',');
+    if (sinkText.trim().getAsInteger(10, sink) ||
+        windowText.trim().getAsInteger(10, window) || sink < 0 ||
+        window <= 0) {
+      emitError(UnknownLoc::get(&context))
+          << "--lambda expects S,W (sink tokens, window > 0; e.g. 4,1020) "
+          << "or none, got '" << lambda << "'";
+      return failure();
+    }
+  } else if (!decode) {
+    return std::string();
+  }
+  return "accel-lambda-attention{sink=" + std::to_string(sink) +
+         " window=" + std::to_string(window) +
+         " tile=" + std::to_string(tile) +
+         " rope-positions=" + optionValue(ropePositions) +
+         " max-context=" + std::to_string(maxContext) + "}";
+}
+
 /// Reads the input by extension: an ONNX model (`.onnx`), one in ONNX's
 /// textual syntax (`.onnxtxt`), or MLIR (text or bytecode).
 OwningOpRef<ModuleOp> load(MLIRContext &context) {
@@ -200,9 +252,10 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
 
 LogicalResult compile(MLIRContext &context, ModuleOp module) {
   if (emit == Emit::MLIR) {
-    if (prune != "none" || quant != "none")
+    if (prune != "none" || quant != "none" || lambda != "none" || decode)
       return emitError(UnknownLoc::get(&context))
-             << "--prune and --quant apply to --emit=accel";
+             << "--prune, --quant, --lambda and --decode apply to "
+                "--emit=accel";
     return success();
   }
   FailureOr<std::string> compression = compressionPipeline(context);
@@ -211,6 +264,11 @@ LogicalResult compile(MLIRContext &context, ModuleOp module) {
   std::string pipeline = "func.func(accel-raise-onnx),canonicalize,cse";
   if (!compression->empty())
     pipeline += ",func.func(" + *compression + ")";
+  FailureOr<std::string> attention = attentionPipeline(context);
+  if (failed(attention))
+    return failure();
+  if (!attention->empty())
+    pipeline += "," + *attention + ",cse";
   if (!report.empty())
     pipeline += ",accel-compression-report{format=" + reportFormat +
                 " output=" + report + "}";
@@ -233,7 +291,8 @@ int main(int argc, char **argv) {
   // -mlir-print-debuginfo (locations: the ONNX node names) and the other
   // printing options, listed under --help-hidden.
   mlir::registerAsmPrinterCLOptions();
-  cl::HideUnrelatedOptions({&category, &compressionCategory});
+  cl::HideUnrelatedOptions(
+      {&category, &compressionCategory, &attentionCategory});
   cl::ParseCommandLineOptions(
       argc, argv,
       "accelc: compile an LLM (ONNX) for the accel FPGA engine\n");
