@@ -1,0 +1,90 @@
+//===- Package.h - the .accel package: code, weights, metadata --*- C++ -*-===//
+//
+// The file the compiler writes and the simulator runs (docs/FORMATS.md §2):
+// a 64-byte header, a section table, and 64-byte-aligned sections, each with
+// its CRC-32. LLVM Support only.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_PACKAGE_PACKAGE_H
+#define ACCEL_PACKAGE_PACKAGE_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace accel::package {
+
+constexpr char kMagic[8] = {'A', 'C', 'C', 'E', 'L', 'P', 'K', 'G'};
+constexpr uint32_t kVersion = 1;
+constexpr uint64_t kAlign = 64;
+constexpr uint64_t kHeaderBytes = 64;
+constexpr uint64_t kEntryBytes = 32;
+
+enum class SectionKind : uint32_t {
+  Code = 1,      ///< instruction words (docs/ISA.md)
+  Weights = 2,   ///< the weight image (§1)
+  Params = 3,    ///< other constants: embeddings, norm weights, RoPE tables
+  Metadata = 4,  ///< JSON: model, I/O, entry points, HBM placement
+  Config = 5,    ///< JSON: the hardware config compiled for
+  Symbols = 6,   ///< JSON: labels of the code
+  Tokenizer = 7, ///< the tokenizer, as the model came with it
+};
+constexpr uint32_t kNumSectionKinds = 7;
+
+/// `code`, `weights`, ...; "unknown" for other values.
+llvm::StringRef sectionName(SectionKind kind);
+
+struct Section {
+  SectionKind kind;
+  llvm::ArrayRef<uint8_t> data;
+};
+
+/// Lays sections out in the given order. Each kind at most once; a code
+/// section is required.
+llvm::Expected<std::vector<uint8_t>> build(llvm::ArrayRef<Section> sections);
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, renamed
+/// over it only when complete. On error nothing is left behind.
+llvm::Error writeAtomically(llvm::StringRef path, llvm::ArrayRef<uint8_t> bytes);
+
+/// Builds and writes atomically: a temporary file beside `path`, renamed
+/// over it only when complete. On error nothing is left behind.
+llvm::Error write(llvm::StringRef path, llvm::ArrayRef<Section> sections);
+
+/// A section of a read package.
+struct SectionEntry {
+  SectionKind kind;
+  uint64_t offset, size;
+  uint32_t crc32;
+};
+
+/// A package read (mmap) and checked: magic, version, sizes, alignment,
+/// overlaps and every CRC. Errors name the byte offset.
+class Package {
+public:
+  static llvm::Expected<Package> open(llvm::StringRef path);
+  static llvm::Expected<Package>
+  fromBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer);
+
+  llvm::ArrayRef<SectionEntry> sections() const { return entries; }
+  /// The bytes of the section of `kind`, if present.
+  std::optional<llvm::ArrayRef<uint8_t>> get(SectionKind kind) const;
+  llvm::ArrayRef<uint8_t> bytes() const;
+
+private:
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  std::vector<SectionEntry> entries;
+};
+
+/// True if the bytes start with the package magic.
+bool isPackage(llvm::ArrayRef<uint8_t> bytes);
+
+} // namespace accel::package
+
+#endif // ACCEL_PACKAGE_PACKAGE_H

@@ -1,0 +1,296 @@
+//===- Config.cpp - read and check the hardware config --------------------===//
+
+#include "accel/Hardware/Config.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace accel::hw;
+using llvm::StringRef;
+using llvm::Twine;
+namespace json = llvm::json;
+
+const char *const accel::hw::kBufferNames[kNumBuffers] = {"wgt", "act", "kv",
+                                                          "scr", "prm"};
+
+namespace {
+
+/// The largest buffer the ISA addresses: an 18-bit immediate of 64-byte units.
+constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 24;
+/// The ISA's channel field is 5 bits and offsets are 32-bit registers.
+constexpr uint64_t kMaxChannels = 32;
+constexpr uint64_t kMaxChannelBytes = uint64_t(1) << 32;
+
+/// Reads leaves `{"value": v, "source": "..."}`, remembering the first error.
+class Reader {
+public:
+  explicit Reader(StringRef file) : file(file.str()) {}
+
+  const json::Object *object(const json::Object *parent, StringRef key,
+                             const std::string &path) {
+    if (!parent || failed())
+      return nullptr;
+    const json::Value *v = parent->get(key);
+    if (!v)
+      return fail(path, "missing"), nullptr;
+    if (!v->getAsObject())
+      return fail(path, "expected an object"), nullptr;
+    return v->getAsObject();
+  }
+
+  uint64_t uint(const json::Object *parent, StringRef key,
+                const std::string &path, uint64_t min = 1,
+                uint64_t max = std::numeric_limits<int64_t>::max()) {
+    const json::Value *v = leaf(parent, key, path);
+    if (!v)
+      return 0;
+    std::optional<int64_t> i = v->getAsInteger();
+    if (!i)
+      return fail(path + ".value", "expected an integer"), 0;
+    if (*i < 0 || uint64_t(*i) < min || uint64_t(*i) > max)
+      return fail(path + ".value", Twine(*i) + " is out of range [" +
+                                       Twine(min) + ", " + Twine(max) + "]"),
+             0;
+    return uint64_t(*i);
+  }
+
+  double number(const json::Object *parent, StringRef key,
+                const std::string &path, double max =
+                                             std::numeric_limits<double>::max()) {
+    const json::Value *v = leaf(parent, key, path);
+    if (!v)
+      return 0;
+    std::optional<double> d = v->getAsNumber();
+    if (!d)
+      return fail(path + ".value", "expected a number"), 0;
+    if (!(*d > 0) || *d > max || !std::isfinite(*d))
+      return fail(path + ".value", std::to_string(*d) +
+                                       " is out of range (0, " +
+                                       std::to_string(max) + "]"),
+             0;
+    return *d;
+  }
+
+  std::string string(const json::Object *parent, StringRef key,
+                     const std::string &path) {
+    const json::Value *v = leaf(parent, key, path);
+    if (!v)
+      return "";
+    std::optional<StringRef> s = v->getAsString();
+    if (!s || s->empty())
+      return fail(path + ".value", "expected a non-empty string"), "";
+    return s->str();
+  }
+
+  void fail(const std::string &path, const Twine &message) {
+    if (!failed())
+      error = file + ": " + path + ": " + message.str();
+  }
+  bool failed() const { return !error.empty(); }
+  llvm::Error takeError() {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  }
+
+private:
+  const json::Value *leaf(const json::Object *parent, StringRef key,
+                          const std::string &path) {
+    const json::Object *o = object(parent, key, path);
+    if (!o)
+      return nullptr;
+    std::optional<StringRef> source = o->getString("source");
+    if (!source || source->trim().empty())
+      return fail(path + ".source", "missing: every number needs a source"),
+             nullptr;
+    if (const json::Value *unit = o->get("unit"); unit && !unit->getAsString())
+      return fail(path + ".unit", "expected a string"), nullptr;
+    const json::Value *v = o->get("value");
+    if (!v)
+      return fail(path + ".value", "missing"), nullptr;
+    return v;
+  }
+
+  std::string file;
+  std::string error;
+};
+
+void readBuffers(Reader &r, const json::Object *root, Config &c) {
+  const json::Object *buffers = r.object(root, "buffers", "buffers");
+  uint64_t uramUsed = 0, bramUsed = c.accumulatorBram36;
+  for (unsigned i = 0; i < kNumBuffers; ++i) {
+    std::string path = std::string("buffers.") + kBufferNames[i];
+    const json::Object *b = r.object(buffers, kBufferNames[i], path);
+    std::string memory = r.string(b, "memory", path + ".memory");
+    BufferConfig &buffer = c.buffers[i];
+    buffer.blocks = r.uint(b, "blocks", path + ".blocks");
+    if (r.failed())
+      return;
+    if (memory != "uram" && memory != "bram")
+      return r.fail(path + ".memory.value",
+                    "'" + memory + "' is neither \"uram\" nor \"bram\"");
+    buffer.uram = memory == "uram";
+    buffer.bytes = buffer.blocks *
+                   (buffer.uram ? c.uramBlockBytes() : c.bram36BlockBytes());
+    if (buffer.bytes > kMaxBufferBytes)
+      return r.fail(path + ".blocks", Twine(buffer.bytes) +
+                                          " bytes exceed the 16 MiB an ISA "
+                                          "buffer address reaches");
+    (buffer.uram ? uramUsed : bramUsed) += buffer.blocks;
+  }
+  if (uramUsed > c.uram)
+    return r.fail("buffers", Twine(uramUsed) + " URAM blocks exceed the "
+                                 "device's " + Twine(c.uram));
+  uint64_t queueBram = kNumBuffers * 2; // four unit queues + spare, 2 each
+  if (bramUsed + queueBram > c.bram36)
+    return r.fail("buffers", Twine(bramUsed + queueBram) +
+                                 " BRAM36 blocks exceed the device's " +
+                                 Twine(c.bram36));
+}
+
+} // namespace
+
+llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
+                                              StringRef fileName) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   fileName + ": invalid JSON: " +
+                                       llvm::toString(parsed.takeError()));
+  const json::Object *root = parsed->getAsObject();
+  if (!root)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   fileName + ": expected a JSON object");
+  Reader r(fileName);
+  Config c;
+  if (std::optional<StringRef> name = root->getString("name"))
+    c.name = name->str();
+  else
+    r.fail("name", "missing (a string)");
+  if (std::optional<int64_t> format = root->getInteger("format");
+      !format || *format != 1)
+    r.fail("format", "expected 1, the config format this reader knows");
+
+  const json::Object *dev = r.object(root, "device", "device");
+  c.part = r.string(dev, "part", "device.part");
+  c.dsp = r.uint(dev, "dsp48e2", "device.dsp48e2");
+  c.luts = r.uint(dev, "luts", "device.luts");
+  c.registers = r.uint(dev, "registers", "device.registers");
+  c.uram = r.uint(dev, "uram", "device.uram");
+  c.uramBits = r.uint(dev, "uram_bits", "device.uram_bits");
+  c.uramDataBits =
+      r.uint(dev, "uram_data_bits", "device.uram_data_bits", 8, c.uramBits);
+  c.bram36 = r.uint(dev, "bram36", "device.bram36");
+  c.bram36Bits = r.uint(dev, "bram36_bits", "device.bram36_bits");
+  c.bram36DataBits = r.uint(dev, "bram36_data_bits", "device.bram36_data_bits",
+                            8, c.bram36Bits);
+  c.clockMHz = r.number(root, "clock_mhz", "clock_mhz");
+
+  const json::Object *hbm = r.object(root, "hbm", "hbm");
+  c.hbmChannels = r.uint(hbm, "channels", "hbm.channels", 1, kMaxChannels);
+  c.hbmChannelBytes =
+      r.uint(hbm, "channel_bytes", "hbm.channel_bytes", 64, kMaxChannelBytes);
+  c.hbmChannelGBps = r.number(hbm, "channel_gbps", "hbm.channel_gbps");
+  c.hbmLatencyCycles = r.uint(hbm, "latency_cycles", "hbm.latency_cycles", 0);
+  c.hbmBurstBytes = r.uint(hbm, "burst_bytes", "hbm.burst_bytes");
+  c.hbmEfficiency = r.number(hbm, "efficiency", "hbm.efficiency", 1.0);
+  if (!r.failed() && c.hbmChannelBytes % 64)
+    r.fail("hbm.channel_bytes.value", "must be a multiple of 64");
+
+  const json::Object *mx = r.object(root, "matrix", "matrix");
+  c.matrixDsp = r.uint(mx, "dsp", "matrix.dsp");
+  c.macsPerDspW8 = r.uint(mx, "macs_per_dsp_w8", "matrix.macs_per_dsp_w8");
+  c.macsPerDspW4 = r.uint(mx, "macs_per_dsp_w4", "matrix.macs_per_dsp_w4");
+  c.macsPerDspW2 = r.uint(mx, "macs_per_dsp_w2", "matrix.macs_per_dsp_w2");
+  c.fp32MacsPerCycle =
+      r.uint(mx, "fp32_macs_per_cycle", "matrix.fp32_macs_per_cycle");
+  c.matrixPipelineCycles =
+      r.uint(mx, "pipeline_cycles", "matrix.pipeline_cycles", 0);
+  c.accumulatorBram36 =
+      r.uint(mx, "accumulator_bram36", "matrix.accumulator_bram36", 0);
+
+  const json::Object *vec = r.object(root, "vector", "vector");
+  c.vectorLanes = r.uint(vec, "lanes", "vector.lanes");
+  c.vectorDsp = r.uint(vec, "dsp", "vector.dsp", 0);
+  c.addCycles = r.uint(vec, "add_cycles", "vector.add_cycles");
+  c.mulCycles = r.uint(vec, "mul_cycles", "vector.mul_cycles");
+  c.divCycles = r.uint(vec, "div_cycles", "vector.div_cycles");
+  c.sqrtCycles = r.uint(vec, "sqrt_cycles", "vector.sqrt_cycles");
+  c.expCycles = r.uint(vec, "exp_cycles", "vector.exp_cycles");
+  c.vectorIssueCycles = r.uint(vec, "issue_cycles", "vector.issue_cycles", 0);
+  if (!r.failed() && c.matrixDsp + c.vectorDsp > c.dsp)
+    r.fail("matrix.dsp", Twine(c.matrixDsp) + " + vector.dsp " +
+                             Twine(c.vectorDsp) + " exceed the device's " +
+                             Twine(c.dsp) + " DSPs");
+
+  readBuffers(r, root, c);
+
+  const json::Object *q = r.object(root, "queues", "queues");
+  c.queueDepth = r.uint(q, "depth", "queues.depth");
+  c.tokenCapacity = r.uint(q, "token_capacity", "queues.token_capacity");
+  const json::Object *ctl = r.object(root, "control", "control");
+  c.dispatchPerCycle =
+      r.uint(ctl, "dispatch_per_cycle", "control.dispatch_per_cycle");
+  c.takenBranchCycles =
+      r.uint(ctl, "taken_branch_cycles", "control.taken_branch_cycles", 0);
+  const json::Object *dma = r.object(root, "dma", "dma");
+  c.dmaIssueCycles = r.uint(dma, "issue_cycles", "dma.issue_cycles", 0);
+  c.hostGBps = r.number(dma, "host_gbps", "dma.host_gbps");
+  const json::Object *e = r.object(root, "energy", "energy");
+  c.int8MacPJ = r.number(e, "int8_mac_pj", "energy.int8_mac_pj");
+  c.fp32OpPJ = r.number(e, "fp32_op_pj", "energy.fp32_op_pj");
+  c.hbmBytePJ = r.number(e, "hbm_byte_pj", "energy.hbm_byte_pj");
+  c.sramBytePJ = r.number(e, "sram_byte_pj", "energy.sram_byte_pj");
+  c.staticW = r.number(e, "static_w", "energy.static_w");
+
+  if (r.failed())
+    return r.takeError();
+  return c;
+}
+
+llvm::Expected<Config> accel::hw::loadConfig(StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": cannot read: " +
+                                       buffer.getError().message());
+  return parseConfig((*buffer)->getBuffer(), path);
+}
+
+double Config::hbmBytesPerCycle() const {
+  return hbmChannelGBps * 1e9 / (clockMHz * 1e6);
+}
+
+double Config::hbmEffectiveBytesPerCycle() const {
+  return hbmBytesPerCycle() * hbmEfficiency;
+}
+
+uint64_t Config::macsPerCycle(unsigned weightBits) const {
+  switch (weightBits) {
+  case 2:
+    return matrixDsp * macsPerDspW2;
+  case 3:
+  case 4:
+    return matrixDsp * macsPerDspW4;
+  case 8:
+    return matrixDsp * macsPerDspW8;
+  default:
+    return 0;
+  }
+}
+
+double Config::effectiveMacsPerCycle(unsigned weightBits, unsigned n,
+                                     unsigned m) const {
+  double dense = double(macsPerCycle(weightBits));
+  return n ? dense * m / n : dense;
+}
+
+uint64_t Config::weightReadBytesPerCycle() const {
+  // A URAM word is one of 4096 (72 bits); a BRAM36 word one of 1024 (36).
+  const BufferConfig &w = buffers[0];
+  uint64_t wordBits = w.uram ? uramDataBits / 4096 : bram36DataBits / 1024;
+  return w.blocks * wordBits / 8;
+}
