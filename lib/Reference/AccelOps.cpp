@@ -1,10 +1,11 @@
 //===- AccelOps.cpp - the float accel ops on host tensors -----------------===//
 //
-// accel.linear, attention, rmsnorm, layernorm, rope, activation and
-// embedding with float weights, as AccelOps.td defines them. Dot products,
-// means and softmax sums accumulate in double in index order; each result
-// element is rounded once to the result type. Quantized weights, quantized
-// KV caches and accel.quantize/dequantize are the quantized golden model's.
+// accel.linear, rmsnorm, layernorm, rope, activation and embedding with
+// float weights, as AccelOps.td defines them (the attention family is in
+// AccelAttention.cpp). Dot products and means accumulate in double in index
+// order; each result element is rounded once to the result type. Quantized
+// weights, quantized KV caches and accel.quantize/dequantize are the
+// quantized golden model's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,12 +16,11 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cmath>
-#include <limits>
 
 using namespace accel::reference;
 using namespace accel::reference::detail;
 
-static llvm::Error needsGoldenModel(const llvm::Twine &what) {
+llvm::Error detail::needsGoldenModel(const llvm::Twine &what) {
   return fail("unsupported: " + what +
               " needs the quantized golden model, not the fp32 reference "
               "executor");
@@ -82,107 +82,6 @@ static Results runLinear(accel::LinearOp op, const AccelOperands &operands) {
 }
 
 //===----------------------------------------------------------------------===//
-// attention
-//===----------------------------------------------------------------------===//
-
-/// `past` followed by `current` along dimension 1 of [B, S, C] tensors.
-static llvm::Expected<Tensor> concatSequence(const Tensor *past,
-                                             const Tensor &current) {
-  if (!past)
-    return current;
-  if (llvm::Error error = checkPastFits(*past, current))
-    return std::move(error);
-  int64_t b = current.getDim(0), p = past->getDim(1), s = current.getDim(1),
-          c = current.getDim(2);
-  Tensor result(current.getDType(), {b, p + s, c});
-  for (int64_t bi = 0; bi < b; ++bi) {
-    for (int64_t i = 0; i < p * c; ++i)
-      result.setDouble(bi * (p + s) * c + i, past->getDouble(bi * p * c + i));
-    for (int64_t i = 0; i < s * c; ++i)
-      result.setDouble(bi * (p + s) * c + p * c + i,
-                       current.getDouble(bi * s * c + i));
-  }
-  return result;
-}
-
-static Results runAttention(accel::AttentionOp op,
-                            const AccelOperands &operands) {
-  if (op.getKvQuantAttr())
-    return needsGoldenModel("a quantized KV cache (kv_quant)");
-  const Tensor &q = *operands.get(op.getQuery());
-  const Tensor &kNew = *operands.get(op.getKey());
-  const Tensor &vNew = *operands.get(op.getValue());
-  const Tensor *pastK = operands.get(op.getPastKey());
-  const Tensor *pastV = operands.get(op.getPastValue());
-  if (llvm::Error error = checkAttentionOperands(
-          {&q, &kNew, &vNew, pastK, pastV},
-          [](const Tensor *t) { return requireFloat(t, "every operand"); }))
-    return std::move(error);
-  int64_t heads = op.getNumHeads(), kvHeads = op.getNumKvHeads();
-  llvm::Expected<int64_t> headDim =
-      attentionHeadDim(heads, kvHeads, q, kNew, vNew);
-  if (!headDim)
-    return headDim.takeError();
-  int64_t d = *headDim;
-  llvm::Expected<Tensor> keys = concatSequence(pastK, kNew);
-  if (!keys)
-    return keys.takeError();
-  llvm::Expected<Tensor> values = concatSequence(pastV, vNew);
-  if (!values)
-    return values.takeError();
-  int64_t batch = q.getDim(0), queries = q.getDim(1);
-  int64_t length = keys->getDim(1), past = pastK ? pastK->getDim(1) : 0;
-  int64_t group = heads / kvHeads;
-  double scale = op.getEffectiveScale();
-  bool causal = op.getCausal();
-  int64_t sink = 0, window = std::numeric_limits<int64_t>::max();
-  if (accel::LambdaAttr lambda = op.getLambdaAttr()) {
-    sink = lambda.getSink();
-    window = lambda.getWindow();
-  }
-  Tensor result(q.getDType(), q.getShape());
-  std::vector<double> scores(length);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t h = 0; h < heads; ++h) {
-      int64_t kvHead = h / group;
-      for (int64_t t = 0; t < queries; ++t) {
-        int64_t position = past + t;
-        int64_t qBase = (b * queries + t) * heads * d + h * d;
-        double maximum = -std::numeric_limits<double>::infinity();
-        for (int64_t j = 0; j < length; ++j) {
-          bool visible = !causal || (j <= position &&
-                                     (j < sink || j > position - window));
-          if (!visible) {
-            scores[j] = -std::numeric_limits<double>::infinity();
-            continue;
-          }
-          int64_t kBase = (b * length + j) * kvHeads * d + kvHead * d;
-          double dot = 0.0;
-          for (int64_t i = 0; i < d; ++i)
-            dot += q.getDouble(qBase + i) * keys->getDouble(kBase + i);
-          scores[j] = dot * scale;
-          maximum = std::max(maximum, scores[j]);
-        }
-        double sum = 0.0;
-        for (int64_t j = 0; j < length; ++j) {
-          scores[j] = std::isinf(maximum) ? 0.0 : std::exp(scores[j] - maximum);
-          sum += scores[j];
-        }
-        for (int64_t i = 0; i < d; ++i) {
-          double out = 0.0;
-          for (int64_t j = 0; j < length; ++j)
-            if (scores[j] != 0.0)
-              out += scores[j] *
-                     values->getDouble((b * length + j) * kvHeads * d +
-                                       kvHead * d + i);
-          result.setDouble(qBase + i, sum > 0 ? out / sum : 0.0);
-        }
-      }
-    }
-  return single(std::move(result));
-}
-
-//===----------------------------------------------------------------------===//
 // rmsnorm, layernorm
 //===----------------------------------------------------------------------===//
 
@@ -214,6 +113,24 @@ static Results runNorm(const Tensor &x, const Tensor &weight,
 // rope
 //===----------------------------------------------------------------------===//
 
+void detail::rotateRow(llvm::ArrayRef<double> x, llvm::ArrayRef<double> cos,
+                       llvm::ArrayRef<double> sin, bool interleaved,
+                       llvm::MutableArrayRef<double> y) {
+  int64_t d = x.size(), r = cos.size();
+  for (int64_t j = 0; j < d; ++j) {
+    if (j >= r) {
+      y[j] = x[j];
+      continue;
+    }
+    double rotated;
+    if (interleaved)
+      rotated = j % 2 == 0 ? -x[j + 1] : x[j - 1];
+    else
+      rotated = j < r / 2 ? -x[j + r / 2] : x[j - r / 2];
+    y[j] = x[j] * cos[j] + rotated * sin[j];
+  }
+}
+
 static Results runRope(accel::RopeOp op, const AccelOperands &operands) {
   const Tensor &x = *operands.get(op.getInput());
   const Tensor &cos = *operands.get(op.getCos());
@@ -229,26 +146,21 @@ static Results runRope(accel::RopeOp op, const AccelOperands &operands) {
   bool batched = shape->batched;
   bool interleaved = op.getStyle() == accel::RopeStyle::Interleaved;
   Tensor result(x.getDType(), x.getShape());
+  std::vector<double> row(d), cosRow(r), sinRow(r), rotated(d);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t table = ((batched ? b * tokens : 0) + t) * r;
+      for (int64_t j = 0; j < r; ++j) {
+        cosRow[j] = cos.getDouble(table + j);
+        sinRow[j] = sin.getDouble(table + j);
+      }
       for (int64_t h = 0; h < heads; ++h) {
         int64_t base = ((b * tokens + t) * heads + h) * d;
-        for (int64_t j = 0; j < d; ++j) {
-          double v = x.getDouble(base + j);
-          if (j < r) {
-            double rotated;
-            if (interleaved)
-              rotated = j % 2 == 0 ? -x.getDouble(base + j + 1)
-                                   : x.getDouble(base + j - 1);
-            else
-              rotated = j < r / 2 ? -x.getDouble(base + j + r / 2)
-                                  : x.getDouble(base + j - r / 2);
-            v = v * cos.getDouble(table + j) +
-                rotated * sin.getDouble(table + j);
-          }
-          result.setDouble(base + j, v);
-        }
+        for (int64_t j = 0; j < d; ++j)
+          row[j] = x.getDouble(base + j);
+        rotateRow(row, cosRow, sinRow, interleaved, rotated);
+        for (int64_t j = 0; j < d; ++j)
+          result.setDouble(base + j, rotated[j]);
       }
     }
   return single(std::move(result));
@@ -317,8 +229,12 @@ Results detail::runAccelOp(mlir::Operation *op,
   AccelOperands operands(op, tensors);
   return llvm::TypeSwitch<mlir::Operation *, Results>(op)
       .Case([&](accel::LinearOp linear) { return runLinear(linear, operands); })
-      .Case([&](accel::AttentionOp attention) {
-        return runAttention(attention, operands);
+      .Case<accel::AttentionOp, accel::BandAttentionOp,
+            accel::CacheAttentionOp>([&](mlir::Operation *attention) {
+        return runAttentionOp(attention, operands);
+      })
+      .Case([&](accel::KVCacheWriteOp write) {
+        return runKVCacheWrite(write, operands);
       })
       .Case([&](accel::RMSNormOp norm) {
         return runNorm(*operands.get(norm.getInput()),

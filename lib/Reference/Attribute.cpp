@@ -144,6 +144,22 @@ llvm::Expected<Tensor> accel::reference::fromAttribute(mlir::Attribute attr) {
   if (auto resource =
           llvm::dyn_cast_or_null<mlir::DenseResourceElementsAttr>(attr))
     return fromResource(resource);
+  // Scalars (index, integer and float attributes) are rank-0 tensors.
+  if (auto integer = llvm::dyn_cast_or_null<mlir::IntegerAttr>(attr))
+    if (std::optional<DType> dtype = dtypeFromMLIR(integer.getType())) {
+      Tensor tensor(*dtype, {});
+      llvm::APInt value = integer.getValue();
+      tensor.setInt(0, isUnsignedDType(*dtype)
+                           ? static_cast<int64_t>(value.getZExtValue())
+                           : value.getSExtValue());
+      return tensor;
+    }
+  if (auto real = llvm::dyn_cast_or_null<mlir::FloatAttr>(attr))
+    if (std::optional<DType> dtype = dtypeFromMLIR(real.getType())) {
+      Tensor tensor(*dtype, {});
+      tensor.setDouble(0, apFloatToDouble(real.getValue()));
+      return tensor;
+    }
   std::string text = "null";
   if (attr) {
     text.clear();
@@ -152,5 +168,7 @@ llvm::Expected<Tensor> accel::reference::fromAttribute(mlir::Attribute attr) {
   }
   if (text.size() > 80)
     text = text.substr(0, 77) + "...";
-  return fail("not a dense or dense_resource elements attribute: " + text);
+  return fail("not a dense or dense_resource elements attribute nor a "
+              "scalar the executor holds: " +
+              text);
 }

@@ -322,16 +322,77 @@ void golden::layerNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
 }
 
 //===----------------------------------------------------------------------===//
+// RoPE
+//===----------------------------------------------------------------------===//
+
+void golden::ropeRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> cos,
+                     llvm::ArrayRef<float> sin, bool interleaved,
+                     llvm::MutableArrayRef<float> y) {
+  int64_t d = x.size(), r = cos.size();
+  for (int64_t j = 0; j < d; ++j) {
+    if (j >= r) {
+      y[j] = x[j];
+      continue;
+    }
+    float rotated;
+    if (interleaved)
+      rotated = j % 2 == 0 ? -x[j + 1] : x[j - 1];
+    else
+      rotated = j < r / 2 ? -x[j + r / 2] : x[j - r / 2];
+    float a = x[j] * cos[j];
+    float b = rotated * sin[j];
+    y[j] = a + b;
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // Attention
 //===----------------------------------------------------------------------===//
 
-std::vector<float> golden::attention(const AttentionConfig &c,
-                                     llvm::ArrayRef<float> query,
-                                     llvm::ArrayRef<float> keysIn,
-                                     llvm::ArrayRef<float> valuesIn) {
+void golden::attendRow(llvm::ArrayRef<float> q,
+                       llvm::ArrayRef<const float *> keys,
+                       llvm::ArrayRef<const float *> values, float scale,
+                       llvm::MutableArrayRef<float> out) {
+  int64_t d = q.size(), n = keys.size();
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), 0.0f);
+    return;
+  }
+  std::vector<float> p(n);
+  for (int64_t i = 0; i < n; ++i) {
+    float dot = 0.0f;
+    for (int64_t e = 0; e < d; ++e) {
+      float product = q[e] * keys[i][e];
+      dot = e == 0 ? product : dot + product;
+    }
+    p[i] = dot * scale;
+  }
+  float m = p[0];
+  for (int64_t i = 1; i < n; ++i)
+    m = std::max(m, p[i]);
+  float z = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] = expA(p[i] - m);
+    z = i == 0 ? p[i] : z + p[i];
+  }
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = p[i] / z;
+  for (int64_t e = 0; e < d; ++e) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      float product = p[i] * values[i][e];
+      sum = i == 0 ? product : sum + product;
+    }
+    out[e] = sum;
+  }
+}
+
+llvm::Expected<std::vector<float>>
+golden::attendRows(const AttendConfig &c, llvm::ArrayRef<float> query,
+                   llvm::ArrayRef<float> keysIn, llvm::ArrayRef<float> valuesIn,
+                   VisibleRows visible) {
   int64_t d = c.headDim;
   int64_t kvWidth = c.kvHeads * d, qWidth = c.heads * d;
-  int64_t length = c.batch * kvWidth ? keysIn.size() / (c.batch * kvWidth) : 0;
   std::vector<float> keys(keysIn.begin(), keysIn.end());
   std::vector<float> values(valuesIn.begin(), valuesIn.end());
   if (c.kvQuant) {
@@ -339,67 +400,56 @@ std::vector<float> golden::attention(const AttentionConfig &c,
     // dequantized when read.
     int64_t group = c.kvQuant->group > 0 ? c.kvQuant->group : d;
     for (std::vector<float> *cache : {&keys, &values})
-      for (int64_t row = 0; row < c.batch * length * c.kvHeads; ++row)
+      for (int64_t row = 0; row < c.batch * c.rows * c.kvHeads; ++row)
         fakeQuantizeRow(llvm::MutableArrayRef<float>(*cache).slice(row * d, d),
                         group, c.kvQuant->bits, c.kvQuant->symmetric);
   }
+  auto tableRow = [&](llvm::ArrayRef<float> table, int64_t i) {
+    return table.slice(i * c.rope->rotary, c.rope->rotary);
+  };
   std::vector<float> out(c.batch * c.queries * qWidth, 0.0f);
   int64_t perKv = c.heads / c.kvHeads;
-  std::vector<int64_t> seen;
-  std::vector<float> p;
-  for (int64_t b = 0; b < c.batch; ++b)
-    for (int64_t h = 0; h < c.heads; ++h) {
-      int64_t kvHead = h / perKv;
-      for (int64_t t = 0; t < c.queries; ++t) {
-        int64_t position = c.past + t;
-        const float *q = query.data() + (b * c.queries + t) * qWidth + h * d;
-        seen.clear();
-        for (int64_t j = 0; j < length; ++j) {
-          bool visible =
-              !c.causal ||
-              (j <= position &&
-               (!c.window || j < c.sink || j > position - *c.window));
-          if (visible)
-            seen.push_back(j);
+  llvm::SmallVector<int64_t> rows;
+  std::vector<const float *> k, v;
+  std::vector<float> rotatedKeys, rotatedQuery(d);
+  for (int64_t t = 0; t < c.queries; ++t) {
+    if (llvm::Error error = visible(t, rows))
+      return std::move(error);
+    int64_t n = rows.size();
+    if (c.rope && n * c.rope->rotary > static_cast<int64_t>(c.rope->cos.size()))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "query " + std::to_string(t) + " sees " + std::to_string(n) +
+              " keys, more than the RoPE tables have rows");
+    k.resize(n);
+    v.resize(n);
+    rotatedKeys.resize(n * d);
+    for (int64_t b = 0; b < c.batch; ++b)
+      for (int64_t kvHead = 0; kvHead < c.kvHeads; ++kvHead) {
+        for (int64_t i = 0; i < n; ++i) {
+          int64_t base = (b * c.rows + rows[i]) * kvWidth + kvHead * d;
+          k[i] = keys.data() + base;
+          v[i] = values.data() + base;
+          if (!c.rope)
+            continue;
+          llvm::MutableArrayRef<float> rotated(&rotatedKeys[i * d], d);
+          ropeRow(llvm::ArrayRef<float>(k[i], d), tableRow(c.rope->cos, i),
+                  tableRow(c.rope->sin, i), c.rope->interleaved, rotated);
+          k[i] = rotated.data();
         }
-        float *o = out.data() + (b * c.queries + t) * qWidth + h * d;
-        if (seen.empty())
-          continue;
-        auto keyRow = [&](int64_t j) {
-          return keys.data() + (b * length + j) * kvWidth + kvHead * d;
-        };
-        auto valueRow = [&](int64_t j) {
-          return values.data() + (b * length + j) * kvWidth + kvHead * d;
-        };
-        p.assign(seen.size(), 0.0f);
-        for (size_t i = 0; i < seen.size(); ++i) {
-          const float *k = keyRow(seen[i]);
-          float dot = 0.0f;
-          for (int64_t e = 0; e < d; ++e) {
-            float product = q[e] * k[e];
-            dot = e == 0 ? product : dot + product;
+        for (int64_t h = kvHead * perKv; h < (kvHead + 1) * perKv; ++h) {
+          int64_t at = (b * c.queries + t) * qWidth + h * d;
+          llvm::ArrayRef<float> q = query.slice(at, d);
+          if (c.rope && n > 0) {
+            ropeRow(q, tableRow(c.rope->cos, n - 1),
+                    tableRow(c.rope->sin, n - 1), c.rope->interleaved,
+                    rotatedQuery);
+            q = rotatedQuery;
           }
-          p[i] = dot * c.scale;
-        }
-        float m = p[0];
-        for (size_t i = 1; i < p.size(); ++i)
-          m = std::max(m, p[i]);
-        float z = 0.0f;
-        for (size_t i = 0; i < p.size(); ++i) {
-          p[i] = expA(p[i] - m);
-          z = i == 0 ? p[i] : z + p[i];
-        }
-        for (size_t i = 0; i < p.size(); ++i)
-          p[i] = p[i] / z;
-        for (int64_t e = 0; e < d; ++e) {
-          float sum = 0.0f;
-          for (size_t i = 0; i < seen.size(); ++i) {
-            float product = p[i] * valueRow(seen[i])[e];
-            sum = i == 0 ? product : sum + product;
-          }
-          o[e] = sum;
+          attendRow(q, k, v, c.scale,
+                    llvm::MutableArrayRef<float>(out).slice(at, d));
         }
       }
-    }
+  }
   return out;
 }

@@ -74,7 +74,7 @@ llvm::Expected<Tensor> detail::goldenConstant(mlir::Attribute attr) {
   return fromAttribute(attr);
 }
 
-static llvm::Error requireF32(const Tensor *t, llvm::StringRef what) {
+llvm::Error detail::requireF32(const Tensor *t, llvm::StringRef what) {
   if (t && t->getDType() != DType::F32)
     return fail("the golden model computes in fp32: " + what +
                 " must be f32, got " + t->toString(0));
@@ -266,80 +266,6 @@ static Results runLinear(accel::LinearOp op, const AccelOperands &operands) {
   return single(std::move(*result));
 }
 
-/// `past` followed by `current` along dimension 1 of [B, S, C] tensors.
-static llvm::Expected<std::vector<float>>
-concatSequence(const Tensor *past, const Tensor &current) {
-  llvm::ArrayRef<float> now = current.getFloats();
-  if (!past)
-    return std::vector<float>(now.begin(), now.end());
-  if (llvm::Error error = checkPastFits(*past, current))
-    return std::move(error);
-  int64_t b = current.getDim(0), p = past->getDim(1), s = current.getDim(1),
-          c = current.getDim(2);
-  std::vector<float> result;
-  result.reserve(b * (p + s) * c);
-  llvm::ArrayRef<float> old = past->getFloats();
-  for (int64_t bi = 0; bi < b; ++bi) {
-    result.insert(result.end(), old.begin() + bi * p * c,
-                  old.begin() + (bi + 1) * p * c);
-    result.insert(result.end(), now.begin() + bi * s * c,
-                  now.begin() + (bi + 1) * s * c);
-  }
-  return result;
-}
-
-static Results runAttention(accel::AttentionOp op,
-                            const AccelOperands &operands) {
-  const Tensor &q = *operands.get(op.getQuery());
-  const Tensor &kNew = *operands.get(op.getKey());
-  const Tensor &vNew = *operands.get(op.getValue());
-  const Tensor *pastK = operands.get(op.getPastKey());
-  const Tensor *pastV = operands.get(op.getPastValue());
-  if (llvm::Error error = checkAttentionOperands(
-          {&q, &kNew, &vNew, pastK, pastV},
-          [](const Tensor *t) { return requireF32(t, "every operand"); }))
-    return std::move(error);
-  if ((pastK == nullptr) != (pastV == nullptr) ||
-      (pastK && pastK->getShape() != pastV->getShape()))
-    return fail("past keys and values must both be given, of one shape");
-  golden::AttentionConfig c;
-  c.heads = op.getNumHeads(), c.kvHeads = op.getNumKvHeads();
-  llvm::Expected<int64_t> headDim =
-      attentionHeadDim(c.heads, c.kvHeads, q, kNew, vNew);
-  if (!headDim)
-    return headDim.takeError();
-  c.headDim = *headDim;
-  c.batch = q.getDim(0), c.queries = q.getDim(1);
-  c.past = pastK ? pastK->getDim(1) : 0;
-  llvm::Expected<std::vector<float>> keys = concatSequence(pastK, kNew);
-  if (!keys)
-    return keys.takeError();
-  llvm::Expected<std::vector<float>> values = concatSequence(pastV, vNew);
-  if (!values)
-    return values.takeError();
-  c.causal = op.getCausal();
-  if (accel::LambdaAttr lambda = op.getLambdaAttr()) {
-    c.sink = lambda.getSink();
-    c.window = lambda.getWindow();
-  }
-  if (std::optional<llvm::APFloat> scale = op.getScale())
-    c.scale = scale->convertToFloat();
-  else
-    c.scale = 1.0f / std::sqrt(static_cast<float>(c.headDim));
-  if (accel::QuantAttr kv = op.getKvQuantAttr()) {
-    int64_t group = kv.getEffectiveGroupSize(c.headDim);
-    if (group <= 0 || c.headDim % group != 0)
-      return fail("KV group " + llvm::Twine(group) +
-                  " does not divide the head dim " + llvm::Twine(c.headDim));
-    c.kvQuant = golden::KVQuant{kv.getBits(), group, kv.getSymmetric()};
-  }
-  Tensor result(DType::F32, q.getShape());
-  std::vector<float> out =
-      golden::attention(c, q.getFloats(), *keys, *values);
-  std::copy(out.begin(), out.end(), result.getFloats().begin());
-  return single(std::move(result));
-}
-
 static Results runNorm(const Tensor &x, const Tensor &weight,
                        const Tensor *bias, float epsilon, bool centered) {
   if (llvm::Error error = requireF32(&x, "the input"))
@@ -391,29 +317,15 @@ static Results runRope(accel::RopeOp op, const AccelOperands &operands) {
           r = shape->rotary;
   bool batched = shape->batched;
   bool interleaved = op.getStyle() == accel::RopeStyle::Interleaved;
-  llvm::ArrayRef<float> in = x.getFloats();
   Tensor result(DType::F32, x.getShape());
-  llvm::MutableArrayRef<float> out = result.getFloats();
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t t = 0; t < tokens; ++t) {
       int64_t table = ((batched ? b * tokens : 0) + t) * r;
       for (int64_t h = 0; h < heads; ++h) {
         int64_t base = ((b * tokens + t) * heads + h) * d;
-        for (int64_t j = 0; j < d; ++j) {
-          float v = in[base + j];
-          if (j < r) {
-            float rotated;
-            if (interleaved)
-              rotated = j % 2 == 0 ? -in[base + j + 1] : in[base + j - 1];
-            else
-              rotated = j < r / 2 ? -in[base + j + r / 2]
-                                  : in[base + j - r / 2];
-            float a = v * (*cosV)[table + j];
-            float c = rotated * (*sinV)[table + j];
-            v = a + c;
-          }
-          out[base + j] = v;
-        }
+        golden::ropeRow(x.getFloats().slice(base, d), cosV->slice(table, r),
+                        sinV->slice(table, r), interleaved,
+                        result.getFloats().slice(base, d));
       }
     }
   return single(std::move(result));
@@ -475,9 +387,11 @@ Results detail::runGoldenAccelOp(mlir::Operation *op,
   AccelOperands operands(op, tensors);
   return llvm::TypeSwitch<mlir::Operation *, Results>(op)
       .Case([&](accel::LinearOp linear) { return runLinear(linear, operands); })
-      .Case([&](accel::AttentionOp attention) {
-        return runAttention(attention, operands);
-      })
+      .Case<accel::AttentionOp, accel::BandAttentionOp,
+            accel::CacheAttentionOp, accel::KVCacheWriteOp>(
+          [&](mlir::Operation *attention) {
+            return runGoldenAttentionOp(attention, operands);
+          })
       .Case([&](accel::RMSNormOp norm) {
         return runNorm(*operands.get(norm.getInput()),
                        *operands.get(norm.getWeight()), nullptr,

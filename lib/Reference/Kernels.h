@@ -10,6 +10,7 @@
 #ifndef ACCEL_LIB_REFERENCE_KERNELS_H
 #define ACCEL_LIB_REFERENCE_KERNELS_H
 
+#include "accel/Dialect/Accel/AccelAttrs.h"
 #include "accel/Dialect/ONNX/ONNXDialect.h"
 #include "accel/Reference/Tensor.h"
 
@@ -265,6 +266,95 @@ llvm::Expected<int64_t> embeddingId(const Tensor &ids, int64_t i,
 Results runAccelOp(mlir::Operation *op,
                    llvm::ArrayRef<const Tensor *> operands);
 
+/// An error saying that `what` needs the quantized golden model.
+llvm::Error needsGoldenModel(const llvm::Twine &what);
+
+/// RoPE of one head row (AccelOps.td): `x` and `y` hold D values, `cos` and
+/// `sin` the R ≤ D values of one table row; elements from R on pass through.
+void rotateRow(llvm::ArrayRef<double> x, llvm::ArrayRef<double> cos,
+               llvm::ArrayRef<double> sin, bool interleaved,
+               llvm::MutableArrayRef<double> y);
+
+//===----------------------------------------------------------------------===//
+// Index arithmetic and tensor slicing (ArithTensorOps.cpp), both modes
+//===----------------------------------------------------------------------===//
+
+/// The value of an index or integer scalar (a rank-0 integer tensor), or an
+/// error naming `what`.
+llvm::Expected<int64_t> scalarInt(const Tensor *tensor,
+                                  const llvm::Twine &what);
+
+/// arith.addi/subi/muli/divsi/remsi/maxsi/minsi/cmpi/select/index_cast(ui)
+/// on integer and index tensors (exact, wrapped to the type); any other
+/// arith op is reported as unsupported.
+Results runIntegerArith(mlir::Operation *op,
+                        llvm::ArrayRef<const Tensor *> operands);
+
+/// tensor.extract, extract_slice, insert_slice, empty and cast.
+Results runTensorOp(mlir::Operation *op,
+                    llvm::ArrayRef<const Tensor *> operands);
+
+//===----------------------------------------------------------------------===//
+// Which keys each query sees (AttentionLayout.cpp), both modes
+//===----------------------------------------------------------------------===//
+
+/// The `#accel.lambda<sink = S, window = W>` of Λ-shaped attention.
+struct LambdaMask {
+  int64_t sink = 0, window = 1;
+};
+
+/// The slot of key position `position` in a cache of `slots` slots: the
+/// position itself, or with Λ the sink slot or the window's ring slot
+/// (S + (j − S) mod W); an error when it is not below `slots`.
+llvm::Expected<int64_t> cacheSlot(int64_t position,
+                                  std::optional<LambdaMask> lambda,
+                                  int64_t slots);
+
+/// An attention op (accel.attention, band_attention, cache_attention) in
+/// terms of rows: its keys and values are `keyParts` / `valueParts`
+/// concatenated along dimension 1 into [B, rows, Hkv·D], and each query
+/// sees some of those rows in ascending key position.
+struct AttentionLayout {
+  enum class Kind { Sequence, Band, Cache };
+  Kind kind = Kind::Sequence;
+  const Tensor *query = nullptr; ///< [B, T, H·D]
+  llvm::SmallVector<const Tensor *, 2> keyParts, valueParts;
+  int64_t batch = 0, queries = 0, heads = 1, kvHeads = 1, headDim = 0;
+  int64_t rows = 0;
+  /// The position of query row 0; row t sits at queryPosition + t.
+  int64_t queryPosition = 0;
+  bool causal = true;
+  std::optional<LambdaMask> lambda;
+  /// The `scale` attribute; none for 1 / sqrt(D).
+  std::optional<float> scale;
+  /// The `kv_quant` attribute, or null.
+  accel::QuantAttr kvQuant;
+  /// Rank-indexed RoPE (band/cache `rope(...)`): [P, R] tables, or null.
+  const Tensor *ropeCos = nullptr, *ropeSin = nullptr;
+  bool interleaved = false;
+  /// Band: rows [0, sinkRows) hold positions 0.., rows from sinkRows on the
+  /// band's positions bandStart...
+  int64_t sinkRows = 0, bandStart = 0;
+
+  /// The rows query `t` sees, in ascending key position. Fails, naming the
+  /// query position and the key position, when a key the query sees is held
+  /// by no row (a band or cache that misses it), or when the query sees
+  /// more keys than the RoPE tables have rows.
+  llvm::Error visibleRows(int64_t t, llvm::SmallVectorImpl<int64_t> &rows) const;
+};
+
+/// The layout of an attention op after checking its operands' shapes and
+/// positions; `checkType` refuses the tensors a mode does not compute with.
+llvm::Expected<AttentionLayout>
+attentionLayout(mlir::Operation *op, const AccelOperands &operands,
+                llvm::function_ref<llvm::Error(const Tensor *)> checkType);
+
+/// accel.kv_cache_write: the cache with the rows written to their slots.
+Results runKVCacheWrite(mlir::Operation *op, const AccelOperands &operands);
+
+/// The fp32 executor's attention ops (AccelAttention.cpp).
+Results runAttentionOp(mlir::Operation *op, const AccelOperands &operands);
+
 //===----------------------------------------------------------------------===//
 // The golden model's hooks (GoldenOps.cpp)
 //===----------------------------------------------------------------------===//
@@ -287,6 +377,12 @@ Results runGoldenArith(mlir::Operation *op, const Tensor &lhs,
 /// An `accel` op with the arithmetic of docs/NUMERICS.md.
 Results runGoldenAccelOp(mlir::Operation *op,
                          llvm::ArrayRef<const Tensor *> operands);
+/// An error unless `t` (if any) is an f32 tensor, the golden model's only
+/// activation type.
+llvm::Error requireF32(const Tensor *t, llvm::StringRef what);
+/// The golden model's attention ops (GoldenAttention.cpp).
+Results runGoldenAttentionOp(mlir::Operation *op,
+                             const AccelOperands &operands);
 
 } // namespace accel::reference::detail
 

@@ -73,6 +73,7 @@ std::optional<DType> accel::reference::dtypeFromMLIR(mlir::Type type) {
   if (type.isBF16()) return DType::BF16;
   if (type.isF32()) return DType::F32;
   if (type.isF64()) return DType::F64;
+  if (type.isIndex()) return DType::I64;
   auto intType = llvm::dyn_cast<mlir::IntegerType>(type);
   if (!intType)
     return std::nullopt;

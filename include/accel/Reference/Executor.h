@@ -35,7 +35,8 @@ llvm::Expected<std::vector<Tensor>> run(mlir::func::FuncOp fn,
 
 /// Converts a constant attribute (DenseElementsAttr or
 /// DenseResourceElementsAttr of any integer or float element type, i1
-/// included) into a tensor.
+/// included, or a scalar IntegerAttr/FloatAttr, index included, as a rank-0
+/// tensor) into a tensor.
 llvm::Expected<Tensor> fromAttribute(mlir::Attribute attr);
 
 /// The ai.onnx op types that `run` implements, sorted.

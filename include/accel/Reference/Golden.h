@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -138,6 +139,11 @@ void rmsNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
 void layerNormRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> weight,
                   llvm::ArrayRef<float> bias, float epsilon,
                   llvm::MutableArrayRef<float> y);
+/// §8 RoPE of one head row: `x` and `y` hold D values, `cos` and `sin` one
+/// table row of R ≤ D values; elements from R on pass through.
+void ropeRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> cos,
+             llvm::ArrayRef<float> sin, bool interleaved,
+             llvm::MutableArrayRef<float> y);
 
 //===----------------------------------------------------------------------===//
 // Attention (§5, §6)
@@ -149,26 +155,46 @@ struct KVQuant {
   bool symmetric = false;
 };
 
-struct AttentionConfig {
-  int64_t batch = 1, queries = 1, past = 0; ///< B, T, P
-  int64_t heads = 1, kvHeads = 1, headDim = 1;
-  bool causal = true;
-  int64_t sink = 0;                       ///< with `window`: Λ attention
-  std::optional<int64_t> window;          ///< none: no Λ mask
-  float scale = 1.0f;                     ///< applied to q·k
-  std::optional<KVQuant> kvQuant;
+/// RoPE by rank (the positioned forms' `rope(...)`, §6): [P, R] tables,
+/// row i rotating the i-th key a query sees.
+struct RankRope {
+  llvm::ArrayRef<float> cos, sin; ///< [P, R]
+  int64_t rotary = 0;             ///< R
+  bool interleaved = false;
 };
 
-/// §6 over heads-merged rows: `query` [B, T, H·D]; `keys`/`values`
-/// [B, L, Hkv·D], the P past rows followed by the new ones, fp32; query t
-/// sits at position P + t. With
-/// `kvQuant` every key and value row (per token and KV head) is quantized
-/// and dequantized as the cache write of §5 does before it is read. Returns
-/// [B, T, H·D]; a query that sees no key gives zeros.
-std::vector<float> attention(const AttentionConfig &config,
-                             llvm::ArrayRef<float> query,
-                             llvm::ArrayRef<float> keys,
-                             llvm::ArrayRef<float> values);
+struct AttendConfig {
+  int64_t batch = 1, queries = 1, rows = 0; ///< B, T, and the N key rows
+  int64_t heads = 1, kvHeads = 1, headDim = 1;
+  float scale = 1.0f; ///< applied to q·k
+  std::optional<KVQuant> kvQuant;
+  std::optional<RankRope> rope;
+};
+
+/// Fills `rows` with the key rows query `t` sees, in ascending key position,
+/// or fails.
+using VisibleRows = llvm::function_ref<llvm::Error(
+    int64_t t, llvm::SmallVectorImpl<int64_t> &rows)>;
+
+/// §5–§6 over heads-merged rows: `query` [B, T, H·D]; `keys`/`values`
+/// [B, N, Hkv·D] fp32; query t of head h sees, of KV head h / (H / Hkv), the
+/// rows `visible(t)` gives. With `kvQuant` every key and value row (per
+/// token and KV head) is quantized and dequantized as §5's cache write does
+/// before it is read. With `rope`, query t's i-th visible key is rotated by
+/// table row i and the query by row n − 1 (n keys seen), after the
+/// quantization. Returns [B, T, H·D]; a query that sees no key gives zeros.
+/// Fails when `visible` does or a rank exceeds the RoPE tables.
+llvm::Expected<std::vector<float>>
+attendRows(const AttendConfig &config, llvm::ArrayRef<float> query,
+           llvm::ArrayRef<float> keys, llvm::ArrayRef<float> values,
+           VisibleRows visible);
+
+/// §6 steps 2–4 for one query row `q` (D values) over the key and value
+/// rows it sees, in ascending position (D values each); `out` gets D values,
+/// zeros when there is no key.
+void attendRow(llvm::ArrayRef<float> q, llvm::ArrayRef<const float *> keys,
+               llvm::ArrayRef<const float *> values, float scale,
+               llvm::MutableArrayRef<float> out);
 
 } // namespace golden
 } // namespace accel::reference

@@ -42,7 +42,8 @@ bool isUnsignedDType(DType dtype);
 unsigned intBitWidth(DType dtype);
 
 /// The dtype of an MLIR element type (signless and signed integers are
-/// signed, i1 is bool), or none for types the executor does not hold.
+/// signed, i1 is bool, `index` is held as i64), or none for types the
+/// executor does not hold.
 std::optional<DType> dtypeFromMLIR(mlir::Type type);
 /// The MLIR element type of `dtype` (signless integers, `ui*` for unsigned).
 mlir::Type dtypeToMLIR(DType dtype, mlir::MLIRContext &context);
