@@ -7,6 +7,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
+
 namespace py = pybind11;
 using accel::api::Module;
 using accel::reference::DType;
@@ -102,20 +104,24 @@ py::array toArray(const Tensor &tensor) {
   return result;
 }
 
-/// Runs `module` with `run` (the reference executor or the golden model) on
-/// numpy inputs, without the GIL, and returns numpy outputs by name.
+/// Runs `function` of `module` (the main one if none) with `run` (the
+/// reference executor or the golden model) on numpy inputs, without the GIL,
+/// and returns numpy outputs by name.
 py::dict runWith(const Module &module,
                  const std::map<std::string, py::array> &arrays,
+                 const std::optional<std::string> &function,
                  llvm::Expected<std::map<std::string, Tensor>> (Module::*run)(
-                     const std::map<std::string, Tensor> &) const) {
+                     const std::map<std::string, Tensor> &, llvm::StringRef)
+                     const) {
   std::map<std::string, Tensor> inputs;
   for (const auto &[name, array] : arrays)
     inputs.emplace(name, toTensor(array));
+  std::string name = function.value_or("");
   std::map<std::string, Tensor> outputs;
   {
     py::gil_scoped_release release;
     llvm::Expected<std::map<std::string, Tensor>> result =
-        (module.*run)(inputs);
+        (module.*run)(inputs, name);
     if (!result) {
       py::gil_scoped_acquire acquire;
       raise(result.takeError());
@@ -154,23 +160,40 @@ PYBIND11_MODULE(_accel, m) {
           "returns the warnings the passes emitted")
       .def(
           "reference_run",
-          [](const Module &self, const std::map<std::string, py::array> &in) {
-            return runWith(self, in, &Module::referenceRun);
+          [](const Module &self, const std::map<std::string, py::array> &in,
+             const std::optional<std::string> &function) {
+            return runWith(self, in, function, &Module::referenceRun);
           },
-          py::arg("inputs"),
-          "Run the main function on the fp32 reference executor")
+          py::arg("inputs"), py::arg("function") = py::none(),
+          "Run a function (by default the main one) on the fp32 reference "
+          "executor")
       .def(
           "golden_run",
-          [](const Module &self, const std::map<std::string, py::array> &in) {
-            return runWith(self, in, &Module::goldenRun);
+          [](const Module &self, const std::map<std::string, py::array> &in,
+             const std::optional<std::string> &function) {
+            return runWith(self, in, function, &Module::goldenRun);
           },
-          py::arg("inputs"),
-          "Run the main function as the quantized golden model "
-          "(docs/NUMERICS.md, bit-exact)")
+          py::arg("inputs"), py::arg("function") = py::none(),
+          "Run a function (by default the main one) as the quantized golden "
+          "model (docs/NUMERICS.md, bit-exact)")
       .def_property_readonly("inputs", &Module::inputs,
                              "[(name, type)] of the main function's inputs")
       .def_property_readonly("outputs", &Module::outputs,
                              "[(name, type)] of the main function's outputs")
+      .def_property_readonly("functions", &Module::functions,
+                             "The names of the module's functions")
+      .def(
+          "function_inputs",
+          [](const Module &self, const std::string &function) {
+            return unwrap(self.functionInputs(function));
+          },
+          py::arg("function"), "[(name, type)] of a function's inputs")
+      .def(
+          "function_outputs",
+          [](const Module &self, const std::string &function) {
+            return unwrap(self.functionOutputs(function));
+          },
+          py::arg("function"), "[(name, type)] of a function's outputs")
       .def("__str__", [](const Module &self) { return self.toMLIR(); });
 
   m.def(

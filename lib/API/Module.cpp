@@ -17,6 +17,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -133,8 +134,8 @@ Module::importONNX(llvm::StringRef path,
 
 namespace {
 
-/// The function a module runs: `main_graph` if there is one, else the only
-/// function.
+/// The function a module runs by default: `main_graph` if there is one,
+/// else the only function.
 mlir::func::FuncOp mainFunction(mlir::ModuleOp module) {
   if (auto main = module.lookupSymbol<mlir::func::FuncOp>("main_graph"))
     return main;
@@ -142,6 +143,34 @@ mlir::func::FuncOp mainFunction(mlir::ModuleOp module) {
   if (std::distance(funcs.begin(), funcs.end()) == 1)
     return *funcs.begin();
   return {};
+}
+
+std::vector<std::string> functionNames(mlir::ModuleOp module) {
+  std::vector<std::string> names;
+  for (mlir::func::FuncOp fn : module.getOps<mlir::func::FuncOp>())
+    if (!fn.isExternal())
+      names.push_back(fn.getSymName().str());
+  return names;
+}
+
+/// The function named `name` (the main one when empty), or an error that
+/// lists the functions there are.
+llvm::Expected<mlir::func::FuncOp> findFunction(mlir::ModuleOp module,
+                                                llvm::StringRef name) {
+  mlir::func::FuncOp fn =
+      name.empty() ? mainFunction(module)
+                   : module.lookupSymbol<mlir::func::FuncOp>(name);
+  if (fn && !fn.isExternal())
+    return fn;
+  std::string available = llvm::join(functionNames(module), "', '");
+  std::string what =
+      name.empty() ? "no main_graph function nor a single function to run"
+                   : "no function '" + name.str() + "' with a body";
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "the module has " + what +
+          (available.empty() ? "; it has no functions"
+                             : "; its functions: '" + available + "'"));
 }
 
 std::string nameOf(mlir::DictionaryAttr attrs, llvm::StringRef fallback,
@@ -159,48 +188,81 @@ std::string typeText(mlir::Type type) {
   return text;
 }
 
-} // namespace
+using Signature = std::vector<std::pair<std::string, std::string>>;
 
-std::vector<std::pair<std::string, std::string>> Module::inputs() const {
-  std::vector<std::pair<std::string, std::string>> result;
-  if (mlir::func::FuncOp fn = mainFunction(*state->module))
-    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
-      result.emplace_back(nameOf(fn.getArgAttrDict(i), "arg", i),
-                          typeText(fn.getArgumentTypes()[i]));
+Signature inputsOf(mlir::func::FuncOp fn) {
+  Signature result;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+    result.emplace_back(nameOf(fn.getArgAttrDict(i), "arg", i),
+                        typeText(fn.getArgumentTypes()[i]));
   return result;
 }
 
-std::vector<std::pair<std::string, std::string>> Module::outputs() const {
-  std::vector<std::pair<std::string, std::string>> result;
-  if (mlir::func::FuncOp fn = mainFunction(*state->module))
-    for (unsigned i = 0; i < fn.getNumResults(); ++i)
-      result.emplace_back(nameOf(fn.getResultAttrDict(i), "result", i),
-                          typeText(fn.getResultTypes()[i]));
+Signature outputsOf(mlir::func::FuncOp fn) {
+  Signature result;
+  for (unsigned i = 0; i < fn.getNumResults(); ++i)
+    result.emplace_back(nameOf(fn.getResultAttrDict(i), "result", i),
+                        typeText(fn.getResultTypes()[i]));
   return result;
+}
+
+} // namespace
+
+Signature Module::inputs() const {
+  mlir::func::FuncOp fn = mainFunction(*state->module);
+  return fn ? inputsOf(fn) : Signature();
+}
+
+Signature Module::outputs() const {
+  mlir::func::FuncOp fn = mainFunction(*state->module);
+  return fn ? outputsOf(fn) : Signature();
+}
+
+llvm::Expected<Signature>
+Module::functionInputs(llvm::StringRef function) const {
+  llvm::Expected<mlir::func::FuncOp> fn =
+      findFunction(*state->module, function);
+  if (!fn)
+    return fn.takeError();
+  return inputsOf(*fn);
+}
+
+llvm::Expected<Signature>
+Module::functionOutputs(llvm::StringRef function) const {
+  llvm::Expected<mlir::func::FuncOp> fn =
+      findFunction(*state->module, function);
+  if (!fn)
+    return fn.takeError();
+  return outputsOf(*fn);
+}
+
+std::vector<std::string> Module::functions() const {
+  return functionNames(*state->module);
 }
 
 llvm::Expected<std::map<std::string, accel::reference::Tensor>>
 Module::referenceRun(
-    const std::map<std::string, accel::reference::Tensor> &inputs) const {
-  return runMain(inputs, /*golden=*/false);
+    const std::map<std::string, accel::reference::Tensor> &inputs,
+    llvm::StringRef function) const {
+  return runFunction(inputs, function, /*golden=*/false);
 }
 
 llvm::Expected<std::map<std::string, accel::reference::Tensor>>
-Module::goldenRun(
-    const std::map<std::string, accel::reference::Tensor> &inputs) const {
-  return runMain(inputs, /*golden=*/true);
+Module::goldenRun(const std::map<std::string, accel::reference::Tensor> &inputs,
+                  llvm::StringRef function) const {
+  return runFunction(inputs, function, /*golden=*/true);
 }
 
 llvm::Expected<std::map<std::string, accel::reference::Tensor>>
-Module::runMain(const std::map<std::string, accel::reference::Tensor> &inputs,
-                bool golden) const {
-  mlir::func::FuncOp fn = mainFunction(*state->module);
+Module::runFunction(
+    const std::map<std::string, accel::reference::Tensor> &inputs,
+    llvm::StringRef function, bool golden) const {
+  llvm::Expected<mlir::func::FuncOp> fn =
+      findFunction(*state->module, function);
   if (!fn)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "the module has no main_graph function nor a single function to run");
+    return fn.takeError();
   std::vector<accel::reference::Tensor> args;
-  std::vector<std::pair<std::string, std::string>> wanted = this->inputs();
+  Signature wanted = inputsOf(*fn);
   for (const auto &[name, type] : wanted) {
     auto it = inputs.find(name);
     if (it == inputs.end())
@@ -211,15 +273,17 @@ Module::runMain(const std::map<std::string, accel::reference::Tensor> &inputs,
   }
   for (const auto &[name, tensor] : inputs)
     if (llvm::none_of(wanted, [&](const auto &w) { return w.first == name; }))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "the model has no input '" + name + "'");
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "function '" + fn->getSymName().str() + "' has no input '" + name +
+              "'");
   llvm::Expected<std::vector<accel::reference::Tensor>> results =
-      golden ? accel::reference::runGolden(fn, args)
-             : accel::reference::run(fn, args);
+      golden ? accel::reference::runGolden(*fn, args)
+             : accel::reference::run(*fn, args);
   if (!results)
     return results.takeError();
   std::map<std::string, accel::reference::Tensor> named;
-  std::vector<std::pair<std::string, std::string>> names = outputs();
+  Signature names = outputsOf(*fn);
   for (size_t i = 0; i < results->size(); ++i)
     named.emplace(names[i].first, std::move((*results)[i]));
   return named;

@@ -50,22 +50,29 @@ def raise_to_accel(module: Module, report_unraised: bool = False) -> Module:
     return module
 
 
-def reference_run(module: Module, inputs: dict) -> dict:
-    """Runs `module` on the fp32 reference executor: `inputs` maps input
-    names to numpy arrays; returns output names to numpy arrays."""
+def _arrays(inputs: dict) -> dict:
+    """The inputs as C-contiguous numpy arrays; scalars (a position) stay
+    0-d, which `np.ascontiguousarray` would make 1-d."""
     import numpy as np
-    return module.reference_run({k: np.ascontiguousarray(v)
-                                 for k, v in inputs.items()})
+    return {k: np.asarray(v, order="C") for k, v in inputs.items()}
 
 
-def golden_run(module: Module, inputs: dict) -> dict:
-    """Runs `module` as the quantized golden model: every accel and arith op
-    with the bit-exact arithmetic of docs/NUMERICS.md (quantized linears,
-    activation and KV-cache quantization, exp_a, sequential fp32 sums).
-    `inputs` and the result are as for `reference_run`."""
-    import numpy as np
-    return module.golden_run({k: np.ascontiguousarray(v)
-                              for k, v in inputs.items()})
+def reference_run(module: Module, inputs: dict, function: str = None) -> dict:
+    """Runs a function of `module` on the fp32 reference executor: the main
+    one (`main_graph`, or the only function) unless `function` names another
+    (e.g. `main_graph_decode`). `inputs` maps input names to numpy arrays or
+    scalars (`np.array(5)` for a `tensor<i64>` position); returns output
+    names to numpy arrays."""
+    return module.reference_run(_arrays(inputs), function)
+
+
+def golden_run(module: Module, inputs: dict, function: str = None) -> dict:
+    """Runs a function of `module` as the quantized golden model: every
+    accel and arith op with the bit-exact arithmetic of docs/NUMERICS.md
+    (quantized linears, activation and KV-cache quantization, exp_a,
+    sequential fp32 sums). `function`, `inputs` and the result are as for
+    `reference_run`."""
+    return module.golden_run(_arrays(inputs), function)
 
 
 def from_torch(model, example_inputs, input_names=None, output_names=None,

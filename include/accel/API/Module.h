@@ -34,19 +34,32 @@ public:
   importONNX(llvm::StringRef path, const std::map<std::string, int64_t> &dims,
              int64_t defaultDim, bool inferShapes);
 
-  /// Runs the main function on the reference executor. Inputs are matched
-  /// to arguments by their ONNX name (or `arg<i>`); results are named by
-  /// their ONNX name (or `result<i>`).
+  /// Runs a function on the reference executor: `function` by name, or by
+  /// default the main one (`main_graph`, else the module's only function).
+  /// Inputs are matched to arguments by their ONNX name (or `arg<i>`);
+  /// results are named by their ONNX name (or `result<i>`). An unknown
+  /// function is an error that lists the module's functions.
   llvm::Expected<std::map<std::string, reference::Tensor>>
-  referenceRun(const std::map<std::string, reference::Tensor> &inputs) const;
-  /// Runs the main function as the quantized golden model
-  /// (docs/NUMERICS.md, reference::runGolden); inputs and results as for
+  referenceRun(const std::map<std::string, reference::Tensor> &inputs,
+               llvm::StringRef function = {}) const;
+  /// Runs a function as the quantized golden model (docs/NUMERICS.md,
+  /// reference::runGolden); function, inputs and results as for
   /// referenceRun.
   llvm::Expected<std::map<std::string, reference::Tensor>>
-  goldenRun(const std::map<std::string, reference::Tensor> &inputs) const;
-  /// The main function's inputs and outputs: names and types as text.
+  goldenRun(const std::map<std::string, reference::Tensor> &inputs,
+            llvm::StringRef function = {}) const;
+  /// The main function's inputs and outputs: names and types as text (none
+  /// when the module has no main function).
   std::vector<std::pair<std::string, std::string>> inputs() const;
   std::vector<std::pair<std::string, std::string>> outputs() const;
+  /// The inputs and outputs of the function named `function` (the main one
+  /// when empty), or an error that lists the module's functions.
+  llvm::Expected<std::vector<std::pair<std::string, std::string>>>
+  functionInputs(llvm::StringRef function) const;
+  llvm::Expected<std::vector<std::pair<std::string, std::string>>>
+  functionOutputs(llvm::StringRef function) const;
+  /// The names of the module's functions with a body, in module order.
+  std::vector<std::string> functions() const;
 
   /// The module as IR text (generic op form if `generic`).
   std::string toMLIR(bool generic = false) const;
@@ -68,8 +81,8 @@ private:
   struct State;
   explicit Module(std::unique_ptr<State> state);
   llvm::Expected<std::map<std::string, reference::Tensor>>
-  runMain(const std::map<std::string, reference::Tensor> &inputs,
-          bool golden) const;
+  runFunction(const std::map<std::string, reference::Tensor> &inputs,
+              llvm::StringRef function, bool golden) const;
   std::unique_ptr<State> state;
 };
 
