@@ -119,7 +119,7 @@ private:
 
 void readBuffers(Reader &r, const json::Object *root, Config &c) {
   const json::Object *buffers = r.object(root, "buffers", "buffers");
-  uint64_t uramUsed = 0, bramUsed = c.accumulatorBram36;
+  uint64_t uramUsed = c.imemUram, bramUsed = c.accumulatorBram36;
   for (unsigned i = 0; i < kNumBuffers; ++i) {
     std::string path = std::string("buffers.") + kBufferNames[i];
     const json::Object *b = r.object(buffers, kBufferNames[i], path);
@@ -141,9 +141,10 @@ void readBuffers(Reader &r, const json::Object *root, Config &c) {
     (buffer.uram ? uramUsed : bramUsed) += buffer.blocks;
   }
   if (uramUsed > c.uram)
-    return r.fail("buffers", Twine(uramUsed) + " URAM blocks exceed the "
-                                 "device's " + Twine(c.uram));
-  uint64_t queueBram = kNumBuffers * 2; // four unit queues + spare, 2 each
+    return r.fail("buffers", Twine(uramUsed) +
+                                 " URAM blocks (with control.imem_uram) "
+                                 "exceed the device's " + Twine(c.uram));
+  uint64_t queueBram = 4 * 2; // four unit queues, two BRAM36 each
   if (bramUsed + queueBram > c.bram36)
     return r.fail("buffers", Twine(bramUsed + queueBram) +
                                  " BRAM36 blocks exceed the device's " +
@@ -225,8 +226,6 @@ llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
                              Twine(c.vectorDsp) + " exceed the device's " +
                              Twine(c.dsp) + " DSPs");
 
-  readBuffers(r, root, c);
-
   const json::Object *q = r.object(root, "queues", "queues");
   c.queueDepth = r.uint(q, "depth", "queues.depth");
   c.tokenCapacity = r.uint(q, "token_capacity", "queues.token_capacity");
@@ -235,6 +234,9 @@ llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
       r.uint(ctl, "dispatch_per_cycle", "control.dispatch_per_cycle");
   c.takenBranchCycles =
       r.uint(ctl, "taken_branch_cycles", "control.taken_branch_cycles", 0);
+  c.imemUram = r.uint(ctl, "imem_uram", "control.imem_uram");
+
+  readBuffers(r, root, c);
   const json::Object *dma = r.object(root, "dma", "dma");
   c.dmaIssueCycles = r.uint(dma, "issue_cycles", "dma.issue_cycles", 0);
   c.hostGBps = r.number(dma, "host_gbps", "dma.host_gbps");

@@ -58,31 +58,47 @@ std::string values(const FieldSpec &f) {
   return s;
 }
 
+/// The operands written with their field names: `vadd dbuf[rd], ...`.
 std::string syntax(const InstrSpec &s) {
+  const auto &fields = s.format->fields;
+  auto name = [&](int8_t i) { return std::string(fields[i].name); };
   std::string out = s.mnemonic;
   bool first = true;
   for (const OperandSpec &op : s.format->operands) {
     out += first ? " " : ", ";
     first = false;
+    const auto &fi = op.fields;
     switch (op.kind) {
     case OperandKind::Addr:
-      out += op.fields[2] >= 0 ? std::string("buf[rN + imm]")
-                               : std::string("buf[rN]");
-      out += "(" + std::string(op.name) + ")";
+      out += name(fi[0]) + "[" + name(fi[1]) +
+             (fi[2] >= 0 ? " + " + name(fi[2]) : "") + "]";
       break;
     case OperandKind::Hbm:
-      out += "hbm[rN + imm]";
+      out += "hbm[" + name(fi[0]) + " + " + name(fi[1]) + "]";
       break;
     case OperandKind::Count:
-      out += std::string(op.name) + ":rN + imm";
+      out += name(fi[0]) + " + " + name(fi[1]);
       break;
     case OperandKind::Attr:
-      out += std::string(op.name) +
-             (op.fields[1] >= 0 ? "=buf[rN]" : "=...");
+      out += "[" + std::string(op.name) + "=" +
+             (fi[1] >= 0 ? name(fi[1]) + "[" + name(fi[2]) + "]"
+                         : name(fi[0])) +
+             "]";
       break;
     default:
-      out += op.name;
+      out += name(fi[0]);
     }
+  }
+  return out;
+}
+
+/// Markdown table cells cannot hold a bare `|`.
+std::string cell(llvm::StringRef text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|')
+      out += '\\';
+    out += c;
   }
   return out;
 }
@@ -99,7 +115,7 @@ void accel::isa::printReference(llvm::raw_ostream &os) {
        << unsigned(s.op) << " | "
        << (s.funct >= 0 ? std::to_string(s.funct) : std::string("-")) << " | "
        << llvm::format_hex(unsigned(s.op) << 3 | unsigned(s.unit), 4) << " | "
-       << s.format->name << " | " << s.summary << " |\n";
+       << s.format->name << " | " << cell(s.summary) << " |\n";
 
   for (const FormatSpec *format : formats()) {
     os << "\n#### Format `" << format->name << "`\n\n";
@@ -112,7 +128,8 @@ void accel::isa::printReference(llvm::raw_ostream &os) {
       os << " `" << s->mnemonic << "`";
     os << ".";
     if (!users.empty())
-      os << " Syntax: `" << syntax(*users.front()) << "`.";
+      os << " Syntax: `" << syntax(*users.front())
+         << " [, wait=units] [, rel=units]`.";
     os << "\n\n| bits | field | kind | values | meaning |\n";
     os << "| --- | --- | --- | --- | --- |\n";
     os << "| 17:0 | header | | | unit, op, wait, release (all formats) |\n";
@@ -131,7 +148,8 @@ void accel::isa::printReference(llvm::raw_ostream &os) {
     for (const FieldSpec *f : fields) {
       reserved(f->lo);
       os << "| " << bitRange(f->lo, f->width) << " | `" << f->name << "` | "
-         << kindName(*f) << " | " << values(*f) << " | " << f->doc << " |\n";
+         << kindName(*f) << " | " << values(*f) << " | " << cell(f->doc)
+         << " |\n";
       next = f->lo + f->width;
     }
     reserved(128);

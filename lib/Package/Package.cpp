@@ -1,6 +1,6 @@
 //===- Package.cpp - write and read .accel packages -----------------------===//
 //
-// Implements docs/FORMATS.md §2. All integers little-endian.
+// Implements docs/FORMATS.md §5. All integers little-endian.
 //
 //===----------------------------------------------------------------------===//
 

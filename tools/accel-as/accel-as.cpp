@@ -1,6 +1,6 @@
 //===- accel-as.cpp - the engine's assembler -------------------------------===//
 //
-// Assembles docs/ISA.md assembly into a package (docs/FORMATS.md §2) or, with
+// Assembles docs/ISA.md assembly into a package (docs/FORMATS.md §5) or, with
 // --raw, into bare instruction words:
 //
 //   accel-as prog.s -o prog.accel [--metadata=m.json] [--config=u280.json]

@@ -61,7 +61,7 @@ struct Config {
   std::array<BufferConfig, kNumBuffers> buffers;
 
   uint64_t queueDepth = 0, tokenCapacity = 0;
-  uint64_t dispatchPerCycle = 0, takenBranchCycles = 0;
+  uint64_t dispatchPerCycle = 0, takenBranchCycles = 0, imemUram = 0;
   uint64_t dmaIssueCycles = 0;
   double hostGBps = 0;
 
@@ -84,6 +84,8 @@ struct Config {
   /// Bytes of a URAM / BRAM36 block the buffers use.
   uint64_t uramBlockBytes() const { return uramDataBits / 8; }
   uint64_t bram36BlockBytes() const { return bram36DataBits / 8; }
+  /// Instructions the on-chip instruction memory holds.
+  uint64_t imemInstructions() const { return imemUram * uramBlockBytes() / 16; }
   /// Weight buffer read width: 8 bytes per URAM (72-bit port, 64 data bits).
   uint64_t weightReadBytesPerCycle() const;
 };

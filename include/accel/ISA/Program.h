@@ -2,7 +2,7 @@
 //
 // What the assembler reads and the disassembler prints: the code, and the
 // names of positions in it. Labels and entry points live in a package's
-// symbol table (docs/FORMATS.md §2); raw code has none, and the printer
+// symbol table (docs/FORMATS.md §5); raw code has none, and the printer
 // names every branch target `.L<index>`.
 //
 //===----------------------------------------------------------------------===//

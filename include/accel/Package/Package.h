@@ -1,6 +1,6 @@
 //===- Package.h - the .accel package: code, weights, metadata --*- C++ -*-===//
 //
-// The file the compiler writes and the simulator runs (docs/FORMATS.md §2):
+// The file the compiler writes and the simulator runs (docs/FORMATS.md §5):
 // a 64-byte header, a section table, and 64-byte-aligned sections, each with
 // its CRC-32. LLVM Support only.
 //

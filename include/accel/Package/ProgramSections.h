@@ -1,6 +1,6 @@
 //===- ProgramSections.h - a program in and out of a package ----*- C++ -*-===//
 //
-// The code, symbols and metadata sections of docs/FORMATS.md §2 for an
+// The code, symbols and metadata sections of docs/FORMATS.md §5 for an
 // isa::Program: what accel-as writes and accel-objdump reads.
 //
 //===----------------------------------------------------------------------===//
