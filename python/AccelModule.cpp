@@ -176,9 +176,10 @@ PYBIND11_MODULE(_accel, m) {
           py::arg("inputs"), py::arg("function") = py::none(),
           "Run a function (by default the main one) as the quantized golden "
           "model (docs/NUMERICS.md, bit-exact)")
-      .def_property_readonly("inputs", &Module::inputs,
+      // accel/__init__.py wraps these as `Module.inputs` / `outputs`.
+      .def_property_readonly("_main_inputs", &Module::inputs,
                              "[(name, type)] of the main function's inputs")
-      .def_property_readonly("outputs", &Module::outputs,
+      .def_property_readonly("_main_outputs", &Module::outputs,
                              "[(name, type)] of the main function's outputs")
       .def_property_readonly("functions", &Module::functions,
                              "The names of the module's functions")

@@ -16,9 +16,10 @@ import warnings
 from ._accel import (AccelError, Module, greedy_tokens, import_onnx, load_mlir,
                      parse_mlir)
 
-__all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "from_torch",
-           "golden_run", "greedy_tokens", "import_onnx", "load_mlir",
-           "op_summary", "parse_mlir", "raise_to_accel", "reference_run"]
+__all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "Signature",
+           "from_torch", "golden_run", "greedy_tokens", "import_onnx",
+           "load_mlir", "op_summary", "parse_mlir", "raise_to_accel",
+           "reference_run"]
 
 #: The pipeline `accelc --emit=accel` runs after import.
 RAISE_PIPELINE = "func.func(accel-raise-onnx),canonicalize,cse"
@@ -33,6 +34,29 @@ def op_summary(module: Module, dialect: str = "accel") -> dict:
     prefix = dialect + "."
     return {name[len(prefix):]: n for name, n in counts.items()
             if name.startswith(prefix)}
+
+
+class Signature(list):
+    """[(name, type)] of a function's inputs or outputs. `module.inputs` is
+    the main function's list; calling it, `module.inputs("main_graph_decode")`,
+    gives another function's (the main one's for None)."""
+
+    def __init__(self, entries, of_function):
+        super().__init__(entries)
+        self._of_function = of_function
+
+    def __call__(self, function: str = None) -> list:
+        return self._of_function(function or "")
+
+
+Module.inputs = property(
+    lambda self: Signature(self._main_inputs, self.function_inputs),
+    doc="[(name, type)] of the main function's inputs; "
+        "`inputs(function)` gives another function's")
+Module.outputs = property(
+    lambda self: Signature(self._main_outputs, self.function_outputs),
+    doc="[(name, type)] of the main function's outputs; "
+        "`outputs(function)` gives another function's")
 
 
 class AccelWarning(UserWarning):

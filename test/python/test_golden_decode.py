@@ -94,7 +94,7 @@ def test_decode_steps_equal_the_prefill(rope_positions, kv_quant, golden):
         # Tiling changes nothing: the whole-sequence module agrees.
         whole = run(accel.parse_mlir(_decoder(kv_quant)), {"input_ids": IDS})
         _assert_same(prefill["logits"], whole["logits"], golden)
-    signature = dict(module.function_inputs("main_graph_decode"))
+    signature = dict(module.inputs("main_graph_decode"))
     cache_type = signature["key_cache.0"]
     slots, width = (int(d) for d in cache_type.split("x")[1:3])
     caches = {name: np.zeros((1, slots, width), np.float32)
@@ -111,13 +111,16 @@ def test_decode_steps_equal_the_prefill(rope_positions, kv_quant, golden):
 def test_functions_and_their_signatures():
     module = _compiled()
     assert module.functions == ["main_graph", "main_graph_decode"]
-    assert [name for name, _ in module.function_inputs("main_graph_decode")] == [
+    assert [name for name, _ in module.inputs("main_graph_decode")] == [
         "input_ids", "position", "key_cache.0", "value_cache.0"]
-    assert dict(module.function_inputs("main_graph_decode"))["position"] == "tensor<i64>"
-    assert [name for name, _ in module.function_outputs("main_graph_decode")] == [
+    assert dict(module.inputs("main_graph_decode"))["position"] == "tensor<i64>"
+    assert [name for name, _ in module.outputs("main_graph_decode")] == [
         "logits", "key_cache.0", "value_cache.0"]
-    # The default function is still main_graph.
-    assert module.inputs == module.function_inputs("main_graph")
+    assert module.function_inputs("main_graph_decode") == module.inputs(
+        "main_graph_decode")
+    # Without a name: main_graph, as a list or called.
+    assert module.inputs == [("input_ids", "tensor<1x8xi64>")]
+    assert module.inputs() == module.inputs
     assert [name for name, _ in module.outputs] == ["logits", "key_cache.0",
                                                     "value_cache.0"]
 
@@ -129,7 +132,7 @@ def test_unknown_function_and_bad_position():
                              "'main_graph', 'main_graph_decode'"):
         accel.golden_run(module, {"input_ids": IDS}, function="decode")
     with pytest.raises(accel.AccelError, match="no function 'nope'"):
-        module.function_inputs("nope")
+        module.inputs("nope")
     caches = {name: np.zeros((1, 4, 4), np.float32)
               for name in ("key_cache.0", "value_cache.0")}
     # Absolute RoPE positions read the table row first; positions within
