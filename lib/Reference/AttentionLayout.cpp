@@ -128,14 +128,13 @@ static llvm::Error checkRowPair(llvm::StringRef what, const Tensor &key,
   return llvm::Error::success();
 }
 
-/// Fills the layout's query, key/value parts and head sizes, checking types
-/// and shapes: the first part is the key/value pair `key`, `value` (the
-/// op's main one), `extra` (sinks or past rows, if any) come first in row
-/// order.
+/// Fills the layout's query, head sizes and key/value parts, checking types
+/// and shapes. The rows are `extraKey`/`extraValue` (past rows or sinks, if
+/// any) followed by the op's own `key`/`value` rows.
 static llvm::Error
-setOperands(AttentionLayout &l, int64_t heads, int64_t kvHeads, const Tensor &query, const Tensor &key,
-            const Tensor &value, const Tensor *extraKey,
-            const Tensor *extraValue,
+setOperands(AttentionLayout &l, int64_t heads, int64_t kvHeads,
+            const Tensor &query, const Tensor &key, const Tensor &value,
+            const Tensor *extraKey, const Tensor *extraValue,
             llvm::function_ref<llvm::Error(const Tensor *)> checkType) {
   if (llvm::Error error = checkAttentionOperands(
           {&query, &key, &value, extraKey, extraValue}, checkType))
@@ -151,8 +150,8 @@ setOperands(AttentionLayout &l, int64_t heads, int64_t kvHeads, const Tensor &qu
     return fail("extra keys and values must come together");
   if (extraKey) {
     if (llvm::Error error = checkRowPair(
-            l.kind == AttentionLayout::Kind::Band ? "sink" : "past",
-            *extraKey, *extraValue, l))
+            l.kind == AttentionLayout::Kind::Band ? "sink" : "past", *extraKey,
+            *extraValue, l))
       return error;
     l.keyParts.push_back(extraKey);
     l.valueParts.push_back(extraValue);
@@ -197,15 +196,14 @@ static std::optional<float> scaleOf(std::optional<llvm::APFloat> scale) {
 
 using TypeCheck = llvm::function_ref<llvm::Error(const Tensor *)>;
 
-static llvm::Expected<AttentionLayout>
-layoutOf(accel::AttentionOp op, const AccelOperands &operands,
-         TypeCheck checkType) {
+static llvm::Expected<AttentionLayout> layoutOf(accel::AttentionOp op,
+                                                const AccelOperands &operands,
+                                                TypeCheck checkType) {
   AttentionLayout l;
   const Tensor *pastKey = operands.get(op.getPastKey());
   if (llvm::Error error = setOperands(
-          l, op.getNumHeads(), op.getNumKvHeads(),
-          *operands.get(op.getQuery()), *operands.get(op.getKey()),
-          *operands.get(op.getValue()), pastKey,
+          l, op.getNumHeads(), op.getNumKvHeads(), *operands.get(op.getQuery()),
+          *operands.get(op.getKey()), *operands.get(op.getValue()), pastKey,
           operands.get(op.getPastValue()), checkType))
     return std::move(error);
   l.queryPosition = pastKey ? pastKey->getDim(1) : 0;
@@ -218,9 +216,9 @@ layoutOf(accel::AttentionOp op, const AccelOperands &operands,
   return l;
 }
 
-static llvm::Expected<AttentionLayout>
-layoutOf(accel::BandAttentionOp op, const AccelOperands &operands,
-         TypeCheck checkType) {
+static llvm::Expected<AttentionLayout> layoutOf(accel::BandAttentionOp op,
+                                                const AccelOperands &operands,
+                                                TypeCheck checkType) {
   AttentionLayout l;
   l.kind = AttentionLayout::Kind::Band;
   l.lambda = lambdaOf(op.getLambdaAttr());
@@ -228,9 +226,8 @@ layoutOf(accel::BandAttentionOp op, const AccelOperands &operands,
   l.kvQuant = op.getKvQuantAttr();
   const Tensor *sinkKey = operands.get(op.getSinkKey());
   if (llvm::Error error = setOperands(
-          l, op.getNumHeads(), op.getNumKvHeads(),
-          *operands.get(op.getQuery()), *operands.get(op.getKey()),
-          *operands.get(op.getValue()), sinkKey,
+          l, op.getNumHeads(), op.getNumKvHeads(), *operands.get(op.getQuery()),
+          *operands.get(op.getKey()), *operands.get(op.getValue()), sinkKey,
           operands.get(op.getSinkValue()), checkType))
     return std::move(error);
   l.sinkRows = sinkKey ? sinkKey->getDim(1) : 0;
@@ -250,18 +247,18 @@ layoutOf(accel::BandAttentionOp op, const AccelOperands &operands,
   return l;
 }
 
-static llvm::Expected<AttentionLayout>
-layoutOf(accel::CacheAttentionOp op, const AccelOperands &operands,
-         TypeCheck checkType) {
+static llvm::Expected<AttentionLayout> layoutOf(accel::CacheAttentionOp op,
+                                                const AccelOperands &operands,
+                                                TypeCheck checkType) {
   AttentionLayout l;
   l.kind = AttentionLayout::Kind::Cache;
   l.lambda = lambdaOf(op.getLambdaAttr());
   l.scale = scaleOf(op.getScale());
   l.kvQuant = op.getKvQuantAttr();
   if (llvm::Error error = setOperands(
-          l, op.getNumHeads(), op.getNumKvHeads(),
-          *operands.get(op.getQuery()), *operands.get(op.getKeyCache()),
-          *operands.get(op.getValueCache()), nullptr, nullptr, checkType))
+          l, op.getNumHeads(), op.getNumKvHeads(), *operands.get(op.getQuery()),
+          *operands.get(op.getKeyCache()), *operands.get(op.getValueCache()),
+          nullptr, nullptr, checkType))
     return std::move(error);
   if (l.queries != 1)
     return fail("a decode step has one query row, got " +
@@ -284,8 +281,9 @@ detail::attentionLayout(mlir::Operation *op, const AccelOperands &operands,
   return llvm::TypeSwitch<mlir::Operation *, llvm::Expected<AttentionLayout>>(
              op)
       .Case<accel::AttentionOp, accel::BandAttentionOp,
-            accel::CacheAttentionOp>(
-          [&](auto attention) { return layoutOf(attention, operands, checkType); })
+            accel::CacheAttentionOp>([&](auto attention) {
+        return layoutOf(attention, operands, checkType);
+      })
       .Default([](mlir::Operation *) { return fail("not an attention op"); });
 }
 
@@ -306,7 +304,8 @@ Results detail::runKVCacheWrite(mlir::Operation *op,
       cache.getDim(0) != rows.getDim(0) || cache.getDim(2) != rows.getDim(2) ||
       cache.getDType() != rows.getDType() || !cache.isFloat())
     return fail("rows " + rows.toString(0) + " do not fit the cache " +
-                cache.toString(0) + ": both must be float [B, *, E] of one "
+                cache.toString(0) +
+                ": both must be float [B, *, E] of one "
                 "type");
   int64_t batch = cache.getDim(0), slots = cache.getDim(1),
           width = cache.getDim(2), count = rows.getDim(1);

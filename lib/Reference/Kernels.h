@@ -236,9 +236,6 @@ llvm::Error checkAttentionOperands(
 llvm::Expected<int64_t> attentionHeadDim(int64_t heads, int64_t kvHeads,
                                          const Tensor &q, const Tensor &k,
                                          const Tensor &v);
-/// An error when the cached `past` keys/values [B, P, C] do not fit before
-/// `current` [B, S, C].
-llvm::Error checkPastFits(const Tensor &past, const Tensor &current);
 
 /// The normalised width H of rmsnorm/layernorm on `x` [..., H], or an error
 /// when `weight` or the optional `bias` do not have H elements.
@@ -340,7 +337,8 @@ struct AttentionLayout {
   /// query position and the key position, when a key the query sees is held
   /// by no row (a band or cache that misses it), or when the query sees
   /// more keys than the RoPE tables have rows.
-  llvm::Error visibleRows(int64_t t, llvm::SmallVectorImpl<int64_t> &rows) const;
+  llvm::Error visibleRows(int64_t t,
+                          llvm::SmallVectorImpl<int64_t> &rows) const;
 };
 
 /// The layout of an attention op after checking its operands' shapes and

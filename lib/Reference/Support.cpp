@@ -400,15 +400,6 @@ llvm::Expected<int64_t> detail::attentionHeadDim(int64_t heads, int64_t kvHeads,
   return d;
 }
 
-llvm::Error detail::checkPastFits(const Tensor &past, const Tensor &current) {
-  if (past.getRank() != 3 || past.getDim(0) != current.getDim(0) ||
-      past.getDim(2) != current.getDim(2))
-    return fail("past " + formatShape(past.getShape()) +
-                " does not fit the new keys/values " +
-                formatShape(current.getShape()));
-  return llvm::Error::success();
-}
-
 llvm::Expected<int64_t> detail::normWidth(const Tensor &x, const Tensor &weight,
                                           const Tensor *bias) {
   if (x.getRank() < 1)
