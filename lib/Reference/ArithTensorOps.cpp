@@ -100,16 +100,26 @@ static bool compare(mlir::arith::CmpIPredicate predicate, DType dtype,
   int64_t sa = signedValue(dtype, a), sb = signedValue(dtype, b);
   uint64_t ua = unsignedValue(dtype, a), ub = unsignedValue(dtype, b);
   switch (predicate) {
-  case P::eq: return ua == ub;
-  case P::ne: return ua != ub;
-  case P::slt: return sa < sb;
-  case P::sle: return sa <= sb;
-  case P::sgt: return sa > sb;
-  case P::sge: return sa >= sb;
-  case P::ult: return ua < ub;
-  case P::ule: return ua <= ub;
-  case P::ugt: return ua > ub;
-  case P::uge: return ua >= ub;
+  case P::eq:
+    return ua == ub;
+  case P::ne:
+    return ua != ub;
+  case P::slt:
+    return sa < sb;
+  case P::sle:
+    return sa <= sb;
+  case P::sgt:
+    return sa > sb;
+  case P::sge:
+    return sa >= sb;
+  case P::ult:
+    return ua < ub;
+  case P::ule:
+    return ua <= ub;
+  case P::ugt:
+    return ua > ub;
+  case P::uge:
+    return ua >= ub;
   }
   return false;
 }
@@ -145,9 +155,9 @@ static Results runIndexCast(mlir::Operation *op, const Tensor &input,
   for (int64_t i = 0, e = input.getNumElements(); i < e; ++i) {
     int64_t v = input.getInts()[i];
     result.getInts()[i] = wrapBits(
-        *dtype, zeroExtend ? unsignedValue(input.getDType(), v)
-                           : static_cast<uint64_t>(
-                                 signedValue(input.getDType(), v)));
+        *dtype, zeroExtend
+                    ? unsignedValue(input.getDType(), v)
+                    : static_cast<uint64_t>(signedValue(input.getDType(), v)));
   }
   return single(std::move(result));
 }
@@ -199,9 +209,9 @@ mixedValues(llvm::ArrayRef<mlir::OpFoldResult> mixed,
       values.push_back(llvm::cast<mlir::IntegerAttr>(attr).getInt());
       continue;
     }
-    llvm::Expected<int64_t> dynamic = scalarInt(
-        operands.get(llvm::cast<mlir::Value>(value)),
-        what + " #" + llvm::Twine(values.size()));
+    llvm::Expected<int64_t> dynamic =
+        scalarInt(operands.get(llvm::cast<mlir::Value>(value)),
+                  what + " #" + llvm::Twine(values.size()));
     if (!dynamic)
       return dynamic.takeError();
     values.push_back(*dynamic);
@@ -214,9 +224,9 @@ struct Box {
   llvm::SmallVector<int64_t> offsets, sizes, strides;
 };
 
-static llvm::Expected<Box>
-boxOf(mlir::OffsetSizeAndStrideOpInterface op, const AccelOperands &operands,
-      llvm::ArrayRef<int64_t> shape) {
+static llvm::Expected<Box> boxOf(mlir::OffsetSizeAndStrideOpInterface op,
+                                 const AccelOperands &operands,
+                                 llvm::ArrayRef<int64_t> shape) {
   Box box;
   for (auto [list, mixed, what] :
        {std::make_tuple(&box.offsets, op.getMixedOffsets(), "offset"),

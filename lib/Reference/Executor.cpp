@@ -149,7 +149,8 @@ static llvm::Expected<Tensor> runArithBinary(mlir::Operation *op,
 namespace {
 /// The values of one block that each of its ops is the last to read: an op
 /// reading a value in a nested region (a loop body) counts as reading it.
-using ReleaseMap = llvm::DenseMap<mlir::Operation *, llvm::SmallVector<mlir::Value, 2>>;
+using ReleaseMap =
+    llvm::DenseMap<mlir::Operation *, llvm::SmallVector<mlir::Value, 2>>;
 
 /// The state of one run: the live tensors by SSA value.
 class Interpreter {
@@ -231,9 +232,10 @@ Results Interpreter::executeNode(accel::onnxir::NodeOp node) {
 
 Results Interpreter::executeFor(mlir::scf::ForOp loop) {
   llvm::SmallVector<int64_t, 3> bounds;
-  for (auto [value, what] : {std::make_pair(loop.getLowerBound(), "lower bound"),
-                             std::make_pair(loop.getUpperBound(), "upper bound"),
-                             std::make_pair(loop.getStep(), "step")}) {
+  for (auto [value, what] :
+       {std::make_pair(loop.getLowerBound(), "lower bound"),
+        std::make_pair(loop.getUpperBound(), "upper bound"),
+        std::make_pair(loop.getStep(), "step")}) {
     llvm::Expected<const Tensor *> tensor = lookup(value);
     if (!tensor)
       return tensor.takeError();
@@ -444,6 +446,6 @@ detail::runFunction(mlir::func::FuncOp fn, llvm::ArrayRef<Tensor> inputs,
                       name + ": input #" + llvm::Twine(index), golden))
       return std::move(error);
   Interpreter interpreter(opsetOf(fn), golden);
-  return interpreter.runBlock(fn.getBody().front(),
-                              std::vector<Tensor>(inputs.begin(), inputs.end()));
+  return interpreter.runBlock(
+      fn.getBody().front(), std::vector<Tensor>(inputs.begin(), inputs.end()));
 }

@@ -48,8 +48,8 @@ Results detail::runGoldenAttentionOp(mlir::Operation *op,
   c.batch = l.batch, c.queries = l.queries, c.rows = l.rows;
   c.heads = l.heads, c.kvHeads = l.kvHeads, c.headDim = l.headDim;
   // §6: the attribute, or 1 / sqrt(f32(D)).
-  c.scale = l.scale ? *l.scale
-                    : 1.0f / std::sqrt(static_cast<float>(l.headDim));
+  c.scale =
+      l.scale ? *l.scale : 1.0f / std::sqrt(static_cast<float>(l.headDim));
   if (accel::QuantAttr kv = l.kvQuant) {
     int64_t group = kv.getEffectiveGroupSize(l.headDim);
     if (group <= 0 || l.headDim % group != 0)

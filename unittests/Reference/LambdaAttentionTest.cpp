@@ -35,9 +35,9 @@ Tensor noise(llvm::ArrayRef<int64_t> shape, unsigned seed, float scale = 1.5f) {
 }
 
 /// `text` with every `@KEY` replaced by its value.
-std::string fill(std::string text,
-                 std::initializer_list<std::pair<std::string, std::string>>
-                     substitutions) {
+std::string
+fill(std::string text,
+     std::initializer_list<std::pair<std::string, std::string>> substitutions) {
   for (const auto &[key, value] : substitutions)
     for (size_t at = text.find(key); at != std::string::npos;
          at = text.find(key, at + value.size()))
@@ -48,8 +48,7 @@ std::string fill(std::string text,
 std::vector<Tensor> runOrFail(llvm::StringRef source,
                               llvm::ArrayRef<Tensor> inputs,
                               FunctionRunner runner) {
-  llvm::Expected<std::vector<Tensor>> results =
-      runMLIR(source, inputs, runner);
+  llvm::Expected<std::vector<Tensor>> results = runMLIR(source, inputs, runner);
   if (!results) {
     ADD_FAILURE() << llvm::toString(results.takeError());
     return {};
@@ -204,8 +203,10 @@ func.func @f(%q: tensor<1x@Nx16xf32>, %k: tensor<1x@Nx8xf32>, %v: tensor<1x@Nx8x
 /// Rows [from, from + count) of a [1, N, E] tensor.
 Tensor rowsOf(const Tensor &t, int64_t from, int64_t count) {
   int64_t width = t.getDim(2);
-  llvm::ArrayRef<float> values = t.getFloats().slice(from * width, count * width);
-  return Tensor({1, count, width}, std::vector<float>(values.begin(), values.end()));
+  llvm::ArrayRef<float> values =
+      t.getFloats().slice(from * width, count * width);
+  return Tensor({1, count, width},
+                std::vector<float>(values.begin(), values.end()));
 }
 
 TEST(LambdaAttention, CacheStepEqualsLastRowOfAttention) {
@@ -219,10 +220,14 @@ TEST(LambdaAttention, CacheStepEqualsLastRowOfAttention) {
         std::string size = std::to_string(n);
         std::vector<Tensor> whole = runOrFail(
             fill(kAttention, {{"@N", size}, {"@KVQ", kvq}}), {q, k, v}, runner);
-        std::vector<Tensor> step = runOrFail(
-            fill(kDecode, {{"@N", size}, {"@C", "5"}, {"@W", "3"},
-                           {"@ROPEARGS", ""}, {"@ROPE", ""}, {"@KVQ", kvq}}),
-            {rowsOf(q, n - 1, 1), k, v}, runner);
+        std::vector<Tensor> step =
+            runOrFail(fill(kDecode, {{"@N", size},
+                                     {"@C", "5"},
+                                     {"@W", "3"},
+                                     {"@ROPEARGS", ""},
+                                     {"@ROPE", ""},
+                                     {"@KVQ", kvq}}),
+                      {rowsOf(q, n - 1, 1), k, v}, runner);
         ASSERT_EQ(whole.size(), 1u);
         ASSERT_EQ(step.size(), 1u);
         expectSame(step[0], rowsOf(whole[0], n - 1, 1).getFloats(), runner);
@@ -299,13 +304,14 @@ func.func @f(%q: tensor<1x5x16xf32>, %k: tensor<1x5x8xf32>, %v: tensor<1x5x8xf32
   std::vector<float> queries(4 * 16, 0.5f);
   queries.insert(queries.end(), q.getFloats().begin(), q.getFloats().end());
   for (FunctionRunner runner : {run, runGolden}) {
-    std::vector<Tensor> want =
-        runOrFail(compacted,
-                  {Tensor({1, 5, 16}, queries), pick(k), pick(v), cos, sin},
-                  runner);
+    std::vector<Tensor> want = runOrFail(
+        compacted, {Tensor({1, 5, 16}, queries), pick(k), pick(v), cos, sin},
+        runner);
     std::vector<Tensor> got = runOrFail(
         fill(kDecode,
-             {{"@N", "10"}, {"@C", "5"}, {"@W", "3"},
+             {{"@N", "10"},
+              {"@C", "5"},
+              {"@W", "3"},
               {"@ROPEARGS", ", %cos: tensor<5x4xf32>, %sin: tensor<5x4xf32>"},
               {"@ROPE", "rope(rotate_half %cos, %sin : tensor<5x4xf32>, "
                         "tensor<5x4xf32>)"},
@@ -323,15 +329,15 @@ func.func @f(%q: tensor<1x5x16xf32>, %k: tensor<1x5x8xf32>, %v: tensor<1x5x8xf32
 
 TEST(LambdaAttention, ErrorsCatchMissingKeysAndBadPositions) {
   // A band without the sinks: query 8 sees key 0.
-  std::string message = runError(R"mlir(
+  std::string message =
+      runError(R"mlir(
 func.func @f(%q: tensor<1x4x16xf32>, %k: tensor<1x6x8xf32>, %q0: index, %k0: index) -> tensor<1x4x16xf32> {
   %o = accel.band_attention %q at %q0, %k, %k at %k0 heads(4, 2)
          {lambda = #accel.lambda<sink = 2, window = 3>}
          : tensor<1x4x16xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32> -> tensor<1x4x16xf32>
   return %o : tensor<1x4x16xf32>
 })mlir",
-                                 {noise({1, 4, 16}, 1), noise({1, 6, 8}, 2),
-                                  index(8), index(6)});
+               {noise({1, 4, 16}, 1), noise({1, 6, 8}, 2), index(8), index(6)});
   EXPECT_NE(message.find("accel.band_attention: query position 8 sees key "
                          "position 0, which neither the band (positions 6 to "
                          "11) nor the 0 sink rows hold"),

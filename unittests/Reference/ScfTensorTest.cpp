@@ -31,11 +31,11 @@ TEST(ScfTensor, ForSumsItsInductionVariableAnyTripCount) {
   struct Case {
     int64_t lb, ub, step, sum;
   };
-  for (Case c : {Case{1, 10, 3, 1 + 4 + 7}, Case{0, 1, 1, 0},
-                 Case{5, 5, 1, 0}, Case{7, 2, 1, 0}, Case{-3, 3, 2, -3 - 1 + 1}})
+  for (Case c : {Case{1, 10, 3, 1 + 4 + 7}, Case{0, 1, 1, 0}, Case{5, 5, 1, 0},
+                 Case{7, 2, 1, 0}, Case{-3, 3, 2, -3 - 1 + 1}})
     for (FunctionRunner runner : {run, runGolden}) {
-      llvm::Expected<std::vector<Tensor>> results = runMLIR(
-          kSumLoop, {index(c.lb), index(c.ub), index(c.step)}, runner);
+      llvm::Expected<std::vector<Tensor>> results =
+          runMLIR(kSumLoop, {index(c.lb), index(c.ub), index(c.step)}, runner);
       ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
       EXPECT_EQ(intsOf((*results)[0]), std::vector<int64_t>{c.sum});
       EXPECT_EQ((*results)[0].getRank(), 0);
@@ -73,8 +73,8 @@ func.func @f(%a: index, %b: index, %t: tensor<2x3xi64>, %p: tensor<i64>)
   for (const Tensor &t : *results)
     got.push_back(t.getInts()[0]);
   // divsi and remsi truncate toward zero; i32 wraps.
-  EXPECT_EQ(got, (std::vector<int64_t>{-3, -1, 2, -7, 1, -7, 6, 42,
-                                       -2147483648LL}));
+  EXPECT_EQ(got,
+            (std::vector<int64_t>{-3, -1, 2, -7, 1, -7, 6, 42, -2147483648LL}));
   EXPECT_EQ((*results)[4].getDType(), DType::Bool);
   EXPECT_EQ((*results)[8].getDType(), DType::I32);
 }
@@ -100,8 +100,8 @@ func.func @f(%x: tensor<1x6x2xf32>) -> (tensor<1x6x2xf32>, tensor<1x6x2xf32>) {
 })mlir";
 
 TEST(ScfTensor, TiledLoopWithSlicesInBothModes) {
-  std::vector<float> x = {0.5f, -1.0f, 2.0f, 3.5f, -4.0f, 0.25f,
-                          1.0f, 2.0f,  -3.0f, 4.0f, 5.5f, -6.0f};
+  std::vector<float> x = {0.5f, -1.0f, 2.0f,  3.5f, -4.0f, 0.25f,
+                          1.0f, 2.0f,  -3.0f, 4.0f, 5.5f,  -6.0f};
   std::vector<float> twice;
   for (float v : x)
     twice.push_back(v + v);
@@ -167,8 +167,8 @@ func.func @f(%t: tensor<3xf32>, %i: index) -> f32 {
       << message;
 
   // An index argument is a rank-0 i64 tensor.
-  message = runError(kSumLoop, {Tensor(DType::I32, {}, {0}), index(1),
-                                index(1)});
+  message =
+      runError(kSumLoop, {Tensor(DType::I32, {}, {0}), index(1), index(1)});
   EXPECT_NE(message.find("input #0"), std::string::npos) << message;
 }
 

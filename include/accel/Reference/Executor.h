@@ -2,9 +2,13 @@
 //
 // Runs a `func.func` of accel's IR on the host: the import-level `onnx.node`
 // ops with the semantics of their ONNX operator at the module's opset, the
-// float `accel` ops, `arith.constant` and float `arith` element-wise ops.
-// It exists to check the ONNX importer and the raising pass numerically
-// (docs/REFERENCE.md); its golden mode (Golden.h) follows docs/NUMERICS.md.
+// float `accel` ops (the positioned Λ-attention forms and the KV cache write
+// included), `arith.constant`, float `arith` element-wise ops, integer and
+// index `arith` ops, `scf.for` loops and the `tensor` ops that slice tiles
+// (extract, extract_slice, insert_slice, empty, cast). Index values are
+// rank-0 i64 tensors. It exists to check the ONNX importer and the raising
+// and tiling passes numerically (docs/REFERENCE.md); its golden mode
+// (Golden.h) follows docs/NUMERICS.md.
 //
 //===----------------------------------------------------------------------===//
 
