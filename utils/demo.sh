@@ -16,9 +16,9 @@ OUT="$BUILD/demo"
 mkdir -p "$OUT"
 /usr/bin/python3 -W ignore "$ROOT/examples/export_decoder.py" "$OUT/decoder.onnx"
 
-echo "demo: accelc $OUT/decoder.onnx --dim batch=1,sequence=16 --prune=2:4 --quant=w2a8kv4"
+echo "demo: accelc $OUT/decoder.onnx --dim batch=1,sequence=16 --prune=2:4 --quant=w2a8kv4 --lambda=4,1020"
 "$BUILD/bin/accelc" "$OUT/decoder.onnx" --dim batch=1,sequence=16 \
-  --prune=2:4 --quant=w2a8kv4 --report=- -o "$OUT/decoder.accel.mlir"
+  --prune=2:4 --quant=w2a8kv4 --lambda=4,1020 --report=- -o "$OUT/decoder.accel.mlir"
 echo "demo: the compressed module is in $OUT/decoder.accel.mlir; its ops:"
-grep -oE '= (accel|onnx|arith|tensor)\.[a-z_]+' "$OUT/decoder.accel.mlir" \
+grep -oE '= (accel|onnx|arith|tensor|scf)\.[a-z_]+' "$OUT/decoder.accel.mlir" \
   | sed 's/^= //' | sort | uniq -c | sort -rn

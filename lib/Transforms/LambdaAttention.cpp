@@ -13,6 +13,7 @@
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -436,6 +437,8 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
 Value sliceRows(OpBuilder &builder, Location loc, Value source,
                 OpFoldResult offset, int64_t size) {
   auto type = cast<RankedTensorType>(source.getType());
+  if (size == type.getDimSize(1) && isConstantIntValue(offset, 0))
+    return source;
   SmallVector<OpFoldResult> offsets = {builder.getIndexAttr(0), offset,
                                        builder.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {builder.getIndexAttr(type.getDimSize(0)),
@@ -478,13 +481,13 @@ Value LambdaAttentionPass::tileAttention(OpBuilder &builder, Layer &layer) {
 
   // One tile of `size` queries from `start`.
   auto emitTile = [&](OpBuilder &b, Value start, int64_t size) -> Value {
-    Value windowStart = b.create<arith::SubIOp>(
+    Value windowStart = b.createOrFold<arith::SubIOp>(
         loc, start,
         b.create<arith::ConstantIndexOp>(loc, lambda.getWindow() - 1));
-    Value keyStart = b.create<arith::MinSIOp>(
+    Value keyStart = b.createOrFold<arith::MinSIOp>(
         loc,
-        b.create<arith::MaxSIOp>(loc, windowStart,
-                                 b.create<arith::ConstantIndexOp>(loc, 0)),
+        b.createOrFold<arith::MaxSIOp>(
+            loc, windowStart, b.create<arith::ConstantIndexOp>(loc, 0)),
         b.create<arith::ConstantIndexOp>(loc, sequence - band));
     Value queries = sliceRows(b, loc, query, start, size);
     Value keys = sliceRows(b, loc, key, keyStart, band);
