@@ -264,6 +264,16 @@ const FieldSpec vFillFields[] = {
 const OperandSpec vFillOps[] = {
     {O::Addr, "d", f(0, 1)}, {O::Count, "n", f(2, 3)}, {O::F32, "f", f(4)}};
 
+const FieldSpec vRmsFields[] = {
+    ACCEL_D_A,
+    buf("bbuf", 34, "weight (gamma) buffer"),
+    reg("rb", 37, "weight (gamma) address"),
+    reg("rn", 42, "row length register"),
+    uimm("nimm", 47, 20, "row length added to rn"),
+    reg("rm", 67, "row count register"),
+    uimm("mimm", 72, 8, "row count added to rm"),
+    f32("eps", 96, "epsilon"),
+};
 const FieldSpec vNormFields[] = {
     ACCEL_D_A,
     buf("bbuf", 34, "weight (gamma) buffer"),
@@ -280,7 +290,7 @@ const FieldSpec vNormFields[] = {
 const OperandSpec vRmsOps[] = {
     {O::Addr, "d", f(0, 1)},   {O::Addr, "a", f(2, 3)},
     {O::Addr, "w", f(4, 5)},   {O::Count, "n", f(6, 7)},
-    {O::Count, "rows", f(8, 9)}, {O::Attr, "eps", f(13)},
+    {O::Count, "rows", f(8, 9)}, {O::Attr, "eps", f(10)},
 };
 const OperandSpec vLnOps[] = {
     {O::Addr, "d", f(0, 1)},       {O::Addr, "a", f(2, 3)},
@@ -445,7 +455,7 @@ const FormatSpec fmtVBinary{"v-binary", vBinaryFields, vBinaryOps};
 const FormatSpec fmtVUnary{"v-unary", vUnaryFields, vUnaryOps};
 const FormatSpec fmtVCopy{"v-copy", vCopyFields, vUnaryOps};
 const FormatSpec fmtVFill{"v-fill", vFillFields, vFillOps};
-const FormatSpec fmtVNorm{"v-rmsnorm", vNormFields, vRmsOps};
+const FormatSpec fmtVNorm{"v-rmsnorm", vRmsFields, vRmsOps};
 const FormatSpec fmtVNormBeta{"v-layernorm", vNormFields, vLnOps};
 const FormatSpec fmtVRope{"v-rope", vRopeFields, vRopeOps};
 const FormatSpec fmtVSoftmax{"v-softmax", vSoftmaxFields, vSoftmaxOps};

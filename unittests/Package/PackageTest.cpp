@@ -1,0 +1,104 @@
+//===- PackageTest.cpp - writing and reading .accel packages --------------===//
+
+#include "accel/Package/Package.h"
+
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include "gtest/gtest.h"
+
+using namespace accel::package;
+
+namespace {
+
+std::vector<uint8_t> sample() {
+  static const uint8_t code[32] = {1, 2, 3};
+  static const uint8_t meta[] = {'{', '}'};
+  return cantFail(build({{SectionKind::Code, code},
+                         {SectionKind::Metadata, meta}}));
+}
+
+std::string readError(std::vector<uint8_t> bytes) {
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
+      llvm::StringRef(reinterpret_cast<const char *>(bytes.data()),
+                      bytes.size()));
+  llvm::Expected<Package> p = Package::fromBuffer(std::move(buffer));
+  return p ? "" : llvm::toString(p.takeError());
+}
+
+TEST(Package, LayoutAndRoundTrip) {
+  std::vector<uint8_t> bytes = sample();
+  // Header 64 + table 2 x 32 = 128; code at 128 (32 bytes), metadata at 192.
+  ASSERT_EQ(bytes.size(), 256u);
+  EXPECT_EQ(llvm::support::endian::read64le(&bytes[64 + 8]), 128u);
+  EXPECT_EQ(llvm::support::endian::read64le(&bytes[96 + 8]), 192u);
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(
+      reinterpret_cast<const char *>(bytes.data()), bytes.size()));
+  llvm::Expected<Package> p = Package::fromBuffer(std::move(buffer));
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  ASSERT_EQ(p->sections().size(), 2u);
+  EXPECT_EQ(p->get(SectionKind::Code)->size(), 32u);
+  EXPECT_EQ((*p->get(SectionKind::Metadata))[1], '}');
+  EXPECT_FALSE(p->get(SectionKind::Weights).has_value());
+}
+
+TEST(Package, RejectsCorruptFiles) {
+  std::vector<uint8_t> bytes = sample();
+  EXPECT_EQ(readError({bytes.begin(), bytes.begin() + 40}),
+            "offset 0x28: truncated package: 40 bytes, the header alone is 64");
+  std::vector<uint8_t> truncated(bytes.begin(), bytes.begin() + 200);
+  EXPECT_EQ(readError(truncated),
+            "offset 0x10: the header says 256 bytes, the file has 200 "
+            "(truncated)");
+  std::vector<uint8_t> magic = bytes;
+  magic[0] = 'X';
+  EXPECT_EQ(readError(magic),
+            "offset 0x0: bad magic: not an accel package (expected "
+            "'ACCELPKG')");
+  std::vector<uint8_t> version = bytes;
+  version[8] = 2;
+  EXPECT_EQ(readError(version),
+            "offset 0x8: package version 2, this tool reads version 1");
+  std::vector<uint8_t> section = bytes;
+  section[130] ^= 1;
+  EXPECT_NE(readError(section).find("offset 0x80: code section CRC mismatch"),
+            std::string::npos);
+  std::vector<uint8_t> table = bytes;
+  table[64 + 16] = 200; // the code section's size
+  EXPECT_NE(readError(table).find("offset 0x18: header CRC mismatch"),
+            std::string::npos);
+}
+
+TEST(Package, BuildRejectsBadSectionLists) {
+  static const uint8_t x[1] = {0};
+  EXPECT_EQ(llvm::toString(build({{SectionKind::Metadata, x}}).takeError()),
+            "a package needs a code section");
+  EXPECT_EQ(llvm::toString(
+                build({{SectionKind::Code, x}, {SectionKind::Code, x}})
+                    .takeError()),
+            "two code sections");
+}
+
+TEST(Package, WritesAtomically) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("accel-pkg", dir));
+  std::string path = (dir + "/p.accel").str();
+  static const uint8_t code[16] = {};
+  ASSERT_FALSE(bool(write(path, {{SectionKind::Code, code}})));
+  llvm::Expected<Package> p = Package::open(path);
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  // A failed build writes nothing.
+  std::string other = (dir + "/q.accel").str();
+  llvm::Error err = write(other, {});
+  EXPECT_TRUE(bool(err));
+  llvm::consumeError(std::move(err));
+  EXPECT_FALSE(llvm::sys::fs::exists(other));
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec))
+    EXPECT_EQ(llvm::sys::path::filename(it->path()), "p.accel");
+  llvm::sys::fs::remove_directories(dir);
+}
+
+} // namespace
