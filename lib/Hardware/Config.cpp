@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
@@ -59,8 +60,8 @@ public:
   }
 
   double number(const json::Object *parent, StringRef key,
-                const std::string &path, double max =
-                                             std::numeric_limits<double>::max()) {
+                const std::string &path,
+                double max = std::numeric_limits<double>::max()) {
     const json::Value *v = leaf(parent, key, path);
     if (!v)
       return 0;
@@ -143,8 +144,11 @@ void readBuffers(Reader &r, const json::Object *root, Config &c) {
   if (uramUsed > c.uram)
     return r.fail("buffers", Twine(uramUsed) +
                                  " URAM blocks (with control.imem_uram) "
-                                 "exceed the device's " + Twine(c.uram));
-  uint64_t queueBram = 4 * 2; // four unit queues, two BRAM36 each
+                                 "exceed the device's " +
+                                 Twine(c.uram));
+  // Four unit queues of queues.depth 16-byte instructions.
+  uint64_t queueBram =
+      4 * llvm::divideCeil(c.queueDepth * 16, c.bram36BlockBytes());
   if (bramUsed + queueBram > c.bram36)
     return r.fail("buffers", Twine(bramUsed + queueBram) +
                                  " BRAM36 blocks exceed the device's " +
@@ -157,9 +161,9 @@ llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
                                               StringRef fileName) {
   llvm::Expected<json::Value> parsed = json::parse(text);
   if (!parsed)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   fileName + ": invalid JSON: " +
-                                       llvm::toString(parsed.takeError()));
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        fileName + ": invalid JSON: " + llvm::toString(parsed.takeError()));
   const json::Object *root = parsed->getAsObject();
   if (!root)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -256,9 +260,9 @@ llvm::Expected<Config> accel::hw::loadConfig(StringRef path) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": cannot read: " +
-                                       buffer.getError().message());
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        path + ": cannot read: " + buffer.getError().message());
   return parseConfig((*buffer)->getBuffer(), path);
 }
 

@@ -135,8 +135,9 @@ llvm::Expected<int64_t> Parser::parseF32(Piece p) const {
     std::string text = s.str();
     char *end = nullptr;
     value = std::strtof(text.c_str(), &end);
-    if (text.empty() || *end || !(llvm::isDigit(text[0]) || text[0] == '-' ||
-                                  text[0] == '+' || text[0] == '.') ||
+    if (text.empty() || *end ||
+        !(llvm::isDigit(text[0]) || text[0] == '-' || text[0] == '+' ||
+          text[0] == '.') ||
         std::isnan(value))
       return error(p.loc, "expected an fp32 number, found '" + s + "'");
   }
@@ -157,8 +158,8 @@ llvm::Expected<int64_t> Parser::parseEnum(const FieldSpec &field,
                           "' (expected one of: " + choices + ")");
 }
 
-llvm::Expected<std::pair<int64_t, int64_t>> Parser::parseSum(Piece p,
-                                                             bool allowImm) const {
+llvm::Expected<std::pair<int64_t, int64_t>>
+Parser::parseSum(Piece p, bool allowImm) const {
   Piece first = p, second;
   size_t plus = p.text.find('+');
   if (plus != StringRef::npos) {
@@ -192,11 +193,11 @@ llvm::Expected<std::pair<Piece, std::pair<int64_t, int64_t>>>
 Parser::parseBracket(Piece p, bool allowImm) const {
   size_t open = p.text.find('[');
   if (open == StringRef::npos || !p.text.ends_with("]"))
-    return error(p.loc, "expected an address 'buf[rN + imm]', found '" +
-                            p.text + "'");
+    return error(p.loc,
+                 "expected an address 'buf[rN + imm]', found '" + p.text + "'");
   Piece base = trimmed(sub(p, 0, open));
-  auto sum = parseSum(trimmed(sub(p, open + 1, p.text.size() - open - 2)),
-                      allowImm);
+  auto sum =
+      parseSum(trimmed(sub(p, open + 1, p.text.size() - open - 2)), allowImm);
   if (!sum)
     return sum.takeError();
   return std::pair(base, *sum);
@@ -218,8 +219,8 @@ llvm::Expected<uint8_t> Parser::parseMask(Piece p) const {
   return mask;
 }
 
-llvm::Error Parser::setField(const InstrSpec &spec, int8_t field,
-                             int64_t value, Loc loc, Instruction &instr) {
+llvm::Error Parser::setField(const InstrSpec &spec, int8_t field, int64_t value,
+                             Loc loc, Instruction &instr) {
   if (llvm::Error err = verifyField(spec, field, value))
     return error(loc, llvm::toString(std::move(err)));
   instr.fields[field] = value;
@@ -247,7 +248,8 @@ llvm::Error Parser::parseOperand(const InstrSpec &spec, const OperandSpec &op,
     auto [base, sum] = *addr;
     if (hbm) {
       if (base.text != "hbm")
-        return error(base.loc, "expected 'hbm[...]', found '" + base.text + "'");
+        return error(base.loc,
+                     "expected 'hbm[...]', found '" + base.text + "'");
     } else {
       auto b = parseEnum(format.fields[fi[0]], base);
       if (!b)
@@ -283,8 +285,8 @@ llvm::Error Parser::parseOperand(const InstrSpec &spec, const OperandSpec &op,
   case OperandKind::Target: {
     if (!isIdentifier(p.text) && !generatedIndex(p.text))
       return error(p.loc, "expected a label, found '" + p.text + "'");
-    fixups.push_back({program.code.size(), unsigned(fi[0]), p.text.str(),
-                      p.loc});
+    fixups.push_back(
+        {program.code.size(), unsigned(fi[0]), p.text.str(), p.loc});
     return llvm::Error::success();
   }
   case OperandKind::Attr:
@@ -311,9 +313,8 @@ llvm::Error Parser::parseAttr(const InstrSpec &spec, const OperandSpec &op,
   }
   llvm::Expected<int64_t> value = field.kind == FieldKind::Enum
                                       ? parseEnum(field, p)
-                                  : field.kind == FieldKind::F32
-                                      ? parseF32(p)
-                                      : parseInt(p);
+                                  : field.kind == FieldKind::F32 ? parseF32(p)
+                                                                 : parseInt(p);
   if (!value)
     return value.takeError();
   return setField(spec, op.fields[0], *value, p.loc, instr);
@@ -351,7 +352,8 @@ llvm::Error Parser::parseInstruction(Piece mnemonic, Piece rest) {
   llvm::StringMap<Loc> seen;
   for (const Piece &piece : pieces) {
     size_t eq = piece.text.find('=');
-    bool isAttr = eq != StringRef::npos && isIdentifier(piece.text.take_front(eq).trim());
+    bool isAttr =
+        eq != StringRef::npos && isIdentifier(piece.text.take_front(eq).trim());
     if (!isAttr) {
       if (!seen.empty())
         return error(piece.loc, "positional operand after key=value operands");
@@ -395,8 +397,8 @@ llvm::Error Parser::parseInstruction(Piece mnemonic, Piece rest) {
                                    " operands, found " + Twine(next));
   // Targets are resolved later; verify with a placeholder.
   if (llvm::Error err = verify(instr))
-    return error(mnemonic.loc, Twine(spec->mnemonic) + ": " +
-                                   llvm::toString(std::move(err)));
+    return error(mnemonic.loc,
+                 Twine(spec->mnemonic) + ": " + llvm::toString(std::move(err)));
   program.code.push_back(instr);
   return llvm::Error::success();
 }
@@ -415,8 +417,8 @@ llvm::Error Parser::defineSymbol(Piece name, bool entry) {
   auto [it, inserted] = symbolLines.try_emplace(name.text, name.loc.line);
   if (!inserted)
     return error(name.loc, "duplicate label '" + name.text +
-                               "' (first defined at line " +
-                               Twine(it->second) + ")");
+                               "' (first defined at line " + Twine(it->second) +
+                               ")");
   program.symbols.push_back({name.text.str(), index, entry});
   return llvm::Error::success();
 }
@@ -458,8 +460,7 @@ llvm::Expected<Program> Parser::run(StringRef text) {
     auto [line, remainder] = text.split('\n');
     text = remainder;
     ++lineNo;
-    if (llvm::Error err =
-            parseLine({line.rtrim('\r'), {lineNo, 1}}))
+    if (llvm::Error err = parseLine({line.rtrim('\r'), {lineNo, 1}}))
       return std::move(err);
     if (text.empty())
       break;
@@ -472,8 +473,8 @@ llvm::Expected<Program> Parser::run(StringRef text) {
     if (it == indices.end())
       return error(fixup.loc, "undefined label '" + fixup.name + "'");
     if (it->second >= program.code.size())
-      return error(fixup.loc, "label '" + fixup.name +
-                                  "' is past the last instruction");
+      return error(fixup.loc,
+                   "label '" + fixup.name + "' is past the last instruction");
     program.code[fixup.instr].fields[fixup.field] = it->second;
   }
   return std::move(program);

@@ -157,9 +157,8 @@ void accel::isa::printInstruction(
 std::string accel::isa::toString(const Instruction &instr) {
   std::string text;
   llvm::raw_string_ostream os(text);
-  printInstruction(os, instr, [](uint32_t index) {
-    return ".L" + std::to_string(index);
-  });
+  printInstruction(os, instr,
+                   [](uint32_t index) { return ".L" + std::to_string(index); });
   return text;
 }
 

@@ -1,4 +1,5 @@
-//===- Encoding.cpp - 128-bit instruction words -----------------------------===//
+//===- Encoding.cpp - 128-bit instruction words
+//-----------------------------===//
 //
 // A word is two little-endian 64-bit halves: bits [63:0] in bytes 0-7, bits
 // [127:64] in bytes 8-15. The header is unit [2:0], op [7:3], wait [12:8],
@@ -56,7 +57,8 @@ Bits usedBits(const FormatSpec &format) {
   return used;
 }
 
-const InstrSpec *lookup(unsigned unit, unsigned op, std::optional<unsigned> funct) {
+const InstrSpec *lookup(unsigned unit, unsigned op,
+                        std::optional<unsigned> funct) {
   for (const InstrSpec &s : instructions())
     if (unsigned(s.unit) == unit && s.op == op &&
         (s.funct < 0 || (funct && unsigned(s.funct) == *funct)))

@@ -50,8 +50,9 @@ constexpr FieldSpec enumField(const char *name, uint8_t lo, uint8_t width,
   return {name, lo, width, K::Enum, 0, 0, int64_t(N) - 1, names, doc};
 }
 constexpr FieldSpec funct(uint8_t lo) {
-  return {"funct", lo, 5, K::Funct, 0, 0, 31, nullptr,
-          "operation, fixed by the mnemonic"};
+  return {"funct",  lo,      5,
+          K::Funct, 0,       0,
+          31,       nullptr, "operation, fixed by the mnemonic"};
 }
 constexpr FieldSpec f32(const char *name, uint8_t lo, const char *doc) {
   return {name, lo, 32, K::F32, 0, 0, -1, nullptr, doc};
@@ -69,9 +70,8 @@ const FieldSpec aluFields[] = {
     reg("rs2", 28, "second source register"),
     funct(33),
 };
-const OperandSpec aluOps[] = {{O::Reg, "rd", f(0)},
-                              {O::Reg, "rs1", f(1)},
-                              {O::Reg, "rs2", f(2)}};
+const OperandSpec aluOps[] = {
+    {O::Reg, "rd", f(0)}, {O::Reg, "rs1", f(1)}, {O::Reg, "rs2", f(2)}};
 
 const FieldSpec aluImmFields[] = {
     reg("rd", 18, "destination register"),
@@ -89,9 +89,8 @@ const FieldSpec branchFields[] = {
     {"target", 96, 32, K::Target, 0, 0, -1, nullptr,
      "instruction index branched to"},
 };
-const OperandSpec branchOps[] = {{O::Reg, "rs1", f(0)},
-                                 {O::Reg, "rs2", f(1)},
-                                 {O::Target, "target", f(3)}};
+const OperandSpec branchOps[] = {
+    {O::Reg, "rs1", f(0)}, {O::Reg, "rs2", f(1)}, {O::Target, "target", f(3)}};
 
 const FieldSpec jumpFields[] = {
     {"target", 96, 32, K::Target, 0, 0, -1, nullptr,
@@ -148,10 +147,14 @@ const FieldSpec dmaFields[] = {
     uimm("simm", 110, 18, "on-chip offset added to rs, / 64", 0, 6),
 };
 const OperandSpec dmaOps[] = {
-    {O::Addr, "buffer", f(0, 4, 11)}, {O::Hbm, "hbm", f(3, 10)},
-    {O::Count, "rows", f(5, 6)},      {O::Imm, "len", f(7)},
-    {O::Attr, "ch", f(1)},            {O::Attr, "nch", f(2)},
-    {O::Attr, "hstride", f(8)},       {O::Attr, "sstride", f(9)},
+    {O::Addr, "buffer", f(0, 4, 11)},
+    {O::Hbm, "hbm", f(3, 10)},
+    {O::Count, "rows", f(5, 6)},
+    {O::Imm, "len", f(7)},
+    {O::Attr, "ch", f(1)},
+    {O::Attr, "nch", f(2)},
+    {O::Attr, "hstride", f(8)},
+    {O::Attr, "sstride", f(9)},
 };
 
 // ---- Matrix ----------------------------------------------------------------
@@ -168,13 +171,13 @@ const FieldSpec mcfgFields[] = {
     flag("afp", 100, "activations are fp32 (no act_quant)"),
 };
 const OperandSpec mcfgOps[] = {
-    {O::Attr, "k", f(0)},   {O::Attr, "g", f(1)},    {O::Attr, "ga", f(2)},
-    {O::Attr, "r", f(3)},   {O::Attr, "fmt", f(4)},  {O::Attr, "bits", f(5)},
-    {O::Attr, "n", f(6)},   {O::Attr, "m", f(7)},    {O::Attr, "afp", f(8)},
+    {O::Attr, "k", f(0)}, {O::Attr, "g", f(1)},   {O::Attr, "ga", f(2)},
+    {O::Attr, "r", f(3)}, {O::Attr, "fmt", f(4)}, {O::Attr, "bits", f(5)},
+    {O::Attr, "n", f(6)}, {O::Attr, "m", f(7)},   {O::Attr, "afp", f(8)},
 };
 
 #define ACCEL_MATRIX_COMMON_FIELDS                                             \
-  buf("dbuf", 18, "output buffer"), reg("rd", 21, "output address"),            \
+  buf("dbuf", 18, "output buffer"), reg("rd", 21, "output address"),           \
       buf("abuf", 26, "activation buffer"),                                    \
       reg("ra", 29, "activation address"),                                     \
       buf("sbuf", 34, "activation scale buffer"),                              \
@@ -200,7 +203,9 @@ const FieldSpec mmFields[] = {
 
 #define ACCEL_MATRIX_ADDR_OPERANDS                                             \
   {O::Addr, "y", f(0, 1)}, {O::Addr, "x", f(2, 3)}, {O::Addr, "xs", f(4, 5)},  \
-      {O::Addr, "w", f(6, 7)}, {O::Imm, "rows", f(14)}
+      {O::Addr, "w", f(6, 7)}, {                                               \
+    O::Imm, "rows", f(14)                                                      \
+  }
 const OperandSpec mvOps[] = {
     ACCEL_MATRIX_ADDR_OPERANDS,
     {O::Attr, "bias", f(8, 9, 10)},
@@ -208,12 +213,9 @@ const OperandSpec mvOps[] = {
     {O::Attr, "ep", f(15)},
 };
 const OperandSpec mmOps[] = {
-    ACCEL_MATRIX_ADDR_OPERANDS,
-    {O::Reg, "m", f(16)},
-    {O::Imm, "astride", f(17)},
-    {O::Imm, "dstride", f(18)},
-    {O::Attr, "bias", f(8, 9, 10)},
-    {O::Attr, "rq", f(11, 12, 13)},
+    ACCEL_MATRIX_ADDR_OPERANDS,     {O::Reg, "m", f(16)},
+    {O::Imm, "astride", f(17)},     {O::Imm, "dstride", f(18)},
+    {O::Attr, "bias", f(8, 9, 10)}, {O::Attr, "rq", f(11, 12, 13)},
     {O::Attr, "ep", f(15)},
 };
 #undef ACCEL_MATRIX_ADDR_OPERANDS
@@ -235,9 +237,8 @@ const FieldSpec vBinaryFields[] = {
     f32("f", 96, "the fp32 operand when bmode=imm"),
 };
 const OperandSpec vBinaryOps[] = {
-    {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)},
-    {O::Addr, "b", f(4, 5)}, {O::Count, "n", f(6, 7)},
-    {O::Attr, "bmode", f(8)}, {O::Attr, "f", f(9)},
+    {O::Addr, "d", f(0, 1)},  {O::Addr, "a", f(2, 3)},  {O::Addr, "b", f(4, 5)},
+    {O::Count, "n", f(6, 7)}, {O::Attr, "bmode", f(8)}, {O::Attr, "f", f(9)},
 };
 
 const FieldSpec vUnaryFields[] = {
@@ -288,14 +289,14 @@ const FieldSpec vNormFields[] = {
     f32("eps", 96, "epsilon"),
 };
 const OperandSpec vRmsOps[] = {
-    {O::Addr, "d", f(0, 1)},   {O::Addr, "a", f(2, 3)},
-    {O::Addr, "w", f(4, 5)},   {O::Count, "n", f(6, 7)},
+    {O::Addr, "d", f(0, 1)},     {O::Addr, "a", f(2, 3)},
+    {O::Addr, "w", f(4, 5)},     {O::Count, "n", f(6, 7)},
     {O::Count, "rows", f(8, 9)}, {O::Attr, "eps", f(10)},
 };
 const OperandSpec vLnOps[] = {
-    {O::Addr, "d", f(0, 1)},       {O::Addr, "a", f(2, 3)},
-    {O::Addr, "w", f(4, 5)},       {O::Count, "n", f(6, 7)},
-    {O::Count, "rows", f(8, 9)},   {O::Attr, "beta", f(10, 11, 12)},
+    {O::Addr, "d", f(0, 1)},     {O::Addr, "a", f(2, 3)},
+    {O::Addr, "w", f(4, 5)},     {O::Count, "n", f(6, 7)},
+    {O::Count, "rows", f(8, 9)}, {O::Attr, "beta", f(10, 11, 12)},
     {O::Attr, "eps", f(13)},
 };
 
@@ -355,8 +356,9 @@ const FieldSpec vContextFields[] = {
 #define ACCEL_ATTENTION_OPERANDS(A, B)                                         \
   {O::Addr, "d", f(0, 1)}, {O::Addr, A, f(2, 3)}, {O::Addr, B, f(4, 5)},       \
       {O::Count, "n", f(6, 7)}, {O::Count, "head", f(8, 9)},                   \
-      {O::Reg, "qpos", f(10)}, {O::Reg, "kpos", f(11)},                        \
-      {O::Attr, "mask", f(12)}
+      {O::Reg, "qpos", f(10)}, {O::Reg, "kpos", f(11)}, {                      \
+    O::Attr, "mask", f(12)                                                     \
+  }
 const OperandSpec vScoreOps[] = {ACCEL_ATTENTION_OPERANDS("q", "k"),
                                  {O::Attr, "scale", f(13)}};
 const OperandSpec vContextOps[] = {ACCEL_ATTENTION_OPERANDS("p", "v"),
@@ -374,8 +376,9 @@ const FieldSpec vAttnConfigFields[] = {
     flag("causal", 96, "keys after the query are masked"),
 };
 const OperandSpec vAttnConfigOps[] = {
-    {O::Attr, "hd", f(0)},   {O::Attr, "kvh", f(1)},    {O::Attr, "kvg", f(2)},
-    {O::Attr, "kvfmt", f(3)}, {O::Attr, "kvbits", f(4)}, {O::Attr, "sink", f(5)},
+    {O::Attr, "hd", f(0)},     {O::Attr, "kvh", f(1)},
+    {O::Attr, "kvg", f(2)},    {O::Attr, "kvfmt", f(3)},
+    {O::Attr, "kvbits", f(4)}, {O::Attr, "sink", f(5)},
     {O::Attr, "window", f(6)}, {O::Attr, "causal", f(7)},
 };
 
@@ -384,9 +387,9 @@ const FieldSpec vKvQuantFields[] = {
     reg("rm", 34, "row (token) count register"),
     uimm("mimm", 39, 8, "row count added to rm"),
 };
-const OperandSpec vKvQuantOps[] = {
-    {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)},
-    {O::Count, "rows", f(4, 5)}};
+const OperandSpec vKvQuantOps[] = {{O::Addr, "d", f(0, 1)},
+                                   {O::Addr, "a", f(2, 3)},
+                                   {O::Count, "rows", f(4, 5)}};
 
 const FieldSpec vQuantActFields[] = {
     ACCEL_D_A,
@@ -401,10 +404,10 @@ const FieldSpec vQuantActFields[] = {
     flag("fake", 104, "write f32(q) * s instead of q"),
 };
 const OperandSpec vQuantActOps[] = {
-    {O::Addr, "d", f(0, 1)},      {O::Addr, "a", f(2, 3)},
-    {O::Addr, "s", f(4, 5)},      {O::Count, "n", f(6, 7)},
-    {O::Count, "rows", f(8, 9)},  {O::Attr, "ga", f(10)},
-    {O::Attr, "bits", f(11)},     {O::Attr, "fake", f(12)},
+    {O::Addr, "d", f(0, 1)},     {O::Addr, "a", f(2, 3)},
+    {O::Addr, "s", f(4, 5)},     {O::Count, "n", f(6, 7)},
+    {O::Count, "rows", f(8, 9)}, {O::Attr, "ga", f(10)},
+    {O::Attr, "bits", f(11)},    {O::Attr, "fake", f(12)},
 };
 
 const FieldSpec vQuantFields[] = {
@@ -423,11 +426,11 @@ const FieldSpec vQuantFields[] = {
     flag("f16", 113, "scales are fp16 (else fp32)"),
 };
 const OperandSpec vQuantOps[] = {
-    {O::Addr, "d", f(0, 1)},      {O::Addr, "a", f(2, 3)},
-    {O::Addr, "s", f(4, 5)},      {O::Addr, "z", f(6, 7)},
-    {O::Count, "n", f(8, 9)},     {O::Count, "rows", f(10, 11)},
-    {O::Attr, "g", f(12)},        {O::Attr, "bits", f(13)},
-    {O::Attr, "sym", f(14)},      {O::Attr, "f16", f(15)},
+    {O::Addr, "d", f(0, 1)},  {O::Addr, "a", f(2, 3)},
+    {O::Addr, "s", f(4, 5)},  {O::Addr, "z", f(6, 7)},
+    {O::Count, "n", f(8, 9)}, {O::Count, "rows", f(10, 11)},
+    {O::Attr, "g", f(12)},    {O::Attr, "bits", f(13)},
+    {O::Attr, "sym", f(14)},  {O::Attr, "f16", f(15)},
 };
 
 const FieldSpec vArgmaxFields[] = {
@@ -475,13 +478,13 @@ const InstrSpec kInstructions[] = {
 };
 
 const FormatSpec *const kFormats[] = {
-    &fmtNone,        &fmtAlu,          &fmtAluImm,       &fmtBranch,
-    &fmtJump,        &fmtJumpLink,     &fmtJumpReg,      &fmtLoadScalar,
-    &fmtStoreScalar, &fmtDma,          &fmtMatrixConfig, &fmtMatrixVector,
-    &fmtMatrixMatrix, &fmtVBinary,     &fmtVUnary,       &fmtVCopy,
-    &fmtVFill,       &fmtVNorm,        &fmtVNormBeta,    &fmtVRope,
-    &fmtVSoftmax,    &fmtVScore,       &fmtVContext,     &fmtVAttnConfig,
-    &fmtVKvQuant,    &fmtVQuantAct,    &fmtVQuant,       &fmtVArgmax,
+    &fmtNone,         &fmtAlu,       &fmtAluImm,       &fmtBranch,
+    &fmtJump,         &fmtJumpLink,  &fmtJumpReg,      &fmtLoadScalar,
+    &fmtStoreScalar,  &fmtDma,       &fmtMatrixConfig, &fmtMatrixVector,
+    &fmtMatrixMatrix, &fmtVBinary,   &fmtVUnary,       &fmtVCopy,
+    &fmtVFill,        &fmtVNorm,     &fmtVNormBeta,    &fmtVRope,
+    &fmtVSoftmax,     &fmtVScore,    &fmtVContext,     &fmtVAttnConfig,
+    &fmtVKvQuant,     &fmtVQuantAct, &fmtVQuant,       &fmtVArgmax,
 };
 
 } // namespace

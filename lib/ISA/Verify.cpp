@@ -23,8 +23,8 @@ llvm::Error fail(const Twine &message) {
 
 llvm::Error checkTokens(const Instruction &instr) {
   unsigned self = unsigned(instr.getSpec().unit);
-  for (auto [mask, name] : {std::pair(instr.wait, "wait"),
-                            std::pair(instr.release, "rel")}) {
+  for (auto [mask, name] :
+       {std::pair(instr.wait, "wait"), std::pair(instr.release, "rel")}) {
     if (mask >> kNumUnits)
       return fail(Twine(name) + " mask " + Twine(unsigned(mask)) +
                   " names no unit (5 bits: ctl ld st mx vec)");
@@ -84,7 +84,8 @@ llvm::Error checkMatrixConfig(const Instruction &instr) {
   int64_t n = instr.get("n"), m = instr.get("m");
   bool isFloat = fmt >= 2;
   if (!isFloat && !isIntBits(bits))
-    return fail("bits = " + Twine(bits) + ": integer weights have 2, 3, 4 or 8");
+    return fail("bits = " + Twine(bits) +
+                ": integer weights have 2, 3, 4 or 8");
   if (fmt == 2 && bits != 32)
     return fail("bits = " + Twine(bits) + ": f32 weights have 32");
   if (fmt >= 3 && bits != 16)

@@ -185,8 +185,9 @@ Package::fromBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer) {
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t at = kHeaderBytes + kEntryBytes * i;
     const uint8_t *e = &b[at];
-    SectionEntry entry{SectionKind(endian::read32le(e)), endian::read64le(e + 8),
-                       endian::read64le(e + 16), endian::read32le(e + 24)};
+    SectionEntry entry{SectionKind(endian::read32le(e)),
+                       endian::read64le(e + 8), endian::read64le(e + 16),
+                       endian::read32le(e + 24)};
     uint32_t kind = uint32_t(entry.kind);
     if (kind < 1 || kind > kNumSectionKinds)
       return failAt(at, "unknown section kind " + Twine(kind));

@@ -20,8 +20,8 @@ llvm::StringRef text(llvm::ArrayRef<uint8_t> bytes) {
   return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
 }
 
-llvm::Expected<std::vector<isa::Symbol>>
-parseSymbols(llvm::StringRef source, uint64_t codeSize) {
+llvm::Expected<std::vector<isa::Symbol>> parseSymbols(llvm::StringRef source,
+                                                      uint64_t codeSize) {
   llvm::Expected<json::Value> parsed = json::parse(source);
   if (!parsed)
     return fail("symbols section: " + llvm::toString(parsed.takeError()));
@@ -32,11 +32,11 @@ parseSymbols(llvm::StringRef source, uint64_t codeSize) {
   std::vector<isa::Symbol> symbols;
   for (auto [i, v] : llvm::enumerate(*list)) {
     const json::Object *o = v.getAsObject();
-    std::optional<llvm::StringRef> name = o ? o->getString("name") : std::nullopt;
+    std::optional<llvm::StringRef> name =
+        o ? o->getString("name") : std::nullopt;
     std::optional<int64_t> index = o ? o->getInteger("index") : std::nullopt;
     std::optional<bool> entry = o ? o->getBoolean("entry") : std::nullopt;
-    if (!name || !index || !entry || *index < 0 ||
-        uint64_t(*index) > codeSize)
+    if (!name || !index || !entry || *index < 0 || uint64_t(*index) > codeSize)
       return fail("symbols section: symbol " + Twine(i) +
                   " needs a name, an index in [0, " + Twine(codeSize) +
                   "] and entry true/false");
@@ -54,8 +54,8 @@ std::string accel::package::symbolsJSON(const isa::Program &program) {
         {"name", s.name}, {"index", int64_t(s.index)}, {"entry", s.entry}});
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << llvm::formatv("{0:2}", json::Value(json::Object{
-                                   {"symbols", std::move(list)}}));
+  os << llvm::formatv("{0:2}",
+                      json::Value(json::Object{{"symbols", std::move(list)}}));
   return out;
 }
 
@@ -77,7 +77,8 @@ accel::package::metadataJSON(const isa::Program &program,
   return out;
 }
 
-llvm::Expected<isa::Program> accel::package::readProgram(const Package &package) {
+llvm::Expected<isa::Program>
+accel::package::readProgram(const Package &package) {
   isa::Program program;
   llvm::Expected<std::vector<isa::Instruction>> code =
       isa::decodeCode(*package.get(SectionKind::Code));
@@ -96,7 +97,8 @@ llvm::Expected<isa::Program> accel::package::readProgram(const Package &package)
     if (!parsed)
       return fail("metadata section: " + llvm::toString(parsed.takeError()));
     const json::Object *root = parsed->getAsObject();
-    if (const json::Object *entries = root ? root->getObject("entries") : nullptr)
+    if (const json::Object *entries =
+            root ? root->getObject("entries") : nullptr)
       for (const auto &[name, index] : *entries) {
         std::optional<int64_t> i = index.getAsInteger();
         if (!i || *i < 0 || uint64_t(*i) > program.code.size())
@@ -104,10 +106,10 @@ llvm::Expected<isa::Program> accel::package::readProgram(const Package &package)
                       "' has no valid instruction index");
         program.symbols.push_back({name.str(), uint32_t(*i), true});
       }
-    llvm::stable_sort(program.symbols, [](const isa::Symbol &a,
-                                          const isa::Symbol &b) {
-      return a.index < b.index;
-    });
+    llvm::stable_sort(program.symbols,
+                      [](const isa::Symbol &a, const isa::Symbol &b) {
+                        return a.index < b.index;
+                      });
   }
   return program;
 }

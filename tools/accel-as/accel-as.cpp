@@ -1,4 +1,5 @@
-//===- accel-as.cpp - the engine's assembler -------------------------------===//
+//===- accel-as.cpp - the engine's assembler
+//-------------------------------===//
 //
 // Assembles docs/ISA.md assembly into a package (docs/FORMATS.md §5) or, with
 // --raw, into bare instruction words:
@@ -38,17 +39,16 @@ cl::opt<std::string> outputPath("o", cl::Required, cl::desc("Output file"),
 cl::opt<bool> raw("raw",
                   cl::desc("Write bare instruction words, not a package"),
                   cl::cat(category));
-cl::opt<std::string> metadataPath(
-    "metadata", cl::desc("JSON object merged into the metadata section"),
-    cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> configPath(
-    "config", cl::desc("Hardware config to check and embed"),
-    cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> weightsPath("weights",
-                                 cl::desc("Weight image to embed"),
+cl::opt<std::string>
+    metadataPath("metadata",
+                 cl::desc("JSON object merged into the metadata section"),
+                 cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> configPath("config",
+                                cl::desc("Hardware config to check and embed"),
+                                cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> weightsPath("weights", cl::desc("Weight image to embed"),
                                  cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> paramsPath("params",
-                                cl::desc("Parameter blob to embed"),
+cl::opt<std::string> paramsPath("params", cl::desc("Parameter blob to embed"),
                                 cl::value_desc("file"), cl::cat(category));
 cl::opt<std::string> tokenizerPath("tokenizer",
                                    cl::desc("Tokenizer file to embed"),
@@ -60,8 +60,9 @@ int fail(const llvm::Twine &message) {
 }
 
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> read(llvm::StringRef path) {
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
-                                                   /*RequiresNullTerminator=*/false);
+  auto buffer =
+      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
   if (!buffer)
     return llvm::createStringError(buffer.getError(), "%s: cannot read: %s",
                                    path.str().c_str(),
@@ -85,8 +86,8 @@ int main(int argc, char **argv) {
   if (!input)
     return fail(llvm::toString(input.takeError()));
   llvm::Expected<isa::Program> program = isa::parseAssembly(
-      (*input)->getBuffer(),
-      inputPath == "-" ? llvm::StringRef("<stdin>") : llvm::StringRef(inputPath));
+      (*input)->getBuffer(), inputPath == "-" ? llvm::StringRef("<stdin>")
+                                              : llvm::StringRef(inputPath));
   if (!program) {
     llvm::errs() << llvm::toString(program.takeError()) << '\n';
     return 1;
@@ -121,8 +122,8 @@ int main(int argc, char **argv) {
     return fail(metadataPath + ": " + llvm::toString(metadataText.takeError()));
   std::string symbols = package::symbolsJSON(*program);
   auto asBytes = [](const std::string &s) {
-    return llvm::ArrayRef<uint8_t>(
-        reinterpret_cast<const uint8_t *>(s.data()), s.size());
+    return llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t *>(s.data()),
+                                   s.size());
   };
 
   std::vector<package::Section> sections = {

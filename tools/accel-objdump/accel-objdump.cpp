@@ -34,9 +34,9 @@ cl::opt<std::string> outputPath("o", cl::desc("Output file (default: stdout)"),
 cl::opt<bool> headers("headers",
                       cl::desc("Print the package header and section table"),
                       cl::cat(category));
-cl::opt<std::string> sectionName("section",
-                                 cl::desc("Print one section's bytes as they are"),
-                                 cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string>
+    sectionName("section", cl::desc("Print one section's bytes as they are"),
+                cl::value_desc("name"), cl::cat(category));
 cl::opt<bool> isaReference("isa-reference",
                            cl::desc("Print the ISA's bit tables (Markdown)"),
                            cl::cat(category));
@@ -121,9 +121,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (llvm::Error err = package::writeAtomically(
-          outputPath, llvm::ArrayRef<uint8_t>(
-                          reinterpret_cast<const uint8_t *>(text.data()),
-                          text.size())))
+          outputPath,
+          llvm::ArrayRef<uint8_t>(
+              reinterpret_cast<const uint8_t *>(text.data()), text.size())))
     return fail(llvm::toString(std::move(err)));
   return 0;
 }

@@ -58,8 +58,9 @@ TEST(Config, U280LoadsWithItsDerivedQuantities) {
 }
 
 TEST(Config, RejectsMissingFields) {
-  EXPECT_EQ(errorAfter([](json::Object &o) { obj(o, "hbm").erase("channels"); }),
-            "u280.json: hbm.channels: missing");
+  EXPECT_EQ(
+      errorAfter([](json::Object &o) { obj(o, "hbm").erase("channels"); }),
+      "u280.json: hbm.channels: missing");
   EXPECT_EQ(errorAfter([](json::Object &o) { o.erase("energy"); }),
             "u280.json: energy: missing");
   EXPECT_EQ(errorAfter([](json::Object &o) {

@@ -1,8 +1,8 @@
 //===- EncodingTest.cpp - the instruction table, encoder and decoder ------===//
 
+#include "accel/ISA/Encoding.h"
 #include "accel/ISA/AsmParser.h"
 #include "accel/ISA/AsmPrinter.h"
-#include "accel/ISA/Encoding.h"
 
 #include "llvm/ADT/StringExtras.h"
 
@@ -57,7 +57,8 @@ TEST(ISATable, FieldsDoNotOverlapAndOperandsAreValid) {
     EXPECT_LE(format->fields.size(), kMaxFields);
     for (const OperandSpec &op : format->operands)
       for (int8_t i : op.fields) {
-        EXPECT_LT(i, int(format->fields.size())) << format->name << " " << op.name;
+        EXPECT_LT(i, int(format->fields.size()))
+            << format->name << " " << op.name;
       }
   }
 }
@@ -66,7 +67,8 @@ TEST(ISATable, OpcodesAndMnemonicsAreUnique) {
   std::set<std::tuple<int, int, int>> codes;
   std::set<std::string> names;
   for (const InstrSpec &s : instructions()) {
-    EXPECT_TRUE(codes.insert({int(s.unit), s.op, s.funct}).second) << s.mnemonic;
+    EXPECT_TRUE(codes.insert({int(s.unit), s.op, s.funct}).second)
+        << s.mnemonic;
     EXPECT_TRUE(names.insert(s.mnemonic).second) << s.mnemonic;
     EXPECT_EQ(lookupMnemonic(s.mnemonic), &s);
     EXPECT_EQ(s.funct >= 0, fieldIndex(*s.format, "funct").has_value())
@@ -93,7 +95,8 @@ TEST(Encoding, EveryFieldAtItsExtremesRoundTrips) {
           // Only rules relating fields may reject a field's own extreme.
           std::string m = message(std::move(err));
           EXPECT_TRUE(s.opcode == Opcode::Mcfg || s.opcode == Opcode::Vaset ||
-                      s.opcode == Opcode::Vrope || m.find("bmode") != std::string::npos ||
+                      s.opcode == Opcode::Vrope ||
+                      m.find("bmode") != std::string::npos ||
                       m.find("bits") != std::string::npos ||
                       m.find("shift amount") != std::string::npos)
               << s.mnemonic << "." << field.name << " = " << value << ": " << m;
@@ -164,8 +167,7 @@ TEST(Encoding, RandomInstructionsRoundTripThroughBytesAndText) {
       }
       instr.wait = rng() % 32 & ~(1u << unsigned(s.unit));
       instr.release = rng() % 32 & ~(1u << unsigned(s.unit));
-      if (s.format->fields.size() &&
-          fieldIndex(*s.format, "target"))
+      if (s.format->fields.size() && fieldIndex(*s.format, "target"))
         instr.set("target", 0);
       if (llvm::Error err = verify(instr)) {
         llvm::consumeError(std::move(err));
@@ -219,7 +221,7 @@ TEST(Decoding, RejectsBadWords) {
   word[0] = 0xf8 | 3; // matrix op 31
   EXPECT_EQ(message(decode(word).takeError()),
             "offset 0x0: unknown opcode: unit mx, op 31");
-  word[0] = 3 << 3; // ALU
+  word[0] = 3 << 3;  // ALU
   word[4] = 31 << 1; // funct 31 at bits 37:33
   EXPECT_EQ(message(decode(word).takeError()),
             "offset 0x0: unknown opcode: unit ctl, op 3, funct 31");
@@ -244,7 +246,8 @@ TEST(Decoding, RejectsBadWords) {
   EXPECT_EQ(message(verify(mcfg)), "g = 32 does not divide k = 100");
   Instruction mv = baseline(Opcode::Mv);
   mv.set("rb", 3);
-  EXPECT_EQ(message(verify(mv)), "bias is off but its address fields are not 0");
+  EXPECT_EQ(message(verify(mv)),
+            "bias is off but its address fields are not 0");
   Instruction vmul = baseline(Opcode::Vmul);
   vmul.set("f", 0x3f800000);
   EXPECT_EQ(message(verify(vmul)), "f is used only with bmode=imm");

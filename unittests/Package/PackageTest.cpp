@@ -15,14 +15,13 @@ namespace {
 std::vector<uint8_t> sample() {
   static const uint8_t code[32] = {1, 2, 3};
   static const uint8_t meta[] = {'{', '}'};
-  return cantFail(build({{SectionKind::Code, code},
-                         {SectionKind::Metadata, meta}}));
+  return cantFail(
+      build({{SectionKind::Code, code}, {SectionKind::Metadata, meta}}));
 }
 
 std::string readError(std::vector<uint8_t> bytes) {
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
-      llvm::StringRef(reinterpret_cast<const char *>(bytes.data()),
-                      bytes.size()));
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(
+      reinterpret_cast<const char *>(bytes.data()), bytes.size()));
   llvm::Expected<Package> p = Package::fromBuffer(std::move(buffer));
   return p ? "" : llvm::toString(p.takeError());
 }
@@ -74,10 +73,10 @@ TEST(Package, BuildRejectsBadSectionLists) {
   static const uint8_t x[1] = {0};
   EXPECT_EQ(llvm::toString(build({{SectionKind::Metadata, x}}).takeError()),
             "a package needs a code section");
-  EXPECT_EQ(llvm::toString(
-                build({{SectionKind::Code, x}, {SectionKind::Code, x}})
-                    .takeError()),
-            "two code sections");
+  EXPECT_EQ(
+      llvm::toString(
+          build({{SectionKind::Code, x}, {SectionKind::Code, x}}).takeError()),
+      "two code sections");
 }
 
 TEST(Package, WritesAtomically) {

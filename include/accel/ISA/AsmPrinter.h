@@ -1,4 +1,5 @@
-//===- AsmPrinter.h - assembly text of instructions and programs -*- C++ -*-===//
+//===- AsmPrinter.h - assembly text of instructions and programs -*- C++
+//-*-===//
 //
 // The canonical assembly of docs/ISA.md §Assembly: the parser reads back
 // exactly what this prints, so print(parse(print(p))) == print(p).

@@ -30,7 +30,13 @@ constexpr unsigned kNumRegisters = 32;
 constexpr unsigned kMaxFields = 20;
 
 /// The units; an instruction's unit is bits [2:0] of its first byte.
-enum class Unit : uint8_t { Ctrl = 0, Load = 1, Store = 2, Matrix = 3, Vector = 4 };
+enum class Unit : uint8_t {
+  Ctrl = 0,
+  Load = 1,
+  Store = 2,
+  Matrix = 3,
+  Vector = 4
+};
 constexpr unsigned kNumUnits = 5;
 /// Assembly names of the units in token masks: ctl, ld, st, mx, vec.
 llvm::StringRef unitName(Unit unit);
@@ -102,8 +108,8 @@ struct InstrSpec {
   Opcode opcode;
   const char *mnemonic;
   Unit unit;
-  uint8_t op;    ///< bits [7:3] of the first byte
-  int8_t funct;  ///< the value of the format's Funct field, or -1
+  uint8_t op;   ///< bits [7:3] of the first byte
+  int8_t funct; ///< the value of the format's Funct field, or -1
   const FormatSpec *format;
   const char *summary;
 };

@@ -1,4 +1,5 @@
-//===- Program.h - a program: instructions, labels, entry points -*- C++ -*-===//
+//===- Program.h - a program: instructions, labels, entry points -*- C++
+//-*-===//
 //
 // What the assembler reads and the disassembler prints: the code, and the
 // names of positions in it. Labels and entry points live in a package's

@@ -51,7 +51,8 @@ llvm::Expected<std::vector<uint8_t>> build(llvm::ArrayRef<Section> sections);
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, renamed
 /// over it only when complete. On error nothing is left behind.
-llvm::Error writeAtomically(llvm::StringRef path, llvm::ArrayRef<uint8_t> bytes);
+llvm::Error writeAtomically(llvm::StringRef path,
+                            llvm::ArrayRef<uint8_t> bytes);
 
 /// Builds and writes atomically: a temporary file beside `path`, renamed
 /// over it only when complete. On error nothing is left behind.
