@@ -3,6 +3,7 @@
 #include "accel/InitAccel.h"
 
 #include "accel/Dialect/Accel/AccelDialect.h"
+#include "accel/Dialect/AccelISA/AccelISADialect.h"
 #include "accel/Dialect/ONNX/ONNXDialect.h"
 #include "accel/Transforms/Passes.h"
 
@@ -15,7 +16,8 @@
 #include "mlir/Transforms/Passes.h"
 
 void accel::registerAccelDialects(mlir::DialectRegistry &registry) {
-  registry.insert<accel::AccelDialect, accel::onnxir::ONNXDialect,
+  registry.insert<accel::AccelDialect, accel::accelisa::AccelISADialect,
+                  accel::onnxir::ONNXDialect,
                   mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::math::MathDialect,
                   mlir::scf::SCFDialect, mlir::tensor::TensorDialect>();
