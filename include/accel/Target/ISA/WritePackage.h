@@ -1,0 +1,57 @@
+//===- WritePackage.h - the compiler's .accel package -----------*- C++ -*-===//
+//
+// Writes what accelc -o model.accel writes (docs/FORMATS.md §5): the code of
+// the module's `accelisa.program`, its symbols, the weight image accel-pack
+// produced, the hardware config and the metadata JSON (§5.2).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_TARGET_ISA_WRITEPACKAGE_H
+#define ACCEL_TARGET_ISA_WRITEPACKAGE_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/JSON.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace accel::accelisa {
+
+struct PackageOptions {
+  /// The weight image (accel-pack's output). Required when the module has
+  /// `accel.weight_image`, whose `bytes` and `crc32` it must match.
+  llvm::ArrayRef<uint8_t> weightImage;
+  /// The hardware config compiled for, as JSON text (empty: none), and the
+  /// file it came from (for errors).
+  llvm::StringRef configJSON, configPath;
+  /// Other sections, embedded when not empty.
+  llvm::ArrayRef<uint8_t> params, tokenizer;
+};
+
+/// The metadata object of §5.2 for `module` (without `format` and
+/// `entries`, which the package writer adds): `program` (its name),
+/// `model` (shapes and compression settings read from the module's accel
+/// ops, overridden by the module's `accel.model` dictionary), `io`, `hbm`
+/// and `params` (the module's `accel.io`, `accel.hbm`, `accel.params`
+/// dictionaries, which the lowering writes), `weights` (from
+/// `accel.weight_image`) and `config` (the config's name).
+llvm::json::Object packageMetadata(mlir::ModuleOp module,
+                                   llvm::StringRef programName,
+                                   llvm::StringRef configName);
+
+/// The package's bytes; errors are emitted on the module (or the offending
+/// op) and give failure.
+mlir::FailureOr<std::vector<uint8_t>>
+buildPackage(mlir::ModuleOp module, const PackageOptions &options);
+
+/// buildPackage, written to `path` atomically (nothing is left behind on
+/// error).
+mlir::LogicalResult writePackage(mlir::ModuleOp module, llvm::StringRef path,
+                                 const PackageOptions &options);
+
+} // namespace accel::accelisa
+
+#endif // ACCEL_TARGET_ISA_WRITEPACKAGE_H
