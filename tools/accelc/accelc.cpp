@@ -7,12 +7,22 @@
 //   accelc model.onnx --emit=accel     raised to accel ops
 //   accelc model.onnx --prune=2:4 --quant=w2a8kv4 --emit=accel
 //                                      raised and compressed
+//   accelc model.onnx ... -o model.accel
+//                                      lowered to instructions and packaged
+//                                      (--emit=package; docs/FORMATS.md §5)
+//   accelc model.onnx ... --emit=isa   the accelisa program (MLIR)
+//   accelc model.onnx ... --emit=asm   its canonical assembly
 //
 //===----------------------------------------------------------------------===//
 
 #include "accel/Frontend/ONNXImport.h"
 #include "accel/InitAccel.h"
+#include "accel/ISA/AsmPrinter.h"
 #include "accel/Support/Diagnostics.h"
+#include "accel/Target/ISA/CodeFootprint.h"
+#include "accel/Target/ISA/Pipeline.h"
+#include "accel/Target/ISA/Translate.h"
+#include "accel/Target/ISA/WritePackage.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -21,6 +31,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -31,7 +43,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { MLIR, Accel };
+enum class Emit { MLIR, Accel, ISA, Asm, Package };
 
 cl::OptionCategory category("accelc options");
 
@@ -47,7 +59,14 @@ cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::MLIR, "mlir",
                           "the imported module: one onnx.node per ONNX node"),
                clEnumValN(Emit::Accel, "accel",
-                          "the module raised to accel ops")),
+                          "the module raised to accel ops"),
+               clEnumValN(Emit::ISA, "isa",
+                          "the module lowered to an accelisa.program"),
+               clEnumValN(Emit::Asm, "asm",
+                          "the canonical assembly of the program"),
+               clEnumValN(Emit::Package, "package",
+                          "the .accel package (the default for -o "
+                          "*.accel)")),
     cl::cat(category));
 cl::list<std::string>
     dims("dim", cl::desc("Give a symbolic input dimension a size"),
@@ -75,6 +94,11 @@ cl::opt<std::string> report(
 cl::opt<std::string> reportFormat(
     "report-format", cl::desc("Format of --report: text or json"),
     cl::init("text"), cl::cat(category));
+cl::opt<std::string> configPath(
+    "config",
+    cl::desc("Hardware config the program is compiled for, embedded in the "
+             "package"),
+    cl::value_desc("file"), cl::init(ACCEL_DEFAULT_CONFIG), cl::cat(category));
 cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
@@ -250,8 +274,73 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
   return parseSourceFile<ModuleOp>(inputPath, &context);
 }
 
-LogicalResult compile(MLIRContext &context, ModuleOp module) {
-  if (emit == Emit::MLIR) {
+/// What to write: --emit, or a package for `-o *.accel` without --emit.
+Emit emitKind() {
+  if (emit.getNumOccurrences() == 0 &&
+      StringRef(outputPath).ends_with(".accel"))
+    return Emit::Package;
+  return emit;
+}
+
+bool lowersToISA(Emit kind) {
+  return kind == Emit::ISA || kind == Emit::Asm || kind == Emit::Package;
+}
+
+/// Runs a textual pipeline; `what` names it in errors.
+LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
+                          StringRef pipeline, StringRef what) {
+  PassManager pm(&context);
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
+    return emitError(UnknownLoc::get(&context))
+           << what << " '" << pipeline << "' is not available: " << errors;
+  return pm.run(module);
+}
+
+/// Lowers the compressed, packed module to an accelisa.program with
+/// ACCEL_LOWER_PIPELINE, unless the module holds a program already.
+LogicalResult lowerToISA(MLIRContext &context, ModuleOp module) {
+  if (!module.getOps<accel::accelisa::ProgramOp>().empty())
+    return success();
+  if (failed(runPipeline(context, module, ACCEL_LOWER_PIPELINE,
+                         "the lowering to instructions")))
+    return failure();
+  if (module.getOps<accel::accelisa::ProgramOp>().empty())
+    return emitError(UnknownLoc::get(&context))
+           << "the lowering to instructions ('" ACCEL_LOWER_PIPELINE
+              "') produced no accelisa.program";
+  return success();
+}
+
+/// Prints the code footprint after the compression report (text).
+LogicalResult reportFootprint(ModuleOp module) {
+  auto programs = module.getOps<accel::accelisa::ProgramOp>();
+  if (report.empty() || programs.empty())
+    return success();
+  FailureOr<accel::isa::Program> program =
+      accel::accelisa::exportProgram(*programs.begin());
+  if (failed(program))
+    return failure();
+  accel::accelisa::CodeFootprint footprint =
+      accel::accelisa::codeFootprint(*program);
+  if (report == "-") {
+    accel::accelisa::printCodeFootprint(llvm::outs(), footprint);
+    return success();
+  }
+  std::error_code error;
+  llvm::raw_fd_ostream os(report, error, llvm::sys::fs::OF_Append);
+  if (error)
+    return module.emitError("cannot write '")
+           << report << "': " << error.message();
+  accel::accelisa::printCodeFootprint(os, footprint);
+  return success();
+}
+
+/// `imagePath`: where accel-pack writes the weight image (empty: nowhere).
+LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind,
+                      StringRef imagePath) {
+  if (kind == Emit::MLIR) {
     if (prune != "none" || quant != "none" || lambda != "none" || decode)
       return emitError(UnknownLoc::get(&context))
              << "--prune, --quant, --lambda and --decode apply to "
@@ -272,16 +361,69 @@ LogicalResult compile(MLIRContext &context, ModuleOp module) {
   if (!report.empty())
     pipeline += ",accel-compression-report{format=" + reportFormat +
                 " output=" + report + "}";
-  if (!weightImage.empty())
-    pipeline += ",accel-pack{output=" + weightImage + "}";
-  PassManager pm(&context);
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream))) {
-    emitError(UnknownLoc::get(&context)) << errors;
+  if (!imagePath.empty())
+    pipeline += ",accel-pack{output=" + optionValue(imagePath) + "}";
+  else if (lowersToISA(kind))
+    pipeline += ",accel-pack";
+  if (failed(runPipeline(context, module, pipeline, "the pipeline")))
     return failure();
+  if (lowersToISA(kind) && failed(lowerToISA(context, module)))
+    return failure();
+  return reportFootprint(module);
+}
+
+llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &buffer) {
+  return {reinterpret_cast<const uint8_t *>(buffer.getBufferStart()),
+          buffer.getBufferSize()};
+}
+
+/// Writes the package: the program, the weight image at `imagePath`, the
+/// hardware config of --config.
+LogicalResult emitPackage(MLIRContext &context, ModuleOp module,
+                          StringRef imagePath) {
+  if (outputPath == "-")
+    return emitError(UnknownLoc::get(&context))
+           << "a package is binary: name the output file with -o";
+  std::unique_ptr<llvm::MemoryBuffer> image, config;
+  for (auto [path, buffer] :
+       {std::pair(imagePath, &image),
+        std::pair(StringRef(configPath), &config)}) {
+    if (path.empty())
+      continue;
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+    if (!file)
+      return emitError(UnknownLoc::get(&context))
+             << "cannot read '" << path << "': " << file.getError().message();
+    *buffer = std::move(*file);
   }
-  return pm.run(module);
+  accel::accelisa::PackageOptions options;
+  if (image)
+    options.weightImage = bytesOf(*image);
+  if (config) {
+    options.configJSON = config->getBuffer();
+    options.configPath = configPath;
+  }
+  return accel::accelisa::writePackage(module, outputPath, options);
+}
+
+LogicalResult emitAssembly(ModuleOp module) {
+  FailureOr<accel::accelisa::ProgramOp> program =
+      accel::accelisa::findProgram(module);
+  if (failed(program))
+    return failure();
+  FailureOr<accel::isa::Program> code =
+      accel::accelisa::exportProgram(*program);
+  if (failed(code))
+    return failure();
+  if (llvm::Error err = llvm::writeToOutput(
+          outputPath, [&](llvm::raw_ostream &os) -> llvm::Error {
+            accel::isa::printProgram(os, *code);
+            return llvm::Error::success();
+          }))
+    return module.emitError("cannot write '")
+           << outputPath << "': " << llvm::toString(std::move(err));
+  return success();
 }
 
 } // namespace
@@ -307,9 +449,28 @@ int main(int argc, char **argv) {
     return success();
   });
 
+  Emit kind = emitKind();
+  // A package needs the weight image in memory: accel-pack writes it to
+  // --weight-image, or to a temporary file.
+  SmallString<128> imagePath(weightImage);
+  std::optional<llvm::FileRemover> removeImage;
+  if (kind == Emit::Package && imagePath.empty()) {
+    if (std::error_code error = llvm::sys::fs::createTemporaryFile(
+            "accelc-weights", "wimg", imagePath)) {
+      llvm::errs() << "accelc: cannot create a temporary file: "
+                   << error.message() << "\n";
+      return 1;
+    }
+    removeImage.emplace(imagePath);
+  }
+
   OwningOpRef<ModuleOp> module = load(context);
-  if (!module || failed(compile(context, *module)))
+  if (!module || failed(compile(context, *module, kind, imagePath)))
     return 1;
+  if (kind == Emit::Package)
+    return failed(emitPackage(context, *module, imagePath));
+  if (kind == Emit::Asm)
+    return failed(emitAssembly(*module));
 
   OpPrintingFlags flags;
   if (!printWeights)
