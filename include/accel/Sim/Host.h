@@ -1,0 +1,79 @@
+//===- Host.h - the host side of the program ABI ----------------*- C++ -*-===//
+//
+// What the host does around the engine (docs/ISA.md §7, docs/FORMATS.md §5):
+// open a package, choose the HBM regions' bases, copy the placement segments
+// into HBM once, then per call write the input token ids into the io region,
+// set r1..r7, run an entry point to halt and read the logits and the greedy
+// token. HBM (the KV cache) is kept between calls.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_SIM_HOST_H
+#define ACCEL_SIM_HOST_H
+
+#include "accel/ISA/Program.h"
+#include "accel/Package/Package.h"
+#include "accel/Sim/Simulator.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace accel::sim {
+
+/// The four HBM regions of the ABI, in the order of r1..r4.
+enum class Region : unsigned { Weights = 0, Kv = 1, Act = 2, Io = 3 };
+constexpr unsigned kNumRegions = 4;
+llvm::StringRef regionName(Region region);
+
+/// An item of the io region (FORMATS §5.2 "io").
+struct IoSlot {
+  uint64_t offset = 0, bytes = 0;
+  unsigned channel = 0;
+};
+
+class Session {
+public:
+  /// Opens `path` and checks its metadata. The package's config section is
+  /// the hardware, else `fallbackConfig` (an error when neither exists).
+  static llvm::Expected<std::unique_ptr<Session>>
+  open(llvm::StringRef path, const hw::Config *fallbackConfig);
+
+  const hw::Config &config() const { return hwConfig; }
+  Simulator &simulator() { return *sim; }
+  const isa::Program &program() const { return prog; }
+  uint64_t regionBase(Region region) const {
+    return bases[unsigned(region)];
+  }
+  const std::optional<IoSlot> &ioSlot(llvm::StringRef name) const;
+
+  /// The index of entry point `name`.
+  llvm::Expected<uint32_t> entry(llvm::StringRef name) const;
+
+  /// One call (ISA §7): resets the on-chip state, writes `tokens` into the
+  /// io region (when the metadata names it), sets r1..r7 (r5 = number of
+  /// tokens, r6 = `position`, r7 = 1) and runs `entry` to halt.
+  llvm::Error call(llvm::StringRef entry, llvm::ArrayRef<int32_t> tokens,
+                   uint32_t position, const RunOptions &options,
+                   RunStats *stats = nullptr);
+
+  /// The outputs of the last call (FORMATS §5.2 "io": "logits", "token").
+  llvm::Expected<std::vector<float>> logits();
+  llvm::Expected<uint32_t> token();
+
+private:
+  Session(hw::Config config, isa::Program program);
+  llvm::Error parseMetadata(const package::Package &package,
+                            llvm::StringRef text);
+
+  hw::Config hwConfig;
+  isa::Program prog;
+  std::unique_ptr<Simulator> sim;
+  std::array<uint64_t, kNumRegions> bases{};
+  std::optional<IoSlot> tokensSlot, logitsSlot, tokenSlot;
+};
+
+} // namespace accel::sim
+
+#endif // ACCEL_SIM_HOST_H

@@ -1,0 +1,171 @@
+//===- Machine.h - the engine's architectural state -------------*- C++ -*-===//
+//
+// Everything docs/ISA.md §2 names: registers, the five on-chip buffers sized
+// from the hardware config, HBM as sparse per-channel storage, the unit
+// queues and token counters, and the matrix and attention configuration the
+// vector and matrix units hold. The functional scheduler (Simulator.h) and a
+// timing model share it: the unit semantics (execute*) only read and write
+// this state and never schedule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_SIM_MACHINE_H
+#define ACCEL_SIM_MACHINE_H
+
+#include "accel/Hardware/Config.h"
+#include "accel/ISA/ISA.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/Error.h"
+
+#include <array>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace accel::sim {
+
+/// A failed run-time check: the condition, without the instruction (the
+/// scheduler adds its index and mnemonic).
+llvm::Error fault(const llvm::Twine &message);
+/// `0x` and the hex digits of `value`, for fault messages.
+std::string hex(uint64_t value);
+
+/// HBM: `channels` pseudo-channels of `channelBytes` each, allocated lazily
+/// in pages; unwritten bytes read as 0.
+class Hbm {
+public:
+  static constexpr uint64_t kPageBytes = 64 * 1024;
+
+  Hbm(unsigned channels, uint64_t channelBytes);
+  unsigned channels() const { return numChannels; }
+  uint64_t channelBytes() const { return bytesPerChannel; }
+
+  /// Faults when [offset, offset + size) is outside the channel.
+  llvm::Error read(unsigned channel, uint64_t offset,
+                   llvm::MutableArrayRef<uint8_t> out) const;
+  llvm::Error write(unsigned channel, uint64_t offset,
+                    llvm::ArrayRef<uint8_t> in);
+  /// Bytes allocated so far (pages x page size).
+  uint64_t allocatedBytes() const;
+
+private:
+  llvm::Error check(unsigned channel, uint64_t offset, uint64_t size) const;
+
+  unsigned numChannels;
+  uint64_t bytesPerChannel;
+  std::vector<llvm::DenseMap<uint64_t, std::unique_ptr<uint8_t[]>>> pages;
+};
+
+/// The on-chip buffers, each a byte array of the config's size.
+class Buffers {
+public:
+  explicit Buffers(const hw::Config &config);
+  uint64_t size(unsigned buffer) const { return mem[buffer].size(); }
+  /// The bytes [addr, addr + size) of `buffer`; faults when outside.
+  llvm::Expected<uint8_t *> span(unsigned buffer, uint64_t addr,
+                                 uint64_t size);
+  /// Every byte to 0 (buffers hold no state between calls).
+  void clear();
+
+private:
+  std::array<std::vector<uint8_t>, isa::kNumBuffers> mem;
+};
+
+inline float loadF32(const uint8_t *p) {
+  float v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline void storeF32(uint8_t *p, float v) { std::memcpy(p, &v, 4); }
+inline uint32_t loadU32(const uint8_t *p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline void storeU32(uint8_t *p, uint32_t v) { std::memcpy(p, &v, 4); }
+inline uint16_t loadU16(const uint8_t *p) {
+  uint16_t v;
+  std::memcpy(&v, p, 2);
+  return v;
+}
+
+/// The matrix unit's state set by `mcfg` (ISA §5.2).
+struct MatrixConfig {
+  uint32_t k = 0, g = 0, ga = 0, r = 0;
+  unsigned fmt = 0, bits = 0, n = 0, m = 0;
+  bool afp = false;
+  /// N:M sparse: the kept positions of every pattern code, `n` per code in
+  /// code order (docs/FORMATS.md §1.4), and the code width in bits.
+  std::vector<uint8_t> patterns;
+  unsigned codeBits = 0;
+};
+
+/// The vector unit's attention state set by `vaset` (ISA §5.7).
+struct AttnConfig {
+  uint32_t hd = 0, kvh = 0, kvg = 0;
+  unsigned fmt = 0, bits = 0;
+  uint64_t sink = 0, window = 0;
+  bool causal = false;
+
+  uint32_t group() const { return kvg ? kvg : hd; }
+  /// Bytes of one KV record (ISA §5.7), a multiple of 64.
+  uint64_t recordBytes() const;
+};
+
+/// A dispatched instruction: its field values with every register field
+/// replaced by the register's value at dispatch time (ISA §3).
+struct Op {
+  const isa::Instruction *instr = nullptr;
+  uint32_t pc = 0;
+  std::array<int64_t, isa::kMaxFields> v{};
+
+  /// The value of field `name`: a register's value for register fields.
+  int64_t get(llvm::StringRef name) const;
+  /// A buffer field's id.
+  unsigned buf(llvm::StringRef name) const { return unsigned(get(name)); }
+};
+
+/// One unit's queue and the instruction it is executing.
+struct UnitState {
+  std::deque<Op> queue;
+  std::optional<Op> current;
+  uint8_t waitsTaken = 0;   ///< wait bits of `current` already satisfied
+  uint8_t releasesGiven = 0; ///< rel bits of `current` already given
+  bool executed = false;    ///< `current`'s semantics are done
+  bool idle() const { return !current && queue.empty(); }
+};
+
+struct Machine {
+  explicit Machine(const hw::Config &config);
+
+  const hw::Config &config;
+  std::array<uint32_t, isa::kNumRegisters> regs{};
+  Buffers buffers;
+  Hbm hbm;
+  /// tokens[u][v] = T[u -> v].
+  std::array<std::array<uint64_t, isa::kNumUnits>, isa::kNumUnits> tokens{};
+  std::array<UnitState, isa::kNumUnits> units;
+  std::optional<MatrixConfig> matrix;
+  std::optional<AttnConfig> attn;
+
+  /// The state a call starts from (ISA §7): registers, buffers, queues,
+  /// tokens and unit configuration reset; HBM kept.
+  void resetForCall();
+};
+
+/// The semantics of one dispatched instruction of each data unit (ISA §5).
+/// They fault (fault()) on invalid run-time operands.
+llvm::Error executeDma(Machine &machine, const Op &op);
+llvm::Error executeMatrix(Machine &machine, const Op &op);
+llvm::Error executeVector(Machine &machine, const Op &op);
+/// The attention instructions (vaset vkvq vqk vsoftmax vpv); called by
+/// executeVector.
+llvm::Error executeAttention(Machine &machine, const Op &op);
+
+} // namespace accel::sim
+
+#endif // ACCEL_SIM_MACHINE_H

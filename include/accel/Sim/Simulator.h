@@ -1,0 +1,61 @@
+//===- Simulator.h - functional execution of engine programs ----*- C++ -*-===//
+//
+// The execution model of docs/ISA.md §3 over a Machine: the control unit
+// fetches, executes scalar instructions and dispatches the others (their
+// registers read at dispatch) to the ld, st, mx and vec queues; each unit
+// executes its queue in order, taking and giving tokens. The functional
+// scheduler interleaves the units deterministically (control until it
+// blocks, then each unit in turn until it blocks, repeated); any interleaving
+// that respects the tokens gives the same result for a race-free program.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_SIM_SIMULATOR_H
+#define ACCEL_SIM_SIMULATOR_H
+
+#include "accel/Sim/Machine.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace accel::sim {
+
+struct RunOptions {
+  /// Instructions executed (by every unit together) before the run is
+  /// stopped as a runaway.
+  uint64_t maxSteps = uint64_t(1) << 32;
+  /// One line per executed instruction, when set.
+  llvm::raw_ostream *trace = nullptr;
+};
+
+struct RunStats {
+  uint64_t steps = 0;
+  std::array<uint64_t, isa::kNumUnits> executed{};
+};
+
+/// The scalar semantics of a control instruction other than halt and
+/// barrier (ISA §4): registers, the program counter and lds/sts.
+llvm::Error executeControl(Machine &machine, const isa::Instruction &instr,
+                           uint32_t pc, uint32_t codeSize, uint32_t &nextPc);
+
+class Simulator {
+public:
+  Simulator(const hw::Config &config, std::vector<isa::Instruction> code);
+
+  Machine &machine() { return state; }
+  llvm::ArrayRef<isa::Instruction> code() const { return program; }
+
+  /// Runs from instruction `entry` until `halt`, from the machine's current
+  /// registers. Errors: a fault (instruction index, mnemonic, condition), a
+  /// deadlock (what every unit waits for), the step limit, token counters
+  /// not 0 at halt.
+  llvm::Error run(uint32_t entry, const RunOptions &options,
+                  RunStats *stats = nullptr);
+
+private:
+  Machine state;
+  std::vector<isa::Instruction> program;
+};
+
+} // namespace accel::sim
+
+#endif // ACCEL_SIM_SIMULATOR_H

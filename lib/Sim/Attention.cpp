@@ -1,0 +1,292 @@
+//===- Attention.cpp - vaset, vkvq, vqk, vsoftmax, vpv --------------------===//
+//
+// docs/ISA.md §5.7: KV records (values, fp16 scales, zero points), the
+// causal / Λ mask, and the attention stages of docs/NUMERICS.md §5-§6.
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Sim/Machine.h"
+#include "accel/Sim/Numerics.h"
+
+#include "llvm/ADT/Twine.h"
+
+using namespace accel;
+using namespace accel::sim;
+using isa::Opcode;
+using llvm::Twine;
+
+namespace {
+
+enum KvFormat : unsigned { Asym = 0, Sym = 1, F32 = 2 };
+
+uint64_t reg(const Op &op, llvm::StringRef name) {
+  return uint64_t(uint32_t(op.get(name)));
+}
+
+void putField(uint8_t *base, uint64_t index, unsigned width, uint32_t value) {
+  uint64_t bit = index * width;
+  for (unsigned b = 0; b < width; ++b)
+    if (value >> b & 1)
+      base[(bit + b) / 8] |= uint8_t(1u << ((bit + b) % 8));
+}
+
+uint32_t getField(const uint8_t *base, uint64_t index, unsigned width) {
+  uint64_t bit = index * width;
+  uint32_t value = 0;
+  for (unsigned b = 0; b < width; ++b)
+    value |= uint32_t(base[(bit + b) / 8] >> ((bit + b) % 8) & 1) << b;
+  return value;
+}
+
+/// Where the parts of a record start (ISA §5.7).
+struct RecordLayout {
+  uint64_t scales, zeros;
+  explicit RecordLayout(const AttnConfig &c) {
+    uint64_t values = uint64_t(c.kvh) * c.hd;
+    scales = (values * c.bits + 7) / 8;
+    zeros = scales + 2 * uint64_t(c.kvh) * (c.hd / c.group());
+  }
+};
+
+/// Writes one token's row of kvh x hd values as a record (zeroed first).
+void packRecord(const AttnConfig &c, const float *row, uint8_t *rec) {
+  uint64_t bytes = c.recordBytes();
+  std::memset(rec, 0, bytes);
+  uint64_t values = uint64_t(c.kvh) * c.hd;
+  if (c.fmt == F32) {
+    for (uint64_t i = 0; i < values; ++i)
+      storeF32(rec + 4 * i, row[i]);
+    return;
+  }
+  RecordLayout l(c);
+  uint32_t G = c.group();
+  std::vector<int32_t> q(G);
+  uint32_t mask = (1u << c.bits) - 1;
+  for (uint64_t g = 0; g < values / G; ++g) {
+    num::GroupQuant p = num::quantizeGroup(
+        llvm::ArrayRef<float>(row + g * G, G), c.bits, c.fmt == Sym,
+        /*f16Scale=*/true, q);
+    for (uint32_t i = 0; i < G; ++i)
+      putField(rec, g * G + i, c.bits, uint32_t(q[i]) & mask);
+    std::memcpy(rec + l.scales + 2 * g, &p.f16, 2);
+    if (c.fmt == Asym)
+      putField(rec + l.zeros, g, c.bits, uint32_t(p.zero));
+  }
+}
+
+/// The dequantized values of head `h` of a record.
+void unpackHead(const AttnConfig &c, const uint8_t *rec, uint64_t h,
+                float *out) {
+  uint64_t D = c.hd;
+  if (c.fmt == F32) {
+    for (uint64_t d = 0; d < D; ++d)
+      out[d] = loadF32(rec + 4 * (h * D + d));
+    return;
+  }
+  RecordLayout l(c);
+  uint32_t G = c.group();
+  for (uint64_t d = 0; d < D; ++d) {
+    uint64_t i = h * D + d, g = i / G;
+    uint32_t raw = getField(rec, i, c.bits);
+    int32_t q = int32_t(raw);
+    if (c.fmt == Sym && (raw >> (c.bits - 1) & 1))
+      q -= 1 << c.bits;
+    int32_t z = c.fmt == Asym ? int32_t(getField(rec + l.zeros, g, c.bits)) : 0;
+    out[d] = num::fromF16(loadU16(rec + l.scales + 2 * g)) * float(q - z);
+  }
+}
+
+/// Which of `n` keys the query sees (ISA §5.7 "Masks").
+std::vector<bool> seenKeys(const AttnConfig &c, const Op &op, uint64_t n) {
+  std::vector<bool> seen(n, true);
+  if (!op.get("mask"))
+    return seen;
+  int64_t p = int64_t(reg(op, "rp")), k0 = int64_t(reg(op, "rk"));
+  int64_t S = int64_t(c.sink), W = int64_t(c.window);
+  for (uint64_t j = 0; j < n; ++j) {
+    int64_t kp = k0 + int64_t(j);
+    seen[j] = (!c.causal || kp <= p) && (W == 0 || kp < S || kp > p - W);
+  }
+  return seen;
+}
+
+llvm::Error setConfig(Machine &m, const Op &op) {
+  AttnConfig c;
+  c.hd = uint32_t(op.get("hd"));
+  c.kvh = uint32_t(op.get("kvh"));
+  c.kvg = uint32_t(op.get("kvg"));
+  c.fmt = unsigned(op.get("kvfmt"));
+  c.bits = unsigned(op.get("kvbits"));
+  c.sink = uint64_t(op.get("sink"));
+  c.window = uint64_t(op.get("window"));
+  c.causal = op.get("causal") != 0;
+  m.attn = c;
+  return llvm::Error::success();
+}
+
+llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
+  uint64_t rows = reg(op, "rm") + uint64_t(op.get("mimm"));
+  uint64_t values = uint64_t(c.kvh) * c.hd, rec = c.recordBytes();
+  llvm::Expected<uint8_t *> src =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * values * rows);
+  if (!src)
+    return src.takeError();
+  std::vector<float> x(values * rows);
+  for (uint64_t i = 0; i < values * rows; ++i)
+    x[i] = loadF32(*src + 4 * i);
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rec * rows);
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t t = 0; t < rows; ++t)
+    packRecord(c, x.data() + t * values, *dst + t * rec);
+  return llvm::Error::success();
+}
+
+/// The KV head of vqk / vpv, checked against kvh.
+llvm::Expected<uint64_t> kvHead(const Op &op, const AttnConfig &c) {
+  uint64_t h = reg(op, "rh") + uint64_t(op.get("himm"));
+  if (h >= c.kvh)
+    return fault("KV head " + Twine(h) + " is not below kvh = " +
+                 Twine(c.kvh));
+  return h;
+}
+
+llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
+  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  uint64_t D = c.hd, rec = c.recordBytes();
+  llvm::Expected<uint8_t *> qp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D);
+  if (!qp)
+    return qp.takeError();
+  std::vector<float> q(D), k(D), out(n, 0.0f);
+  for (uint64_t d = 0; d < D; ++d)
+    q[d] = loadF32(*qp + 4 * d);
+  llvm::Expected<uint8_t *> keys =
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n);
+  if (!keys)
+    return keys.takeError();
+  float scale = num::fromBits(uint32_t(op.get("scale")));
+  std::vector<bool> seen = seenKeys(c, op, n);
+  for (uint64_t j = 0; j < n; ++j) {
+    if (!seen[j])
+      continue;
+    unpackHead(c, *keys + j * rec, *h, k.data());
+    float dot = q[0] * k[0];
+    for (uint64_t d = 1; d < D; ++d)
+      dot = dot + q[d] * k[d];
+    out[j] = dot * scale;
+  }
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t j = 0; j < n; ++j)
+    storeF32(*dst + 4 * j, out[j]);
+  return llvm::Error::success();
+}
+
+llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
+  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  llvm::Expected<uint8_t *> src =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
+  if (!src)
+    return src.takeError();
+  std::vector<float> s(n), out(n, 0.0f);
+  for (uint64_t j = 0; j < n; ++j)
+    s[j] = loadF32(*src + 4 * j);
+  std::vector<bool> seen = seenKeys(c, op, n);
+  bool any = false;
+  float mx = 0;
+  for (uint64_t j = 0; j < n; ++j)
+    if (seen[j] && (!any || s[j] > mx)) {
+      mx = s[j];
+      any = true;
+    }
+  if (any) {
+    float Z = 0;
+    bool first = true;
+    for (uint64_t j = 0; j < n; ++j) {
+      if (!seen[j])
+        continue;
+      out[j] = num::expA(s[j] - mx);
+      Z = first ? out[j] : Z + out[j];
+      first = false;
+    }
+    for (uint64_t j = 0; j < n; ++j)
+      if (seen[j])
+        out[j] = out[j] / Z;
+  }
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t j = 0; j < n; ++j)
+    storeF32(*dst + 4 * j, out[j]);
+  return llvm::Error::success();
+}
+
+llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
+  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  uint64_t D = c.hd, rec = c.recordBytes();
+  llvm::Expected<uint8_t *> pp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
+  if (!pp)
+    return pp.takeError();
+  llvm::Expected<uint8_t *> values =
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n);
+  if (!values)
+    return values.takeError();
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D);
+  if (!dst)
+    return dst.takeError();
+  bool started = op.get("acc") != 0;
+  std::vector<float> out(D, 0.0f), v(D);
+  if (started)
+    for (uint64_t d = 0; d < D; ++d)
+      out[d] = loadF32(*dst + 4 * d);
+  std::vector<bool> seen = seenKeys(c, op, n);
+  for (uint64_t j = 0; j < n; ++j) {
+    if (!seen[j])
+      continue;
+    float p = loadF32(*pp + 4 * j);
+    unpackHead(c, *values + j * rec, *h, v.data());
+    for (uint64_t d = 0; d < D; ++d)
+      out[d] = started ? out[d] + p * v[d] : p * v[d];
+    started = true;
+  }
+  for (uint64_t d = 0; d < D; ++d)
+    storeF32(*dst + 4 * d, out[d]);
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Error sim::executeAttention(Machine &m, const Op &op) {
+  if (op.instr->opcode == Opcode::Vaset)
+    return setConfig(m, op);
+  if (!m.attn)
+    return fault(Twine(op.instr->getSpec().mnemonic) +
+                 " before any vaset: the vector unit has no attention state");
+  const AttnConfig &c = *m.attn;
+  switch (op.instr->opcode) {
+  case Opcode::Vkvq:
+    return quantizeRecords(m, op, c);
+  case Opcode::Vqk:
+    return scores(m, op, c);
+  case Opcode::Vsoftmax:
+    return softmax(m, op, c);
+  case Opcode::Vpv:
+    return context(m, op, c);
+  default:
+    return fault(Twine(op.instr->getSpec().mnemonic) +
+                 " is not a vector instruction");
+  }
+}

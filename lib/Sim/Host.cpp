@@ -1,0 +1,313 @@
+//===- Host.cpp - the host side of the program ABI ------------------------===//
+
+#include "accel/Sim/Host.h"
+
+#include "accel/Package/ProgramSections.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/JSON.h"
+
+using namespace accel;
+using namespace accel::sim;
+using llvm::Twine;
+
+namespace json = llvm::json;
+
+namespace {
+
+const char *const kRegionNames[kNumRegions] = {"weights", "kv", "act", "io"};
+
+llvm::Error metaError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "metadata: " + message);
+}
+
+/// A non-negative integer member `key` of `obj` (at `path`).
+llvm::Expected<uint64_t> getU64(const json::Object &obj, llvm::StringRef key,
+                                const Twine &path) {
+  const json::Value *v = obj.get(key);
+  std::optional<int64_t> i = v ? v->getAsInteger() : std::nullopt;
+  if (!i || *i < 0)
+    return metaError(path + "." + key + ": expected a non-negative integer");
+  return uint64_t(*i);
+}
+
+uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
+
+} // namespace
+
+llvm::StringRef sim::regionName(Region region) {
+  return kRegionNames[unsigned(region)];
+}
+
+Session::Session(hw::Config config, isa::Program program)
+    : hwConfig(std::move(config)), prog(std::move(program)) {
+  std::vector<isa::Instruction> code = prog.code;
+  sim = std::make_unique<Simulator>(hwConfig, std::move(code));
+}
+
+llvm::Expected<std::unique_ptr<Session>>
+Session::open(llvm::StringRef path, const hw::Config *fallbackConfig) {
+  auto withPath = [&](llvm::Error err) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
+                                   path.str().c_str(),
+                                   llvm::toString(std::move(err)).c_str());
+  };
+  llvm::Expected<package::Package> pkg = package::Package::open(path);
+  if (!pkg)
+    return withPath(pkg.takeError());
+  llvm::Expected<isa::Program> program = package::readProgram(*pkg);
+  if (!program)
+    return withPath(program.takeError());
+  std::optional<hw::Config> config;
+  if (auto section = pkg->get(package::SectionKind::Config)) {
+    llvm::StringRef text(reinterpret_cast<const char *>(section->data()),
+                         section->size());
+    llvm::Expected<hw::Config> parsed =
+        hw::parseConfig(text, (path + ": config section").str());
+    if (!parsed)
+      return parsed.takeError();
+    config = std::move(*parsed);
+  } else if (fallbackConfig) {
+    config = *fallbackConfig;
+  } else {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s: the package has no config section; pass a hardware config",
+        path.str().c_str());
+  }
+  if (program->code.size() > config->imemInstructions())
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "%s: %zu instructions do not fit the instruction memory (%llu)",
+        path.str().c_str(), program->code.size(),
+        (unsigned long long)config->imemInstructions());
+  std::unique_ptr<Session> session(
+      new Session(std::move(*config), std::move(*program)));
+  llvm::StringRef text;
+  if (auto section = pkg->get(package::SectionKind::Metadata))
+    text = llvm::StringRef(reinterpret_cast<const char *>(section->data()),
+                           section->size());
+  if (llvm::Error err = session->parseMetadata(*pkg, text))
+    return withPath(std::move(err));
+  return session;
+}
+
+llvm::Error Session::parseMetadata(const package::Package &pkg,
+                                   llvm::StringRef text) {
+  if (text.empty())
+    return llvm::Error::success();
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return metaError(llvm::toString(parsed.takeError()));
+  const json::Object *meta = parsed->getAsObject();
+  if (!meta)
+    return metaError("expected a JSON object");
+
+  // Region sizes and bases: the regions one after another from offset 0.
+  std::array<uint64_t, kNumRegions> sizes{};
+  if (const json::Value *hbm = meta->get("hbm")) {
+    const json::Object *obj = hbm->getAsObject();
+    if (!obj)
+      return metaError("hbm: expected an object");
+    for (unsigned r = 0; r < kNumRegions; ++r) {
+      if (!obj->get(kRegionNames[r]))
+        continue;
+      llvm::Expected<uint64_t> v = getU64(*obj, kRegionNames[r], "hbm");
+      if (!v)
+        return v.takeError();
+      sizes[r] = *v;
+    }
+  }
+  uint64_t next = 0;
+  for (unsigned r = 0; r < kNumRegions; ++r) {
+    bases[r] = next;
+    next = align64(next + sizes[r]);
+  }
+  if (next > hwConfig.hbmChannelBytes)
+    return metaError("hbm: the regions need " + Twine(next) +
+                     " bytes per channel, a channel has " +
+                     Twine(hwConfig.hbmChannelBytes));
+
+  // The io slots.
+  if (const json::Value *io = meta->get("io")) {
+    const json::Object *obj = io->getAsObject();
+    if (!obj)
+      return metaError("io: expected an object");
+    for (auto [name, slot] :
+         {std::pair("tokens", &tokensSlot), std::pair("logits", &logitsSlot),
+          std::pair("token", &tokenSlot)}) {
+      const json::Value *v = obj->get(name);
+      if (!v)
+        continue;
+      const json::Object *item = v->getAsObject();
+      std::string path = std::string("io.") + name;
+      if (!item)
+        return metaError(path + ": expected an object");
+      IoSlot s;
+      llvm::Expected<uint64_t> offset = getU64(*item, "offset", path);
+      if (!offset)
+        return offset.takeError();
+      llvm::Expected<uint64_t> bytes = getU64(*item, "bytes", path);
+      if (!bytes)
+        return bytes.takeError();
+      llvm::Expected<uint64_t> channel = getU64(*item, "channel", path);
+      if (!channel)
+        return channel.takeError();
+      if (*channel >= hwConfig.hbmChannels)
+        return metaError(path + ".channel: " + Twine(*channel) +
+                         " is not an HBM channel");
+      if (sizes[3] && *offset + *bytes > sizes[3])
+        return metaError(path + ": [" + Twine(*offset) + ", " +
+                         Twine(*offset + *bytes) +
+                         ") is outside the io region");
+      *slot = IoSlot{*offset, *bytes, unsigned(*channel)};
+    }
+  }
+
+  // The placement segments, copied once.
+  const json::Value *placement = meta->get("placement");
+  if (!placement)
+    return llvm::Error::success();
+  const json::Array *segments = placement->getAsArray();
+  if (!segments)
+    return metaError("placement: expected an array");
+  Hbm &hbm = sim->machine().hbm;
+  for (auto [i, value] : llvm::enumerate(*segments)) {
+    std::string path = ("placement[" + Twine(i) + "]").str();
+    const json::Object *seg = value.getAsObject();
+    if (!seg)
+      return metaError(path + ": expected an object");
+    std::optional<llvm::StringRef> sectionName = seg->getString("section");
+    std::optional<llvm::StringRef> regionStr = seg->getString("region");
+    if (!sectionName || !regionStr)
+      return metaError(path + ": expected \"section\" and \"region\" names");
+    std::optional<llvm::ArrayRef<uint8_t>> data;
+    for (uint32_t k = 1; k <= package::kNumSectionKinds; ++k)
+      if (package::sectionName(package::SectionKind(k)) == *sectionName)
+        data = pkg.get(package::SectionKind(k));
+    if (!data)
+      return metaError(path + ".section: the package has no section \"" +
+                       *sectionName + "\"");
+    std::optional<unsigned> region;
+    for (unsigned r = 0; r < kNumRegions; ++r)
+      if (*regionStr == kRegionNames[r])
+        region = r;
+    if (!region)
+      return metaError(path + ".region: \"" + *regionStr +
+                       "\" is not weights, kv, act or io");
+    llvm::Expected<uint64_t> offset = getU64(*seg, "offset", path);
+    if (!offset)
+      return offset.takeError();
+    llvm::Expected<uint64_t> bytes = getU64(*seg, "bytes", path);
+    if (!bytes)
+      return bytes.takeError();
+    llvm::Expected<uint64_t> channel = getU64(*seg, "channel", path);
+    if (!channel)
+      return channel.takeError();
+    llvm::Expected<uint64_t> at = getU64(*seg, "region_offset", path);
+    if (!at)
+      return at.takeError();
+    if (*offset > data->size() || *bytes > data->size() - *offset)
+      return metaError(path + ": [" + Twine(*offset) + ", " +
+                       Twine(*offset + *bytes) + ") is outside the " +
+                       *sectionName + " section (" + Twine(data->size()) +
+                       " bytes)");
+    if (*at + *bytes > sizes[*region])
+      return metaError(path + ": region offset " + Twine(*at) + " + " +
+                       Twine(*bytes) + " bytes is outside the " + *regionStr +
+                       " region (" + Twine(sizes[*region]) +
+                       " bytes, metadata hbm)");
+    if (*channel >= hwConfig.hbmChannels)
+      return metaError(path + ".channel: " + Twine(*channel) +
+                       " is not an HBM channel");
+    if (llvm::Error err = hbm.write(unsigned(*channel), bases[*region] + *at,
+                                    data->slice(*offset, *bytes)))
+      return metaError(path + ": " + llvm::toString(std::move(err)));
+  }
+  return llvm::Error::success();
+}
+
+const std::optional<IoSlot> &Session::ioSlot(llvm::StringRef name) const {
+  if (name == "tokens")
+    return tokensSlot;
+  if (name == "logits")
+    return logitsSlot;
+  return tokenSlot;
+}
+
+llvm::Expected<uint32_t> Session::entry(llvm::StringRef name) const {
+  std::string names;
+  for (const isa::Symbol &s : prog.symbols) {
+    if (!s.entry)
+      continue;
+    if (s.name == name)
+      return s.index;
+    names += (names.empty() ? "" : ", ") + s.name;
+  }
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(), "no entry point \"%s\" (entries: %s)",
+      name.str().c_str(), names.empty() ? "none" : names.c_str());
+}
+
+llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
+                          uint32_t position, const RunOptions &options,
+                          RunStats *stats) {
+  llvm::Expected<uint32_t> index = entry(name);
+  if (!index)
+    return index.takeError();
+  Machine &m = sim->machine();
+  m.resetForCall();
+  if (!tokens.empty()) {
+    if (!tokensSlot)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "the metadata names no io.tokens slot for the input token ids");
+    if (4 * tokens.size() > tokensSlot->bytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "%zu token ids do not fit io.tokens (%llu bytes)", tokens.size(),
+          (unsigned long long)tokensSlot->bytes);
+    std::vector<uint8_t> bytes(4 * tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i)
+      storeU32(bytes.data() + 4 * i, uint32_t(tokens[i]));
+    if (llvm::Error err =
+            m.hbm.write(tokensSlot->channel,
+                        bases[unsigned(Region::Io)] + tokensSlot->offset,
+                        bytes))
+      return err;
+  }
+  for (unsigned r = 0; r < kNumRegions; ++r)
+    m.regs[1 + r] = uint32_t(bases[r]);
+  m.regs[5] = uint32_t(tokens.size());
+  m.regs[6] = position;
+  m.regs[7] = 1;
+  return sim->run(*index, options, stats);
+}
+
+llvm::Expected<std::vector<float>> Session::logits() {
+  if (!logitsSlot)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the metadata names no io.logits slot");
+  std::vector<uint8_t> bytes(logitsSlot->bytes / 4 * 4);
+  if (llvm::Error err = sim->machine().hbm.read(
+          logitsSlot->channel,
+          bases[unsigned(Region::Io)] + logitsSlot->offset, bytes))
+    return std::move(err);
+  std::vector<float> out(bytes.size() / 4);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = loadF32(bytes.data() + 4 * i);
+  return out;
+}
+
+llvm::Expected<uint32_t> Session::token() {
+  if (!tokenSlot || tokenSlot->bytes < 4)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the metadata names no io.token slot");
+  uint8_t bytes[4];
+  if (llvm::Error err = sim->machine().hbm.read(
+          tokenSlot->channel, bases[unsigned(Region::Io)] + tokenSlot->offset,
+          bytes))
+    return std::move(err);
+  return loadU32(bytes);
+}

@@ -1,0 +1,151 @@
+//===- Machine.cpp - the engine's architectural state ---------------------===//
+
+#include "accel/Sim/Machine.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace accel;
+using namespace accel::sim;
+using llvm::Twine;
+
+llvm::Error sim::fault(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+std::string sim::hex(uint64_t value) {
+  return "0x" + llvm::utohexstr(value, /*LowerCase=*/true);
+}
+
+//===----------------------------------------------------------------------===//
+// HBM
+//===----------------------------------------------------------------------===//
+
+Hbm::Hbm(unsigned channels, uint64_t channelBytes)
+    : numChannels(channels), bytesPerChannel(channelBytes), pages(channels) {}
+
+llvm::Error Hbm::check(unsigned channel, uint64_t offset, uint64_t size) const {
+  if (channel >= numChannels)
+    return fault("HBM channel " + Twine(channel) + " does not exist (" +
+                 Twine(numChannels) + " channels)");
+  if (offset > bytesPerChannel || size > bytesPerChannel - offset)
+    return fault("HBM range [" + hex(offset) + ", " +
+                 hex(offset + size) + ") of channel " +
+                 Twine(channel) + " is past the channel's " +
+                 Twine(bytesPerChannel) + " bytes");
+  return llvm::Error::success();
+}
+
+llvm::Error Hbm::read(unsigned channel, uint64_t offset,
+                      llvm::MutableArrayRef<uint8_t> out) const {
+  if (llvm::Error err = check(channel, offset, out.size()))
+    return err;
+  const auto &map = pages[channel];
+  uint64_t done = 0;
+  while (done < out.size()) {
+    uint64_t at = offset + done, page = at / kPageBytes,
+             within = at % kPageBytes;
+    uint64_t n = std::min<uint64_t>(kPageBytes - within, out.size() - done);
+    auto it = map.find(page);
+    if (it == map.end())
+      std::memset(out.data() + done, 0, n);
+    else
+      std::memcpy(out.data() + done, it->second.get() + within, n);
+    done += n;
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Hbm::write(unsigned channel, uint64_t offset,
+                       llvm::ArrayRef<uint8_t> in) {
+  if (llvm::Error err = check(channel, offset, in.size()))
+    return err;
+  auto &map = pages[channel];
+  uint64_t done = 0;
+  while (done < in.size()) {
+    uint64_t at = offset + done, page = at / kPageBytes,
+             within = at % kPageBytes;
+    uint64_t n = std::min<uint64_t>(kPageBytes - within, in.size() - done);
+    std::unique_ptr<uint8_t[]> &p = map[page];
+    if (!p)
+      p = std::make_unique<uint8_t[]>(kPageBytes);
+    std::memcpy(p.get() + within, in.data() + done, n);
+    done += n;
+  }
+  return llvm::Error::success();
+}
+
+uint64_t Hbm::allocatedBytes() const {
+  uint64_t n = 0;
+  for (const auto &map : pages)
+    n += map.size() * kPageBytes;
+  return n;
+}
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+Buffers::Buffers(const hw::Config &config) {
+  for (unsigned i = 0; i < isa::kNumBuffers; ++i)
+    mem[i].assign(config.buffers[i].bytes, 0);
+}
+
+llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
+                                        uint64_t size) {
+  if (buffer >= isa::kNumBuffers)
+    return fault("buffer id " + Twine(buffer) + " does not exist");
+  uint64_t total = mem[buffer].size();
+  if (addr > total || size > total - addr)
+    return fault(isa::bufferName(isa::Buffer(buffer)) + "[" +
+                 hex(addr) + ", " +
+                 hex(addr + size) +
+                 ") is outside the buffer (" + Twine(total) + " bytes)");
+  return mem[buffer].data() + addr;
+}
+
+void Buffers::clear() {
+  for (auto &m : mem)
+    std::fill(m.begin(), m.end(), 0);
+}
+
+//===----------------------------------------------------------------------===//
+// Configuration, operands, machine
+//===----------------------------------------------------------------------===//
+
+static uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
+
+uint64_t AttnConfig::recordBytes() const {
+  uint64_t values = uint64_t(kvh) * hd;
+  if (fmt == 2)
+    return align64(values * 4);
+  uint64_t groups = uint64_t(kvh) * (hd / group());
+  uint64_t end = (values * bits + 7) / 8 + 2 * groups;
+  if (fmt == 0)
+    end += (groups * bits + 7) / 8;
+  return align64(end);
+}
+
+int64_t Op::get(llvm::StringRef name) const {
+  std::optional<unsigned> i = isa::fieldIndex(*instr->getSpec().format, name);
+  if (!i)
+    llvm::report_fatal_error(Twine(instr->getSpec().mnemonic) +
+                             " has no field " + name);
+  return v[*i];
+}
+
+Machine::Machine(const hw::Config &config)
+    : config(config), buffers(config),
+      hbm(unsigned(config.hbmChannels), config.hbmChannelBytes) {}
+
+void Machine::resetForCall() {
+  regs.fill(0);
+  buffers.clear();
+  for (auto &row : tokens)
+    row.fill(0);
+  for (UnitState &unit : units)
+    unit = UnitState();
+  matrix.reset();
+  attn.reset();
+}

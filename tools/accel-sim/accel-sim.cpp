@@ -1,0 +1,226 @@
+//===- accel-sim.cpp - run a package on the simulated engine --------------===//
+//
+//   accel-sim model.accel --prompt-ids=1,2,3 --max-new-tokens=N
+//       prefill entry over the prompt, then the decode entry per new token
+//       (greedy), printing the generated token ids
+//   accel-sim prog.accel --entry=NAME [--prompt-ids=...] [--position=P]
+//       one call of an entry point
+//   --dump-regs, --dump=SPACE:ADDR:BYTES[:FMT] (SPACE a buffer or hbmN),
+//   --trace-insns, --max-steps=N, --config=FILE (when the package has none)
+//
+// Errors (a corrupt package, a fault, a deadlock, a runaway) are one line on
+// stderr and exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "accel/Hardware/Config.h"
+#include "accel/ISA/AsmPrinter.h"
+#include "accel/Sim/Host.h"
+#include "accel/Sim/Numerics.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace accel;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("accel-sim options");
+cl::opt<std::string> packagePath(cl::Positional, cl::Required,
+                                 cl::desc("<package.accel>"),
+                                 cl::cat(category));
+cl::opt<std::string> entryName("entry",
+                               cl::desc("Run this entry point once"),
+                               cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> promptIds("prompt-ids",
+                               cl::desc("Input token ids, comma-separated"),
+                               cl::value_desc("ids"), cl::cat(category));
+cl::opt<unsigned> maxNewTokens("max-new-tokens",
+                               cl::desc("Tokens to generate (greedy)"),
+                               cl::init(0), cl::cat(category));
+cl::opt<std::string> prefillEntry("prefill-entry",
+                                  cl::desc("Entry point of the prompt"),
+                                  cl::init("prefill"), cl::cat(category));
+cl::opt<std::string> decodeEntry("decode-entry",
+                                 cl::desc("Entry point of one decode step"),
+                                 cl::init("decode"), cl::cat(category));
+cl::opt<unsigned> position("position",
+                           cl::desc("r6 of an --entry call (default 0)"),
+                           cl::init(0), cl::cat(category));
+cl::opt<std::string> configPath(
+    "config", cl::desc("Hardware config, for a package without one"),
+    cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> dumpRegs("dump-regs",
+                       cl::desc("Print the registers after the run"),
+                       cl::cat(category));
+cl::list<std::string>
+    dumps("dump",
+          cl::desc("Print memory after the run: SPACE:ADDR:BYTES[:FMT], SPACE "
+                   "a buffer (wgt act kv scr prm) or hbmN (channel N, "
+                   "absolute offset), FMT x32 (default), f32, i32 or x8"),
+          cl::value_desc("spec"), cl::cat(category));
+cl::opt<bool> traceInsns("trace-insns",
+                         cl::desc("Print each executed instruction"),
+                         cl::cat(category));
+cl::opt<uint64_t> maxSteps("max-steps",
+                           cl::desc("Stop a runaway program after this many "
+                                    "executed instructions"),
+                           cl::init(uint64_t(1) << 32), cl::cat(category));
+
+int fail(const llvm::Twine &message) {
+  llvm::outs().flush();
+  llvm::WithColor::error(llvm::errs(), "accel-sim") << message << '\n';
+  return 1;
+}
+
+llvm::Expected<std::vector<int32_t>> parseIds(llvm::StringRef text) {
+  std::vector<int32_t> ids;
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef part : parts) {
+    int64_t v;
+    if (part.trim().getAsInteger(10, v) || v < 0 || v > INT32_MAX)
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--prompt-ids: '%s' is not a token id",
+                                     part.str().c_str());
+    ids.push_back(int32_t(v));
+  }
+  return ids;
+}
+
+llvm::Error dumpMemory(sim::Machine &m, llvm::StringRef spec) {
+  auto bad = [&](const char *why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--dump=%s: %s", spec.str().c_str(), why);
+  };
+  llvm::SmallVector<llvm::StringRef> parts;
+  spec.split(parts, ':');
+  if (parts.size() < 3 || parts.size() > 4)
+    return bad("expected SPACE:ADDR:BYTES[:FMT]");
+  uint64_t addr, bytes;
+  if (parts[1].getAsInteger(0, addr) || parts[2].getAsInteger(0, bytes))
+    return bad("ADDR and BYTES are integers");
+  llvm::StringRef fmt = parts.size() == 4 ? parts[3] : "x32";
+  unsigned width = fmt == "x8" ? 1 : 4;
+  if (fmt != "x8" && fmt != "x32" && fmt != "f32" && fmt != "i32")
+    return bad("FMT is x32, f32, i32 or x8");
+  if (bytes % width)
+    return bad("BYTES is not a multiple of the element size");
+  std::vector<uint8_t> data(bytes);
+  llvm::StringRef space = parts[0];
+  if (space.consume_front("hbm")) {
+    unsigned channel;
+    if (space.getAsInteger(10, channel))
+      return bad("hbmN names channel N");
+    if (llvm::Error err = m.hbm.read(channel, addr, data))
+      return err;
+  } else {
+    std::optional<unsigned> buffer;
+    for (unsigned b = 0; b < isa::kNumBuffers; ++b)
+      if (isa::bufferName(isa::Buffer(b)) == space)
+        buffer = b;
+    if (!buffer)
+      return bad("SPACE is wgt, act, kv, scr, prm or hbmN");
+    llvm::Expected<uint8_t *> p = m.buffers.span(*buffer, addr, bytes);
+    if (!p)
+      return p.takeError();
+    std::memcpy(data.data(), *p, bytes);
+  }
+  for (uint64_t i = 0; i < bytes; i += width) {
+    llvm::outs() << parts[0] << "+" << llvm::format_hex(addr + i, 1) << ": ";
+    uint32_t word = width == 1 ? data[i] : sim::loadU32(data.data() + i);
+    if (fmt == "x8")
+      llvm::outs() << llvm::format_hex(word, 4);
+    else if (fmt == "x32")
+      llvm::outs() << llvm::format_hex(word, 10);
+    else if (fmt == "i32")
+      llvm::outs() << int32_t(word);
+    else
+      llvm::outs() << isa::formatF32(word);
+    llvm::outs() << '\n';
+  }
+  return llvm::Error::success();
+}
+
+void printRegs(const sim::Machine &m) {
+  for (unsigned r = 0; r < isa::kNumRegisters; ++r)
+    llvm::outs() << llvm::format("r%-2u = ", r)
+                 << llvm::format_hex(m.regs[r], 10) << " ("
+                 << int32_t(m.regs[r]) << ")\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "accel engine simulator\n");
+
+  std::optional<hw::Config> fallback;
+  if (!configPath.empty()) {
+    llvm::Expected<hw::Config> c = hw::loadConfig(configPath);
+    if (!c)
+      return fail(llvm::toString(c.takeError()));
+    fallback = std::move(*c);
+  }
+  llvm::Expected<std::unique_ptr<sim::Session>> session =
+      sim::Session::open(packagePath, fallback ? &*fallback : nullptr);
+  if (!session)
+    return fail(llvm::toString(session.takeError()));
+  llvm::Expected<std::vector<int32_t>> ids = parseIds(promptIds);
+  if (!ids)
+    return fail(llvm::toString(ids.takeError()));
+
+  sim::RunOptions options;
+  options.maxSteps = maxSteps;
+  if (traceInsns)
+    options.trace = &llvm::outs();
+  sim::Session &s = **session;
+
+  if (!entryName.empty()) {
+    if (maxNewTokens)
+      return fail("--entry runs one call; --max-new-tokens needs the "
+                  "prefill and decode entries");
+    if (llvm::Error err = s.call(entryName, *ids, position, options))
+      return fail(llvm::toString(std::move(err)));
+    if (s.ioSlot("token"))
+      if (llvm::Expected<uint32_t> t = s.token())
+        llvm::outs() << "token: " << *t << '\n';
+  } else {
+    if (ids->empty())
+      return fail("give --entry=NAME, or --prompt-ids to generate");
+    std::vector<uint32_t> generated;
+    uint32_t length = uint32_t(ids->size());
+    if (llvm::Error err = s.call(prefillEntry, *ids, 0, options))
+      return fail(prefillEntry + ": " + llvm::toString(std::move(err)));
+    for (unsigned i = 0; i < maxNewTokens; ++i) {
+      llvm::Expected<uint32_t> t = s.token();
+      if (!t)
+        return fail(llvm::toString(t.takeError()));
+      generated.push_back(*t);
+      if (i + 1 == maxNewTokens)
+        break;
+      int32_t next = int32_t(*t);
+      if (llvm::Error err = s.call(decodeEntry, next, length, options))
+        return fail(decodeEntry + " at position " + llvm::Twine(length) +
+                    ": " + llvm::toString(std::move(err)));
+      ++length;
+    }
+    llvm::outs() << "tokens:";
+    for (uint32_t t : generated)
+      llvm::outs() << ' ' << t;
+    llvm::outs() << '\n';
+  }
+
+  if (dumpRegs)
+    printRegs(s.simulator().machine());
+  for (const std::string &spec : dumps)
+    if (llvm::Error err = dumpMemory(s.simulator().machine(), spec))
+      return fail(llvm::toString(std::move(err)));
+  return 0;
+}
