@@ -297,4 +297,46 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
+  let summary = "Lower the decode step to the engine's instructions";
+  let description = [{
+    Turns the one-token decode function (`accel.entry = "decode"`, made by
+    accel-lambda-attention from a compressed model whose linears accel-pack
+    placed in the weight image) into an `accelisa.program @model` with the
+    entry point `decode`, for the ABI of docs/ISA.md §7: the token id is read
+    from the io region, the position is `r6`, the KV cache lives in the kv
+    region, the logits and the greedy token are written back to io.
+
+    * **Placement** (docs/ENGINE.md §4): each matrix's tiles rotate over the
+      32 channels from a first channel that moves from matrix to matrix;
+      an embedding row and a KV record, which a run-time index selects, are
+      striped over channels; norm weights, biases and RoPE tables go to one
+      channel each. The program op carries the layout (`accel.layout`) and
+      the parameter blob (`accel.params`) the package needs.
+    * **Code**: activations stay on chip (first-fit allocation by liveness in
+      the act buffer); every linear quantizes its input (`vqact`), sets the
+      matrix unit (`mcfg`) and streams groups of up to 32 tiles through the
+      two halves of the weight buffer (`load` + `mv`), fusing a following
+      activation into `mv`'s epilogue; RoPE loads the table rows of the
+      position; a cache write quantizes the row into a KV record (`vkvq`)
+      and stores it at its ring slot (computed with `remui`); attention loads
+      the sink and window records in ascending position (at most two runs of
+      the ring) and runs `vqk`, `vsoftmax`, `vpv` per head; the logits are
+      stored and `vargmax` gives the greedy token.
+    * **Tokens**: every pair of accesses by different units to overlapping
+      bytes, one a write, is ordered by a wait/release pair, so loads overlap
+      compute as far as the buffers allow (double buffering of weights).
+
+    The code is straight-line and does not depend on the context length:
+    its size is fixed by the model. Prefill and `rope-positions=cache` are
+    not lowered yet.
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string",
+           /*default=*/"\"\"",
+           "Hardware config JSON (empty: the bundled configs/u280.json)">,
+  ];
+  let dependentDialects = ["accel::accelisa::AccelISADialect"];
+}
+
 #endif // ACCEL_PASSES_TD

@@ -1,0 +1,45 @@
+//===- DecodeCodegen.h - the decode step as engine instructions -*- C++ -*-===//
+//
+// Internal to the accel -> ISA lowering: turns the one-token decode function
+// that accel-lambda-attention derives (compressed, its weights packed by
+// accel-pack) into straight-line engine code for the ABI of docs/ISA.md §7,
+// with its HBM placement (Placement.h). Activations stay on chip; every
+// linear streams its weight tiles from all channels through the two halves
+// of the weight buffer; attention reads the Λ cache's sink and window
+// records in ascending position from the ring.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_DECODECODEGEN_H
+#define ACCEL_LIB_CONVERSION_ACCELTOISA_DECODECODEGEN_H
+
+#include "Placement.h"
+#include "ProgramBuilder.h"
+
+#include "accel/Hardware/Config.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <memory>
+
+namespace accel::lowering {
+
+/// A program and the data layout it expects.
+struct LoweredModel {
+  std::vector<Emitted> code;
+  std::vector<TiledMatrix> matrices;
+  std::vector<Segment> segments;
+  std::vector<uint8_t> params;     ///< the parameter blob segments copy from
+  int64_t weightsBytes = 0, kvBytes = 0, actBytes = 0, ioBytes = 0;
+  int64_t idsOffset = 0, logitsOffset = 0, tokenOffset = 0; ///< in io
+  int64_t vocab = 0, maxTokens = 1;
+};
+
+/// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
+/// accel-pack's `accel.image`. Errors are emitted at the op they concern.
+mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
+                                          const hw::Config &config);
+
+} // namespace accel::lowering
+
+#endif // ACCEL_LIB_CONVERSION_ACCELTOISA_DECODECODEGEN_H

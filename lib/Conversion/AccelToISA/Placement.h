@@ -1,0 +1,71 @@
+//===- Placement.h - where a program's data lives in HBM --------*- C++ -*-===//
+//
+// Internal to the accel -> ISA lowering: the HBM layout of a compiled model
+// (docs/ENGINE.md §4). Every region (weights, kv, act, io) sits at the same
+// offset in every channel; within the weights region each matrix's tiles
+// rotate over the channels, and everything a run-time index selects (an
+// embedding row, a KV cache slot) is striped over channels, since a DMA's
+// first channel is an immediate.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_PLACEMENT_H
+#define ACCEL_LIB_CONVERSION_ACCELTOISA_PLACEMENT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace accel::lowering {
+
+constexpr int64_t kChannels = 32;
+constexpr int64_t kAlign = 64;
+
+inline int64_t alignTo(int64_t value, int64_t align) {
+  return (value + align - 1) / align * align;
+}
+
+/// What the host copies into the weights region before the first call:
+/// `bytes` of the parameter blob from `sourceOffset` to (channel, offset).
+struct Segment {
+  int64_t sourceOffset, bytes;
+  int64_t channel, offset; ///< offset within the weights region
+};
+
+/// A matrix of the weight image, `tiles` tiles of `tileBytes` (the stride of
+/// full tiles) from `imageOffset`: tile t goes to channel (firstChannel + t)
+/// mod 32 at base + (t div 32) · tileBytes of the weights region.
+struct TiledMatrix {
+  int64_t imageOffset = 0, firstChannel = 0, base = 0, tiles = 0,
+          tileBytes = 0;
+};
+
+/// Rows of `rowBytes` selected at run time, each striped over `channels`
+/// channels in pieces of `stripe` bytes: row r's piece i on channel
+/// (firstChannel + i) at base + r · stripe.
+struct StripedRows {
+  int64_t firstChannel = 0, base = 0, rows = 0, rowBytes = 0, channels = 1,
+          stripe = 0;
+};
+
+/// Stripes rows of `rowBytes` (padded) over the most channels that keep
+/// pieces 64-byte multiples.
+StripedRows stripeRows(int64_t rows, int64_t rowBytes);
+
+/// A growing per-channel layout of one region.
+class RegionLayout {
+public:
+  /// Reserves `bytes` in every channel; returns the offset.
+  int64_t reserveAll(int64_t bytes);
+  /// Reserves `bytes` in channel `channel` alone; returns the offset.
+  int64_t reserveOne(int64_t channel, int64_t bytes);
+  /// The bytes each channel needs (the largest channel's use).
+  int64_t perChannelBytes() const;
+
+private:
+  std::vector<int64_t> used = std::vector<int64_t>(kChannels, 0);
+};
+
+} // namespace accel::lowering
+
+#endif // ACCEL_LIB_CONVERSION_ACCELTOISA_PLACEMENT_H
