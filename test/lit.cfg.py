@@ -26,6 +26,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.accel_tools_dir, config.llvm_tools_dir]
 tools = ["accel-opt", "accelc", "accel-onnx-node-tests", "accel-as",
+         "accel-translate",
          "accel-objdump", "accel-sim"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

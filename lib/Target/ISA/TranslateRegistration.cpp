@@ -50,7 +50,19 @@ OwningOpRef<Operation *> moduleOf(MLIRContext *context,
                                   StringRef source, StringRef name) {
   Location loc = FileLineColLoc::get(context, source, 0, 0);
   if (!program) {
-    emitError(loc) << llvm::toString(program.takeError());
+    // The assembler's errors are `file:line:col: error: message`.
+    std::string message = llvm::toString(program.takeError());
+    StringRef rest = message;
+    auto [position, text] = rest.split(": error: ");
+    auto [prefix, column] = position.rsplit(':');
+    auto [file, line] = prefix.rsplit(':');
+    unsigned lineNo = 0, columnNo = 0;
+    if (!text.empty() && !line.getAsInteger(10, lineNo) &&
+        !column.getAsInteger(10, columnNo)) {
+      loc = FileLineColLoc::get(context, file, lineNo, columnNo);
+      rest = text;
+    }
+    emitError(loc) << rest;
     return nullptr;
   }
   context->loadDialect<AccelISADialect>();
