@@ -282,7 +282,9 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
   m.regs[5] = uint32_t(tokens.size());
   m.regs[6] = position;
   m.regs[7] = 1;
-  return sim->run(*index, options, stats);
+  RunOptions named = options;
+  named.symbols = prog.symbols;
+  return sim->run(*index, named, stats);
 }
 
 llvm::Expected<std::vector<float>> Session::logits() {

@@ -79,9 +79,16 @@ private:
                    describe(in, pc) + " on " + unitName(unit));
     ++stats.steps;
     ++stats.executed[unit];
-    if (options.trace)
-      *options.trace << llvm::format("%-4s %6u  ", unitName(unit).data(), pc)
-                     << isa::toString(in) << '\n';
+    if (options.trace) {
+      *options.trace << llvm::format("%-4s %6u  ", unitName(unit).data(), pc);
+      isa::printInstruction(*options.trace, in, [&](uint32_t target) {
+        for (const isa::Symbol &s : options.symbols)
+          if (s.index == target)
+            return s.name;
+        return (".L" + Twine(target)).str();
+      });
+      *options.trace << '\n';
+    }
     return llvm::Error::success();
   }
 

@@ -13,6 +13,7 @@
 #ifndef ACCEL_SIM_SIMULATOR_H
 #define ACCEL_SIM_SIMULATOR_H
 
+#include "accel/ISA/Program.h"
 #include "accel/Sim/Machine.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -25,6 +26,8 @@ struct RunOptions {
   uint64_t maxSteps = uint64_t(1) << 32;
   /// One line per executed instruction, when set.
   llvm::raw_ostream *trace = nullptr;
+  /// Names of branch targets in the trace (else `.L<index>`).
+  llvm::ArrayRef<isa::Symbol> symbols;
 };
 
 struct RunStats {
