@@ -298,14 +298,20 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
 }
 
 def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
-  let summary = "Lower the decode step to the engine's instructions";
+  let summary = "Lower a model's decode step to the engine's instructions";
   let description = [{
     Turns the one-token decode function (`accel.entry = "decode"`, made by
     accel-lambda-attention from a compressed model whose linears accel-pack
     placed in the weight image) into an `accelisa.program @model` with the
     entry point `decode`, for the ABI of docs/ISA.md §7: the token id is read
     from the io region, the position is `r6`, the KV cache lives in the kv
-    region, the logits and the greedy token are written back to io.
+    region, the logits and the greedy token are written back to io. The
+    step is a subroutine (`jal`/`jr`): `decode` runs it once; `prefill` runs
+    it for each of the `r5` prompt tokens at positions `r6`, `r6 + 1`, …
+    (matrix-vector mode, token by token, which computes what a whole-prompt
+    prefill computes since every op of docs/NUMERICS.md is row-wise; a
+    matrix-matrix prefill over token tiles is the next step). One program
+    serves every prompt length and position.
 
     * **Placement** (docs/ENGINE.md §4): each matrix's tiles rotate over the
       32 channels from a first channel that moves from matrix to matrix;
@@ -327,11 +333,13 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       bytes, one a write, is ordered by a wait/release pair, so loads overlap
       compute as far as the buffers allow (double buffering of weights).
 
-    The code is straight-line and does not depend on the context length:
-    its size is fixed by the model. Prefill and `rope-positions=cache` are
-    not lowered yet.
+    The step is straight-line and does not depend on the context length:
+    the code's size is fixed by the model. `rope-positions=cache` is not
+    lowered yet.
   }];
   let options = [
+    Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",
+           "Token ids the io region holds for one call">,
     Option<"configPath", "config", "std::string",
            /*default=*/"\"\"",
            "Hardware config JSON (empty: the bundled configs/u280.json)">,

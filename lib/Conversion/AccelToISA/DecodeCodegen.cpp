@@ -22,9 +22,11 @@ namespace {
 
 /// The ABI registers (docs/ISA.md §7).
 constexpr unsigned kWeights = 1, kKv = 2, kIo = 4, kPosition = 6;
-/// Registers the decode step keeps while it runs (scratch registers,
-/// r16..r31, live only until the next instruction that reads them).
-constexpr unsigned kSlot = 8, kTokenId = 9, kNext = 10, kSinks = 11,
+/// Registers the step keeps while it runs (scratch registers, r16..r31,
+/// live only until the next instruction that reads them): the return
+/// address, the token's index in the call and its id, and the counts of
+/// the keys attention reads.
+constexpr unsigned kLink = 8, kTokenId = 9, kToken = 10, kSinks = 11,
                    kCount = 12, kWindowCount = 13, kRingStart = 14,
                    kCountA = 15;
 
@@ -79,7 +81,7 @@ public:
         spaces(hbmSpaces(decode, config)), program(spaces),
         act(Buffer::Act, config.buffers[space(Buffer::Act)].bytes) {}
 
-  FailureOr<LoweredModel> run();
+  FailureOr<LoweredModel> run(int64_t maxPrompt);
 
 private:
   static std::vector<int64_t> hbmSpaces(func::FuncOp decode,
@@ -326,18 +328,24 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
       return op.emitError("internal: embedding pieces at different offsets");
     striped.base = offset;
   }
-  // The token id: the io region's first word.
+  // The id of token r10 of the call: int32 number r10 of the io region's
+  // ids, read through the 64-byte line that holds it.
   int64_t staging = stage(kAlign);
   unsigned ioSpace = spaces.size() - 1;
-  dma(Opcode::Load, Buffer::Scr, staging, kIo, 0, 1, 0, 1, kAlign, 0, 0,
+  unsigned line = program.scratch(), within = program.scratch();
+  aluImm(Opcode::Slli, within, kToken, 2);
+  aluImm(Opcode::Andi, line, within, ~(kAlign - 1));
+  alu(Opcode::Add, line, line, kIo);
+  aluImm(Opcode::Andi, within, within, kAlign - 1);
+  dma(Opcode::Load, Buffer::Scr, staging, line, 0, 1, 0, 1, kAlign, 0, 0,
       {{space(Buffer::Scr), staging, staging + kAlign, true},
        {ioSpace, 0, kAlign, false}});
   isa::Instruction lds = make(Opcode::Lds);
   lds.set("rd", kTokenId);
-  lds.set("rs1", 0);
+  lds.set("rs1", within);
   lds.set("buf", static_cast<int64_t>(Buffer::Scr));
   lds.set("imm", staging);
-  program.emit(lds, {{space(Buffer::Scr), staging, staging + 4, false}});
+  program.emit(lds, {{space(Buffer::Scr), staging, staging + kAlign, false}});
   unsigned row = program.scratch();
   aluImm(Opcode::Muli, row, kTokenId, striped.stripe);
   alu(Opcode::Add, row, row, kWeights);
@@ -733,6 +741,7 @@ LogicalResult Codegen::lowerCacheWrite(KVCacheWriteOp op) {
   const StripedRows &rows = isKey ? c.keys : c.values;
   // The slot of the position: p < S ? p : S + (p - S) mod W (branch-free:
   // slot = p + (p >= S) · (S + (p - S) mod W - p)).
+  unsigned slot = program.scratch();
   if (c.window > 0) {
     unsigned t = program.scratch(), ring = program.scratch();
     aluImm(Opcode::Addi, ring, kPosition, -c.sink);
@@ -742,9 +751,9 @@ LogicalResult Codegen::lowerCacheWrite(KVCacheWriteOp op) {
     aluImm(Opcode::Sltiu, t, kPosition, c.sink);
     aluImm(Opcode::Xori, t, t, 1);
     alu(Opcode::Mul, ring, ring, t);
-    alu(Opcode::Add, kSlot, kPosition, ring);
+    alu(Opcode::Add, slot, kPosition, ring);
   } else {
-    aluImm(Opcode::Addi, kSlot, kPosition, 0);
+    aluImm(Opcode::Addi, slot, kPosition, 0);
   }
   int64_t staging = stage(c.record);
   setAttention(c);
@@ -758,7 +767,7 @@ LogicalResult Codegen::lowerCacheWrite(KVCacheWriteOp op) {
                     false},
                    {space(Buffer::Scr), staging, staging + c.record, true}});
   unsigned hbm = program.scratch();
-  aluImm(Opcode::Muli, hbm, kSlot, rows.stripe);
+  aluImm(Opcode::Muli, hbm, slot, rows.stripe);
   alu(Opcode::Add, hbm, hbm, kKv);
   aluImm(Opcode::Addi, hbm, hbm, rows.base);
   dma(Opcode::Store, Buffer::Scr, staging, hbm, rows.firstChannel,
@@ -816,7 +825,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // then the window from its ring slot to the ring's end (A) and on from the
   // ring's start (B).
   // These live across the loads below, which use many scratch registers.
-  unsigned next = kNext, sinks = kSinks, count = kCount,
+  unsigned next = program.scratch(), sinks = kSinks, count = kCount,
            windowCount = kWindowCount, ringStart = kRingStart,
            countA = kCountA, first = program.scratch();
   aluImm(Opcode::Addi, next, kPosition, 1);
@@ -1043,7 +1052,7 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
   int64_t vocab = type.getDimSize(type.getRank() - 1);
   model.vocab = vocab;
   model.idsOffset = 0;
-  model.logitsOffset = kAlign;
+  model.logitsOffset = alignTo(model.maxTokens * 4, kAlign);
   model.tokenOffset = model.logitsOffset + alignTo(vocab * 4, kAlign);
   model.ioBytes = model.tokenOffset + kAlign;
   unsigned ioSpace = spaces.size() - 1;
@@ -1067,11 +1076,17 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
       {{space(Buffer::Scr), token, token + kAlign, false},
        {ioSpace, 0, kAlign, true}});
   program.getCode().back().instruction.set("himm", model.tokenOffset);
-  program.emit(make(Opcode::Halt));
+  // Iterations of the step are ordered as a whole (its tokens pair within
+  // one run of it).
+  program.emit(make(Opcode::Barrier));
+  isa::Instruction ret = make(Opcode::Jr);
+  ret.set("rs1", kLink);
+  program.emit(ret);
   return success();
 }
 
-FailureOr<LoweredModel> Codegen::run() {
+FailureOr<LoweredModel> Codegen::run(int64_t maxPrompt) {
+  model.maxTokens = maxPrompt;
   Block &body = decode.getBody().front();
   for (Operation &op : body)
     for (Value operand : op.getOperands())
@@ -1084,7 +1099,34 @@ FailureOr<LoweredModel> Codegen::run() {
           linear && linear->hasOneUse())
         epilogues[linear] = epilogueOf(activation.getKind());
 
+  // The entry points (docs/ISA.md §7): decode runs the step for the one
+  // token of the call; prefill runs it for each of the r5 prompt tokens at
+  // positions r6, r6 + 1, ... (matrix-vector mode, token by token: the same
+  // arithmetic as a whole-prompt prefill, NUMERICS being row-wise).
+  auto jump = [&](Opcode opcode, StringRef target, unsigned rd = 0) {
+    isa::Instruction i = make(opcode);
+    if (opcode == Opcode::Jal)
+      i.set("rd", rd);
+    program.emit(i, {}, target);
+  };
   program.entry("decode");
+  aluImm(Opcode::Addi, kToken, 0, 0);
+  jump(Opcode::Jal, "step", kLink);
+  program.emit(make(Opcode::Halt));
+  program.entry("prefill");
+  aluImm(Opcode::Addi, kToken, 0, 0);
+  program.label("next_token");
+  isa::Instruction done = make(Opcode::Bgeu);
+  done.set("rs1", kToken);
+  done.set("rs2", 5);
+  program.emit(done, {}, "prompt_done");
+  jump(Opcode::Jal, "step", kLink);
+  aluImm(Opcode::Addi, kToken, kToken, 1);
+  aluImm(Opcode::Addi, kPosition, kPosition, 1);
+  jump(Opcode::Jmp, "next_token");
+  program.label("prompt_done");
+  program.emit(make(Opcode::Halt));
+  program.label("step");
   for (Operation &op : body) {
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
@@ -1134,7 +1176,8 @@ FailureOr<LoweredModel> Codegen::run() {
 } // namespace
 
 FailureOr<LoweredModel>
-accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config) {
+accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
+                             int64_t maxPrompt) {
   Codegen codegen(decode, config);
-  return codegen.run();
+  return codegen.run(maxPrompt);
 }

@@ -37,8 +37,10 @@ struct LoweredModel {
 
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.
+/// `maxPrompt` sizes the io region's token ids.
 mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
-                                          const hw::Config &config);
+                                          const hw::Config &config,
+                                          int64_t maxPrompt);
 
 } // namespace accel::lowering
 

@@ -78,7 +78,11 @@ struct LowerToISAPass
           << llvm::toString(config.takeError());
       return signalPassFailure();
     }
-    FailureOr<LoweredModel> model = lowerDecode(decode, *config);
+    if (maxPrompt <= 0) {
+      module.emitError("accel-lower-to-isa: max-prompt must be > 0");
+      return signalPassFailure();
+    }
+    FailureOr<LoweredModel> model = lowerDecode(decode, *config, maxPrompt);
     if (failed(model))
       return signalPassFailure();
 

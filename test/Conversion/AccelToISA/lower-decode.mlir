@@ -18,11 +18,32 @@
 // CHECK-SAME: matrices = [array<i64: {{[0-9]+}}, 4, 384, 5, {{[0-9]+}}>, array<i64: {{[0-9]+}}, 2, 384, 6, {{[0-9]+}}>
 // CHECK-SAME: segments = [
 // CHECK-SAME: accel.params = dense_resource<accel_params>
-// CHECK-NEXT: accelisa.entry @decode
 
-// The token id from io, its embedding row striped over 4 channels.
-// CHECK-NEXT: accelisa.load scr[0], hbm[r4], 1, 64, rel=ctl|st
-// CHECK-NEXT: accelisa.lds r9, scr[0], wait=ld
+// decode runs the step once, prefill once per prompt token (r5 of them, from
+// position r6).
+// CHECK-NEXT: accelisa.entry @decode
+// CHECK-NEXT: accelisa.addi r10, r0, 0
+// CHECK-NEXT: accelisa.jal r8, @step
+// CHECK-NEXT: accelisa.halt
+// CHECK-NEXT: accelisa.entry @prefill
+// CHECK-NEXT: accelisa.addi r10, r0, 0
+// CHECK-NEXT: accelisa.label @next_token
+// CHECK-NEXT: accelisa.bgeu r10, r5, @prompt_done
+// CHECK-NEXT: accelisa.jal r8, @step
+// CHECK-NEXT: accelisa.addi r10, r10, 1
+// CHECK-NEXT: accelisa.addi r6, r6, 1
+// CHECK-NEXT: accelisa.jmp @next_token
+// CHECK-NEXT: accelisa.label @prompt_done
+// CHECK-NEXT: accelisa.halt
+// CHECK-NEXT: accelisa.label @step
+
+// The id of token r10 from io, its embedding row striped over 4 channels.
+// CHECK-NEXT: accelisa.slli [[WITHIN:r[0-9]+]], r10, 2
+// CHECK-NEXT: accelisa.andi [[LINE:r[0-9]+]], [[WITHIN]], -64
+// CHECK-NEXT: accelisa.add [[LINE]], [[LINE]], r4
+// CHECK-NEXT: accelisa.andi [[WITHIN]], [[WITHIN]], 63
+// CHECK-NEXT: accelisa.load scr[0], hbm[[[LINE]]], 1, 64, rel=ctl|st
+// CHECK-NEXT: accelisa.lds r9, scr[[[WITHIN]]], wait=ld
 // CHECK-NEXT: accelisa.muli [[ROW:r[0-9]+]], r9, 64
 // CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], r1
 // CHECK: accelisa.load act[0], hbm[[[ROW]]], 4, 64, nch=4, sstride=64
@@ -46,7 +67,7 @@
 // CHECK: accelisa.vrope act[{{r[0-9]+}}], act[{{r[0-9]+}}], prm[{{r[0-9]+}}], prm[{{r[0-9]+}}], 1, r0, hd=32, rot=32, heads=2
 // CHECK: accelisa.vrope {{.*}} hd=32, rot=32, heads=1
 
-// The ring slot of the position: p < 2 ? p : 2 + (p - 2) mod 5, into r8;
+// The ring slot of the position: p < 2 ? p : 2 + (p - 2) mod 5;
 // the key quantized into a record and stored at its slot.
 // CHECK: accelisa.addi [[RING:r[0-9]+]], r6, -2
 // CHECK-NEXT: accelisa.remui [[RING]], [[RING]], 5
@@ -55,18 +76,18 @@
 // CHECK-NEXT: accelisa.sltiu [[GE:r[0-9]+]], r6, 2
 // CHECK-NEXT: accelisa.xori [[GE]], [[GE]], 1
 // CHECK-NEXT: accelisa.mul [[RING]], [[RING]], [[GE]]
-// CHECK-NEXT: accelisa.add r8, r6, [[RING]]
+// CHECK-NEXT: accelisa.add [[SLOT:r[0-9]+]], r6, [[RING]]
 // CHECK-NEXT: accelisa.vaset hd=32, kvh=1, kvg=32, kvbits=4, sink=2, window=5, causal=1
 // CHECK: accelisa.vkvq scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 1, rel=st
-// CHECK: accelisa.muli [[SLOT:r[0-9]+]], r8, 64
-// CHECK-NEXT: accelisa.add [[SLOT]], [[SLOT]], r2
-// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[[[SLOT]]], 1, 64, ch=10, sstride=64, wait=vec, rel=ld
+// CHECK: accelisa.muli [[AT:r[0-9]+]], [[SLOT]], 64
+// CHECK-NEXT: accelisa.add [[AT]], [[AT]], r2
+// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[[[AT]]], 1, 64, ch=10, sstride=64, wait=vec, rel=ld
 // CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 1, 64, ch=11, sstride=64, wait=vec, rel=ld
 
 // The keys seen: min(p + 1, 2) sinks, then the window's records in two runs
 // of the ring; keys and values, three loads each, after the stores.
-// CHECK: accelisa.addi r10, r6, 1
-// CHECK-NEXT: accelisa.minui r11, r10, 2
+// CHECK: accelisa.addi [[NEXT:r[0-9]+]], r6, 1
+// CHECK-NEXT: accelisa.minui r11, [[NEXT]], 2
 // CHECK: accelisa.add r12, r11, r13
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, wait=st
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
@@ -89,13 +110,15 @@
 // CHECK: accelisa.vmul act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 128, wait=mx
 // CHECK: accelisa.mcfg k=128, g=32, r=16, bits=2, n=2, m=4
 
-// The logits and the greedy token to io.
-// CHECK: accelisa.store act[{{r[0-9]+}}], hbm[r4 + 64], 1, 64
+// The logits and the greedy token to io (after 4096 token ids); the step
+// ends ordered as a whole and returns.
+// CHECK: accelisa.store act[{{r[0-9]+}}], hbm[r4 + 16384], 1, 64
 // CHECK-NEXT: accelisa.addi
 // CHECK-NEXT: accelisa.addi
 // CHECK-NEXT: accelisa.vargmax scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 16, wait=mx, rel=st
-// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[r4 + 128], 1, 64, wait=vec
-// CHECK-NEXT: accelisa.halt
+// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[r4 + 16448], 1, 64, wait=vec
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.jr r8
 
 func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tensor<1x8x16xf32> {onnx.name = "logits"}) {
   %table = arith.constant dense<0.0625> : tensor<16x64xf32>
