@@ -147,8 +147,7 @@ llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
 llvm::Expected<uint64_t> kvHead(const Op &op, const AttnConfig &c) {
   uint64_t h = reg(op, "rh") + uint64_t(op.get("himm"));
   if (h >= c.kvh)
-    return fault("KV head " + Twine(h) + " is not below kvh = " +
-                 Twine(c.kvh));
+    return fault("KV head " + Twine(h) + " is not below kvh = " + Twine(c.kvh));
   return h;
 }
 

@@ -22,8 +22,8 @@ llvm::Error sim::executeDma(Machine &m, const Op &op) {
     return fault("HBM offset register value " + hex(hbmBase) +
                  " is not a multiple of 64");
   if (bufBase % 64)
-    return fault("on-chip address register value " +
-                 hex(bufBase) + " is not a multiple of 64");
+    return fault("on-chip address register value " + hex(bufBase) +
+                 " is not a multiple of 64");
   hbmBase += uint64_t(op.get("himm"));
   bufBase += uint64_t(op.get("simm"));
   uint64_t nch = uint64_t(1) << op.get("nch");
@@ -38,9 +38,8 @@ llvm::Error sim::executeDma(Machine &m, const Op &op) {
         m.buffers.span(buffer, bufBase + i * sstride, len);
     if (!p)
       return fault("row " + Twine(i) + ": " + llvm::toString(p.takeError()));
-    llvm::Error err =
-        isLoad ? m.hbm.read(channel, offset, {*p, size_t(len)})
-               : m.hbm.write(channel, offset, {*p, size_t(len)});
+    llvm::Error err = isLoad ? m.hbm.read(channel, offset, {*p, size_t(len)})
+                             : m.hbm.write(channel, offset, {*p, size_t(len)});
     if (err)
       return fault("row " + Twine(i) + ": " + llvm::toString(std::move(err)));
   }

@@ -271,10 +271,9 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
     std::vector<uint8_t> bytes(4 * tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i)
       storeU32(bytes.data() + 4 * i, uint32_t(tokens[i]));
-    if (llvm::Error err =
-            m.hbm.write(tokensSlot->channel,
-                        bases[unsigned(Region::Io)] + tokensSlot->offset,
-                        bytes))
+    if (llvm::Error err = m.hbm.write(
+            tokensSlot->channel,
+            bases[unsigned(Region::Io)] + tokensSlot->offset, bytes))
       return err;
   }
   for (unsigned r = 0; r < kNumRegions; ++r)
@@ -293,8 +292,8 @@ llvm::Expected<std::vector<float>> Session::logits() {
                                    "the metadata names no io.logits slot");
   std::vector<uint8_t> bytes(logitsSlot->bytes / 4 * 4);
   if (llvm::Error err = sim->machine().hbm.read(
-          logitsSlot->channel,
-          bases[unsigned(Region::Io)] + logitsSlot->offset, bytes))
+          logitsSlot->channel, bases[unsigned(Region::Io)] + logitsSlot->offset,
+          bytes))
     return std::move(err);
   std::vector<float> out(bytes.size() / 4);
   for (size_t i = 0; i < out.size(); ++i)

@@ -30,9 +30,8 @@ llvm::Error Hbm::check(unsigned channel, uint64_t offset, uint64_t size) const {
     return fault("HBM channel " + Twine(channel) + " does not exist (" +
                  Twine(numChannels) + " channels)");
   if (offset > bytesPerChannel || size > bytesPerChannel - offset)
-    return fault("HBM range [" + hex(offset) + ", " +
-                 hex(offset + size) + ") of channel " +
-                 Twine(channel) + " is past the channel's " +
+    return fault("HBM range [" + hex(offset) + ", " + hex(offset + size) +
+                 ") of channel " + Twine(channel) + " is past the channel's " +
                  Twine(bytesPerChannel) + " bytes");
   return llvm::Error::success();
 }
@@ -98,10 +97,9 @@ llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
     return fault("buffer id " + Twine(buffer) + " does not exist");
   uint64_t total = mem[buffer].size();
   if (addr > total || size > total - addr)
-    return fault(isa::bufferName(isa::Buffer(buffer)) + "[" +
-                 hex(addr) + ", " +
-                 hex(addr + size) +
-                 ") is outside the buffer (" + Twine(total) + " bytes)");
+    return fault(isa::bufferName(isa::Buffer(buffer)) + "[" + hex(addr) + ", " +
+                 hex(addr + size) + ") is outside the buffer (" + Twine(total) +
+                 " bytes)");
   return mem[buffer].data() + addr;
 }
 

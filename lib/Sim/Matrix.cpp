@@ -98,7 +98,8 @@ llvm::Error unpackRow(const MatrixConfig &c, const uint8_t *tile,
   row.scale.resize(groups);
   row.zero.assign(groups, 0);
   for (uint32_t g = 0; g < groups; ++g) {
-    row.scale[g] = num::fromF16(loadU16(tile + l.scales + 2 * (i * groups + g)));
+    row.scale[g] =
+        num::fromF16(loadU16(tile + l.scales + 2 * (i * groups + g)));
     if (c.fmt == Asym)
       row.zero[g] = int32_t(field(tile + l.zeros, i * groups + g, c.bits));
   }
@@ -298,8 +299,8 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
         return fault("tile " + Twine(j) + ": " +
                      llvm::toString(std::move(err)));
       for (uint64_t t = 0; t < tokens; ++t)
-        y[t * rows + j * R + i] = isInt && !c.afp ? dotInt(c, row, acts[t])
-                                                  : dotFloat(row, acts[t]);
+        y[t * rows + j * R + i] =
+            isInt && !c.afp ? dotInt(c, row, acts[t]) : dotFloat(row, acts[t]);
     }
   }
 

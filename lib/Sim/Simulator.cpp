@@ -145,11 +145,10 @@ llvm::Error Run::stepControl() {
         return err;
       if (waitsForIdle) {
         nextPc = pc + 1;
-      } else if (llvm::Error err = executeControl(m, in, pc,
-                                                  uint32_t(code.size()),
-                                                  nextPc)) {
-        return fault("fault at " + describe(in, pc) + " on ctl: " +
-                     llvm::toString(std::move(err)));
+      } else if (llvm::Error err =
+                     executeControl(m, in, pc, uint32_t(code.size()), nextPc)) {
+        return fault("fault at " + describe(in, pc) +
+                     " on ctl: " + llvm::toString(std::move(err)));
       }
       ctlExecuted = true;
       progress = true;

@@ -110,10 +110,12 @@ llvm::Error elementwise(Machine &m, const Op &op) {
 
 llvm::Error copy(Machine &m, const Op &op) {
   uint64_t n = count(op, "rn", "nimm");
-  llvm::Expected<uint8_t *> src = m.buffers.span(op.buf("abuf"), reg(op, "ra"), n);
+  llvm::Expected<uint8_t *> src =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), n);
   if (!src)
     return src.takeError();
-  llvm::Expected<uint8_t *> dst = m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n);
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n);
   if (!dst)
     return dst.takeError();
   std::memmove(*dst, *src, n);
@@ -342,7 +344,8 @@ llvm::Error argmax(Machine &m, const Op &op) {
       found = true;
     }
   }
-  llvm::Expected<uint8_t *> d = m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4);
+  llvm::Expected<uint8_t *> d =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4);
   if (!d)
     return d.takeError();
   storeU32(*d, best);

@@ -34,8 +34,7 @@ cl::OptionCategory category("accel-sim options");
 cl::opt<std::string> packagePath(cl::Positional, cl::Required,
                                  cl::desc("<package.accel>"),
                                  cl::cat(category));
-cl::opt<std::string> entryName("entry",
-                               cl::desc("Run this entry point once"),
+cl::opt<std::string> entryName("entry", cl::desc("Run this entry point once"),
                                cl::value_desc("name"), cl::cat(category));
 cl::opt<std::string> promptIds("prompt-ids",
                                cl::desc("Input token ids, comma-separated"),
@@ -52,9 +51,9 @@ cl::opt<std::string> decodeEntry("decode-entry",
 cl::opt<unsigned> position("position",
                            cl::desc("r6 of an --entry call (default 0)"),
                            cl::init(0), cl::cat(category));
-cl::opt<std::string> configPath(
-    "config", cl::desc("Hardware config, for a package without one"),
-    cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string>
+    configPath("config", cl::desc("Hardware config, for a package without one"),
+               cl::value_desc("file"), cl::cat(category));
 cl::opt<bool> dumpRegs("dump-regs",
                        cl::desc("Print the registers after the run"),
                        cl::cat(category));
@@ -207,8 +206,8 @@ int main(int argc, char **argv) {
         break;
       int32_t next = int32_t(*t);
       if (llvm::Error err = s.call(decodeEntry, next, length, options))
-        return fail(decodeEntry + " at position " + llvm::Twine(length) +
-                    ": " + llvm::toString(std::move(err)));
+        return fail(decodeEntry + " at position " + llvm::Twine(length) + ": " +
+                    llvm::toString(std::move(err)));
       ++length;
     }
     llvm::outs() << "tokens:";

@@ -90,7 +90,8 @@ TEST(SimNumerics, QuantizersMatchNumpy) {
     GroupQuant g = quantizeGroup(w, 2, /*symmetric=*/false, true, q);
     EXPECT_EQ(g.f16, 15445);
     EXPECT_EQ(g.zero, 1);
-    EXPECT_EQ(std::vector<int32_t>(q, q + 4), (std::vector<int32_t>{1, 0, 3, 1}));
+    EXPECT_EQ(std::vector<int32_t>(q, q + 4),
+              (std::vector<int32_t>{1, 0, 3, 1}));
   }
   {
     float w[] = {0.5f, -1.25f, 2.0f, 0.0f, 3.3f, -0.7f, 0.01f, 1.1f};

@@ -43,9 +43,7 @@ public:
   const hw::Config &config() const { return hwConfig; }
   Simulator &simulator() { return *sim; }
   const isa::Program &program() const { return prog; }
-  uint64_t regionBase(Region region) const {
-    return bases[unsigned(region)];
-  }
+  uint64_t regionBase(Region region) const { return bases[unsigned(region)]; }
   const std::optional<IoSlot> &ioSlot(llvm::StringRef name) const;
 
   /// The index of entry point `name`.

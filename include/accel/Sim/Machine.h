@@ -66,8 +66,7 @@ public:
   explicit Buffers(const hw::Config &config);
   uint64_t size(unsigned buffer) const { return mem[buffer].size(); }
   /// The bytes [addr, addr + size) of `buffer`; faults when outside.
-  llvm::Expected<uint8_t *> span(unsigned buffer, uint64_t addr,
-                                 uint64_t size);
+  llvm::Expected<uint8_t *> span(unsigned buffer, uint64_t addr, uint64_t size);
   /// Every byte to 0 (buffers hold no state between calls).
   void clear();
 
@@ -133,9 +132,9 @@ struct Op {
 struct UnitState {
   std::deque<Op> queue;
   std::optional<Op> current;
-  uint8_t waitsTaken = 0;   ///< wait bits of `current` already satisfied
+  uint8_t waitsTaken = 0;    ///< wait bits of `current` already satisfied
   uint8_t releasesGiven = 0; ///< rel bits of `current` already given
-  bool executed = false;    ///< `current`'s semantics are done
+  bool executed = false;     ///< `current`'s semantics are done
   bool idle() const { return !current && queue.empty(); }
 };
 

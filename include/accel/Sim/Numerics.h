@@ -42,17 +42,16 @@ float relu(float x);
 
 /// One quantization group of NUMERICS §2 computed at run time.
 struct GroupQuant {
-  float scale = 1;     ///< f32(S): the scale the values are divided by
-  uint16_t f16 = 0;    ///< fp16(s) when the scale is stored as fp16
-  int32_t zero = 0;    ///< z (0 when symmetric)
+  float scale = 1;  ///< f32(S): the scale the values are divided by
+  uint16_t f16 = 0; ///< fp16(s) when the scale is stored as fp16
+  int32_t zero = 0; ///< z (0 when symmetric)
 };
 
 /// NUMERICS §2 over `w` with `bits` bits: asymmetric (`q` in [0, 2^b - 1])
 /// or symmetric (`q` in [-P, P]); the scale is rounded to fp16 when
 /// `f16Scale`, else kept as the clamped fp32 `s` (NUMERICS §8 f32 scales).
-GroupQuant quantizeGroup(llvm::ArrayRef<float> w, unsigned bits,
-                         bool symmetric, bool f16Scale,
-                         llvm::MutableArrayRef<int32_t> q);
+GroupQuant quantizeGroup(llvm::ArrayRef<float> w, unsigned bits, bool symmetric,
+                         bool f16Scale, llvm::MutableArrayRef<int32_t> q);
 
 /// NUMERICS §4 step 1 for one activation group at `bits` bits: returns s_x
 /// and writes `q`.
