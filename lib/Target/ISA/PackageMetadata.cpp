@@ -5,13 +5,15 @@
 // vocabulary and hidden size, the attention ops the layers, heads and the
 // Λ and KV-cache settings, the first quantized linear the weight and
 // activation settings. The lowering's own facts (`accel.model`, `accel.io`,
-// `accel.hbm`, `accel.params` on the module) are copied as they are.
+// `accel.hbm`, `accel.placement`, `accel.params` dictionaries on the module,
+// every `accel.<key>` attribute of the program) are copied as they are.
 //
 //===----------------------------------------------------------------------===//
 
 #include "accel/Target/ISA/WritePackage.h"
 
 #include "accel/Dialect/Accel/AccelAttrs.h"
+#include "accel/Dialect/AccelISA/AccelISAOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -30,6 +32,10 @@ json::Value toJSON(Attribute attr) {
     return fp.getValueAsDouble();
   if (auto string = dyn_cast<StringAttr>(attr))
     return string.getValue();
+  if (auto array = dyn_cast<DenseI64ArrayAttr>(attr))
+    return json::Array(array.asArrayRef());
+  if (auto array = dyn_cast<DenseI32ArrayAttr>(attr))
+    return json::Array(array.asArrayRef());
   if (auto array = dyn_cast<ArrayAttr>(attr)) {
     json::Array out;
     for (Attribute element : array)
@@ -118,17 +124,23 @@ json::Object modelMetadata(ModuleOp module) {
 
 } // namespace
 
-json::Object accelisa::packageMetadata(ModuleOp module,
-                                       StringRef programName,
+json::Object accelisa::packageMetadata(ModuleOp module, ProgramOp program,
                                        StringRef configName) {
   json::Object metadata;
-  metadata["program"] = programName;
+  metadata["program"] = program.getSymName();
   json::Object model = modelMetadata(module);
   if (!model.empty())
     metadata["model"] = std::move(model);
-  for (StringRef key : {"io", "hbm", "params"})
+  for (StringRef key : {"io", "hbm", "placement", "params"})
     if (Attribute attr = module->getAttr(("accel." + key).str()))
       metadata[key] = toJSON(attr);
+  // The lowering's facts about the program: `accel.<key>` -> `key` (the
+  // params blob is a section, not metadata).
+  for (NamedAttribute named : program->getDiscardableAttrs()) {
+    StringRef key = named.getName().getValue();
+    if (key.consume_front("accel.") && !llvm::isa<ElementsAttr>(named.getValue()))
+      metadata[key] = toJSON(named.getValue());
+  }
   if (Attribute image = module->getAttr("accel.weight_image"))
     metadata["weights"] = toJSON(image);
   if (!configName.empty())

@@ -2,13 +2,16 @@
 
 #include "accel/Target/ISA/WritePackage.h"
 
+#include "accel/Hardware/Config.h"
 #include "accel/ISA/Encoding.h"
 #include "accel/Package/Package.h"
 #include "accel/Package/ProgramSections.h"
 #include "accel/Target/ISA/Translate.h"
 #include "accel/Transforms/WeightImage.h"
 
-#include "accel/Hardware/Config.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
 
 using namespace mlir;
 using namespace accel;
@@ -50,6 +53,21 @@ LogicalResult checkWeightImage(ModuleOp module,
                  failed(expect("crc32", directory->crc32)));
 }
 
+/// The bytes of the program's `accel.params` (i8 elements), if any.
+llvm::ArrayRef<uint8_t> paramsOf(ProgramOp program) {
+  ArrayRef<char> data;
+  if (auto blob =
+          program->getAttrOfType<DenseResourceElementsAttr>("accel.params")) {
+    if (AsmResourceBlob *resource = blob.getRawHandle().getBlob())
+      data = resource->getData();
+  } else if (auto dense =
+                 program->getAttrOfType<DenseElementsAttr>("accel.params")) {
+    if (!dense.isSplat())
+      data = dense.getRawData();
+  }
+  return {reinterpret_cast<const uint8_t *>(data.data()), data.size()};
+}
+
 } // namespace
 
 FailureOr<std::vector<uint8_t>>
@@ -77,8 +95,7 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
     configName = config->name;
   }
   llvm::Expected<std::string> metadata = package::metadataJSON(
-      *program,
-      packageMetadata(module, programOp->getSymName(), configName));
+      *program, packageMetadata(module, *programOp, configName));
   if (!metadata)
     return module.emitError("cannot write the package metadata: ")
            << llvm::toString(metadata.takeError());
@@ -97,7 +114,8 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
       {reinterpret_cast<const uint8_t *>(options.configJSON.data()),
        options.configJSON.size()});
   add(package::SectionKind::Weights, options.weightImage);
-  add(package::SectionKind::Params, options.params);
+  add(package::SectionKind::Params,
+      options.params.empty() ? paramsOf(*programOp) : options.params);
   add(package::SectionKind::Tokenizer, options.tokenizer);
   llvm::Expected<std::vector<uint8_t>> bytes = package::build(sections);
   if (!bytes)

@@ -20,6 +20,8 @@
 
 namespace accel::accelisa {
 
+class ProgramOp;
+
 struct PackageOptions {
   /// The weight image (accel-pack's output). Required when the module has
   /// `accel.weight_image`, whose `bytes` and `crc32` it must match.
@@ -27,19 +29,21 @@ struct PackageOptions {
   /// The hardware config compiled for, as JSON text (empty: none), and the
   /// file it came from (for errors).
   llvm::StringRef configJSON, configPath;
-  /// Other sections, embedded when not empty.
+  /// Other sections, embedded when not empty. Without `params`, the
+  /// program's `accel.params` (an i8 elements attribute the lowering
+  /// writes) is the params section.
   llvm::ArrayRef<uint8_t> params, tokenizer;
 };
 
-/// The metadata object of §5.2 for `module` (without `format` and
-/// `entries`, which the package writer adds): `program` (its name),
-/// `model` (shapes and compression settings read from the module's accel
-/// ops, overridden by the module's `accel.model` dictionary), `io`, `hbm`
-/// and `params` (the module's `accel.io`, `accel.hbm`, `accel.params`
-/// dictionaries, which the lowering writes), `weights` (from
-/// `accel.weight_image`) and `config` (the config's name).
-llvm::json::Object packageMetadata(mlir::ModuleOp module,
-                                   llvm::StringRef programName,
+/// The metadata object of §5.2 for `module` and its `program` (without
+/// `format` and `entries`, which the package writer adds): `program` (its
+/// name), `model` (shapes and compression settings read from the module's
+/// accel ops, overridden by the module's `accel.model` dictionary), `io`,
+/// `hbm`, `placement` and `params` (the module's `accel.*` dictionaries of
+/// those names), every other fact the lowering put on the program as
+/// `accel.<key>` (e.g. `layout`), `weights` (from `accel.weight_image`) and
+/// `config` (the config's name).
+llvm::json::Object packageMetadata(mlir::ModuleOp module, ProgramOp program,
                                    llvm::StringRef configName);
 
 /// The package's bytes; errors are emitted on the module (or the offending
