@@ -317,8 +317,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       32 channels from a first channel that moves from matrix to matrix;
       an embedding row and a KV record, which a run-time index selects, are
       striped over channels; norm weights, biases and RoPE tables go to one
-      channel each. The program op carries the layout (`accel.layout`) and
-      the parameter blob (`accel.params`) the package needs.
+      channel each. The program op carries what the host needs
+      (docs/FORMATS.md §5.2: `accel.hbm`, `accel.io`, `accel.placement`) and
+      the parameter blob (`accel.params`), which the package writer turns
+      into metadata and the params section.
     * **Code**: activations stay on chip (first-fit allocation by liveness in
       the act buffer); every linear quantizes its input (`vqact`), sets the
       matrix unit (`mcfg`) and streams groups of up to 32 tiles through the

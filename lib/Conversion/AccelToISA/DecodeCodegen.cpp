@@ -459,6 +459,7 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   matrix.base = weights.reserveAll(((tiles + kChannels - 1) / kChannels) *
                                    tileBytes);
   matrix.imageOffset = imageAt;
+  matrix.bytes = imageField(image, "bytes");
   model.matrices.push_back(matrix);
 
   // Activations: int8 + per-group scales unless the weight takes fp32.

@@ -28,30 +28,54 @@ using namespace accel::lowering;
 
 namespace {
 
-/// The data layout of `model` as a dictionary: region sizes per channel, the
-/// io offsets, the matrices of the weight image and the parameter segments
-/// (each as [source offset, bytes, channel, offset]).
-DictionaryAttr layoutAttr(Builder &b, const LoweredModel &model) {
+/// The host's view of `model` (docs/FORMATS.md §5.2): `hbm` (bytes per
+/// channel of each region), `io` (where the token ids, the logits and the
+/// greedy token are) and `placement` (what to copy where before the first
+/// call: every weight tile of the image and every parameter segment).
+SmallVector<NamedAttribute> hostAttrs(Builder &b, const LoweredModel &model) {
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
-  SmallVector<Attribute> matrices, segments;
+  auto slot = [&](int64_t offset, int64_t bytes) {
+    return b.getDictionaryAttr({b.getNamedAttr("offset", i64(offset)),
+                                b.getNamedAttr("bytes", i64(bytes)),
+                                b.getNamedAttr("channel", i64(0))});
+  };
+  auto segment = [&](StringRef section, int64_t offset, int64_t bytes,
+                     int64_t channel, int64_t regionOffset) {
+    return b.getDictionaryAttr(
+        {b.getNamedAttr("section", b.getStringAttr(section)),
+         b.getNamedAttr("offset", i64(offset)),
+         b.getNamedAttr("bytes", i64(bytes)),
+         b.getNamedAttr("region", b.getStringAttr("weights")),
+         b.getNamedAttr("channel", i64(channel)),
+         b.getNamedAttr("region_offset", i64(regionOffset))});
+  };
+  SmallVector<Attribute> placement;
   for (const TiledMatrix &m : model.matrices)
-    matrices.push_back(b.getDenseI64ArrayAttr(
-        {m.imageOffset, m.tiles, m.tileBytes, m.firstChannel, m.base}));
+    for (int64_t t = 0; t < m.tiles; ++t)
+      placement.push_back(segment(
+          "weights", m.imageOffset + t * m.tileBytes,
+          std::min(m.tileBytes, m.bytes - t * m.tileBytes),
+          (m.firstChannel + t) % kChannels,
+          m.base + t / kChannels * m.tileBytes));
   for (const Segment &s : model.segments)
-    segments.push_back(b.getDenseI64ArrayAttr(
-        {s.sourceOffset, s.bytes, s.channel, s.offset}));
-  return b.getDictionaryAttr({
-      b.getNamedAttr("weights_bytes", i64(model.weightsBytes)),
-      b.getNamedAttr("kv_bytes", i64(model.kvBytes)),
-      b.getNamedAttr("act_bytes", i64(model.actBytes)),
-      b.getNamedAttr("io_bytes", i64(model.ioBytes)),
-      b.getNamedAttr("ids_offset", i64(model.idsOffset)),
-      b.getNamedAttr("logits_offset", i64(model.logitsOffset)),
-      b.getNamedAttr("token_offset", i64(model.tokenOffset)),
-      b.getNamedAttr("vocab", i64(model.vocab)),
-      b.getNamedAttr("matrices", b.getArrayAttr(matrices)),
-      b.getNamedAttr("segments", b.getArrayAttr(segments)),
-  });
+    placement.push_back(
+        segment("params", s.sourceOffset, s.bytes, s.channel, s.offset));
+  return {
+      b.getNamedAttr(
+          "accel.hbm",
+          b.getDictionaryAttr({b.getNamedAttr("weights", i64(model.weightsBytes)),
+                               b.getNamedAttr("kv", i64(model.kvBytes)),
+                               b.getNamedAttr("act", i64(model.actBytes)),
+                               b.getNamedAttr("io", i64(model.ioBytes))})),
+      b.getNamedAttr(
+          "accel.io",
+          b.getDictionaryAttr(
+              {b.getNamedAttr("tokens", slot(model.idsOffset,
+                                             model.maxTokens * 4)),
+               b.getNamedAttr("logits",
+                              slot(model.logitsOffset, model.vocab * 4)),
+               b.getNamedAttr("token", slot(model.tokenOffset, 4))})),
+      b.getNamedAttr("accel.placement", b.getArrayAttr(placement))};
 }
 
 struct LowerToISAPass
@@ -98,7 +122,8 @@ struct LowerToISAPass
         accelisa::buildLabel(builder, loc, label);
       accelisa::buildInstruction(builder, loc, e.instruction, e.target);
     }
-    program->setAttr("accel.layout", layoutAttr(builder, *model));
+    for (NamedAttribute attr : hostAttrs(builder, *model))
+      program->setAttr(attr.getName(), attr.getValue());
     auto blobType = RankedTensorType::get(
         {static_cast<int64_t>(model->params.size())}, builder.getI8Type());
     program->setAttr(

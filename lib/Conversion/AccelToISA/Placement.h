@@ -36,7 +36,7 @@ struct Segment {
 /// full tiles) from `imageOffset`: tile t goes to channel (firstChannel + t)
 /// mod 32 at base + (t div 32) · tileBytes of the weights region.
 struct TiledMatrix {
-  int64_t imageOffset = 0, firstChannel = 0, base = 0, tiles = 0,
+  int64_t imageOffset = 0, bytes = 0, firstChannel = 0, base = 0, tiles = 0,
           tileBytes = 0;
 };
 
