@@ -359,6 +359,25 @@ static Results runInsertSlice(mlir::tensor::InsertSliceOp op,
   return single(std::move(result));
 }
 
+/// tensor.splat of a scalar (a 0-d tensor here) to a static shape.
+static Results runSplat(mlir::tensor::SplatOp op,
+                        const AccelOperands &operands) {
+  const Tensor &scalar = *operands.get(op.getInput());
+  auto type = op.getType();
+  if (!type.hasStaticShape())
+    return fail("splat to a dynamic shape is not supported");
+  llvm::Expected<Tensor> result = allocate(scalar.getDType(), type.getShape());
+  if (!result)
+    return result.takeError();
+  for (int64_t i = 0; i < result->getNumElements(); ++i) {
+    if (result->getStorage() == Storage::Int)
+      result->setInt(i, scalar.getInt(0));
+    else
+      result->setDouble(i, scalar.getDouble(0));
+  }
+  return single(std::move(*result));
+}
+
 static Results runEmpty(mlir::tensor::EmptyOp op,
                         const AccelOperands &operands) {
   std::optional<DType> dtype = dtypeFromMLIR(op.getType().getElementType());
@@ -387,6 +406,9 @@ Results detail::runTensorOp(mlir::Operation *op,
       })
       .Case([&](mlir::tensor::EmptyOp empty) {
         return runEmpty(empty, operands);
+      })
+      .Case([&](mlir::tensor::SplatOp splat) {
+        return runSplat(splat, operands);
       })
       // A cast only changes what the IR knows of the shape; the result check
       // after each op verifies that the value fits the new type.

@@ -98,6 +98,8 @@ private:
   llvm::DenseMap<std::pair<Value, int64_t>, Value> tableValues;
   /// The decode step's row of each extended table, at its position.
   llvm::DenseMap<Value, Value> positionRows;
+  /// The decode step's position as an i64.
+  Value positionI64;
 };
 
 LogicalResult LambdaAttentionPass::checkOptions() {
@@ -300,7 +302,7 @@ LogicalResult LambdaAttentionPass::buildDecode(func::FuncOp main) {
   IRMapping mapping;
   for (unsigned i = 0; i < main.getNumArguments(); ++i)
     mapping.map(main.getArgument(i), entry->getArgument(i));
-  Value positionI64 = builder.create<tensor::ExtractOp>(
+  positionI64 = builder.create<tensor::ExtractOp>(
       loc, entry->getArgument(positionArg), ValueRange{});
   Value position = builder.create<arith::IndexCastOp>(
       loc, builder.getIndexType(), positionI64);
@@ -335,6 +337,36 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
     builder.clone(op, mapping);
     return success();
+  }
+  // Learned positions (GPT-2): an embedding of the constant ids 0 .. T-1 is
+  // the embedding of the step's position.
+  if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
+    if (auto ids = embedding.getIds().getDefiningOp<arith::ConstantOp>()) {
+      auto values = dyn_cast<DenseIntElementsAttr>(ids.getValue());
+      auto idsType = embedding.getIds().getType();
+      bool positions = values && idsType.getRank() == 2 &&
+                       idsType.getDimSize(1) == sequence;
+      if (positions)
+        for (auto [i, v] : llvm::enumerate(values.getValues<APInt>()))
+          positions = positions && v.getSExtValue() == int64_t(i) % sequence;
+      if (!positions)
+        return op.emitError("cannot derive the decode step: an embedding of "
+                            "constant ids that are not the positions 0 .. ")
+               << sequence - 1;
+      Value position = positionI64;
+      if (!idsType.getElementType().isInteger(64))
+        position = builder.create<arith::TruncIOp>(
+            op.getLoc(), idsType.getElementType(), position);
+      Value splat = builder.create<tensor::SplatOp>(
+          op.getLoc(), position,
+          RankedTensorType::get({idsType.getDimSize(0), 1},
+                                idsType.getElementType()));
+      Value rows = builder.create<EmbeddingOp>(
+          op.getLoc(), withSequence(embedding.getType(), sequence, 1), splat,
+          mapping.lookup(embedding.getTable()));
+      mapping.map(embedding.getResult(), rows);
+      return success();
+    }
   }
   Layer *layer = nullptr;
   for (Layer &candidate : layers)

@@ -43,6 +43,7 @@ struct RaiseONNXPass : public accel::impl::RaiseONNXBase<RaiseONNXPass> {
     patterns = FrozenRewritePatternSet(std::move(set));
     RewritePatternSet elementwise(context);
     raise::populateElementwisePatterns(elementwise);
+    raise::populateSplitLinearPatterns(elementwise);
     elementwisePatterns = FrozenRewritePatternSet(std::move(elementwise));
     return success();
   }

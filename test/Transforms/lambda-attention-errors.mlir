@@ -101,3 +101,16 @@ func.func @main_graph(%x: tensor<1x8x8xf32>) -> tensor<1x8x8xf32> {
   %r = onnx.node "Relu"(%x) : (tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
   return %r : tensor<1x8x8xf32>
 }
+
+// -----
+
+// Constant ids that are not the positions.
+func.func @main_graph(%x: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %ids = arith.constant dense<[[0, 1, 2, 3, 4, 5, 7, 6]]> : tensor<1x8xi64>
+  %wpe = arith.constant dense<0.5> : tensor<8x4xf32>
+  // expected-error @+1 {{cannot derive the decode step: an embedding of constant ids that are not the positions 0 .. 7}}
+  %pos = accel.embedding %ids, %wpe : tensor<1x8xi64>, tensor<8x4xf32> -> tensor<1x8x4xf32>
+  %h = arith.addf %x, %pos : tensor<1x8x4xf32>
+  %a = accel.attention %h, %h, %h heads(1, 1) causal : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32> -> tensor<1x8x4xf32>
+  return %a : tensor<1x8x4xf32>
+}

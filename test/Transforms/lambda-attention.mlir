@@ -125,3 +125,23 @@ func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tenso
   %logits = accel.linear %r, %wo : tensor<1x8x8xf32>, tensor<16x8xf32> -> tensor<1x8x16xf32>
   return %logits : tensor<1x8x16xf32>
 }
+
+// -----
+
+// Learned positions (GPT-2): the embedding of the constant ids 0 .. T-1 is,
+// in the decode step, the embedding of the position.
+// CHECK-LABEL: func.func @main_graph_decode(
+// CHECK: %[[P64:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+// CHECK: %[[IDS:.*]] = tensor.splat %[[P64]] : tensor<1x1xi64>
+// CHECK: accel.embedding %[[IDS]], %{{.*}} : tensor<1x1xi64>, tensor<8x4xf32> -> tensor<1x1x4xf32>
+// CACHE-LABEL: func.func @main_graph_decode(
+// CACHE: tensor.splat
+// NODECODE-LABEL: func.func @main_graph(
+func.func @main_graph(%x: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
+  %ids = arith.constant dense<[[0, 1, 2, 3, 4, 5, 6, 7]]> : tensor<1x8xi64>
+  %wpe = arith.constant dense<0.5> : tensor<8x4xf32>
+  %pos = accel.embedding %ids, %wpe : tensor<1x8xi64>, tensor<8x4xf32> -> tensor<1x8x4xf32>
+  %h = arith.addf %x, %pos : tensor<1x8x4xf32>
+  %a = accel.attention %h, %h, %h heads(1, 1) causal : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32> -> tensor<1x8x4xf32>
+  return %a : tensor<1x8x4xf32>
+}

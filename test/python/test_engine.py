@@ -42,9 +42,9 @@ def tools(build_dir):
     return paths
 
 
-def export(tmp_path, **config):
+def export(tmp_path, kind="llama", **config):
     torch.manual_seed(0)
-    model = decoders.build("llama", hidden=64, ffn=128, vocab=96, layers=2,
+    model = decoders.build(kind, hidden=64, ffn=128, vocab=96, layers=2,
                            **config)
     path = tmp_path / "model.onnx"
     decoders.export(model, path, seq_len=SEQ)
@@ -141,9 +141,13 @@ def test_simulated_engine_matches_golden(tmp_path, tools, setting):
 
 @pytest.mark.parametrize("variant", [dict(heads=4, kv_heads=1),
                                      dict(heads=2, kv_heads=2,
-                                          rope="interleaved")],
-                         ids=["gqa-4:1", "mha-interleaved"])
+                                          rope="interleaved"),
+                                     dict(kind="gpt2", heads=4)],
+                         ids=["gqa-4:1", "mha-interleaved", "gpt2"])
 def test_model_variants(tmp_path, tools, variant):
+    """LLaMA variants, and GPT-2: LayerNorm with shifts, biases, GELU, a
+    fused QKV projection split into three linears, learned positions (the
+    embedding of the step's position) and a tied LM head."""
     s = SETTINGS["w2a8kv4-2:4-lambda"]
     path = export(tmp_path, **variant)
     package = tmp_path / "model.accel"

@@ -110,6 +110,8 @@ private:
   FailureOr<int64_t> loadParam(Operation *user, Value value);
 
   LogicalResult lowerEmbedding(EmbeddingOp op);
+  /// Loads the id of the call's token r10 from io into r9.
+  void loadTokenId();
   LogicalResult lowerNorm(Operation *op, Value input, Value weight, Value bias,
                           float epsilon, bool centered);
   LogicalResult lowerLinear(LinearOp op, int64_t epilogue);
@@ -328,6 +330,28 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
       return op.emitError("internal: embedding pieces at different offsets");
     striped.base = offset;
   }
+  // The row of the token's id, or of the position (r6) for learned
+  // positions (an embedding of the splat position).
+  unsigned index = kPosition;
+  if (!op.getIds().getDefiningOp<tensor::SplatOp>()) {
+    loadTokenId();
+    index = kTokenId;
+  }
+  unsigned row = program.scratch();
+  aluImm(Opcode::Muli, row, index, striped.stripe);
+  alu(Opcode::Add, row, row, kWeights);
+  aluImm(Opcode::Addi, row, row, striped.base);
+  FailureOr<Home> out = define(op.getResult(), striped.channels * striped.stripe);
+  if (failed(out))
+    return failure();
+  dma(Opcode::Load, Buffer::Act, out->offset, row, striped.firstChannel,
+      striped.channels, 0, striped.channels, striped.stripe, 0,
+      striped.stripe,
+      {{space(Buffer::Act), out->offset, out->offset + out->bytes, true}});
+  return success();
+}
+
+void Codegen::loadTokenId() {
   // The id of token r10 of the call: int32 number r10 of the io region's
   // ids, read through the 64-byte line that holds it.
   int64_t staging = stage(kAlign);
@@ -346,18 +370,6 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
   lds.set("buf", static_cast<int64_t>(Buffer::Scr));
   lds.set("imm", staging);
   program.emit(lds, {{space(Buffer::Scr), staging, staging + kAlign, false}});
-  unsigned row = program.scratch();
-  aluImm(Opcode::Muli, row, kTokenId, striped.stripe);
-  alu(Opcode::Add, row, row, kWeights);
-  aluImm(Opcode::Addi, row, row, striped.base);
-  FailureOr<Home> out = define(op.getResult(), striped.channels * striped.stripe);
-  if (failed(out))
-    return failure();
-  dma(Opcode::Load, Buffer::Act, out->offset, row, striped.firstChannel,
-      striped.channels, 0, striped.channels, striped.stripe, 0,
-      striped.stripe,
-      {{space(Buffer::Act), out->offset, out->offset + out->bytes, true}});
-  return success();
 }
 
 LogicalResult Codegen::lowerNorm(Operation *op, Value input, Value weight,
@@ -1131,7 +1143,8 @@ FailureOr<LoweredModel> Codegen::run(int64_t maxPrompt) {
   for (Operation &op : body) {
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
-            .Case<arith::ConstantOp, tensor::ExtractSliceOp>(
+            .Case<arith::ConstantOp, tensor::ExtractSliceOp, tensor::SplatOp,
+                  arith::TruncIOp>(
                 [](Operation *) { return success(); })
             .Case([&](tensor::ExtractOp extract) -> LogicalResult {
               auto arg = dyn_cast<BlockArgument>(extract.getTensor());

@@ -4,13 +4,21 @@
 // [K, N] as MatMul takes it is used in place: `transposed`); a constant bias
 // added to its result joins it; a Gather from a constant table by token ids
 // becomes accel.embedding. A fused QKV projection is one linear whose result
-// the graph then splits: the linear is raised, the Split stays.
+// the graph then splits: once attention is raised, the Split of a linear's
+// result along its features becomes one linear per part (the weight and bias
+// cut along N), which the engine runs like any other.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Match.h"
 
+#include "../Calibration.h"
+
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Reference/Executor.h"
+#include "accel/Support/Diagnostics.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace accel;
@@ -137,7 +145,117 @@ struct RaiseEmbedding : NodePattern {
   }
 };
 
+/// The float values of a constant, row-major.
+std::optional<std::vector<float>> floatValues(Value value) {
+  ElementsAttr attr = constant(value);
+  if (!attr)
+    return std::nullopt;
+  llvm::Expected<reference::Tensor> tensor = reference::fromAttribute(attr);
+  if (!tensor) {
+    llvm::consumeError(tensor.takeError());
+    return std::nullopt;
+  }
+  std::vector<float> values(tensor->getNumElements());
+  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
+    values[i] = static_cast<float>(tensor->getDouble(i));
+  return values;
+}
+
+/// Split(linear(x), sizes) along the features -> one linear per part.
+struct SplitLinear : NodePattern {
+  SplitLinear(MLIRContext *context) : NodePattern(context, "Split") {}
+  LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
+    auto linear = op.getInputs()[0].getDefiningOp<LinearOp>();
+    if (!linear || !linear->hasOneUse() || linear.getWeightQuantAttr() ||
+        linear.getScales())
+      return failure();
+    auto type = linear.getResult().getType();
+    int64_t axis = op.getIntAttr("axis", 0);
+    if (axis < 0)
+      axis += type.getRank();
+    int64_t n = linear.getOutFeatures(), k = linear.getInFeatures();
+    if (axis != type.getRank() - 1 || ShapedType::isDynamic(n) ||
+        ShapedType::isDynamic(k))
+      return failure();
+    SmallVector<int64_t> sizes;
+    if (op.hasInput(1)) {
+      std::optional<SmallVector<int64_t>> given = intValues(op.getInputs()[1]);
+      if (!given)
+        return failure();
+      sizes = *given;
+    } else {
+      int64_t parts = op.getNumResults();
+      if (n % parts != 0)
+        return failure();
+      sizes.assign(parts, n / parts);
+    }
+    int64_t total = 0;
+    for (int64_t size : sizes)
+      total += size;
+    if (sizes.size() != op.getNumResults() || total != n)
+      return failure();
+    std::optional<std::vector<float>> weight = floatValues(linear.getWeight());
+    std::optional<std::vector<float>> bias;
+    if (linear.getBias() && !(bias = floatValues(linear.getBias())))
+      return failure();
+    if (!weight)
+      return failure();
+    bool transposed = linear.getTransposedWeight();
+    auto weightType = linear.getWeight().getType();
+    std::string name = locationName(op.getLoc());
+    SmallVector<Value> parts;
+    int64_t first = 0;
+    for (auto [index, size] : llvm::enumerate(sizes)) {
+      // The part's rows [first, first + size) of the [N, K] weight, kept in
+      // the layout the linear had.
+      std::vector<float> part(size * k);
+      for (int64_t r = 0; r < size; ++r)
+        for (int64_t c = 0; c < k; ++c)
+          part[transposed ? c * size + r : r * k + c] =
+              (*weight)[transposed ? c * n + first + r : (first + r) * k + c];
+      auto partType = RankedTensorType::get(
+          transposed ? SmallVector<int64_t>{k, size}
+                     : SmallVector<int64_t>{size, k},
+          weightType.getElementType());
+      std::string partName = name + ".part" + std::to_string(index);
+      Value w = rewriter.create<arith::ConstantOp>(
+          linear.getLoc(), cast<TypedAttr>(compression::makeFloatElements(
+                               partType, part, partName)));
+      Value b;
+      if (bias) {
+        auto biasType = RankedTensorType::get(
+            {size}, cast<RankedTensorType>(linear.getBias().getType())
+                        .getElementType());
+        b = rewriter.create<arith::ConstantOp>(
+            linear.getLoc(),
+            cast<TypedAttr>(compression::makeFloatElements(
+                biasType,
+                ArrayRef<float>(*bias).slice(first, size),
+                partName + ".bias")));
+      }
+      parts.push_back(rewriter.create<LinearOp>(
+          linear.getLoc(), linearResultType(linear.getInput().getType(), size),
+          linear.getInput(), w, Value(), Value(), b, QuantAttr(), QuantAttr(),
+          SparsityAttr(), transposed));
+      first += size;
+    }
+    SmallVector<Value> results;
+    for (auto [result, part] : llvm::zip(op.getResults(), parts))
+      results.push_back(result.getType() == part.getType()
+                            ? part
+                            : rewriter.create<tensor::CastOp>(
+                                  op.getLoc(), result.getType(), part));
+    rewriter.replaceOp(op, results);
+    rewriter.eraseOp(linear);
+    return success();
+  }
+};
+
 } // namespace
+
+void accel::raise::populateSplitLinearPatterns(RewritePatternSet &patterns) {
+  patterns.add<SplitLinear>(patterns.getContext());
+}
 
 void accel::raise::populateLinearPatterns(RewritePatternSet &patterns) {
   patterns.add<RaiseMatMul, RaiseGemm, RaiseEmbedding>(patterns.getContext());

@@ -132,6 +132,9 @@ void populateActivationPatterns(mlir::RewritePatternSet &patterns);
 void populateAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// The second phase: what is left of element-wise arithmetic.
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+/// Also the second phase (after attention, which matches fused QKV as it
+/// is): a Split of a linear's features into one linear per part.
+void populateSplitLinearPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace accel::raise
 
