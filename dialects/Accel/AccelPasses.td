@@ -38,7 +38,8 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
     * MatMul / Gemm by a constant weight, with a constant bias added after,
       to `accel.linear` (a `[K, N]` weight is used in place, `transposed`); a
       tied LM head (MatMul by the transposed embedding table) likewise; a
-      fused QKV projection becomes one linear whose result is then split;
+      fused QKV projection becomes one linear whose result is then split,
+      and (after attention is raised) one linear per part;
     * Gather from a constant table to `accel.embedding`;
     * RMSNorm (Pow/Mul, ReduceMean, Add, Sqrt, Div or Reciprocal forms) to
       `accel.rmsnorm`; LayerNormalization and its decomposition to
