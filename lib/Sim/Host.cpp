@@ -47,7 +47,8 @@ Session::Session(hw::Config config, isa::Program program)
 }
 
 llvm::Expected<std::unique_ptr<Session>>
-Session::open(llvm::StringRef path, const hw::Config *fallbackConfig) {
+Session::open(llvm::StringRef path, const hw::Config *fallbackConfig,
+              bool withData) {
   auto withPath = [&](llvm::Error err) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
                                    path.str().c_str(),
@@ -88,13 +89,13 @@ Session::open(llvm::StringRef path, const hw::Config *fallbackConfig) {
   if (auto section = pkg->get(package::SectionKind::Metadata))
     text = llvm::StringRef(reinterpret_cast<const char *>(section->data()),
                            section->size());
-  if (llvm::Error err = session->parseMetadata(*pkg, text))
+  if (llvm::Error err = session->parseMetadata(*pkg, text, withData))
     return withPath(std::move(err));
   return session;
 }
 
 llvm::Error Session::parseMetadata(const package::Package &pkg,
-                                   llvm::StringRef text) {
+                                   llvm::StringRef text, bool withData) {
   if (text.empty())
     return llvm::Error::success();
   llvm::Expected<json::Value> parsed = json::parse(text);
@@ -186,7 +187,7 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
     for (uint32_t k = 1; k <= package::kNumSectionKinds; ++k)
       if (package::sectionName(package::SectionKind(k)) == *sectionName)
         data = pkg.get(package::SectionKind(k));
-    if (!data)
+    if (!data && withData)
       return metaError(path + ".section: the package has no section \"" +
                        *sectionName + "\"");
     std::optional<unsigned> region;
@@ -208,11 +209,6 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
     llvm::Expected<uint64_t> at = getU64(*seg, "region_offset", path);
     if (!at)
       return at.takeError();
-    if (*offset > data->size() || *bytes > data->size() - *offset)
-      return metaError(path + ": [" + Twine(*offset) + ", " +
-                       Twine(*offset + *bytes) + ") is outside the " +
-                       *sectionName + " section (" + Twine(data->size()) +
-                       " bytes)");
     if (*at + *bytes > sizes[*region])
       return metaError(path + ": region offset " + Twine(*at) + " + " +
                        Twine(*bytes) + " bytes is outside the " + *regionStr +
@@ -221,6 +217,15 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
     if (*channel >= hwConfig.hbmChannels)
       return metaError(path + ".channel: " + Twine(*channel) +
                        " is not an HBM channel");
+    if (!data)
+      continue;
+    if (*offset > data->size() || *bytes > data->size() - *offset)
+      return metaError(path + ": [" + Twine(*offset) + ", " +
+                       Twine(*offset + *bytes) + ") is outside the " +
+                       *sectionName + " section (" + Twine(data->size()) +
+                       " bytes)");
+    if (!withData)
+      continue;
     if (llvm::Error err = hbm.write(unsigned(*channel), bases[*region] + *at,
                                     data->slice(*offset, *bytes)))
       return metaError(path + ": " + llvm::toString(std::move(err)));

@@ -282,7 +282,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   uint64_t stride = layout(c, R).bytes;
   uint64_t lastRows = rows - (tiles - 1) * R;
   uint64_t wBase = uint32_t(op.get("rw"));
-  uint64_t wBytes = (tiles - 1) * stride + layout(c, lastRows).bytes;
+  uint64_t wBytes = weightTileBytes(c, rows);
   llvm::Expected<uint8_t *> weights =
       m.buffers.span(op.buf("wbuf"), wBase, wBytes);
   if (!weights)
@@ -349,6 +349,14 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
 }
 
 } // namespace
+
+uint64_t sim::weightTileBytes(const MatrixConfig &c, uint64_t rows) {
+  if (rows == 0 || c.r == 0)
+    return 0;
+  uint64_t tiles = (rows + c.r - 1) / c.r;
+  return (tiles - 1) * layout(c, c.r).bytes +
+         layout(c, rows - (tiles - 1) * c.r).bytes;
+}
 
 llvm::Error sim::executeMatrix(Machine &m, const Op &op) {
   if (op.instr->opcode == isa::Opcode::Mcfg)

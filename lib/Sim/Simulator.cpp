@@ -3,11 +3,13 @@
 // docs/ISA.md §3 in a deterministic functional interleaving: control runs
 // until it blocks (a wait token, a full queue, a barrier or halt with busy
 // units), then ld, st, mx and vec each run until they block; repeated until
-// halt. A round in which nothing moves is a deadlock.
+// halt. A round in which nothing moves is a deadlock. With
+// RunOptions::timed the event-driven timing model (Timing.cpp) schedules
+// instead.
 //
 //===----------------------------------------------------------------------===//
 
-#include "accel/Sim/Simulator.h"
+#include "Scheduling.h"
 
 #include "accel/ISA/AsmPrinter.h"
 
@@ -16,6 +18,7 @@
 
 using namespace accel;
 using namespace accel::sim;
+using namespace accel::sim::detail;
 using isa::Opcode;
 using isa::Unit;
 using llvm::Twine;
@@ -30,9 +33,52 @@ constexpr unsigned kCtl = unsigned(Unit::Ctrl);
 
 llvm::StringRef unitName(unsigned u) { return isa::unitName(Unit(u)); }
 
-std::string describe(const isa::Instruction &in, uint32_t pc) {
-  return ("instruction " + Twine(pc) + " (" + in.getSpec().mnemonic + ")")
-      .str();
+std::string tokenWait(const Machine &m, unsigned self, uint8_t mask,
+                      uint8_t taken) {
+  for (unsigned u = 0; u < isa::kNumUnits; ++u)
+    if ((mask >> u & 1) && !(taken >> u & 1) && m.tokens[u][self] == 0)
+      return ("waits for a token from " + unitName(u) + " (T[" + unitName(u) +
+              "->" + unitName(self) + "] = 0)")
+          .str();
+  return "";
+}
+
+std::string tokenGive(const Machine &m, unsigned self, uint8_t mask,
+                      uint8_t given) {
+  for (unsigned v = 0; v < isa::kNumUnits; ++v)
+    if ((mask >> v & 1) && !(given >> v & 1))
+      return ("waits to give a token to " + unitName(v) + " (T[" +
+              unitName(self) + "->" + unitName(v) + "] is full at " +
+              Twine(m.config.tokenCapacity) + ")")
+          .str();
+  return "";
+}
+
+std::string blockedReason(const Machine &m,
+                          llvm::ArrayRef<isa::Instruction> code,
+                          const CtlProgress &ctl, unsigned unit) {
+  if (unit == kCtl) {
+    const isa::Instruction &in = code[ctl.pc];
+    std::string where = "ctl at " + describe(in, ctl.pc) + " ";
+    unsigned target = unsigned(in.getSpec().unit);
+    if (target != kCtl)
+      return where + "waits to dispatch: the " + unitName(target).str() +
+             " queue is full";
+    if (ctl.executed)
+      return where + tokenGive(m, kCtl, in.release, ctl.given);
+    if (std::string w = tokenWait(m, kCtl, in.wait, ctl.taken); !w.empty())
+      return where + w;
+    return where + "waits for every unit to be idle";
+  }
+  const UnitState &us = m.units[unit];
+  if (!us.current)
+    return (unitName(unit) + " is idle").str();
+  const Op &op = *us.current;
+  std::string where =
+      (unitName(unit) + " at " + describe(*op.instr, op.pc) + " ").str();
+  if (us.executed)
+    return where + tokenGive(m, unit, op.instr->release, us.releasesGiven);
+  return where + tokenWait(m, unit, op.instr->wait, us.waitsTaken);
 }
 
 class Run {
@@ -44,59 +90,8 @@ public:
   llvm::Error run(uint32_t entry);
 
 private:
-  /// Takes the tokens of `mask` not yet in `taken`; true when all are.
-  bool takeWaits(unsigned self, uint8_t mask, uint8_t &taken) {
-    for (unsigned u = 0; u < isa::kNumUnits; ++u) {
-      if (!(mask >> u & 1) || (taken >> u & 1))
-        continue;
-      if (m.tokens[u][self] == 0)
-        return false;
-      --m.tokens[u][self];
-      taken |= 1 << u;
-      progress = true;
-    }
-    return true;
-  }
-  /// Gives the tokens of `mask` not yet in `given`; true when all are.
-  bool giveReleases(unsigned self, uint8_t mask, uint8_t &given) {
-    for (unsigned v = 0; v < isa::kNumUnits; ++v) {
-      if (!(mask >> v & 1) || (given >> v & 1))
-        continue;
-      if (m.tokens[self][v] >= m.config.tokenCapacity)
-        return false;
-      ++m.tokens[self][v];
-      given |= 1 << v;
-      progress = true;
-    }
-    return true;
-  }
-
-  llvm::Error countStep(unsigned unit, const isa::Instruction &in,
-                        uint32_t pc) {
-    if (stats.steps >= options.maxSteps)
-      return fault("step limit of " + Twine(options.maxSteps) +
-                   " instructions reached (a runaway program?) at " +
-                   describe(in, pc) + " on " + unitName(unit));
-    ++stats.steps;
-    ++stats.executed[unit];
-    if (options.trace) {
-      *options.trace << llvm::format("%-4s %6u  ", unitName(unit).data(), pc);
-      isa::printInstruction(*options.trace, in, [&](uint32_t target) {
-        for (const isa::Symbol &s : options.symbols)
-          if (s.index == target)
-            return s.name;
-        return (".L" + Twine(target)).str();
-      });
-      *options.trace << '\n';
-    }
-    return llvm::Error::success();
-  }
-
   llvm::Error stepControl();
   llvm::Error stepUnit(unsigned unit);
-  std::string blockedReason(unsigned unit) const;
-  std::string tokenWait(unsigned self, uint8_t mask, uint8_t taken) const;
-  std::string tokenGive(unsigned self, uint8_t mask, uint8_t given) const;
 
   Machine &m;
   llvm::ArrayRef<isa::Instruction> code;
@@ -104,63 +99,46 @@ private:
   RunStats &stats;
   bool progress = false;
   bool halted = false;
-  uint32_t pc = 0, nextPc = 0;
-  uint8_t ctlTaken = 0, ctlGiven = 0;
-  bool ctlExecuted = false;
+  CtlProgress ctl;
 };
 
 llvm::Error Run::stepControl() {
   while (!halted) {
-    if (pc >= code.size())
+    if (ctl.pc >= code.size())
       return fault("the program counter ran past the end of the code (" +
                    Twine(code.size()) + " instructions) without halt");
-    const isa::Instruction &in = code[pc];
+    const isa::Instruction &in = code[ctl.pc];
     unsigned unit = unsigned(in.getSpec().unit);
     if (unit != kCtl) {
       UnitState &target = m.units[unit];
       if (target.queue.size() >= m.config.queueDepth)
         return llvm::Error::success();
-      Op op;
-      op.instr = &in;
-      op.pc = pc;
-      op.v = in.fields;
-      for (auto [i, field] : llvm::enumerate(in.getSpec().format->fields))
-        if (field.kind == isa::FieldKind::Reg)
-          op.v[i] = m.regs[in.fields[i]];
-      target.queue.push_back(op);
-      ++pc;
+      target.queue.push_back(dispatch(m, in, ctl.pc));
+      ++ctl.pc;
       progress = true;
       continue;
     }
-    if (!takeWaits(kCtl, in.wait, ctlTaken))
+    if (!takeWaits(m, kCtl, in.wait, ctl.taken, progress))
       return llvm::Error::success();
-    if (!ctlExecuted) {
-      bool waitsForIdle =
-          in.opcode == Opcode::Halt || in.opcode == Opcode::Barrier;
-      if (waitsForIdle)
+    if (!ctl.executed) {
+      if (in.opcode == Opcode::Halt || in.opcode == Opcode::Barrier)
         for (unsigned u = 1; u < isa::kNumUnits; ++u)
           if (!m.units[u].idle())
             return llvm::Error::success();
-      if (llvm::Error err = countStep(kCtl, in, pc))
+      if (llvm::Error err = countStep(options, stats, kCtl, in, ctl.pc))
         return err;
-      if (waitsForIdle) {
-        nextPc = pc + 1;
-      } else if (llvm::Error err =
-                     executeControl(m, in, pc, uint32_t(code.size()), nextPc)) {
-        return fault("fault at " + describe(in, pc) +
-                     " on ctl: " + llvm::toString(std::move(err)));
-      }
-      ctlExecuted = true;
+      if (llvm::Error err =
+              executeCtl(m, in, ctl.pc, uint32_t(code.size()), ctl.nextPc))
+        return err;
+      ctl.executed = true;
       progress = true;
     }
-    if (!giveReleases(kCtl, in.release, ctlGiven))
+    if (!giveReleases(m, kCtl, in.release, ctl.given, progress))
       return llvm::Error::success();
     if (in.opcode == Opcode::Halt)
       halted = true;
     else
-      pc = nextPc;
-    ctlTaken = ctlGiven = 0;
-    ctlExecuted = false;
+      ctl = CtlProgress{ctl.nextPc};
     progress = true;
   }
   return llvm::Error::success();
@@ -179,87 +157,25 @@ llvm::Error Run::stepUnit(unsigned unit) {
       progress = true;
     }
     const Op &op = *us.current;
-    if (!takeWaits(unit, op.instr->wait, us.waitsTaken))
+    if (!takeWaits(m, unit, op.instr->wait, us.waitsTaken, progress))
       return llvm::Error::success();
     if (!us.executed) {
-      if (llvm::Error err = countStep(unit, *op.instr, op.pc))
+      if (llvm::Error err = countStep(options, stats, unit, *op.instr, op.pc))
         return err;
-      llvm::Error err = llvm::Error::success();
-      switch (Unit(unit)) {
-      case Unit::Load:
-      case Unit::Store:
-        err = executeDma(m, op);
-        break;
-      case Unit::Matrix:
-        err = executeMatrix(m, op);
-        break;
-      default:
-        err = executeVector(m, op);
-        break;
-      }
-      if (err)
-        return fault("fault at " + describe(*op.instr, op.pc) + " on " +
-                     unitName(unit) + ": " + llvm::toString(std::move(err)));
+      if (llvm::Error err = executeData(m, unit, op))
+        return err;
       us.executed = true;
       progress = true;
     }
-    if (!giveReleases(unit, op.instr->release, us.releasesGiven))
+    if (!giveReleases(m, unit, op.instr->release, us.releasesGiven, progress))
       return llvm::Error::success();
     us.current.reset();
     progress = true;
   }
 }
 
-std::string Run::tokenWait(unsigned self, uint8_t mask, uint8_t taken) const {
-  for (unsigned u = 0; u < isa::kNumUnits; ++u)
-    if ((mask >> u & 1) && !(taken >> u & 1) && m.tokens[u][self] == 0)
-      return ("waits for a token from " + unitName(u) + " (T[" + unitName(u) +
-              "->" + unitName(self) + "] = 0)")
-          .str();
-  return "";
-}
-
-std::string Run::tokenGive(unsigned self, uint8_t mask, uint8_t given) const {
-  for (unsigned v = 0; v < isa::kNumUnits; ++v)
-    if ((mask >> v & 1) && !(given >> v & 1))
-      return ("waits to give a token to " + unitName(v) + " (T[" +
-              unitName(self) + "->" + unitName(v) + "] is full at " +
-              Twine(m.config.tokenCapacity) + ")")
-          .str();
-  return "";
-}
-
-std::string Run::blockedReason(unsigned unit) const {
-  if (unit == kCtl) {
-    const isa::Instruction &in = code[pc];
-    std::string where = "ctl at " + describe(in, pc) + " ";
-    unsigned target = unsigned(in.getSpec().unit);
-    if (target != kCtl)
-      return where + "waits to dispatch: the " + unitName(target).str() +
-             " queue is full";
-    if (ctlExecuted)
-      return where + tokenGive(kCtl, in.release, ctlGiven);
-    if (std::string w = tokenWait(kCtl, in.wait, ctlTaken); !w.empty())
-      return where + w;
-    return where + "waits for every unit to be idle";
-  }
-  const UnitState &us = m.units[unit];
-  if (!us.current)
-    return (unitName(unit) + " is idle").str();
-  const Op &op = *us.current;
-  std::string where =
-      (unitName(unit) + " at " + describe(*op.instr, op.pc) + " ").str();
-  if (us.executed)
-    return where + tokenGive(unit, op.instr->release, us.releasesGiven);
-  return where + tokenWait(unit, op.instr->wait, us.waitsTaken);
-}
-
 llvm::Error Run::run(uint32_t entry) {
-  if (entry >= code.size())
-    return fault("entry instruction " + Twine(entry) +
-                 " is outside the code (" + Twine(code.size()) +
-                 " instructions)");
-  pc = entry;
+  ctl.pc = entry;
   while (!halted) {
     progress = false;
     if (llvm::Error err = stepControl())
@@ -267,13 +183,130 @@ llvm::Error Run::run(uint32_t entry) {
     for (unsigned u = 1; u < isa::kNumUnits && !halted; ++u)
       if (llvm::Error err = stepUnit(u))
         return err;
-    if (!progress) {
-      std::string message = "deadlock: every unit is blocked";
-      for (unsigned u = 0; u < isa::kNumUnits; ++u)
-        message += "; " + blockedReason(u);
-      return fault(message);
-    }
+    if (!progress)
+      return deadlock(m, code, ctl);
   }
+  return checkCountersAtHalt(m, code, ctl.pc);
+}
+
+} // namespace
+
+std::string detail::describe(const isa::Instruction &in, uint32_t pc) {
+  return ("instruction " + Twine(pc) + " (" + in.getSpec().mnemonic + ")")
+      .str();
+}
+
+bool detail::takeWaits(Machine &m, unsigned self, uint8_t mask, uint8_t &taken,
+                       bool &progress, unsigned *missing) {
+  for (unsigned u = 0; u < isa::kNumUnits; ++u) {
+    if (!(mask >> u & 1) || (taken >> u & 1))
+      continue;
+    if (m.tokens[u][self] == 0) {
+      if (missing)
+        *missing = u;
+      return false;
+    }
+    --m.tokens[u][self];
+    taken |= 1 << u;
+    progress = true;
+  }
+  return true;
+}
+
+bool detail::giveReleases(Machine &m, unsigned self, uint8_t mask,
+                          uint8_t &given, bool &progress, unsigned *missing) {
+  for (unsigned v = 0; v < isa::kNumUnits; ++v) {
+    if (!(mask >> v & 1) || (given >> v & 1))
+      continue;
+    if (m.tokens[self][v] >= m.config.tokenCapacity) {
+      if (missing)
+        *missing = v;
+      return false;
+    }
+    ++m.tokens[self][v];
+    given |= 1 << v;
+    progress = true;
+  }
+  return true;
+}
+
+Op detail::dispatch(const Machine &m, const isa::Instruction &in, uint32_t pc) {
+  Op op;
+  op.instr = &in;
+  op.pc = pc;
+  op.v = in.fields;
+  for (auto [i, field] : llvm::enumerate(in.getSpec().format->fields))
+    if (field.kind == isa::FieldKind::Reg)
+      op.v[i] = m.regs[in.fields[i]];
+  return op;
+}
+
+llvm::Error detail::countStep(const RunOptions &options, RunStats &stats,
+                              unsigned unit, const isa::Instruction &in,
+                              uint32_t pc) {
+  if (stats.steps >= options.maxSteps)
+    return fault("step limit of " + Twine(options.maxSteps) +
+                 " instructions reached (a runaway program?) at " +
+                 describe(in, pc) + " on " + unitName(unit));
+  ++stats.steps;
+  ++stats.executed[unit];
+  if (options.trace) {
+    *options.trace << llvm::format("%-4s %6u  ", unitName(unit).data(), pc);
+    isa::printInstruction(*options.trace, in, [&](uint32_t target) {
+      for (const isa::Symbol &s : options.symbols)
+        if (s.index == target)
+          return s.name;
+      return (".L" + Twine(target)).str();
+    });
+    *options.trace << '\n';
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error detail::executeData(Machine &m, unsigned unit, const Op &op) {
+  llvm::Error err = llvm::Error::success();
+  switch (Unit(unit)) {
+  case Unit::Load:
+  case Unit::Store:
+    err = executeDma(m, op);
+    break;
+  case Unit::Matrix:
+    err = executeMatrix(m, op);
+    break;
+  default:
+    err = executeVector(m, op);
+    break;
+  }
+  if (err)
+    return fault("fault at " + describe(*op.instr, op.pc) + " on " +
+                 unitName(unit) + ": " + llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}
+
+llvm::Error detail::executeCtl(Machine &m, const isa::Instruction &in,
+                               uint32_t pc, uint32_t codeSize,
+                               uint32_t &nextPc) {
+  nextPc = pc + 1;
+  if (in.opcode == Opcode::Halt || in.opcode == Opcode::Barrier)
+    return llvm::Error::success();
+  if (llvm::Error err = executeControl(m, in, pc, codeSize, nextPc))
+    return fault("fault at " + describe(in, pc) +
+                 " on ctl: " + llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}
+
+llvm::Error detail::deadlock(const Machine &m,
+                             llvm::ArrayRef<isa::Instruction> code,
+                             const CtlProgress &ctl) {
+  std::string message = "deadlock: every unit is blocked";
+  for (unsigned u = 0; u < isa::kNumUnits; ++u)
+    message += "; " + blockedReason(m, code, ctl, u);
+  return fault(message);
+}
+
+llvm::Error detail::checkCountersAtHalt(const Machine &m,
+                                        llvm::ArrayRef<isa::Instruction> code,
+                                        uint32_t pc) {
   std::string nonzero;
   for (unsigned u = 0; u < isa::kNumUnits; ++u)
     for (unsigned v = 0; v < isa::kNumUnits; ++v)
@@ -287,11 +320,16 @@ llvm::Error Run::run(uint32_t entry) {
   return llvm::Error::success();
 }
 
-} // namespace
-
 llvm::Error Simulator::run(uint32_t entry, const RunOptions &options,
                            RunStats *stats) {
+  if (entry >= program.size())
+    return fault("entry instruction " + Twine(entry) +
+                 " is outside the code (" + Twine(program.size()) +
+                 " instructions)");
   RunStats local;
-  Run run(state, program, options, stats ? *stats : local);
+  RunStats &counts = stats ? *stats : local;
+  if (options.timed)
+    return runTimed(state, program, entry, options, counts);
+  Run run(state, program, options, counts);
   return run.run(entry);
 }

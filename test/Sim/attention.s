@@ -5,7 +5,9 @@
 ; split over two vpv (acc=1).
 ; RUN: %python %S/Inputs/gen_attention.py %t
 ; RUN: accel-as %s -o %t.accel --config=%accel_src/configs/u280.json --params=%t.params --metadata=%t.json
-; RUN: accel-sim %t.accel --entry=main --dump=kv:0:1280 --dump=scr:0:384 > %t.out
+; RUN: accel-sim %t.accel --entry=main --no-summary --dump=kv:0:1280 --dump=scr:0:384 > %t.out
+; RUN: diff %t.expected %t.out
+; RUN: accel-sim %t.accel --entry=main --mode=functional --dump=kv:0:1280 --dump=scr:0:384 > %t.out
 ; RUN: diff %t.expected %t.out
 
 .entry main

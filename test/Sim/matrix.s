@@ -5,7 +5,9 @@
 ; f16 weights with fp32 activations (afp=1).
 ; RUN: %python %S/Inputs/gen_matrix.py %t
 ; RUN: accel-as %s -o %t.accel --config=%accel_src/configs/u280.json --params=%t.params --metadata=%t.json
-; RUN: accel-sim %t.accel --entry=main --dump=scr:0:256 > %t.out
+; RUN: accel-sim %t.accel --entry=main --no-summary --dump=scr:0:256 > %t.out
+; RUN: diff %t.expected %t.out
+; RUN: accel-sim %t.accel --entry=main --mode=functional --dump=scr:0:256 > %t.out
 ; RUN: diff %t.expected %t.out
 
 .entry main

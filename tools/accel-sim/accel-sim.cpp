@@ -5,6 +5,9 @@
 //       (greedy), printing the generated token ids
 //   accel-sim prog.accel --entry=NAME [--prompt-ids=...] [--position=P]
 //       one call of an entry point
+//   --mode=functional|timing|both (default both): the timing model of
+//   docs/ENGINE.md §6 prints a summary after the run; --report=FILE.json,
+//   --trace=FILE.json (Chrome/Perfetto), --logits-out=FILE (raw fp32)
 //   --dump-regs, --dump=SPACE:ADDR:BYTES[:FMT] (SPACE a buffer or hbmN),
 //   --trace-insns, --max-steps=N, --config=FILE (when the package has none)
 //
@@ -17,6 +20,7 @@
 #include "accel/ISA/AsmPrinter.h"
 #include "accel/Sim/Host.h"
 #include "accel/Sim/Numerics.h"
+#include "accel/Sim/Report.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -70,6 +74,38 @@ cl::opt<uint64_t> maxSteps("max-steps",
                            cl::desc("Stop a runaway program after this many "
                                     "executed instructions"),
                            cl::init(uint64_t(1) << 32), cl::cat(category));
+
+enum class Mode { Functional, Timing, Both };
+cl::opt<Mode> mode(
+    "mode", cl::desc("What to simulate"), cl::init(Mode::Both),
+    cl::values(clEnumValN(Mode::Functional, "functional",
+                          "the data only (no timing)"),
+               clEnumValN(Mode::Timing, "timing",
+                          "the timing only: no data effects, no weights "
+                          "needed (lds of loaded values reads 0)"),
+               clEnumValN(Mode::Both, "both", "data and timing (default)")),
+    cl::cat(category));
+cl::opt<std::string> reportPath("report",
+                                cl::desc("Write the timing report as JSON "
+                                         "('-': stdout)"),
+                                cl::value_desc("file.json"), cl::cat(category));
+cl::opt<std::string> tracePath("trace",
+                               cl::desc("Write the instruction timeline as a "
+                                        "Chrome/Perfetto trace"),
+                               cl::value_desc("file.json"), cl::cat(category));
+cl::opt<uint64_t> traceLimit("trace-limit",
+                             cl::desc("Instructions kept in the trace "
+                                      "(default 1048576; later ones are "
+                                      "dropped)"),
+                             cl::init(uint64_t(1) << 20), cl::cat(category));
+cl::opt<std::string>
+    logitsOut("logits-out",
+              cl::desc("Write the last call's logits as raw little-endian "
+                       "fp32"),
+              cl::value_desc("file"), cl::cat(category));
+cl::opt<bool> noSummary("no-summary",
+                        cl::desc("Do not print the timing summary"),
+                        cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::outs().flush();
@@ -160,6 +196,13 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "accel engine simulator\n");
 
+  bool timed = mode != Mode::Functional;
+  bool data = mode != Mode::Timing;
+  if (!timed && (!reportPath.empty() || !tracePath.empty()))
+    return fail("--report and --trace need --mode=timing or both");
+  if (!data && !logitsOut.empty())
+    return fail("--logits-out needs the data: --mode=functional or both");
+
   std::optional<hw::Config> fallback;
   if (!configPath.empty()) {
     llvm::Expected<hw::Config> c = hw::loadConfig(configPath);
@@ -167,25 +210,46 @@ int main(int argc, char **argv) {
       return fail(llvm::toString(c.takeError()));
     fallback = std::move(*c);
   }
-  llvm::Expected<std::unique_ptr<sim::Session>> session =
-      sim::Session::open(packagePath, fallback ? &*fallback : nullptr);
+  llvm::Expected<std::unique_ptr<sim::Session>> session = sim::Session::open(
+      packagePath, fallback ? &*fallback : nullptr, /*withData=*/data);
   if (!session)
     return fail(llvm::toString(session.takeError()));
   llvm::Expected<std::vector<int32_t>> ids = parseIds(promptIds);
   if (!ids)
     return fail(llvm::toString(ids.takeError()));
 
+  sim::Session &s = **session;
+  sim::RunReport report;
+  report.config = &s.config();
+  report.package = packagePath;
+  report.mode = mode == Mode::Both ? "both" : "timing";
+  report.prefillEntry = prefillEntry;
+  sim::Timeline timeline;
+  timeline.limit = traceLimit;
+
   sim::RunOptions options;
   options.maxSteps = maxSteps;
+  options.timed = timed;
+  options.data = data;
+  if (!tracePath.empty())
+    options.timeline = &timeline;
   if (traceInsns)
     options.trace = &llvm::outs();
-  sim::Session &s = **session;
+  auto call = [&](llvm::StringRef entry, llvm::ArrayRef<int32_t> tokens,
+                  uint32_t at) {
+    sim::CallTiming &t = report.calls.emplace_back();
+    t.entry = entry.str();
+    t.position = at;
+    t.tokens = uint32_t(tokens.size());
+    options.timing = &t;
+    return s.call(entry, tokens, at, options);
+  };
 
   if (!entryName.empty()) {
     if (maxNewTokens)
       return fail("--entry runs one call; --max-new-tokens needs the "
                   "prefill and decode entries");
-    if (llvm::Error err = s.call(entryName, *ids, position, options))
+    if (llvm::Error err = call(entryName, *ids, position))
       return fail(llvm::toString(std::move(err)));
     if (s.ioSlot("token"))
       if (llvm::Expected<uint32_t> t = s.token())
@@ -195,7 +259,7 @@ int main(int argc, char **argv) {
       return fail("give --entry=NAME, or --prompt-ids to generate");
     std::vector<uint32_t> generated;
     uint32_t length = uint32_t(ids->size());
-    if (llvm::Error err = s.call(prefillEntry, *ids, 0, options))
+    if (llvm::Error err = call(prefillEntry, *ids, 0))
       return fail(prefillEntry + ": " + llvm::toString(std::move(err)));
     for (unsigned i = 0; i < maxNewTokens; ++i) {
       llvm::Expected<uint32_t> t = s.token();
@@ -205,7 +269,7 @@ int main(int argc, char **argv) {
       if (i + 1 == maxNewTokens)
         break;
       int32_t next = int32_t(*t);
-      if (llvm::Error err = s.call(decodeEntry, next, length, options))
+      if (llvm::Error err = call(decodeEntry, next, length))
         return fail(decodeEntry + " at position " + llvm::Twine(length) + ": " +
                     llvm::toString(std::move(err)));
       ++length;
@@ -214,6 +278,36 @@ int main(int argc, char **argv) {
     for (uint32_t t : generated)
       llvm::outs() << ' ' << t;
     llvm::outs() << '\n';
+    report.promptTokens = uint32_t(ids->size());
+    report.generated = std::move(generated);
+  }
+
+  if (!logitsOut.empty()) {
+    llvm::Expected<std::vector<float>> logits = s.logits();
+    if (!logits)
+      return fail(llvm::toString(logits.takeError()));
+    llvm::Error err =
+        llvm::writeToOutput(logitsOut, [&](llvm::raw_ostream &os) {
+          for (float v : *logits) {
+            uint8_t bytes[4];
+            sim::storeF32(bytes, v);
+            os.write(reinterpret_cast<const char *>(bytes), 4);
+          }
+          return llvm::Error::success();
+        });
+    if (err)
+      return fail("--logits-out: " + llvm::toString(std::move(err)));
+  }
+  if (timed) {
+    report.traceTruncated = timeline.truncated;
+    if (!noSummary)
+      sim::printSummary(llvm::outs(), report);
+    if (!reportPath.empty())
+      if (llvm::Error err = sim::writeJson(reportPath, sim::reportJson(report)))
+        return fail("--report: " + llvm::toString(std::move(err)));
+    if (!tracePath.empty())
+      if (llvm::Error err = sim::writeTrace(tracePath, timeline, s.config()))
+        return fail("--trace: " + llvm::toString(std::move(err)));
   }
 
   if (dumpRegs)

@@ -37,8 +37,12 @@ class Session {
 public:
   /// Opens `path` and checks its metadata. The package's config section is
   /// the hardware, else `fallbackConfig` (an error when neither exists).
+  /// Without `withData` (timing only) the placement segments are checked
+  /// but not copied into HBM, and a section they name may be missing: a
+  /// package without its weights can be timed.
   static llvm::Expected<std::unique_ptr<Session>>
-  open(llvm::StringRef path, const hw::Config *fallbackConfig);
+  open(llvm::StringRef path, const hw::Config *fallbackConfig,
+       bool withData = true);
 
   const hw::Config &config() const { return hwConfig; }
   Simulator &simulator() { return *sim; }
@@ -63,7 +67,7 @@ public:
 private:
   Session(hw::Config config, isa::Program program);
   llvm::Error parseMetadata(const package::Package &package,
-                            llvm::StringRef text);
+                            llvm::StringRef text, bool withData);
 
   hw::Config hwConfig;
   isa::Program prog;

@@ -121,6 +121,8 @@ struct Op {
   const isa::Instruction *instr = nullptr;
   uint32_t pc = 0;
   std::array<int64_t, isa::kMaxFields> v{};
+  /// The cycle the dispatcher queued it (the timing model's; 0 otherwise).
+  uint64_t dispatched = 0;
 
   /// The value of field `name`: a register's value for register fields.
   int64_t get(llvm::StringRef name) const;
@@ -155,6 +157,10 @@ struct Machine {
   /// tokens and unit configuration reset; HBM kept.
   void resetForCall();
 };
+
+/// Bytes of the ⌈rows / R⌉ consecutive weight tiles an `mv`/`mm` of `rows`
+/// output features reads under `config` (ISA §5.3, FORMATS §1.4).
+uint64_t weightTileBytes(const MatrixConfig &config, uint64_t rows);
 
 /// The semantics of one dispatched instruction of each data unit (ISA §5).
 /// They fault (fault()) on invalid run-time operands.

@@ -15,6 +15,7 @@
 
 #include "accel/ISA/Program.h"
 #include "accel/Sim/Machine.h"
+#include "accel/Sim/Timing.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -28,6 +29,17 @@ struct RunOptions {
   llvm::raw_ostream *trace = nullptr;
   /// Names of branch targets in the trace (else `.L<index>`).
   llvm::ArrayRef<isa::Symbol> symbols;
+  /// Schedule with the timing model (docs/ENGINE.md §6) instead of the
+  /// functional interleaving; its counters go to `timing` when set.
+  bool timed = false;
+  /// Execute the data effects of load/store/mv/mm and the vector
+  /// instructions. When false (timing only, needs `timed`) only control
+  /// flow, registers, lds/sts and the mcfg/vaset state are executed; data
+  /// buffers keep what sts wrote (else 0).
+  bool data = true;
+  CallTiming *timing = nullptr;
+  /// Instruction slices for the trace, when set (needs `timed`).
+  Timeline *timeline = nullptr;
 };
 
 struct RunStats {
