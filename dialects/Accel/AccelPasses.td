@@ -332,9 +332,8 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       the sink and window records in ascending position (at most two runs of
       the ring) and runs `vqk`, `vsoftmax`, `vpv` per head; the logits are
       stored and `vargmax` gives the greedy token.
-    * **Tokens**: every pair of accesses by different units to overlapping
-      bytes, one a write, is ordered by a wait/release pair, so loads overlap
-      compute as far as the buffers allow (double buffering of weights).
+    The instructions carry no dependency tokens: accel-insert-tokens gives
+    them (the two run together in `accelc`'s pipeline).
 
     The step is straight-line and does not depend on the context length:
     the code's size is fixed by the model. `rope-positions=cache` is not
@@ -348,6 +347,45 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
            "Hardware config JSON (empty: the bundled configs/u280.json)">,
   ];
   let dependentDialects = ["accel::accelisa::AccelISADialect"];
+}
+
+def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
+  let summary = "Give an accelisa program its dependency tokens";
+  let description = [{
+    Every `accelisa.program` of the module gets the wait/release masks
+    docs/ISA.md §3 requires (any it had are replaced): for every pair of
+    accesses by different units to overlapping bytes, one of them a write,
+    the later instruction waits for a token the earlier one releases. Pairs
+    are made in program order and only where no earlier pair already orders
+    the two (a unit runs in order), so every token given is taken and the
+    counters end at zero; loads then overlap the compute before them as far
+    as the buffers allow (a weight load into one half of the weight buffer
+    runs while `mv` reads the other).
+
+    What an instruction reads and writes follows from its fields, the values
+    its registers hold and the unit state `mcfg` and `vaset` set, tracked
+    along the program: a register is a constant (set from `r0` by the ALU),
+    an ABI region base `r1`..`r4` plus an offset, or unknown (set from
+    data, or at a label, where control may arrive from elsewhere). An access
+    through an unknown address or count runs to the end of its buffer; HBM
+    accesses are tracked per region (the base register an address derives
+    from), an unknown base meaning every region. Sizes: weight tiles from
+    docs/FORMATS.md §1.4, KV records from docs/ISA.md §5.7.
+
+    The program is analysed as straight-line code between barriers: a
+    `barrier` or `halt` completes everything before it; a jump or branch
+    after an access that no barrier completed is an error, and so is a
+    forward branch that would skip an instruction carrying a token.
+
+    ```
+    accel-opt --accel-insert-tokens program.mlir
+    ```
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"\"\"",
+           "Hardware config JSON giving the buffer sizes (empty: the "
+           "bundled configs/u280.json)">,
+  ];
 }
 
 #endif // ACCEL_PASSES_TD

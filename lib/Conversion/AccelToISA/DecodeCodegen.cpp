@@ -71,21 +71,17 @@ struct CacheLayout {
   int64_t slots = 0, record = 0, headDim = 0, kvHeads = 0;
   int64_t group = 0, bits = 0, sink = 0, window = 0;
   unsigned format = 2; ///< vaset kvfmt: 0 asym, 1 sym, 2 f32
-  unsigned keySpace = 0, valueSpace = 0;
 };
 
 class Codegen {
 public:
   Codegen(func::FuncOp decode, const hw::Config &config)
       : decode(decode), config(config),
-        spaces(hbmSpaces(decode, config)), program(spaces),
         act(Buffer::Act, config.buffers[space(Buffer::Act)].bytes) {}
 
   FailureOr<LoweredModel> run(int64_t maxPrompt);
 
 private:
-  static std::vector<int64_t> hbmSpaces(func::FuncOp decode,
-                                        const hw::Config &config);
   isa::Instruction make(Opcode opcode) {
     return isa::Instruction::create(opcode);
   }
@@ -95,7 +91,7 @@ private:
   void dma(Opcode opcode, Buffer buffer, int64_t onChip, unsigned hbmReg,
            int64_t channel, int64_t channels, unsigned rowsReg,
            int64_t rowsImm, int64_t len, int64_t hstride, int64_t sstride,
-           SmallVector<Access, 4> accesses, unsigned onChipReg = 0);
+           unsigned onChipReg = 0);
   /// `bytes` of the scratch buffer's staging area (reused round robin).
   int64_t stage(int64_t bytes);
   /// Sets the vector unit's attention state for `cache` (vaset).
@@ -125,7 +121,6 @@ private:
 
   func::FuncOp decode;
   const hw::Config &config;
-  std::vector<int64_t> spaces;
   ProgramBuilder program;
   BufferAllocator act;
   LoweredModel model;
@@ -148,22 +143,7 @@ private:
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
                            int64_t, int64_t>>
       attentionState;
-  unsigned nextCacheSpace = kHbmSpaces;
 };
-
-std::vector<int64_t> Codegen::hbmSpaces(func::FuncOp decode,
-                                        const hw::Config &config) {
-  std::vector<int64_t> sizes;
-  for (const hw::BufferConfig &buffer : config.buffers)
-    sizes.push_back(static_cast<int64_t>(buffer.bytes));
-  // One HBM area per cache argument, tracked as a whole.
-  for (BlockArgument arg : decode.getArguments())
-    if (auto type = dyn_cast<RankedTensorType>(arg.getType());
-        type && type.getRank() == 3)
-      sizes.push_back(kAlign);
-  sizes.push_back(kAlign); // io
-  return sizes;
-}
 
 void Codegen::alu(Opcode opcode, unsigned rd, unsigned rs1, unsigned rs2) {
   isa::Instruction i = make(opcode);
@@ -184,8 +164,7 @@ void Codegen::aluImm(Opcode opcode, unsigned rd, unsigned rs1, int64_t imm) {
 void Codegen::dma(Opcode opcode, Buffer buffer, int64_t onChip,
                   unsigned hbmReg, int64_t channel, int64_t channels,
                   unsigned rowsReg, int64_t rowsImm, int64_t len,
-                  int64_t hstride, int64_t sstride,
-                  SmallVector<Access, 4> accesses, unsigned onChipReg) {
+                  int64_t hstride, int64_t sstride, unsigned onChipReg) {
   isa::Instruction i = make(opcode);
   i.set("buf", static_cast<int64_t>(buffer));
   if (onChipReg) {
@@ -205,7 +184,7 @@ void Codegen::dma(Opcode opcode, Buffer buffer, int64_t onChip,
   i.set("len", len);
   i.set("hstride", hstride);
   i.set("sstride", sstride);
-  program.emit(i, accesses);
+  program.emit(i);
 }
 
 FailureOr<Home> Codegen::homeOf(Value value) {
@@ -293,7 +272,7 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
   unsigned hbm = program.scratch();
   aluImm(Opcode::Addi, hbm, kWeights, paramOffsets[value]);
   dma(Opcode::Load, Buffer::Prm, at, hbm, paramChannels[value], 1, 0, 1,
-      padded, 0, 0, {{space(Buffer::Prm), at, at + padded, true}});
+      padded, 0, 0);
   return at;
 }
 
@@ -346,8 +325,7 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
     return failure();
   dma(Opcode::Load, Buffer::Act, out->offset, row, striped.firstChannel,
       striped.channels, 0, striped.channels, striped.stripe, 0,
-      striped.stripe,
-      {{space(Buffer::Act), out->offset, out->offset + out->bytes, true}});
+      striped.stripe);
   return success();
 }
 
@@ -355,21 +333,18 @@ void Codegen::loadTokenId() {
   // The id of token r10 of the call: int32 number r10 of the io region's
   // ids, read through the 64-byte line that holds it.
   int64_t staging = stage(kAlign);
-  unsigned ioSpace = spaces.size() - 1;
   unsigned line = program.scratch(), within = program.scratch();
   aluImm(Opcode::Slli, within, kToken, 2);
   aluImm(Opcode::Andi, line, within, ~(kAlign - 1));
   alu(Opcode::Add, line, line, kIo);
   aluImm(Opcode::Andi, within, within, kAlign - 1);
-  dma(Opcode::Load, Buffer::Scr, staging, line, 0, 1, 0, 1, kAlign, 0, 0,
-      {{space(Buffer::Scr), staging, staging + kAlign, true},
-       {ioSpace, 0, kAlign, false}});
+  dma(Opcode::Load, Buffer::Scr, staging, line, 0, 1, 0, 1, kAlign, 0, 0);
   isa::Instruction lds = make(Opcode::Lds);
   lds.set("rd", kTokenId);
   lds.set("rs1", within);
   lds.set("buf", static_cast<int64_t>(Buffer::Scr));
   lds.set("imm", staging);
-  program.emit(lds, {{space(Buffer::Scr), staging, staging + kAlign, false}});
+  program.emit(lds);
 }
 
 LogicalResult Codegen::lowerNorm(Operation *op, Value input, Value weight,
@@ -399,17 +374,12 @@ LogicalResult Codegen::lowerNorm(Operation *op, Value input, Value weight,
   uint32_t bits;
   std::memcpy(&bits, &epsilon, 4);
   i.set("eps", bits);
-  SmallVector<Access, 4> accesses = {
-      {space(Buffer::Act), in->offset, in->offset + in->bytes, false},
-      {space(Buffer::Prm), *gamma, *gamma + hidden * 4, false},
-      {space(Buffer::Act), out->offset, out->offset + out->bytes, true}};
   if (bias) {
     i.set("beta", 1);
     i.set("cbuf", static_cast<int64_t>(Buffer::Prm));
     i.set("rc", program.constant(*beta));
-    accesses.push_back({space(Buffer::Prm), *beta, *beta + hidden * 4, false});
   }
-  program.emit(i, accesses);
+  program.emit(i);
   return success();
 }
 
@@ -522,11 +492,7 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     i.set("ga", actGroup);
     i.set("bits", actQuant.getBits());
     i.set("fake", fake ? 1 : 0);
-    program.emit(i, {{space(Buffer::Act), in->offset, in->offset + k * 4, false},
-                     {space(Buffer::Act), quantized->offset,
-                      quantized->offset + quantized->bytes, true},
-                     {space(Buffer::Act), scales.offset,
-                      scales.offset + scales.bytes, true}});
+    program.emit(i);
     x = *quantized;
     if (fake)
       actGroup = 0;
@@ -576,8 +542,7 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     aluImm(Opcode::Addi, hbm, kWeights,
            matrix.base + first / kChannels * tileBytes);
     dma(Opcode::Load, Buffer::Wgt, at, hbm,
-        matrix.firstChannel + first, group, 0, count, tileBytes, 0, tileBytes,
-        {{space(Buffer::Wgt), at, at + count * tileBytes, true}});
+        matrix.firstChannel + first, group, 0, count, tileBytes, 0, tileBytes);
     int64_t firstRow = first * rowsPerTile;
     int64_t rows = std::min(count * rowsPerTile, rowsOut - firstRow);
     isa::Instruction mv = make(Opcode::Mv);
@@ -591,22 +556,13 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     mv.set("rw", program.constant(at));
     mv.set("rows", rows);
     mv.set("ep", epilogue);
-    SmallVector<Access, 4> accesses = {
-        {space(Buffer::Wgt), at, at + count * tileBytes, false},
-        {space(Buffer::Act), x.offset, x.offset + x.bytes, false},
-        {space(Buffer::Act), out->offset + firstRow * 4,
-         out->offset + (firstRow + rows) * 4, true}};
     if (scales.bytes)
-      accesses.push_back({space(Buffer::Act), scales.offset,
-                          scales.offset + scales.bytes, false});
     if (op.getBias()) {
       mv.set("bias", 1);
       mv.set("bbuf", static_cast<int64_t>(Buffer::Prm));
       mv.set("rb", program.constant(bias + firstRow * 4));
-      accesses.push_back({space(Buffer::Prm), bias + firstRow * 4,
-                          bias + (firstRow + rows) * 4, false});
     }
-    program.emit(mv, accesses);
+    program.emit(mv);
   }
   if (quantized && floatActivations)
     act.release(*quantized);
@@ -652,8 +608,7 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
     alu(Opcode::Add, hbm, hbm, kWeights);
     aluImm(Opcode::Addi, hbm, hbm, paramOffsets[source]);
     dma(Opcode::Load, Buffer::Prm, rows[index], hbm, paramChannels[source], 1,
-        0, 1, rowStride, 0, 0,
-        {{space(Buffer::Prm), rows[index], rows[index] + rowStride, true}});
+        0, 1, rowStride, 0, 0);
   }
   FailureOr<Home> out = define(op.getResult(), in->bytes);
   if (failed(out))
@@ -675,25 +630,8 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
   i.set("rot", rotary);
   i.set("heads", heads);
   i.set("style", op.getStyle() == RopeStyle::RotateHalf ? 0 : 1);
-  program.emit(i, {{space(Buffer::Act), in->offset, in->offset + in->bytes,
-                    false},
-                   {space(Buffer::Prm), rows[0], rows[0] + rowStride, false},
-                   {space(Buffer::Prm), rows[1], rows[1] + rowStride, false},
-                   {space(Buffer::Act), out->offset,
-                    out->offset + out->bytes, true}});
+  program.emit(i);
   return success();
-}
-
-/// The record size of `layout` (docs/ISA.md §5.7).
-int64_t recordBytes(const CacheLayout &c) {
-  int64_t values = c.kvHeads * c.headDim;
-  if (c.format == 2)
-    return alignTo(values * 4, kAlign);
-  int64_t groups = c.kvHeads * (c.headDim / c.group);
-  int64_t end = (values * c.bits + 7) / 8 + 2 * groups;
-  if (c.format == 0)
-    end += (groups * c.bits + 7) / 8;
-  return alignTo(end, kAlign);
 }
 
 FailureOr<CacheLayout *> Codegen::cacheOf(Value cache, Operation *user) {
@@ -724,7 +662,7 @@ FailureOr<CacheLayout *> Codegen::cacheOf(Value cache, Operation *user) {
   }
   if (LambdaAttr lambda = attention.getLambdaAttr())
     c.sink = lambda.getSink(), c.window = lambda.getWindow();
-  c.record = recordBytes(c);
+  c.record = kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits, c.group);
   for (auto [rows, keyOrValue] :
        {std::pair<StripedRows *, Value>{&c.keys, attention.getKeyCache()},
         {&c.values, attention.getValueCache()}}) {
@@ -734,8 +672,6 @@ FailureOr<CacheLayout *> Codegen::cacheOf(Value cache, Operation *user) {
     rows->base = kv.reserveAll(c.slots * rows->stripe);
     (void)keyOrValue;
   }
-  c.keySpace = nextCacheSpace++;
-  c.valueSpace = nextCacheSpace++;
   caches[attention.getKeyCache()] = c;
   caches[attention.getValueCache()] = c;
   return &caches[cache];
@@ -776,17 +712,13 @@ LogicalResult Codegen::lowerCacheWrite(KVCacheWriteOp op) {
   q.set("abuf", static_cast<int64_t>(Buffer::Act));
   q.set("ra", program.constant(in->offset));
   q.set("mimm", 1);
-  program.emit(q, {{space(Buffer::Act), in->offset, in->offset + in->bytes,
-                    false},
-                   {space(Buffer::Scr), staging, staging + c.record, true}});
+  program.emit(q);
   unsigned hbm = program.scratch();
   aluImm(Opcode::Muli, hbm, slot, rows.stripe);
   alu(Opcode::Add, hbm, hbm, kKv);
   aluImm(Opcode::Addi, hbm, hbm, rows.base);
   dma(Opcode::Store, Buffer::Scr, staging, hbm, rows.firstChannel,
-      rows.channels, 0, rows.channels, rows.stripe, 0, rows.stripe,
-      {{space(Buffer::Scr), staging, staging + c.record, false},
-       {isKey ? c.keySpace : c.valueSpace, 0, kAlign, true}});
+      rows.channels, 0, rows.channels, rows.stripe, 0, rows.stripe);
   return success();
 }
 
@@ -859,12 +791,9 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     aluImm(Opcode::Addi, sinks, next, 0);
     aluImm(Opcode::Addi, count, next, 0);
   }
-  for (auto [rows, base, hbmSpace] :
-       {std::tuple<const StripedRows *, int64_t, unsigned>{&c.keys, keysAt,
-                                                           c.keySpace},
-        {&c.values, valuesAt, c.valueSpace}}) {
-    Access written{space(Buffer::Kv), base, base + loaded * c.record, true};
-    Access read{hbmSpace, 0, kAlign, false};
+  for (auto [rows, base] :
+       {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
+        {&c.values, valuesAt}}) {
     auto loadRun = [&](unsigned records, unsigned slotReg, int64_t slotImm,
                        unsigned recordsBefore) {
       unsigned pieces = program.scratch(), hbm = program.scratch(),
@@ -875,8 +804,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
       aluImm(Opcode::Addi, hbm, hbm, rows->base + slotImm * rows->stripe);
       aluImm(Opcode::Muli, dst, recordsBefore, c.record);
       dma(Opcode::Load, Buffer::Kv, base, hbm, rows->firstChannel,
-          rows->channels, pieces, 0, rows->stripe, rows->stripe, rows->stripe,
-          {written, read}, dst);
+          rows->channels, pieces, 0, rows->stripe, rows->stripe, rows->stripe, dst);
     };
     loadRun(sinks, 0, 0, 0);
     if (c.window > 0) {
@@ -897,11 +825,6 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   float scale = op.getEffectiveScale();
   uint32_t scaleBits;
   std::memcpy(&scaleBits, &scale, 4);
-  Access keys{space(Buffer::Kv), keysAt, keysAt + loaded * c.record, false};
-  Access values{space(Buffer::Kv), valuesAt, valuesAt + loaded * c.record,
-                false};
-  Access scores{space(Buffer::Scr), scoresAt, scoresAt + loaded * 4, true};
-  Access probs{space(Buffer::Scr), probsAt, probsAt + loaded * 4, true};
   for (int64_t h = 0; h < heads; ++h) {
     int64_t qAt = q->offset + h * c.headDim * 4;
     int64_t oAt = out->offset + h * c.headDim * 4;
@@ -915,17 +838,14 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     qk.set("rn", count);
     qk.set("himm", h / perKv);
     qk.set("scale", scaleBits);
-    program.emit(qk, {keys, scores,
-                      {space(Buffer::Act), qAt, qAt + c.headDim * 4, false}});
+    program.emit(qk);
     isa::Instruction sm = make(Opcode::Vsoftmax);
     sm.set("dbuf", static_cast<int64_t>(Buffer::Scr));
     sm.set("rd", program.constant(probsAt));
     sm.set("abuf", static_cast<int64_t>(Buffer::Scr));
     sm.set("ra", program.constant(scoresAt));
     sm.set("rn", count);
-    Access scoresRead = scores;
-    scoresRead.write = false;
-    program.emit(sm, {scoresRead, probs});
+    program.emit(sm);
     isa::Instruction pv = make(Opcode::Vpv);
     pv.set("dbuf", static_cast<int64_t>(Buffer::Act));
     pv.set("rd", program.constant(oAt));
@@ -935,10 +855,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     pv.set("rb", program.constant(valuesAt));
     pv.set("rn", count);
     pv.set("himm", h / perKv);
-    Access probsRead = probs;
-    probsRead.write = false;
-    program.emit(pv, {values, probsRead,
-                      {space(Buffer::Act), oAt, oAt + c.headDim * 4, true}});
+    program.emit(pv);
   }
   return success();
 }
@@ -981,17 +898,12 @@ static void elementwise(ProgramBuilder &program, Opcode opcode,
   i.set("rd", program.constant(d.offset));
   i.set("abuf", static_cast<int64_t>(Buffer::Act));
   i.set("ra", program.constant(a.offset));
-  SmallVector<Access, 4> accesses = {
-      {space(Buffer::Act), a.offset, a.offset + n * 4, false},
-      {space(Buffer::Act), d.offset, d.offset + n * 4, true}};
   if (b) {
     i.set("bbuf", static_cast<int64_t>(Buffer::Act));
     i.set("rb", program.constant(b->offset));
-    accesses.push_back({space(Buffer::Act), b->offset, b->offset + n * 4,
-                        false});
   }
   i.set("nimm", n);
-  program.emit(i, accesses);
+  program.emit(i);
 }
 
 LogicalResult Codegen::lowerActivation(ActivationOp op) {
@@ -1068,11 +980,8 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
   model.logitsOffset = alignTo(model.maxTokens * 4, kAlign);
   model.tokenOffset = model.logitsOffset + alignTo(vocab * 4, kAlign);
   model.ioBytes = model.tokenOffset + kAlign;
-  unsigned ioSpace = spaces.size() - 1;
   int64_t bytes = alignTo(vocab * 4, kAlign);
-  dma(Opcode::Store, Buffer::Act, home->offset, kIo, 0, 1, 0, 1, bytes, 0, 0,
-      {{space(Buffer::Act), home->offset, home->offset + bytes, false},
-       {ioSpace, 0, kAlign, true}});
+  dma(Opcode::Store, Buffer::Act, home->offset, kIo, 0, 1, 0, 1, bytes, 0, 0);
   program.getCode().back().instruction.set("himm", model.logitsOffset);
   int64_t token = stage(kAlign);
   isa::Instruction argmax = make(Opcode::Vargmax);
@@ -1081,13 +990,8 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
   argmax.set("abuf", static_cast<int64_t>(Buffer::Act));
   argmax.set("ra", program.constant(home->offset));
   argmax.set("nimm", vocab);
-  program.emit(argmax,
-               {{space(Buffer::Act), home->offset, home->offset + vocab * 4,
-                 false},
-                {space(Buffer::Scr), token, token + 4, true}});
-  dma(Opcode::Store, Buffer::Scr, token, kIo, 0, 1, 0, 1, kAlign, 0, 0,
-      {{space(Buffer::Scr), token, token + kAlign, false},
-       {ioSpace, 0, kAlign, true}});
+  program.emit(argmax);
+  dma(Opcode::Store, Buffer::Scr, token, kIo, 0, 1, 0, 1, kAlign, 0, 0);
   program.getCode().back().instruction.set("himm", model.tokenOffset);
   // Iterations of the step are ordered as a whole (its tokens pair within
   // one run of it).
@@ -1120,7 +1024,7 @@ FailureOr<LoweredModel> Codegen::run(int64_t maxPrompt) {
     isa::Instruction i = make(opcode);
     if (opcode == Opcode::Jal)
       i.set("rd", rd);
-    program.emit(i, {}, target);
+    program.emit(i, target);
   };
   program.entry("decode");
   aluImm(Opcode::Addi, kToken, 0, 0);
@@ -1132,7 +1036,7 @@ FailureOr<LoweredModel> Codegen::run(int64_t maxPrompt) {
   isa::Instruction done = make(Opcode::Bgeu);
   done.set("rs1", kToken);
   done.set("rs2", 5);
-  program.emit(done, {}, "prompt_done");
+  program.emit(done, "prompt_done");
   jump(Opcode::Jal, "step", kLink);
   aluImm(Opcode::Addi, kToken, kToken, 1);
   aluImm(Opcode::Addi, kPosition, kPosition, 1);
@@ -1180,7 +1084,6 @@ FailureOr<LoweredModel> Codegen::run(int64_t maxPrompt) {
       return failure();
     freeDead(&op);
   }
-  program.insertTokens();
   model.code = std::move(program.getCode());
   model.weightsBytes = weights.perChannelBytes();
   model.kvBytes = kv.perChannelBytes();

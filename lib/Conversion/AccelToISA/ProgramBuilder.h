@@ -1,11 +1,9 @@
-//===- ProgramBuilder.h - instructions, their accesses, their tokens -*- C++ -*-===//
+//===- ProgramBuilder.h - the instructions the lowering emits ---*- C++ -*-===//
 //
-// Internal to the accel -> ISA lowering: the lowering appends instructions
-// with the byte ranges each reads and writes (on-chip buffers, and the HBM
-// areas the program writes); insertTokens() then gives every pair of
-// accesses by different units to overlapping bytes, one of them a write, a
-// dependency token (docs/ISA.md §3), pairing releases and waits in program
-// order so that every token given is taken and the counters end at 0.
+// Internal to the accel -> ISA lowering: a list of instructions with their
+// branch targets, labels and entry points, and the scratch registers the
+// code generator borrows for addresses and counts. Dependency tokens are
+// accel-insert-tokens's business, after the lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,35 +20,18 @@
 
 namespace accel::lowering {
 
-/// A byte range one instruction reads or writes: of an on-chip buffer
-/// (`space` is the isa::Buffer) or of an HBM area the program writes
-/// (`space` >= kHbmSpaces, one per area, e.g. a layer's key cache).
-struct Access {
-  unsigned space;
-  int64_t lo, hi; ///< [lo, hi) bytes
-  bool write;
-};
-constexpr unsigned kHbmSpaces = isa::kNumBuffers;
-
 /// One instruction of the program being built.
 struct Emitted {
   isa::Instruction instruction;
-  std::string target;                ///< branch or jump target label
-  llvm::SmallVector<std::string, 1> labels; ///< labels naming it
+  std::string target;                        ///< branch or jump target label
+  llvm::SmallVector<std::string, 1> labels;  ///< labels naming it
   llvm::SmallVector<std::string, 1> entries; ///< entry points at it
-  llvm::SmallVector<Access, 4> accesses;
 };
 
 class ProgramBuilder {
 public:
-  /// `spaceBytes[s]`: the size of each access space (buffers, then HBM
-  /// areas), for the dependency tracking granules.
-  explicit ProgramBuilder(std::vector<int64_t> spaceBytes);
-
-  /// Appends `instruction`, reading and writing `accesses`.
-  Emitted &emit(isa::Instruction instruction,
-                llvm::ArrayRef<Access> accesses = {},
-                llvm::StringRef target = {});
+  /// Appends `instruction` (a branch or jump to `target`).
+  Emitted &emit(isa::Instruction instruction, llvm::StringRef target = {});
   /// Names the next instruction.
   void label(llvm::StringRef name);
   void entry(llvm::StringRef name);
@@ -63,15 +44,10 @@ public:
   /// A fresh scratch register (not yet set).
   unsigned scratch();
 
-  /// Adds the dependency tokens (straight-line code: the program must not
-  /// branch backwards across accesses).
-  void insertTokens();
-
   std::vector<Emitted> &getCode() { return code; }
 
 private:
   std::vector<Emitted> code;
-  std::vector<int64_t> spaceBytes;
   llvm::SmallVector<std::string, 2> pendingLabels, pendingEntries;
   unsigned nextScratch = 0;
 };

@@ -1,7 +1,7 @@
 // accel-lower-to-isa on a one-layer LLaMA-style decoder (hidden 64, heads
 // (2, 1) of 32, SwiGLU 128, vocab 16), pruned 2:4, quantized W2A8KV4,
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa)' | FileCheck %s
+// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPACK
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %s --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
@@ -79,10 +79,10 @@
 // CHECK-NEXT: accelisa.mul [[RING]], [[RING]], [[GE]]
 // CHECK-NEXT: accelisa.add [[SLOT:r[0-9]+]], r6, [[RING]]
 // CHECK-NEXT: accelisa.vaset hd=32, kvh=1, kvg=32, kvbits=4, sink=2, window=5, causal=1
-// CHECK: accelisa.vkvq scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 1, rel=st
+// CHECK: accelisa.vkvq scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 1, wait=ctl, rel=st
 // CHECK: accelisa.muli [[AT:r[0-9]+]], [[SLOT]], 64
 // CHECK-NEXT: accelisa.add [[AT]], [[AT]], r2
-// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[[[AT]]], 1, 64, ch=10, sstride=64, wait=vec, rel=ld
+// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[[[AT]]], 1, 64, ch=10, sstride=64, wait=vec
 // CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 1, 64, ch=11, sstride=64, wait=vec, rel=ld
 
 // The keys seen: min(p + 1, 2) sinks, then the window's records in two runs
@@ -92,15 +92,17 @@
 // CHECK: accelisa.add r12, r11, r13
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, wait=st
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
-// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, rel=vec
-// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64, wait=st
+// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64{{$}}
+// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64{{$}}
+// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64{{$}}
+// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64, rel=vec
 
 // Two query heads on the one KV head, r12 keys each.
 // CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r12, 0, r0, r0, scale=0.17677669, wait=ld
 // CHECK-NEXT: accelisa.addi
 // CHECK-NEXT: accelisa.addi
 // CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r12, r0, r0
-// CHECK: accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r12, 0, r0, r0, wait=ld
+// CHECK: accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r12, 0, r0, r0{{$}}
 // CHECK: accelisa.vqk {{.*}} r12, 0, r0, r0, scale=0.17677669
 // CHECK: accelisa.vpv
 

@@ -9,6 +9,6 @@
 #ifndef ACCEL_TARGET_ISA_PIPELINE_H
 #define ACCEL_TARGET_ISA_PIPELINE_H
 
-#define ACCEL_LOWER_PIPELINE "accel-lower-to-isa"
+#define ACCEL_LOWER_PIPELINE "accel-lower-to-isa,accel-insert-tokens"
 
 #endif // ACCEL_TARGET_ISA_PIPELINE_H

@@ -1,0 +1,32 @@
+// Every error of accel-insert-tokens.
+// RUN: accel-opt %s -split-input-file -verify-diagnostics --accel-insert-tokens
+
+// expected-error @+1 {{accel-insert-tokens: the program does not end with a barrier or halt after its last access}}
+accelisa.program @no_end {
+  accelisa.entry @run
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+}
+
+// -----
+
+accelisa.program @branch_with_accesses {
+  accelisa.entry @run
+  accelisa.label @again
+  accelisa.load act[0], hbm[r1], 1, 64
+  // expected-error @+1 {{accel-insert-tokens orders straight-line code: a jump or branch with accesses since the last barrier (put a barrier before it)}}
+  accelisa.bne r5, r0, @again
+  accelisa.halt
+}
+
+// -----
+
+accelisa.program @skips_a_token {
+  accelisa.entry @run
+  // expected-error @+1 {{accel-insert-tokens: this branch skips instruction 1, which takes or gives a dependency token}}
+  accelisa.beq r5, r0, @done
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.label @done
+  accelisa.halt
+}
