@@ -15,11 +15,12 @@ import warnings
 
 from ._accel import (AccelError, Module, greedy_tokens, import_onnx, load_mlir,
                      parse_mlir)
+from .simulator import simulate
 
 __all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "Signature",
            "from_torch", "golden_run", "greedy_tokens", "import_onnx",
            "load_mlir", "op_summary", "parse_mlir", "raise_to_accel",
-           "reference_run"]
+           "reference_run", "simulate"]
 
 #: The pipeline `accelc --emit=accel` runs after import.
 RAISE_PIPELINE = "func.func(accel-raise-onnx),canonicalize,cse"
