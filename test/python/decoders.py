@@ -243,7 +243,8 @@ def expected_ops(kind, c: Config):
         # per layer + the final one; RoPE on q and on k; one gated SiLU.
         return {"embedding": 1, "linear": 7 * n + 1, "rmsnorm": 2 * n + 1,
                 "rope": 2 * n, "attention": n, "activation": n}
-    # fused QKV, attention output, fc, proj per layer + the LM head; token and
-    # position embeddings; no RoPE.
-    return {"embedding": 2, "linear": 4 * n + 1, "layernorm": 2 * n + 1,
+    # q, k and v (the fused QKV projection split in three), attention output,
+    # fc, proj per layer + the LM head; token and position embeddings; no
+    # RoPE.
+    return {"embedding": 2, "linear": 6 * n + 1, "layernorm": 2 * n + 1,
             "attention": n, "activation": n}
