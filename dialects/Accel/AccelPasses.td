@@ -307,12 +307,15 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     entry point `decode`, for the ABI of docs/ISA.md §7: the token id is read
     from the io region, the position is `r6`, the KV cache lives in the kv
     region, the logits and the greedy token are written back to io. The
-    step is a subroutine (`jal`/`jr`): `decode` runs it once; `prefill` runs
-    it for each of the `r5` prompt tokens at positions `r6`, `r6 + 1`, …
-    (matrix-vector mode, token by token, which computes what a whole-prompt
-    prefill computes since every op of docs/NUMERICS.md is row-wise; a
-    matrix-matrix prefill over token tiles is the next step). One program
-    serves every prompt length and position.
+    model becomes a *step* over `rows` tokens (a register) at positions
+    `r6`, `r6 + 1`, …, generated twice as a subroutine (`jal`/`jr`): the
+    decode step of one row (`mv`, matrix-vector mode), which the `decode`
+    entry runs once, and the prefill step of up to `prefill-tile` rows
+    (`mm`, matrix-matrix mode: each weight tile loaded once for the whole
+    tile of tokens), which the `prefill` entry runs over the `r5` prompt
+    tokens. Every op of docs/NUMERICS.md is row-wise, so both compute what a
+    whole-prompt prefill computes, bit for bit. One program serves every
+    prompt length and position.
 
     * **Placement** (docs/ENGINE.md §4): each matrix's tiles rotate over the
       32 channels from a first channel that moves from matrix to matrix;
@@ -331,7 +334,11 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       and stores it at its ring slot (computed with `remui`); attention loads
       the sink and window records in ascending position (at most two runs of
       the ring) and runs `vqk`, `vsoftmax`, `vpv` per head; the logits are
-      stored and `vargmax` gives the greedy token.
+      stored and `vargmax` gives the greedy token. In a step of several
+      rows, attention first loads the earlier positions' records, appends
+      the step's own, attends each query (a loop over the rows between
+      barriers) and only then stores the own records into the ring, so a
+      tile never overwrites keys its own queries still need.
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 
@@ -342,6 +349,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
   let options = [
     Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",
            "Token ids the io region holds for one call">,
+    Option<"prefillTile", "prefill-tile", "int64_t", /*default=*/"16",
+           "Prompt tokens the prefill step takes at a time (matrix-matrix "
+           "mode)">,
     Option<"configPath", "config", "std::string",
            /*default=*/"\"\"",
            "Hardware config JSON (empty: the bundled configs/u280.json)">,

@@ -176,3 +176,24 @@ def test_code_size_does_not_grow_with_context(tmp_path, tools):
         sizes.append(re.search(r"total: (\d+) instructions, (\d+) bytes",
                                report).groups())
     assert sizes[0] == sizes[1]
+
+
+@pytest.mark.parametrize("tile", [1, 4, 16])
+def test_prefill_tiles(tmp_path, tools, tile):
+    """The prefill step takes the prompt a tile at a time in matrix-matrix
+    mode: a 23-token prompt in tiles of 1, 4 (the last one partial) or 16,
+    with a Λ ring of 2 + 5 slots that wraps inside a tile, leaves the cache
+    and the logits of decoding it token by token, bit for bit."""
+    s = SETTINGS["w2a8kv4-2:4-lambda"]
+    path = export(tmp_path, heads=4, kv_heads=2)
+    package = tmp_path / "model.accel"
+    subprocess.run([tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
+                    *s["cli"], f"--prefill-tile={tile}", "-o", str(package)],
+                   check=True, capture_output=True)
+    prompt = [(7 * i + 3) % 96 for i in range(23)]
+    want_tokens, want_logits = golden(
+        path, {"passes": s["passes"], "lambda": s["lam"]}, prompt, 6)
+    got_tokens, got_logits = simulate(tools, package, prompt, 6)
+    assert got_tokens == want_tokens
+    assert np.array_equal(got_logits.view(np.uint32),
+                          want_logits.view(np.uint32))

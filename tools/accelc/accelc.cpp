@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "accel/Dialect/Accel/AccelOps.h"
 #include "accel/Frontend/ONNXImport.h"
 #include "accel/InitAccel.h"
 #include "accel/ISA/AsmPrinter.h"
@@ -30,12 +31,14 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -164,6 +167,11 @@ cl::opt<std::string> ropePositions(
 cl::opt<int64_t> tile("tile", cl::desc("Query rows per prefill tile"),
                       cl::value_desc("rows"), cl::init(64),
                       cl::cat(attentionCategory));
+cl::opt<int64_t> prefillTile(
+    "prefill-tile",
+    cl::desc("Prompt tokens the prefill step takes at a time (matrix-matrix "
+             "mode)"),
+    cl::value_desc("tokens"), cl::init(16), cl::cat(attentionCategory));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("KV-cache slots without Λ, and the positions an absolute RoPE "
@@ -180,8 +188,10 @@ std::string optionValue(StringRef value) {
 }
 
 /// The compression part of the pipeline (empty when none is asked for), or
-/// failure after an error about the flags.
-FailureOr<std::string> compressionPipeline(MLIRContext &context) {
+/// failure after an error about the flags. A non-empty `layers` regex
+/// limits both passes to the linears it names.
+FailureOr<std::string> compressionPipeline(MLIRContext &context,
+                                           StringRef layers = "") {
   auto error = [&]() { return emitError(UnknownLoc::get(&context)); };
   std::string passes;
   if (prune != "none") {
@@ -198,6 +208,8 @@ FailureOr<std::string> compressionPipeline(MLIRContext &context) {
       passes += " masks=" + optionValue(masks);
     if (!calibration.empty())
       passes += " calibration=" + optionValue(calibration);
+    if (!layers.empty())
+      passes += " layers=" + optionValue(layers);
     passes += "}";
   } else if (!masks.empty()) {
     error() << "--masks needs --prune=N:M";
@@ -211,6 +223,8 @@ FailureOr<std::string> compressionPipeline(MLIRContext &context) {
               " group=" + std::to_string(group);
     if (!calibration.empty())
       passes += " calibration=" + optionValue(calibration);
+    if (!layers.empty())
+      passes += " layers=" + optionValue(layers);
     passes += "}";
   }
   return passes;
@@ -286,10 +300,12 @@ bool lowersToISA(Emit kind) {
   return kind == Emit::ISA || kind == Emit::Asm || kind == Emit::Package;
 }
 
-/// Runs a textual pipeline; `what` names it in errors.
+/// Runs a textual pipeline; `what` names it in errors. -mlir-timing
+/// (--help-hidden) reports each pass's time.
 LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
                           StringRef pipeline, StringRef what) {
   PassManager pm(&context);
+  applyDefaultTimingPassManagerCLOptions(pm);
   std::string errors;
   llvm::raw_string_ostream errorStream(errors);
   if (failed(parsePassPipeline(pipeline, pm, errorStream)))
@@ -299,17 +315,19 @@ LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
 }
 
 /// Lowers the compressed, packed module to an accelisa.program with
-/// ACCEL_LOWER_PIPELINE, unless the module holds a program already.
+/// accelisa::lowerPipeline, unless the module holds a program already.
 LogicalResult lowerToISA(MLIRContext &context, ModuleOp module) {
   if (!module.getOps<accel::accelisa::ProgramOp>().empty())
     return success();
-  if (failed(runPipeline(context, module, ACCEL_LOWER_PIPELINE,
+  std::string pipeline =
+      accel::accelisa::lowerPipeline(configPath, prefillTile);
+  if (failed(runPipeline(context, module, pipeline,
                          "the lowering to instructions")))
     return failure();
   if (module.getOps<accel::accelisa::ProgramOp>().empty())
     return emitError(UnknownLoc::get(&context))
-           << "the lowering to instructions ('" ACCEL_LOWER_PIPELINE
-              "') produced no accelisa.program";
+           << "the lowering to instructions ('" << pipeline
+           << "') produced no accelisa.program";
   return success();
 }
 
@@ -337,6 +355,56 @@ LogicalResult reportFootprint(ModuleOp module) {
   return success();
 }
 
+/// Weight elements compressed per run of the compression passes.
+constexpr int64_t kStreamElements = int64_t(1) << 26;
+
+/// Runs the compression passes a few ops at a time: accel-prune then
+/// accel-quantize on each batch of linears (and attention ops) holding about
+/// kStreamElements weights, named by an anchored `layers` regex. Each weight
+/// goes from the mmapped model to its quantized form before the next batch
+/// is read, so the float copies of a 7B model never coexist. Calibration
+/// needs every linear float while it runs, and unnamed ops cannot be
+/// selected: then everything is compressed in one run.
+LogicalResult compress(MLIRContext &context, ModuleOp module,
+                       StringRef compression) {
+  std::string whole = "func.func(" + compression.str() + ")";
+  std::vector<std::pair<std::string, int64_t>> ops;
+  llvm::StringSet<> seen;
+  bool named = true;
+  module.walk([&](Operation *op) {
+    int64_t elements = 0;
+    if (auto linear = dyn_cast<accel::LinearOp>(op))
+      elements = linear.getWeight().getType().getNumElements();
+    else if (!isa<accel::AttentionOp>(op))
+      return;
+    std::string name = accel::locationName(op->getLoc());
+    named &= !name.empty();
+    if (seen.insert(name).second)
+      ops.emplace_back(name, elements);
+  });
+  if (!calibration.empty() || !named)
+    return runPipeline(context, module, whole, "the pipeline");
+  bool progress = llvm::errs().is_displayed();
+  for (size_t done = 0; done < ops.size();) {
+    std::string regex;
+    for (int64_t elements = 0;
+         done < ops.size() && elements < kStreamElements; ++done) {
+      regex += (regex.empty() ? "" : "|") + llvm::Regex::escape(ops[done].first);
+      elements += ops[done].second;
+    }
+    FailureOr<std::string> batch =
+        compressionPipeline(context, "^(" + regex + ")$");
+    if (failed(batch) ||
+        failed(runPipeline(context, module, "func.func(" + *batch + ")",
+                           "the pipeline")))
+      return failure();
+    if (progress)
+      llvm::errs() << "\raccelc: compressed " << done << "/" << ops.size()
+                   << " ops" << (done == ops.size() ? "\n" : "");
+  }
+  return success();
+}
+
 /// `imagePath`: where accel-pack writes the weight image (empty: nowhere).
 LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind,
                       StringRef imagePath) {
@@ -350,22 +418,30 @@ LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind,
   FailureOr<std::string> compression = compressionPipeline(context);
   if (failed(compression))
     return failure();
-  std::string pipeline = "func.func(accel-raise-onnx),canonicalize,cse";
-  if (!compression->empty())
-    pipeline += ",func.func(" + *compression + ")";
   FailureOr<std::string> attention = attentionPipeline(context);
   if (failed(attention))
     return failure();
+  if (failed(runPipeline(context, module,
+                         "func.func(accel-raise-onnx),canonicalize,cse",
+                         "the pipeline")))
+    return failure();
+  if (!compression->empty() && failed(compress(context, module, *compression)))
+    return failure();
+  std::string pipeline;
+  auto add = [&](StringRef passes) {
+    pipeline += (pipeline.empty() ? "" : ",") + passes.str();
+  };
   if (!attention->empty())
-    pipeline += "," + *attention + ",cse";
+    add(*attention + ",cse");
   if (!report.empty())
-    pipeline += ",accel-compression-report{format=" + reportFormat +
-                " output=" + report + "}";
+    add("accel-compression-report{format=" + reportFormat +
+        " output=" + report + "}");
   if (!imagePath.empty())
-    pipeline += ",accel-pack{output=" + optionValue(imagePath) + "}";
+    add("accel-pack{output=" + optionValue(imagePath) + "}");
   else if (lowersToISA(kind))
-    pipeline += ",accel-pack";
-  if (failed(runPipeline(context, module, pipeline, "the pipeline")))
+    add("accel-pack");
+  if (!pipeline.empty() &&
+      failed(runPipeline(context, module, pipeline, "the pipeline")))
     return failure();
   if (lowersToISA(kind) && failed(lowerToISA(context, module)))
     return failure();
@@ -433,6 +509,7 @@ int main(int argc, char **argv) {
   // -mlir-print-debuginfo (locations: the ONNX node names) and the other
   // printing options, listed under --help-hidden.
   mlir::registerAsmPrinterCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(
       {&category, &compressionCategory, &attentionCategory});
   cl::ParseCommandLineOptions(

@@ -2,11 +2,12 @@
 //
 // Internal to the accel -> ISA lowering: turns the one-token decode function
 // that accel-lambda-attention derives (compressed, its weights packed by
-// accel-pack) into straight-line engine code for the ABI of docs/ISA.md §7,
-// with its HBM placement (Placement.h). Activations stay on chip; every
-// linear streams its weight tiles from all channels through the two halves
-// of the weight buffer; attention reads the Λ cache's sink and window
-// records in ascending position from the ring.
+// accel-pack) into engine code for the ABI of docs/ISA.md §7 — entry points
+// `decode` (one token) and `prefill` (the prompt, a tile of tokens at a
+// time, in matrix-matrix mode) — with its HBM placement (Placement.h).
+// Activations stay on chip; every linear streams its weight tiles from all
+// channels through the two halves of the weight buffer; attention reads the
+// Λ cache's sink and window records in ascending position from the ring.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,10 +38,12 @@ struct LoweredModel {
 
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.
-/// `maxPrompt` sizes the io region's token ids.
+/// `maxPrompt` sizes the io region's token ids; `prefillTile` is the rows
+/// the prefill step takes at a time (Codegen.h).
 mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
                                           const hw::Config &config,
-                                          int64_t maxPrompt);
+                                          int64_t maxPrompt,
+                                          int64_t prefillTile);
 
 } // namespace accel::lowering
 

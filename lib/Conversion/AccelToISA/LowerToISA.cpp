@@ -106,7 +106,12 @@ struct LowerToISAPass
       module.emitError("accel-lower-to-isa: max-prompt must be > 0");
       return signalPassFailure();
     }
-    FailureOr<LoweredModel> model = lowerDecode(decode, *config, maxPrompt);
+    if (prefillTile <= 0 || prefillTile > 255) {
+      module.emitError("accel-lower-to-isa: prefill-tile must be in 1..255");
+      return signalPassFailure();
+    }
+    FailureOr<LoweredModel> model =
+        lowerDecode(decode, *config, maxPrompt, prefillTile);
     if (failed(model))
       return signalPassFailure();
 

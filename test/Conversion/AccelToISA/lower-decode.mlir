@@ -1,7 +1,7 @@
 // accel-lower-to-isa on a one-layer LLaMA-style decoder (hidden 64, heads
 // (2, 1) of 32, SwiGLU 128, vocab 16), pruned 2:4, quantized W2A8KV4,
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
+// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa{prefill-tile=4},accel-insert-tokens)' | FileCheck %s
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPACK
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %s --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
@@ -20,108 +20,121 @@
 // CHECK-SAME: accel.params = dense_resource<accel_params>
 // CHECK-SAME: accel.placement = [{bytes = 384 : i64, channel = 5 : i64, offset = [[IMG:[0-9]+]] : i64, region = "weights", region_offset = [[BASE:[0-9]+]] : i64, section = "weights"}, {bytes = 384 : i64, channel = 6 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE]] : i64, section = "weights"}
 
-// decode runs the step once, prefill once per prompt token (r5 of them, from
-// position r6).
+// decode runs the step of one row once; prefill runs the step of up to 4
+// rows (prefill-tile) over the r5 prompt tokens from position r6.
 // CHECK-NEXT: accelisa.entry @decode
 // CHECK-NEXT: accelisa.addi r10, r0, 0
-// CHECK-NEXT: accelisa.jal r8, @step
+// CHECK-NEXT: accelisa.addi r11, r0, 1
+// CHECK-NEXT: accelisa.jal r8, @decode_step
 // CHECK-NEXT: accelisa.halt
 // CHECK-NEXT: accelisa.entry @prefill
 // CHECK-NEXT: accelisa.addi r10, r0, 0
-// CHECK-NEXT: accelisa.label @next_token
+// CHECK-NEXT: accelisa.label @next_tile
 // CHECK-NEXT: accelisa.bgeu r10, r5, @prompt_done
-// CHECK-NEXT: accelisa.jal r8, @step
-// CHECK-NEXT: accelisa.addi r10, r10, 1
-// CHECK-NEXT: accelisa.addi r6, r6, 1
-// CHECK-NEXT: accelisa.jmp @next_token
+// CHECK-NEXT: accelisa.sub r11, r5, r10
+// CHECK-NEXT: accelisa.minui r11, r11, 4
+// CHECK-NEXT: accelisa.jal r8, @prefill_step
+// CHECK-NEXT: accelisa.add r10, r10, r11
+// CHECK-NEXT: accelisa.add r6, r6, r11
+// CHECK-NEXT: accelisa.jmp @next_tile
 // CHECK-NEXT: accelisa.label @prompt_done
 // CHECK-NEXT: accelisa.halt
-// CHECK-NEXT: accelisa.label @step
 
-// The id of token r10 from io, its embedding row striped over 4 channels.
-// CHECK-NEXT: accelisa.slli [[WITHIN:r[0-9]+]], r10, 2
+// The decode step. The id of token r10 from io, its embedding row striped
+// over 4 channels.
+// CHECK-NEXT: accelisa.label @decode_step
+// CHECK-NEXT: accelisa.addi [[WITHIN:r[0-9]+]], r10, 0
+// CHECK-NEXT: accelisa.slli [[WITHIN]], [[WITHIN]], 2
 // CHECK-NEXT: accelisa.andi [[LINE:r[0-9]+]], [[WITHIN]], -64
 // CHECK-NEXT: accelisa.add [[LINE]], [[LINE]], r4
 // CHECK-NEXT: accelisa.andi [[WITHIN]], [[WITHIN]], 63
-// CHECK-NEXT: accelisa.load scr[0], hbm[[[LINE]]], 1, 64, rel=ctl|st
-// CHECK-NEXT: accelisa.lds r9, scr[[[WITHIN]]], wait=ld
+// CHECK-NEXT: accelisa.load scr[0], hbm[[[LINE]]], 1, 64, rel=ctl
+// CHECK-NEXT: accelisa.lds r9, scr[[[WITHIN]]], wait=ld, rel=vec
 // CHECK-NEXT: accelisa.muli [[ROW:r[0-9]+]], r9, 64
 // CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], r1
 // CHECK: accelisa.load act[0], hbm[[[ROW]]], 4, 64, nch=4, sstride=64
-// CHECK: accelisa.vrmsnorm act[{{r[0-9]+}}], act[r0], prm[r0], 64, 1, eps=1.0e-05, wait=ld
+// CHECK: accelisa.vrmsnorm act[{{r[0-9]+}}], act[r0], prm[r0], 64, r11, eps=1.0e-05, wait=ld
 
 // q: quantize the normed input once, stream the 4 tiles of 16 rows from 32
 // channels into the weight buffer's first half; k and v reuse the int8 input
 // and alternate halves.
-// CHECK: accelisa.vqact act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 64, 1, bits=8, rel=mx
+// CHECK: accelisa.vqact act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 64, r11, bits=8, rel=mx
 // CHECK-NEXT: accelisa.mcfg k=64, g=32, r=16, bits=2, n=2, m=4
 // CHECK: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=5, nch=32, sstride=384, rel=mx
-// CHECK: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=ld|vec
+// CHECK: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=ld
 // CHECK-NOT: accelisa.vqact
 // CHECK: accelisa.load wgt[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
 // CHECK: accelisa.mv {{.*}}, 32, wait=ld, rel=ld
 // CHECK: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, wait=mx, rel=mx
 
-// RoPE: the table rows of the position (r6), 128 bytes each.
+// RoPE: the table rows of positions r6 .. r6 + r11 - 1, 128 bytes each.
 // CHECK: accelisa.muli [[COS:r[0-9]+]], r6, 128
-// CHECK: accelisa.load prm[{{r[0-9]+}}], hbm[[[COS]]], 1, 128
-// CHECK: accelisa.vrope act[{{r[0-9]+}}], act[{{r[0-9]+}}], prm[{{r[0-9]+}}], prm[{{r[0-9]+}}], 1, r0, hd=32, rot=32, heads=2
-// CHECK: accelisa.vrope {{.*}} hd=32, rot=32, heads=1
+// CHECK: accelisa.load prm[{{r[0-9]+}}], hbm[[[COS]]], r11, 128, ch=8, hstride=128, sstride=128
+// CHECK: accelisa.vrope act[{{r[0-9]+}}], act[{{r[0-9]+}}], prm[{{r[0-9]+}}], prm[{{r[0-9]+}}], r11, r0, hd=32, rot=32, heads=2
+// CHECK: accelisa.vrope {{.*}} r11, r0, hd=32, rot=32, heads=1
 
-// The ring slot of the position: p < 2 ? p : 2 + (p - 2) mod 5;
-// the key quantized into a record and stored at its slot.
-// CHECK: accelisa.addi [[RING:r[0-9]+]], r6, -2
-// CHECK-NEXT: accelisa.remui [[RING]], [[RING]], 5
-// CHECK-NEXT: accelisa.addi [[RING]], [[RING]], 2
-// CHECK-NEXT: accelisa.sub [[RING]], [[RING]], r6
-// CHECK-NEXT: accelisa.sltiu [[GE:r[0-9]+]], r6, 2
-// CHECK-NEXT: accelisa.xori [[GE]], [[GE]], 1
-// CHECK-NEXT: accelisa.mul [[RING]], [[RING]], [[GE]]
-// CHECK-NEXT: accelisa.add [[SLOT:r[0-9]+]], r6, [[RING]]
-// CHECK-NEXT: accelisa.vaset hd=32, kvh=1, kvg=32, kvbits=4, sink=2, window=5, causal=1
-// CHECK: accelisa.vkvq scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 1, wait=ctl, rel=st
-// CHECK: accelisa.muli [[AT:r[0-9]+]], [[SLOT]], 64
-// CHECK-NEXT: accelisa.add [[AT]], [[AT]], r2
-// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[[[AT]]], 1, 64, ch=10, sstride=64, wait=vec
-// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 1, 64, ch=11, sstride=64, wait=vec, rel=ld
-
-// The keys seen: min(p + 1, 2) sinks, then the window's records in two runs
-// of the ring; keys and values, three loads each, after the stores.
-// CHECK: accelisa.addi [[NEXT:r[0-9]+]], r6, 1
-// CHECK-NEXT: accelisa.minui r11, [[NEXT]], 2
-// CHECK: accelisa.add r12, r11, r13
-// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, wait=st
+// Attention: the earlier sinks min(p0, 2), then the window before p0 from
+// its ring slot (2 + (max(2, p0 - 4) - 2) mod 5), two runs; keys then
+// values, three loads each.
+// CHECK: accelisa.vaset hd=32, kvh=1, kvg=32, kvbits=4, sink=2, window=5, causal=1
+// CHECK-NEXT: accelisa.minui r14, r6, 2
+// CHECK-NEXT: accelisa.addi [[FIRST:r[0-9]+]], r6, -4
+// CHECK-NEXT: accelisa.maxi [[FIRST]], [[FIRST]], 2
+// CHECK-NEXT: accelisa.sub r15, r6, [[FIRST]]
+// CHECK-NEXT: accelisa.maxi r15, r15, 0
+// CHECK-NEXT: accelisa.addi r3, [[FIRST]], -2
+// CHECK-NEXT: accelisa.remui r3, r3, 5
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
-// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64{{$}}
-// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64{{$}}
-// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64{{$}}
-// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64, rel=vec
-
-// Two query heads on the one KV head, r12 keys each.
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r12, 0, r0, r0, scale=0.17677669, wait=ld
-// CHECK-NEXT: accelisa.addi
-// CHECK-NEXT: accelisa.addi
-// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r12, r0, r0
-// CHECK: accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r12, 0, r0, r0{{$}}
-// CHECK: accelisa.vqk {{.*}} r12, 0, r0, r0, scale=0.17677669
-// CHECK: accelisa.vpv
+// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
+// CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
+// CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64
+// The step's own records right after them; then per head the sinks and the
+// window segments (the window's vpv continues the sinks' sum).
+// CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11, wait=ld
+// CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.add [[N:r[0-9]+]], r14, r15
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], [[N]], r0, r0
+// CHECK: accelisa.vpv act[[[OUT:r[0-9]+]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, 0, r0, r0{{$}}
+// CHECK: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
+// Then the own records into their slots: the sink slots, then the ring.
+// CHECK: accelisa.store kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, wait=ld|vec
+// CHECK: accelisa.remui
+// CHECK: accelisa.store kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
 
 // The residual, then SwiGLU with SiLU in the gate's epilogue.
-// CHECK: accelisa.vadd act[{{r[0-9]+}}], act[r0], act[{{r[0-9]+}}], 64
+// CHECK: accelisa.vadd act[{{r[0-9]+}}], act[r0], act[{{r[0-9]+}}], {{r[0-9]+}}, wait=mx
 // CHECK: accelisa.mv {{.*}}, 128, ep=silu, wait=ld|vec, rel=ld
 // CHECK: accelisa.mv {{.*}}, 128, wait=ld
-// CHECK: accelisa.vmul act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 128, wait=mx
+// CHECK: accelisa.vmul act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], {{r[0-9]+}}, wait=mx
 // CHECK: accelisa.mcfg k=128, g=32, r=16, bits=2, n=2, m=4
 
-// The logits and the greedy token to io (after 4096 token ids); the step
-// ends ordered as a whole and returns.
-// CHECK: accelisa.store act[{{r[0-9]+}}], hbm[r4 + 16384], 1, 64
-// CHECK-NEXT: accelisa.addi
-// CHECK-NEXT: accelisa.addi
-// CHECK-NEXT: accelisa.vargmax scr[{{r[0-9]+}}], act[{{r[0-9]+}}], 16, wait=mx, rel=st
+// The last row's logits (staged for the DMA) and the greedy token to io
+// (after 4096 token ids); the step ends ordered as a whole and returns.
+// CHECK: accelisa.vcopy scr[{{r[0-9]+}}], act[[[LAST:r[0-9]+]]], 64, wait=mx, rel=st
+// CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[r4 + 16384], 1, 64, wait=vec
+// CHECK: accelisa.vargmax scr[{{r[0-9]+}}], act[[[LAST]]], 16, rel=st
 // CHECK: accelisa.store scr[{{r[0-9]+}}], hbm[r4 + 16448], 1, 64, wait=vec
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.jr r8
+
+// The prefill step: a row of embedding per token of the tile (rows past
+// r11 load nothing), matrix-matrix products over r11 tokens, and a loop
+// over the queries between barriers.
+// CHECK-NEXT: accelisa.label @prefill_step
+// CHECK: accelisa.sltiu [[PAST:r[0-9]+]], r11, 1
+// CHECK: accelisa.load act[0], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, nch=4, sstride=64
+// CHECK: accelisa.sltiu {{r[0-9]+}}, r11, 4
+// CHECK: accelisa.mm act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, r11, 64, 256, wait=ld|vec
+// CHECK: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r13, r0, 0
+// CHECK-NEXT: accelisa.label @[[LOOP:query_[0-9]+_of_tile4]]
+// CHECK: accelisa.vqk
+// CHECK: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r13, r13, 1
+// CHECK-NEXT: accelisa.bltu r13, r11, @[[LOOP]]
+// CHECK: accelisa.jr r8
 
 func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tensor<1x8x16xf32> {onnx.name = "logits"}) {
   %table = arith.constant dense<0.0625> : tensor<16x64xf32>

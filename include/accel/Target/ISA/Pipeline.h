@@ -9,6 +9,22 @@
 #ifndef ACCEL_TARGET_ISA_PIPELINE_H
 #define ACCEL_TARGET_ISA_PIPELINE_H
 
-#define ACCEL_LOWER_PIPELINE "accel-lower-to-isa,accel-insert-tokens"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+
+namespace accel::accelisa {
+
+/// The lowering for the hardware config at `configPath` with a prefill step
+/// of `prefillTile` rows, then the dependency tokens.
+inline std::string lowerPipeline(llvm::StringRef configPath,
+                                 int64_t prefillTile) {
+  std::string config = "config='" + configPath.str() + "'";
+  return "accel-lower-to-isa{" + config +
+         " prefill-tile=" + std::to_string(prefillTile) +
+         "},accel-insert-tokens{" + config + "}";
+}
+
+} // namespace accel::accelisa
 
 #endif // ACCEL_TARGET_ISA_PIPELINE_H

@@ -1,0 +1,339 @@
+//===- Codegen.cpp - the step of a decoder as engine code -----------------===//
+//
+// The driver of the code generator (Codegen.h): registers, DMA, on-chip
+// allocation, parameters, the walk over the decode function, and the two
+// entry points around the decode and prefill steps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "accel/Reference/Executor.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::lowering;
+using namespace accel::lowering::detail;
+
+FailureOr<Home> BufferAllocator::allocate(Operation *op, int64_t bytes) {
+  bytes = alignTo(bytes, kAlign);
+  int64_t at = 0;
+  for (auto [start, length] : used) {
+    if (start - at >= bytes)
+      break;
+    at = std::max(at, start + length);
+  }
+  if (at + bytes > size)
+    return op->emitError("the step's live values do not fit the ")
+           << isa::bufferName(buffer) << " buffer (" << size
+           << " bytes); lower the prefill tile";
+  used[at] = bytes;
+  return Home{buffer, at, bytes};
+}
+
+FailureOr<std::vector<float>>
+accel::lowering::detail::constantFloats(Operation *user,
+                                                     Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return user->emitError("the engine needs this operand as a constant");
+  llvm::Expected<reference::Tensor> tensor =
+      reference::fromAttribute(constant.getValue());
+  if (!tensor)
+    return user->emitError("cannot read a constant: ")
+           << llvm::toString(tensor.takeError());
+  std::vector<float> values(tensor->getNumElements());
+  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
+    values[i] = static_cast<float>(tensor->getDouble(i));
+  return values;
+}
+
+void Codegen::alu(Opcode opcode, unsigned rd, unsigned rs1, unsigned rs2) {
+  isa::Instruction i = make(opcode);
+  i.set("rd", rd);
+  i.set("rs1", rs1);
+  i.set("rs2", rs2);
+  program.emit(i);
+}
+
+void Codegen::aluImm(Opcode opcode, unsigned rd, unsigned rs1, int64_t imm) {
+  isa::Instruction i = make(opcode);
+  i.set("rd", rd);
+  i.set("rs1", rs1);
+  i.set("imm", imm);
+  program.emit(i);
+}
+
+void Codegen::dma(Opcode opcode, Buffer buffer, int64_t onChip,
+                  unsigned hbmReg, int64_t channel, int64_t channels,
+                  unsigned rowsReg, int64_t rowsImm, int64_t len,
+                  int64_t hstride, int64_t sstride, unsigned onChipReg) {
+  isa::Instruction i = make(opcode);
+  i.set("buf", static_cast<int64_t>(buffer));
+  if (onChipReg) {
+    i.set("rs", onChipReg);
+    i.set("simm", onChip);
+  } else {
+    i.set("rs", program.constant(onChip));
+  }
+  i.set("rh", hbmReg);
+  i.set("ch", channel % kChannels);
+  int64_t log2 = 0;
+  while ((int64_t(1) << log2) < channels)
+    ++log2;
+  i.set("nch", log2);
+  i.set("rn", rowsReg);
+  i.set("rimm", rowsImm);
+  i.set("len", len);
+  i.set("hstride", hstride);
+  i.set("sstride", sstride);
+  program.emit(i);
+}
+
+unsigned Codegen::rowsTimes(int64_t factor) {
+  unsigned reg = program.scratch();
+  aluImm(Opcode::Muli, reg, kRows, factor);
+  return reg;
+}
+
+int64_t Codegen::stage(int64_t bytes) {
+  int64_t area = config.buffers[space(Buffer::Scr)].bytes / 4;
+  bytes = alignTo(bytes, kAlign);
+  if (scrNext + bytes > area)
+    scrNext = 0;
+  int64_t at = scrNext;
+  scrNext += bytes;
+  return at;
+}
+
+void Codegen::setAttention(const CacheLayout &c) {
+  auto state = std::make_tuple(c.headDim, c.kvHeads, c.group, c.format,
+                               c.bits, c.sink, c.window);
+  if (attentionState == state)
+    return;
+  attentionState = state;
+  isa::Instruction i = make(Opcode::Vaset);
+  i.set("hd", c.headDim);
+  i.set("kvh", c.kvHeads);
+  i.set("kvg", c.format == 2 ? 0 : c.group);
+  i.set("kvfmt", c.format);
+  i.set("kvbits", c.format == 2 ? 0 : c.bits);
+  i.set("sink", c.sink);
+  i.set("window", c.window);
+  i.set("causal", 1);
+  program.emit(i);
+}
+
+FailureOr<Home> Codegen::homeOf(Value value) {
+  auto it = homes.find(value);
+  if (it == homes.end()) {
+    Operation *def = value.getDefiningOp();
+    return (def ? def : decode.getOperation())
+        ->emitError("internal: no on-chip home for a value");
+  }
+  return it->second;
+}
+
+FailureOr<Home> Codegen::define(Value value, int64_t bytes) {
+  Operation *def = value.getDefiningOp();
+  FailureOr<Home> home = act.allocate(def, tile * bytes);
+  if (succeeded(home)) {
+    home->bytes = bytes;
+    homes[value] = *home;
+  }
+  return home;
+}
+
+void Codegen::freeDead(Operation *op) {
+  for (Value operand : op->getOperands()) {
+    auto last = lastUse.find(operand);
+    if (last == lastUse.end() || last->second != op)
+      continue;
+    if (auto home = homes.find(operand); home != homes.end()) {
+      act.release(home->second);
+      homes.erase(home);
+    }
+    if (auto q = quantizedInputs.find(operand); q != quantizedInputs.end()) {
+      act.release(q->second.values);
+      act.release(q->second.scales);
+      quantizedInputs.erase(q);
+    }
+  }
+}
+
+int64_t Codegen::placeParams(const void *data, int64_t bytes,
+                             int64_t channel) {
+  LoweredModel &model = shared.model;
+  int64_t source = alignTo(static_cast<int64_t>(model.params.size()), kAlign);
+  model.params.resize(source + alignTo(bytes, kAlign), 0);
+  std::memcpy(model.params.data() + source, data, bytes);
+  int64_t offset = shared.weights.reserveOne(channel, bytes);
+  model.segments.push_back({source, alignTo(bytes, kAlign), channel, offset});
+  return offset;
+}
+
+FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t bytes = type.getNumElements() * 4;
+  if (!shared.paramOffsets.count(value)) {
+    FailureOr<std::vector<float>> values = constantFloats(user, value);
+    if (failed(values))
+      return failure();
+    int64_t channel = shared.nextChannel++ % kChannels;
+    shared.paramOffsets[value] = placeParams(values->data(), bytes, channel);
+    shared.paramChannels[value] = channel;
+  }
+  int64_t prmSize = config.buffers[space(Buffer::Prm)].bytes;
+  int64_t padded = alignTo(bytes, kAlign);
+  if (padded > prmSize)
+    return user->emitError("a parameter of ")
+           << bytes << " bytes does not fit the prm buffer";
+  if (prmNext + padded > prmSize)
+    prmNext = 0;
+  int64_t at = prmNext;
+  prmNext += padded;
+  unsigned hbm = program.scratch();
+  aluImm(Opcode::Addi, hbm, kWeights, shared.paramOffsets[value]);
+  dma(Opcode::Load, Buffer::Prm, at, hbm, shared.paramChannels[value], 1, 0,
+      1, padded, 0, 0);
+  return at;
+}
+
+/// The epilogue code of `mv`/`mm` for an activation.
+static int64_t epilogueOf(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::ReLU:
+    return 1;
+  case ActivationKind::SiLU:
+    return 2;
+  case ActivationKind::GeluTanh:
+    return 3;
+  case ActivationKind::GeluErf:
+    return 4;
+  }
+  return 0;
+}
+
+LogicalResult Codegen::run(StringRef name) {
+  Block &body = decode.getBody().front();
+  for (Operation &op : body)
+    for (Value operand : op.getOperands())
+      lastUse[operand] = &op;
+  // The rows a cache write takes are read by the attention after it.
+  for (Operation &op : body)
+    if (auto attention = dyn_cast<CacheAttentionOp>(op))
+      for (Value cache : {attention.getKeyCache(), attention.getValueCache()})
+        if (auto write = cache.getDefiningOp<KVCacheWriteOp>())
+          lastUse[write.getRows()] = &op;
+  // A linear whose only user applies an activation to it (alone, or as the
+  // gate of a gated one) computes the activation in its epilogue.
+  for (Operation &op : body)
+    if (auto activation = dyn_cast<ActivationOp>(op))
+      if (auto linear = activation.getInput().getDefiningOp<LinearOp>();
+          linear && linear->hasOneUse())
+        epilogues[linear] = epilogueOf(activation.getKind());
+
+  program.label(name);
+  for (Operation &op : body) {
+    LogicalResult result =
+        llvm::TypeSwitch<Operation *, LogicalResult>(&op)
+            .Case<arith::ConstantOp, tensor::ExtractSliceOp, tensor::SplatOp,
+                  arith::TruncIOp, arith::IndexCastOp, KVCacheWriteOp>(
+                [](Operation *) { return success(); })
+            .Case([&](tensor::ExtractOp extract) -> LogicalResult {
+              auto arg = dyn_cast<BlockArgument>(extract.getTensor());
+              auto argName = arg ? decode.getArgAttrOfType<StringAttr>(
+                                       arg.getArgNumber(), "onnx.name")
+                                 : StringAttr();
+              if (!argName || argName.getValue() != "position")
+                return extract.emitError(
+                    "the decode step reads only its position as a scalar");
+              return success();
+            })
+            .Case([&](EmbeddingOp e) { return lowerEmbedding(e); })
+            .Case([&](RMSNormOp n) {
+              return lowerNorm(n, n.getInput(), n.getWeight(), Value(),
+                               n.getEpsilon().convertToFloat(), false);
+            })
+            .Case([&](LayerNormOp n) {
+              return lowerNorm(n, n.getInput(), n.getWeight(), n.getBias(),
+                               n.getEpsilon().convertToFloat(), true);
+            })
+            .Case([&](LinearOp l) {
+              auto it = epilogues.find(l);
+              return lowerLinear(l, it == epilogues.end() ? 0 : it->second);
+            })
+            .Case([&](RopeOp r) { return lowerRope(r); })
+            .Case([&](CacheAttentionOp a) { return lowerAttention(a); })
+            .Case([&](ActivationOp a) { return lowerActivation(a); })
+            .Case([&](func::ReturnOp r) { return lowerReturn(r); })
+            .Default([&](Operation *other) { return lowerArith(other); });
+    if (failed(result))
+      return failure();
+    freeDead(&op);
+  }
+  return success();
+}
+
+FailureOr<LoweredModel>
+accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
+                             int64_t maxPrompt, int64_t prefillTile) {
+  ProgramBuilder program;
+  auto emit = [&](Opcode opcode, auto... fields) {
+    isa::Instruction i = isa::Instruction::create(opcode);
+    (i.set(fields.first, fields.second), ...);
+    return i;
+  };
+  using F = std::pair<StringRef, int64_t>;
+  // decode: one token at position r6, the step of one row.
+  program.entry("decode");
+  program.emit(emit(Opcode::Addi, F{"rd", kFirstToken}, F{"rs1", 0},
+                    F{"imm", 0}));
+  program.emit(emit(Opcode::Addi, F{"rd", kRows}, F{"rs1", 0}, F{"imm", 1}));
+  program.emit(emit(Opcode::Jal, F{"rd", kLink}), "decode_step");
+  program.emit(emit(Opcode::Halt));
+  // prefill: the r5 prompt tokens from position r6, a tile at a time.
+  program.entry("prefill");
+  program.emit(emit(Opcode::Addi, F{"rd", kFirstToken}, F{"rs1", 0},
+                    F{"imm", 0}));
+  program.label("next_tile");
+  program.emit(emit(Opcode::Bgeu, F{"rs1", kFirstToken}, F{"rs2", kTokens}),
+               "prompt_done");
+  program.emit(emit(Opcode::Sub, F{"rd", kRows}, F{"rs1", kTokens},
+                    F{"rs2", kFirstToken}));
+  program.emit(emit(Opcode::Minui, F{"rd", kRows}, F{"rs1", kRows},
+                    F{"imm", prefillTile}));
+  program.emit(emit(Opcode::Jal, F{"rd", kLink}), "prefill_step");
+  program.emit(emit(Opcode::Add, F{"rd", kFirstToken},
+                    F{"rs1", kFirstToken}, F{"rs2", kRows}));
+  program.emit(emit(Opcode::Add, F{"rd", kPosition}, F{"rs1", kPosition},
+                    F{"rs2", kRows}));
+  program.emit(emit(Opcode::Jmp), "next_tile");
+  program.label("prompt_done");
+  program.emit(emit(Opcode::Halt));
+
+  SharedPlacement shared;
+  shared.model.maxTokens = maxPrompt;
+  for (auto [name, tile] : {std::pair<StringRef, int64_t>{"decode_step", 1},
+                            {"prefill_step", prefillTile}}) {
+    Codegen codegen(decode, config, shared, program, tile);
+    if (failed(codegen.run(name)))
+      return failure();
+  }
+  LoweredModel model = std::move(shared.model);
+  model.code = std::move(program.getCode());
+  for (auto &entry : shared.matrices)
+    model.matrices.push_back(entry.second);
+  llvm::sort(model.matrices, [](const TiledMatrix &a, const TiledMatrix &b) {
+    return a.imageOffset < b.imageOffset;
+  });
+  model.weightsBytes = shared.weights.perChannelBytes();
+  model.kvBytes = shared.kv.perChannelBytes();
+  return model;
+}

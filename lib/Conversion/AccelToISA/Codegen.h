@@ -1,0 +1,170 @@
+//===- Codegen.h - the step of a decoder as engine code ---------*- C++ -*-===//
+//
+// Internal to the accel -> ISA lowering. The code generator turns the
+// one-token decode function into a *step*: engine code that runs the model
+// over `rows` consecutive tokens of a call (1 <= rows <= the step's tile, a
+// count in r11) at positions r6, r6 + 1, ..., reading their ids from io and
+// leaving the logits of the last one. It is generated twice: a decode step
+// of one row (matrix-vector mode) and a prefill step of a tile of rows
+// (matrix-matrix mode); both share one HBM placement. Codegen.cpp holds the
+// driver, CodegenOps.cpp the token-wise ops, CodegenAttention.cpp the KV
+// cache and attention.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_CODEGEN_H
+#define ACCEL_LIB_CONVERSION_ACCELTOISA_CODEGEN_H
+
+#include "DecodeCodegen.h"
+
+#include "accel/Dialect/Accel/AccelOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
+
+namespace accel::lowering::detail {
+
+using isa::Buffer;
+using isa::Opcode;
+
+/// Registers (docs/ISA.md §7 gives r1..r7 at entry). The step keeps r3, r7
+/// and r8..r15; scratch registers r16..r31 live only until the next
+/// instruction that reads them.
+constexpr unsigned kWeights = 1, kKv = 2, kIo = 4, kTokens = 5,
+                   kPosition = 6;
+constexpr unsigned kLink = 8, kTokenId = 9, kFirstToken = 10, kRows = 11,
+                   kLayerBase = 12, kQuery = 13, kSinkKeys = 14,
+                   kWindowKeys = 15, kWindowAt = 3, kQueryAt = 7;
+
+inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
+
+/// A value's home on chip: `bytes` per row, `rows` rows.
+struct Home {
+  Buffer buffer;
+  int64_t offset, bytes;
+};
+
+/// First-fit allocation in one buffer.
+class BufferAllocator {
+public:
+  BufferAllocator(Buffer buffer, int64_t size) : buffer(buffer), size(size) {}
+  mlir::FailureOr<Home> allocate(mlir::Operation *op, int64_t bytes);
+  void release(const Home &home) { used.erase(home.offset); }
+
+private:
+  Buffer buffer;
+  int64_t size;
+  std::map<int64_t, int64_t> used;
+};
+
+/// A layer's KV cache in HBM and its record format.
+struct CacheLayout {
+  StripedRows keys, values;
+  int64_t slots = 0, record = 0, headDim = 0, kvHeads = 0;
+  int64_t group = 0, bits = 0, sink = 0, window = 0;
+  unsigned format = 2; ///< vaset kvfmt: 0 asym, 1 sym, 2 f32
+};
+
+/// The f32 values of a constant.
+mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
+                                                   mlir::Value value);
+
+/// What the two steps share: the HBM placement and the parameter blob.
+struct SharedPlacement {
+  LoweredModel model;
+  RegionLayout weights, kv;
+  llvm::DenseMap<mlir::Value, int64_t> paramOffsets, paramChannels;
+  llvm::DenseMap<mlir::Operation *, TiledMatrix> matrices;
+  llvm::DenseMap<mlir::Operation *, StripedRows> tables;
+  llvm::DenseMap<mlir::Value, CacheLayout> caches;
+  int64_t nextChannel = 0;
+};
+
+class Codegen {
+public:
+  Codegen(mlir::func::FuncOp decode, const hw::Config &config,
+          SharedPlacement &shared, ProgramBuilder &program, int64_t tile)
+      : decode(decode), config(config), shared(shared), program(program),
+        tile(tile),
+        act(Buffer::Act, config.buffers[space(Buffer::Act)].bytes) {}
+
+  /// Emits the step at the label `name`.
+  mlir::LogicalResult run(llvm::StringRef name);
+
+private:
+  isa::Instruction make(Opcode opcode) {
+    return isa::Instruction::create(opcode);
+  }
+  void alu(Opcode opcode, unsigned rd, unsigned rs1, unsigned rs2);
+  void aluImm(Opcode opcode, unsigned rd, unsigned rs1, int64_t imm);
+  /// A DMA of `rows` rows of `len` bytes (docs/ISA.md §5.1); the on-chip
+  /// address is `onChipReg` + `onChip`, or the constant `onChip`.
+  void dma(Opcode opcode, Buffer buffer, int64_t onChip, unsigned hbmReg,
+           int64_t channel, int64_t channels, unsigned rowsReg,
+           int64_t rowsImm, int64_t len, int64_t hstride, int64_t sstride,
+           unsigned onChipReg = 0);
+  /// A scratch register holding rows × `factor`.
+  unsigned rowsTimes(int64_t factor);
+  /// `bytes` of the scratch buffer's staging area (reused round robin).
+  int64_t stage(int64_t bytes);
+  void setAttention(const CacheLayout &cache);
+  mlir::FailureOr<Home> homeOf(mlir::Value value);
+  /// Allocates `bytes` per row for the step's tile of rows.
+  mlir::FailureOr<Home> define(mlir::Value value, int64_t bytes);
+  void freeDead(mlir::Operation *op);
+  int64_t placeParams(const void *data, int64_t bytes, int64_t channel);
+  /// Loads the constant `value` into the parameter buffer; returns where.
+  mlir::FailureOr<int64_t> loadParam(mlir::Operation *user, mlir::Value value);
+
+  mlir::LogicalResult lowerEmbedding(EmbeddingOp op);
+  mlir::LogicalResult lowerNorm(mlir::Operation *op, mlir::Value input,
+                                mlir::Value weight, mlir::Value bias,
+                                float epsilon, bool centered);
+  mlir::LogicalResult lowerLinear(LinearOp op, int64_t epilogue);
+  mlir::LogicalResult lowerRope(RopeOp op);
+  mlir::LogicalResult lowerAttention(CacheAttentionOp op);
+  mlir::LogicalResult lowerActivation(ActivationOp op);
+  mlir::LogicalResult lowerArith(mlir::Operation *op);
+  mlir::LogicalResult lowerReturn(mlir::func::ReturnOp op);
+  mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
+  /// Loads `records` (a register) cache records from `slot` (a register plus
+  /// an immediate) to record index `before` (a register) of `base` in kv.
+  void loadRecords(const StripedRows &rows, const CacheLayout &c,
+                   int64_t base, unsigned records, unsigned slot,
+                   int64_t slotImm, unsigned before);
+  /// Stores `records` own records from record index `from` (a register) of
+  /// `base` in kv to cache slot `slot` (a register plus an immediate).
+  void storeRecords(const StripedRows &rows, const CacheLayout &c,
+                    int64_t base, unsigned records, unsigned from,
+                    unsigned slot, int64_t slotImm);
+  /// The attention of query `kQuery` of the tile, every head.
+  void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
+                   const Home &out, int64_t keysAt, int64_t valuesAt);
+
+  mlir::func::FuncOp decode;
+  const hw::Config &config;
+  SharedPlacement &shared;
+  ProgramBuilder &program;
+  int64_t tile;
+  BufferAllocator act;
+  llvm::DenseMap<mlir::Value, Home> homes;
+  llvm::DenseMap<mlir::Value, mlir::Operation *> lastUse;
+  /// A value's int8 form and scales, made by the first linear reading it.
+  struct Quantized {
+    QuantAttr quant;
+    Home values, scales;
+  };
+  llvm::DenseMap<mlir::Value, Quantized> quantizedInputs;
+  /// Linears whose activation the epilogue applies.
+  llvm::DenseMap<mlir::Operation *, int64_t> epilogues;
+  int64_t prmNext = 0, scrNext = 0, wgtHalf = 0;
+  std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
+                           int64_t, int64_t>>
+      attentionState;
+  unsigned loops = 0;
+};
+
+} // namespace accel::lowering::detail
+
+#endif // ACCEL_LIB_CONVERSION_ACCELTOISA_CODEGEN_H

@@ -1,0 +1,343 @@
+//===- CodegenAttention.cpp - the KV cache and attention of the step ------===//
+//
+// For each attention layer, the step (rows tokens at positions p0 = r6 ...):
+//
+// 1. loads from the cache the records of the earlier positions its queries
+//    may see — the sinks (slots 0 .. min(S, p0) - 1) and the window before
+//    p0 (up to W - 1 positions, one or two runs of the ring) — into the kv
+//    buffer in ascending position;
+// 2. quantizes its own keys and values into records right after them (the
+//    buffer then holds one run of ascending positions after the sinks);
+// 3. attends each query to its sinks and its window, two segments of that
+//    run (vqk, vsoftmax, vpv per head; the window's vpv continues the sinks'
+//    sum), in a loop over the rows when the step has more than one;
+// 4. stores its own records into their slots (the ring wraps; of a tile
+//    longer than the window only the last W positions are kept).
+//
+// Reading the cache before writing it lets a tile's queries see keys its
+// own writes would overwrite in the ring.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::lowering;
+using namespace accel::lowering::detail;
+
+FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
+  Value key = attention.getKeyCache();
+  auto found = shared.caches.find(key);
+  if (found != shared.caches.end())
+    return &found->second;
+  if (attention.getRopeCos())
+    return attention.emitError(
+        "the engine lowering does not implement RoPE by cache rank "
+        "(rope-positions=cache) yet; compile with rope-positions=absolute");
+  if (!attention.getKeyCache().getDefiningOp<KVCacheWriteOp>() ||
+      !attention.getValueCache().getDefiningOp<KVCacheWriteOp>())
+    return attention.emitError("the engine lowering needs the cache written "
+                               "by accel.kv_cache_write right before");
+  CacheLayout c;
+  c.kvHeads = attention.getNumKvHeads();
+  c.headDim = attention.getHeadDim();
+  c.slots = attention.getKeyCache().getType().getDimSize(1);
+  if (QuantAttr kv = attention.getKvQuantAttr()) {
+    c.format = kv.getSymmetric() ? 1 : 0;
+    c.bits = kv.getBits();
+    c.group = kv.getEffectiveGroupSize(c.headDim);
+  } else {
+    c.group = c.headDim;
+  }
+  if (LambdaAttr lambda = attention.getLambdaAttr())
+    c.sink = lambda.getSink(), c.window = lambda.getWindow();
+  c.record = kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits, c.group);
+  for (StripedRows *rows : {&c.keys, &c.values}) {
+    *rows = stripeRows(c.slots, c.record);
+    rows->firstChannel = shared.nextChannel;
+    shared.nextChannel += rows->channels;
+    rows->base = shared.kv.reserveAll(c.slots * rows->stripe);
+  }
+  return &shared.caches.try_emplace(key, c).first->second;
+}
+
+void Codegen::loadRecords(const StripedRows &rows, const CacheLayout &c,
+                          int64_t base, unsigned records, unsigned slot,
+                          int64_t slotImm, unsigned before) {
+  unsigned pieces = program.scratch(), hbm = program.scratch(),
+           dst = program.scratch();
+  aluImm(Opcode::Muli, pieces, records, rows.channels);
+  aluImm(Opcode::Muli, hbm, slot, rows.stripe);
+  alu(Opcode::Add, hbm, hbm, kKv);
+  aluImm(Opcode::Addi, hbm, hbm, rows.base + slotImm * rows.stripe);
+  aluImm(Opcode::Muli, dst, before, c.record);
+  dma(Opcode::Load, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
+      pieces, 0, rows.stripe, rows.stripe, rows.stripe, dst);
+}
+
+void Codegen::storeRecords(const StripedRows &rows, const CacheLayout &c,
+                           int64_t base, unsigned records, unsigned from,
+                           unsigned slot, int64_t slotImm) {
+  unsigned pieces = program.scratch(), hbm = program.scratch(),
+           src = program.scratch();
+  aluImm(Opcode::Muli, pieces, records, rows.channels);
+  aluImm(Opcode::Muli, hbm, slot, rows.stripe);
+  alu(Opcode::Add, hbm, hbm, kKv);
+  aluImm(Opcode::Addi, hbm, hbm, rows.base + slotImm * rows.stripe);
+  aluImm(Opcode::Muli, src, from, c.record);
+  dma(Opcode::Store, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
+      pieces, 0, rows.stripe, rows.stripe, rows.stripe, src);
+}
+
+void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
+                          const Home &q, const Home &out, int64_t keysAt,
+                          int64_t valuesAt) {
+  int64_t sink = c.sink, window = c.window;
+  int64_t loaded = (window > 0 ? sink + window - 1 : c.slots) + tile;
+  int64_t scoresAt = config.buffers[space(Buffer::Scr)].bytes / 2;
+  int64_t probsAt = scoresAt + alignTo(loaded * 4, kAlign);
+  int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
+  int64_t headBytes = c.headDim * 4;
+  float scale = op.getEffectiveScale();
+  uint32_t scaleBits;
+  std::memcpy(&scaleBits, &scale, 4);
+
+  // Position p = r6 + t; the sinks seen, min(p + 1, S), from record 0; the
+  // window seen, [ws, p] with ws = max(S, p - W + 1), from record
+  // ws + layerBase.
+  unsigned p = program.scratch(), next = program.scratch(),
+           first = program.scratch();
+  alu(Opcode::Add, p, kPosition, kQuery);
+  aluImm(Opcode::Addi, next, p, 1);
+  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
+  if (window > 0) {
+    aluImm(Opcode::Minui, kSinkKeys, next, sink);
+    aluImm(Opcode::Addi, first, next, -window);
+    aluImm(Opcode::Maxi, first, first, sink);
+  } else {
+    aluImm(Opcode::Addi, first, 0, 0);
+  }
+  alu(Opcode::Sub, kWindowKeys, next, first);
+  aluImm(Opcode::Maxi, kWindowKeys, kWindowKeys, 0);
+  alu(Opcode::Add, kWindowAt, first, kLayerBase);
+  aluImm(Opcode::Muli, kWindowAt, kWindowAt, c.record);
+
+  auto attention = [&](Opcode opcode, int64_t dstBuf, unsigned dst,
+                       int64_t srcBuf, unsigned src, unsigned records,
+                       unsigned count, int64_t head, bool acc) {
+    isa::Instruction i = make(opcode);
+    i.set("dbuf", dstBuf);
+    i.set("rd", dst);
+    i.set("abuf", srcBuf);
+    i.set("ra", src);
+    i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
+    i.set("rb", records);
+    i.set("rn", count);
+    i.set("himm", head);
+    if (opcode == Opcode::Vqk)
+      i.set("scale", scaleBits);
+    if (acc)
+      i.set("acc", 1);
+    program.emit(i);
+  };
+  int64_t act = static_cast<int64_t>(Buffer::Act),
+          scr = static_cast<int64_t>(Buffer::Scr);
+  for (int64_t h = 0; h < heads; ++h) {
+    int64_t kvHead = h / perKv;
+    unsigned query = program.scratch();
+    aluImm(Opcode::Addi, query, kQueryAt, q.offset + h * headBytes);
+    unsigned keys = program.scratch();
+    aluImm(Opcode::Addi, keys, kWindowAt, keysAt);
+    unsigned count = kWindowKeys;
+    if (sink > 0) {
+      attention(Opcode::Vqk, scr, program.constant(scoresAt), act, query,
+                program.constant(keysAt), kSinkKeys, kvHead, false);
+      unsigned scores = program.scratch();
+      aluImm(Opcode::Muli, scores, kSinkKeys, 4);
+      aluImm(Opcode::Addi, scores, scores, scoresAt);
+      attention(Opcode::Vqk, scr, scores, act, query, keys, kWindowKeys,
+                kvHead, false);
+      count = program.scratch();
+      alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
+    } else {
+      attention(Opcode::Vqk, scr, program.constant(scoresAt), act, query,
+                keys, kWindowKeys, kvHead, false);
+    }
+    isa::Instruction softmax = make(Opcode::Vsoftmax);
+    softmax.set("dbuf", scr);
+    softmax.set("rd", program.constant(probsAt));
+    softmax.set("abuf", scr);
+    softmax.set("ra", program.constant(scoresAt));
+    softmax.set("rn", count);
+    program.emit(softmax);
+    unsigned output = program.scratch();
+    aluImm(Opcode::Addi, output, kQueryAt,
+           out.offset - q.offset + q.offset + h * headBytes);
+    unsigned values = program.scratch();
+    aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
+    if (sink > 0) {
+      attention(Opcode::Vpv, act, output, scr, program.constant(probsAt),
+                program.constant(valuesAt), kSinkKeys, kvHead, false);
+      unsigned probs = program.scratch();
+      aluImm(Opcode::Muli, probs, kSinkKeys, 4);
+      aluImm(Opcode::Addi, probs, probs, probsAt);
+      attention(Opcode::Vpv, act, output, scr, probs, values, kWindowKeys,
+                kvHead, true);
+    } else {
+      attention(Opcode::Vpv, act, output, scr, program.constant(probsAt),
+                values, kWindowKeys, kvHead, false);
+    }
+  }
+}
+
+LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
+  FailureOr<CacheLayout *> layout = cacheOf(op);
+  FailureOr<Home> q = homeOf(op.getQuery());
+  if (failed(layout) || failed(q))
+    return failure();
+  const CacheLayout &c = **layout;
+  auto keyWrite = op.getKeyCache().getDefiningOp<KVCacheWriteOp>();
+  auto valueWrite = op.getValueCache().getDefiningOp<KVCacheWriteOp>();
+  FailureOr<Home> newKeys = homeOf(keyWrite.getRows());
+  FailureOr<Home> newValues = homeOf(valueWrite.getRows());
+  if (failed(newKeys) || failed(newValues))
+    return failure();
+  if (q->bytes != op.getNumHeads() * c.headDim * 4)
+    return op.emitError("internal: query rows of an unexpected width");
+  setAttention(c);
+  int64_t sink = c.sink, window = c.window;
+  int64_t past = window > 0 ? sink + window - 1 : c.slots;
+  int64_t loaded = past + tile;
+  int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
+  int64_t keysAt = 0, valuesAt = alignTo(loaded * c.record, kAlign);
+  if (2 * valuesAt > kvBytes)
+    return op.emitError("the ")
+           << loaded << " KV records a tile of queries reads ("
+           << c.record << " bytes each, keys and values) do not fit the kv "
+           << "buffer (" << kvBytes << " bytes)";
+
+  // 1. The earlier positions: sinks s0 = min(S, p0) from slot 0, then the
+  // window's w0 = p0 - max(S, p0 - W + 1) records from their ring slot (one
+  // run to the ring's end, one from its start). Without Λ, every earlier
+  // position from slot 0.
+  unsigned s0 = kSinkKeys, w0 = kWindowKeys, ring = kWindowAt,
+           runA = kQuery, firstPast = program.scratch();
+  if (window > 0) {
+    aluImm(Opcode::Minui, s0, kPosition, sink);
+    aluImm(Opcode::Addi, firstPast, kPosition, 1 - window);
+    aluImm(Opcode::Maxi, firstPast, firstPast, sink);
+    alu(Opcode::Sub, w0, kPosition, firstPast);
+    aluImm(Opcode::Maxi, w0, w0, 0);
+    aluImm(Opcode::Addi, ring, firstPast, -sink);
+    aluImm(Opcode::Remui, ring, ring, window);
+    aluImm(Opcode::Addi, ring, ring, sink);
+    aluImm(Opcode::Addi, runA, ring, -(sink + window));
+    alu(Opcode::Sub, runA, 0, runA);
+    alu(Opcode::Minu, runA, runA, w0);
+  } else {
+    aluImm(Opcode::Addi, s0, 0, 0);
+    aluImm(Opcode::Addi, w0, kPosition, 0);
+  }
+  for (auto [rows, base] :
+       {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
+        {&c.values, valuesAt}}) {
+    if (window > 0) {
+      loadRecords(*rows, c, base, s0, 0, 0, 0);
+      loadRecords(*rows, c, base, runA, ring, 0, s0);
+      unsigned runB = program.scratch(), before = program.scratch();
+      alu(Opcode::Sub, runB, w0, runA);
+      alu(Opcode::Add, before, s0, runA);
+      loadRecords(*rows, c, base, runB, 0, sink, before);
+    } else {
+      loadRecords(*rows, c, base, w0, 0, 0, 0);
+    }
+  }
+  // The record index of position j >= S is j + layerBase.
+  alu(Opcode::Add, kLayerBase, s0, w0);
+  alu(Opcode::Sub, kLayerBase, kLayerBase, kPosition);
+
+  // 2. The step's own records, after the earlier ones.
+  for (auto [rows, base] :
+       {std::pair<const Home *, int64_t>{&*newKeys, keysAt},
+        {&*newValues, valuesAt}}) {
+    unsigned at = program.scratch();
+    alu(Opcode::Add, at, s0, w0);
+    aluImm(Opcode::Muli, at, at, c.record);
+    aluImm(Opcode::Addi, at, at, base);
+    isa::Instruction quantize = make(Opcode::Vkvq);
+    quantize.set("dbuf", static_cast<int64_t>(Buffer::Kv));
+    quantize.set("rd", at);
+    quantize.set("abuf", static_cast<int64_t>(Buffer::Act));
+    quantize.set("ra", program.constant(rows->offset));
+    quantize.set("rm", kRows);
+    program.emit(quantize);
+  }
+
+  // 3. Each query (a loop over the tile's rows, fenced by barriers, when
+  // the step has more than one).
+  FailureOr<Home> out = define(op.getResult(), q->bytes);
+  if (failed(out))
+    return failure();
+  std::string loop = ("query_" + Twine(loops++) + "_of_tile" + Twine(tile))
+                         .str();
+  if (tile > 1) {
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kQuery, 0, 0);
+    program.label(loop);
+  } else {
+    aluImm(Opcode::Addi, kQuery, 0, 0);
+  }
+  attendQuery(op, c, *q, *out, keysAt, valuesAt);
+  if (tile > 1) {
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kQuery, kQuery, 1);
+    isa::Instruction again = make(Opcode::Bltu);
+    again.set("rs1", kQuery);
+    again.set("rs2", kRows);
+    program.emit(again, loop);
+  }
+
+  // 4. The own records into their slots: positions below S keep their own
+  // slots; the others go to the ring, the last W of them only.
+  unsigned own = kLayerBase;
+  alu(Opcode::Add, own, kLayerBase, kPosition); // record index of p0
+  for (auto [rows, base] :
+       {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
+        {&c.values, valuesAt}}) {
+    if (window == 0) {
+      storeRecords(*rows, c, base, kRows, own, kPosition, 0);
+      continue;
+    }
+    unsigned end = kSinkKeys, count = kWindowKeys;
+    alu(Opcode::Add, end, kPosition, kRows);
+    aluImm(Opcode::Minui, count, end, sink);
+    alu(Opcode::Sub, count, count, kPosition);
+    aluImm(Opcode::Maxi, count, count, 0);
+    storeRecords(*rows, c, base, count, own, kPosition, 0);
+    // The ring part: positions [f, p0 + rows), f = max(S, p0, p0+rows-W).
+    unsigned f = kWindowAt, runA2 = kQuery;
+    aluImm(Opcode::Addi, f, end, -window);
+    alu(Opcode::Max, f, f, kPosition);
+    aluImm(Opcode::Maxi, f, f, sink);
+    alu(Opcode::Sub, count, end, f);
+    aluImm(Opcode::Maxi, count, count, 0);
+    unsigned slot = program.scratch(), from = program.scratch();
+    aluImm(Opcode::Addi, slot, f, -sink);
+    aluImm(Opcode::Remui, slot, slot, window);
+    aluImm(Opcode::Addi, slot, slot, sink);
+    aluImm(Opcode::Addi, runA2, slot, -(sink + window));
+    alu(Opcode::Sub, runA2, 0, runA2);
+    alu(Opcode::Minu, runA2, runA2, count);
+    alu(Opcode::Sub, from, f, kPosition);
+    alu(Opcode::Add, from, from, own);
+    storeRecords(*rows, c, base, runA2, from, slot, 0);
+    unsigned runB = program.scratch(), fromB = program.scratch();
+    alu(Opcode::Sub, runB, count, runA2);
+    alu(Opcode::Sub, fromB, f, kPosition);
+    alu(Opcode::Add, fromB, fromB, own);
+    alu(Opcode::Add, fromB, fromB, runA2);
+    storeRecords(*rows, c, base, runB, fromB, 0, sink);
+  }
+  return success();
+}
