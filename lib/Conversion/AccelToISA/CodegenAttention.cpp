@@ -173,7 +173,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     program.emit(softmax);
     unsigned output = program.scratch();
     aluImm(Opcode::Addi, output, kQueryAt,
-           out.offset - q.offset + q.offset + h * headBytes);
+           out.offset + h * headBytes);
     unsigned values = program.scratch();
     aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
     if (sink > 0) {
