@@ -382,7 +382,7 @@ LogicalResult compress(MLIRContext &context, ModuleOp module,
     if (seen.insert(name).second)
       ops.emplace_back(name, elements);
   });
-  if (!calibration.empty() || !named)
+  if (!calibration.empty() || !named || ops.empty())
     return runPipeline(context, module, whole, "the pipeline");
   bool progress = llvm::errs().is_displayed();
   for (size_t done = 0; done < ops.size();) {
