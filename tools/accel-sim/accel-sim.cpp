@@ -24,6 +24,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -43,6 +45,12 @@ cl::opt<std::string> entryName("entry", cl::desc("Run this entry point once"),
 cl::opt<std::string> promptIds("prompt-ids",
                                cl::desc("Input token ids, comma-separated"),
                                cl::value_desc("ids"), cl::cat(category));
+cl::opt<std::string> promptText(
+    "prompt",
+    cl::desc("Input text, tokenized with the package's tokenizer (a "
+             "byte-level one: {\"type\": \"bytes\"}); the output is "
+             "printed as text too"),
+    cl::value_desc("text"), cl::init(""));
 cl::opt<unsigned> maxNewTokens("max-new-tokens",
                                cl::desc("Tokens to generate (greedy)"),
                                cl::init(0), cl::cat(category));
@@ -111,6 +119,46 @@ int fail(const llvm::Twine &message) {
   llvm::outs().flush();
   llvm::WithColor::error(llvm::errs(), "accel-sim") << message << '\n';
   return 1;
+}
+
+/// The package's tokenizer, if it has one: only byte-level tokenizers
+/// (`{"type": "bytes"}`: token i is byte i) are understood.
+llvm::Expected<bool> byteTokenizer(llvm::StringRef path) {
+  llvm::Expected<package::Package> pkg = package::Package::open(path);
+  if (!pkg)
+    return pkg.takeError();
+  std::optional<llvm::ArrayRef<uint8_t>> section =
+      pkg->get(package::SectionKind::Tokenizer);
+  if (!section)
+    return false;
+  llvm::StringRef text(reinterpret_cast<const char *>(section->data()),
+                       section->size());
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the package's tokenizer is not JSON: %s",
+                                   llvm::toString(json.takeError()).c_str());
+  const llvm::json::Object *object = json->getAsObject();
+  std::optional<llvm::StringRef> type =
+      object ? object->getString("type") : std::nullopt;
+  if (!type || *type != "bytes")
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the package's tokenizer is not byte-level (\"type\": \"bytes\"); "
+        "give --prompt-ids");
+  return true;
+}
+
+/// Bytes as text, with what is not printable ASCII escaped.
+std::string bytesAsText(llvm::ArrayRef<uint32_t> tokens) {
+  std::string text;
+  for (uint32_t t : tokens) {
+    if ((t >= 0x20 && t < 0x7f) || t == '\n')
+      text += char(t);
+    else
+      text += llvm::formatv("\\x{0:x-2}", t).str();
+  }
+  return text;
 }
 
 llvm::Expected<std::vector<int32_t>> parseIds(llvm::StringRef text) {
@@ -217,6 +265,18 @@ int main(int argc, char **argv) {
   llvm::Expected<std::vector<int32_t>> ids = parseIds(promptIds);
   if (!ids)
     return fail(llvm::toString(ids.takeError()));
+  if (!promptText.empty()) {
+    if (!promptIds.empty())
+      return fail("give --prompt or --prompt-ids, not both");
+    llvm::Expected<bool> bytes = byteTokenizer(packagePath);
+    if (!bytes)
+      return fail(llvm::toString(bytes.takeError()));
+    if (!*bytes)
+      return fail("--prompt needs a package with a tokenizer (accelc "
+                  "--tokenizer=FILE)");
+    for (unsigned char c : promptText)
+      ids->push_back(c);
+  }
 
   sim::Session &s = **session;
   sim::RunReport report;
@@ -278,6 +338,9 @@ int main(int argc, char **argv) {
     for (uint32_t t : generated)
       llvm::outs() << ' ' << t;
     llvm::outs() << '\n';
+    if (!promptText.empty())
+      llvm::outs() << "text: " << promptText << bytesAsText(generated)
+                   << '\n';
     report.promptTokens = uint32_t(ids->size());
     report.generated = std::move(generated);
   }

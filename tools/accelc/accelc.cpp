@@ -102,6 +102,11 @@ cl::opt<std::string> configPath(
     cl::desc("Hardware config the program is compiled for, embedded in the "
              "package"),
     cl::value_desc("file"), cl::init(ACCEL_DEFAULT_CONFIG), cl::cat(category));
+cl::opt<std::string> tokenizerPath(
+    "tokenizer",
+    cl::desc("The model's tokenizer file, carried in the package (accel-sim "
+             "--prompt reads it)"),
+    cl::value_desc("file"), cl::init(""), cl::cat(category));
 cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
@@ -460,10 +465,11 @@ LogicalResult emitPackage(MLIRContext &context, ModuleOp module,
   if (outputPath == "-")
     return emitError(UnknownLoc::get(&context))
            << "a package is binary: name the output file with -o";
-  std::unique_ptr<llvm::MemoryBuffer> image, config;
+  std::unique_ptr<llvm::MemoryBuffer> image, config, vocabulary;
   for (auto [path, buffer] :
        {std::pair(imagePath, &image),
-        std::pair(StringRef(configPath), &config)}) {
+        std::pair(StringRef(configPath), &config),
+        std::pair(StringRef(tokenizerPath), &vocabulary)}) {
     if (path.empty())
       continue;
     auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -480,6 +486,8 @@ LogicalResult emitPackage(MLIRContext &context, ModuleOp module,
     options.configJSON = config->getBuffer();
     options.configPath = configPath;
   }
+  if (vocabulary)
+    options.tokenizer = bytesOf(*vocabulary);
   return accel::accelisa::writePackage(module, outputPath, options);
 }
 
