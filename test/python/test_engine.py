@@ -197,3 +197,37 @@ def test_prefill_tiles(tmp_path, tools, tile):
     assert got_tokens == want_tokens
     assert np.array_equal(got_logits.view(np.uint32),
                           want_logits.view(np.uint32))
+
+
+def test_text_in_text_out(tmp_path, tools):
+    """accelc --tokenizer carries the bundled model's byte-level tokenizer;
+    accel-sim --prompt tokenizes the text and prints the generated text,
+    the bytes of the generated tokens. A package without a tokenizer
+    refuses --prompt."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    model = os.path.join(root, "examples", "tiny_llama")
+    package = tmp_path / "tiny.accel"
+    subprocess.run([tools["accelc"], os.path.join(model, "model.onnx"),
+                    "--dim", "batch=1,sequence=64", "--quant=w8a8kv8",
+                    "--lambda=4,60",
+                    "--tokenizer=" + os.path.join(model, "tokenizer.json"),
+                    "-o", str(package)], check=True, capture_output=True)
+    run = subprocess.run([tools["accel-sim"], str(package), "--prompt=You may ",
+                          "--max-new-tokens=24", "--no-summary"],
+                         check=True, capture_output=True, text=True)
+    tokens = [int(t) for t in re.search(r"tokens:([ \d]*)", run.stdout)
+              .group(1).split()]
+    text = re.search(r"^text: (.*)$", run.stdout, re.M).group(1)
+    generated = bytes(tokens).decode("ascii")
+    assert text.startswith("You may ")
+    assert generated.split("\n")[0] == text[len("You may "):]
+    bare = tmp_path / "bare.accel"
+    subprocess.run([tools["accelc"], os.path.join(model, "model.onnx"),
+                    "--dim", "batch=1,sequence=64", "--decode", "-o",
+                    str(bare)], check=True, capture_output=True)
+    refused = subprocess.run([tools["accel-sim"], str(bare), "--prompt=x",
+                              "--max-new-tokens=1"],
+                             capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert "--prompt needs a package with a tokenizer" in refused.stderr
