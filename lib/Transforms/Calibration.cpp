@@ -13,6 +13,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Parallel.h"
 
 #include <cmath>
 #include <cstring>
@@ -55,44 +56,162 @@ int64_t FloatWeight::logicalIndex(int64_t i) const {
   return n * cols + k;
 }
 
-FailureOr<FloatWeight> compression::readFloatWeight(LinearOp op) {
+/// The side of a transpose tile: 32 floats are two cache lines.
+constexpr int64_t kTransposeTile = 32;
+
+/// `out[c * rows + r] = in[r * cols + c]` for a row-major [rows, cols] `in`,
+/// bands of rows spread over threads. Each tile goes through a local buffer,
+/// so that every cache line of `in` and `out` is read or written whole at
+/// once (a direct strided copy thrashes the cache when the row length is a
+/// power of two, as LLaMA's are).
+template <typename T>
+static void transpose(const T *in, T *out, int64_t rows, int64_t cols) {
+  int64_t bands = (rows + kTransposeTile - 1) / kTransposeTile;
+  llvm::parallelFor(0, bands, [&](int64_t band) {
+    T tile[kTransposeTile][kTransposeTile + 1];
+    int64_t r0 = band * kTransposeTile;
+    int64_t nr = std::min(rows - r0, kTransposeTile);
+    for (int64_t c0 = 0; c0 < cols; c0 += kTransposeTile) {
+      int64_t nc = std::min(cols - c0, kTransposeTile);
+      for (int64_t r = 0; r < nr; ++r)
+        for (int64_t c = 0; c < nc; ++c)
+          tile[c][r] = in[(r0 + r) * cols + c0 + c];
+      for (int64_t c = 0; c < nc; ++c)
+        std::copy(tile[c], tile[c] + nr, out + (c0 + c) * rows + r0);
+    }
+  });
+}
+
+bool compression::hasFloatConstantWeight(LinearOp op) {
   auto type = op.getWeight().getType();
-  if (!isa<FloatType>(type.getElementType()) || !type.hasStaticShape())
+  return isa<FloatType>(type.getElementType()) && type.hasStaticShape() &&
+         op.getWeight().getDefiningOp<arith::ConstantOp>();
+}
+
+FailureOr<FloatWeight> compression::readFloatWeight(LinearOp op) {
+  if (!hasFloatConstantWeight(op))
     return failure();
   auto constant = op.getWeight().getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return failure();
+  FloatWeight weight;
+  weight.constant = constant;
+  weight.name = locationName(constant.getLoc());
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  if (resource && weight.name.empty())
+    weight.name = resource.getRawHandle().getKey().str();
+  weight.transposed = op.getTransposedWeight();
+  weight.rows = op.getOutFeatures();
+  weight.cols = op.getInFeatures();
+  int64_t count = weight.rows * weight.cols;
+  // Stored [K, N] when transposed: K rows of N.
+  int64_t storedRows = weight.transposed ? weight.cols : weight.rows;
+  int64_t storedCols = weight.transposed ? weight.rows : weight.cols;
+
+  AsmResourceBlob *blob =
+      resource ? resource.getRawHandle().getBlob() : nullptr;
+  if (blob && resource.getType().getElementType().isF32() &&
+      blob->getData().size() == size_t(count) * sizeof(float)) {
+    ArrayRef<char> bytes = blob->getData();
+    weight.values.resize(count);
+    if (!weight.transposed) {
+      std::memcpy(weight.values.data(), bytes.data(), bytes.size());
+      return weight;
+    }
+    // An unaligned blob is copied first (the importer aligns its own).
+    std::vector<float> aligned;
+    const float *in = reinterpret_cast<const float *>(bytes.data());
+    if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(float)) {
+      aligned.resize(count);
+      std::memcpy(aligned.data(), bytes.data(), bytes.size());
+      in = aligned.data();
+    }
+    transpose(in, weight.values.data(), storedRows, storedCols);
+    return weight;
+  }
+
   llvm::Expected<reference::Tensor> tensor =
       reference::fromAttribute(constant.getValue());
   if (!tensor) {
     llvm::consumeError(tensor.takeError());
     return failure();
   }
-  FloatWeight weight;
-  weight.constant = constant;
-  weight.name = locationName(constant.getLoc());
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-    if (weight.name.empty())
-      weight.name = resource.getRawHandle().getKey().str();
-  weight.transposed = op.getTransposedWeight();
-  weight.rows = op.getOutFeatures();
-  weight.cols = op.getInFeatures();
-  weight.values.resize(weight.rows * weight.cols);
   ArrayRef<float> stored = tensor->getFloats();
-  for (int64_t i = 0, e = stored.size(); i < e; ++i)
-    weight.values[weight.logicalIndex(i)] = stored[i];
+  weight.values.resize(count);
+  if (weight.transposed)
+    transpose(stored.data(), weight.values.data(), storedRows, storedCols);
+  else
+    std::copy(stored.begin(), stored.end(), weight.values.begin());
   return weight;
 }
 
-static ElementsAttr makeElements(RankedTensorType type, ArrayRef<char> bytes,
-                                 size_t align, StringRef name) {
-  if (type.getNumElements() <= 1024)
-    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+std::vector<float>
+compression::storedValues(const FloatWeight &weight,
+                          llvm::function_ref<float(int64_t, float)> select) {
+  int64_t count = weight.rows * weight.cols;
+  std::vector<float> logical(count);
+  llvm::parallelFor(0, weight.rows, [&](int64_t n) {
+    for (int64_t k = 0, i = n * weight.cols; k < weight.cols; ++k, ++i)
+      logical[i] = select(i, weight.values[i]);
+  });
+  if (!weight.transposed)
+    return logical;
+  std::vector<float> stored(count);
+  transpose(logical.data(), stored.data(), weight.rows, weight.cols);
+  return stored;
+}
+
+void compression::eraseIfDead(arith::ConstantOp constant) {
+  if (!constant->use_empty())
+    return;
+  auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+  auto fn = constant->getParentOfType<func::FuncOp>();
+  constant->erase();
+  if (!resource || !fn)
+    return;
+  auto module = dyn_cast_or_null<ModuleOp>(fn->getParentOp());
+  if (!module || llvm::range_size(module.getOps<func::FuncOp>()) != 1)
+    return;
+  bool used = fn.walk([&](Operation *op) {
+                  for (NamedAttribute attr : op->getAttrs())
+                    if (attr.getValue() == resource)
+                      return WalkResult::interrupt();
+                  return WalkResult::advance();
+                }).wasInterrupted();
+  if (!used)
+    if (auto *entry = resource.getRawHandle().getResource())
+      entry->setBlob(AsmResourceBlob());
+}
+
+/// An elements attribute of `type` whose `bytes` bytes (`align`-aligned)
+/// `fill` writes: above 1024 elements a DenseResourceElementsAttr on a new
+/// heap blob keyed `name`, else a DenseElementsAttr.
+static ElementsAttr makeElements(RankedTensorType type, size_t bytes,
+                                 size_t align, StringRef name,
+                                 llvm::function_ref<void(char *)> fill) {
+  if (type.getNumElements() <= 1024) {
+    std::vector<char> data(bytes);
+    fill(data.data());
+    return DenseElementsAttr::getFromRawBuffer(type, data);
+  }
   // A fresh blob: the weight it replaces (perhaps an mmapped model) is never
   // written.
-  return DenseResourceElementsAttr::get(
-      type, accel::resourceKey(name),
-      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, align);
+  fill(blob.getMutableData().data());
+  return DenseResourceElementsAttr::get(type, accel::resourceKey(name),
+                                        std::move(blob));
+}
+
+/// Elements per parallel chunk of a conversion.
+constexpr size_t kConvertChunk = size_t(1) << 16;
+
+/// Runs `body(i)` for every i in [0, count), chunks spread over threads.
+static void parallelElements(size_t count,
+                             llvm::function_ref<void(size_t)> body) {
+  size_t chunks = (count + kConvertChunk - 1) / kConvertChunk;
+  llvm::parallelFor(0, chunks, [&](size_t chunk) {
+    size_t end = std::min(count, (chunk + 1) * kConvertChunk);
+    for (size_t i = chunk * kConvertChunk; i < end; ++i)
+      body(i);
+  });
 }
 
 ElementsAttr compression::makeFloatElements(RankedTensorType type,
@@ -100,16 +219,21 @@ ElementsAttr compression::makeFloatElements(RankedTensorType type,
                                             StringRef name) {
   auto elementType = cast<FloatType>(type.getElementType());
   unsigned width = elementType.getWidth() / 8;
-  std::vector<char> bytes(values.size() * width);
-  for (size_t i = 0; i < values.size(); ++i) {
-    llvm::APFloat value(values[i]);
-    bool lost = false;
-    value.convert(elementType.getFloatSemantics(),
-                  llvm::APFloat::rmNearestTiesToEven, &lost);
-    uint64_t bits = value.bitcastToAPInt().getZExtValue();
-    std::memcpy(bytes.data() + i * width, &bits, width); // little endian
-  }
-  return makeElements(type, bytes, width, name);
+  return makeElements(
+      type, values.size() * width, width, name, [&](char *out) {
+        if (elementType.isF32()) {
+          std::memcpy(out, values.data(), values.size() * sizeof(float));
+          return;
+        }
+        parallelElements(values.size(), [&](size_t i) {
+          llvm::APFloat value(values[i]);
+          bool lost = false;
+          value.convert(elementType.getFloatSemantics(),
+                        llvm::APFloat::rmNearestTiesToEven, &lost);
+          uint64_t bits = value.bitcastToAPInt().getZExtValue();
+          std::memcpy(out + i * width, &bits, width); // little endian
+        });
+      });
 }
 
 ElementsAttr compression::makeIntElements(RankedTensorType type,
@@ -118,14 +242,15 @@ ElementsAttr compression::makeIntElements(RankedTensorType type,
   unsigned bits = type.getElementTypeBitWidth();
   unsigned width = std::max(1u, (bits + 7) / 8);
   uint64_t mask = bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
-  std::vector<char> bytes(values.size() * width);
-  for (size_t i = 0; i < values.size(); ++i) {
-    uint64_t v = static_cast<uint64_t>(values[i]) & mask;
-    if (bits >= 8 && bits % 8 == 0 && values[i] < 0)
-      v = static_cast<uint64_t>(values[i]); // full bytes: two's complement
-    std::memcpy(bytes.data() + i * width, &v, width);
-  }
-  return makeElements(type, bytes, width, name);
+  return makeElements(
+      type, values.size() * width, width, name, [&](char *out) {
+        parallelElements(values.size(), [&](size_t i) {
+          uint64_t v = static_cast<uint64_t>(values[i]) & mask;
+          if (bits >= 8 && bits % 8 == 0 && values[i] < 0)
+            v = static_cast<uint64_t>(values[i]); // full bytes: two's complement
+          std::memcpy(out + i * width, &v, width);
+        });
+      });
 }
 
 float compression::dequantize(int64_t q, GroupParams params) {

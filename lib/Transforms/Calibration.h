@@ -60,11 +60,29 @@ struct FloatWeight {
 };
 
 /// The weight of `op` if it is a float constant; failure (and no diagnostic)
-/// otherwise.
+/// otherwise. An f32 dense_resource blob is read directly (a [K, N] one
+/// transposed block by block, rows spread over threads).
 mlir::FailureOr<FloatWeight> readFloatWeight(LinearOp op);
 
+/// True if `op`'s weight is a statically shaped float constant, the weights
+/// readFloatWeight reads (checked without reading them).
+bool hasFloatConstantWeight(LinearOp op);
+
+/// `weight`'s values [N, K] in its stored layout (transposed back to [K, N]
+/// when it is stored so), each replaced by `select(logical index, value)`.
+std::vector<float>
+storedValues(const FloatWeight &weight,
+             llvm::function_ref<float(int64_t, float)> select);
+
+/// Erases `constant` if nothing uses it. A dense_resource blob it held is
+/// released (an mmapped model slice unmapped, a heap blob freed) when no
+/// other op of its function refers to the same attribute and the function
+/// is the only one of its module: a compressed 7B model then never holds
+/// two forms of all its weights at once.
+void eraseIfDead(mlir::arith::ConstantOp constant);
+
 /// A float elements attribute of `type` holding `values` (row-major, rounded
-/// to the element type). More than 1024 elements: a DenseResourceElementsAttr
+/// to the element type; converted in parallel). More than 1024 elements: a DenseResourceElementsAttr
 /// on a new heap blob keyed `name`; otherwise a DenseElementsAttr.
 mlir::ElementsAttr makeFloatElements(mlir::RankedTensorType type,
                                      llvm::ArrayRef<float> values,

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace accel {
@@ -28,6 +29,9 @@ using namespace accel;
 using namespace accel::image;
 
 namespace {
+
+/// Elements per parallel chunk of a conversion.
+constexpr uint64_t kChunk = uint64_t(1) << 16;
 
 /// The bit patterns of a constant tensor's elements (row-major), each in
 /// the low `width` bits of its uint64_t; an error naming `what` otherwise.
@@ -44,9 +48,9 @@ FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
   uint64_t count = type.getNumElements();
   uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
   std::vector<uint64_t> bits;
-  bits.reserve(count);
   Attribute attr = constant.getValue();
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    bits.reserve(count);
     if (isa<IntegerType>(type.getElementType()))
       for (const APInt &v : dense.getValues<APInt>())
         bits.push_back(v.getZExtValue() & mask);
@@ -66,12 +70,17 @@ FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
       return op->emitError("accel-pack: the ")
              << what << "'s blob holds " << data.size() << " bytes, expected "
              << count * bytes;
-    for (uint64_t i = 0; i < count; ++i) {
-      uint64_t v = 0;
-      for (unsigned b = 0; b < bytes; ++b)
-        v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
-      bits.push_back(v & mask);
-    }
+    bits.resize(count);
+    uint64_t chunks = (count + kChunk - 1) / kChunk;
+    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+      for (uint64_t i = chunk * kChunk, e = std::min(count, i + kChunk); i < e;
+           ++i) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < bytes; ++b)
+          v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
+        bits[i] = v & mask;
+      }
+    });
     return bits;
   }
   return op->emitError("accel-pack: the ")
@@ -144,20 +153,27 @@ FailureOr<MatrixData> readData(LinearOp op, const MatrixSpec &spec) {
       readBits(op, op.getWeight(), "weight");
   if (failed(values))
     return failure();
-  data.values.resize(values->size());
+  uint64_t count = values->size();
+  data.values.resize(count);
   bool symmetric = spec.format == ValueFormat::IntSymmetric;
-  for (uint64_t i = 0; i < values->size(); ++i) {
-    uint64_t v = (*values)[i];
-    int64_t value = int64_t(v);
-    if (symmetric && (v >> (spec.bits - 1)) & 1)
-      value -= int64_t(1) << spec.bits; // sign-extend the B-bit pattern
-    // A transposed (float) weight is stored [K, N].
-    uint64_t at = i;
-    if (op.getTransposedWeight())
-      at = (i % spec.rows) * spec.cols + i / spec.rows;
-    data.values[at] = value;
-  }
+  bool transposed = op.getTransposedWeight();
+  uint64_t chunks = (count + kChunk - 1) / kChunk;
+  llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+    for (uint64_t i = chunk * kChunk, e = std::min(count, i + kChunk); i < e;
+         ++i) {
+      uint64_t v = (*values)[i];
+      int64_t value = int64_t(v);
+      if (symmetric && (v >> (spec.bits - 1)) & 1)
+        value -= int64_t(1) << spec.bits; // sign-extend the B-bit pattern
+      // A transposed (float) weight is stored [K, N].
+      uint64_t at = i;
+      if (transposed)
+        at = (i % spec.rows) * spec.cols + i / spec.rows;
+      data.values[at] = value;
+    }
+  });
   values->clear();
+  values->shrink_to_fit();
   if (!isInteger(spec.format))
     return data;
   FailureOr<std::vector<uint64_t>> scales =

@@ -19,13 +19,14 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <mutex>
-#include <numeric>
 
 namespace accel {
 #define GEN_PASS_DEF_PRUNE
@@ -41,26 +42,31 @@ namespace {
 std::mutex reportMutex;
 
 /// Keeps, in every aligned group of `m` along K of each row, the `n`
-/// positions of highest score (ties: lower k). Returns the keep mask [N, K].
-std::vector<bool> selectNM(int64_t rows, int64_t cols, unsigned n, unsigned m,
-                           llvm::function_ref<double(int64_t, int64_t)> score) {
-  std::vector<bool> keep(rows * cols, false);
-  std::vector<int64_t> order(m);
-  std::vector<double> scores(m);
-  for (int64_t r = 0; r < rows; ++r)
+/// positions of highest score (ties: lower k). Returns the keep mask [N, K]
+/// (one byte per weight, so rows can be written from several threads).
+std::vector<uint8_t>
+selectNM(int64_t rows, int64_t cols, unsigned n, unsigned m,
+         llvm::function_ref<double(int64_t, int64_t)> score) {
+  std::vector<uint8_t> keep(rows * cols, 0);
+  llvm::parallelFor(0, rows, [&](int64_t r) {
+    std::array<double, 16> scores;
     for (int64_t g = 0; g < cols; g += m) {
       for (unsigned j = 0; j < m; ++j) {
         scores[j] = score(r, g + j);
         if (std::isnan(scores[j]))
           scores[j] = -1.0;
       }
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-        return scores[a] > scores[b];
-      });
-      for (unsigned j = 0; j < n; ++j)
-        keep[r * cols + g + order[j]] = true;
+      // n times the highest score not yet kept; on a tie the lower k.
+      uint8_t *kept = &keep[r * cols + g];
+      for (unsigned i = 0; i < n; ++i) {
+        unsigned best = m;
+        for (unsigned j = 0; j < m; ++j)
+          if (!kept[j] && (best == m || scores[j] > scores[best]))
+            best = j;
+        kept[best] = 1;
+      }
     }
+  });
   return keep;
 }
 
@@ -148,28 +154,29 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
     MLIRContext *context = &getContext();
+    // The weights are read one at a time below: a model's float weights
+    // are never all in memory at once.
     struct Target {
       LinearOp op;
-      FloatWeight weight;
+      int64_t cols;
     };
     std::vector<Target> targets;
     fn.walk([&](LinearOp op) {
       if (!selector->selects(op))
         return;
-      FailureOr<FloatWeight> weight = readFloatWeight(op);
-      if (failed(weight)) {
+      if (!hasFloatConstantWeight(op)) {
         if (isa<FloatType>(op.getWeight().getType().getElementType()))
           op.emitWarning("accel-prune: the weight is not a constant; left "
                          "dense");
         return;
       }
-      if (weight->cols % m != 0) {
+      int64_t cols = op.getInFeatures();
+      if (cols % m != 0) {
         op.emitWarning() << "accel-prune: M = " << unsigned(m)
-                         << " does not divide K = " << weight->cols
-                         << "; left dense";
+                         << " does not divide K = " << cols << "; left dense";
         return;
       }
-      targets.push_back({op, std::move(*weight)});
+      targets.push_back({op, cols});
     });
     if (targets.empty())
       return;
@@ -182,7 +189,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
         probes.push_back(t.op);
       norms.resize(targets.size());
       for (size_t i = 0; i < targets.size(); ++i)
-        norms[i].assign(targets[i].weight.cols, 0.0);
+        norms[i].assign(targets[i].cols, 0.0);
       std::string error;
       if (failed(collectLinearInputs(
               fn, probes, *tokens,
@@ -206,8 +213,14 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
     llvm::raw_string_ostream reportStream(reportText);
     auto sparsity = SparsityAttr::get(context, n, m);
     for (auto [index, target] : llvm::enumerate(targets)) {
-      FloatWeight &w = target.weight;
-      std::vector<bool> keep;
+      FailureOr<FloatWeight> weight = readFloatWeight(target.op);
+      if (failed(weight)) {
+        target.op.emitWarning("accel-prune: the weight is not a constant; "
+                              "left dense");
+        continue;
+      }
+      FloatWeight &w = *weight;
+      std::vector<uint8_t> keep;
       std::string used = criterion;
       const reference::Tensor *mask = nullptr;
       if (maskTensors) {
@@ -228,7 +241,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
               << ", the weight is " << storedShape[0] << "x" << storedShape[1];
           return signalPassFailure();
         }
-        keep.assign(w.rows * w.cols, false);
+        keep.assign(w.rows * w.cols, 0);
         for (int64_t i = 0, e = mask->getNumElements(); i < e; ++i)
           keep[w.logicalIndex(i)] = mask->getInt(i) != 0;
         for (int64_t r = 0; r < w.rows; ++r)
@@ -259,13 +272,11 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
 
       // The pruned weight, in the stored layout and element type.
       auto type = target.op.getWeight().getType();
-      std::vector<float> stored(w.rows * w.cols);
-      int64_t kept = 0;
-      for (int64_t i = 0, e = stored.size(); i < e; ++i) {
-        int64_t l = w.logicalIndex(i);
-        stored[i] = keep[l] ? w.values[l] : 0.0f;
-        kept += keep[l];
-      }
+      std::vector<float> stored =
+          storedValues(w, [&](int64_t i, float v) { return keep[i] ? v : 0.0f; });
+      int64_t kept = std::count(keep.begin(), keep.end(), 1);
+      keep.clear();
+      keep.shrink_to_fit();
       OpBuilder builder(target.op);
       ElementsAttr attr = makeFloatElements(type, stored, w.name + ".pruned");
       Location loc = NameLoc::get(
@@ -274,8 +285,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
                                                         cast<TypedAttr>(attr));
       target.op.getWeightMutable().assign(constant);
       target.op.setSparsityAttr(sparsity);
-      if (w.constant->use_empty())
-        w.constant->erase();
+      eraseIfDead(w.constant);
 
       std::string name = locationName(target.op.getLoc());
       reportStream << (name.empty() ? "<unknown>" : name) << "\t"

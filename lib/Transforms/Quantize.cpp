@@ -13,6 +13,7 @@
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Parallel.h"
 
 #include <cmath>
 
@@ -42,7 +43,7 @@ Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
   out.q.resize(w.rows * w.cols);
   out.scales.resize(w.rows * groups);
   out.zeros.resize(w.rows * groups);
-  for (int64_t n = 0; n < w.rows; ++n)
+  llvm::parallelFor(0, w.rows, [&](int64_t n) {
     for (int64_t g = 0; g < groups; ++g) {
       ArrayRef<float> values(&w.values[n * w.cols + g * group], group);
       GroupParams params = groupParams(values, bits, symmetric);
@@ -52,6 +53,7 @@ Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
         out.q[n * w.cols + g * group + j] =
             quantizeValue(values[j], params, bits, symmetric);
     }
+  });
   return out;
 }
 
@@ -248,9 +250,11 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
     if (wBits == 0)
       return;
 
+    // The weights are read one at a time below: a model's float weights
+    // are never all in memory at once.
     struct Target {
       LinearOp op;
-      FloatWeight weight;
+      int64_t cols;
       int64_t group;
     };
     std::vector<Target> targets;
@@ -259,20 +263,19 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
         return;
       if (isa<IntegerType>(op.getWeight().getType().getElementType()))
         return; // already quantized
-      FailureOr<FloatWeight> weight = readFloatWeight(op);
-      if (failed(weight)) {
+      if (!hasFloatConstantWeight(op)) {
         op.emitWarning("accel-quantize: the weight is not a constant; left "
                        "float");
         return;
       }
-      int64_t g = group == 0 ? weight->cols : int64_t(group);
-      if (weight->cols % g != 0) {
+      int64_t cols = op.getInFeatures();
+      int64_t g = group == 0 ? cols : int64_t(group);
+      if (cols % g != 0) {
         op.emitWarning() << "accel-quantize: group " << g
-                         << " does not divide K = " << weight->cols
-                         << "; left float";
+                         << " does not divide K = " << cols << "; left float";
         return;
       }
-      targets.push_back({op, std::move(*weight), g});
+      targets.push_back({op, cols, g});
     });
     if (targets.empty())
       return;
@@ -285,13 +288,13 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       hessians.resize(targets.size());
       for (auto [i, t] : llvm::enumerate(targets)) {
         probes.push_back(t.op);
-        hessians[i].assign(t.weight.cols * t.weight.cols, 0.0);
+        hessians[i].assign(t.cols * t.cols, 0.0);
       }
       std::string error;
       if (failed(collectLinearInputs(
               fn, probes, *tokens,
               [&](size_t i, const reference::Tensor &x) {
-                int64_t k = targets[i].weight.cols;
+                int64_t k = targets[i].cols;
                 std::vector<double> &h = hessians[i];
                 ArrayRef<float> v = x.getFloats();
                 for (size_t row = 0; row + k <= v.size(); row += k) {
@@ -310,7 +313,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
         return signalPassFailure();
       }
       for (auto [i, h] : llvm::enumerate(hessians)) {
-        int64_t k = targets[i].weight.cols;
+        int64_t k = targets[i].cols;
         double f = counts[i] ? 2.0 / double(counts[i]) : 0.0;
         for (int64_t a = 0; a < k; ++a)
           for (int64_t b = 0; b <= a; ++b)
@@ -320,8 +323,14 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
 
     auto actAttr = actQuant ? QuantAttr::get(context, 8, 0, true) : QuantAttr();
     for (auto [index, target] : llvm::enumerate(targets)) {
-      FloatWeight &w = target.weight;
       LinearOp op = target.op;
+      FailureOr<FloatWeight> weight = readFloatWeight(op);
+      if (failed(weight)) {
+        op.emitWarning("accel-quantize: the weight is not a constant; left "
+                       "float");
+        continue;
+      }
+      FloatWeight &w = *weight;
       bool sparse = op.getSparsityAttr() && !op.getSparsityAttr().isDense();
       std::optional<Quantized> quantized;
       if (method == "calibrated") {
@@ -368,8 +377,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
           op.getSparsityAttr(), /*transposed_weight=*/UnitAttr());
       op.getResult().replaceAllUsesWith(replacement.getResult());
       op.erase();
-      if (w.constant->use_empty())
-        w.constant->erase();
+      eraseIfDead(w.constant);
     }
   }
 };

@@ -10,12 +10,15 @@
 #include "accel/Transforms/WeightImage.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/MathExtras.h"
+#include "llvm/Support/Parallel.h"
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 using namespace accel;
 using namespace accel::image;
@@ -36,21 +39,30 @@ uint64_t bytesOfBits(uint64_t bits) { return (bits + 7) / 8; }
 class BitWriter {
 public:
   explicit BitWriter(MutableArrayRef<uint8_t> bytes) : bytes(bytes) {}
+  /// Writes the bits not yet written whole bytes: the low bits of the last
+  /// byte, keeping its high bits.
+  ~BitWriter() {
+    if (fill) {
+      uint8_t keep = uint8_t(~((1u << fill) - 1));
+      bytes[next] = uint8_t((bytes[next] & keep) | pending);
+    }
+  }
+  /// Appends the low `width` (<= 32) bits of `value`.
   void put(uint64_t value, unsigned width) {
-    while (width) {
-      unsigned shift = pos % 8, take = std::min(width, 8 - shift);
-      uint8_t mask = uint8_t(((1u << take) - 1) << shift);
-      uint8_t &byte = bytes[pos / 8];
-      byte = uint8_t((byte & ~mask) | ((uint8_t(value) << shift) & mask));
-      value >>= take;
-      width -= take;
-      pos += take;
+    pending |= (value & ((uint64_t(1) << width) - 1)) << fill;
+    fill += width;
+    while (fill >= 8) {
+      bytes[next++] = uint8_t(pending);
+      pending >>= 8;
+      fill -= 8;
     }
   }
 
 private:
   MutableArrayRef<uint8_t> bytes;
-  uint64_t pos = 0;
+  uint64_t next = 0;    ///< the next whole byte to write
+  uint64_t pending = 0; ///< bits not yet written, LSB first
+  unsigned fill = 0;    ///< how many
 };
 
 /// Reads `width`-bit fields LSB-first from a byte buffer.
@@ -307,8 +319,21 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
   };
 
   unsigned m = spec.sparse() ? spec.sparseM : 0, codeBits = spec.codeBits();
-  std::vector<unsigned> kept;
-  for (int64_t t = 0; t < layout.tiles; ++t) {
+  // The pattern code of every set of N kept positions, by its bit mask.
+  std::vector<uint32_t> codeOf(m ? size_t(1) << m : 0);
+  for (uint32_t set = 0; set < codeOf.size(); ++set) {
+    if (unsigned(llvm::popcount(set)) != spec.sparseN)
+      continue;
+    std::vector<unsigned> positions;
+    for (unsigned j = 0; j < m; ++j)
+      if (set >> j & 1)
+        positions.push_back(j);
+    codeOf[set] = patternCode(positions, m);
+  }
+  // Tiles are independent: they are packed in parallel, and the error of
+  // the first failing tile is returned.
+  std::vector<std::string> errors(layout.tiles);
+  auto packTile = [&](int64_t t) -> llvm::Error {
     const TileLayout &tile = t + 1 == layout.tiles ? layout.last : layout.full;
     MutableArrayRef<uint8_t> base =
         region.drop_front(uint64_t(t) * layout.full.bytes);
@@ -342,24 +367,35 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
         // Kept: the positions not holding the pruned value, completed to N
         // with the lowest positions that do (kept weights that quantized to
         // the zero point).
-        kept.clear();
+        uint32_t set = 0;
         for (unsigned j = 0; j < m; ++j)
-          if (row[k0 + j] != zeroOf(n, k0 + j))
-            kept.push_back(j);
-        if (kept.size() > spec.sparseN)
+          set |= uint32_t(row[k0 + j] != zeroOf(n, k0 + j)) << j;
+        unsigned count = llvm::popcount(set);
+        if (count > spec.sparseN)
           return fail("row " + Twine(n) + ", k " + Twine(k0) + ".." +
-                      Twine(k0 + m - 1) + ": " + Twine(kept.size()) +
+                      Twine(k0 + m - 1) + ": " + Twine(count) +
                       " non-zero weights in a group that keeps " +
                       Twine(spec.sparseN) + " of " + Twine(m));
-        for (unsigned j = 0; j < m && kept.size() < spec.sparseN; ++j)
-          if (row[k0 + j] == zeroOf(n, k0 + j))
-            kept.insert(std::upper_bound(kept.begin(), kept.end(), j), j);
-        codes.put(patternCode(kept, m), codeBits);
-        for (unsigned j : kept)
-          values.put(uint64_t(row[k0 + j]) & mask(spec.bits), spec.bits);
+        for (unsigned j = 0; j < m && count < spec.sparseN; ++j)
+          if (!(set >> j & 1)) {
+            set |= uint32_t(1) << j;
+            ++count;
+          }
+        codes.put(codeOf[set], codeBits);
+        for (unsigned j = 0; j < m; ++j)
+          if (set >> j & 1)
+            values.put(uint64_t(row[k0 + j]) & mask(spec.bits), spec.bits);
       }
     }
-  }
+    return llvm::Error::success();
+  };
+  llvm::parallelFor(0, layout.tiles, [&](int64_t t) {
+    if (llvm::Error error = packTile(t))
+      errors[t] = llvm::toString(std::move(error));
+  });
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return fail(error);
   return llvm::Error::success();
 }
 
