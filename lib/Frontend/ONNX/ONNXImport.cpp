@@ -254,7 +254,8 @@ LogicalResult Importer::importConstantNode(const onnx::NodeProto &node) {
   Location loc = nodeLoc(node);
   TypedAttr value;
   if (attr.name() == "value") {
-    FailureOr<ElementsAttr> tensor = tensors.import(attr.t());
+    FailureOr<ElementsAttr> tensor = tensors.import(
+        attr.t(), onnx_import::TensorImporter::kConstantNodeInlineElements);
     if (failed(tensor))
       return failure();
     value = cast<TypedAttr>(*tensor);

@@ -20,9 +20,6 @@ using namespace accel::onnx_import;
 
 namespace {
 
-/// Tensors up to this many elements become plain dense attributes.
-constexpr int64_t kInlineElements = 1024;
-
 /// Bytes per element of an ONNX data type as raw_data stores it.
 unsigned elementBytes(int32_t onnxType) {
   switch (onnxType) {
@@ -116,7 +113,8 @@ std::string accel::onnx_import::elementTypeName(int32_t onnxType) {
 }
 
 FailureOr<ElementsAttr>
-TensorImporter::import(const onnx::TensorProto &tensor) {
+TensorImporter::import(const onnx::TensorProto &tensor,
+                       int64_t inlineElements) {
   Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()));
   auto fail = [&]() { return emitError(loc) << "tensor '" << tensor.name() << "': "; };
 
@@ -238,7 +236,7 @@ TensorImporter::import(const onnx::TensorProto &tensor) {
     SmallVector<bool> values(data.begin(), data.end());
     return ElementsAttr(DenseElementsAttr::get(type, ArrayRef<bool>(values)));
   }
-  if (int64_t(count) <= kInlineElements) {
+  if (int64_t(count) <= inlineElements) {
     bool detectedSplat = false;
     if (!DenseElementsAttr::isValidRawBuffer(type, data, detectedSplat)) {
       fail() << "its data does not fit its type " << type;

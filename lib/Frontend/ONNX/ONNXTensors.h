@@ -36,9 +36,19 @@ public:
                  std::shared_ptr<onnx::ModelProto> model)
       : context(context), baseDir(baseDir.str()), model(std::move(model)) {}
 
-  /// The tensor as an attribute; on failure an error naming the tensor and
-  /// the problem has been emitted.
-  mlir::FailureOr<mlir::ElementsAttr> import(const onnx::TensorProto &tensor);
+  /// Tensors up to this many elements become plain dense attributes.
+  static constexpr int64_t kInlineElements = 1024;
+  /// The bound for the value of a Constant node: graph constants (RoPE
+  /// tables, masks) that raising reads as DenseElementsAttr; a LLaMA-7B
+  /// RoPE table traced at 16 tokens is 16 x 128 (weights are initializers).
+  static constexpr int64_t kConstantNodeInlineElements = int64_t(1) << 20;
+
+  /// The tensor as an attribute: a dense attribute up to `inlineElements`
+  /// elements, else a blob. On failure an error naming the tensor and the
+  /// problem has been emitted.
+  mlir::FailureOr<mlir::ElementsAttr>
+  import(const onnx::TensorProto &tensor,
+         int64_t inlineElements = kInlineElements);
 
 private:
   mlir::MLIRContext &context;
