@@ -10,6 +10,7 @@
 #include <optional>
 
 namespace py = pybind11;
+using accel::accelisa::CompileOptions;
 using accel::api::Module;
 using accel::reference::DType;
 using accel::reference::Tensor;
@@ -142,6 +143,29 @@ PYBIND11_MODULE(_accel, m) {
                                   nullptr);
   m.attr("AccelError") = py::handle(accelError);
 
+  // accel/__init__.py's `compile` fills these from its keyword arguments.
+  py::class_<CompileOptions>(m, "CompileOptions",
+                             "accelc's compilation flags, with its defaults")
+      .def(py::init<>())
+      .def_readwrite("prune", &CompileOptions::prune)
+      .def_readwrite("prune_criterion", &CompileOptions::pruneCriterion)
+      .def_readwrite("masks", &CompileOptions::masks)
+      .def_readwrite("quant", &CompileOptions::quant)
+      .def_readwrite("quant_method", &CompileOptions::quantMethod)
+      .def_readwrite("calibration", &CompileOptions::calibration)
+      .def_readwrite("group", &CompileOptions::group)
+      .def_readwrite("lambda_", &CompileOptions::lambda)
+      .def_readwrite("decode", &CompileOptions::decode)
+      .def_readwrite("rope_positions", &CompileOptions::ropePositions)
+      .def_readwrite("tile", &CompileOptions::tile)
+      .def_readwrite("prefill_tile", &CompileOptions::prefillTile)
+      .def_readwrite("max_context", &CompileOptions::maxContext)
+      .def_readwrite("config", &CompileOptions::configPath)
+      .def_readwrite("tokenizer", &CompileOptions::tokenizerPath)
+      .def_readwrite("report", &CompileOptions::report)
+      .def_readwrite("report_format", &CompileOptions::reportFormat)
+      .def_readwrite("weight_image", &CompileOptions::weightImage);
+
   py::class_<Module>(m, "Module", "An IR module with its own context")
       .def("to_mlir", &Module::toMLIR, py::arg("generic") = false,
            "The module as MLIR text")
@@ -158,6 +182,18 @@ PYBIND11_MODULE(_accel, m) {
           py::arg("pipeline"),
           "Run a textual pass pipeline (e.g. 'canonicalize,cse') in place; "
           "returns the warnings the passes emitted")
+      .def(
+          "compile_to_package",
+          [](Module &self, const std::string &path,
+             const CompileOptions &options) {
+            py::gil_scoped_release release;
+            if (llvm::Error error = self.compileToPackage(path, options)) {
+              py::gil_scoped_acquire acquire;
+              raise(std::move(error));
+            }
+          },
+          py::arg("path"), py::arg("options"),
+          "Compile the module in place to an .accel package as accelc does")
       .def(
           "reference_run",
           [](const Module &self, const std::map<std::string, py::array> &in,

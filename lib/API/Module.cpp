@@ -115,6 +115,17 @@ llvm::Error Module::runPipeline(llvm::StringRef pipeline,
   return llvm::Error::success();
 }
 
+llvm::Error
+Module::compileToPackage(llvm::StringRef path,
+                         const accel::accelisa::CompileOptions &options) {
+  accel::registerAccelPasses();
+  accel::DiagnosticCollector diagnostics(state->context);
+  if (mlir::failed(
+          accel::accelisa::compileToPackage(*state->module, path, options)))
+    return diagnostics.takeError("cannot compile to '" + path.str() + "'");
+  return llvm::Error::success();
+}
+
 llvm::Expected<Module>
 Module::importONNX(llvm::StringRef path,
                    const std::map<std::string, int64_t> &dims,

@@ -7,18 +7,20 @@ diagnostics and where they are (`file:line:col`, or the ONNX node name).
     m = accel.import_onnx("model.onnx", dims={"sequence": 16})
     m.run_pipeline(accel.RAISE_PIPELINE)        # or accel.raise_to_accel(m)
     logits = accel.reference_run(m, {"input_ids": ids})["logits"]
+    accel.compile(m, "model.accel", prune="2:4", quant="w2a8kv4", lambda_=(4, 1020))
+    result = accel.simulate("model.accel", prompt_ids, max_new_tokens=16)
 """
 
 import os
 import tempfile
 import warnings
 
-from ._accel import (AccelError, Module, greedy_tokens, import_onnx, load_mlir,
-                     parse_mlir)
+from ._accel import (AccelError, CompileOptions, Module, greedy_tokens,
+                     import_onnx, load_mlir, parse_mlir)
 from .simulator import simulate
 
 __all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "Signature",
-           "from_torch", "golden_run", "greedy_tokens", "import_onnx",
+           "compile", "from_torch", "golden_run", "greedy_tokens", "import_onnx",
            "load_mlir", "op_summary", "parse_mlir", "raise_to_accel",
            "reference_run", "simulate"]
 
@@ -98,6 +100,68 @@ def golden_run(module: Module, inputs: dict, function: str = None) -> dict:
     sequential fp32 sums). `function`, `inputs` and the result are as for
     `reference_run`."""
     return module.golden_run(_arrays(inputs), function)
+
+
+def compile(module: Module, path, *, prune=None, quant=None, group=None,
+            lambda_=None, decode=False, prefill_tile=None, config=None,
+            tokenizer=None, prune_criterion=None, masks=None,
+            quant_method=None, calibration=None, tile=None,
+            rope_positions=None, max_context=None, report=None,
+            report_format=None, weight_image=None):
+    """Compiles `module` (imported, e.g. by `import_onnx` or `from_torch`,
+    raised or not) to the engine package `path` exactly as `accelc ... -o
+    path` does, and returns `path`. Like accelc, it compiles the module in
+    place: afterwards the module holds the lowered program and the float
+    weights are gone (import again to compile other settings, and run the
+    fp32 reference before). Each keyword is the accelc flag of the same
+    name; None keeps accelc's default:
+
+    - `prune`: N:M semi-structured sparsity of the linear weights, "2:4" or
+      (2, 4); default none. `prune_criterion`: "magnitude" (default) or
+      "wanda"; `masks`: an ONNX file of keep masks.
+    - `quant`: "w2a8kv4", "w4a8kv4", "w8a8kv8"; default none.
+      `quant_method`: "rtn" (default) or "calibrated" (GPTQ);
+      `calibration`: a file of token ids, one sequence per line (for wanda
+      and calibrated). `group`: weight group size along K (default 128; 0:
+      per channel).
+    - `lambda_`: Λ-shaped attention, (sink tokens, window) such as (4, 1020)
+      or "4,1020"; implies `decode`. Default none. `decode`: derive the
+      one-token decode function without Λ. `tile`: query rows per prefill
+      tile (64); `rope_positions`: "absolute" (default) or "cache";
+      `max_context`: cache slots without Λ (4096).
+    - `prefill_tile`: prompt tokens the prefill step takes at a time (16).
+    - `config`: the hardware config JSON (default configs/u280.json);
+      `tokenizer`: a tokenizer file carried in the package.
+    - `report`: write the compression report and code footprint to this
+      file; `report_format`: "text" (default) or "json". `weight_image`:
+      also keep the packed weight image in this file.
+
+    A bad option or a failing pass raises `AccelError` with accelc's
+    diagnostics (which name the flag, e.g. "--prune expects N:M").
+    """
+    options = CompileOptions()
+    if prune is not None:
+        options.prune = prune if isinstance(prune, str) else ":".join(map(str, prune))
+    if lambda_ is not None:
+        options.lambda_ = (lambda_ if isinstance(lambda_, str)
+                           else ",".join(map(str, lambda_)))
+    options.decode = bool(decode)
+    for name, value in (("quant", quant), ("group", group),
+                        ("prefill_tile", prefill_tile),
+                        ("prune_criterion", prune_criterion),
+                        ("quant_method", quant_method), ("tile", tile),
+                        ("rope_positions", rope_positions),
+                        ("max_context", max_context),
+                        ("report_format", report_format)):
+        if value is not None:
+            setattr(options, name, value)
+    for name, value in (("config", config), ("tokenizer", tokenizer),
+                        ("masks", masks), ("calibration", calibration),
+                        ("report", report), ("weight_image", weight_image)):
+        if value is not None:
+            setattr(options, name, os.fspath(value))
+    module.compile_to_package(os.fspath(path), options)
+    return path
 
 
 def from_torch(model, example_inputs, input_names=None, output_names=None,

@@ -15,30 +15,22 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "accel/Dialect/Accel/AccelOps.h"
 #include "accel/Frontend/ONNXImport.h"
 #include "accel/InitAccel.h"
 #include "accel/ISA/AsmPrinter.h"
 #include "accel/Support/Diagnostics.h"
-#include "accel/Target/ISA/CodeFootprint.h"
-#include "accel/Target/ISA/Pipeline.h"
+#include "accel/Target/ISA/Compile.h"
 #include "accel/Target/ISA/Translate.h"
-#include "accel/Target/ISA/WritePackage.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
-#include "llvm/ADT/StringSet.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -101,7 +93,8 @@ cl::opt<std::string> configPath(
     "config",
     cl::desc("Hardware config the program is compiled for, embedded in the "
              "package"),
-    cl::value_desc("file"), cl::init(ACCEL_DEFAULT_CONFIG), cl::cat(category));
+    cl::value_desc("file"),
+    cl::init(accel::accelisa::defaultConfigPath().str()), cl::cat(category));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
     cl::desc("The model's tokenizer file, carried in the package (accel-sim "
@@ -183,82 +176,6 @@ cl::opt<int64_t> maxContext(
              "table covers"),
     cl::value_desc("tokens"), cl::init(4096), cl::cat(attentionCategory));
 
-/// Escapes a pass option value for a textual pipeline.
-std::string optionValue(StringRef value) {
-  if (value.empty())
-    return "''";
-  if (value.find_first_of(" {}'\"") == StringRef::npos)
-    return value.str();
-  return "'" + value.str() + "'";
-}
-
-/// The compression part of the pipeline (empty when none is asked for), or
-/// failure after an error about the flags. A non-empty `layers` regex
-/// limits both passes to the linears it names.
-FailureOr<std::string> compressionPipeline(MLIRContext &context,
-                                           StringRef layers = "") {
-  auto error = [&]() { return emitError(UnknownLoc::get(&context)); };
-  std::string passes;
-  if (prune != "none") {
-    auto [nText, mText] = StringRef(prune).split(':');
-    unsigned n = 0, m = 0;
-    if (nText.getAsInteger(10, n) || mText.getAsInteger(10, m)) {
-      error() << "--prune expects N:M (e.g. 2:4) or none, got '" << prune
-              << "'";
-      return failure();
-    }
-    passes += "accel-prune{n=" + std::to_string(n) + " m=" +
-              std::to_string(m) + " criterion=" + optionValue(pruneCriterion);
-    if (!masks.empty())
-      passes += " masks=" + optionValue(masks);
-    if (!calibration.empty())
-      passes += " calibration=" + optionValue(calibration);
-    if (!layers.empty())
-      passes += " layers=" + optionValue(layers);
-    passes += "}";
-  } else if (!masks.empty()) {
-    error() << "--masks needs --prune=N:M";
-    return failure();
-  }
-  if (quant != "none") {
-    if (!passes.empty())
-      passes += ",";
-    passes += "accel-quantize{scheme=" + optionValue(quant) +
-              " method=" + optionValue(quantMethod) +
-              " group=" + std::to_string(group);
-    if (!calibration.empty())
-      passes += " calibration=" + optionValue(calibration);
-    if (!layers.empty())
-      passes += " layers=" + optionValue(layers);
-    passes += "}";
-  }
-  return passes;
-}
-
-/// The accel-lambda-attention step (empty when neither --lambda nor
-/// --decode asks for it), or failure after an error about the flags.
-FailureOr<std::string> attentionPipeline(MLIRContext &context) {
-  int64_t sink = 0, window = 0;
-  if (lambda != "none") {
-    auto [sinkText, windowText] = StringRef(lambda).split(',');
-    if (sinkText.trim().getAsInteger(10, sink) ||
-        windowText.trim().getAsInteger(10, window) || sink < 0 ||
-        window <= 0) {
-      emitError(UnknownLoc::get(&context))
-          << "--lambda expects S,W (sink tokens, window > 0; e.g. 4,1020) "
-          << "or none, got '" << lambda << "'";
-      return failure();
-    }
-  } else if (!decode) {
-    return std::string();
-  }
-  return "accel-lambda-attention{sink=" + std::to_string(sink) +
-         " window=" + std::to_string(window) +
-         " tile=" + std::to_string(tile) +
-         " rope-positions=" + optionValue(ropePositions) +
-         " max-context=" + std::to_string(maxContext) + "}";
-}
-
 /// Reads the input by extension: an ONNX model (`.onnx`), one in ONNX's
 /// textual syntax (`.onnxtxt`), or MLIR (text or bytecode).
 OwningOpRef<ModuleOp> load(MLIRContext &context) {
@@ -305,114 +222,37 @@ bool lowersToISA(Emit kind) {
   return kind == Emit::ISA || kind == Emit::Asm || kind == Emit::Package;
 }
 
-/// Runs a textual pipeline; `what` names it in errors. -mlir-timing
-/// (--help-hidden) reports each pass's time.
-LogicalResult runPipeline(MLIRContext &context, ModuleOp module,
-                          StringRef pipeline, StringRef what) {
-  PassManager pm(&context);
-  applyDefaultTimingPassManagerCLOptions(pm);
-  std::string errors;
-  llvm::raw_string_ostream errorStream(errors);
-  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
-    return emitError(UnknownLoc::get(&context))
-           << what << " '" << pipeline << "' is not available: " << errors;
-  return pm.run(module);
+/// The compilation flags.
+accel::accelisa::CompileOptions compileOptions() {
+  accel::accelisa::CompileOptions options;
+  options.prune = prune;
+  options.pruneCriterion = pruneCriterion;
+  options.masks = masks;
+  options.quant = quant;
+  options.quantMethod = quantMethod;
+  options.calibration = calibration;
+  options.group = group;
+  options.lambda = lambda;
+  options.decode = decode;
+  options.ropePositions = ropePositions;
+  options.tile = tile;
+  options.prefillTile = prefillTile;
+  options.maxContext = maxContext;
+  options.configPath = configPath;
+  options.tokenizerPath = tokenizerPath;
+  options.report = report;
+  options.reportFormat = reportFormat;
+  options.weightImage = weightImage;
+  if (llvm::errs().is_displayed())
+    options.progress = [](size_t done, size_t total) {
+      llvm::errs() << "\raccelc: compressed " << done << "/" << total << " ops"
+                   << (done == total ? "\n" : "");
+    };
+  return options;
 }
 
-/// Lowers the compressed, packed module to an accelisa.program with
-/// accelisa::lowerPipeline, unless the module holds a program already.
-LogicalResult lowerToISA(MLIRContext &context, ModuleOp module) {
-  if (!module.getOps<accel::accelisa::ProgramOp>().empty())
-    return success();
-  std::string pipeline =
-      accel::accelisa::lowerPipeline(configPath, prefillTile);
-  if (failed(runPipeline(context, module, pipeline,
-                         "the lowering to instructions")))
-    return failure();
-  if (module.getOps<accel::accelisa::ProgramOp>().empty())
-    return emitError(UnknownLoc::get(&context))
-           << "the lowering to instructions ('" << pipeline
-           << "') produced no accelisa.program";
-  return success();
-}
-
-/// Prints the code footprint after the compression report (text).
-LogicalResult reportFootprint(ModuleOp module) {
-  auto programs = module.getOps<accel::accelisa::ProgramOp>();
-  if (report.empty() || programs.empty())
-    return success();
-  FailureOr<accel::isa::Program> program =
-      accel::accelisa::exportProgram(*programs.begin());
-  if (failed(program))
-    return failure();
-  accel::accelisa::CodeFootprint footprint =
-      accel::accelisa::codeFootprint(*program);
-  if (report == "-") {
-    accel::accelisa::printCodeFootprint(llvm::outs(), footprint);
-    return success();
-  }
-  std::error_code error;
-  llvm::raw_fd_ostream os(report, error, llvm::sys::fs::OF_Append);
-  if (error)
-    return module.emitError("cannot write '")
-           << report << "': " << error.message();
-  accel::accelisa::printCodeFootprint(os, footprint);
-  return success();
-}
-
-/// Weight elements compressed per run of the compression passes.
-constexpr int64_t kStreamElements = int64_t(1) << 26;
-
-/// Runs the compression passes a few ops at a time: accel-prune then
-/// accel-quantize on each batch of linears (and attention ops) holding about
-/// kStreamElements weights, named by an anchored `layers` regex. Each weight
-/// goes from the mmapped model to its quantized form before the next batch
-/// is read, so the float copies of a 7B model never coexist. Calibration
-/// needs every linear float while it runs, and unnamed ops cannot be
-/// selected: then everything is compressed in one run.
-LogicalResult compress(MLIRContext &context, ModuleOp module,
-                       StringRef compression) {
-  std::string whole = "func.func(" + compression.str() + ")";
-  std::vector<std::pair<std::string, int64_t>> ops;
-  llvm::StringSet<> seen;
-  bool named = true;
-  module.walk([&](Operation *op) {
-    int64_t elements = 0;
-    if (auto linear = dyn_cast<accel::LinearOp>(op))
-      elements = linear.getWeight().getType().getNumElements();
-    else if (!isa<accel::AttentionOp>(op))
-      return;
-    std::string name = accel::locationName(op->getLoc());
-    named &= !name.empty();
-    if (seen.insert(name).second)
-      ops.emplace_back(name, elements);
-  });
-  if (!calibration.empty() || !named || ops.empty())
-    return runPipeline(context, module, whole, "the pipeline");
-  bool progress = llvm::errs().is_displayed();
-  for (size_t done = 0; done < ops.size();) {
-    std::string regex;
-    for (int64_t elements = 0;
-         done < ops.size() && elements < kStreamElements; ++done) {
-      regex += (regex.empty() ? "" : "|") + llvm::Regex::escape(ops[done].first);
-      elements += ops[done].second;
-    }
-    FailureOr<std::string> batch =
-        compressionPipeline(context, "^(" + regex + ")$");
-    if (failed(batch) ||
-        failed(runPipeline(context, module, "func.func(" + *batch + ")",
-                           "the pipeline")))
-      return failure();
-    if (progress)
-      llvm::errs() << "\raccelc: compressed " << done << "/" << ops.size()
-                   << " ops" << (done == ops.size() ? "\n" : "");
-  }
-  return success();
-}
-
-/// `imagePath`: where accel-pack writes the weight image (empty: nowhere).
-LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind,
-                      StringRef imagePath) {
+/// Compiles the module as far as `kind` asks: a package is written to -o.
+LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind) {
   if (kind == Emit::MLIR) {
     if (prune != "none" || quant != "none" || lambda != "none" || decode)
       return emitError(UnknownLoc::get(&context))
@@ -420,75 +260,11 @@ LogicalResult compile(MLIRContext &context, ModuleOp module, Emit kind,
                 "--emit=accel";
     return success();
   }
-  FailureOr<std::string> compression = compressionPipeline(context);
-  if (failed(compression))
-    return failure();
-  FailureOr<std::string> attention = attentionPipeline(context);
-  if (failed(attention))
-    return failure();
-  if (failed(runPipeline(context, module,
-                         "func.func(accel-raise-onnx),canonicalize,cse",
-                         "the pipeline")))
-    return failure();
-  if (!compression->empty() && failed(compress(context, module, *compression)))
-    return failure();
-  std::string pipeline;
-  auto add = [&](StringRef passes) {
-    pipeline += (pipeline.empty() ? "" : ",") + passes.str();
-  };
-  if (!attention->empty())
-    add(*attention + ",cse");
-  if (!report.empty())
-    add("accel-compression-report{format=" + reportFormat +
-        " output=" + report + "}");
-  if (!imagePath.empty())
-    add("accel-pack{output=" + optionValue(imagePath) + "}");
-  else if (lowersToISA(kind))
-    add("accel-pack");
-  if (!pipeline.empty() &&
-      failed(runPipeline(context, module, pipeline, "the pipeline")))
-    return failure();
-  if (lowersToISA(kind) && failed(lowerToISA(context, module)))
-    return failure();
-  return reportFootprint(module);
-}
-
-llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &buffer) {
-  return {reinterpret_cast<const uint8_t *>(buffer.getBufferStart()),
-          buffer.getBufferSize()};
-}
-
-/// Writes the package: the program, the weight image at `imagePath`, the
-/// hardware config of --config.
-LogicalResult emitPackage(MLIRContext &context, ModuleOp module,
-                          StringRef imagePath) {
-  if (outputPath == "-")
-    return emitError(UnknownLoc::get(&context))
-           << "a package is binary: name the output file with -o";
-  std::unique_ptr<llvm::MemoryBuffer> image, config, vocabulary;
-  for (auto [path, buffer] :
-       {std::pair(imagePath, &image),
-        std::pair(StringRef(configPath), &config),
-        std::pair(StringRef(tokenizerPath), &vocabulary)}) {
-    if (path.empty())
-      continue;
-    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-    if (!file)
-      return emitError(UnknownLoc::get(&context))
-             << "cannot read '" << path << "': " << file.getError().message();
-    *buffer = std::move(*file);
-  }
-  accel::accelisa::PackageOptions options;
-  if (image)
-    options.weightImage = bytesOf(*image);
-  if (config) {
-    options.configJSON = config->getBuffer();
-    options.configPath = configPath;
-  }
-  if (vocabulary)
-    options.tokenizer = bytesOf(*vocabulary);
-  return accel::accelisa::writePackage(module, outputPath, options);
+  if (kind == Emit::Package)
+    return accel::accelisa::compileToPackage(module, outputPath,
+                                             compileOptions());
+  return accel::accelisa::compileModule(module, compileOptions(),
+                                        lowersToISA(kind));
 }
 
 LogicalResult emitAssembly(ModuleOp module) {
@@ -535,25 +311,11 @@ int main(int argc, char **argv) {
   });
 
   Emit kind = emitKind();
-  // A package needs the weight image in memory: accel-pack writes it to
-  // --weight-image, or to a temporary file.
-  SmallString<128> imagePath(weightImage);
-  std::optional<llvm::FileRemover> removeImage;
-  if (kind == Emit::Package && imagePath.empty()) {
-    if (std::error_code error = llvm::sys::fs::createTemporaryFile(
-            "accelc-weights", "wimg", imagePath)) {
-      llvm::errs() << "accelc: cannot create a temporary file: "
-                   << error.message() << "\n";
-      return 1;
-    }
-    removeImage.emplace(imagePath);
-  }
-
   OwningOpRef<ModuleOp> module = load(context);
-  if (!module || failed(compile(context, *module, kind, imagePath)))
+  if (!module || failed(compile(context, *module, kind)))
     return 1;
   if (kind == Emit::Package)
-    return failed(emitPackage(context, *module, imagePath));
+    return 0;
   if (kind == Emit::Asm)
     return failed(emitAssembly(*module));
 

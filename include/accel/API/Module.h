@@ -10,6 +10,7 @@
 #define ACCEL_API_MODULE_H
 
 #include "accel/Reference/Tensor.h"
+#include "accel/Target/ISA/Compile.h"
 
 #include "llvm/Support/Error.h"
 
@@ -72,6 +73,13 @@ public:
   /// transformed.
   llvm::Error runPipeline(llvm::StringRef pipeline,
                           std::vector<std::string> *warnings = nullptr);
+  /// Compiles the module in place to the .accel package at `path`, as
+  /// accelc does with the flags `options` stands for: raising, compression,
+  /// Λ attention, packing, lowering. Afterwards the module holds the
+  /// accelisa.program, and the float weights the compression replaced are
+  /// freed; on failure it may be partly compiled.
+  llvm::Error compileToPackage(llvm::StringRef path,
+                               const accelisa::CompileOptions &options);
 
   ~Module();
   Module(Module &&) noexcept;

@@ -1,0 +1,77 @@
+//===- Compile.h - from an imported module to a package ---------*- C++ -*-===//
+//
+// What accelc does to a module after loading it, shared with the C++ API
+// (accel.compile in Python): raising, the compression passes, Λ attention,
+// the compression report, accel-pack, the lowering to instructions
+// (Pipeline.h) and the .accel package (WritePackage.h). Errors are emitted on
+// the module's context, with the flag they concern named as accelc spells it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_TARGET_ISA_COMPILE_H
+#define ACCEL_TARGET_ISA_COMPILE_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace accel::accelisa {
+
+/// The hardware config compiled for when none is named: configs/u280.json
+/// of the source tree.
+llvm::StringRef defaultConfigPath();
+
+/// accelc's compilation flags, with their defaults (`accelc --help`).
+struct CompileOptions {
+  /// --prune: N:M sparsity of linear weights (e.g. "2:4") or "none";
+  /// --prune-criterion: "magnitude" or "wanda"; --masks: ONNX keep masks.
+  std::string prune = "none", pruneCriterion = "magnitude", masks;
+  /// --quant: "w2a8kv4", "w4a8kv4", "w8a8kv8" or "none"; --quant-method:
+  /// "rtn" or "calibrated".
+  std::string quant = "none", quantMethod = "rtn";
+  /// --calibration: token ids, one sequence per line.
+  std::string calibration;
+  /// --group: weight quantization group size along K (0: per channel).
+  int64_t group = 128;
+  /// --lambda: "S,W" (sink tokens, window) or "none"; --decode derives the
+  /// decode function without Λ.
+  std::string lambda = "none";
+  bool decode = false;
+  /// --rope-positions: "absolute" or "cache".
+  std::string ropePositions = "absolute";
+  /// --tile, --prefill-tile, --max-context.
+  int64_t tile = 64, prefillTile = 16, maxContext = 4096;
+  /// --config (empty: none embedded) and --tokenizer (empty: none).
+  std::string configPath = defaultConfigPath().str(), tokenizerPath;
+  /// --report ("-": standard output; empty: none) and --report-format.
+  std::string report, reportFormat = "text";
+  /// --weight-image: where accel-pack writes the weight image. Empty: the
+  /// module is packed only when lowered, and a package's image goes to a
+  /// temporary file.
+  std::string weightImage;
+  /// Called after each batch of ops is compressed (when set).
+  std::function<void(size_t done, size_t total)> progress;
+};
+
+/// Raises `module`, compresses it, applies Λ attention, writes the report
+/// and packs the weights as `options` say; with `lower`, then lowers it to an
+/// accelisa.program (unless it holds one already) and appends the code
+/// footprint to the report.
+mlir::LogicalResult compileModule(mlir::ModuleOp module,
+                                  const CompileOptions &options, bool lower);
+
+/// compileModule with lowering, then the package at `path` (a file, not
+/// "-"): the program, the weight image (at `options.weightImage`, else in a
+/// temporary file), the config and the tokenizer.
+mlir::LogicalResult compileToPackage(mlir::ModuleOp module,
+                                     llvm::StringRef path,
+                                     const CompileOptions &options);
+
+} // namespace accel::accelisa
+
+#endif // ACCEL_TARGET_ISA_COMPILE_H

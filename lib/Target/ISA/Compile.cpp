@@ -1,0 +1,303 @@
+//===- Compile.cpp - from an imported module to a package -----------------===//
+
+#include "accel/Target/ISA/Compile.h"
+
+#include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/Diagnostics.h"
+#include "accel/Target/ISA/CodeFootprint.h"
+#include "accel/Target/ISA/Pipeline.h"
+#include "accel/Target/ISA/Translate.h"
+#include "accel/Target/ISA/WritePackage.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::accelisa;
+
+llvm::StringRef accel::accelisa::defaultConfigPath() {
+  return ACCEL_DEFAULT_CONFIG;
+}
+
+namespace {
+
+InFlightDiagnostic error(ModuleOp module) {
+  return emitError(UnknownLoc::get(module.getContext()));
+}
+
+/// Escapes a pass option value for a textual pipeline.
+std::string optionValue(StringRef value) {
+  if (value.empty())
+    return "''";
+  if (value.find_first_of(" {}'\"") == StringRef::npos)
+    return value.str();
+  return "'" + value.str() + "'";
+}
+
+/// The compression part of the pipeline (empty when none is asked for), or
+/// failure after an error about the flags. A non-empty `layers` regex
+/// limits both passes to the linears it names.
+FailureOr<std::string> compressionPipeline(ModuleOp module,
+                                           const CompileOptions &options,
+                                           StringRef layers = "") {
+  std::string passes;
+  if (options.prune != "none") {
+    auto [nText, mText] = StringRef(options.prune).split(':');
+    unsigned n = 0, m = 0;
+    if (nText.getAsInteger(10, n) || mText.getAsInteger(10, m)) {
+      error(module) << "--prune expects N:M (e.g. 2:4) or none, got '"
+                    << options.prune << "'";
+      return failure();
+    }
+    passes += "accel-prune{n=" + std::to_string(n) + " m=" + std::to_string(m) +
+              " criterion=" + optionValue(options.pruneCriterion);
+    if (!options.masks.empty())
+      passes += " masks=" + optionValue(options.masks);
+    if (!options.calibration.empty())
+      passes += " calibration=" + optionValue(options.calibration);
+    if (!layers.empty())
+      passes += " layers=" + optionValue(layers);
+    passes += "}";
+  } else if (!options.masks.empty()) {
+    error(module) << "--masks needs --prune=N:M";
+    return failure();
+  }
+  if (options.quant != "none") {
+    if (!passes.empty())
+      passes += ",";
+    passes += "accel-quantize{scheme=" + optionValue(options.quant) +
+              " method=" + optionValue(options.quantMethod) +
+              " group=" + std::to_string(options.group);
+    if (!options.calibration.empty())
+      passes += " calibration=" + optionValue(options.calibration);
+    if (!layers.empty())
+      passes += " layers=" + optionValue(layers);
+    passes += "}";
+  }
+  return passes;
+}
+
+/// The accel-lambda-attention step (empty when neither --lambda nor
+/// --decode asks for it), or failure after an error about the flags.
+FailureOr<std::string> attentionPipeline(ModuleOp module,
+                                         const CompileOptions &options) {
+  int64_t sink = 0, window = 0;
+  if (options.lambda != "none") {
+    auto [sinkText, windowText] = StringRef(options.lambda).split(',');
+    if (sinkText.trim().getAsInteger(10, sink) ||
+        windowText.trim().getAsInteger(10, window) || sink < 0 || window <= 0) {
+      error(module)
+          << "--lambda expects S,W (sink tokens, window > 0; e.g. 4,1020) "
+          << "or none, got '" << options.lambda << "'";
+      return failure();
+    }
+  } else if (!options.decode) {
+    return std::string();
+  }
+  return "accel-lambda-attention{sink=" + std::to_string(sink) +
+         " window=" + std::to_string(window) +
+         " tile=" + std::to_string(options.tile) +
+         " rope-positions=" + optionValue(options.ropePositions) +
+         " max-context=" + std::to_string(options.maxContext) + "}";
+}
+
+/// Runs a textual pipeline; `what` names it in errors. A tool's
+/// -mlir-timing (when it registered the option) reports each pass's time.
+LogicalResult runPipeline(ModuleOp module, StringRef pipeline, StringRef what) {
+  PassManager pm(module.getContext());
+  applyDefaultTimingPassManagerCLOptions(pm);
+  std::string errors;
+  llvm::raw_string_ostream errorStream(errors);
+  if (failed(parsePassPipeline(pipeline, pm, errorStream)))
+    return error(module) << what << " '" << pipeline
+                         << "' is not available: " << errors;
+  return pm.run(module);
+}
+
+/// Lowers the compressed, packed module to an accelisa.program with
+/// accelisa::lowerPipeline, unless the module holds a program already.
+LogicalResult lowerToISA(ModuleOp module, const CompileOptions &options) {
+  if (!module.getOps<ProgramOp>().empty())
+    return success();
+  std::string pipeline = lowerPipeline(options.configPath, options.prefillTile);
+  if (failed(runPipeline(module, pipeline, "the lowering to instructions")))
+    return failure();
+  if (module.getOps<ProgramOp>().empty())
+    return error(module) << "the lowering to instructions ('" << pipeline
+                         << "') produced no accelisa.program";
+  return success();
+}
+
+/// Prints the code footprint after the compression report (text).
+LogicalResult reportFootprint(ModuleOp module, const CompileOptions &options) {
+  auto programs = module.getOps<ProgramOp>();
+  if (options.report.empty() || programs.empty())
+    return success();
+  FailureOr<isa::Program> program = exportProgram(*programs.begin());
+  if (failed(program))
+    return failure();
+  CodeFootprint footprint = codeFootprint(*program);
+  if (options.report == "-") {
+    printCodeFootprint(llvm::outs(), footprint);
+    return success();
+  }
+  std::error_code errorCode;
+  llvm::raw_fd_ostream os(options.report, errorCode, llvm::sys::fs::OF_Append);
+  if (errorCode)
+    return module.emitError("cannot write '")
+           << options.report << "': " << errorCode.message();
+  printCodeFootprint(os, footprint);
+  return success();
+}
+
+/// Weight elements compressed per run of the compression passes.
+constexpr int64_t kStreamElements = int64_t(1) << 26;
+
+/// Runs the compression passes a few ops at a time: accel-prune then
+/// accel-quantize on each batch of linears (and attention ops) holding about
+/// kStreamElements weights, named by an anchored `layers` regex. Each weight
+/// goes from the mmapped model to its quantized form before the next batch
+/// is read, so the float copies of a 7B model never coexist. Calibration
+/// needs every linear float while it runs, and unnamed ops cannot be
+/// selected: then everything is compressed in one run.
+LogicalResult compress(ModuleOp module, const CompileOptions &options,
+                       StringRef compression) {
+  std::string whole = "func.func(" + compression.str() + ")";
+  std::vector<std::pair<std::string, int64_t>> ops;
+  llvm::StringSet<> seen;
+  bool named = true;
+  module.walk([&](Operation *op) {
+    int64_t elements = 0;
+    if (auto linear = dyn_cast<LinearOp>(op))
+      elements = linear.getWeight().getType().getNumElements();
+    else if (!llvm::isa<AttentionOp>(op))
+      return;
+    std::string name = locationName(op->getLoc());
+    named &= !name.empty();
+    if (seen.insert(name).second)
+      ops.emplace_back(name, elements);
+  });
+  if (!options.calibration.empty() || !named || ops.empty())
+    return runPipeline(module, whole, "the pipeline");
+  for (size_t done = 0; done < ops.size();) {
+    std::string regex;
+    for (int64_t elements = 0; done < ops.size() && elements < kStreamElements;
+         ++done) {
+      regex +=
+          (regex.empty() ? "" : "|") + llvm::Regex::escape(ops[done].first);
+      elements += ops[done].second;
+    }
+    FailureOr<std::string> batch =
+        compressionPipeline(module, options, "^(" + regex + ")$");
+    if (failed(batch) || failed(runPipeline(module, "func.func(" + *batch + ")",
+                                            "the pipeline")))
+      return failure();
+    if (options.progress)
+      options.progress(done, ops.size());
+  }
+  return success();
+}
+
+llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &buffer) {
+  return {reinterpret_cast<const uint8_t *>(buffer.getBufferStart()),
+          buffer.getBufferSize()};
+}
+
+/// Writes the package of a lowered module: its program, the weight image at
+/// `options.weightImage`, the config and the tokenizer.
+LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
+                                   const CompileOptions &options) {
+  std::unique_ptr<llvm::MemoryBuffer> image, config, vocabulary;
+  for (auto [file, buffer] :
+       {std::pair(StringRef(options.weightImage), &image),
+        std::pair(StringRef(options.configPath), &config),
+        std::pair(StringRef(options.tokenizerPath), &vocabulary)}) {
+    if (file.empty())
+      continue;
+    auto contents = llvm::MemoryBuffer::getFile(
+        file, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+    if (!contents)
+      return error(module) << "cannot read '" << file
+                           << "': " << contents.getError().message();
+    *buffer = std::move(*contents);
+  }
+  PackageOptions packageOptions;
+  if (image)
+    packageOptions.weightImage = bytesOf(*image);
+  if (config) {
+    packageOptions.configJSON = config->getBuffer();
+    packageOptions.configPath = options.configPath;
+  }
+  if (vocabulary)
+    packageOptions.tokenizer = bytesOf(*vocabulary);
+  return writePackage(module, path, packageOptions);
+}
+
+} // namespace
+
+LogicalResult accel::accelisa::compileModule(ModuleOp module,
+                                             const CompileOptions &options,
+                                             bool lower) {
+  FailureOr<std::string> compression = compressionPipeline(module, options);
+  if (failed(compression))
+    return failure();
+  FailureOr<std::string> attention = attentionPipeline(module, options);
+  if (failed(attention))
+    return failure();
+  if (failed(runPipeline(module, "func.func(accel-raise-onnx),canonicalize,cse",
+                         "the pipeline")))
+    return failure();
+  if (!compression->empty() && failed(compress(module, options, *compression)))
+    return failure();
+  std::string pipeline;
+  auto add = [&](StringRef passes) {
+    pipeline += (pipeline.empty() ? "" : ",") + passes.str();
+  };
+  if (!attention->empty())
+    add(*attention + ",cse");
+  if (!options.report.empty())
+    add("accel-compression-report{format=" + options.reportFormat +
+        " output=" + options.report + "}");
+  if (!options.weightImage.empty())
+    add("accel-pack{output=" + optionValue(options.weightImage) + "}");
+  else if (lower)
+    add("accel-pack");
+  if (!pipeline.empty() &&
+      failed(runPipeline(module, pipeline, "the pipeline")))
+    return failure();
+  if (lower && failed(lowerToISA(module, options)))
+    return failure();
+  return reportFootprint(module, options);
+}
+
+LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
+                                                const CompileOptions &options) {
+  if (path == "-")
+    return error(module) << "a package is binary: name the output file with -o";
+  // The package needs the weight image in memory: accel-pack writes it to
+  // options.weightImage, or to a temporary file.
+  CompileOptions packing = options;
+  std::optional<llvm::FileRemover> removeImage;
+  if (packing.weightImage.empty()) {
+    SmallString<128> imagePath;
+    if (std::error_code errorCode = llvm::sys::fs::createTemporaryFile(
+            "accel-weights", "wimg", imagePath))
+      return error(module) << "cannot create a temporary file: "
+                           << errorCode.message();
+    removeImage.emplace(imagePath);
+    packing.weightImage = imagePath.str().str();
+  }
+  if (failed(compileModule(module, packing, /*lower=*/true)))
+    return failure();
+  return writeCompiledPackage(module, path, packing);
+}
