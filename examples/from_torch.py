@@ -1,17 +1,26 @@
 #!/usr/bin/env python3
-"""From a torch model to accel ops in a few lines.
+"""From a torch model to the simulated engine in a few lines.
 
 Builds a small LLaMA-style decoder in plain torch (RMSNorm, rotary
-embeddings, grouped-query attention, SwiGLU), hands it to `accel.from_torch`
-(which exports it with torch.onnx and imports the ONNX), raises it to accel
-ops, prints what it became, and checks that accel's reference executor gives
-torch's logits.
+embeddings, grouped-query attention, SwiGLU; random weights), hands it to
+`accel.from_torch` (which exports it with torch.onnx and imports the ONNX),
+raises it to accel ops, prints what it became, and checks that accel's
+reference executor gives torch's logits. Then compiles it the AccLLM way
+(2:4 pruning, W2A8KV4, Λ attention) with `accel.compile`, runs the package
+on the simulated engine with `accel.simulate`, and prints the generated
+tokens next to torch's fp32 greedy ones (2-bit weights may change them) and
+a few figures of the performance report.
 
-    PYTHONPATH=build/python /usr/bin/python3 examples/from_torch.py
+    /usr/bin/python3 examples/from_torch.py    # after the build, in build/
+
+It imports `accel` from PYTHONPATH if set, else from the build tree named by
+ACCEL_BUILD_DIR (default: build/).
 """
 
 import math
+import os
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -19,9 +28,13 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-import accel
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.append(os.path.join(os.environ.get("ACCEL_BUILD_DIR", os.path.join(ROOT, "build")),
+                             "python"))
+import accel  # noqa: E402
 
 VOCAB, HIDDEN, HEADS, KV_HEADS, FFN, LAYERS, SEQ = 128, 64, 4, 2, 172, 2, 12
+PROMPT, NEW_TOKENS = [5, 17, 42, 99, 3, 64, 8, 21], 8
 
 
 class RMSNorm(nn.Module):
@@ -123,8 +136,43 @@ def main():
     error = float(np.abs(logits - expected).max() / np.abs(expected).max())
     print(f"max relative error vs torch: {error:.2e}")
     ok = error < 1e-4 and summary.get("attention") == LAYERS
+
+    # The AccLLM way, as `accelc --prune=2:4 --quant=w2a8kv4 --lambda=4,1020`
+    # would compile it, then the prompt through the simulated engine.
+    with tempfile.TemporaryDirectory() as tmp:
+        package = accel.compile(module, os.path.join(tmp, "model.accel"),
+                                prune="2:4", quant="w2a8kv4", lambda_=(4, 1020))
+        print(f"package: {os.path.getsize(package)} bytes")
+        result = accel.simulate(package, PROMPT, NEW_TOKENS)
+    report = result["report"]
+    print("prompt:         ", " ".join(map(str, PROMPT)))
+    print("engine tokens:  ", " ".join(map(str, result["tokens"])))
+    reference = greedy(model, PROMPT, NEW_TOKENS)
+    print("fp32 tokens:    ", " ".join(map(str, reference)))
+    same = sum(a == b for a, b in zip(result["tokens"], reference))
+    print(f"same as fp32: {same}/{NEW_TOKENS} (2-bit weights and 2:4 pruning may change them)")
+    hbm = report["total"]["hbm"]
+    print(f"prefill: {report['prefill']['tokens']} tokens, "
+          f"{report['prefill']['tokens_per_second']:.0f} token/s")
+    print(f"decode: {report['decode']['steps']} steps, "
+          f"{report['decode']['tokens_per_second']:.0f} token/s, "
+          f"{report['decode']['tokens_per_joule']:.1f} token/J")
+    print(f"HBM: {hbm['read_bytes']} bytes read, {hbm['gbps']:.2f} GB/s "
+          f"({100 * hbm['fraction_of_peak']:.1f}% of the peak "
+          f"{report['peak']['hbm_gbps']:.0f} GB/s)")
+    ok = ok and len(result["tokens"]) == NEW_TOKENS
     print("OK" if ok else "MISMATCH")
     return 0 if ok else 1
+
+
+def greedy(model, prompt, new_tokens):
+    """torch's fp32 greedy continuation of `prompt`."""
+    ids = torch.tensor([prompt])
+    with torch.no_grad():
+        for _ in range(new_tokens):
+            next_id = model(ids)[0, -1].argmax()
+            ids = torch.cat([ids, next_id.view(1, 1)], dim=1)
+    return ids[0, len(prompt):].tolist()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """accel.from_torch and the example script built on it."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -16,13 +17,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def test_example_script(build_dir):
-    env = dict(os.environ, PYTHONPATH=os.path.join(build_dir, "python"))
+    """examples/from_torch.py as a user runs it: torch model, from_torch,
+    compile, simulate, report. It finds the build itself (ACCEL_BUILD_DIR)."""
+    if not os.path.exists(os.path.join(build_dir, "bin", "accel-sim")):
+        pytest.skip("accel-sim is not built")
+    env = dict(os.environ, ACCEL_BUILD_DIR=build_dir)
+    env.pop("PYTHONPATH", None)
     result = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "examples", "from_torch.py")],
                             capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "attention x2" in out and "rope x4" in out and "rmsnorm x5" in out, out
     assert "onnx nodes left: 0" in out, out      # residual Adds become arith ops
+    lines = {line.split(":")[0].strip(): line.split(":", 1)[1].split()
+             for line in out.splitlines() if ":" in line}
+    assert len(lines["engine tokens"]) == 8 and len(lines["fp32 tokens"]) == 8, out
+    assert re.search(r"^decode: 7 steps, \d+ token/s", out, re.M), out
+    assert re.search(r"^HBM: \d+ bytes read, [\d.]+ GB/s", out, re.M), out
     assert out.rstrip().endswith("OK"), out
     assert "Warning" not in result.stderr, result.stderr
 
