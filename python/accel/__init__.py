@@ -20,7 +20,8 @@ from ._accel import (AccelError, CompileOptions, Module, greedy_tokens,
 from .simulator import simulate
 
 __all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "Signature",
-           "compile", "from_torch", "golden_run", "greedy_tokens", "import_onnx",
+           "compile", "from_torch", "generate", "golden_run", "greedy_tokens",
+           "import_onnx",
            "load_mlir", "op_summary", "parse_mlir", "raise_to_accel",
            "reference_run", "simulate"]
 
@@ -100,6 +101,36 @@ def golden_run(module: Module, inputs: dict, function: str = None) -> dict:
     sequential fp32 sums). `function`, `inputs` and the result are as for
     `reference_run`."""
     return module.golden_run(_arrays(inputs), function)
+
+
+def generate(module: Module, prompt_ids, max_new_tokens: int,
+             golden: bool = True, function: str = "main_graph_decode"):
+    """Greedy generation with the decode function accel-lambda-attention
+    derives: feeds the prompt and then each new token one at a time from
+    position 0 with empty KV caches, on the golden model (or, with
+    `golden=False`, the fp32 reference executor). Returns the generated
+    token ids and the logits (numpy, fp32) of the last step — what
+    `simulate` returns for the compiled package, bit for bit on the golden
+    model."""
+    import numpy as np
+    run = golden_run if golden else reference_run
+    caches = {}
+    for name, type_text in module.inputs(function):
+        if name.startswith(("key_cache.", "value_cache.")):
+            dims = [int(d) for d in type_text[len("tensor<"):].split("x")[:-1]]
+            caches[name] = np.zeros(dims, np.float32)
+    ids = [int(t) for t in prompt_ids]
+    tokens, logits = [], None
+    for position in range(len(ids) + max_new_tokens - 1):
+        out = run(module, {"input_ids": np.array([[ids[position]]], np.int64),
+                           "position": np.array(position, np.int64), **caches},
+                  function=function)
+        caches = {name: out[name] for name in caches}
+        logits = out["logits"][0, 0]
+        if position + 1 >= len(prompt_ids):
+            tokens.append(int(greedy_tokens(logits)))
+            ids.append(tokens[-1])
+    return tokens, logits
 
 
 def compile(module: Module, path, *, prune=None, quant=None, group=None,

@@ -59,24 +59,7 @@ def golden(path, flags, prompt, new):
     if flags["passes"]:
         m.run_pipeline("func.func(" + ",".join(flags["passes"]) + ")")
     m.run_pipeline(flags["lambda"] + ",cse")
-    fn = "main_graph_decode"
-    caches = {}
-    for name, type_text in m.inputs(fn):
-        if "_cache." in name:
-            dims = [int(d) for d in type_text[len("tensor<"):].split("x")[:-1]]
-            caches[name] = np.zeros(dims, np.float32)
-    ids, tokens, logits = list(prompt), [], None
-    for position in range(len(prompt) + new - 1):
-        out = accel.golden_run(
-            m, {"input_ids": np.array([[ids[position]]], np.int64),
-                "position": np.array(position, np.int64), **caches},
-            function=fn)
-        caches = {name: out[name] for name in caches}
-        logits = out["logits"][0, 0]
-        if position + 1 >= len(prompt):
-            tokens.append(int(np.argmax(logits)))
-            ids.append(tokens[-1])
-    return tokens, logits
+    return accel.generate(m, prompt, new)
 
 
 def simulate(tools, package, prompt, new):

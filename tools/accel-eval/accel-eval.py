@@ -181,23 +181,7 @@ def golden_greedy(accel, args, prompt, new):
     sink, window = args.sink_window
     m.run_pipeline("func.func(accel-prune{n=2 m=4},accel-quantize{scheme=w2a8kv4})")
     m.run_pipeline(f"accel-lambda-attention{{sink={sink} window={window}}},cse")
-    fn = "main_graph_decode"
-    caches = {}
-    for name, type_text in m.inputs(fn):
-        if "_cache." in name:
-            dims = [int(d) for d in type_text[len("tensor<"):].split("x")[:-1]]
-            caches[name] = np.zeros(dims, np.float32)
-    ids, tokens = list(prompt), []
-    for position in range(len(prompt) + new - 1):
-        out = accel.golden_run(
-            m, {"input_ids": np.array([[ids[position]]], np.int64),
-                "position": np.array(position, np.int64), **caches},
-            function=fn)
-        caches = {name: out[name] for name in caches}
-        if position + 1 >= len(prompt):
-            tokens.append(int(accel.greedy_tokens(out["logits"][0, 0])))
-            ids.append(tokens[-1])
-    return tokens
+    return accel.generate(m, prompt, new)[0]
 
 
 def check_sim(accel, args, tokenizer):
