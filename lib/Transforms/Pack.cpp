@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -33,10 +34,11 @@ namespace {
 /// Elements per parallel chunk of a conversion.
 constexpr uint64_t kChunk = uint64_t(1) << 16;
 
-/// The bit patterns of a constant tensor's elements (row-major), each in
-/// the low `width` bits of its uint64_t; an error naming `what` otherwise.
-FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
-                                          StringRef what) {
+/// Calls `store(i, bits)` with the bit pattern of every element i of a
+/// constant tensor (row-major; in the low `width` bits), a blob's elements
+/// from several threads; an error naming `what` otherwise.
+LogicalResult readBits(Operation *op, Value value, StringRef what,
+                       llvm::function_ref<void(uint64_t, uint64_t)> store) {
   auto type = cast<RankedTensorType>(value.getType());
   if (!type.hasStaticShape())
     return op->emitError("accel-pack: the ")
@@ -47,17 +49,16 @@ FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
     return op->emitError("accel-pack: the ") << what << " is not a constant";
   uint64_t count = type.getNumElements();
   uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
-  std::vector<uint64_t> bits;
   Attribute attr = constant.getValue();
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    bits.reserve(count);
+    uint64_t i = 0;
     if (isa<IntegerType>(type.getElementType()))
       for (const APInt &v : dense.getValues<APInt>())
-        bits.push_back(v.getZExtValue() & mask);
+        store(i++, v.getZExtValue() & mask);
     else
       for (const APFloat &v : dense.getValues<APFloat>())
-        bits.push_back(v.bitcastToAPInt().getZExtValue());
-    return bits;
+        store(i++, v.bitcastToAPInt().getZExtValue());
+    return success();
   }
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
@@ -70,7 +71,6 @@ FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
       return op->emitError("accel-pack: the ")
              << what << "'s blob holds " << data.size() << " bytes, expected "
              << count * bytes;
-    bits.resize(count);
     uint64_t chunks = (count + kChunk - 1) / kChunk;
     llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
       for (uint64_t i = chunk * kChunk, e = std::min(count, i + kChunk); i < e;
@@ -78,10 +78,10 @@ FailureOr<std::vector<uint64_t>> readBits(Operation *op, Value value,
         uint64_t v = 0;
         for (unsigned b = 0; b < bytes; ++b)
           v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
-        bits[i] = v & mask;
+        store(i, v & mask);
       }
     });
-    return bits;
+    return success();
   }
   return op->emitError("accel-pack: the ")
          << what << " is not a dense or dense_resource constant";
@@ -146,51 +146,46 @@ FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
   return spec;
 }
 
-/// The contents of a linear's weight, in the logical [N, K] order.
-FailureOr<MatrixData> readData(LinearOp op, const MatrixSpec &spec) {
-  MatrixData data;
-  FailureOr<std::vector<uint64_t>> values =
-      readBits(op, op.getWeight(), "weight");
-  if (failed(values))
-    return failure();
-  uint64_t count = values->size();
+/// Reads the contents of a linear's weight, in the logical [N, K] order,
+/// into `data` (whose buffers are reused from matrix to matrix: a 7B model's
+/// weights are not page-faulted in afresh, 8 bytes per value, one by one).
+LogicalResult readData(LinearOp op, const MatrixSpec &spec, MatrixData &data) {
+  uint64_t count = uint64_t(spec.rows) * uint64_t(spec.cols);
   data.values.resize(count);
   bool symmetric = spec.format == ValueFormat::IntSymmetric;
   bool transposed = op.getTransposedWeight();
-  uint64_t chunks = (count + kChunk - 1) / kChunk;
-  llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
-    for (uint64_t i = chunk * kChunk, e = std::min(count, i + kChunk); i < e;
-         ++i) {
-      uint64_t v = (*values)[i];
-      int64_t value = int64_t(v);
-      if (symmetric && (v >> (spec.bits - 1)) & 1)
-        value -= int64_t(1) << spec.bits; // sign-extend the B-bit pattern
-      // A transposed (float) weight is stored [K, N].
-      uint64_t at = i;
-      if (transposed)
-        at = (i % spec.rows) * spec.cols + i / spec.rows;
-      data.values[at] = value;
-    }
-  });
-  values->clear();
-  values->shrink_to_fit();
-  if (!isInteger(spec.format))
-    return data;
-  FailureOr<std::vector<uint64_t>> scales =
-      readBits(op, op.getScales(), "scales");
-  if (failed(scales))
+  if (failed(readBits(op, op.getWeight(), "weight",
+                      [&](uint64_t i, uint64_t v) {
+                        int64_t value = int64_t(v);
+                        if (symmetric && (v >> (spec.bits - 1)) & 1)
+                          value -= int64_t(1) << spec.bits; // sign-extend
+                        // A transposed (float) weight is stored [K, N].
+                        uint64_t at = i;
+                        if (transposed)
+                          at = (i % spec.rows) * spec.cols + i / spec.rows;
+                        data.values[at] = value;
+                      })))
     return failure();
-  for (uint64_t s : *scales)
-    data.scales.push_back(uint16_t(s));
-  if (Value zeroPoints = op.getZeroPoints()) {
-    FailureOr<std::vector<uint64_t>> zeros =
-        readBits(op, zeroPoints, "zero points");
-    if (failed(zeros))
-      return failure();
-    for (uint64_t z : *zeros)
-      data.zeroPoints.push_back(int64_t(z));
-  }
-  return data;
+  data.scales.clear();
+  data.zeroPoints.clear();
+  if (!isInteger(spec.format))
+    return success();
+  auto groups = [](Value value) {
+    return cast<RankedTensorType>(value.getType()).getNumElements();
+  };
+  data.scales.resize(groups(op.getScales()));
+  if (failed(readBits(op, op.getScales(), "scales",
+                      [&](uint64_t i, uint64_t s) {
+                        data.scales[i] = uint16_t(s);
+                      })))
+    return failure();
+  Value zeroPoints = op.getZeroPoints();
+  if (!zeroPoints)
+    return success();
+  data.zeroPoints.resize(groups(zeroPoints));
+  return readBits(op, zeroPoints, "zero points", [&](uint64_t i, uint64_t z) {
+    data.zeroPoints[i] = int64_t(z);
+  });
 }
 
 struct PackPass : public accel::impl::PackBase<PackPass> {
@@ -245,13 +240,13 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
       return signalPassFailure();
 
     Image image = layoutImage(specs);
+    MatrixData data;
     for (auto [i, op] : llvm::enumerate(linears)) {
-      FailureOr<MatrixData> data = readData(op, specs[i]);
-      if (failed(data)) {
+      if (failed(readData(op, specs[i], data))) {
         failedAny = true;
         continue;
       }
-      if (llvm::Error err = packMatrix(specs[i], *data, region(image, i))) {
+      if (llvm::Error err = packMatrix(specs[i], data, region(image, i))) {
         op.emitError("accel-pack: ") << llvm::toString(std::move(err));
         failedAny = true;
       }
