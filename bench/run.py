@@ -210,7 +210,9 @@ def plot(results, path):
         ax.plot(xs, [min(x * bw, rate * clock) for x in xs], "k" + style,
                 lw=1, label="roof: %s, %.0f GB/s" % (name, bw / 1e9))
     for shape, r in results.items():
-        points = [("decode@%dK" % (p // 1024), r["decode"][p]) for p in POSITIONS]
+        # With Λ every position from sink + window on times the same.
+        points = [("decode@%s" % "/".join("%dK" % (p // 1024) for p in POSITIONS),
+                   r["decode"][POSITIONS[0]])]
         points.append(("prefill %d" % PREFILL, r["prefill"]))
         for label, f in points:
             x = f["macs"] / max(f["hbm_bytes"], 1)
@@ -221,7 +223,8 @@ def plot(results, path):
     ax.set_yscale("log")
     ax.set_xlabel("MAC per HBM byte")
     ax.set_ylabel("MAC/s (modelled)")
-    ax.set_title("accel on the modelled U280 (configs/u280.json)")
+    ax.set_title("accel on the modelled U280 (%s)" % ", ".join(
+        "%s: %s" % (shape, r["config"]) for shape, r in results.items()))
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
