@@ -104,22 +104,31 @@ SETTINGS = {
 }
 
 
-@pytest.mark.parametrize("setting", list(SETTINGS))
-def test_simulated_engine_matches_golden(tmp_path, tools, setting):
-    s = SETTINGS[setting]
-    path = export(tmp_path, heads=4, kv_heads=2)
+def assert_engine_matches_golden(tmp_path, tools, path, setting, prompt, new,
+                                 extra_flags=()):
+    """Compiles `path` with `setting`'s accelc flags, simulates greedy
+    decoding of `prompt`, and checks the tokens and the last logits' bits
+    against the golden model compiled by the same passes."""
     package = tmp_path / "model.accel"
     subprocess.run([tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
-                    *s["cli"], "-o", str(package)], check=True,
-                   capture_output=True)
+                    *setting["cli"], *extra_flags, "-o", str(package)],
+                   check=True, capture_output=True)
     want_tokens, want_logits = golden(
-        path, {"passes": s["passes"], "lambda": s["lam"]}, PROMPT, NEW)
-    got_tokens, got_logits = simulate(tools, package, PROMPT, NEW)
+        path, {"passes": setting["passes"], "lambda": setting["lam"]}, prompt,
+        new)
+    got_tokens, got_logits = simulate(tools, package, prompt, new)
     assert got_tokens == want_tokens
     diff = got_logits.view(np.uint32) != want_logits.view(np.uint32)
     assert not diff.any(), (
         f"{diff.sum()} of {diff.size} logits differ; first at "
         f"{np.argwhere(diff)[0]}")
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_simulated_engine_matches_golden(tmp_path, tools, setting):
+    assert_engine_matches_golden(tmp_path, tools,
+                                 export(tmp_path, heads=4, kv_heads=2),
+                                 SETTINGS[setting], PROMPT, NEW)
 
 
 @pytest.mark.parametrize("variant", [dict(heads=4, kv_heads=1),
@@ -131,18 +140,8 @@ def test_model_variants(tmp_path, tools, variant):
     """LLaMA variants, and GPT-2: LayerNorm with shifts, biases, GELU, a
     fused QKV projection split into three linears, learned positions (the
     embedding of the step's position) and a tied LM head."""
-    s = SETTINGS["w2a8kv4-2:4-lambda"]
-    path = export(tmp_path, **variant)
-    package = tmp_path / "model.accel"
-    subprocess.run([tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
-                    *s["cli"], "-o", str(package)], check=True,
-                   capture_output=True)
-    want_tokens, want_logits = golden(
-        path, {"passes": s["passes"], "lambda": s["lam"]}, PROMPT, NEW)
-    got_tokens, got_logits = simulate(tools, package, PROMPT, NEW)
-    assert got_tokens == want_tokens
-    assert np.array_equal(got_logits.view(np.uint32),
-                          want_logits.view(np.uint32))
+    assert_engine_matches_golden(tmp_path, tools, export(tmp_path, **variant),
+                                 SETTINGS["w2a8kv4-2:4-lambda"], PROMPT, NEW)
 
 
 def test_code_size_does_not_grow_with_context(tmp_path, tools):
@@ -167,19 +166,11 @@ def test_prefill_tiles(tmp_path, tools, tile):
     mode: a 23-token prompt in tiles of 1, 4 (the last one partial) or 16,
     with a Λ ring of 2 + 5 slots that wraps inside a tile, leaves the cache
     and the logits of decoding it token by token, bit for bit."""
-    s = SETTINGS["w2a8kv4-2:4-lambda"]
-    path = export(tmp_path, heads=4, kv_heads=2)
-    package = tmp_path / "model.accel"
-    subprocess.run([tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
-                    *s["cli"], f"--prefill-tile={tile}", "-o", str(package)],
-                   check=True, capture_output=True)
     prompt = [(7 * i + 3) % 96 for i in range(23)]
-    want_tokens, want_logits = golden(
-        path, {"passes": s["passes"], "lambda": s["lam"]}, prompt, 6)
-    got_tokens, got_logits = simulate(tools, package, prompt, 6)
-    assert got_tokens == want_tokens
-    assert np.array_equal(got_logits.view(np.uint32),
-                          want_logits.view(np.uint32))
+    assert_engine_matches_golden(tmp_path, tools,
+                                 export(tmp_path, heads=4, kv_heads=2),
+                                 SETTINGS["w2a8kv4-2:4-lambda"], prompt, 6,
+                                 [f"--prefill-tile={tile}"])
 
 
 def test_text_in_text_out(tmp_path, tools):

@@ -128,16 +128,12 @@ private:
   mlir::LogicalResult lowerArith(mlir::Operation *op);
   mlir::LogicalResult lowerReturn(mlir::func::ReturnOp op);
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
-  /// Loads `records` (a register) cache records from `slot` (a register plus
-  /// an immediate) to record index `before` (a register) of `base` in kv.
-  void loadRecords(const StripedRows &rows, const CacheLayout &c,
-                   int64_t base, unsigned records, unsigned slot,
-                   int64_t slotImm, unsigned before);
-  /// Stores `records` own records from record index `from` (a register) of
-  /// `base` in kv to cache slot `slot` (a register plus an immediate).
-  void storeRecords(const StripedRows &rows, const CacheLayout &c,
-                    int64_t base, unsigned records, unsigned from,
-                    unsigned slot, int64_t slotImm);
+  /// Loads (or stores) `records` (a register) cache records between slot
+  /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
+  /// index `index` (a register) of `base` in the kv buffer.
+  void moveRecords(Opcode opcode, const StripedRows &rows,
+                   const CacheLayout &c, int64_t base, unsigned records,
+                   unsigned slot, int64_t slotImm, unsigned index);
   /// The attention of query `kQuery` of the tile, every head.
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, int64_t keysAt, int64_t valuesAt);

@@ -62,32 +62,19 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   return &shared.caches.try_emplace(key, c).first->second;
 }
 
-void Codegen::loadRecords(const StripedRows &rows, const CacheLayout &c,
-                          int64_t base, unsigned records, unsigned slot,
-                          int64_t slotImm, unsigned before) {
+void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
+                          const CacheLayout &c, int64_t base,
+                          unsigned records, unsigned slot, int64_t slotImm,
+                          unsigned index) {
   unsigned pieces = program.scratch(), hbm = program.scratch(),
-           dst = program.scratch();
+           onChip = program.scratch();
   aluImm(Opcode::Muli, pieces, records, rows.channels);
   aluImm(Opcode::Muli, hbm, slot, rows.stripe);
   alu(Opcode::Add, hbm, hbm, kKv);
   aluImm(Opcode::Addi, hbm, hbm, rows.base + slotImm * rows.stripe);
-  aluImm(Opcode::Muli, dst, before, c.record);
-  dma(Opcode::Load, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
-      pieces, 0, rows.stripe, rows.stripe, rows.stripe, dst);
-}
-
-void Codegen::storeRecords(const StripedRows &rows, const CacheLayout &c,
-                           int64_t base, unsigned records, unsigned from,
-                           unsigned slot, int64_t slotImm) {
-  unsigned pieces = program.scratch(), hbm = program.scratch(),
-           src = program.scratch();
-  aluImm(Opcode::Muli, pieces, records, rows.channels);
-  aluImm(Opcode::Muli, hbm, slot, rows.stripe);
-  alu(Opcode::Add, hbm, hbm, kKv);
-  aluImm(Opcode::Addi, hbm, hbm, rows.base + slotImm * rows.stripe);
-  aluImm(Opcode::Muli, src, from, c.record);
-  dma(Opcode::Store, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
-      pieces, 0, rows.stripe, rows.stripe, rows.stripe, src);
+  aluImm(Opcode::Muli, onChip, index, c.record);
+  dma(opcode, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
+      pieces, 0, rows.stripe, rows.stripe, rows.stripe, onChip);
 }
 
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
@@ -243,14 +230,14 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
        {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
         {&c.values, valuesAt}}) {
     if (window > 0) {
-      loadRecords(*rows, c, base, s0, 0, 0, 0);
-      loadRecords(*rows, c, base, runA, ring, 0, s0);
+      moveRecords(Opcode::Load, *rows, c, base, s0, 0, 0, 0);
+      moveRecords(Opcode::Load, *rows, c, base, runA, ring, 0, s0);
       unsigned runB = program.scratch(), before = program.scratch();
       alu(Opcode::Sub, runB, w0, runA);
       alu(Opcode::Add, before, s0, runA);
-      loadRecords(*rows, c, base, runB, 0, sink, before);
+      moveRecords(Opcode::Load, *rows, c, base, runB, 0, sink, before);
     } else {
-      loadRecords(*rows, c, base, w0, 0, 0, 0);
+      moveRecords(Opcode::Load, *rows, c, base, w0, 0, 0, 0);
     }
   }
   // The record index of position j >= S is j + layerBase.
@@ -306,7 +293,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
        {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
         {&c.values, valuesAt}}) {
     if (window == 0) {
-      storeRecords(*rows, c, base, kRows, own, kPosition, 0);
+      moveRecords(Opcode::Store, *rows, c, base, kRows, kPosition, 0, own);
       continue;
     }
     unsigned end = kSinkKeys, count = kWindowKeys;
@@ -314,7 +301,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     aluImm(Opcode::Minui, count, end, sink);
     alu(Opcode::Sub, count, count, kPosition);
     aluImm(Opcode::Maxi, count, count, 0);
-    storeRecords(*rows, c, base, count, own, kPosition, 0);
+    moveRecords(Opcode::Store, *rows, c, base, count, kPosition, 0, own);
     // The ring part: positions [f, p0 + rows), f = max(S, p0, p0+rows-W).
     unsigned f = kWindowAt, runA2 = kQuery;
     aluImm(Opcode::Addi, f, end, -window);
@@ -331,13 +318,13 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     alu(Opcode::Minu, runA2, runA2, count);
     alu(Opcode::Sub, from, f, kPosition);
     alu(Opcode::Add, from, from, own);
-    storeRecords(*rows, c, base, runA2, from, slot, 0);
+    moveRecords(Opcode::Store, *rows, c, base, runA2, slot, 0, from);
     unsigned runB = program.scratch(), fromB = program.scratch();
     alu(Opcode::Sub, runB, count, runA2);
     alu(Opcode::Sub, fromB, f, kPosition);
     alu(Opcode::Add, fromB, fromB, own);
     alu(Opcode::Add, fromB, fromB, runA2);
-    storeRecords(*rows, c, base, runB, fromB, 0, sink);
+    moveRecords(Opcode::Store, *rows, c, base, runB, 0, sink, fromB);
   }
   return success();
 }
