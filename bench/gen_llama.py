@@ -19,11 +19,12 @@ LLaMA's initialisation) from numpy's PCG64 seeded by (--seed, tensor index),
 so a shape and seed always give the same bytes. RMSNorm weights are
 1 + 0.1 * uniform, inline.
 
---dtype=fp32 (the default) stores fp32 weights: accelc raises MatMul by a
-weight of the activations' element type only, and the importer keeps fp32
-activations. --dtype=fp16 stores fp16 initializers and makes the whole
-graph fp16 (activations included); see docs/PERFORMANCE.md for what the
-compiler does with it.
+--dtype=fp16 (the default, as LLaMA-2's checkpoints are published) stores
+fp16 initializers and makes the whole graph fp16, activations included (as
+torch.onnx exports a `.half()` model; ONNX's MatMul needs both operands of one
+type); accelc gives it the engine's fp32 activations and reads the f16
+weights where they lie (accel-f32-activations). --dtype=fp32 writes the fp32
+graph, twice the bytes.
 """
 
 import argparse
@@ -270,7 +271,7 @@ def main():
     parser.add_argument("--shape", choices=sorted(SHAPES), default="tiny")
     parser.add_argument("--seq", type=int, default=16,
                         help="static sequence length of the traced graph")
-    parser.add_argument("--dtype", choices=["fp32", "fp16"], default="fp32")
+    parser.add_argument("--dtype", choices=["fp32", "fp16"], default="fp16")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", required=True,
                         help="model path (the weights go to <model>.data)")

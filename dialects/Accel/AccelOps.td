@@ -360,8 +360,10 @@ def Accel_EmbeddingOp : Accel_Op<"embedding", [Pure]> {
   let summary = "Token embedding lookup";
   let description = [{
     `result[..., :] = table[ids[...], :]`: `table` is `[V, H]`, the result is
-    `ids`'s shape followed by H. Out-of-range ids are undefined behaviour
-    of the model, not of the compiler.
+    `ids`'s shape followed by H, of the table's element type, or f32 for an
+    f16/bf16 table (the row widened exactly, as accel-f32-activations
+    leaves an f16 model). Out-of-range ids are undefined behaviour of the
+    model, not of the compiler.
   }];
   let arguments = (ins Accel_IndexTensor:$ids, Accel_FloatTensor:$table);
   let results = (outs Accel_FloatTensor:$result);

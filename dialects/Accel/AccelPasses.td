@@ -66,6 +66,30 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
   ];
 }
 
+def F32Activations : Pass<"accel-f32-activations", "mlir::ModuleOp"> {
+  let summary = "Give an f16 or bf16 model the engine's fp32 activations";
+  let description = [{
+    The engine computes activations in fp32 only (docs/NUMERICS.md), so a
+    model exported in half precision (torch's `.half()`: weights and
+    activations f16) has its activations widened, exactly, to f32: every
+    f16/bf16 tensor value (function arguments and results, op results)
+    becomes f32, an `arith.extf`/`arith.truncf` between the two becomes its
+    operand, and a small constant used as an activation (a norm weight, a
+    mask, a scalar) becomes an f32 constant of the same values.
+
+    Weights keep their type and storage: a constant used only as a linear's
+    weight (or its f16 scales), an embedding's table or a RoPE table stays
+    f16 (a mmapped blob
+    of the external data is not copied). `accel-prune` and `accel-quantize`
+    read it converting as they read; an unquantized linear weight is packed
+    as f16 (weight-image format 3, which the matrix unit reads); the
+    embedding gives the table row widened to fp32; accel-lambda-attention
+    extends f16 RoPE tables into fp32 ones.
+
+    A model without f16 or bf16 tensors is left unchanged.
+  }];
+}
+
 def Prune : Pass<"accel-prune", "mlir::func::FuncOp"> {
   let summary = "N:M semi-structured pruning of linear weights along K";
   let description = [{
@@ -159,7 +183,11 @@ def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
     i2` is the zero point 3) and signed for symmetric weights. Tensors of
     more than 1024 elements become DenseResourceElementsAttr blobs.
 
-    `layers` / `exclude` select ops by location as in `accel-prune`.
+    `layers` / `exclude` select ops by location as in `accel-prune` (the
+    LM head is excluded by default). With `head-bits` (2, 3, 4 or 8), the
+    linears `head` names (`lm_head` by default) are quantized at those
+    weight bits even when `exclude` matches them, with the group, symmetry
+    and activation quantization of the others: accelc's `--quant-head`.
   }];
   let dependentDialects = ["accel::AccelDialect", "mlir::arith::ArithDialect"];
   let options = [
@@ -179,6 +207,10 @@ def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
            "all)">,
     Option<"exclude", "exclude", "std::string", /*default=*/"\"lm_head\"",
            "Regex over op locations of ops left float (empty: none)">,
+    Option<"head", "head", "std::string", /*default=*/"\"lm_head\"",
+           "Regex over op locations naming the LM head">,
+    Option<"headBits", "head-bits", "unsigned", /*default=*/"0",
+           "Weight bits of the LM head (2, 3, 4, 8; 0: as `exclude` says)">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
            "`rtn` (round to nearest, NUMERICS §2) or `calibrated` (GPTQ, needs "
            "`calibration`)">,

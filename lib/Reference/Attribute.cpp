@@ -56,6 +56,16 @@ static llvm::Expected<Tensor> fromDense(mlir::DenseElementsAttr attr) {
                 sizeof(float) * tensor.getNumElements());
     return tensor;
   }
+  if (tensor.getDType() == DType::F16 && !attr.isSplat()) {
+    llvm::ArrayRef<char> raw = attr.getRawData();
+    llvm::MutableArrayRef<float> floats = tensor.getFloats();
+    for (int64_t i = 0; i < tensor.getNumElements(); ++i) {
+      uint16_t bits;
+      std::memcpy(&bits, raw.data() + 2 * i, sizeof(bits));
+      floats[i] = f16BitsToFloat(bits);
+    }
+    return tensor;
+  }
   bool isUnsigned = isUnsignedDType(tensor.getDType());
   int64_t i = 0;
   if (tensor.isFloat()) {
@@ -77,12 +87,7 @@ static void readElement(Tensor &tensor, int64_t i, const char *bytes) {
     return value;
   };
   switch (tensor.getDType()) {
-  case DType::F16: {
-    llvm::APFloat value(llvm::APFloat::IEEEhalf(),
-                        llvm::APInt(16, load(uint16_t())));
-    tensor.setDouble(i, apFloatToDouble(value));
-    return;
-  }
+  case DType::F16: tensor.getFloats()[i] = f16BitsToFloat(load(uint16_t())); return;
   case DType::BF16: {
     uint32_t bits = static_cast<uint32_t>(load(uint16_t())) << 16;
     float value;

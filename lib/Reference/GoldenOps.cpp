@@ -364,8 +364,10 @@ static Results runEmbedding(accel::EmbeddingOp op,
   const Tensor &table = *operands.get(op.getTable());
   if (ids.isFloat() || table.getRank() != 2)
     return fail("needs integer ids and a [V, H] table");
-  if (llvm::Error error = requireF32(&table, "the table"))
-    return std::move(error);
+  // An f16/bf16 table's row is given exactly in fp32.
+  llvm::Expected<llvm::ArrayRef<float>> rows = floatsOf(table, "the table");
+  if (!rows)
+    return rows.takeError();
   int64_t vocab = table.getDim(0), h = table.getDim(1);
   llvm::SmallVector<int64_t> shape(ids.getShape());
   shape.push_back(h);
@@ -376,7 +378,7 @@ static Results runEmbedding(accel::EmbeddingOp op,
     llvm::Expected<int64_t> id = embeddingId(ids, i, vocab);
     if (!id)
       return id.takeError();
-    std::copy_n(table.getFloats().begin() + *id * h, h,
+    std::copy_n(rows->begin() + *id * h, h,
                 result->getFloats().begin() + i * h);
   }
   return single(std::move(*result));

@@ -59,26 +59,55 @@ int64_t FloatWeight::logicalIndex(int64_t i) const {
 /// The side of a transpose tile: 32 floats are two cache lines.
 constexpr int64_t kTransposeTile = 32;
 
-/// `out[c * rows + r] = in[r * cols + c]` for a row-major [rows, cols] `in`,
-/// bands of rows spread over threads. Each tile goes through a local buffer,
-/// so that every cache line of `in` and `out` is read or written whole at
-/// once (a direct strided copy thrashes the cache when the row length is a
-/// power of two, as LLaMA's are).
-template <typename T>
-static void transpose(const T *in, T *out, int64_t rows, int64_t cols) {
+/// `out[c * rows + r] = convert(in[r * cols + c])` for a row-major
+/// [rows, cols] `in`, bands of rows spread over threads. Each tile goes
+/// through a local buffer, so that every cache line of `in` and `out` is
+/// read or written whole at once (a direct strided copy thrashes the cache
+/// when the row length is a power of two, as LLaMA's are).
+template <typename In, typename Convert>
+static void transpose(const In *in, float *out, int64_t rows, int64_t cols,
+                      Convert convert) {
   int64_t bands = (rows + kTransposeTile - 1) / kTransposeTile;
   llvm::parallelFor(0, bands, [&](int64_t band) {
-    T tile[kTransposeTile][kTransposeTile + 1];
+    float tile[kTransposeTile][kTransposeTile + 1];
     int64_t r0 = band * kTransposeTile;
     int64_t nr = std::min(rows - r0, kTransposeTile);
     for (int64_t c0 = 0; c0 < cols; c0 += kTransposeTile) {
       int64_t nc = std::min(cols - c0, kTransposeTile);
       for (int64_t r = 0; r < nr; ++r)
         for (int64_t c = 0; c < nc; ++c)
-          tile[c][r] = in[(r0 + r) * cols + c0 + c];
+          tile[c][r] = convert(in[(r0 + r) * cols + c0 + c]);
       for (int64_t c = 0; c < nc; ++c)
         std::copy(tile[c], tile[c] + nr, out + (c0 + c) * rows + r0);
     }
+  });
+}
+
+static void transpose(const float *in, float *out, int64_t rows,
+                      int64_t cols) {
+  transpose(in, out, rows, cols, [](float x) { return x; });
+}
+
+/// The f16 weight `bits` (stored [rows, cols]) as logical f32 values,
+/// converted as they are read: no f32 copy of the stored layout.
+static void readF16(ArrayRef<char> bytes, FloatWeight &weight,
+                    int64_t storedRows, int64_t storedCols) {
+  // The importer aligns its blobs; an unaligned one is copied first.
+  std::vector<uint16_t> aligned;
+  const uint16_t *in = reinterpret_cast<const uint16_t *>(bytes.data());
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint16_t)) {
+    aligned.resize(bytes.size() / 2);
+    std::memcpy(aligned.data(), bytes.data(), bytes.size());
+    in = aligned.data();
+  }
+  float *out = weight.values.data();
+  if (weight.transposed) {
+    transpose(in, out, storedRows, storedCols, reference::f16BitsToFloat);
+    return;
+  }
+  llvm::parallelFor(0, storedRows, [&](int64_t r) {
+    for (int64_t c = r * storedCols, e = c + storedCols; c < e; ++c)
+      out[c] = reference::f16BitsToFloat(in[c]);
   });
 }
 
@@ -125,6 +154,13 @@ FailureOr<FloatWeight> compression::readFloatWeight(LinearOp op) {
       in = aligned.data();
     }
     transpose(in, weight.values.data(), storedRows, storedCols);
+    return weight;
+  }
+
+  if (blob && resource.getType().getElementType().isF16() &&
+      blob->getData().size() == size_t(count) * sizeof(uint16_t)) {
+    weight.values.resize(count);
+    readF16(blob->getData(), weight, storedRows, storedCols);
     return weight;
   }
 

@@ -148,7 +148,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
     for (int64_t n = 0; n < rows; ++n) {
       int64_t idx = n * k + col;
       GroupParams params{out.scales[n * groups + g],
-                         symmetric ? 0 : out.zeros[n * groups + g]};
+                         symmetric ? 0 : int32_t(out.zeros[n * groups + g])};
       double value = work[idx];
       int64_t q;
       double deq;
@@ -173,7 +173,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
 
   unsigned wBits = 0, kvBits = 0;
   bool actQuant = false;
-  std::shared_ptr<OpSelector> selector;
+  std::shared_ptr<OpSelector> selector, headSelector, layerSelector;
   std::shared_ptr<std::vector<std::vector<int64_t>>> tokens;
 
   LogicalResult initialize(MLIRContext *context) override {
@@ -193,13 +193,12 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       return fail("unknown scheme '" + scheme +
                   "' (expected w2a8kv4, w4a8kv4, w8a8kv8 or none)");
     }
-    if (weightBits != 0) {
-      if (weightBits != 2 && weightBits != 3 && weightBits != 4 &&
-          weightBits != 8)
-        return fail("weight-bits must be 2, 3, 4 or 8, got " +
-                    Twine(weightBits));
+    for (auto [bits, name] : {std::pair(unsigned(weightBits), "weight-bits"),
+                              std::pair(unsigned(headBits), "head-bits")})
+      if (bits != 0 && bits != 2 && bits != 3 && bits != 4 && bits != 8)
+        return fail(Twine(name) + " must be 2, 3, 4 or 8, got " + Twine(bits));
+    if (weightBits != 0)
       wBits = weightBits;
-    }
     if (group < 0)
       return fail("group must be >= 0 (0: per channel), got " + Twine(group));
     if (kvGroup < -1)
@@ -215,7 +214,13 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
     if (failed(sel))
       return fail(error);
     selector = std::make_shared<OpSelector>(*sel);
-    if (method == "calibrated" && wBits != 0) {
+    FailureOr<OpSelector> headSel = OpSelector::create(head, "", error);
+    FailureOr<OpSelector> layerSel = OpSelector::create(layers, "", error);
+    if (failed(headSel) || failed(layerSel))
+      return fail(error);
+    headSelector = std::make_shared<OpSelector>(*headSel);
+    layerSelector = std::make_shared<OpSelector>(*layerSel);
+    if (method == "calibrated" && (wBits != 0 || headBits != 0)) {
       auto read = readCalibrationTokens(calibration, error);
       if (failed(read))
         return fail(error);
@@ -247,7 +252,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
                                          ShapedType::isDynamic(g) ? 0 : g,
                                          /*symmetric=*/false));
       });
-    if (wBits == 0)
+    if (wBits == 0 && headBits == 0)
       return;
 
     // The weights are read one at a time below: a model's float weights
@@ -256,10 +261,18 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       LinearOp op;
       int64_t cols;
       int64_t group;
+      unsigned bits;
     };
     std::vector<Target> targets;
     fn.walk([&](LinearOp op) {
-      if (!selector->selects(op))
+      // The head at head-bits (excluded or not), the others at wBits.
+      if (!layerSelector->selects(op))
+        return;
+      unsigned bits = headBits != 0 && !head.empty() && headSelector->selects(op)
+                          ? unsigned(headBits)
+                      : selector->selects(op) ? wBits
+                                              : 0;
+      if (bits == 0)
         return;
       if (isa<IntegerType>(op.getWeight().getType().getElementType()))
         return; // already quantized
@@ -275,7 +288,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
                          << " does not divide K = " << cols << "; left float";
         return;
       }
-      targets.push_back({op, cols, g});
+      targets.push_back({op, cols, g, bits});
     });
     if (targets.empty())
       return;
@@ -339,17 +352,17 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
           for (size_t i = 0; i < pruned.size(); ++i)
             pruned[i] = w.values[i] == 0.0f;
         quantized = quantizeGPTQ(w, std::move(hessians[index]), pruned,
-                                 target.group, wBits, symmetric);
+                                 target.group, target.bits, symmetric);
         if (!quantized)
           op.emitWarning("accel-quantize: the calibration Hessian is not "
                          "positive definite; round-to-nearest used");
       }
       if (!quantized)
-        quantized = quantizeRTN(w, target.group, wBits, symmetric);
+        quantized = quantizeRTN(w, target.group, target.bits, symmetric);
 
       OpBuilder builder(op);
       int64_t groups = w.cols / target.group;
-      auto intType = builder.getIntegerType(wBits);
+      auto intType = builder.getIntegerType(target.bits);
       auto qType = RankedTensorType::get({w.rows, w.cols}, intType);
       auto sType = RankedTensorType::get({w.rows, groups}, builder.getF16Type());
       std::string base = w.name.empty() ? "weight" : w.name;
@@ -370,7 +383,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
                                          base + ".zero_points"),
                          ".zero_points");
       auto quant = QuantAttr::get(
-          context, wBits, group == 0 ? 0 : target.group, symmetric);
+          context, target.bits, group == 0 ? 0 : target.group, symmetric);
       auto replacement = builder.create<LinearOp>(
           op.getLoc(), op.getResult().getType(), op.getInput(), q, scales,
           zeros, op.getBias(), quant, actAttr ? actAttr : op.getActQuantAttr(),

@@ -25,10 +25,11 @@ struct RopeTable {
 };
 
 /// Reads the constant tables `cos` and `sin` of an accel.rope (`[T, R]` or
-/// `[1, T, R]`, f32) and returns them with at least `rows` rows: the traced
-/// rows unchanged, the others cos/sin(t × θ_j) with θ_j recovered from the
-/// traced rows. Fails, saying why, if the tables are not constants, are per
-/// batch, or are not cos/sin of position × frequency.
+/// `[1, T, R]`, f32 or f16) and returns them with at least `rows` rows: the
+/// traced rows unchanged, the others cos/sin(t × θ_j) with θ_j recovered
+/// from the traced rows (f16 rows are too coarse for that: their θ_j are
+/// fitted as base^(-2i/R)). Fails, saying why, if the tables are not
+/// constants, are per batch, or are not cos/sin of position × frequency.
 llvm::Expected<RopeTable> extendRopeTable(mlir::Value cos, mlir::Value sin,
                                           int64_t rows);
 

@@ -26,7 +26,8 @@ __all__ = ["AccelError", "AccelWarning", "Module", "RAISE_PIPELINE", "Signature"
            "reference_run", "simulate"]
 
 #: The pipeline `accelc --emit=accel` runs after import.
-RAISE_PIPELINE = "func.func(accel-raise-onnx),canonicalize,cse"
+RAISE_PIPELINE = ("func.func(accel-raise-onnx),accel-f32-activations,"
+                  "canonicalize,cse")
 
 
 def op_summary(module: Module, dialect: str = "accel") -> dict:
@@ -73,7 +74,8 @@ def raise_to_accel(module: Module, report_unraised: bool = False) -> Module:
     is reported as an `AccelWarning`."""
     flag = "true" if report_unraised else "false"
     for message in module.run_pipeline(
-            f"func.func(accel-raise-onnx{{report-unraised={flag}}}),canonicalize,cse"):
+            f"func.func(accel-raise-onnx{{report-unraised={flag}}}),"
+            "accel-f32-activations,canonicalize,cse"):
         warnings.warn(message, AccelWarning, stacklevel=2)
     return module
 

@@ -114,3 +114,16 @@ func.func @main_graph(%x: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
   %a = accel.attention %h, %h, %h heads(1, 1) causal : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32> -> tensor<1x8x4xf32>
   return %a : tensor<1x8x4xf32>
 }
+
+// -----
+
+// Frequencies 1, 0.3, 0.07, 0.011 are no base's: f16 rows cannot pin them
+// down well enough to extend them.
+func.func @main_graph(%q: tensor<1x8x16xf32>, %k: tensor<1x8x8xf32>) -> tensor<1x8x16xf32> {
+  %cos = arith.constant dense<"0x003C003C003C003C003C003C003C003C5338A53BFB3B003C5338A53BFB3B003CA9B69A3AEC3B003CA9B69A3AEC3B003CECBBF938D33BFF3BECBBF938D33BFF3B3BB9CC35B03BFE3B3BB9CC35B03BFE3B8A34872C843BFD3B8A34872C843BFD3BAE3B45B34E3BFC3BAE3B45B34E3BFC3B083A0AB80F3BFA3B083A0AB80F3BFA3B"> : tensor<8x8xf16>
+  %sin = arith.constant dense<"0x00000000000000000000000000000000BB3ABA347A2CA221BB3ABA347A2CA221463B84387730A225463B84387730A2258430443AAC3239288430443AAC3239280EBA753B6C34A1290EBA753B6C34A129ACBBFB3B7D35092BACBBFB3B7D35092B78B4CA3B8636392C78B4CA3B8636392C4239E83A8837EC2C4239E83A8837EC2C"> : tensor<8x8xf16>
+  // expected-error @+1 {{the f16 RoPE tables are not cos/sin(position × base^(-2i/R)) for an integer base; f16 tables are too coarse to recover other frequencies, so they cannot be extended beyond the 8 traced positions (export them as f32)}}
+  %kr = accel.rope rotate_half %k, %cos, %sin heads(1) : tensor<1x8x8xf32>, tensor<8x8xf16>
+  %a = accel.attention %q, %kr, %k heads(2, 1) causal : tensor<1x8x16xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32> -> tensor<1x8x16xf32>
+  return %a : tensor<1x8x16xf32>
+}

@@ -51,6 +51,8 @@ mlir::Type dtypeToMLIR(DType dtype, mlir::MLIRContext &context);
 /// Rounds a value to the nearest f16 / bf16 (ties to even), returned as float.
 float roundToF16(float value);
 float roundToBF16(float value);
+/// The value of IEEE binary16 bits (exact: every f16 is a float).
+float f16BitsToFloat(uint16_t bits);
 /// Rounds `value` to what `dtype` holds: f16/bf16/f32 rounding for floats;
 /// for integers truncation toward zero, NaN to 0, saturation to the int64
 /// range, then wrapping to the dtype's width; for bool, nonzero is true.

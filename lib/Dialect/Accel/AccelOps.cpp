@@ -265,11 +265,14 @@ LogicalResult EmbeddingOp::verify() {
            << shapeStr(table.getShape());
   SmallVector<int64_t> expected(ids.getShape());
   expected.push_back(table.getDimSize(1));
+  // A half-precision table's row may be given widened (the engine's fp32).
+  Type element = table.getElementType();
+  bool widened = result.getElementType().isF32() &&
+                 (element.isF16() || element.isBF16());
   if (!shapesAgree(result.getShape(), expected) ||
-      result.getElementType() != table.getElementType())
+      (result.getElementType() != element && !widened))
     return emitOpError("result must be ")
-           << shapeStr(expected) << " of " << table.getElementType()
-           << ", got " << result;
+           << shapeStr(expected) << " of " << element << ", got " << result;
   return success();
 }
 

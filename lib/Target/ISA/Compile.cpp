@@ -72,12 +72,30 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
     error(module) << "--masks needs --prune=N:M";
     return failure();
   }
+  unsigned headBits = 0;
+  if (options.quantHead != "none") {
+    StringRef head = options.quantHead;
+    if (!head.consume_front("w") || !head.consume_back("a8") ||
+        head.getAsInteger(10, headBits) ||
+        (headBits != 2 && headBits != 4 && headBits != 8)) {
+      error(module) << "--quant-head expects w8a8, w4a8, w2a8 or none, got '"
+                    << options.quantHead << "'";
+      return failure();
+    }
+    if (options.quant == "none") {
+      error(module) << "--quant-head=" << options.quantHead
+                    << " needs --quant (the head is quantized with the "
+                       "other linears)";
+      return failure();
+    }
+  }
   if (options.quant != "none") {
     if (!passes.empty())
       passes += ",";
     passes += "accel-quantize{scheme=" + optionValue(options.quant) +
               " method=" + optionValue(options.quantMethod) +
-              " group=" + std::to_string(options.group);
+              " group=" + std::to_string(options.group) +
+              " head-bits=" + std::to_string(headBits);
     if (!options.calibration.empty())
       passes += " calibration=" + optionValue(options.calibration);
     if (!layers.empty())
@@ -254,7 +272,9 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
   FailureOr<std::string> attention = attentionPipeline(module, options);
   if (failed(attention))
     return failure();
-  if (failed(runPipeline(module, "func.func(accel-raise-onnx),canonicalize,cse",
+  if (failed(runPipeline(module,
+                         "func.func(accel-raise-onnx),accel-f32-activations,"
+                         "canonicalize,cse",
                          "the pipeline")))
     return failure();
   if (!compression->empty() && failed(compress(module, options, *compression)))

@@ -34,6 +34,9 @@ struct CompileOptions {
   /// --quant: "w2a8kv4", "w4a8kv4", "w8a8kv8" or "none"; --quant-method:
   /// "rtn" or "calibrated".
   std::string quant = "none", quantMethod = "rtn";
+  /// --quant-head: the LM head's precision, "none" (float) or "w8a8",
+  /// "w4a8", "w2a8".
+  std::string quantHead = "none";
   /// --calibration: token ids, one sequence per line.
   std::string calibration;
   /// --group: weight quantization group size along K (0: per channel).

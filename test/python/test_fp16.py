@@ -1,0 +1,61 @@
+"""Half-precision models: an fp16 graph (weights and activations f16, as
+torch exports a `.half()` model and bench/gen_llama.py writes by default)
+compiles, and the engine's program computes what the golden model computes
+from the same graph, bit for bit; with the LM head quantized too
+(`--quant-head`). (This torch cannot trace a `.half()` model on the CPU:
+its RMSNorm's rsqrt/sqrt have no f16 CPU kernel, so the graph comes from
+bench/gen_llama.py, which writes the nodes torch.onnx exports.)"""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import accel
+from test_engine import SEQ, assert_engine_matches_golden, tools  # noqa: F401
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+GEN = os.path.join(ROOT, "bench", "gen_llama.py")
+
+AccLLM = dict(
+    cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32", "--lambda=2,5"],
+    passes=["accel-prune{n=2 m=4}", "accel-quantize{scheme=w2a8kv4 group=32}"],
+    lam="accel-lambda-attention{sink=2 window=5}")
+HEAD_W8 = dict(
+    cli=AccLLM["cli"] + ["--quant-head=w8a8"],
+    passes=["accel-prune{n=2 m=4}",
+            "accel-quantize{scheme=w2a8kv4 group=32 head-bits=8}"],
+    lam=AccLLM["lam"])
+
+
+def gen_tiny(tmp_path):
+    """bench/gen_llama.py's tiny shape at its default dtype, fp16."""
+    path = tmp_path / "tiny.onnx"
+    subprocess.run([sys.executable, GEN, "--shape=tiny", "-o", str(path)],
+                   check=True, capture_output=True)
+    return path
+
+
+def test_fp16_graph_is_f16_and_raises_to_f32_activations(tmp_path):
+    path = gen_tiny(tmp_path)
+    imported = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
+    assert "xf16>" in str(imported)
+    raised = str(accel.raise_to_accel(imported))
+    assert "onnx.node" not in raised
+    # Activations are the engine's fp32; weights and RoPE tables keep f16.
+    assert "-> (tensor<1x16x512xf32>" in raised
+    assert re.search(r"accel\.embedding .*tensor<512x256xf16> -> "
+                     r"tensor<1x16x256xf32>", raised)
+    assert re.search(r"accel\.linear .*transposed : tensor<1x16x256xf32>, "
+                     r"tensor<256x256xf16>", raised)
+    assert "tensor<16x64xf16>" in raised
+    assert "x256xf16>, tensor<256xf16>" not in raised  # norm weights widened
+
+
+@pytest.mark.parametrize("setting", [AccLLM, HEAD_W8], ids=["head-float",
+                                                            "head-w8"])
+def test_fp16_engine_matches_golden(tmp_path, tools, setting):
+    assert_engine_matches_golden(tmp_path, tools, gen_tiny(tmp_path), setting,
+                                 [3, 1, 4, 1, 5, 9], 8)
