@@ -3,25 +3,28 @@
 ; loaded over 32 channels into one half of wgt while mv consumes the other.
 ; By hand (configs/u280.json):
 ;   load: 247808 / 32 = 7744 B a channel; 8 + 48 + ceil(7744 / 54.30556 =
-;     142.6) = 199 cycles. mv: 32 + 242 = 274 cycles. mcfg: 1.
+;     142.6) = 199 cycles. mv: 32 + 247808 / 2048 = 153 cycles (the weight
+;     buffer reads faster than HBM fills it). mcfg: 1.
 ;   The dispatcher runs ahead (4 addi, mcfg at 4, load 1 at 5); mcfg runs
-;   [5, 6); load 1 [6, 205); mv k (k = 1..8) runs back to back from 205:
-;   [205 + 274 (k - 1), 205 + 274 k); load k+1 waits for mv k-1's credit and
-;   ends 199 cycles later, before mv k ends, so mv never waits after the
-;   first. mv 8 ends at 205 + 8 x 274 = 2397; halt runs at 2397, ends 2398.
-;   Serial (no overlap) would be 1 + 8 x (199 + 274) + 8 = 3793 cycles;
-;   overlapped: 2398 = the first load + mcfg wait (205) + 8 mv (2192) + halt.
-;   ld busy: 8 x 199 + 8 (the zero-row load taking back the credit) = 1600;
-;   ld waits 274 - 199 = 75 cycles for each of 7 credits from mx (525); mx
-;   waits for load 1 from mv 1's arrival (cycle 12) to 205 (193).
+;   [5, 6) and gives the first credit; the loads run back to back, load k
+;   in [6 + 199 (k - 1), 6 + 199 k): the credit for load k+1 comes from
+;   mv k-1, which ends 153 cycles after load k-1, before load k does. mv k
+;   waits for load k: [6 + 199 k, 6 + 199 k + 153). mv 8 ends at
+;   6 + 1592 + 153 = 1751; halt runs at 1751, ends 1752.
+;   Serial (no overlap) would be 1 + 8 x (199 + 153) + 8 = 2825 cycles;
+;   overlapped: 1752, bound by the loads (HBM), as decode should be.
+;   ld busy: 8 x 199 + 8 (the zero-row load taking back the credit) = 1600,
+;   never waiting for a credit; mx waits for load 1 from mv 1's arrival
+;   (cycle 12) to 205 (193), then 199 - 153 = 46 cycles before each of the
+;   other 7 mv (322): 515.
 ; RUN: accel-as %s -o %t.accel --config=%accel_src/configs/u280.json
 ; RUN: accel-sim %t.accel --entry=main --mode=timing | FileCheck %s
 ; RUN: accel-sim %t.accel --entry=main --mode=both | FileCheck %s
-; CHECK: main: 2398 cycles
-; CHECK: ld  busy 1600 cycles (66.7%), 9 instructions
-; CHECK-NEXT: stalls (cycles): token_wait mx 525
-; CHECK: mx  busy 2193 cycles (91.5%), 9 instructions
-; CHECK-NEXT: stalls (cycles): token_wait ld 193
+; CHECK: main: 1752 cycles
+; CHECK: ld  busy 1600 cycles (91.3%), 9 instructions
+; CHECK-NEXT: st
+; CHECK: mx  busy 1225 cycles (69.9%), 9 instructions
+; CHECK-NEXT: stalls (cycles): token_wait ld 515
 
 .entry main
   addi     r10, r0, 1           ; groups loaded

@@ -47,12 +47,12 @@ TEST(Config, U280LoadsWithItsDerivedQuantities) {
   EXPECT_EQ(c->macsPerCycle(2), 65536u);
   EXPECT_EQ(c->macsPerCycle(16), 0u);
   EXPECT_DOUBLE_EQ(c->effectiveMacsPerCycle(2, 2, 4), 131072.0);
-  EXPECT_EQ(c->buffers[0].bytes, 4u << 20);
+  EXPECT_EQ(c->buffers[0].bytes, 8u << 20);
   EXPECT_EQ(c->buffers[1].bytes, 8u << 20);
-  EXPECT_EQ(c->buffers[2].bytes, 12u << 20);
+  EXPECT_EQ(c->buffers[2].bytes, 8u << 20);
   EXPECT_EQ(c->buffers[3].bytes, 4u << 20);
   EXPECT_EQ(c->buffers[4].bytes, 1u << 20);
-  EXPECT_EQ(c->weightReadBytesPerCycle(), 1024u);
+  EXPECT_EQ(c->weightReadBytesPerCycle(), 2048u);
   EXPECT_EQ(c->imemInstructions(), 65536u);
   EXPECT_EQ(c->matrixDsp + c->vectorDsp, 8832u);
 }

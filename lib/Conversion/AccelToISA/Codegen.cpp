@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -220,6 +221,79 @@ static int64_t epilogueOf(ActivationKind kind) {
   return 0;
 }
 
+void Codegen::findOutputTail(Block &body) {
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (ret.getNumOperands() == 0)
+    return;
+  // Users come after their operands: walking backwards, an op joins the
+  // tail when everything it feeds is the tail or the logits.
+  for (Operation &op : llvm::reverse(body.without_terminator())) {
+    if (!llvm::isa<RMSNormOp, LayerNormOp, LinearOp, ActivationOp, arith::AddFOp,
+             arith::SubFOp, arith::MulFOp, arith::DivFOp>(op) ||
+        op.use_empty())
+      continue;
+    bool onlyLogits = llvm::all_of(op.getUses(), [&](OpOperand &use) {
+      return tail.contains(use.getOwner()) ||
+             (use.getOwner() == ret && use.getOperandNumber() == 0);
+    });
+    if (onlyLogits)
+      tail.insert(&op);
+  }
+  // The activations the tail reads from outside ([B, T, H] rows) must be
+  // one, read by nothing else, so that its first row may hold its last:
+  // while they are not, the tail starts one op later.
+  SmallVector<Operation *> order;
+  for (Operation &op : body)
+    if (tail.contains(&op))
+      order.push_back(&op);
+  for (size_t first = 0; first < order.size(); ++first) {
+    SetVector<Value> inputs;
+    for (Operation *op : ArrayRef(order).drop_front(first))
+      for (Value operand : op->getOperands()) {
+        auto type = dyn_cast<RankedTensorType>(operand.getType());
+        if (type && type.getRank() == 3 &&
+            !tail.contains(operand.getDefiningOp()))
+          inputs.insert(operand);
+      }
+    if (inputs.size() == 1 &&
+        llvm::all_of(inputs[0].getUsers(),
+                     [&](Operation *user) { return tail.contains(user); })) {
+      tailStart = order[first];
+      tailInput = inputs[0];
+      return;
+    }
+    tail.erase(order[first]);
+  }
+}
+
+LogicalResult Codegen::enterOutputTail() {
+  FailureOr<Home> input = homeOf(tailInput);
+  if (failed(input))
+    return failure();
+  // Ordered as a whole before the branch, so that no dependency token pairs
+  // across it (accel-insert-tokens).
+  program.emit(make(Opcode::Barrier));
+  unsigned end = program.scratch();
+  alu(Opcode::Add, end, kFirstToken, kRows);
+  isa::Instruction skip = make(Opcode::Bltu);
+  skip.set("rs1", end);
+  skip.set("rs2", kTokens);
+  program.emit(skip, tailEnd);
+  unsigned last = program.scratch();
+  aluImm(Opcode::Addi, last, kRows, -1);
+  aluImm(Opcode::Muli, last, last, input->bytes);
+  aluImm(Opcode::Addi, last, last, input->offset);
+  isa::Instruction copy = make(Opcode::Vcopy);
+  copy.set("dbuf", static_cast<int64_t>(Buffer::Act));
+  copy.set("rd", program.constant(input->offset));
+  copy.set("abuf", static_cast<int64_t>(Buffer::Act));
+  copy.set("ra", last);
+  copy.set("nimm", input->bytes);
+  program.emit(copy);
+  aluImm(Opcode::Addi, kRows, 0, 1);
+  return success();
+}
+
 LogicalResult Codegen::run(StringRef name) {
   Block &body = decode.getBody().front();
   for (Operation &op : body)
@@ -239,8 +313,14 @@ LogicalResult Codegen::run(StringRef name) {
           linear && linear->hasOneUse())
         epilogues[linear] = epilogueOf(activation.getKind());
 
+  if (tile > 1)
+    findOutputTail(body);
+  tailEnd = (name + "_tail_skipped").str();
+
   program.label(name);
   for (Operation &op : body) {
+    if (&op == tailStart && failed(enterOutputTail()))
+      return failure();
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case<arith::ConstantOp, tensor::ExtractSliceOp, tensor::SplatOp,

@@ -20,6 +20,7 @@
 #include "accel/Dialect/Accel/AccelOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 #include <map>
 
@@ -127,6 +128,12 @@ private:
   mlir::LogicalResult lowerActivation(ActivationOp op);
   mlir::LogicalResult lowerArith(mlir::Operation *op);
   mlir::LogicalResult lowerReturn(mlir::func::ReturnOp op);
+  /// The prefill step's output tail: the row-wise ops only the logits need
+  /// (the final norm and the LM head), and the one activation they read.
+  void findOutputTail(mlir::Block &body);
+  /// Enters the tail: the prompt's last tile goes on with its last row
+  /// alone (r11 = 1), every other tile skips to the step's end.
+  mlir::LogicalResult enterOutputTail();
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
   /// Loads (or stores) `records` (a register) cache records between slot
   /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
@@ -159,6 +166,10 @@ private:
                            int64_t, int64_t>>
       attentionState;
   unsigned loops = 0;
+  llvm::SmallPtrSet<mlir::Operation *, 8> tail;
+  mlir::Operation *tailStart = nullptr;
+  mlir::Value tailInput;
+  std::string tailEnd;
 };
 
 } // namespace accel::lowering::detail

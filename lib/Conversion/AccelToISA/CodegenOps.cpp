@@ -525,6 +525,13 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
   program.emit(argmax);
   dma(Opcode::Store, Buffer::Scr, token, kIo, 0, 1, 0, 1, kAlign, 0, 0);
   program.getCode().back().instruction.set("himm", model.tokenOffset);
+  // After the output tail, the tile's row count again (the prefill entry
+  // advances by it): min(r5 - r10, tile).
+  if (tailStart) {
+    program.label(tailEnd);
+    alu(Opcode::Sub, kRows, kTokens, kFirstToken);
+    aluImm(Opcode::Minui, kRows, kRows, tile);
+  }
   // Runs of the step are ordered as a whole (their tokens pair within one).
   program.emit(make(Opcode::Barrier));
   isa::Instruction ret = make(Opcode::Jr);

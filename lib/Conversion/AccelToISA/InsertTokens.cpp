@@ -505,14 +505,21 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
                              "with a barrier or halt after its last access");
 
   // A forward branch must not skip an instruction that gives or takes a
-  // token: the pairs would no longer match.
+  // token, or the pairs would no longer match, unless no pair crosses it: no
+  // access precedes the branch since the last barrier (checked above) and
+  // nothing from its target up to the next barrier takes a token.
   for (size_t n = 0; n < code.size(); ++n) {
     Operation *op = ops[n];
     FlatSymbolRefAttr target = accelisa::getTarget(op);
     if (!target || code[n].opcode == Opcode::Jal)
       continue;
     size_t to = labels.lookup(target.getValue());
-    for (size_t k = n + 1; k < to; ++k)
+    bool crossed = false;
+    for (size_t k = to; k < code.size() && code[k].opcode != Opcode::Barrier &&
+                        code[k].opcode != Opcode::Halt;
+         ++k)
+      crossed |= code[k].wait != 0;
+    for (size_t k = n + 1; k < to && crossed; ++k)
       if (code[k].wait || code[k].release)
         return op->emitError("accel-insert-tokens: this branch skips "
                              "instruction ")

@@ -26,7 +26,7 @@ accelisa.program @skips_a_token {
   // expected-error @+1 {{accel-insert-tokens: this branch skips instruction 1, which takes or gives a dependency token}}
   accelisa.beq r5, r0, @done
   accelisa.load act[0], hbm[r1], 1, 64
-  accelisa.vadd act[r0], act[r0], act[r0], 16
   accelisa.label @done
+  accelisa.vadd act[r0], act[r0], act[r0], 16
   accelisa.halt
 }

@@ -76,3 +76,27 @@ accelisa.program @segments {
   accelisa.halt
 }
 
+
+// -----
+
+// A forward branch may skip a region whose tokens pair within it: nothing
+// precedes the branch since the barrier and nothing after its target takes
+// a token before the next barrier (the prefill step's output tail).
+// CHECK-LABEL: accelisa.program @skip_region
+// CHECK:      accelisa.bltu r5, r6, @skipped
+// CHECK-NEXT: accelisa.load act[0], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r0], act[r0], act[r0], 16, wait=ld
+// CHECK-NEXT: accelisa.label @skipped
+// CHECK-NEXT: accelisa.addi r11, r0, 1
+// CHECK-NEXT: accelisa.barrier
+accelisa.program @skip_region {
+  accelisa.entry @run
+  accelisa.barrier
+  accelisa.bltu r5, r6, @skipped
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.label @skipped
+  accelisa.addi r11, r0, 1
+  accelisa.barrier
+  accelisa.halt
+}

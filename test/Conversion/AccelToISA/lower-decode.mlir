@@ -134,7 +134,21 @@
 // CHECK: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r13, r13, 1
 // CHECK-NEXT: accelisa.bltu r13, r11, @[[LOOP]]
-// CHECK: accelisa.jr r8
+// The output tail (the final norm and the LM head): only the prompt's last
+// tile computes it, for its last row alone, moved to row 0 (r11 = 1); the
+// other tiles skip it. Then r11 is the tile's row count again.
+// CHECK: accelisa.barrier
+// CHECK-NEXT: accelisa.add [[END:r[0-9]+]], r10, r11
+// CHECK-NEXT: accelisa.bltu [[END]], r5, @prefill_step_tail_skipped
+// CHECK: accelisa.vcopy act[{{r[0-9]+}}], act[{{r[0-9]+}}], 256
+// CHECK-NEXT: accelisa.addi r11, r0, 1
+// CHECK: accelisa.vrmsnorm {{.*}}, 64, r11, eps=1.0e-05
+// CHECK: accelisa.mm {{.*}}, 16, r11, 64, 64
+// CHECK: accelisa.label @prefill_step_tail_skipped
+// CHECK-NEXT: accelisa.sub r11, r5, r10
+// CHECK-NEXT: accelisa.minui r11, r11, 4
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.jr r8
 
 func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tensor<1x8x16xf32> {onnx.name = "logits"}) {
   %table = arith.constant dense<0.0625> : tensor<16x64xf32>
