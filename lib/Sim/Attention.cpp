@@ -5,10 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "accel/Sim/Machine.h"
+#include "Kernels.h"
+
 #include "accel/Sim/Numerics.h"
 
 #include "llvm/ADT/Twine.h"
+
+#include <algorithm>
 
 using namespace accel;
 using namespace accel::sim;
@@ -28,14 +31,6 @@ void putField(uint8_t *base, uint64_t index, unsigned width, uint32_t value) {
   for (unsigned b = 0; b < width; ++b)
     if (value >> b & 1)
       base[(bit + b) / 8] |= uint8_t(1u << ((bit + b) % 8));
-}
-
-uint32_t getField(const uint8_t *base, uint64_t index, unsigned width) {
-  uint64_t bit = index * width;
-  uint32_t value = 0;
-  for (unsigned b = 0; b < width; ++b)
-    value |= uint32_t(base[(bit + b) / 8] >> ((bit + b) % 8) & 1) << b;
-  return value;
 }
 
 /// Where the parts of a record start (ISA §5.7).
@@ -74,9 +69,9 @@ void packRecord(const AttnConfig &c, const float *row, uint8_t *rec) {
   }
 }
 
-/// The dequantized values of head `h` of a record.
+/// The dequantized values of head `h` of a record; `q` is scratch.
 void unpackHead(const AttnConfig &c, const uint8_t *rec, uint64_t h,
-                float *out) {
+                std::vector<int16_t> &q, float *out) {
   uint64_t D = c.hd;
   if (c.fmt == F32) {
     for (uint64_t d = 0; d < D; ++d)
@@ -85,14 +80,19 @@ void unpackHead(const AttnConfig &c, const uint8_t *rec, uint64_t h,
   }
   RecordLayout l(c);
   uint32_t G = c.group();
-  for (uint64_t d = 0; d < D; ++d) {
-    uint64_t i = h * D + d, g = i / G;
-    uint32_t raw = getField(rec, i, c.bits);
-    int32_t q = int32_t(raw);
-    if (c.fmt == Sym && (raw >> (c.bits - 1) & 1))
-      q -= 1 << c.bits;
-    int32_t z = c.fmt == Asym ? int32_t(getField(rec + l.zeros, g, c.bits)) : 0;
-    out[d] = num::fromF16(loadU16(rec + l.scales + 2 * g)) * float(q - z);
+  uint64_t groups = D / G, g0 = h * groups;
+  q.resize(D + groups);
+  int16_t *zeros = q.data() + D;
+  detail::unpackInts(rec, h * D * c.bits, D, c.bits, c.fmt == Sym, q.data());
+  std::fill_n(zeros, groups, int16_t(0));
+  if (c.fmt == Asym)
+    detail::unpackInts(rec + l.zeros, g0 * c.bits, groups, c.bits,
+                       /*sym=*/false, zeros);
+  for (uint64_t g = 0; g < groups; ++g) {
+    float scale = num::fromF16(loadU16(rec + l.scales + 2 * (g0 + g)));
+    int32_t z = zeros[g];
+    for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+      out[d] = scale * float(q[d] - z);
   }
 }
 
@@ -170,14 +170,25 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
     return keys.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
   std::vector<bool> seen = seenKeys(c, op, n);
-  for (uint64_t j = 0; j < n; ++j) {
-    if (!seen[j])
-      continue;
-    unpackHead(c, *keys + j * rec, *h, k.data());
-    float dot = q[0] * k[0];
-    for (uint64_t d = 1; d < D; ++d)
-      dot = dot + q[d] * k[d];
-    out[j] = dot * scale;
+  // kFloatRows keys side by side: kT[d * kFloatRows + r] is key j0 + r's d.
+  constexpr unsigned L = detail::kFloatRows;
+  std::vector<float> kT(D * L);
+  std::vector<int16_t> scratch;
+  float dots[L];
+  for (uint64_t j0 = 0; j0 < n; j0 += L) {
+    uint64_t count = std::min<uint64_t>(L, n - j0);
+    std::fill(kT.begin(), kT.end(), 0.0f);
+    for (uint64_t r = 0; r < count; ++r) {
+      if (!seen[j0 + r])
+        continue;
+      unpackHead(c, *keys + (j0 + r) * rec, *h, scratch, k.data());
+      for (uint64_t d = 0; d < D; ++d)
+        kT[d * L + r] = k[d];
+    }
+    detail::dotFloatRows(kT.data(), q.data(), uint32_t(D), dots);
+    for (uint64_t r = 0; r < count; ++r)
+      if (seen[j0 + r])
+        out[j0 + r] = dots[r] * scale;
   }
   llvm::Expected<uint8_t *> dst =
       m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
@@ -248,6 +259,7 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
     return dst.takeError();
   bool started = op.get("acc") != 0;
   std::vector<float> out(D, 0.0f), v(D);
+  std::vector<int16_t> scratch;
   if (started)
     for (uint64_t d = 0; d < D; ++d)
       out[d] = loadF32(*dst + 4 * d);
@@ -256,7 +268,7 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
     if (!seen[j])
       continue;
     float p = loadF32(*pp + 4 * j);
-    unpackHead(c, *values + j * rec, *h, v.data());
+    unpackHead(c, *values + j * rec, *h, scratch, v.data());
     for (uint64_t d = 0; d < D; ++d)
       out[d] = started ? out[d] + p * v[d] : p * v[d];
     started = true;

@@ -6,6 +6,8 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/ErrorHandling.h"
 
+#include <algorithm>
+
 using namespace accel;
 using namespace accel::sim;
 using llvm::Twine;
@@ -87,8 +89,10 @@ uint64_t Hbm::allocatedBytes() const {
 //===----------------------------------------------------------------------===//
 
 Buffers::Buffers(const hw::Config &config) {
-  for (unsigned i = 0; i < isa::kNumBuffers; ++i)
+  for (unsigned i = 0; i < isa::kNumBuffers; ++i) {
     mem[i].assign(config.buffers[i].bytes, 0);
+    touched[i] = {mem[i].size(), 0};
+  }
 }
 
 llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
@@ -100,12 +104,19 @@ llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
     return fault(isa::bufferName(isa::Buffer(buffer)) + "[" + hex(addr) + ", " +
                  hex(addr + size) + ") is outside the buffer (" + Twine(total) +
                  " bytes)");
+  auto &[lo, hi] = touched[buffer];
+  lo = std::min(lo, addr);
+  hi = std::max(hi, addr + size);
   return mem[buffer].data() + addr;
 }
 
 void Buffers::clear() {
-  for (auto &m : mem)
-    std::fill(m.begin(), m.end(), 0);
+  for (unsigned i = 0; i < isa::kNumBuffers; ++i) {
+    auto &[lo, hi] = touched[i];
+    if (lo < hi)
+      std::fill(mem[i].begin() + lo, mem[i].begin() + hi, 0);
+    touched[i] = {mem[i].size(), 0};
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,22 +7,19 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "accel/Sim/Machine.h"
+#include "Kernels.h"
+
 #include "accel/Sim/Numerics.h"
 
 #include "llvm/ADT/Twine.h"
-
-#include <cmath>
+#include "llvm/Support/Parallel.h"
 
 using namespace accel;
 using namespace accel::sim;
+using namespace accel::sim::detail;
 using llvm::Twine;
 
 namespace {
-
-enum WeightFormat : unsigned { Asym = 0, Sym = 1, F32 = 2, F16 = 3, BF16 = 4 };
-
-uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
 
 /// Every n-subset of {0 .. m-1} in lexicographic order, flattened.
 std::vector<uint8_t> subsets(unsigned m, unsigned n) {
@@ -43,156 +40,70 @@ std::vector<uint8_t> subsets(unsigned m, unsigned n) {
   }
 }
 
-/// Field `index` of a `width`-bit stream (docs/FORMATS.md §1.1).
-uint32_t field(const uint8_t *base, uint64_t index, unsigned width) {
-  uint64_t bit = index * width;
-  uint32_t value = 0;
-  for (unsigned done = 0; done < width;) {
-    uint64_t pos = bit + done;
-    unsigned take = std::min(8 - unsigned(pos % 8), width - done);
-    uint32_t bits = (base[pos / 8] >> (pos % 8)) & ((1u << take) - 1);
-    value |= bits << done;
-    done += take;
-  }
-  return value;
-}
+/// Rows an mv/mm computes per task.
+constexpr uint64_t kBlockRows = 64;
+static_assert(kBlockRows % kFloatRows == 0);
 
-/// Offsets of a tile's tensors for `r` rows (docs/FORMATS.md §1.4).
-struct TileLayout {
-  uint64_t scales = 0, zeros = 0, codes = 0, values = 0, bytes = 0;
+/// The weight rows of one mv/mm: output feature n is row n mod R of tile
+/// n div R (the last tile with its own row count).
+struct RowSource {
+  const MatrixConfig &c;
+  const uint8_t *weights;
+  uint64_t R, tiles, rows;
+  TileLayout full, last;
+
+  llvm::Error unpack(uint64_t n, RowScratch &s) const {
+    uint64_t j = n / R;
+    const uint8_t *tile = weights + j * full.bytes;
+    if (llvm::Error err =
+            unpackRow(c, tile, j + 1 == tiles ? last : full, n % R, s))
+      return fault("tile " + Twine(j) + ": " + llvm::toString(std::move(err)));
+    return llvm::Error::success();
+  }
 };
 
-uint32_t weightGroup(const MatrixConfig &c) { return c.g ? c.g : c.k; }
-
-TileLayout layout(const MatrixConfig &c, uint64_t r) {
-  bool isInt = c.fmt <= Sym;
-  uint64_t groups = isInt ? c.k / weightGroup(c) : 0;
-  uint64_t scaleBytes = isInt ? 2 * r * groups : 0;
-  uint64_t zeroBytes = c.fmt == Asym ? (r * groups * c.bits + 7) / 8 : 0;
-  bool sparse = c.m != 0;
-  uint64_t codeBytes = sparse ? (r * (c.k / c.m) * c.codeBits + 7) / 8 : 0;
-  uint64_t kept = sparse ? c.k / c.m * c.n : c.k;
-  uint64_t valueBytes = (r * kept * c.bits + 7) / 8;
-  TileLayout l;
-  l.zeros = align64(scaleBytes);
-  l.codes = l.zeros + align64(zeroBytes);
-  l.values = l.codes + align64(codeBytes);
-  l.bytes = l.values + align64(valueBytes);
-  return l;
-}
-
-/// One weight row unpacked: integers (pruned positions hold their group's
-/// zero point) with scales and zero points, or float values.
-struct Row {
-  std::vector<int32_t> q;
-  std::vector<float> scale;
-  std::vector<int32_t> zero;
-  std::vector<float> w; ///< afp=1: the value each position stands for
-};
-
-llvm::Error unpackRow(const MatrixConfig &c, const uint8_t *tile,
-                      const TileLayout &l, uint64_t i, Row &row) {
-  uint32_t K = c.k, G = weightGroup(c);
-  bool isInt = c.fmt <= Sym;
-  uint32_t groups = isInt ? K / G : 0;
-  row.scale.resize(groups);
-  row.zero.assign(groups, 0);
-  for (uint32_t g = 0; g < groups; ++g) {
-    row.scale[g] =
-        num::fromF16(loadU16(tile + l.scales + 2 * (i * groups + g)));
-    if (c.fmt == Asym)
-      row.zero[g] = int32_t(field(tile + l.zeros, i * groups + g, c.bits));
-  }
-  auto value = [&](uint32_t raw) -> int32_t {
-    if (c.fmt == Sym && (raw >> (c.bits - 1) & 1))
-      return int32_t(raw) - (1 << c.bits);
-    return int32_t(raw);
-  };
-  auto toFloat = [&](uint32_t raw) {
-    if (c.fmt == F32)
-      return num::fromBits(raw);
-    if (c.fmt == F16)
-      return num::fromF16(uint16_t(raw));
-    return num::fromBF16(uint16_t(raw));
-  };
-  std::vector<uint32_t> raw(K, 0);
-  std::vector<bool> kept(K, c.m == 0);
-  if (c.m == 0) {
-    for (uint32_t k = 0; k < K; ++k)
-      raw[k] = field(tile + l.values, i * K + k, c.bits);
-  } else {
-    uint32_t perRow = K / c.m, count = uint32_t(c.patterns.size() / c.n);
-    for (uint32_t grp = 0; grp < perRow; ++grp) {
-      uint32_t code = field(tile + l.codes, i * perRow + grp, c.codeBits);
-      if (code >= count)
-        return fault("row " + Twine(i) + ", group " + Twine(grp) +
-                     ": invalid pattern code " + Twine(code) + " for " +
-                     Twine(c.n) + ":" + Twine(c.m));
-      for (unsigned j = 0; j < c.n; ++j) {
-        uint32_t k = grp * c.m + c.patterns[code * c.n + j];
-        raw[k] = field(tile + l.values, (i * perRow + grp) * c.n + j, c.bits);
-        kept[k] = true;
-      }
-    }
-  }
-  if (isInt) {
-    row.q.resize(K);
-    for (uint32_t k = 0; k < K; ++k)
-      row.q[k] = kept[k] ? value(raw[k]) : row.zero[k / G];
-    if (c.afp) {
-      row.w.resize(K);
-      for (uint32_t k = 0; k < K; ++k)
-        row.w[k] = row.scale[k / G] * float(row.q[k] - row.zero[k / G]);
-    }
-  } else {
-    row.w.resize(K);
-    for (uint32_t k = 0; k < K; ++k)
-      row.w[k] = kept[k] ? toFloat(raw[k]) : 0.0f;
+/// afp=0: rows [begin, end) of every token, each row unpacked once.
+llvm::Error intBlock(const RowSource &src, uint64_t begin, uint64_t end,
+                     llvm::ArrayRef<int16_t> a, llvm::ArrayRef<float> as,
+                     uint64_t tokens, std::vector<float> &y) {
+  const MatrixConfig &c = src.c;
+  uint64_t K = c.k, scalesPerToken = c.ga ? K / c.ga : 1;
+  RowScratch s;
+  for (uint64_t n = begin; n < end; ++n) {
+    if (llvm::Error err = src.unpack(n, s))
+      return err;
+    for (uint64_t t = 0; t < tokens; ++t)
+      y[t * src.rows + n] = dotInt(c, s.w.data(), s.scale.data(),
+                                   a.data() + t * K,
+                                   as.data() + t * scalesPerToken);
   }
   return llvm::Error::success();
 }
 
-/// One token's activations: int8 values and scales, or fp32 values.
-struct Activation {
-  std::vector<int32_t> q;
-  std::vector<float> scale;
-  std::vector<float> x;
-};
-
-float dotInt(const MatrixConfig &c, const Row &row, const Activation &a) {
-  uint32_t K = c.k, G = weightGroup(c);
-  if (c.ga == 0 || c.ga >= K) {
-    float t = 0;
-    for (uint32_t g = 0; g < K / G; ++g) {
-      int64_t acc = 0;
-      for (uint32_t k = g * G; k < (g + 1) * G; ++k)
-        acc += int64_t(a.q[k]) * (row.q[k] - row.zero[g]);
-      float p = float(int32_t(acc)) * row.scale[g];
-      t = g == 0 ? p : t + p;
+/// afp=1: rows [begin, end) of every token, kFloatRows rows side by side.
+llvm::Error floatBlock(const RowSource &src, uint64_t begin, uint64_t end,
+                       llvm::ArrayRef<float> x, uint64_t tokens,
+                       std::vector<float> &y) {
+  uint64_t K = src.c.k;
+  RowScratch s;
+  std::vector<float> wT(K * kFloatRows);
+  float out[kFloatRows];
+  for (uint64_t n0 = begin; n0 < end; n0 += kFloatRows) {
+    unsigned count = unsigned(std::min<uint64_t>(kFloatRows, end - n0));
+    if (count < kFloatRows)
+      std::fill(wT.begin(), wT.end(), 0.0f);
+    for (unsigned r = 0; r < count; ++r) {
+      if (llvm::Error err = src.unpack(n0 + r, s))
+        return err;
+      for (uint64_t k = 0; k < K; ++k)
+        wT[k * kFloatRows + r] = s.f[k];
     }
-    return t * a.scale[0];
+    for (uint64_t t = 0; t < tokens; ++t) {
+      dotFloatRows(wT.data(), x.data() + t * K, uint32_t(K), out);
+      std::copy_n(out, count, y.begin() + t * src.rows + n0);
+    }
   }
-  float y = 0;
-  for (uint32_t k0 = 0; k0 < K;) {
-    uint32_t g = k0 / G, ga = k0 / c.ga;
-    uint32_t k1 = std::min((g + 1) * G, (ga + 1) * c.ga);
-    int64_t acc = 0;
-    for (uint32_t k = k0; k < k1; ++k)
-      acc += int64_t(a.q[k]) * (row.q[k] - row.zero[g]);
-    float p = (float(int32_t(acc)) * row.scale[g]) * a.scale[ga];
-    y = k0 == 0 ? p : y + p;
-    k0 = k1;
-  }
-  return y;
-}
-
-float dotFloat(const Row &row, const Activation &a) {
-  float y = 0;
-  for (size_t k = 0; k < row.w.size(); ++k) {
-    float p = a.x[k] * row.w[k];
-    y = k == 0 ? p : y + p;
-  }
-  return y;
+  return llvm::Error::success();
 }
 
 float epilogue(int64_t ep, float y) {
@@ -226,6 +137,7 @@ llvm::Error executeConfig(Machine &m, const Op &op) {
     uint64_t count = c.patterns.size() / c.n;
     while ((uint64_t(1) << c.codeBits) < count)
       ++c.codeBits;
+    c.expansion = expansionTable(c);
   }
   m.matrix = std::move(c);
   return llvm::Error::success();
@@ -243,66 +155,66 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   uint64_t dstride = isMm ? uint64_t(op.get("dstride")) : 0;
   uint64_t aBase = uint32_t(op.get("ra")), dBase = uint32_t(op.get("rd"));
   uint64_t K = c.k;
-  bool isInt = c.fmt <= Sym;
 
-  // Activations of every token.
-  std::vector<Activation> acts(tokens);
+  // Activations of every token: fp32 (afp=1), or int8 widened to the
+  // 16-bit lanes of the dot products with their scales.
   uint64_t scalesPerToken = c.ga ? K / c.ga : 1;
+  std::vector<float> x, as;
+  std::vector<int16_t> a;
+  (c.afp ? x : as).resize(tokens * (c.afp ? K : scalesPerToken));
+  if (!c.afp)
+    a.resize(tokens * K);
   for (uint64_t t = 0; t < tokens; ++t) {
-    Activation &a = acts[t];
     uint64_t at = aBase + t * astride;
-    if (c.afp) {
-      llvm::Expected<uint8_t *> p = m.buffers.span(op.buf("abuf"), at, 4 * K);
-      if (!p)
-        return p.takeError();
-      a.x.resize(K);
-      for (uint64_t k = 0; k < K; ++k)
-        a.x[k] = loadF32(*p + 4 * k);
-      continue;
-    }
-    llvm::Expected<uint8_t *> p = m.buffers.span(op.buf("abuf"), at, K);
+    llvm::Expected<uint8_t *> p =
+        m.buffers.span(op.buf("abuf"), at, c.afp ? 4 * K : K);
     if (!p)
       return p.takeError();
-    a.q.resize(K);
+    if (c.afp) {
+      for (uint64_t k = 0; k < K; ++k)
+        x[t * K + k] = loadF32(*p + 4 * k);
+      continue;
+    }
     for (uint64_t k = 0; k < K; ++k)
-      a.q[k] = int8_t((*p)[k]);
+      a[t * K + k] = int8_t((*p)[k]);
     llvm::Expected<uint8_t *> s = m.buffers.span(
         op.buf("sbuf"),
         uint64_t(uint32_t(op.get("rs"))) + 4 * t * scalesPerToken,
         4 * scalesPerToken);
     if (!s)
       return s.takeError();
-    a.scale.resize(scalesPerToken);
     for (uint64_t i = 0; i < scalesPerToken; ++i)
-      a.scale[i] = loadF32(*s + 4 * i);
+      as[t * scalesPerToken + i] = loadF32(*s + 4 * i);
   }
 
   // The tiles.
   uint64_t R = c.r, tiles = (rows + R - 1) / R;
-  uint64_t stride = layout(c, R).bytes;
-  uint64_t lastRows = rows - (tiles - 1) * R;
   uint64_t wBase = uint32_t(op.get("rw"));
   uint64_t wBytes = weightTileBytes(c, rows);
   llvm::Expected<uint8_t *> weights =
       m.buffers.span(op.buf("wbuf"), wBase, wBytes);
   if (!weights)
     return weights.takeError();
+  RowSource source{c, *weights, R, tiles, rows,
+                   tileLayout(c, R), tileLayout(c, rows - (tiles - 1) * R)};
 
+  // Blocks of rows over the threads; every output is one row's own sums,
+  // so the results do not depend on the thread count. A fault is the first
+  // row's (blocks run rows in order, the first failing block wins).
   std::vector<float> y(tokens * rows);
-  Row row;
-  for (uint64_t j = 0; j < tiles; ++j) {
-    uint64_t r = j + 1 == tiles ? lastRows : R;
-    TileLayout l = layout(c, r);
-    const uint8_t *tile = *weights + j * stride;
-    for (uint64_t i = 0; i < r; ++i) {
-      if (llvm::Error err = unpackRow(c, tile, l, i, row))
-        return fault("tile " + Twine(j) + ": " +
-                     llvm::toString(std::move(err)));
-      for (uint64_t t = 0; t < tokens; ++t)
-        y[t * rows + j * R + i] =
-            isInt && !c.afp ? dotInt(c, row, acts[t]) : dotFloat(row, acts[t]);
-    }
-  }
+  uint64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
+  std::vector<std::string> faults(blocks);
+  llvm::parallelFor(0, blocks, [&](size_t b) {
+    uint64_t begin = b * kBlockRows, end = std::min(rows, begin + kBlockRows);
+    llvm::Error err =
+        c.afp ? floatBlock(source, begin, end, x, tokens, y)
+              : intBlock(source, begin, end, a, as, tokens, y);
+    if (err)
+      faults[b] = llvm::toString(std::move(err));
+  });
+  for (const std::string &f : faults)
+    if (!f.empty())
+      return fault(f);
 
   // Bias and epilogue.
   if (op.get("bias")) {
@@ -354,8 +266,8 @@ uint64_t sim::weightTileBytes(const MatrixConfig &c, uint64_t rows) {
   if (rows == 0 || c.r == 0)
     return 0;
   uint64_t tiles = (rows + c.r - 1) / c.r;
-  return (tiles - 1) * layout(c, c.r).bytes +
-         layout(c, rows - (tiles - 1) * c.r).bytes;
+  return (tiles - 1) * tileLayout(c, c.r).bytes +
+         tileLayout(c, rows - (tiles - 1) * c.r).bytes;
 }
 
 llvm::Error sim::executeMatrix(Machine &m, const Op &op) {

@@ -72,6 +72,9 @@ public:
 
 private:
   std::array<std::vector<uint8_t>, isa::kNumBuffers> mem;
+  /// The bytes span() has handed out since the last clear(), as [lo, hi):
+  /// the only ones that can be non-zero.
+  std::array<std::pair<uint64_t, uint64_t>, isa::kNumBuffers> touched;
 };
 
 inline float loadF32(const uint8_t *p) {
@@ -101,6 +104,9 @@ struct MatrixConfig {
   /// code order (docs/FORMATS.md §1.4), and the code width in bits.
   std::vector<uint8_t> patterns;
   unsigned codeBits = 0;
+  /// N:4 integer weights: each group's lanes by pattern code and values
+  /// (lib/Sim/Kernels.h, expansionTable), when the table is small.
+  std::vector<int16_t> expansion;
 };
 
 /// The vector unit's attention state set by `vaset` (ISA §5.7).
