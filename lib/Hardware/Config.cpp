@@ -25,6 +25,10 @@ constexpr uint64_t kMaxBufferBytes = uint64_t(1) << 24;
 /// The ISA's channel field is 5 bits and offsets are 32-bit registers.
 constexpr uint64_t kMaxChannels = 32;
 constexpr uint64_t kMaxChannelBytes = uint64_t(1) << 32;
+/// The bound of every other count (blocks, bits, cycles, lanes, depths): no
+/// engine comes near it, and the quantities derived from two such counts
+/// (bytes of a buffer, bits of a queue) cannot overflow 64 bits.
+constexpr uint64_t kMaxCount = std::numeric_limits<uint32_t>::max();
 
 /// Reads leaves `{"value": v, "source": "..."}`, remembering the first error.
 class Reader {
@@ -45,7 +49,7 @@ public:
 
   uint64_t uint(const json::Object *parent, StringRef key,
                 const std::string &path, uint64_t min = 1,
-                uint64_t max = std::numeric_limits<int64_t>::max()) {
+                uint64_t max = kMaxCount) {
     const json::Value *v = leaf(parent, key, path);
     if (!v)
       return 0;
@@ -68,11 +72,14 @@ public:
     std::optional<double> d = v->getAsNumber();
     if (!d)
       return fail(path + ".value", "expected a number"), 0;
-    if (!(*d > 0) || *d > max || !std::isfinite(*d))
+    if (!(*d > 0) || *d > max || !std::isfinite(*d)) {
+      std::string bound = max < std::numeric_limits<double>::max()
+                              ? std::to_string(max) + "]"
+                              : std::string("inf)");
       return fail(path + ".value", std::to_string(*d) +
-                                       " is out of range (0, " +
-                                       std::to_string(max) + "]"),
+                                       " is out of range (0, " + bound),
              0;
+    }
     return *d;
   }
 

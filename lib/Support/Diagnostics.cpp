@@ -4,6 +4,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -44,17 +45,31 @@ static StringRef severityName(DiagnosticSeverity severity) {
   llvm_unreachable("unknown severity");
 }
 
+/// `text` with control characters as `\xNN`: names read from a corrupt
+/// file (a newline in an ONNX node name) keep a diagnostic on one line.
+static std::string printable(StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  for (char c : text) {
+    if (llvm::isPrint(c) || (c & 0x80))
+      os << c;
+    else
+      os << "\\x" << llvm::format_hex_no_prefix(uint8_t(c), 2);
+  }
+  return out;
+}
+
 std::string accel::formatDiagnostic(Diagnostic &diag) {
   std::string text;
   llvm::raw_string_ostream os(text);
   if (std::string where = formatLocation(diag.getLocation()); !where.empty())
-    os << where << ": ";
-  os << severityName(diag.getSeverity()) << ": " << diag.str();
+    os << printable(where) << ": ";
+  os << severityName(diag.getSeverity()) << ": " << printable(diag.str());
   for (Diagnostic &note : diag.getNotes()) {
     os << "\n";
     if (std::string where = formatLocation(note.getLocation()); !where.empty())
-      os << where << ": ";
-    os << "note: " << note.str();
+      os << printable(where) << ": ";
+    os << "note: " << printable(note.str());
   }
   return text;
 }

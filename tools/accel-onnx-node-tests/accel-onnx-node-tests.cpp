@@ -27,7 +27,6 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Regex.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -562,15 +561,16 @@ int main(int argc, char **argv) {
   summary.print(llvm::outs());
 
   if (!jsonFile.empty()) {
-    std::error_code ec;
-    llvm::ToolOutputFile out(jsonFile, ec, llvm::sys::fs::OF_Text);
-    if (ec) {
+    // Written to a temporary file renamed into place: never half a file.
+    if (llvm::Error err =
+            llvm::writeToOutput(jsonFile, [&](llvm::raw_ostream &os) {
+              writeJSON(os, summary, results);
+              return llvm::Error::success();
+            })) {
       llvm::errs() << "error: cannot write " << jsonFile << ": "
-                   << ec.message() << "\n";
+                   << llvm::toString(std::move(err)) << "\n";
       return 2;
     }
-    writeJSON(out.os(), summary, results);
-    out.keep();
   }
   if (requireAllClaimed && summary.claimedFailures() != 0) {
     llvm::errs() << "error: " << summary.claimedFailures()

@@ -56,14 +56,25 @@ public:
   Importer(MLIRContext &context, StringRef fileName, StringRef baseDir,
            std::shared_ptr<onnx::ModelProto> model)
       : context(context), builder(&context), fileName(fileName.str()),
-        tensors(context, baseDir, model), model(std::move(model)) {}
+        tensors(context, fileName, baseDir, model), model(std::move(model)) {}
 
+  /// Checks that every node input names a graph input, an initializer or
+  /// the output of an earlier node, before shape inference: ONNX 1.12's reads
+  /// the type of a Shape node's input without checking that it exists (a
+  /// segfault on a dangling name). Reports the first such input at its node.
+  LogicalResult checkNames();
   OwningOpRef<ModuleOp> run();
 
 private:
   InFlightDiagnostic errorAt(const onnx::NodeProto &node) {
     return emitError(nodeLoc(node)) << "node '" << nodeName(node) << "' ("
                                     << node.op_type() << "): ";
+  }
+  void danglingInput(const onnx::NodeProto &node, StringRef input) {
+    errorAt(node) << "input '" << input
+                  << "' is not a graph input, an initializer or the output of "
+                     "an earlier node (dangling name, or the graph is not in "
+                     "topological order)";
   }
   InFlightDiagnostic error() {
     return emitError(FileLineColLoc::get(&context, fileName, 0, 0));
@@ -319,10 +330,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     }
     auto it = values.find(input);
     if (it == values.end()) {
-      errorAt(node) << "input '" << input
-                    << "' is not a graph input, an initializer or the output "
-                       "of an earlier node (dangling name, or the graph is "
-                       "not in topological order)";
+      danglingInput(node, input);
       return failure();
     }
     operands.push_back(it->second);
@@ -383,6 +391,28 @@ LogicalResult Importer::importOutputs() {
   }
   builder.create<func::ReturnOp>(
       FileLineColLoc::get(&context, fileName, 0, 0), results);
+  return success();
+}
+
+LogicalResult Importer::checkNames() {
+  const onnx::GraphProto &graph = model->graph();
+  llvm::StringSet<> defined;
+  for (const onnx::ValueInfoProto &input : graph.input())
+    defined.insert(input.name());
+  for (const onnx::TensorProto &init : graph.initializer())
+    defined.insert(init.name());
+  for (index = 0; index < size_t(graph.node_size()); ++index) {
+    const onnx::NodeProto &node = graph.node(int(index));
+    for (const std::string &input : node.input()) {
+      if (!input.empty() && !defined.contains(input)) {
+        danglingInput(node, input);
+        return failure();
+      }
+    }
+    for (const std::string &output : node.output())
+      defined.insert(output);
+  }
+  index = 0;
   return success();
 }
 
@@ -459,6 +489,25 @@ void fixDimensions(onnx::ModelProto &model, const ONNXImportOptions &options) {
   }
 }
 
+/// Whether the input of every Shape node has a type. ONNX 1.12's data
+/// propagation reads that type without checking that there is one (a
+/// segfault when the input comes from an operator ONNX does not know, or
+/// whose inference failed); without it the importer names the node at fault.
+bool shapeInputsTyped(const onnx::GraphProto &graph) {
+  llvm::StringSet<> typed;
+  for (const auto *infos : {&graph.input(), &graph.value_info(), &graph.output()})
+    for (const onnx::ValueInfoProto &info : *infos)
+      if (info.has_type())
+        typed.insert(info.name());
+  for (const onnx::TensorProto &init : graph.initializer())
+    typed.insert(init.name());
+  return llvm::all_of(graph.node(), [&](const onnx::NodeProto &node) {
+    bool shape = node.op_type() == "Shape" &&
+                 (node.domain().empty() || node.domain() == "ai.onnx");
+    return !shape || node.input_size() == 0 || typed.contains(node.input(0));
+  });
+}
+
 /// Checks, completes (dimensions, shapes) and imports a parsed model.
 OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
                                    std::shared_ptr<onnx::ModelProto> model,
@@ -466,24 +515,33 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
                                    const ONNXImportOptions &options,
                                    bool checkFromPath) {
   Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
-  // Dimensions and shape inference first, then accel's own checks while
-  // building the IR (they name the node at fault), then ONNX's checker for
-  // whatever else is malformed.
+  // Dimensions, names (a dangling one crashes shape inference) and shape
+  // inference first, then accel's own checks while building the IR (they
+  // name the node at fault), then ONNX's checker for whatever else is
+  // malformed.
   fixDimensions(*model, options);
+  Importer importer(context, name, baseDir, model);
+  if (failed(importer.checkNames()))
+    return nullptr;
   std::string inferenceError;
   if (options.inferShapes) {
+    // Types first, then shapes with data propagation where that is safe.
+    // check_type: an input whose element type the operator does not take (a
+    // float MatMul of an int32 weight) is an error at its node.
     try {
-      onnx::ShapeInferenceOptions inference(/*check_type=*/false,
-                                            /*error_mode=*/0,
-                                            /*data_prop=*/true);
-      onnx::shape_inference::InferShapes(
-          *model, onnx::OpSchemaRegistry::Instance(), inference);
+      for (bool propagate : {false, true}) {
+        if (propagate && !shapeInputsTyped(model->graph()))
+          break;
+        onnx::ShapeInferenceOptions inference(/*check_type=*/true,
+                                              /*error_mode=*/0, propagate);
+        onnx::shape_inference::InferShapes(
+            *model, onnx::OpSchemaRegistry::Instance(), inference);
+      }
     } catch (const std::exception &e) {
       inferenceError = firstLine(e.what());
     }
   }
-  OwningOpRef<ModuleOp> module =
-      Importer(context, name, baseDir, model).run();
+  OwningOpRef<ModuleOp> module = importer.run();
   if (!module)
     return nullptr;
   try {

@@ -115,7 +115,8 @@ std::string accel::onnx_import::elementTypeName(int32_t onnxType) {
 FailureOr<ElementsAttr>
 TensorImporter::import(const onnx::TensorProto &tensor,
                        int64_t inlineElements) {
-  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()));
+  Location loc = NameLoc::get(StringAttr::get(&context, tensor.name()),
+                              FileLineColLoc::get(&context, fileName, 0, 0));
   auto fail = [&]() { return emitError(loc) << "tensor '" << tensor.name() << "': "; };
 
   FailureOr<Type> element = elementType(context, tensor.data_type());
@@ -177,9 +178,10 @@ TensorImporter::import(const onnx::TensorProto &tensor,
              << "': " << ec.message();
       return failure();
     }
-    if (offset + length > fileSize) {
+    if (offset > fileSize || length > fileSize - offset) {
       fail() << "external data file '" << path << "' is too short: needs "
-             << offset + length << " bytes, has " << fileSize;
+             << length << " bytes at offset " << offset << ", has "
+             << fileSize;
       return failure();
     }
     if (length > 0) {

@@ -32,9 +32,13 @@ std::string elementTypeName(int32_t onnxType);
 
 class TensorImporter {
 public:
-  TensorImporter(mlir::MLIRContext &context, llvm::StringRef baseDir,
+  /// Errors are located at the tensor's name within `fileName`; external
+  /// data files are found in `baseDir`.
+  TensorImporter(mlir::MLIRContext &context, llvm::StringRef fileName,
+                 llvm::StringRef baseDir,
                  std::shared_ptr<onnx::ModelProto> model)
-      : context(context), baseDir(baseDir.str()), model(std::move(model)) {}
+      : context(context), fileName(fileName.str()), baseDir(baseDir.str()),
+        model(std::move(model)) {}
 
   /// Tensors up to this many elements become plain dense attributes.
   static constexpr int64_t kInlineElements = 1024;
@@ -52,6 +56,7 @@ public:
 
 private:
   mlir::MLIRContext &context;
+  std::string fileName;
   std::string baseDir;
   /// Keeps the protobuf (and so every inline raw_data string) alive for as
   /// long as a blob aliases it.
