@@ -22,6 +22,9 @@ using namespace accel::lowering::detail;
 
 namespace {
 
+/// The most tiles a weight load takes from one channel.
+constexpr int64_t kTilesPerChannel = 4;
+
 /// The mcfg encoding of a linear's weight format.
 struct WeightFormat {
   int64_t fmt = 2, bits = 32, group = 0, n = 0, m = 0;
@@ -291,15 +294,18 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
 
   // Groups of G tiles (a power of two, G · stride within half the weight
   // buffer) alternate between the buffer's halves: a group loads while the
-  // matrix unit works on the previous one.
+  // matrix unit works on the previous one. A group takes up to
+  // kTilesPerChannel tiles from each of the 32 channels, so that a load's
+  // issue and HBM latency are paid once for that many tiles.
   int64_t half = config.buffers[space(Buffer::Wgt)].bytes / 2;
   if (tileBytes > half)
     return op.emitError("a weight tile of ")
            << tileBytes << " bytes exceeds half the weight buffer; pack with "
            << "fewer rows per tile";
-  int64_t group = kChannels;
+  int64_t group = kChannels * kTilesPerChannel;
   while (group > 1 && group * tileBytes > half)
     group /= 2;
+  int64_t channels = std::min(group, kChannels);
   for (int64_t first = 0; first < tiles; first += group) {
     int64_t count = std::min(group, tiles - first);
     int64_t at = wgtHalf * half;
@@ -308,7 +314,8 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     aluImm(Opcode::Addi, hbm, kWeights,
            matrix.base + first / kChannels * tileBytes);
     dma(Opcode::Load, Buffer::Wgt, at, hbm, matrix.firstChannel + first,
-        group, 0, count, tileBytes, 0, tileBytes);
+        channels, 0, count, tileBytes, count > kChannels ? tileBytes : 0,
+        tileBytes);
     int64_t firstRow = first * rowsPerTile;
     int64_t rows = std::min(count * rowsPerTile, rowsOut - firstRow);
     isa::Instruction mul = make(tile > 1 ? Opcode::Mm : Opcode::Mv);
