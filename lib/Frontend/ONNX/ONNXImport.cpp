@@ -112,6 +112,7 @@ private:
   llvm::StringMap<const onnx::TypeProto *> knownTypes;
   std::map<std::string, int> opsets;
   size_t index = 0;
+  bool nodeFailed = false;
 };
 
 FailureOr<Type> Importer::typeOf(const onnx::TypeProto &type, StringRef what,
@@ -343,8 +344,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node) {
     }
     auto known = knownTypes.find(output);
     if (known == knownTypes.end()) {
-      errorAt(node) << "cannot infer the type of output '" << output
-                    << "': ONNX shape inference gave none";
+      // After an earlier node failed, a missing type is most likely its
+      // consequence (inference stopped there): that error stands alone.
+      if (!nodeFailed)
+        errorAt(node) << "cannot infer the type of output '" << output
+                      << "': ONNX shape inference gave none";
       return failure();
     }
     FailureOr<Type> type =
@@ -452,19 +456,18 @@ OwningOpRef<ModuleOp> Importer::run() {
     return nullptr;
   // One error per problem: the outputs of a node that failed are poisoned,
   // and nodes that read them fail silently.
-  bool ok = true;
   for (const onnx::NodeProto &node : graph.node()) {
     bool poisoned = llvm::any_of(node.input(), [&](const std::string &input) {
       return poisonedValues.contains(input);
     });
     if (poisoned || failed(importNode(node))) {
-      ok = false;
+      nodeFailed = true;
       for (const std::string &output : node.output())
         poisonedValues.insert(output);
     }
     ++index;
   }
-  if (!ok || failed(importOutputs()) || failed(verify(module)))
+  if (nodeFailed || failed(importOutputs()) || failed(verify(module)))
     return nullptr;
   return owned;
 }
