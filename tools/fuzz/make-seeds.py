@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpora and dictionaries from the repository's
+own inputs (utils/fuzz.sh runs it once per corpus directory):
+
+  onnx/    the test/ .onnxtxt models as binary ONNX, and a small LLaMA
+           decoder exported with torch (test/python/decoders.py)
+  sim/     test/Sim and test/ISA assembly assembled by accel-as (with and
+           without a config section), and that decoder compiled by accelc;
+           their config is configs/u280.json with at most 4 memory blocks
+           per buffer (sim-config.json), as accel-sim-fuzzer's fallback
+  as/      the same assembly files
+  config/  configs/u280.json, bench/u280-imem2m.json and sim-config.json
+  as.dict, config.dict: mnemonics (include/accel/ISA/Instructions.def) and
+           the JSON keys of configs/u280.json
+
+Usage: make-seeds.py BUILD_DIR OUT_DIR (BUILD_DIR: a normal build, whose
+accel-as and accelc make the packages).
+"""
+
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def assembly_files():
+    return sorted((ROOT / "test/Sim").glob("*.s")) + \
+        sorted((ROOT / "test/ISA/Inputs").glob("*.s"))
+
+
+def onnx_seeds(out, tmp):
+    import onnx
+    import onnx.parser
+    for path in sorted(ROOT.glob("test/**/*.onnxtxt")):
+        text = "\n".join(line for line in path.read_text().splitlines()
+                         if not line.startswith("#"))
+        try:
+            model = onnx.parser.parse_model(text)
+        except Exception:
+            continue
+        (out / (path.stem + ".onnx")).write_bytes(model.SerializeToString())
+    sys.path.insert(0, str(ROOT / "test/python"))
+    import torch
+    import decoders
+    torch.manual_seed(0)
+    model = decoders.build("llama", hidden=32, ffn=32, vocab=16, layers=1,
+                           heads=2)
+    decoders.export(model, tmp / "llama.onnx", seq_len=4)
+    shutil.copy(tmp / "llama.onnx", out / "llama.onnx")
+    return tmp / "llama.onnx"
+
+
+def small_config(path):
+    """configs/u280.json with at most 4 blocks per buffer."""
+    config = json.loads((ROOT / "configs/u280.json").read_text())
+    for buffer in config["buffers"].values():
+        blocks = buffer["blocks"]
+        blocks["value"] = min(blocks["value"], 4)
+        blocks["source"] = "fuzzing: a small buffer is quick to clear"
+    path.write_text(json.dumps(config, indent=1))
+    return path
+
+
+def sim_seeds(out, build, tmp, llama, config):
+    bin_dir = build / "bin"
+    for path in assembly_files():
+        for suffix, flags in (("", [f"--config={config}"]), ("-nocfg", [])):
+            seed = out / f"{path.stem}{suffix}.accel"
+            subprocess.run([bin_dir / "accel-as", path, "-o", seed, *flags],
+                           capture_output=True)
+    # test/Sim/generate.s with io slots in its metadata, as its test runs it.
+    meta = tmp / "meta.json"
+    meta.write_text(json.dumps({
+        "hbm": {"weights": 0, "kv": 64, "act": 0, "io": 192},
+        "io": {"tokens": {"offset": 0, "bytes": 64, "channel": 0},
+               "logits": {"offset": 64, "bytes": 32, "channel": 0},
+               "token": {"offset": 128, "bytes": 4, "channel": 0}}}))
+    subprocess.run([bin_dir / "accel-as", ROOT / "test/Sim/generate.s",
+                    "-o", out / "generate-io.accel", f"--config={config}",
+                    f"--metadata={meta}"], check=True)
+    subprocess.run([bin_dir / "accelc", llama, "--dim=batch=1,sequence=4",
+                    "--prune=2:4", "--quant=w2a8kv4", "--lambda=1,3",
+                    "--group=0", "--max-context=16", f"--config={config}",
+                    "-o", out / "llama.accel"], check=True,
+                   capture_output=True)
+
+
+def write_dict(path, words):
+    path.write_text("".join(json.dumps(w) + "\n" for w in sorted(set(words))))
+
+
+def main():
+    build, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+    dirs = {name: out / name for name in ("onnx", "sim", "as", "config")}
+    for d in dirs.values():
+        d.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        llama = onnx_seeds(dirs["onnx"], tmp)
+        config = small_config(dirs["config"] / "sim-config.json")
+        sim_seeds(dirs["sim"], build, tmp, llama, config)
+    for path in assembly_files():
+        shutil.copy(path, dirs["as"])
+    for path in (ROOT / "configs/u280.json", ROOT / "bench/u280-imem2m.json"):
+        shutil.copy(path, dirs["config"])
+
+    defs = (ROOT / "include/accel/ISA/Instructions.def").read_text()
+    mnemonics = re.findall(r'ACCEL_INSN\(\w+, "([^"]+)"', defs)
+    write_dict(out / "as.dict", mnemonics + [".entry", "r0", "r31", ":", ","])
+    keys = re.findall(r'"(\w+)"\s*:', (ROOT / "configs/u280.json").read_text())
+    write_dict(out / "config.dict", [f'"{k}"' for k in keys])
+
+
+if __name__ == "__main__":
+    main()
