@@ -136,22 +136,6 @@ float accel::reference::roundToF16(float value) {
   return roundMantissa(value, 13);
 }
 
-float accel::reference::f16BitsToFloat(uint16_t bits) {
-  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
-  uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu;
-  if (exponent == 0) {
-    // Zero or subnormal: mantissa × 2^-24, exact in float.
-    float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
-    return sign ? -magnitude : magnitude;
-  }
-  uint32_t word = sign | (exponent == 0x1fu
-                              ? 0x7f800000u | (mantissa << 13)
-                              : ((exponent + 112u) << 23) | (mantissa << 13));
-  float value;
-  std::memcpy(&value, &word, sizeof(value));
-  return value;
-}
-
 float accel::reference::roundToBF16(float value) {
   if (std::isnan(value) || std::isinf(value))
     return value;

@@ -261,6 +261,13 @@ ElementsAttr compression::makeFloatElements(RankedTensorType type,
           std::memcpy(out, values.data(), values.size() * sizeof(float));
           return;
         }
+        if (elementType.isF16()) {
+          parallelElements(values.size(), [&](size_t i) {
+            uint16_t bits = reference::floatToF16Bits(values[i]);
+            std::memcpy(out + 2 * i, &bits, 2); // little endian
+          });
+          return;
+        }
         parallelElements(values.size(), [&](size_t i) {
           llvm::APFloat value(values[i]);
           bool lost = false;

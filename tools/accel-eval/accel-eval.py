@@ -56,6 +56,19 @@ def settings():
                                     + (["gptq"] if method == "calibrated" else []))
                     out.append((name, dict(quant=quant, prune=prune, lam=lam,
                                            method=method)))
+    # The LM head quantized too (accelc --quant-head), after the AccLLM
+    # setting and its 8-bit counterpart.
+    for quant, prune, lam, method, head in [
+            ("w8a8kv8", False, False, "rtn", 8),
+            ("w2a8kv4", True, True, "rtn", 8), ("w2a8kv4", True, True, "rtn", 4),
+            ("w2a8kv4", True, True, "rtn", 2),
+            ("w2a8kv4", True, True, "calibrated", 8)]:
+        name = "-".join([quant] + (["2:4"] if prune else [])
+                        + (["lambda"] if lam else [])
+                        + (["gptq"] if method == "calibrated" else [])
+                        + [f"h{head}"])
+        out.append((name, dict(quant=quant, prune=prune, lam=lam,
+                               method=method, head=head)))
     return out
 
 
@@ -104,6 +117,8 @@ def pipelines(s, args):
         options = f"scheme={s['quant']}"
         if s["method"] == "calibrated":
             options += f" method=calibrated calibration={args.calibration_file}"
+        if s.get("head"):
+            options += f" head-bits={s['head']}"
         steps.append(f"func.func(accel-quantize{{{options}}})")
     if s["lam"]:
         sink, window = args.sink_window
@@ -152,7 +167,8 @@ def evaluate(job):
 def table(rows, sink_window):
     """bits/w: stored bits per weight of the decoder layers' linears (values,
     scales, zero points, 2:4 indices); bits/param: of every weight, the
-    embedding and the LM head (kept fp32) included."""
+    embedding and the LM head (fp32 unless an -hB setting quantizes it at B
+    bits) included."""
     fp32 = next((r["ppl"] for r in rows if r["name"] == "fp32"), None)
     lam = f"Λ {sink_window[0]}+{sink_window[1]}"
     lines = [f"{'setting':<26} {'weights':<8} {'2:4':<4} {'attention':<10} "

@@ -3,6 +3,7 @@
 #include "RunMLIR.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace accel::reference;
 using namespace accel::reference::testing;
@@ -20,6 +21,33 @@ TEST(Tensor, HalfAndBFloatRoundToNearestEven) {
   EXPECT_EQ(roundToBF16(1.0f + 0x1p-8f), 1.0f);
   EXPECT_EQ(roundToBF16(1.0f + 3 * 0x1p-8f), 1.0f + 0x1p-6f);
   EXPECT_TRUE(std::isnan(roundToBF16(NAN)));
+}
+
+TEST(Tensor, HalfBitsConvertBothWays) {
+  // Every f16 bit pattern is exact in float and comes back unchanged.
+  for (uint32_t bits = 0; bits < 0x10000u; ++bits) {
+    float value = f16BitsToFloat(static_cast<uint16_t>(bits));
+    if (std::isnan(value))
+      continue;
+    EXPECT_EQ(floatToF16Bits(value), bits) << bits;
+    EXPECT_EQ(roundToF16(value), value) << bits;
+  }
+  EXPECT_EQ(f16BitsToFloat(0x3c00u), 1.0f);
+  EXPECT_EQ(f16BitsToFloat(0x0001u), 0x1p-24f);
+  EXPECT_EQ(f16BitsToFloat(0xfbffu), -65504.0f);
+  EXPECT_EQ(floatToF16Bits(1.0f + 3 * 0x1p-11f), 0x3c02u); // ties to even
+  EXPECT_EQ(floatToF16Bits(65520.0f), 0x7c00u);
+  EXPECT_EQ(floatToF16Bits(-0.0f), 0x8000u);
+  EXPECT_EQ(floatToF16Bits(NAN) & 0x7e00u, 0x7e00u);
+  // Rounding agrees with roundToF16 across the float range.
+  for (uint64_t word = 0; word < 0x7f800000u; word += 0x1003u) {
+    float value;
+    uint32_t bits = static_cast<uint32_t>(word);
+    std::memcpy(&value, &bits, sizeof(value));
+    EXPECT_EQ(f16BitsToFloat(floatToF16Bits(value)), roundToF16(value)) << bits;
+    EXPECT_EQ(f16BitsToFloat(floatToF16Bits(-value)), roundToF16(-value))
+        << bits;
+  }
 }
 
 TEST(Tensor, IntegersWrapToTheirType) {

@@ -16,7 +16,9 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,8 +53,43 @@ mlir::Type dtypeToMLIR(DType dtype, mlir::MLIRContext &context);
 /// Rounds a value to the nearest f16 / bf16 (ties to even), returned as float.
 float roundToF16(float value);
 float roundToBF16(float value);
-/// The value of IEEE binary16 bits (exact: every f16 is a float).
-float f16BitsToFloat(uint16_t bits);
+/// The value of IEEE binary16 bits (exact: every f16 is a float). Inline:
+/// the compression passes convert every weight of an f16 model.
+inline float f16BitsToFloat(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000u) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1fu, mantissa = bits & 0x3ffu;
+  if (exponent == 0) {
+    // Zero or subnormal: mantissa × 2^-24, exact in float.
+    float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
+    return sign ? -magnitude : magnitude;
+  }
+  uint32_t word = sign | (exponent == 0x1fu
+                              ? 0x7f800000u | (mantissa << 13)
+                              : ((exponent + 112u) << 23) | (mantissa << 13));
+  float value;
+  std::memcpy(&value, &word, sizeof(value));
+  return value;
+}
+
+/// The IEEE binary16 bits of `value` rounded to the nearest f16 (ties to
+/// even; NaN becomes a quiet NaN of its sign).
+inline uint16_t floatToF16Bits(float value) {
+  uint32_t word;
+  std::memcpy(&word, &value, sizeof(word));
+  uint16_t sign = static_cast<uint16_t>((word >> 16) & 0x8000u);
+  word &= 0x7fffffffu;
+  if (word >= 0x7f800000u) // infinity or NaN
+    return sign | (word > 0x7f800000u ? 0x7e00u : 0x7c00u);
+  if (word >= 0x477ff000u) // 65520 and above round to infinity
+    return sign | 0x7c00u;
+  if (word < 0x38800000u) { // below 2^-14: a multiple of 2^-24, ties to even
+    float magnitude;
+    std::memcpy(&magnitude, &word, sizeof(magnitude));
+    return sign | static_cast<uint16_t>(std::nearbyint(magnitude * 0x1p24f));
+  }
+  word += 0xfffu + ((word >> 13) & 1u); // round the 13 dropped bits
+  return sign | static_cast<uint16_t>((word - 0x38000000u) >> 13);
+}
 /// Rounds `value` to what `dtype` holds: f16/bf16/f32 rounding for floats;
 /// for integers truncation toward zero, NaN to 0, saturation to the int64
 /// range, then wrapping to the dtype's width; for bool, nonzero is true.
