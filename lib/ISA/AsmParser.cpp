@@ -12,6 +12,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -55,10 +57,20 @@ public:
   llvm::Expected<Program> run(StringRef text);
 
 private:
+  /// The error at `loc`; control characters of the input it quotes (a
+  /// binary fed as assembly) are shown as \xNN.
   llvm::Error error(Loc loc, const Twine &message) const {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    for (char c : message.str()) {
+      if (llvm::isPrint(c) || (c & 0x80))
+        os << c;
+      else
+        os << "\\x" << llvm::format_hex_no_prefix(uint8_t(c), 2);
+    }
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    file + ":" + Twine(loc.line) + ":" +
-                                       Twine(loc.col) + ": error: " + message);
+                                       Twine(loc.col) + ": error: " + text);
   }
   Piece sub(const Piece &p, size_t start, size_t n = StringRef::npos) const {
     return {p.text.substr(start, n), {p.loc.line, p.loc.col + unsigned(start)}};
