@@ -42,6 +42,9 @@ std::vector<uint8_t> subsets(unsigned m, unsigned n) {
 
 /// Rows an mv/mm computes per task.
 constexpr uint64_t kBlockRows = 64;
+/// The MACs below which an mv/mm runs on the calling thread alone (a
+/// task costs microseconds).
+constexpr uint64_t kParallelMacs = uint64_t(1) << 16;
 static_assert(kBlockRows % kFloatRows == 0);
 
 /// The weight rows of one mv/mm: output feature n is row n mod R of tile
@@ -198,20 +201,26 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   RowSource source{c, *weights, R, tiles, rows,
                    tileLayout(c, R), tileLayout(c, rows - (tiles - 1) * R)};
 
-  // Blocks of rows over the threads; every output is one row's own sums,
-  // so the results do not depend on the thread count. A fault is the first
-  // row's (blocks run rows in order, the first failing block wins).
+  // Blocks of rows over the threads (when there is enough work to pay for
+  // them); every output is one row's own sums, so the results do not depend
+  // on the thread count. A fault is the first row's (blocks run rows in
+  // order, the first failing block wins).
   std::vector<float> y(tokens * rows);
   uint64_t blocks = (rows + kBlockRows - 1) / kBlockRows;
   std::vector<std::string> faults(blocks);
-  llvm::parallelFor(0, blocks, [&](size_t b) {
+  auto block = [&](size_t b) {
     uint64_t begin = b * kBlockRows, end = std::min(rows, begin + kBlockRows);
     llvm::Error err =
         c.afp ? floatBlock(source, begin, end, x, tokens, y)
               : intBlock(source, begin, end, a, as, tokens, y);
     if (err)
       faults[b] = llvm::toString(std::move(err));
-  });
+  };
+  if (blocks > 1 && rows * K * tokens >= kParallelMacs)
+    llvm::parallelFor(0, blocks, block);
+  else
+    for (uint64_t b = 0; b < blocks; ++b)
+      block(b);
   for (const std::string &f : faults)
     if (!f.empty())
       return fault(f);
