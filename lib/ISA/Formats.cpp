@@ -374,12 +374,14 @@ const FieldSpec vAttnConfigFields[] = {
     uimm("sink", 56, 16, "Lambda sink tokens S"),
     uimm("window", 72, 24, "Lambda window W (0: no Lambda)"),
     flag("causal", 96, "keys after the query are masked"),
+    uimm("recu", 97, 10, "record stride in 64-byte units (0: the smallest)"),
 };
 const OperandSpec vAttnConfigOps[] = {
     {O::Attr, "hd", f(0)},     {O::Attr, "kvh", f(1)},
     {O::Attr, "kvg", f(2)},    {O::Attr, "kvfmt", f(3)},
     {O::Attr, "kvbits", f(4)}, {O::Attr, "sink", f(5)},
     {O::Attr, "window", f(6)}, {O::Attr, "causal", f(7)},
+    {O::Attr, "recu", f(8)},
 };
 
 const FieldSpec vKvQuantFields[] = {
@@ -538,6 +540,27 @@ std::optional<unsigned> accel::isa::fieldIndex(const FormatSpec &format,
     if (name == format.fields[i].name)
       return i;
   return std::nullopt;
+}
+
+int64_t accel::isa::kvRecordBytes(int64_t heads, int64_t dim, int64_t format,
+                                  int64_t bits, int64_t group) {
+  int64_t values = heads * dim;
+  if (format == 2)
+    return (values * 4 + 63) / 64 * 64;
+  int64_t groups = heads * (dim / group);
+  int64_t end = (values * bits + 7) / 8 + 2 * groups;
+  if (format == 0)
+    end += (groups * bits + 7) / 8;
+  return (end + 63) / 64 * 64;
+}
+
+int64_t accel::isa::kvRecordStride(const Instruction &vaset) {
+  if (int64_t units = vaset.get("recu"))
+    return 64 * units;
+  int64_t hd = vaset.get("hd");
+  return kvRecordBytes(vaset.get("kvh"), hd, vaset.get("kvfmt"),
+                       vaset.get("kvbits"),
+                       vaset.get("kvg") ? vaset.get("kvg") : hd);
 }
 
 Instruction Instruction::create(Opcode opcode) {

@@ -118,6 +118,10 @@ llvm::Error checkAttnConfig(const Instruction &instr) {
     return fail("kvbits = " + Twine(bits) + ": integer KV has 2, 3, 4 or 8");
   if (g && hd % g)
     return fail("kvg = " + Twine(g) + " does not divide hd = " + Twine(hd));
+  int64_t least = kvRecordBytes(instr.get("kvh"), hd, fmt, bits, g ? g : hd);
+  if (int64_t units = instr.get("recu"); units && 64 * units < least)
+    return fail("recu = " + Twine(units) + ": a record needs " +
+                Twine(least / 64) + " units of 64 bytes");
   return llvm::Error::success();
 }
 

@@ -120,6 +120,7 @@ llvm::Error setConfig(Machine &m, const Op &op) {
   c.sink = uint64_t(op.get("sink"));
   c.window = uint64_t(op.get("window"));
   c.causal = op.get("causal") != 0;
+  c.recu = uint32_t(op.get("recu"));
   m.attn = c;
   return llvm::Error::success();
 }

@@ -123,17 +123,10 @@ void Buffers::clear() {
 // Configuration, operands, machine
 //===----------------------------------------------------------------------===//
 
-static uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
-
 uint64_t AttnConfig::recordBytes() const {
-  uint64_t values = uint64_t(kvh) * hd;
-  if (fmt == 2)
-    return align64(values * 4);
-  uint64_t groups = uint64_t(kvh) * (hd / group());
-  uint64_t end = (values * bits + 7) / 8 + 2 * groups;
-  if (fmt == 0)
-    end += (groups * bits + 7) / 8;
-  return align64(end);
+  if (recu)
+    return 64 * uint64_t(recu);
+  return uint64_t(isa::kvRecordBytes(kvh, hd, fmt, bits, group()));
 }
 
 int64_t Op::get(llvm::StringRef name) const {

@@ -150,6 +150,15 @@ struct Instruction {
 std::optional<unsigned> fieldIndex(const FormatSpec &format,
                                    llvm::StringRef name);
 
+/// The smallest KV record (docs/ISA.md §5.7) of `heads` heads of `dim`
+/// values in format `format` (0 asym, 1 sym, 2 f32) of `bits` bits, groups
+/// of `group` along dim: the end of its last part rounded up to 64 bytes.
+int64_t kvRecordBytes(int64_t heads, int64_t dim, int64_t format, int64_t bits,
+                      int64_t group);
+/// The record stride `vaset` sets: `recu` 64-byte units, or the smallest
+/// record when `recu` is 0.
+int64_t kvRecordStride(const Instruction &vaset);
+
 } // namespace accel::isa
 
 #endif // ACCEL_ISA_ISA_H

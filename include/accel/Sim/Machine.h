@@ -111,13 +111,14 @@ struct MatrixConfig {
 
 /// The vector unit's attention state set by `vaset` (ISA §5.7).
 struct AttnConfig {
-  uint32_t hd = 0, kvh = 0, kvg = 0;
+  uint32_t hd = 0, kvh = 0, kvg = 0, recu = 0;
   unsigned fmt = 0, bits = 0;
   uint64_t sink = 0, window = 0;
   bool causal = false;
 
   uint32_t group() const { return kvg ? kvg : hd; }
-  /// Bytes of one KV record (ISA §5.7), a multiple of 64.
+  /// The KV record stride (ISA §5.7): `recu` 64-byte units, or the
+  /// record's end rounded up to 64 bytes when `recu` is 0.
   uint64_t recordBytes() const;
 };
 

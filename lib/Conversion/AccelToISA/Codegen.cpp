@@ -115,7 +115,7 @@ int64_t Codegen::stage(int64_t bytes) {
 
 void Codegen::setAttention(const CacheLayout &c) {
   auto state = std::make_tuple(c.headDim, c.kvHeads, c.group, c.format,
-                               c.bits, c.sink, c.window);
+                               c.bits, c.sink, c.window, c.record);
   if (attentionState == state)
     return;
   attentionState = state;
@@ -128,6 +128,9 @@ void Codegen::setAttention(const CacheLayout &c) {
   i.set("sink", c.sink);
   i.set("window", c.window);
   i.set("causal", 1);
+  if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
+                                     c.group))
+    i.set("recu", c.record / kAlign);
   program.emit(i);
 }
 
@@ -400,6 +403,7 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
 
   SharedPlacement shared;
   shared.model.maxTokens = maxPrompt;
+  shared.largestTile = std::max<int64_t>(prefillTile, 1);
   for (auto [name, tile] : {std::pair<StringRef, int64_t>{"decode_step", 1},
                             {"prefill_step", prefillTile}}) {
     Codegen codegen(decode, config, shared, program, tile);

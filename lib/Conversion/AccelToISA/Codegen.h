@@ -80,6 +80,8 @@ struct SharedPlacement {
   llvm::DenseMap<mlir::Operation *, StripedRows> tables;
   llvm::DenseMap<mlir::Value, CacheLayout> caches;
   int64_t nextChannel = 0;
+  /// The most rows a step takes (the prefill tile).
+  int64_t largestTile = 1;
 };
 
 class Codegen {
@@ -163,7 +165,7 @@ private:
   llvm::DenseMap<mlir::Operation *, int64_t> epilogues;
   int64_t prmNext = 0, scrNext = 0, wgtHalf = 0;
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
-                           int64_t, int64_t>>
+                           int64_t, int64_t, int64_t>>
       attentionState;
   unsigned loops = 0;
   llvm::SmallPtrSet<mlir::Operation *, 8> tail;

@@ -157,9 +157,7 @@ void TokenInserter::hbm(SmallVectorImpl<Access> &out,
 std::optional<int64_t> recordBytes(const std::optional<isa::Instruction> &c) {
   if (!c)
     return std::nullopt;
-  int64_t hd = c->get("hd"), heads = c->get("kvh"), fmt = c->get("kvfmt");
-  int64_t bits = c->get("kvbits"), group = c->get("kvg") ? c->get("kvg") : hd;
-  return kvRecordBytes(heads, hd, fmt, bits, group);
+  return isa::kvRecordStride(*c);
 }
 
 SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {

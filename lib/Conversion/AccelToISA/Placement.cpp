@@ -21,19 +21,6 @@ StripedRows accel::lowering::stripeRows(int64_t rows, int64_t rowBytes) {
   return s;
 }
 
-int64_t accel::lowering::kvRecordBytes(int64_t heads, int64_t dim,
-                                       int64_t format, int64_t bits,
-                                       int64_t group) {
-  int64_t values = heads * dim;
-  if (format == 2)
-    return alignTo(values * 4, kAlign);
-  int64_t groups = heads * (dim / group);
-  int64_t end = (values * bits + 7) / 8 + 2 * groups;
-  if (format == 0)
-    end += (groups * bits + 7) / 8;
-  return alignTo(end, kAlign);
-}
-
 int64_t RegionLayout::reserveAll(int64_t bytes) {
   int64_t offset = *std::max_element(used.begin(), used.end());
   offset = alignTo(offset, kAlign);

@@ -48,12 +48,6 @@ struct StripedRows {
           stripe = 0;
 };
 
-/// The bytes of a KV record (docs/ISA.md §5.7) of `heads` KV heads of `dim`
-/// values in format `format` (0 asym, 1 sym, 2 f32) of `bits` bits, groups of
-/// `group` along the head dimension.
-int64_t kvRecordBytes(int64_t heads, int64_t dim, int64_t format,
-                      int64_t bits, int64_t group);
-
 /// Stripes rows of `rowBytes` (padded) over the most channels that keep
 /// pieces 64-byte multiples.
 StripedRows stripeRows(int64_t rows, int64_t rowBytes);
