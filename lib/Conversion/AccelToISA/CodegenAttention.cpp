@@ -10,7 +10,8 @@
 //    buffer then holds one run of ascending positions after the sinks);
 // 3. attends each query to its sinks and its window, two segments of that
 //    run (vqk, vsoftmax, vpv per head; the window's vpv continues the sinks'
-//    sum), in a loop over the rows when the step has more than one;
+//    sum), in a loop over the rows when the step has more than one; the
+//    decode step's query sees one segment, its window right after the sinks;
 // 4. stores its own records into their slots (the ring wraps; of a tile
 //    longer than the window only the last W positions are kept).
 //
@@ -128,6 +129,14 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   aluImm(Opcode::Maxi, kWindowKeys, kWindowKeys, 0);
   alu(Opcode::Add, kWindowAt, first, kLayerBase);
   aluImm(Opcode::Muli, kWindowAt, kWindowAt, c.record);
+  // The decode step's one query sees its sinks and then its window as one
+  // run from record 0: one segment (a prefill query's window starts where
+  // its position says).
+  bool split = sink > 0 && tile > 1;
+  if (sink > 0 && !split) {
+    alu(Opcode::Add, kWindowKeys, kSinkKeys, kWindowKeys);
+    aluImm(Opcode::Addi, kWindowAt, 0, 0);
+  }
 
   auto attention = [&](Opcode opcode, int64_t dstBuf, unsigned dst,
                        int64_t srcBuf, unsigned src, unsigned records,
@@ -156,7 +165,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     unsigned keys = program.scratch();
     aluImm(Opcode::Addi, keys, kWindowAt, keysAt);
     unsigned count = kWindowKeys;
-    if (sink > 0) {
+    if (split) {
       attention(Opcode::Vqk, scr, program.constant(scoresAt), act, query,
                 program.constant(keysAt), kSinkKeys, kvHead, false);
       unsigned scores = program.scratch();
@@ -182,7 +191,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
            out.offset + h * headBytes);
     unsigned values = program.scratch();
     aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
-    if (sink > 0) {
+    if (split) {
       attention(Opcode::Vpv, act, output, scr, program.constant(probsAt),
                 program.constant(valuesAt), kSinkKeys, kvHead, false);
       unsigned probs = program.scratch();

@@ -88,16 +88,17 @@
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64
 // CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=11, hstride=64, sstride=64
-// The step's own records right after them; then per head the sinks and the
-// window segments (the window's vpv continues the sinks' sum).
+// The step's own records right after them; then per head one segment: the
+// query's sinks, then its window, one run from record 0.
 // CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11, wait=ld
 // CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.add r15, r14, r15
+// CHECK-NEXT: accelisa.addi r3, r0, 0
 // CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
-// CHECK: accelisa.add [[N:r[0-9]+]], r14, r15
-// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], [[N]], r0, r0
-// CHECK: accelisa.vpv act[[[OUT:r[0-9]+]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, 0, r0, r0{{$}}
-// CHECK: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
+// CHECK-NOT: accelisa.vqk
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0
+// CHECK: accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0{{$}}
+// CHECK-NOT: acc=1
 // Then the own records into their slots: the sink slots, then the ring.
 // CHECK: accelisa.store kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=10, hstride=64, sstride=64, wait=ld|vec
 // CHECK: accelisa.remui
@@ -130,7 +131,14 @@
 // CHECK: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r13, r0, 0
 // CHECK-NEXT: accelisa.label @[[LOOP:query_[0-9]+_of_tile4]]
-// CHECK: accelisa.vqk
+// Each query's sinks and its window are two segments (the window's vpv
+// continues the sinks' sum).
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.add [[N:r[0-9]+]], r14, r15
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], [[N]], r0, r0
+// CHECK: accelisa.vpv act[[[OUT:r[0-9]+]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, 0, r0, r0{{$}}
+// CHECK: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
 // CHECK: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r13, r13, 1
 // CHECK-NEXT: accelisa.bltu r13, r11, @[[LOOP]]
