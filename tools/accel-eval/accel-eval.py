@@ -325,9 +325,23 @@ def main():
     if args.check_sim:
         result["simulator_check"] = check_sim(load_accel(args.build), args, tokenizer)
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2, ensure_ascii=False)
-            f.write("\n")
+        write_atomically(args.json,
+                         json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_atomically(path, text):
+    """Writes `text` to a temporary file next to `path`, renamed into place:
+    never half a file, and a failed write leaves `path` as it was."""
+    fd, temp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
+                                prefix=os.path.basename(path) + ".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
 
 
 if __name__ == "__main__":
