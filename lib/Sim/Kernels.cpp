@@ -1,6 +1,6 @@
 //===- Kernels.cpp - the functional hot loops -----------------------------===//
 //
-// See Kernels.h. Values of 1, 2, 4 or 8 bits starting on a byte are
+// See Kernels.h. Values of 2, 4 or 8 bits starting on a byte are
 // unpacked a byte at a time through a table; other widths and the pattern
 // codes through a sequential bit reader. A sparse row is expanded by writing
 // its kept values at their pattern's positions. The loops over a row's lanes
@@ -73,21 +73,25 @@ private:
   unsigned have = 0;
 };
 
-/// For 1, 2 and 4 bits: the 8 / bits fields of every byte value, as
-/// unsigned and as two's complement integers.
+/// A `bits`-wide field's value: unsigned, or two's complement when `sym`.
+int16_t fieldValue(uint32_t raw, unsigned bits, bool sym) {
+  if (sym && (raw >> (bits - 1) & 1))
+    return int16_t(int32_t(raw) - (1 << bits));
+  return int16_t(raw);
+}
+
+/// For 2 and 4 bits: the 8 / bits fields of every byte value, unsigned and
+/// two's complement.
 struct ByteTables {
-  int16_t lanes[3][2][256][8];
+  int16_t lanes[2][2][256][4];
   ByteTables() {
-    for (unsigned w = 0; w < 3; ++w) {
-      unsigned bits = 1u << w, per = 8 / bits;
+    for (unsigned w = 0; w < 2; ++w) {
+      unsigned bits = 2u << w;
       for (unsigned sym = 0; sym < 2; ++sym)
         for (unsigned b = 0; b < 256; ++b)
-          for (unsigned j = 0; j < per; ++j) {
-            int v = int(b >> (j * bits) & ((1u << bits) - 1));
-            if (sym && (v >> (bits - 1) & 1))
-              v -= 1 << bits;
-            lanes[w][sym][b][j] = int16_t(v);
-          }
+          for (unsigned j = 0; j < 8 / bits; ++j)
+            lanes[w][sym][b][j] = fieldValue(
+                b >> (j * bits) & ((1u << bits) - 1), bits, sym);
     }
   }
 };
@@ -104,10 +108,10 @@ void detail::unpackInts(const uint8_t *base, uint64_t bit, uint64_t count,
         out[k] = sym ? int16_t(int8_t(p[k])) : int16_t(p[k]);
       return;
     }
-    if (bits == 1 || bits == 2 || bits == 4) {
+    if (bits == 2 || bits == 4) {
       static const ByteTables tables;
-      unsigned per = 8 / bits, w = bits == 1 ? 0 : bits == 2 ? 1 : 2;
-      const int16_t(*lut)[8] = tables.lanes[w][sym];
+      unsigned per = 8 / bits;
+      const int16_t(*lut)[4] = tables.lanes[bits / 4][sym];
       uint64_t bytes = count / per;
       for (uint64_t b = 0; b < bytes; ++b)
         std::copy_n(lut[p[b]], per, out + b * per);
@@ -115,11 +119,8 @@ void detail::unpackInts(const uint8_t *base, uint64_t bit, uint64_t count,
     }
   }
   BitReader reader(base, bit + done * bits, (count - done) * bits);
-  for (uint64_t k = done; k < count; ++k) {
-    uint32_t raw = reader.read(bits);
-    out[k] = int16_t(sym && (raw >> (bits - 1) & 1) ? int32_t(raw) - (1 << bits)
-                                                    : int32_t(raw));
-  }
+  for (uint64_t k = done; k < count; ++k)
+    out[k] = fieldValue(reader.read(bits), bits, sym);
 }
 
 namespace {
@@ -195,11 +196,9 @@ std::vector<int16_t> detail::expansionTable(const MatrixConfig &c) {
     for (uint32_t kept = 0; kept < 1u << valueBits; ++kept) {
       int16_t *e = &table[8 * (code | kept << c.codeBits)];
       for (unsigned j = 0; j < c.n; ++j) {
-        int32_t v = int32_t(kept >> (j * c.bits) & ((1u << c.bits) - 1));
-        if (c.fmt == Sym && (v >> (c.bits - 1) & 1))
-          v -= 1 << c.bits;
         unsigned lane = c.patterns[code * c.n + j];
-        e[lane] = int16_t(v);
+        e[lane] = fieldValue(kept >> (j * c.bits) & ((1u << c.bits) - 1),
+                             c.bits, c.fmt == Sym);
         e[4 + lane] = -1;
       }
     }

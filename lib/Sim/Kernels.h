@@ -26,7 +26,7 @@ struct TileLayout {
 };
 TileLayout tileLayout(const MatrixConfig &c, uint64_t r);
 
-/// `count` integer fields of `bits` (at most 16) from bit `bit` of the
+/// `count` integer fields of `bits` (at most 8) from bit `bit` of the
 /// docs/FORMATS.md §1.1 stream at `base`, sign-extended when `sym`.
 void unpackInts(const uint8_t *base, uint64_t bit, uint64_t count,
                 unsigned bits, bool sym, int16_t *out);
