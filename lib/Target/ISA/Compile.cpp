@@ -261,11 +261,34 @@ LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
   return writePackage(module, path, packageOptions);
 }
 
+/// The side outputs (the compression report, the weight image) that a
+/// compilation writes before it can still fail (lowering, the package) and
+/// that did not exist before it: removed unless kept, so a failed
+/// compilation leaves no new file behind.
+class SideOutputs {
+public:
+  explicit SideOutputs(const CompileOptions &options) {
+    for (StringRef path : {StringRef(options.report),
+                           StringRef(options.weightImage)})
+      if (!path.empty() && path != "-" && !llvm::sys::fs::exists(path))
+        created.push_back(path.str());
+  }
+  ~SideOutputs() {
+    for (const std::string &path : created)
+      llvm::sys::fs::remove(path);
+  }
+  void keep() { created.clear(); }
+
+private:
+  std::vector<std::string> created;
+};
+
 } // namespace
 
 LogicalResult accel::accelisa::compileModule(ModuleOp module,
                                              const CompileOptions &options,
                                              bool lower) {
+  SideOutputs sideOutputs(options);
   FailureOr<std::string> compression = compressionPipeline(module, options);
   if (failed(compression))
     return failure();
@@ -297,13 +320,17 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
     return failure();
   if (lower && failed(lowerToISA(module, options)))
     return failure();
-  return reportFootprint(module, options);
+  if (failed(reportFootprint(module, options)))
+    return failure();
+  sideOutputs.keep();
+  return success();
 }
 
 LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
                                                 const CompileOptions &options) {
   if (path == "-")
     return error(module) << "a package is binary: name the output file with -o";
+  SideOutputs sideOutputs(options);
   // The package needs the weight image in memory: accel-pack writes it to
   // options.weightImage, or to a temporary file.
   CompileOptions packing = options;
@@ -317,7 +344,9 @@ LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
     removeImage.emplace(imagePath);
     packing.weightImage = imagePath.str().str();
   }
-  if (failed(compileModule(module, packing, /*lower=*/true)))
+  if (failed(compileModule(module, packing, /*lower=*/true)) ||
+      failed(writeCompiledPackage(module, path, packing)))
     return failure();
-  return writeCompiledPackage(module, path, packing);
+  sideOutputs.keep();
+  return success();
 }

@@ -64,7 +64,8 @@ struct CompileOptions {
 /// Raises `module`, compresses it, applies Λ attention, writes the report
 /// and packs the weights as `options` say; with `lower`, then lowers it to an
 /// accelisa.program (unless it holds one already) and appends the code
-/// footprint to the report.
+/// footprint to the report. On failure, the report and weight image files
+/// it created are removed.
 mlir::LogicalResult compileModule(mlir::ModuleOp module,
                                   const CompileOptions &options, bool lower);
 
