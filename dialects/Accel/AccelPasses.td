@@ -323,7 +323,7 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
            "Derive the one-token decode function and return the caches">,
     Option<"maxContext", "max-context", "int64_t", /*default=*/"4096",
            "Cache slots without Λ, and positions the absolute RoPE table "
-           "covers">,
+           "covers (at most 2^20)">,
   ];
   let dependentDialects = ["accel::AccelDialect", "mlir::arith::ArithDialect",
                            "mlir::scf::SCFDialect",

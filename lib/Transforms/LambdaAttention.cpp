@@ -33,6 +33,10 @@ using namespace accel::compression;
 
 namespace {
 
+/// The largest max-context: 2^20 positions (a LLaMA-7B RoPE table of that
+/// many rows is 512 MiB).
+constexpr int64_t kMaxContext = int64_t(1) << 20;
+
 /// How one attention op takes its RoPE under `rope-positions=cache`: the
 /// pre-RoPE query and key and the rope ops' tables and style.
 struct RankRope {
@@ -118,8 +122,11 @@ LogicalResult LambdaAttentionPass::checkOptions() {
     return failure();
   if (tile <= 0)
     return bad("tile must be > 0, got ") << tile.getValue();
-  if (maxContext <= 0)
-    return bad("max-context must be > 0, got ") << maxContext.getValue();
+  // The RoPE table and the caches get max-context rows: a bound keeps an
+  // absurd value an error rather than an allocation that cannot succeed.
+  if (maxContext <= 0 || maxContext > kMaxContext)
+    return bad("max-context must be in 1..")
+           << kMaxContext << ", got " << maxContext.getValue();
   return success();
 }
 
