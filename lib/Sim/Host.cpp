@@ -130,6 +130,14 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
                      " bytes per channel, a channel has " +
                      Twine(hwConfig.hbmChannelBytes));
 
+  if (const json::Object *model = meta->getObject("model");
+      model && model->get("vocab")) {
+    llvm::Expected<uint64_t> v = getU64(*model, "vocab", "model");
+    if (!v)
+      return v.takeError();
+    vocab = *v;
+  }
+
   // The io slots.
   if (const json::Value *io = meta->get("io")) {
     const json::Object *obj = io->getAsObject();
@@ -274,8 +282,15 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
           "%zu token ids do not fit io.tokens (%llu bytes)", tokens.size(),
           (unsigned long long)tokensSlot->bytes);
     std::vector<uint8_t> bytes(4 * tokens.size());
-    for (size_t i = 0; i < tokens.size(); ++i)
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      if (vocab && (tokens[i] < 0 || uint64_t(tokens[i]) >= *vocab))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "token id %d (input %zu) is not in the model's vocabulary "
+            "[0, %llu) (metadata model.vocab)",
+            tokens[i], i, (unsigned long long)*vocab);
       storeU32(bytes.data() + 4 * i, uint32_t(tokens[i]));
+    }
     if (llvm::Error err = m.hbm.write(
             tokensSlot->channel,
             bases[unsigned(Region::Io)] + tokensSlot->offset, bytes))

@@ -54,7 +54,8 @@ public:
   llvm::Expected<uint32_t> entry(llvm::StringRef name) const;
 
   /// One call (ISA §7): resets the on-chip state, writes `tokens` into the
-  /// io region (when the metadata names it), sets r1..r7 (r5 = number of
+  /// io region (when the metadata names it; each below the metadata's
+  /// model.vocab, when it gives one), sets r1..r7 (r5 = number of
   /// tokens, r6 = `position`, r7 = 1) and runs `entry` to halt.
   llvm::Error call(llvm::StringRef entry, llvm::ArrayRef<int32_t> tokens,
                    uint32_t position, const RunOptions &options,
@@ -74,6 +75,9 @@ private:
   std::unique_ptr<Simulator> sim;
   std::array<uint64_t, kNumRegions> bases{};
   std::optional<IoSlot> tokensSlot, logitsSlot, tokenSlot;
+  /// The vocabulary (metadata model.vocab): token ids are checked against
+  /// it, as the program reads embedding row `id` unchecked.
+  std::optional<uint64_t> vocab;
 };
 
 } // namespace accel::sim
