@@ -152,6 +152,7 @@ PYBIND11_MODULE(_accel, m) {
       .def_readwrite("masks", &CompileOptions::masks)
       .def_readwrite("quant", &CompileOptions::quant)
       .def_readwrite("quant_method", &CompileOptions::quantMethod)
+      .def_readwrite("quant_head", &CompileOptions::quantHead)
       .def_readwrite("calibration", &CompileOptions::calibration)
       .def_readwrite("group", &CompileOptions::group)
       .def_readwrite("lambda_", &CompileOptions::lambda)
