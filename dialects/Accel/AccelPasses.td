@@ -352,15 +352,17 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     * **Placement** (docs/ENGINE.md §4): each matrix's tiles rotate over the
       32 channels from a first channel that moves from matrix to matrix;
       an embedding row and a KV record, which a run-time index selects, are
-      striped over channels; norm weights, biases and RoPE tables go to one
+      striped over channels (a record padded, `vaset recu`, to split over
+      more of them); norm weights, biases and RoPE tables go to one
       channel each. The program op carries what the host needs
       (docs/FORMATS.md §5.2: `accel.hbm`, `accel.io`, `accel.placement`) and
       the parameter blob (`accel.params`), which the package writer turns
       into metadata and the params section.
     * **Code**: activations stay on chip (first-fit allocation by liveness in
       the act buffer); every linear quantizes its input (`vqact`), sets the
-      matrix unit (`mcfg`) and streams groups of up to 32 tiles through the
-      two halves of the weight buffer (`load` + `mv`), fusing a following
+      matrix unit (`mcfg`) and streams groups of up to 4 tiles from each of
+      the 32 channels through the two halves of the weight buffer (`load` +
+      `mv`), fusing a following
       activation into `mv`'s epilogue; RoPE loads the table rows of the
       position; a cache write quantizes the row into a KV record (`vkvq`)
       and stores it at its ring slot (computed with `remui`); attention loads
@@ -370,7 +372,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       rows, attention first loads the earlier positions' records, appends
       the step's own, attends each query (a loop over the rows between
       barriers) and only then stores the own records into the ring, so a
-      tile never overwrites keys its own queries still need.
+      tile never overwrites keys its own queries still need; the ops only
+      the logits need (the final norm, the LM head) run in the prompt's
+      last tile only, for its last row.
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 
@@ -417,7 +421,9 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     The program is analysed as straight-line code between barriers: a
     `barrier` or `halt` completes everything before it; a jump or branch
     after an access that no barrier completed is an error, and so is a
-    forward branch that would skip an instruction carrying a token.
+    forward branch that would skip an instruction carrying a token, unless
+    no pair crosses it: nothing from its target up to the next barrier
+    takes a token.
 
     ```
     accel-opt --accel-insert-tokens program.mlir
