@@ -15,6 +15,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
@@ -165,16 +167,55 @@ LogicalResult reportFootprint(ModuleOp module, const CompileOptions &options) {
   if (failed(program))
     return failure();
   CodeFootprint footprint = codeFootprint(*program);
+  bool json = options.reportFormat == "json";
   if (options.report == "-") {
-    printCodeFootprint(llvm::outs(), footprint);
+    // Standard output holds the report already: a JSON one stays JSON.
+    if (!json)
+      printCodeFootprint(llvm::outs(), footprint);
     return success();
   }
-  std::error_code errorCode;
-  llvm::raw_fd_ostream os(options.report, errorCode, llvm::sys::fs::OF_Append);
-  if (errorCode)
+  // The report with the footprint after it (text) or as its "code" member
+  // (JSON), renamed into place whole.
+  auto report = llvm::MemoryBuffer::getFile(options.report);
+  if (!report)
+    return module.emitError("cannot read '")
+           << options.report << "': " << report.getError().message();
+  llvm::json::Object object;
+  if (json) {
+    llvm::Expected<llvm::json::Value> parsed =
+        llvm::json::parse((*report)->getBuffer());
+    if (!parsed)
+      return module.emitError("'") << options.report << "' is not JSON: "
+                                   << llvm::toString(parsed.takeError());
+    if (!parsed->getAsObject())
+      return module.emitError("'") << options.report
+                                   << "' is not a JSON object";
+    object = std::move(*parsed->getAsObject());
+  }
+  if (llvm::Error err = llvm::writeToOutput(
+          options.report, [&](llvm::raw_ostream &os) {
+            if (!json) {
+              os << (*report)->getBuffer();
+              printCodeFootprint(os, footprint);
+              return llvm::Error::success();
+            }
+            llvm::json::Array entries;
+            for (const EntryFootprint &entry : footprint.entries)
+              entries.push_back(llvm::json::Object{
+                  {"name", entry.name},
+                  {"index", entry.index},
+                  {"instructions", entry.instructions},
+                  {"bytes", entry.bytes}});
+            object["code"] = llvm::json::Object{
+                {"entries", std::move(entries)},
+                {"instructions", footprint.instructions},
+                {"bytes", footprint.bytes}};
+            os << llvm::formatv("{0:2}", llvm::json::Value(std::move(object)))
+               << "\n";
+            return llvm::Error::success();
+          }))
     return module.emitError("cannot write '")
-           << options.report << "': " << errorCode.message();
-  printCodeFootprint(os, footprint);
+           << options.report << "': " << llvm::toString(std::move(err));
   return success();
 }
 
