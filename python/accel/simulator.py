@@ -34,7 +34,7 @@ def _accel_sim() -> str:
 
 
 def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
-             trace_path=None):
+             trace_path=None, threads=None):
     """Runs `package_path` on the simulated engine: the prefill entry over
     `prompt_ids`, then greedy decoding to `max_new_tokens` tokens.
 
@@ -43,6 +43,8 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
     dict: "tokens" (list of int), "logits" (numpy float32 of the last call,
     None in timing mode) and "report" (the JSON report as a dict, None in
     functional mode). `trace_path` also writes the Perfetto trace there.
+    `threads` caps the threads of the functional matrix unit (default: every
+    core; the results are the same for any count).
     Raises `accel.AccelError` with accel-sim's message when the run fails.
     """
     import numpy as np
@@ -57,6 +59,8 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
         raise ValueError("max_new_tokens must not be negative")
     if trace_path is not None and mode == "functional":
         raise ValueError("a trace needs mode 'timing' or 'both'")
+    if threads is not None and int(threads) < 1:
+        raise ValueError("threads must be at least 1")
 
     with tempfile.TemporaryDirectory(prefix="accel-sim-") as tmp:
         logits_path = os.path.join(tmp, "logits.bin")
@@ -71,6 +75,8 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
             cmd.append(f"--report={report_path}")
         if trace_path is not None:
             cmd.append(f"--trace={os.fspath(trace_path)}")
+        if threads is not None:
+            cmd.append(f"--threads={int(threads)}")
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise AccelError(proc.stderr.strip() or

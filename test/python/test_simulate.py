@@ -87,6 +87,14 @@ def test_functional_mode_is_the_same_computation(package, both):
     assert functional["logits"].tobytes() == both["logits"].tobytes()
 
 
+def test_thread_count_does_not_change_results(package, both):
+    one = accel.simulate(package, PROMPT, NEW, mode="functional", threads=1)
+    assert one["tokens"] == both["tokens"]
+    assert one["logits"].tobytes() == both["logits"].tobytes()
+    with pytest.raises(ValueError, match="threads"):
+        accel.simulate(package, PROMPT, NEW, threads=0)
+
+
 def test_timing_mode_needs_no_data(package, both):
     timing = accel.simulate(package, PROMPT, NEW, mode="timing")
     assert timing["logits"] is None
@@ -105,6 +113,20 @@ def test_trace(package, tmp_path):
     slices = [e for e in events if e.get("ph") == "X" and e["cat"] != "call"]
     assert {"load", "mv", "halt"} <= {e["name"] for e in slices}
     assert all(e["dur"] > 0 and "index" in e["args"] for e in slices)
+
+
+def test_plot(both, tmp_path):
+    """utils/plot_report.py draws the report as a PNG."""
+    pytest.importorskip("matplotlib")
+    import json
+    import sys
+    report, png = tmp_path / "report.json", tmp_path / "report.png"
+    report.write_text(json.dumps(both["report"]))
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "utils",
+                          "plot_report.py")
+    subprocess.run([sys.executable, script, str(report), "-o", str(png)],
+                   check=True, capture_output=True)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_errors(package, tmp_path):

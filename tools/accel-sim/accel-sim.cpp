@@ -9,7 +9,8 @@
 //   docs/ENGINE.md §6 prints a summary after the run; --report=FILE.json,
 //   --trace=FILE.json (Chrome/Perfetto), --logits-out=FILE (raw fp32)
 //   --dump-regs, --dump=SPACE:ADDR:BYTES[:FMT] (SPACE a buffer or hbmN),
-//   --trace-insns, --max-steps=N, --config=FILE (when the package has none)
+//   --trace-insns, --max-steps=N, --config=FILE (when the package has none),
+//   --threads=N (the functional matrix unit's threads; default every core)
 //
 // Errors (a corrupt package, a fault, a deadlock, a runaway) are one line on
 // stderr and exit status 1.
@@ -28,6 +29,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -50,7 +52,7 @@ cl::opt<std::string> promptText(
     cl::desc("Input text, tokenized with the package's tokenizer (a "
              "byte-level one: {\"type\": \"bytes\"}); the output is "
              "printed as text too"),
-    cl::value_desc("text"), cl::init(""));
+    cl::value_desc("text"), cl::init(""), cl::cat(category));
 cl::opt<unsigned> maxNewTokens("max-new-tokens",
                                cl::desc("Tokens to generate (greedy)"),
                                cl::init(0), cl::cat(category));
@@ -241,9 +243,20 @@ void printRegs(const sim::Machine &m) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // libLLVM registers an undocumented `threads` option of its own; this
+  // tool's takes its name (so it is made here, after that one is removed).
+  if (cl::Option *other = cl::getRegisteredOptions().lookup("threads"))
+    other->removeArgument();
+  cl::opt<unsigned> threads(
+      "threads",
+      cl::desc("Threads of the functional matrix unit (default 0: every "
+               "core); the results are the same for any count"),
+      cl::init(0), cl::cat(category));
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "accel engine simulator\n");
 
+  if (threads)
+    llvm::parallel::strategy = llvm::hardware_concurrency(threads);
   bool timed = mode != Mode::Functional;
   bool data = mode != Mode::Timing;
   if (!timed && (!reportPath.empty() || !tracePath.empty()))
