@@ -184,9 +184,10 @@ static Results slice(NodeContext &ctx) {
     return xOr.takeError();
   const Tensor &x = *xOr;
   llvm::SmallVector<std::optional<llvm::SmallVector<int64_t>>, 4> lists;
-  for (auto [index, name] :
-       llvm::enumerate(llvm::ArrayRef<llvm::StringRef>{"starts", "ends",
-                                                       "axes", "steps"})) {
+  // A named array: an ArrayRef of a braced list would dangle in the loop.
+  static constexpr llvm::StringRef names[] = {"starts", "ends", "axes",
+                                              "steps"};
+  for (auto [index, name] : llvm::enumerate(names)) {
     auto list = ctx.listArgument(name, index + 1, 10);
     if (!list)
       return list.takeError();

@@ -163,7 +163,8 @@ TEST(Encoding, RandomInstructionsRoundTripThroughBytesAndText) {
           continue;
         uint64_t span = uint64_t(field.maxValue() - field.minValue());
         int64_t v = field.minValue() + int64_t(rng() % (span + 1));
-        instr.fields[i] = v >> field.shift << field.shift;
+        // The low `shift` bits cleared (a left shift of a negative is UB).
+        instr.fields[i] = v & ~((int64_t(1) << field.shift) - 1);
       }
       instr.wait = rng() % 32 & ~(1u << unsigned(s.unit));
       instr.release = rng() % 32 & ~(1u << unsigned(s.unit));
