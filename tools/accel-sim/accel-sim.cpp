@@ -25,6 +25,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
@@ -138,7 +139,8 @@ llvm::Expected<bool> byteTokenizer(llvm::StringRef path) {
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "the package's tokenizer is not JSON: %s",
+                                   "%s: tokenizer section: not JSON: %s",
+                                   path.str().c_str(),
                                    llvm::toString(json.takeError()).c_str());
   const llvm::json::Object *object = json->getAsObject();
   std::optional<llvm::StringRef> type =
@@ -146,8 +148,9 @@ llvm::Expected<bool> byteTokenizer(llvm::StringRef path) {
   if (!type || *type != "bytes")
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "the package's tokenizer is not byte-level (\"type\": \"bytes\"); "
-        "give --prompt-ids");
+        "%s: tokenizer section: not a byte-level tokenizer (\"type\": "
+        "\"bytes\"); give --prompt-ids",
+        path.str().c_str());
   return true;
 }
 
@@ -358,6 +361,15 @@ int main(int argc, char **argv) {
     report.generated = std::move(generated);
   }
 
+  // Each output file is renamed into place whole; if a later one cannot be
+  // written, the earlier ones of this run are removed too.
+  std::vector<std::string> written;
+  auto failWriting = [&](const llvm::Twine &message) {
+    for (const std::string &path : written)
+      if (path != "-")
+        llvm::sys::fs::remove(path);
+    return fail(message);
+  };
   if (!logitsOut.empty()) {
     llvm::Expected<std::vector<float>> logits = s.logits();
     if (!logits)
@@ -373,17 +385,20 @@ int main(int argc, char **argv) {
         });
     if (err)
       return fail("--logits-out: " + llvm::toString(std::move(err)));
+    written.push_back(logitsOut);
   }
   if (timed) {
     report.traceTruncated = timeline.truncated;
     if (!noSummary)
       sim::printSummary(llvm::outs(), report);
-    if (!reportPath.empty())
+    if (!reportPath.empty()) {
       if (llvm::Error err = sim::writeJson(reportPath, sim::reportJson(report)))
-        return fail("--report: " + llvm::toString(std::move(err)));
+        return failWriting("--report: " + llvm::toString(std::move(err)));
+      written.push_back(reportPath);
+    }
     if (!tracePath.empty())
       if (llvm::Error err = sim::writeTrace(tracePath, timeline, s.config()))
-        return fail("--trace: " + llvm::toString(std::move(err)));
+        return failWriting("--trace: " + llvm::toString(std::move(err)));
   }
 
   if (dumpRegs)
