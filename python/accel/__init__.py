@@ -138,7 +138,7 @@ def generate(module: Module, prompt_ids, max_new_tokens: int,
 def compile(module: Module, path, *, prune=None, quant=None, group=None,
             lambda_=None, decode=False, prefill_tile=None, config=None,
             tokenizer=None, prune_criterion=None, masks=None,
-            quant_method=None, calibration=None, tile=None,
+            quant_method=None, quant_head=None, calibration=None, tile=None,
             rope_positions=None, max_context=None, report=None,
             report_format=None, weight_image=None):
     """Compiles `module` (imported, e.g. by `import_onnx` or `from_torch`,
@@ -154,6 +154,8 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       "wanda"; `masks`: an ONNX file of keep masks.
     - `quant`: "w2a8kv4", "w4a8kv4", "w8a8kv8"; default none.
       `quant_method`: "rtn" (default) or "calibrated" (GPTQ);
+      `quant_head`: the LM head's precision, "w8a8", "w4a8", "w2a8" or
+      "none" (default: float);
       `calibration`: a file of token ids, one sequence per line (for wanda
       and calibrated). `group`: weight group size along K (default 128; 0:
       per channel).
@@ -182,7 +184,8 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
     for name, value in (("quant", quant), ("group", group),
                         ("prefill_tile", prefill_tile),
                         ("prune_criterion", prune_criterion),
-                        ("quant_method", quant_method), ("tile", tile),
+                        ("quant_method", quant_method),
+                        ("quant_head", quant_head), ("tile", tile),
                         ("rope_positions", rope_positions),
                         ("max_context", max_context),
                         ("report_format", report_format)):

@@ -59,3 +59,18 @@ def test_fp16_graph_is_f16_and_raises_to_f32_activations(tmp_path):
 def test_fp16_engine_matches_golden(tmp_path, tools, setting):
     assert_engine_matches_golden(tmp_path, tools, gen_tiny(tmp_path), setting,
                                  [3, 1, 4, 1, 5, 9], 8)
+
+
+def test_quant_head_from_python(tmp_path, tools):
+    """accel.compile(quant_head=...) writes accelc --quant-head's package."""
+    path = gen_tiny(tmp_path)
+    flags = ["--prune=2:4", "--quant=w2a8kv4", "--quant-head=w4a8",
+             "--lambda=2,5"]
+    subprocess.run([tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
+                    *flags, "-o", str(tmp_path / "cli.accel")],
+                   check=True, capture_output=True)
+    m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
+    accel.compile(m, tmp_path / "py.accel", prune="2:4", quant="w2a8kv4",
+                  quant_head="w4a8", lambda_=(2, 5))
+    assert ((tmp_path / "py.accel").read_bytes()
+            == (tmp_path / "cli.accel").read_bytes())

@@ -126,6 +126,13 @@ cl::opt<std::string> masks(
 cl::opt<std::string> quant(
     "quant", cl::desc("Quantization scheme: w2a8kv4, w4a8kv4, w8a8kv8 or none"),
     cl::value_desc("scheme"), cl::init("none"), cl::cat(compressionCategory));
+cl::opt<std::string> quantHead(
+    "quant-head",
+    cl::desc("Precision of the LM head (the linear named lm_head): none "
+             "(float), or w8a8, w4a8, w2a8 (quantized as --quant quantizes "
+             "the other linears, at these weight bits)"),
+    cl::value_desc("w8a8|w4a8|w2a8|none"), cl::init("none"),
+    cl::cat(compressionCategory));
 cl::opt<std::string> quantMethod(
     "quant-method",
     cl::desc("Weight quantizer: rtn (round to nearest), or calibrated (GPTQ, "
@@ -230,6 +237,7 @@ accel::accelisa::CompileOptions compileOptions() {
   options.masks = masks;
   options.quant = quant;
   options.quantMethod = quantMethod;
+  options.quantHead = quantHead;
   options.calibration = calibration;
   options.group = group;
   options.lambda = lambda;
