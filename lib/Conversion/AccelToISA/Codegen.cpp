@@ -84,7 +84,7 @@ void Codegen::dma(Opcode opcode, Buffer buffer, int64_t onChip,
     i.set("rs", program.constant(onChip));
   }
   i.set("rh", hbmReg);
-  i.set("ch", channel % kChannels);
+  i.set("ch", channel % hbmChannels());
   int64_t log2 = 0;
   while ((int64_t(1) << log2) < channels)
     ++log2;
@@ -189,7 +189,7 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
     FailureOr<std::vector<float>> values = constantFloats(user, value);
     if (failed(values))
       return failure();
-    int64_t channel = shared.nextChannel++ % kChannels;
+    int64_t channel = shared.nextChannel++ % hbmChannels();
     shared.paramOffsets[value] = placeParams(values->data(), bytes, channel);
     shared.paramChannels[value] = channel;
   }
@@ -401,7 +401,7 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   program.label("prompt_done");
   program.emit(emit(Opcode::Halt));
 
-  SharedPlacement shared;
+  SharedPlacement shared(static_cast<int64_t>(config.hbmChannels));
   shared.model.maxTokens = maxPrompt;
   shared.largestTile = std::max<int64_t>(prefillTile, 1);
   for (auto [name, tile] : {std::pair<StringRef, int64_t>{"decode_step", 1},

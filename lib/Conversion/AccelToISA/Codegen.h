@@ -73,6 +73,9 @@ mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
 
 /// What the two steps share: the HBM placement and the parameter blob.
 struct SharedPlacement {
+  explicit SharedPlacement(int64_t channels) : weights(channels), kv(channels) {
+    model.channels = channels;
+  }
   LoweredModel model;
   RegionLayout weights, kv;
   llvm::DenseMap<mlir::Value, int64_t> paramOffsets, paramChannels;
@@ -96,6 +99,8 @@ public:
   mlir::LogicalResult run(llvm::StringRef name);
 
 private:
+  /// hbm.channels: what tiles, stripes and parameters rotate over.
+  int64_t hbmChannels() const { return shared.model.channels; }
   isa::Instruction make(Opcode opcode) {
     return isa::Instruction::create(opcode);
   }

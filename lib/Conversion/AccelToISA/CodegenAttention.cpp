@@ -59,14 +59,15 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   // units divide the record's (ENGINE §4): pad the record to the stride of
   // 2^k units that loads a run fastest (fewest units per channel, then the
   // fewest bytes) while the records a step reads fit the kv buffer.
-  auto perChannel = [](int64_t units) {
-    return units / stripeRows(1, units * kAlign).channels;
+  int64_t channels = hbmChannels();
+  auto perChannel = [&](int64_t units) {
+    return units / stripeRows(1, units * kAlign, channels).channels;
   };
   int64_t units = c.record / kAlign, best = units;
   int64_t loaded =
       (c.window > 0 ? c.sink + c.window - 1 : c.slots) + shared.largestTile;
   int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
-  for (int64_t n = 2; n <= kChannels; n *= 2) {
+  for (int64_t n = 2; n <= channels; n *= 2) {
     int64_t padded = alignTo(units, n);
     if (2 * loaded * padded * kAlign <= kvBytes &&
         perChannel(padded) < perChannel(best))
@@ -74,7 +75,7 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   }
   c.record = best * kAlign;
   for (StripedRows *rows : {&c.keys, &c.values}) {
-    *rows = stripeRows(c.slots, c.record);
+    *rows = stripeRows(c.slots, c.record, channels);
     rows->firstChannel = shared.nextChannel;
     shared.nextChannel += rows->channels;
     rows->base = shared.kv.reserveAll(c.slots * rows->stripe);

@@ -83,13 +83,13 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
     FailureOr<std::vector<float>> table = constantFloats(op, op.getTable());
     if (failed(table))
       return failure();
-    striped = stripeRows(rows, hidden * 4);
+    striped = stripeRows(rows, hidden * 4, hbmChannels());
     striped.firstChannel = shared.nextChannel;
     shared.nextChannel += striped.channels;
     // Row r's piece i goes to channel firstChannel + i at base + r · stripe.
     striped.base = -1;
     for (int64_t i = 0; i < striped.channels; ++i) {
-      int64_t channel = (striped.firstChannel + i) % kChannels;
+      int64_t channel = (striped.firstChannel + i) % hbmChannels();
       std::vector<uint8_t> column(rows * striped.stripe, 0);
       for (int64_t r = 0; r < rows; ++r) {
         int64_t from = i * striped.stripe,
@@ -205,17 +205,18 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   if (rowsPerTile <= 0)
     rowsPerTile = rowsOut;
 
-  // Placement (once for both steps): tile t on channel (c0 + t) mod 32 at
-  // base + (t div 32) · stride.
+  // Placement (once for both steps): tile t on channel (c0 + t) mod C at
+  // base + (t div C) · stride.
+  int64_t hbm = hbmChannels();
   TiledMatrix &matrix = shared.matrices[op];
   if (matrix.tiles == 0) {
-    matrix.firstChannel = shared.nextChannel++ % kChannels;
+    matrix.firstChannel = shared.nextChannel++ % hbm;
     matrix.tiles = tiles;
     matrix.tileBytes = tileBytes;
     matrix.imageOffset = imageField(image, "offset");
     matrix.bytes = imageField(image, "bytes");
     matrix.base = shared.weights.reserveAll(
-        ((tiles + kChannels - 1) / kChannels) * tileBytes);
+        ((tiles + hbm - 1) / hbm) * tileBytes);
   }
 
   // Activations: int8 and per-group scales unless the weight takes fp32;
@@ -295,26 +296,26 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   // Groups of G tiles (a power of two, G · stride within half the weight
   // buffer) alternate between the buffer's halves: a group loads while the
   // matrix unit works on the previous one. A group takes up to
-  // kTilesPerChannel tiles from each of the 32 channels, so that a load's
+  // kTilesPerChannel tiles from each of the C channels, so that a load's
   // issue and HBM latency are paid once for that many tiles.
   int64_t half = config.buffers[space(Buffer::Wgt)].bytes / 2;
   if (tileBytes > half)
     return op.emitError("a weight tile of ")
            << tileBytes << " bytes exceeds half the weight buffer; pack with "
            << "fewer rows per tile";
-  int64_t group = kChannels * kTilesPerChannel;
+  int64_t group = hbm * kTilesPerChannel;
   while (group > 1 && group * tileBytes > half)
     group /= 2;
-  int64_t channels = std::min(group, kChannels);
+  int64_t channels = std::min(group, hbm);
   for (int64_t first = 0; first < tiles; first += group) {
     int64_t count = std::min(group, tiles - first);
     int64_t at = wgtHalf * half;
     wgtHalf ^= 1;
-    unsigned hbm = program.scratch();
-    aluImm(Opcode::Addi, hbm, kWeights,
-           matrix.base + first / kChannels * tileBytes);
-    dma(Opcode::Load, Buffer::Wgt, at, hbm, matrix.firstChannel + first,
-        channels, 0, count, tileBytes, count > kChannels ? tileBytes : 0,
+    unsigned address = program.scratch();
+    aluImm(Opcode::Addi, address, kWeights,
+           matrix.base + first / hbm * tileBytes);
+    dma(Opcode::Load, Buffer::Wgt, at, address, matrix.firstChannel + first,
+        channels, 0, count, tileBytes, count > hbm ? tileBytes : 0,
         tileBytes);
     int64_t firstRow = first * rowsPerTile;
     int64_t rows = std::min(count * rowsPerTile, rowsOut - firstRow);
@@ -368,7 +369,7 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
       FailureOr<std::vector<float>> values = constantFloats(op, source);
       if (failed(values))
         return failure();
-      int64_t channel = shared.nextChannel++ % kChannels;
+      int64_t channel = shared.nextChannel++ % hbmChannels();
       shared.paramOffsets[source] =
           placeParams(values->data(), values->size() * 4, channel);
       shared.paramChannels[source] = channel;

@@ -34,6 +34,7 @@ struct LoweredModel {
   int64_t weightsBytes = 0, kvBytes = 0, actBytes = 0, ioBytes = 0;
   int64_t idsOffset = 0, logitsOffset = 0, tokenOffset = 0; ///< in io
   int64_t vocab = 0, maxTokens = 1;
+  int64_t channels = 1; ///< hbm.channels, which tiles rotate over
 };
 
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry

@@ -16,6 +16,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace accel {
 #define GEN_PASS_DEF_LOWERTOISA
@@ -55,8 +56,8 @@ SmallVector<NamedAttribute> hostAttrs(Builder &b, const LoweredModel &model) {
       placement.push_back(segment(
           "weights", m.imageOffset + t * m.tileBytes,
           std::min(m.tileBytes, m.bytes - t * m.tileBytes),
-          (m.firstChannel + t) % kChannels,
-          m.base + t / kChannels * m.tileBytes));
+          (m.firstChannel + t) % model.channels,
+          m.base + t / model.channels * m.tileBytes));
   for (const Segment &s : model.segments)
     placement.push_back(
         segment("params", s.sourceOffset, s.bytes, s.channel, s.offset));
@@ -100,6 +101,13 @@ struct LowerToISAPass
     if (!config) {
       module.emitError("accel-lower-to-isa: ")
           << llvm::toString(config.takeError());
+      return signalPassFailure();
+    }
+    if (!llvm::isPowerOf2_64(config->hbmChannels)) {
+      module.emitError("accel-lower-to-isa: ")
+          << path << ": hbm.channels = " << config->hbmChannels
+          << " is not a power of two (a DMA spreads its rows over 2^k "
+             "channels, docs/ISA.md §5.1)";
       return signalPassFailure();
     }
     if (maxPrompt <= 0) {

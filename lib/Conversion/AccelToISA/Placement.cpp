@@ -6,16 +6,17 @@
 
 using namespace accel::lowering;
 
-StripedRows accel::lowering::stripeRows(int64_t rows, int64_t rowBytes) {
+StripedRows accel::lowering::stripeRows(int64_t rows, int64_t rowBytes,
+                                        int64_t channels) {
   StripedRows s;
   s.rows = rows;
   s.rowBytes = alignTo(rowBytes, kAlign);
-  // The most channels (a power of two up to 32) that split the padded row
+  // The most channels (a power of two up to C) that split the padded row
   // into equal 64-byte multiples, so that pieces laid side by side on chip
   // are the row again.
   int64_t chunks = s.rowBytes / kAlign;
   s.channels = 1;
-  while (s.channels * 2 <= kChannels && chunks % (s.channels * 2) == 0)
+  while (s.channels * 2 <= channels && chunks % (s.channels * 2) == 0)
     s.channels *= 2;
   s.stripe = s.rowBytes / s.channels;
   return s;

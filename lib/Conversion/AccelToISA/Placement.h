@@ -5,7 +5,8 @@
 // offset in every channel; within the weights region each matrix's tiles
 // rotate over the channels, and everything a run-time index selects (an
 // embedding row, a KV cache slot) is striped over channels, since a DMA's
-// first channel is an immediate.
+// first channel is an immediate. The channel count C is the config's
+// hbm.channels (a power of two: a DMA spreads its rows over 2^k channels).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +19,6 @@
 
 namespace accel::lowering {
 
-constexpr int64_t kChannels = 32;
 constexpr int64_t kAlign = 64;
 
 inline int64_t alignTo(int64_t value, int64_t align) {
@@ -34,7 +34,7 @@ struct Segment {
 
 /// A matrix of the weight image, `tiles` tiles of `tileBytes` (the stride of
 /// full tiles) from `imageOffset`: tile t goes to channel (firstChannel + t)
-/// mod 32 at base + (t div 32) · tileBytes of the weights region.
+/// mod C at base + (t div C) · tileBytes of the weights region.
 struct TiledMatrix {
   int64_t imageOffset = 0, bytes = 0, firstChannel = 0, base = 0, tiles = 0,
           tileBytes = 0;
@@ -48,13 +48,14 @@ struct StripedRows {
           stripe = 0;
 };
 
-/// Stripes rows of `rowBytes` (padded) over the most channels that keep
-/// pieces 64-byte multiples.
-StripedRows stripeRows(int64_t rows, int64_t rowBytes);
+/// Stripes rows of `rowBytes` (padded) over the most of `channels` channels
+/// that keep pieces 64-byte multiples.
+StripedRows stripeRows(int64_t rows, int64_t rowBytes, int64_t channels);
 
 /// A growing per-channel layout of one region.
 class RegionLayout {
 public:
+  explicit RegionLayout(int64_t channels) : used(channels, 0) {}
   /// Reserves `bytes` in every channel; returns the offset.
   int64_t reserveAll(int64_t bytes);
   /// Reserves `bytes` in channel `channel` alone; returns the offset.
@@ -63,7 +64,7 @@ public:
   int64_t perChannelBytes() const;
 
 private:
-  std::vector<int64_t> used = std::vector<int64_t>(kChannels, 0);
+  std::vector<int64_t> used;
 };
 
 } // namespace accel::lowering

@@ -6,11 +6,27 @@
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %s --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.missing.json})' 2>&1 | FileCheck %s --check-prefix=CONFIG
+// The channel count is the config's hbm.channels: with 8, tiles and
+// parameters wrap at channel 8; a count a DMA cannot spread over is refused.
+// RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 8,/' %accel_src/configs/u280.json > %t.c8.json
+// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa{prefill-tile=4 config=%t.c8.json})' | FileCheck %s --check-prefix=C8
+// RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 24,/' %accel_src/configs/u280.json > %t.c24.json
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.c24.json})' 2>&1 | FileCheck %s --check-prefix=C24
 
 // NOPACK: error: the weight is not in the weight image: run accel-pack before lowering to the engine
 // RANK: error: the engine lowering does not implement RoPE by cache rank (rope-positions=cache) yet
 // NODECODE: error: accel-lower-to-isa: no decode function (run accel-lambda-attention, or accelc --decode)
 // CONFIG: error: accel-lower-to-isa: {{.*}}missing.json
+// C24: error: accel-lower-to-isa: {{.*}}c24.json: hbm.channels = 24 is not a power of two
+
+// With 8 channels the first matrix's four tiles sit on channels 5, 6, 7 and
+// 0 at one offset, and its load spreads over 8 channels.
+// C8: accel.placement = [{bytes = 384 : i64, channel = 5 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE:[0-9]+]] : i64, section = "weights"}, {bytes = 384 : i64, channel = 6 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE]] : i64, section = "weights"}, {bytes = 384 : i64, channel = 7 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE]] : i64, section = "weights"}, {bytes = 384 : i64, channel = 0 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE]] : i64, section = "weights"}
+// C8-NOT: channel = {{([1-9][0-9]|8|9)}} :
+// C8: accelisa.label @decode_step
+// C8: accelisa.load wgt[0], hbm[r{{[0-9]+}}], 4, 384, ch=5, nch=8, sstride=384
+// C8-NOT: {{, ch=([89]|[1-9][0-9])([^0-9]|$)}}
+// C8-NOT: {{nch=(16|32)}}
 
 // What the host needs (FORMATS §5.2): the regions' bytes per channel, the io
 // slots (4096 token ids, then the logits and the token), and the placement:
