@@ -84,6 +84,39 @@ def Accel_LambdaAttr : Accel_Attr<"Lambda", "lambda"> {
   }];
 }
 
+def Accel_HbmAttr : Accel_Attr<"Hbm", "hbm"> {
+  let summary = "Where a weight matrix, table, parameter or KV cache lives in HBM";
+  let description = [{
+    Set by accel-place-hbm (docs/ENGINE.md §4), read by accel-lower-to-isa.
+    The data is a sequence of 64-byte-aligned units (a matrix's weight
+    tiles; the pieces of the rows of an embedding table or a KV cache, row
+    `r`'s piece `p` being unit `r · channels + p`; a parameter's one unit)
+    laid out as a DMA with `nch = channels` reads them (docs/ISA.md §5.1):
+    unit `u` is on HBM channel `(channel + u mod channels) mod C`
+    (`C = hbm.channels`) at byte `offset + (u div channels) · stride` of
+    its region (`weights`, or `kv` for a cache).
+
+    * a matrix (on `accel.linear`): `channels = C`, `stride` = the tile
+      stride, `channel` its first channel;
+    * a table (on the constant an `accel.embedding` reads) or a cache (on
+      the `accel.kv_cache_write` that gives it): `channels` pieces of
+      `stride` bytes per row;
+    * a parameter (on the constant of a norm weight, a bias or a RoPE
+      table): `channels = 1`, `stride = 0`.
+
+    `channel` is below 32 and `channels` a power of two up to 32 (the DMA
+    fields' range); `offset` and `stride` are multiples of 64.
+
+    ```mlir
+    #accel.hbm<channel = 5, offset = 1024, channels = 32, stride = 384>
+    ```
+  }];
+  let parameters = (ins "int64_t":$channel, "int64_t":$offset,
+                        "int64_t":$channels, "int64_t":$stride);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 // Integer-backed enums print as bare keywords in op syntax, as arith.cmpi
 // predicates do.
 def Accel_ActivationKindAttr : I32EnumAttr<"ActivationKind",

@@ -330,6 +330,52 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
+  let summary = "Place the decode step's weights, tables, parameters and KV "
+                "cache in HBM";
+  let description = [{
+    Decides where the data of the decode function (`accel.entry =
+    "decode"`, whose linears accel-pack placed in the weight image) lives
+    in the engine's HBM (docs/ENGINE.md §4), over the `C = hbm.channels`
+    channels of the hardware config (a power of two), and records it as
+    `#accel.hbm` attributes (AccelAttrs.td), which accel-lower-to-isa
+    reads. Walking the function's ops in order, a first channel moves on
+    from one piece of data to the next (from `first-channel`):
+
+    * each linear's weight tiles rotate over the `C` channels from its first
+      channel (on the `accel.linear`; the weights region is reserved in
+      every channel, `ceil(tiles / C)` tile strides);
+    * an embedding table (on its constant) is striped: each row (padded to
+      64 bytes) in the most pieces, up to `C`, of whole 64-byte units, piece
+      `i` on channel `c₀ + i`;
+    * each layer's K and V cache (on the `accel.kv_cache_write` giving it)
+      is striped in the kv region the same way, its record padded to the
+      power-of-two multiple of 64-byte units that loads a run of records
+      fastest while the records a step of `prefill-tile` rows reads fit the
+      kv buffer;
+    * norm weights, biases and RoPE tables (on their constants) go whole to
+      one channel each.
+
+    The module gets `accel.hbm_regions = {weights, kv, prefill_tile}`: the
+    bytes per channel of the two regions and the tile the KV records were
+    padded for. Placements from an earlier run are replaced; a module
+    without a decode function is left alone.
+
+    ```
+    accel-opt --accel-place-hbm='config=configs/u280.json' model.mlir
+    ```
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"\"\"",
+           "Hardware config JSON (empty: the bundled configs/u280.json)">,
+    Option<"prefillTile", "prefill-tile", "int64_t", /*default=*/"16",
+           "The most rows a step takes (accel-lower-to-isa's prefill-tile), "
+           "which sizes the KV records a step reads">,
+    Option<"firstChannel", "first-channel", "int64_t", /*default=*/"0",
+           "The channel the first piece of data starts on">,
+  ];
+}
+
 def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
   let summary = "Lower a model's decode step to the engine's instructions";
   let description = [{
@@ -349,19 +395,18 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     whole-prompt prefill computes, bit for bit. One program serves every
     prompt length and position.
 
-    * **Placement** (docs/ENGINE.md §4): each matrix's tiles rotate over the
-      32 channels from a first channel that moves from matrix to matrix;
-      an embedding row and a KV record, which a run-time index selects, are
-      striped over channels (a record padded, `vaset recu`, to split over
-      more of them); norm weights, biases and RoPE tables go to one
-      channel each. The program op carries what the host needs
+    * **Placement** (docs/ENGINE.md §4): as accel-place-hbm recorded it in
+      `#accel.hbm` attributes (run it first; an error names the first op
+      without one or whose placement does not fit the config's channels).
+      The parameters and the table pieces are copied into the parameter
+      blob in the order the step reads them. The program op carries what the host needs
       (docs/FORMATS.md §5.2: `accel.hbm`, `accel.io`, `accel.placement`) and
       the parameter blob (`accel.params`), which the package writer turns
       into metadata and the params section.
     * **Code**: activations stay on chip (first-fit allocation by liveness in
       the act buffer); every linear quantizes its input (`vqact`), sets the
       matrix unit (`mcfg`) and streams groups of up to 4 tiles from each of
-      the 32 channels through the two halves of the weight buffer (`load` +
+      channel through the two halves of the weight buffer (`load` +
       `mv`), fusing a following
       activation into `mv`'s epilogue; RoPE loads the table rows of the
       position; a cache write quantizes the row into a KV record (`vkvq`)

@@ -171,28 +171,50 @@ void Codegen::freeDead(Operation *op) {
   }
 }
 
-int64_t Codegen::placeParams(const void *data, int64_t bytes,
-                             int64_t channel) {
+FailureOr<HbmAttr> Codegen::placementOf(Operation *user, Operation *holder) {
+  auto attr = holder ? holder->getAttrOfType<HbmAttr>(kHbmAttr) : HbmAttr();
+  if (!attr)
+    return user->emitError("no HBM placement (#accel.hbm) for this op's "
+                           "data: run accel-place-hbm before "
+                           "accel-lower-to-isa");
+  if (attr.getChannel() >= hbmChannels() ||
+      attr.getChannels() > hbmChannels())
+    return user->emitError("the HBM placement ")
+           << attr << " does not fit the config's " << hbmChannels()
+           << " channels";
+  return attr;
+}
+
+void Codegen::copyParams(const void *data, int64_t bytes, int64_t channel,
+                         int64_t offset) {
   LoweredModel &model = shared.model;
   int64_t source = alignTo(static_cast<int64_t>(model.params.size()), kAlign);
   model.params.resize(source + alignTo(bytes, kAlign), 0);
   std::memcpy(model.params.data() + source, data, bytes);
-  int64_t offset = shared.weights.reserveOne(channel, bytes);
   model.segments.push_back({source, alignTo(bytes, kAlign), channel, offset});
-  return offset;
+}
+
+LogicalResult Codegen::placeParam(Operation *user, Value value) {
+  if (shared.paramOffsets.count(value))
+    return success();
+  FailureOr<std::vector<float>> values = constantFloats(user, value);
+  if (failed(values))
+    return failure();
+  FailureOr<HbmAttr> at = placementOf(user, value.getDefiningOp());
+  if (failed(at))
+    return failure();
+  copyParams(values->data(), values->size() * 4, at->getChannel(),
+             at->getOffset());
+  shared.paramOffsets[value] = at->getOffset();
+  shared.paramChannels[value] = at->getChannel();
+  return success();
 }
 
 FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   int64_t bytes = type.getNumElements() * 4;
-  if (!shared.paramOffsets.count(value)) {
-    FailureOr<std::vector<float>> values = constantFloats(user, value);
-    if (failed(values))
-      return failure();
-    int64_t channel = shared.nextChannel++ % hbmChannels();
-    shared.paramOffsets[value] = placeParams(values->data(), bytes, channel);
-    shared.paramChannels[value] = channel;
-  }
+  if (failed(placeParam(user, value)))
+    return failure();
   int64_t prmSize = config.buffers[space(Buffer::Prm)].bytes;
   int64_t padded = alignTo(bytes, kAlign);
   if (padded > prmSize)
@@ -401,9 +423,24 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   program.label("prompt_done");
   program.emit(emit(Opcode::Halt));
 
-  SharedPlacement shared(static_cast<int64_t>(config.hbmChannels));
+  auto regions = decode->getParentOfType<ModuleOp>()->getAttrOfType<
+      DictionaryAttr>(kRegionsAttr);
+  auto regionBytes = [&](StringRef name) {
+    auto attr = regions ? regions.getAs<IntegerAttr>(name) : IntegerAttr();
+    return attr ? attr.getInt() : -1;
+  };
+  if (regionBytes("weights") < 0 || regionBytes("kv") < 0 ||
+      regionBytes("prefill_tile") < 0)
+    return decode.emitError("the module has no accel.hbm_regions: run "
+                            "accel-place-hbm before accel-lower-to-isa");
+  if (prefillTile > regionBytes("prefill_tile"))
+    return decode.emitError("accel-place-hbm sized the KV records for "
+                            "steps of ")
+           << regionBytes("prefill_tile") << " rows, fewer than prefill-tile="
+           << prefillTile;
+  SharedPlacement shared;
+  shared.model.channels = static_cast<int64_t>(config.hbmChannels);
   shared.model.maxTokens = maxPrompt;
-  shared.largestTile = std::max<int64_t>(prefillTile, 1);
   for (auto [name, tile] : {std::pair<StringRef, int64_t>{"decode_step", 1},
                             {"prefill_step", prefillTile}}) {
     Codegen codegen(decode, config, shared, program, tile);
@@ -417,7 +454,7 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   llvm::sort(model.matrices, [](const TiledMatrix &a, const TiledMatrix &b) {
     return a.imageOffset < b.imageOffset;
   });
-  model.weightsBytes = shared.weights.perChannelBytes();
-  model.kvBytes = shared.kv.perChannelBytes();
+  model.weightsBytes = regionBytes("weights");
+  model.kvBytes = regionBytes("kv");
   return model;
 }

@@ -59,32 +59,18 @@ private:
   std::map<int64_t, int64_t> used;
 };
 
-/// A layer's KV cache in HBM and its record format.
-struct CacheLayout {
-  StripedRows keys, values;
-  int64_t slots = 0, record = 0, headDim = 0, kvHeads = 0;
-  int64_t group = 0, bits = 0, sink = 0, window = 0;
-  unsigned format = 2; ///< vaset kvfmt: 0 asym, 1 sym, 2 f32
-};
-
 /// The f32 values of a constant.
 mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
                                                    mlir::Value value);
 
-/// What the two steps share: the HBM placement and the parameter blob.
+/// What the two steps share: the HBM placement (read from accel-place-hbm's
+/// attributes) and the parameter blob.
 struct SharedPlacement {
-  explicit SharedPlacement(int64_t channels) : weights(channels), kv(channels) {
-    model.channels = channels;
-  }
   LoweredModel model;
-  RegionLayout weights, kv;
   llvm::DenseMap<mlir::Value, int64_t> paramOffsets, paramChannels;
   llvm::DenseMap<mlir::Operation *, TiledMatrix> matrices;
   llvm::DenseMap<mlir::Operation *, StripedRows> tables;
   llvm::DenseMap<mlir::Value, CacheLayout> caches;
-  int64_t nextChannel = 0;
-  /// The most rows a step takes (the prefill tile).
-  int64_t largestTile = 1;
 };
 
 class Codegen {
@@ -121,7 +107,17 @@ private:
   /// Allocates `bytes` per row for the step's tile of rows.
   mlir::FailureOr<Home> define(mlir::Value value, int64_t bytes);
   void freeDead(mlir::Operation *op);
-  int64_t placeParams(const void *data, int64_t bytes, int64_t channel);
+  /// accel-place-hbm's placement of the data `holder` carries, which `user`
+  /// reads; an error at `user` if there is none or it does not fit.
+  mlir::FailureOr<HbmAttr> placementOf(mlir::Operation *user,
+                                       mlir::Operation *holder);
+  /// Appends `bytes` of `data` to the parameter blob, to be copied to
+  /// `offset` of the weights region in `channel`.
+  void copyParams(const void *data, int64_t bytes, int64_t channel,
+                  int64_t offset);
+  /// Copies the constant `value` into the blob (once), where its placement
+  /// says (paramOffsets, paramChannels).
+  mlir::LogicalResult placeParam(mlir::Operation *user, mlir::Value value);
   /// Loads the constant `value` into the parameter buffer; returns where.
   mlir::FailureOr<int64_t> loadParam(mlir::Operation *user, mlir::Value value);
 

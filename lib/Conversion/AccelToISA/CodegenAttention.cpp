@@ -32,55 +32,24 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   auto found = shared.caches.find(key);
   if (found != shared.caches.end())
     return &found->second;
-  if (attention.getRopeCos())
-    return attention.emitError(
-        "the engine lowering does not implement RoPE by cache rank "
-        "(rope-positions=cache) yet; compile with rope-positions=absolute");
-  if (!attention.getKeyCache().getDefiningOp<KVCacheWriteOp>() ||
-      !attention.getValueCache().getDefiningOp<KVCacheWriteOp>())
-    return attention.emitError("the engine lowering needs the cache written "
-                               "by accel.kv_cache_write right before");
-  CacheLayout c;
-  c.kvHeads = attention.getNumKvHeads();
-  c.headDim = attention.getHeadDim();
-  c.slots = attention.getKeyCache().getType().getDimSize(1);
-  if (QuantAttr kv = attention.getKvQuantAttr()) {
-    c.format = kv.getSymmetric() ? 1 : 0;
-    c.bits = kv.getBits();
-    c.group = kv.getEffectiveGroupSize(c.headDim);
-  } else {
-    c.group = c.headDim;
-  }
-  if (LambdaAttr lambda = attention.getLambdaAttr())
-    c.sink = lambda.getSink(), c.window = lambda.getWindow();
-  c.record = isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
-                                c.group);
-  // A run of records moves as one DMA over as many channels as 64-byte
-  // units divide the record's (ENGINE §4): pad the record to the stride of
-  // 2^k units that loads a run fastest (fewest units per channel, then the
-  // fewest bytes) while the records a step reads fit the kv buffer.
-  int64_t channels = hbmChannels();
-  auto perChannel = [&](int64_t units) {
-    return units / stripeRows(1, units * kAlign, channels).channels;
-  };
-  int64_t units = c.record / kAlign, best = units;
-  int64_t loaded =
-      (c.window > 0 ? c.sink + c.window - 1 : c.slots) + shared.largestTile;
-  int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
-  for (int64_t n = 2; n <= channels; n *= 2) {
-    int64_t padded = alignTo(units, n);
-    if (2 * loaded * padded * kAlign <= kvBytes &&
-        perChannel(padded) < perChannel(best))
-      best = padded;
-  }
-  c.record = best * kAlign;
-  for (StripedRows *rows : {&c.keys, &c.values}) {
-    *rows = stripeRows(c.slots, c.record, channels);
-    rows->firstChannel = shared.nextChannel;
-    shared.nextChannel += rows->channels;
-    rows->base = shared.kv.reserveAll(c.slots * rows->stripe);
-  }
-  return &shared.caches.try_emplace(key, c).first->second;
+  FailureOr<CacheLayout> c = cacheFormat(attention);
+  if (failed(c))
+    return failure();
+  // Placed and its record padded by accel-place-hbm.
+  FailureOr<HbmAttr> keys = placementOf(attention, key.getDefiningOp());
+  FailureOr<HbmAttr> values =
+      placementOf(attention, attention.getValueCache().getDefiningOp());
+  if (failed(keys) || failed(values))
+    return failure();
+  c->keys = stripedRows(*keys, c->slots);
+  c->values = stripedRows(*values, c->slots);
+  if (c->keys.rowBytes != c->values.rowBytes || c->keys.rowBytes < c->record)
+    return attention.emitError("the HBM placements of the K and V caches "
+                               "hold records of ")
+           << c->keys.rowBytes << " and " << c->values.rowBytes
+           << " bytes, not one record of at least " << c->record;
+  c->record = c->keys.rowBytes;
+  return &shared.caches.try_emplace(key, *c).first->second;
 }
 
 void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,

@@ -83,11 +83,14 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
     FailureOr<std::vector<float>> table = constantFloats(op, op.getTable());
     if (failed(table))
       return failure();
-    striped = stripeRows(rows, hidden * 4, hbmChannels());
-    striped.firstChannel = shared.nextChannel;
-    shared.nextChannel += striped.channels;
+    FailureOr<HbmAttr> at = placementOf(op, op.getTable().getDefiningOp());
+    if (failed(at))
+      return failure();
+    striped = stripedRows(*at, rows);
+    if (striped.rowBytes != alignTo(hidden * 4, kAlign))
+      return op.emitError("the HBM placement ")
+             << *at << " does not stripe rows of " << hidden * 4 << " bytes";
     // Row r's piece i goes to channel firstChannel + i at base + r · stripe.
-    striped.base = -1;
     for (int64_t i = 0; i < striped.channels; ++i) {
       int64_t channel = (striped.firstChannel + i) % hbmChannels();
       std::vector<uint8_t> column(rows * striped.stripe, 0);
@@ -100,10 +103,7 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
                           r * hidden * 4 + from,
                       to - from);
       }
-      int64_t offset = placeParams(column.data(), column.size(), channel);
-      if (striped.base >= 0 && offset != striped.base)
-        return op.emitError("internal: embedding pieces at different offsets");
-      striped.base = offset;
+      copyParams(column.data(), column.size(), channel, striped.base);
     }
   }
   if (tile > 1 && striped.channels * striped.stripe != hidden * 4)
@@ -205,18 +205,24 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   if (rowsPerTile <= 0)
     rowsPerTile = rowsOut;
 
-  // Placement (once for both steps): tile t on channel (c0 + t) mod C at
+  // Placement (accel-place-hbm): tile t on channel (c0 + t) mod C at
   // base + (t div C) · stride.
   int64_t hbm = hbmChannels();
   TiledMatrix &matrix = shared.matrices[op];
   if (matrix.tiles == 0) {
-    matrix.firstChannel = shared.nextChannel++ % hbm;
+    FailureOr<HbmAttr> at = placementOf(op, op);
+    if (failed(at))
+      return failure();
+    if (at->getChannels() != hbm || at->getStride() != tileBytes)
+      return op.emitError("the HBM placement ")
+             << *at << " does not rotate the image's tiles of " << tileBytes
+             << " bytes over the " << hbm << " channels";
+    matrix.firstChannel = at->getChannel();
+    matrix.base = at->getOffset();
     matrix.tiles = tiles;
     matrix.tileBytes = tileBytes;
     matrix.imageOffset = imageField(image, "offset");
     matrix.bytes = imageField(image, "bytes");
-    matrix.base = shared.weights.reserveAll(
-        ((tiles + hbm - 1) / hbm) * tileBytes);
   }
 
   // Activations: int8 and per-group scales unless the weight takes fp32;
@@ -365,15 +371,8 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
       return op.emitError("the decode step's RoPE must read one row of a "
                           "table at the position (run accel-lambda-attention)");
     Value source = slice.getSource();
-    if (!shared.paramOffsets.count(source)) {
-      FailureOr<std::vector<float>> values = constantFloats(op, source);
-      if (failed(values))
-        return failure();
-      int64_t channel = shared.nextChannel++ % hbmChannels();
-      shared.paramOffsets[source] =
-          placeParams(values->data(), values->size() * 4, channel);
-      shared.paramChannels[source] = channel;
-    }
+    if (failed(placeParam(op, source)))
+      return failure();
     // The rows of positions r6 .. r6 + rows - 1.
     int64_t prmSize = config.buffers[space(Buffer::Prm)].bytes;
     if (prmNext + tile * rowBytes > prmSize)

@@ -4,7 +4,8 @@
 // that accel-lambda-attention derives (compressed, its weights packed by
 // accel-pack) into engine code for the ABI of docs/ISA.md §7 — entry points
 // `decode` (one token) and `prefill` (the prompt, a tile of tokens at a
-// time, in matrix-matrix mode) — with its HBM placement (Placement.h).
+// time, in matrix-matrix mode) — with the HBM placement accel-place-hbm
+// recorded (Placement.h).
 // Activations stay on chip; every linear streams its weight tiles from all
 // channels through the two halves of the weight buffer; attention reads the
 // Λ cache's sink and window records in ascending position from the ring.

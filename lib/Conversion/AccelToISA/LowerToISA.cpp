@@ -16,7 +16,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/Support/MathExtras.h"
 
 namespace accel {
 #define GEN_PASS_DEF_LOWERTOISA
@@ -85,31 +84,16 @@ struct LowerToISAPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp decode;
-    for (auto fn : module.getOps<func::FuncOp>())
-      if (auto entry = fn->getAttrOfType<StringAttr>("accel.entry");
-          entry && entry.getValue() == "decode")
-        decode = fn;
+    func::FuncOp decode = findDecode(module);
     if (!decode) {
       module.emitError("accel-lower-to-isa: no decode function (run "
                        "accel-lambda-attention, or accelc --decode)");
       return signalPassFailure();
     }
-    std::string path = configPath.empty() ? ACCEL_DEFAULT_CONFIG
-                                          : std::string(configPath);
-    llvm::Expected<hw::Config> config = hw::loadConfig(path);
-    if (!config) {
-      module.emitError("accel-lower-to-isa: ")
-          << llvm::toString(config.takeError());
+    FailureOr<hw::Config> config =
+        loadPlacementConfig(module, "accel-lower-to-isa", configPath);
+    if (failed(config))
       return signalPassFailure();
-    }
-    if (!llvm::isPowerOf2_64(config->hbmChannels)) {
-      module.emitError("accel-lower-to-isa: ")
-          << path << ": hbm.channels = " << config->hbmChannels
-          << " is not a power of two (a DMA spreads its rows over 2^k "
-             "channels, docs/ISA.md §5.1)";
-      return signalPassFailure();
-    }
     if (maxPrompt <= 0) {
       module.emitError("accel-lower-to-isa: max-prompt must be > 0");
       return signalPassFailure();

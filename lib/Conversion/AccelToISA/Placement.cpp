@@ -2,8 +2,14 @@
 
 #include "Placement.h"
 
+#include "accel/ISA/ISA.h"
+
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 
+using namespace mlir;
+using namespace accel;
 using namespace accel::lowering;
 
 StripedRows accel::lowering::stripeRows(int64_t rows, int64_t rowBytes,
@@ -37,4 +43,77 @@ int64_t RegionLayout::reserveOne(int64_t channel, int64_t bytes) {
 
 int64_t RegionLayout::perChannelBytes() const {
   return *std::max_element(used.begin(), used.end());
+}
+
+FailureOr<CacheLayout> accel::lowering::cacheFormat(CacheAttentionOp attention) {
+  if (attention.getRopeCos())
+    return attention.emitError(
+        "the engine lowering does not implement RoPE by cache rank "
+        "(rope-positions=cache) yet; compile with rope-positions=absolute");
+  if (!attention.getKeyCache().getDefiningOp<KVCacheWriteOp>() ||
+      !attention.getValueCache().getDefiningOp<KVCacheWriteOp>())
+    return attention.emitError("the engine lowering needs the cache written "
+                               "by accel.kv_cache_write right before");
+  CacheLayout c;
+  c.kvHeads = attention.getNumKvHeads();
+  c.headDim = attention.getHeadDim();
+  c.slots = attention.getKeyCache().getType().getDimSize(1);
+  if (QuantAttr kv = attention.getKvQuantAttr()) {
+    c.format = kv.getSymmetric() ? 1 : 0;
+    c.bits = kv.getBits();
+    c.group = kv.getEffectiveGroupSize(c.headDim);
+  } else {
+    c.group = c.headDim;
+  }
+  if (LambdaAttr lambda = attention.getLambdaAttr())
+    c.sink = lambda.getSink(), c.window = lambda.getWindow();
+  c.record = isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
+                                c.group);
+  return c;
+}
+
+HbmAttr accel::lowering::toAttr(MLIRContext *context,
+                                const TiledMatrix &matrix, int64_t channels) {
+  return HbmAttr::get(context, matrix.firstChannel, matrix.base, channels,
+                      matrix.tileBytes);
+}
+
+HbmAttr accel::lowering::toAttr(MLIRContext *context, const StripedRows &rows) {
+  return HbmAttr::get(context, rows.firstChannel, rows.base, rows.channels,
+                      rows.stripe);
+}
+
+StripedRows accel::lowering::stripedRows(HbmAttr attr, int64_t rows) {
+  StripedRows s;
+  s.firstChannel = attr.getChannel();
+  s.base = attr.getOffset();
+  s.rows = rows;
+  s.channels = attr.getChannels();
+  s.stripe = attr.getStride();
+  s.rowBytes = s.channels * s.stripe;
+  return s;
+}
+
+func::FuncOp accel::lowering::findDecode(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (auto entry = fn->getAttrOfType<StringAttr>("accel.entry");
+        entry && entry.getValue() == "decode")
+      return fn;
+  return {};
+}
+
+FailureOr<hw::Config>
+accel::lowering::loadPlacementConfig(ModuleOp module, StringRef pass,
+                                     StringRef path) {
+  std::string file = path.empty() ? ACCEL_DEFAULT_CONFIG : path.str();
+  llvm::Expected<hw::Config> config = hw::loadConfig(file);
+  if (!config)
+    return module.emitError(pass) << ": "
+                                  << llvm::toString(config.takeError());
+  if (!llvm::isPowerOf2_64(config->hbmChannels))
+    return module.emitError(pass)
+           << ": " << file << ": hbm.channels = " << config->hbmChannels
+           << " is not a power of two (a DMA spreads its rows over 2^k "
+              "channels, docs/ISA.md §5.1)";
+  return std::move(*config);
 }

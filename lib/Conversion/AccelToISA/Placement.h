@@ -1,7 +1,8 @@
 //===- Placement.h - where a program's data lives in HBM --------*- C++ -*-===//
 //
 // Internal to the accel -> ISA lowering: the HBM layout of a compiled model
-// (docs/ENGINE.md §4). Every region (weights, kv, act, io) sits at the same
+// (docs/ENGINE.md §4), which accel-place-hbm (PlaceHBM.cpp) decides and
+// records as #accel.hbm attributes and accel-lower-to-isa reads. Every region (weights, kv, act, io) sits at the same
 // offset in every channel; within the weights region each matrix's tiles
 // rotate over the channels, and everything a run-time index selects (an
 // embedding row, a KV cache slot) is striped over channels, since a DMA's
@@ -12,6 +13,12 @@
 
 #ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_PLACEMENT_H
 #define ACCEL_LIB_CONVERSION_ACCELTOISA_PLACEMENT_H
+
+#include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Hardware/Config.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
 #include <string>
@@ -51,6 +58,40 @@ struct StripedRows {
 /// Stripes rows of `rowBytes` (padded) over the most of `channels` channels
 /// that keep pieces 64-byte multiples.
 StripedRows stripeRows(int64_t rows, int64_t rowBytes, int64_t channels);
+
+/// A layer's KV cache in HBM and its record format.
+struct CacheLayout {
+  StripedRows keys, values;
+  int64_t slots = 0, record = 0, headDim = 0, kvHeads = 0;
+  int64_t group = 0, bits = 0, sink = 0, window = 0;
+  unsigned format = 2; ///< vaset kvfmt: 0 asym, 1 sym, 2 f32
+};
+
+/// The record format of `attention`'s cache (`record` unpadded, nothing
+/// placed), or an error at `attention` if the lowering cannot take it.
+mlir::FailureOr<CacheLayout> cacheFormat(CacheAttentionOp attention);
+
+/// The attribute name of a placement (#accel.hbm) and of the module's
+/// region sizes (a dictionary of bytes per channel: weights, kv).
+inline constexpr llvm::StringLiteral kHbmAttr = "accel.hbm";
+inline constexpr llvm::StringLiteral kRegionsAttr = "accel.hbm_regions";
+
+/// The two forms of a placement (a matrix's tiles rotate over all
+/// `channels`).
+HbmAttr toAttr(mlir::MLIRContext *context, const TiledMatrix &matrix,
+               int64_t channels);
+HbmAttr toAttr(mlir::MLIRContext *context, const StripedRows &rows);
+StripedRows stripedRows(HbmAttr attr, int64_t rows);
+
+/// The decode function (accel.entry = "decode") of `module`, or null.
+mlir::func::FuncOp findDecode(mlir::ModuleOp module);
+
+/// The hardware config at `path` (empty: the bundled one) for the pass
+/// `pass`; errors at `module` if it does not load or if its hbm.channels is
+/// not a power of two.
+mlir::FailureOr<hw::Config> loadPlacementConfig(mlir::ModuleOp module,
+                                                llvm::StringRef pass,
+                                                llvm::StringRef path);
 
 /// A growing per-channel layout of one region.
 class RegionLayout {

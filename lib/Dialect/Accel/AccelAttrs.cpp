@@ -132,3 +132,21 @@ LogicalResult LambdaAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "Λ attention needs window >= 1, got " << window;
   return success();
 }
+
+LogicalResult HbmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                              int64_t channel, int64_t offset,
+                              int64_t channels, int64_t stride) {
+  if (channel < 0 || channel > 31)
+    return emitError() << "HBM placement: channel " << channel
+                       << " is not in 0..31";
+  if (channels < 1 || channels > 32 || (channels & (channels - 1)) != 0)
+    return emitError() << "HBM placement: channels = " << channels
+                       << " is not a power of two in 1..32";
+  if (offset < 0 || offset % 64 != 0)
+    return emitError() << "HBM placement: offset " << offset
+                       << " is not a non-negative multiple of 64";
+  if (stride < 0 || stride % 64 != 0)
+    return emitError() << "HBM placement: stride " << stride
+                       << " is not a non-negative multiple of 64";
+  return success();
+}

@@ -1,22 +1,28 @@
 // accel-lower-to-isa on a one-layer LLaMA-style decoder (hidden 64, heads
 // (2, 1) of 32, SwiGLU 128, vocab 16), pruned 2:4, quantized W2A8KV4,
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa{prefill-tile=4},accel-insert-tokens)' | FileCheck %s
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPACK
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=RANK
+// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-place-hbm{prefill-tile=4},accel-lower-to-isa{prefill-tile=4},accel-insert-tokens)' | FileCheck %s
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-place-hbm)' 2>&1 | FileCheck %s --check-prefix=NOPACK
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-place-hbm)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %s --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPLACE
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-place-hbm{prefill-tile=2},accel-lower-to-isa{prefill-tile=4})' 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.missing.json})' 2>&1 | FileCheck %s --check-prefix=CONFIG
 // The channel count is the config's hbm.channels: with 8, tiles and
 // parameters wrap at channel 8; a count a DMA cannot spread over is refused.
 // RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 8,/' %accel_src/configs/u280.json > %t.c8.json
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-lower-to-isa{prefill-tile=4 config=%t.c8.json})' | FileCheck %s --check-prefix=C8
+// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-place-hbm{prefill-tile=4 config=%t.c8.json},accel-lower-to-isa{prefill-tile=4 config=%t.c8.json})' | FileCheck %s --check-prefix=C8
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-place-hbm,accel-lower-to-isa{config=%t.c8.json})' 2>&1 | FileCheck %s --check-prefix=FIT
 // RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 24,/' %accel_src/configs/u280.json > %t.c24.json
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.c24.json})' 2>&1 | FileCheck %s --check-prefix=C24
 
 // NOPACK: error: the weight is not in the weight image: run accel-pack before lowering to the engine
 // RANK: error: the engine lowering does not implement RoPE by cache rank (rope-positions=cache) yet
 // NODECODE: error: accel-lower-to-isa: no decode function (run accel-lambda-attention, or accelc --decode)
+// NOPLACE: error: the module has no accel.hbm_regions: run accel-place-hbm before accel-lower-to-isa
+// TILE: error: accel-place-hbm sized the KV records for steps of 2 rows, fewer than prefill-tile=4
 // CONFIG: error: accel-lower-to-isa: {{.*}}missing.json
+// FIT: error: the HBM placement #accel.hbm<channel = {{[0-9]+}}, offset = {{[0-9]+}}, channels = 32, stride = {{[0-9]+}}> does not fit the config's 8 channels
 // C24: error: accel-lower-to-isa: {{.*}}c24.json: hbm.channels = 24 is not a power of two
 
 // With 8 channels the first matrix's four tiles sit on channels 5, 6, 7 and

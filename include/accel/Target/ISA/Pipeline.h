@@ -15,14 +15,14 @@
 
 namespace accel::accelisa {
 
-/// The lowering for the hardware config at `configPath` with a prefill step
-/// of `prefillTile` rows, then the dependency tokens.
+/// HBM placement and the lowering for the hardware config at `configPath`
+/// with a prefill step of `prefillTile` rows, then the dependency tokens.
 inline std::string lowerPipeline(llvm::StringRef configPath,
                                  int64_t prefillTile) {
   std::string config = "config='" + configPath.str() + "'";
-  return "accel-lower-to-isa{" + config +
-         " prefill-tile=" + std::to_string(prefillTile) +
-         "},accel-insert-tokens{" + config + "}";
+  std::string tile = " prefill-tile=" + std::to_string(prefillTile);
+  return "accel-place-hbm{" + config + tile + "},accel-lower-to-isa{" +
+         config + tile + "},accel-insert-tokens{" + config + "}";
 }
 
 } // namespace accel::accelisa
