@@ -297,6 +297,12 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
        the keys it sees by their rank in the cache and the query by the last
        rank (`rope(...)` on the band and cache ops), so positions never
        exceed `S + W - 1` and the context is unbounded; it needs Λ.
+    5. **Position bound.** When something bounds the positions the decode
+       function can take (the absolute RoPE table's rows, the cache slots
+       without Λ, a learned position table's rows), the function gets
+       `accel.max_positions = N`: positions `0 .. N-1` are valid. The
+       package metadata carries it (`model.max_positions`, FORMATS §5.2)
+       and the simulator refuses a call past it.
 
     Errors name the op's location: a dynamic sequence length (fix it with
     `--dim`), attention that already has `past` operands, a non-causal

@@ -130,12 +130,16 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
                      " bytes per channel, a channel has " +
                      Twine(hwConfig.hbmChannelBytes));
 
-  if (const json::Object *model = meta->getObject("model");
-      model && model->get("vocab")) {
-    llvm::Expected<uint64_t> v = getU64(*model, "vocab", "model");
-    if (!v)
-      return v.takeError();
-    vocab = *v;
+  if (const json::Object *model = meta->getObject("model")) {
+    for (auto [key, field] : {std::pair("vocab", &vocab),
+                              std::pair("max_positions", &maxPositions)}) {
+      if (!model->get(key))
+        continue;
+      llvm::Expected<uint64_t> v = getU64(*model, key, "model");
+      if (!v)
+        return v.takeError();
+      *field = *v;
+    }
   }
 
   // The io slots.
@@ -269,6 +273,14 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
   llvm::Expected<uint32_t> index = entry(name);
   if (!index)
     return index.takeError();
+  uint64_t last = uint64_t(position) + (tokens.empty() ? 0 : tokens.size() - 1);
+  if (maxPositions && last >= *maxPositions)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "position %llu is past the model's positions [0, %llu) (metadata "
+        "model.max_positions: the RoPE table, position table or cache the "
+        "model was compiled with; recompile with a larger --max-context)",
+        (unsigned long long)last, (unsigned long long)*maxPositions);
   Machine &m = sim->machine();
   m.resetForCall();
   if (!tokens.empty()) {

@@ -104,6 +104,12 @@ private:
   llvm::DenseMap<Value, Value> positionRows;
   /// The decode step's position as an i64.
   Value positionI64;
+  /// The positions the decode step can take are 0 .. maxPositions - 1
+  /// (bounded by the tables and caches it reads; none: unbounded).
+  std::optional<int64_t> maxPositions;
+  void boundPositions(int64_t count) {
+    maxPositions = std::min(maxPositions.value_or(count), count);
+  }
 };
 
 LogicalResult LambdaAttentionPass::checkOptions() {
@@ -163,6 +169,7 @@ LogicalResult LambdaAttentionPass::collectLayers(func::FuncOp main) {
       layer.slots = lambda.getSpan();
     } else {
       layer.slots = maxContext;
+      boundPositions(maxContext);
       if (decode && op.getCausal() && sequence > maxContext) {
         op.emitError("the prompt (")
             << sequence << " tokens) does not fit a cache of max-context = "
@@ -326,6 +333,9 @@ LogicalResult LambdaAttentionPass::buildDecode(func::FuncOp main) {
       op.erase();
   if (failed(verify(fn)))
     return failure();
+  if (maxPositions)
+    fn->setAttr("accel.max_positions",
+                builder.getI64IntegerAttr(*maxPositions));
   main->setAttr("accel.entry", builder.getStringAttr("prefill"));
   return success();
 }
@@ -364,6 +374,8 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
       if (!idsType.getElementType().isInteger(64))
         position = builder.create<arith::TruncIOp>(
             op.getLoc(), idsType.getElementType(), position);
+      boundPositions(
+          cast<ShapedType>(embedding.getTable().getType()).getDimSize(0));
       Value splat = builder.create<tensor::SplatOp>(
           op.getLoc(), position,
           RankedTensorType::get({idsType.getDimSize(0), 1},
@@ -389,6 +401,7 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
       return success();
     }
     int64_t rows = std::max(sequence, maxContext.getValue());
+    boundPositions(rows);
     FailureOr<Value> cos = tableConstant(builder, rope, true, rows);
     FailureOr<Value> sin = tableConstant(builder, rope, false, rows);
     if (failed(cos) || failed(sin))

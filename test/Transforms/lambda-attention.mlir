@@ -35,12 +35,12 @@
 // CHECK: return %{{.*}}, %[[KC]], %[[VC]]
 
 // The decode step: one token at `position`, RoPE rows of the table extended
-// to max-context = 16 positions, the token's key and value written to the
-// ring, attention over the cache.
+// to max-context = 16 positions (the step's position bound), the token's
+// key and value written to the ring, attention over the cache.
 // CHECK-LABEL: func.func @main_graph_decode(
 // CHECK-SAME: %[[IDS:.*]]: tensor<1x1xi64> {onnx.name = "input_ids"}, %[[POS:.*]]: tensor<i64> {onnx.name = "position"}, %[[KIN:.*]]: tensor<1x4x4xf32> {onnx.name = "key_cache.0"}, %[[VIN:.*]]: tensor<1x4x4xf32> {onnx.name = "value_cache.0"})
 // CHECK-SAME: -> (tensor<1x1x16xf32> {onnx.name = "logits"}, tensor<1x4x4xf32> {onnx.name = "key_cache.0"}, tensor<1x4x4xf32> {onnx.name = "value_cache.0"})
-// CHECK-SAME: attributes {accel.entry = "decode"}
+// CHECK-SAME: attributes {accel.entry = "decode", accel.max_positions = 16 : i64}
 // CHECK-DAG: %[[COS:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, {{.*}}> : tensor<16x4xf32>
 // CHECK-DAG: %[[SIN:.*]] = arith.constant dense<{{\[\[}}0.000000e+00, {{.*}}> : tensor<16x4xf32>
 // CHECK: %[[P64:.*]] = tensor.extract %[[POS]][] : tensor<i64>
@@ -58,12 +58,13 @@
 
 // rope-positions=cache: no rope is left; the band and cache ops take the
 // pre-RoPE query and key with the traced table (>= S + W rows); the caches
-// hold pre-RoPE keys.
+// hold pre-RoPE keys; nothing bounds the position.
 // CACHE-LABEL: func.func @main_graph(
 // CACHE-NOT: accel.rope
 // CACHE: accel.band_attention {{.*}} rope(rotate_half %{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<8x4xf32>) heads(2, 1)
 // CACHE: accel.kv_cache_write %{{.*}}, %[[K:.*]] at
 // CACHE-LABEL: func.func @main_graph_decode(
+// CACHE-NOT: accel.max_positions
 // CACHE-NOT: accel.rope
 // CACHE: accel.cache_attention {{.*}} rope(rotate_half %{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<8x4xf32>) heads(2, 1)
 
@@ -96,12 +97,14 @@ func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tenso
 // -----
 
 // Without Λ in the model, `window` gives every causal attention one; without
-// it, the attention stays whole and the cache has max-context slots.
+// it, the attention stays whole and the cache has max-context slots, which
+// bound the position.
 // CHECK-LABEL: func.func @main_graph(
 // CHECK-SAME: tensor<1x16x4xf32> {onnx.name = "key_cache.0"}
 // CHECK: accel.attention %{{.*}}, %{{.*}}, %{{.*}} heads(2, 1) causal :
 // CHECK: accel.kv_cache_write %{{.*}}, %{{.*}} at %{{.*}} : tensor<1x16x4xf32>, tensor<1x8x4xf32>
 // CHECK-LABEL: func.func @main_graph_decode(
+// CHECK-SAME: accel.max_positions = 16 : i64
 // CHECK: accel.cache_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} heads(2, 1) : tensor<1x1x8xf32>, tensor<1x16x4xf32>, tensor<1x16x4xf32> -> tensor<1x1x8xf32>
 // CACHE-LABEL: func.func @main_graph(
 // CACHE: accel.rope
@@ -129,8 +132,10 @@ func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tenso
 // -----
 
 // Learned positions (GPT-2): the embedding of the constant ids 0 .. T-1 is,
-// in the decode step, the embedding of the position.
+// in the decode step, the embedding of the position (bounded by the
+// table's rows).
 // CHECK-LABEL: func.func @main_graph_decode(
+// CHECK-SAME: accel.max_positions = 8 : i64
 // CHECK: %[[P64:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
 // CHECK: %[[IDS:.*]] = tensor.splat %[[P64]] : tensor<1x1xi64>
 // CHECK: accel.embedding %[[IDS]], %{{.*}} : tensor<1x1xi64>, tensor<8x4xf32> -> tensor<1x1x4xf32>

@@ -55,7 +55,8 @@ public:
 
   /// One call (ISA §7): resets the on-chip state, writes `tokens` into the
   /// io region (when the metadata names it; each below the metadata's
-  /// model.vocab, when it gives one), sets r1..r7 (r5 = number of
+  /// model.vocab, when it gives one; their positions below
+  /// model.max_positions, when it gives one), sets r1..r7 (r5 = number of
   /// tokens, r6 = `position`, r7 = 1) and runs `entry` to halt.
   llvm::Error call(llvm::StringRef entry, llvm::ArrayRef<int32_t> tokens,
                    uint32_t position, const RunOptions &options,
@@ -78,6 +79,9 @@ private:
   /// The vocabulary (metadata model.vocab): token ids are checked against
   /// it, as the program reads embedding row `id` unchecked.
   std::optional<uint64_t> vocab;
+  /// The positions a call may use (metadata model.max_positions): the
+  /// program reads RoPE and position rows and cache slots unchecked.
+  std::optional<uint64_t> maxPositions;
 };
 
 } // namespace accel::sim

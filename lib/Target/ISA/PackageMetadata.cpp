@@ -70,6 +70,10 @@ json::Object modelMetadata(ModuleOp module) {
   });
   if (layers)
     model["layers"] = layers;
+  module.walk([&](func::FuncOp func) {
+    if (auto bound = func->getAttrOfType<IntegerAttr>("accel.max_positions"))
+      model["max_positions"] = bound.getInt();
+  });
   bool seenEmbedding = false, seenAttention = false, seenLinear = false;
   module.walk([&](Operation *op) {
     StringRef name = op->getName().getStringRef();
