@@ -162,6 +162,14 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   // Activations of every token: fp32 (afp=1), or int8 widened to the
   // 16-bit lanes of the dot products with their scales.
   uint64_t scalesPerToken = c.ga ? K / c.ga : 1;
+  // rm is a register: check that the last token's activations lie in the
+  // buffer (the fault the loop below would reach) before sizing by it.
+  if (tokens > 1)
+    if (llvm::Expected<uint8_t *> p =
+            m.buffers.span(op.buf("abuf"), aBase + (tokens - 1) * astride,
+                           c.afp ? 4 * K : K);
+        !p)
+      return p.takeError();
   std::vector<float> x, as;
   std::vector<int16_t> a;
   (c.afp ? x : as).resize(tokens * (c.afp ? K : scalesPerToken));

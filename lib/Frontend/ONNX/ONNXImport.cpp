@@ -492,6 +492,47 @@ void fixDimensions(onnx::ModelProto &model, const ONNXImportOptions &options) {
   }
 }
 
+/// Whether the inline data of `tensor` holds as many values as its shape
+/// needs (external data and types accel does not take are checked later).
+bool dataFitsShape(MLIRContext &context, const onnx::TensorProto &tensor) {
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL)
+    return true;
+  uint64_t count = 1;
+  for (int64_t dim : tensor.dims()) {
+    if (dim < 0 || (dim != 0 && count > UINT64_MAX / uint64_t(dim)))
+      return false;
+    count *= uint64_t(dim);
+  }
+  if (tensor.has_raw_data()) {
+    FailureOr<Type> type = elementType(context, tensor.data_type());
+    if (failed(type))
+      return true;
+    uint64_t bytes = (type->getIntOrFloatBitWidth() + 7) / 8;
+    return tensor.raw_data().size() % bytes == 0 &&
+           tensor.raw_data().size() / bytes == count;
+  }
+  uint64_t stored = uint64_t(tensor.float_data_size()) +
+                    tensor.int32_data_size() + tensor.int64_data_size() +
+                    tensor.double_data_size() + tensor.uint64_data_size() +
+                    tensor.string_data_size();
+  return stored == count;
+}
+
+/// Whether every initializer and Constant node value holds the values its
+/// shape needs. ONNX 1.12's shape inference reads shape inputs (Range's
+/// bounds, ...) without checking (a segfault on an empty scalar); without it
+/// the importer names the tensor at fault.
+bool tensorsFitShapes(MLIRContext &context, const onnx::GraphProto &graph) {
+  for (const onnx::TensorProto &init : graph.initializer())
+    if (!dataFitsShape(context, init))
+      return false;
+  for (const onnx::NodeProto &node : graph.node())
+    for (const onnx::AttributeProto &attr : node.attribute())
+      if (attr.has_t() && !dataFitsShape(context, attr.t()))
+        return false;
+  return true;
+}
+
 /// Whether the input of every Shape node has a type. ONNX 1.12's data
 /// propagation reads that type without checking that there is one (a
 /// segfault when the input comes from an operator ONNX does not know, or
@@ -527,7 +568,7 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
   if (failed(importer.checkNames()))
     return nullptr;
   std::string inferenceError;
-  if (options.inferShapes) {
+  if (options.inferShapes && tensorsFitShapes(context, model->graph())) {
     // Types first, then shapes with data propagation where that is safe.
     // check_type: an input whose element type the operator does not take (a
     // float MatMul of an int32 weight) is an error at its node.
