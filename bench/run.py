@@ -3,20 +3,25 @@
 
     bench/run.py [--build=build-bench] [--work=/tmp/accel-bench] [--shapes=1b,7b]
 
-For each shape: generates the model (bench/gen_llama.py, unless present),
-compiles it with accelc (2:4, W2A8KV4, Λ 4+1020) under /usr/bin/time -v
-(wall time, peak RSS), runs accel-sim --mode=timing for decode steps at
-context positions 2K, 8K and 32K and for a 2K-token prefill, and prints
-token/s, achieved HBM bandwidth, the fraction of the modelled roofline,
-the simulator's wall time per decode step, and the ratios to AccLLM
-(164 token/s) and FlightLLM (55 token/s) on the U280. On the 1B shape it
-also runs a few decode steps in functional mode (MAC/s per core). Writes
-every figure to <work>/results.json and a roofline PNG to
-<work>/roofline.png. Every engine figure is modelled (configs/u280.json),
-not measured on hardware.
+For each shape: generates the fp16 model (bench/gen_llama.py, unless
+present), compiles it with accelc the AccLLM way (2:4, W2A8KV4 with the LM
+head at W8A8, Λ 4+1020) under /usr/bin/time -v (wall time, peak RSS), runs
+accel-sim --mode=timing for decode steps at context positions 2K, 8K and
+32K and for a 2K-token prefill, and prints token/s, achieved HBM
+bandwidth, the fraction of the modelled roofline, the simulator's wall
+time per decode step, and the ratios to AccLLM (164 token/s) and FlightLLM
+(55 token/s) on the U280. On the 1B shape it also runs a few decode steps
+in functional mode (MAC/s per core). On the 7B shape it also compiles and
+times FlightLLM's design point (configs/flightllm-u280.json: 8-bit
+weights, 8:16 sparse, no Λ, 1,984 positions) beside its 55 token/s board
+figure. Writes every figure to <work>/results.json and a roofline PNG to
+<work>/roofline.png. Every engine figure is modelled, not measured on
+hardware.
 
-Generated models are large (7B: 27 GB of fp32 weights): keep --work out of
-the repository.
+Both shapes took about 30 minutes on this 2-core machine (shared with
+other work; the three compiles dominate, each 7B one needs ~12 GB of RAM).
+Generated models are large (15.2 GB for both): keep --work out of the
+repository.
 """
 
 import argparse
@@ -35,9 +40,46 @@ LAMBDA = (4, 1020)
 # Prompt tokens per matrix-matrix prefill step: the lowering's default (16)
 # does not fit the 7B step's live values in the 8 MiB act buffer.
 PREFILL_TILE = {"7b": 4}
-# The hardware config per shape: the 7B program (93,936 instructions) does not
-# fit u280.json's 65,536-instruction memory; the variant has 2 MiB of it.
-CONFIG = {"7b": os.path.join(ROOT, "bench", "u280-imem2m.json")}
+# The LM head's precision (accelc --quant-head): 8-bit like FlightLLM's and
+# AccLLM's matrix units run it (docs/PERFORMANCE.md, docs/ACCURACY.md).
+HEAD = "w8a8"
+# FlightLLM's design point: 8-bit weights and activations, N:M sparsity with
+# M = 16 (half kept: its published N is 2, 4, 8 or 16 per layer), the LM
+# head on the matrix unit, no Λ: a full KV cache, of the 1,984 positions
+# whose 8-bit records (4,224 bytes per position of a 7B layer) fit the 8 MiB
+# kv buffer (FlightLLM compiles for up to 2,048).
+FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
+                 flags=["--prune=8:16", "--quant=w8a8kv8", "--quant-head=w8a8",
+                        "--decode", "--max-context=1984"],
+                 positions=(512, 1983))
+# Instruction memory of the variant a program too large for its config's is
+# compiled for (2 MiB, the issue's code budget).
+IMEM_URAM = 64
+
+
+def imem_variant(config_path, work):
+    """The config at `config_path` with 2 MiB of instruction memory (the URAM
+    taken from the kv buffer), written to <work>/<name>-imem2m.json; its
+    path."""
+    with open(config_path) as f:
+        config = json.load(f)
+    moved = IMEM_URAM - config["control"]["imem_uram"]["value"]
+    config["name"] += "-imem2m"
+    config["control"]["imem_uram"] = {
+        "value": IMEM_URAM, "unit": "URAM",
+        "source": "bench/run.py: 2 MiB of instruction memory (the issue's "
+                  "2 MB code budget); the URAM come from the kv buffer"}
+    config["buffers"]["kv"]["blocks"]["value"] -= moved
+    path = os.path.join(work, config["name"] + ".json")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=1)
+    return path
+
+
+def imem_instructions(config_path):
+    with open(config_path) as f:
+        config = json.load(f)
+    return config["control"]["imem_uram"]["value"] * 32768 // 16
 
 
 def run(cmd, **kw):
@@ -66,7 +108,7 @@ def sim(bin_dir, package, report, *args):
         return json.load(f), wall
 
 
-def call_figures(call, clock_hz):
+def call_figures(call):
     hbm = call["hbm"]
     roof = call["roofline"]
     return {
@@ -84,59 +126,75 @@ def call_figures(call, clock_hz):
     }
 
 
-def bench_shape(shape, args, bin_dir):
-    work = os.path.join(args.work, shape)
-    os.makedirs(work, exist_ok=True)
-    model = os.path.join(work, "model.onnx")
-    out = {"shape": shape}
-    if not os.path.exists(model) or not os.path.exists(model + ".data"):
-        proc, wall = run(["/usr/bin/python3", os.path.join(ROOT, "bench",
-                                                           "gen_llama.py"),
-                          "--shape=" + shape, "-o", model])
-        out["generate_seconds"] = wall
-        print("  " + proc.stdout.strip())
-    out["weights_bytes"] = os.path.getsize(model + ".data")
+def generate(shape, args):
+    """The fp16 model of `shape` under --work (written unless present):
+    (path, seconds spent generating or None)."""
+    model = os.path.join(args.work, shape, "model-fp16.onnx")
+    os.makedirs(os.path.dirname(model), exist_ok=True)
+    if os.path.exists(model) and os.path.exists(model + ".data"):
+        return model, None
+    proc, wall = run(["/usr/bin/python3", os.path.join(ROOT, "bench",
+                                                       "gen_llama.py"),
+                      "--shape=" + shape, "--dtype=fp16", "-o", model])
+    print("  " + proc.stdout.strip())
+    return model, wall
 
-    package = os.path.join(work, "model.accel")
-    max_context = max(POSITIONS) + 64
-    cmd = [os.path.join(bin_dir, "accelc"), model, "--dim",
-           "batch=1,sequence=16", "--prune=2:4", "--quant=w2a8kv4",
-           "--lambda=%d,%d" % LAMBDA, "--max-context=%d" % max_context,
-           "--prefill-tile=%d" % PREFILL_TILE.get(shape, 16),
-           "--config=" + CONFIG.get(shape, os.path.join(ROOT, "configs",
-                                                        "u280.json")),
-           "--report=" + os.path.join(work, "compression.txt"), "-o", package]
-    if args.reuse and os.path.exists(package):
+
+def compile_model(bin_dir, model, package, flags, config, args):
+    """accelc `model` to `package` with `flags` for the hardware `config`
+    under /usr/bin/time -v: the compile figures, the code size and the
+    weight image from the report. A program larger than the config's
+    instruction memory is compiled again for its 2 MiB variant."""
+    out = compile_once(bin_dir, model, package, flags + ["--config=" + config],
+                       args)
+    out["config"] = os.path.basename(config)
+    if out["code"]["instructions"] > imem_instructions(config):
+        print("  %d instructions exceed %s's instruction memory: compiling "
+              "for a variant with 2 MiB" % (out["code"]["instructions"],
+                                            os.path.basename(config)))
+        variant = imem_variant(config, os.path.dirname(package))
+        out = compile_once(bin_dir, model, package,
+                           flags + ["--config=" + variant], args)
+        out["config"] = os.path.basename(variant)
+    return out
+
+
+def compile_once(bin_dir, model, package, flags, args):
+    report = package + ".report.txt"
+    cmd = ([os.path.join(bin_dir, "accelc"), model, "--dim",
+            "batch=1,sequence=16"] + flags + ["--report=" + report, "-o", package])
+    if args.reuse and os.path.exists(package) and os.path.exists(report):
         stderr, wall, rss = "", float("nan"), 0
         print("  compile: reusing %s (not timed)" % package)
     else:
         _, stderr, wall, rss = timed(cmd)
-    out["compile"] = {"seconds": wall, "peak_rss_bytes": rss,
-                      "command": " ".join(cmd)}
-    out["config"] = os.path.basename(CONFIG.get(shape, "u280.json"))
+    out = {"seconds": wall, "peak_rss_bytes": rss, "command": " ".join(cmd),
+           "package_bytes": os.path.getsize(package)}
     if "warning" in stderr:
-        out["compile"]["warnings"] = [l for l in stderr.splitlines()
-                                      if "warning" in l]
-    out["package_bytes"] = os.path.getsize(package)
-    with open(os.path.join(work, "compression.txt")) as f:
+        out["warnings"] = [l for l in stderr.splitlines() if "warning" in l]
+    with open(report) as f:
         text = f.read()
     m = re.search(r"total: (\d+) instructions, (\d+) bytes of code", text)
     out["code"] = {"instructions": int(m.group(1)), "bytes": int(m.group(2))}
     m = re.search(r"total: (\d+) weight params in (\d+) bytes", text)
-    out["weight_params"], out["weight_image_bytes"] = int(m.group(1)), int(m.group(2))
+    out["weight_params"], out["weight_image_bytes"] = (int(m.group(1)),
+                                                       int(m.group(2)))
     print("  compile: %.1f s, peak RSS %.2f GB, package %.2f GB, %d instructions"
           % (wall, rss / 1e9, out["package_bytes"] / 1e9,
              out["code"]["instructions"]))
+    return out
 
+
+def decode_steps(bin_dir, package, work, positions, tag=""):
+    """Timed decode steps at `positions`: {position: figures}, and the
+    report's peak rates."""
     decode = {}
-    clock = None
-    for pos in POSITIONS:
+    for pos in positions:
         report, wall = sim(bin_dir, package,
-                           os.path.join(work, "decode-%d.json" % pos),
+                           os.path.join(work, "decode%s-%d.json" % (tag, pos)),
                            "--entry=decode", "--position=%d" % pos)
-        clock = report["clock_mhz"] * 1e6
         call = report["calls"][-1]
-        fig = call_figures(call, clock)
+        fig = call_figures(call)
         fig["tokens_per_second"] = 1.0 / call["seconds"]
         fig["sim_wall_seconds"] = wall
         decode[pos] = fig
@@ -146,15 +204,50 @@ def bench_shape(shape, args, bin_dir):
                   pos, fig["tokens_per_second"], fig["hbm_bytes"] / 1e6,
                   fig["hbm_gbps"], 100 * fig["hbm_fraction_of_modelled_peak"],
                   fig["roofline_bound"], 100 * fig["roofline_fraction"], wall))
-    out["decode"] = decode
-    out["peak"] = report["peak"]
+    return decode, dict(report["peak"], clock_mhz=report["clock_mhz"])
 
-    # Simulator speed: steps beyond the first, so the package load cancels.
+
+def bench_flightllm(model, args, bin_dir):
+    """FlightLLM's design point on the 7B model: compile, decode steps."""
+    work = os.path.join(args.work, "7b")
+    print("7b, FlightLLM's design point (%s):" % os.path.basename(
+        FLIGHTLLM["config"]))
+    out = {"config": os.path.basename(FLIGHTLLM["config"]),
+           "flags": FLIGHTLLM["flags"]}
+    package = os.path.join(work, "flightllm.accel")
+    out["compile"] = compile_model(bin_dir, model, package, FLIGHTLLM["flags"],
+                                   FLIGHTLLM["config"], args)
+    out["decode"], out["peak"] = decode_steps(
+        bin_dir, package, work, FLIGHTLLM["positions"], "-flightllm")
+    return out
+
+
+def bench_shape(shape, args, bin_dir):
+    work = os.path.join(args.work, shape)
+    model, generated = generate(shape, args)
+    out = {"shape": shape, "model": model, "dtype": "fp16",
+           "weights_bytes": os.path.getsize(model + ".data")}
+    if generated is not None:
+        out["generate_seconds"] = generated
+
+    package = os.path.join(work, "model.accel")
+    out["compile"] = compile_model(
+        bin_dir, model, package,
+        ["--prune=2:4", "--quant=w2a8kv4", "--quant-head=" + HEAD,
+         "--lambda=%d,%d" % LAMBDA, "--max-context=%d" % (max(POSITIONS) + 64),
+         "--prefill-tile=%d" % PREFILL_TILE.get(shape, 16)],
+        os.path.join(ROOT, "configs", "u280.json"), args)
+    out["config"] = out["compile"]["config"]
+    out["decode"], out["peak"] = decode_steps(bin_dir, package, work, POSITIONS)
+
+    # Simulator speed: steps beyond the first, so the package load cancels
+    # (the fastest of three runs each: the load dominates a short run).
     steps = args.sim_steps
-    _, wall1 = sim(bin_dir, package, os.path.join(work, "speed1.json"),
-                   "--prompt-ids=1", "--max-new-tokens=1")
-    _, walln = sim(bin_dir, package, os.path.join(work, "speedn.json"),
-                   "--prompt-ids=1", "--max-new-tokens=%d" % (steps + 1))
+    wall1 = min(sim(bin_dir, package, os.path.join(work, "speed1.json"),
+                    "--prompt-ids=1", "--max-new-tokens=1")[1] for _ in range(3))
+    walln = min(sim(bin_dir, package, os.path.join(work, "speedn.json"),
+                    "--prompt-ids=1", "--max-new-tokens=%d" % (steps + 1))[1]
+                for _ in range(3))
     out["sim_seconds_per_decode_step"] = (walln - wall1) / steps
     out["sim_load_seconds"] = wall1
     print("  simulator: %.2f ms per timed decode step (%.2f s to load and run "
@@ -164,7 +257,7 @@ def bench_shape(shape, args, bin_dir):
     report, wall = sim(bin_dir, package, os.path.join(work, "prefill.json"),
                        "--prompt-ids=" + ids, "--max-new-tokens=0")
     call = report["calls"][0]
-    fig = call_figures(call, clock)
+    fig = call_figures(call)
     fig["tokens_per_second"] = PREFILL / call["seconds"]
     fig["sim_wall_seconds"] = wall
     # The compute roofline of a prefill: its MACs at the w2 2:4 MAC rate.
@@ -178,16 +271,22 @@ def bench_shape(shape, args, bin_dir):
               100 * fig["compute_roofline_fraction"], fig["hbm_gbps"], wall))
 
     if args.functional and shape == "1b":
-        report, wall = None, 0.0
-        cmd = [os.path.join(bin_dir, "accel-sim"), package,
-               "--mode=functional", "--prompt-ids=1", "--max-new-tokens=3"]
-        _, wall3 = run(cmd)
-        cmd[-1] = "--max-new-tokens=1"
-        _, wall1 = run(cmd)
-        macs = out["decode"][POSITIONS[0]]["macs"]
-        out["functional_macs_per_second"] = 2 * macs / max(wall3 - wall1, 1e-9)
-        print("  functional: %.2f s per decode step, %.2f GMAC/s on one core"
-              % ((wall3 - wall1) / 2, out["functional_macs_per_second"] / 1e9))
+        # One thread, so that the figure is per core; steps beyond the first.
+        cmd = [os.path.join(bin_dir, "accel-sim"), package, "--mode=functional",
+               "--threads=1", "--prompt-ids=1"]
+        steps = 4
+        wall1 = min(run(cmd + ["--max-new-tokens=1"])[1] for _ in range(2))
+        walln = min(run(cmd + ["--max-new-tokens=%d" % (steps + 1)])[1]
+                    for _ in range(2))
+        per_step = (walln - wall1) / steps
+        # Their MACs, from the timing model's report of the same steps.
+        report, _ = sim(bin_dir, package, os.path.join(work, "steps.json"),
+                        "--prompt-ids=1", "--max-new-tokens=%d" % (steps + 1))
+        macs = sum(c["compute"]["macs"] for c in report["calls"][1:]) / steps
+        out["functional_seconds_per_decode_step"] = per_step
+        out["functional_macs_per_second"] = macs / max(per_step, 1e-9)
+        print("  functional: %.3f s per decode step, %.2f GMAC/s on one core"
+              % (per_step, out["functional_macs_per_second"] / 1e9))
     return out
 
 
@@ -201,7 +300,7 @@ def plot(results, path):
         return
     fig, ax = plt.subplots(figsize=(7, 5))
     peak = next(iter(results.values()))["peak"]
-    clock = 225e6
+    clock = peak["clock_mhz"] * 1e6
     bw = peak["hbm_modelled_gbps"] * 1e9
     for name, rate, style in (("w2 2:4", peak["macs_per_cycle"]["w2"] * 2, "-"),
                               ("w2 dense", peak["macs_per_cycle"]["w2"], "--"),
@@ -236,22 +335,28 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
     parser.add_argument("--work", default="/tmp/accel-bench")
     parser.add_argument("--shapes", default="1b,7b")
-    parser.add_argument("--sim-steps", type=int, default=16)
+    parser.add_argument("--sim-steps", type=int, default=128)
     parser.add_argument("--no-functional", dest="functional",
                         action="store_false")
+    parser.add_argument("--no-flightllm", dest="flightllm",
+                        action="store_false",
+                        help="skip FlightLLM's design point (7B)")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse packages already compiled in --work "
                              "(no compile figures)")
     args = parser.parse_args()
+    started = time.time()
     bin_dir = os.path.join(args.build, "bin")
     print("bench: %d cores, build %s, work %s" % (os.cpu_count(), args.build,
                                                  args.work))
-    results = {}
+    results, flightllm = {}, None
     for shape in args.shapes.split(","):
         print("%s:" % shape)
         results[shape] = bench_shape(shape, args, bin_dir)
+        if shape == "7b" and args.flightllm:
+            flightllm = bench_flightllm(results[shape]["model"], args, bin_dir)
 
-    print("\nsummary (engine figures modelled on configs/u280.json)")
+    print("\nsummary (engine figures modelled; fp16 models; LM head %s)" % HEAD)
     print("%-5s %-12s %10s %9s %9s %10s %10s" % (
         "shape", "phase", "token/s", "vs AccLLM", "vs Flight", "HBM GB/s",
         "roofline"))
@@ -269,13 +374,26 @@ def main():
                 100 * frac))
         c = r["compile"]
         print("%-5s config %s" % (shape, r["config"]))
-        print("%-5s compile %.1f s, peak RSS %.2f GB; code %d bytes; sim %.1f ms "
-              "per decode step" % (shape, c["seconds"], c["peak_rss_bytes"] / 1e9,
-                                   r["code"]["bytes"],
-                                   1e3 * r["sim_seconds_per_decode_step"]))
+        print("%-5s compile %.1f s, peak RSS %.2f GB (targets for 7B: 60 s, "
+              "3 GB); code %d bytes; sim %.1f ms per decode step" % (
+                  shape, c["seconds"], c["peak_rss_bytes"] / 1e9,
+                  c["code"]["bytes"], 1e3 * r["sim_seconds_per_decode_step"]))
+    if flightllm:
+        print("FlightLLM's design point (%s, %s), 7B:" % (
+            flightllm["compile"]["config"], " ".join(flightllm["flags"])))
+        for pos, f in flightllm["decode"].items():
+            print("  decode@%-5d %8.1f token/s = %.2fx its 55 token/s on the "
+                  "U280 board; HBM %.1f GB/s, %.1f%% of the modelled roofline"
+                  % (pos, f["tokens_per_second"],
+                     f["tokens_per_second"] / FLIGHTLLM_TPS, f["hbm_gbps"],
+                     100 * f["hbm_fraction_of_modelled_peak"]))
+        results["flightllm"] = flightllm
+    results["bench_seconds"] = time.time() - started
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    plot(results, os.path.join(args.work, "roofline.png"))
+    plot({k: v for k, v in results.items() if k in args.shapes.split(",")},
+         os.path.join(args.work, "roofline.png"))
+    print("bench: %.1f minutes" % (results["bench_seconds"] / 60))
 
 
 if __name__ == "__main__":
