@@ -13,7 +13,7 @@ time per decode step, and the ratios to AccLLM (164 token/s) and FlightLLM
 (55 token/s) on the U280. On the 1B shape it also runs a few decode steps
 in functional mode (MAC/s per core). On the 7B shape it also compiles and
 times FlightLLM's design point (configs/flightllm-u280.json: 8-bit
-weights, 8:16 sparse, no Λ, 1,984 positions) beside its 55 token/s board
+weights, 8:16 sparse, no Λ, 960 positions) beside its 55 token/s board
 figure. Writes every figure to <work>/results.json and a roofline PNG to
 <work>/roofline.png. Every engine figure is modelled, not measured on
 hardware.
@@ -45,13 +45,14 @@ PREFILL_TILE = {"7b": 4}
 HEAD = "w8a8"
 # FlightLLM's design point: 8-bit weights and activations, N:M sparsity with
 # M = 16 (half kept: its published N is 2, 4, 8 or 16 per layer), the LM
-# head on the matrix unit, no Λ: a full KV cache, of the 1,984 positions
-# whose 8-bit records (4,224 bytes per position of a 7B layer) fit the 8 MiB
-# kv buffer (FlightLLM compiles for up to 2,048).
+# head on the matrix unit, no Λ: a full KV cache of 960 positions, as many
+# as the attention lowering fits in the 8 MiB kv buffer at 8 bits (a 7B
+# layer's keys and values, 4,224 bytes each per position, in its two
+# halves; FlightLLM compiles for up to 2,048).
 FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                  flags=["--prune=8:16", "--quant=w8a8kv8", "--quant-head=w8a8",
-                        "--decode", "--max-context=1984"],
-                 positions=(512, 1983))
+                        "--decode", "--max-context=960", "--prefill-tile=4"],
+                 positions=(512, 959))
 # Instruction memory of the variant a program too large for its config's is
 # compiled for (2 MiB, the code budget).
 IMEM_URAM = 64
