@@ -511,11 +511,31 @@ bool dataFitsShape(MLIRContext &context, const onnx::TensorProto &tensor) {
     return tensor.raw_data().size() % bytes == 0 &&
            tensor.raw_data().size() / bytes == count;
   }
-  uint64_t stored = uint64_t(tensor.float_data_size()) +
-                    tensor.int32_data_size() + tensor.int64_data_size() +
-                    tensor.double_data_size() + tensor.uint64_data_size() +
-                    tensor.string_data_size();
-  return stored == count;
+  // The field the data type keeps its values in (a value in another field
+  // is not one shape inference reads).
+  int stored;
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    stored = tensor.float_data_size();
+    break;
+  case onnx::TensorProto::DOUBLE:
+    stored = tensor.double_data_size();
+    break;
+  case onnx::TensorProto::INT64:
+    stored = tensor.int64_data_size();
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    stored = tensor.uint64_data_size();
+    break;
+  case onnx::TensorProto::STRING:
+    stored = tensor.string_data_size();
+    break;
+  default:
+    stored = tensor.int32_data_size();
+    break;
+  }
+  return uint64_t(stored) == count;
 }
 
 /// Whether every initializer and Constant node value holds the values its
