@@ -162,14 +162,33 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   // Activations of every token: fp32 (afp=1), or int8 widened to the
   // 16-bit lanes of the dot products with their scales.
   uint64_t scalesPerToken = c.ga ? K / c.ga : 1;
-  // rm is a register: check that the last token's activations lie in the
-  // buffer (the fault the loop below would reach) before sizing by it.
-  if (tokens > 1)
-    if (llvm::Expected<uint8_t *> p =
-            m.buffers.span(op.buf("abuf"), aBase + (tokens - 1) * astride,
-                           c.afp ? 4 * K : K);
-        !p)
-      return p.takeError();
+  bool rq = op.get("rq") != 0;
+  // rm is a register: before anything is sized by it, the tokens' rows must
+  // not overlap (ISA §5.3) and the last token's activations, scales and
+  // outputs must lie in their buffers (the faults the loops below would
+  // reach), which bounds the work by the buffers' sizes.
+  if (tokens > 1) {
+    uint64_t aRow = c.afp ? 4 * K : K, dRow = rq ? rows : 4 * rows;
+    if (astride < aRow || dstride < dRow)
+      return fault("mm of " + Twine(tokens) + " tokens: astride " +
+                   Twine(astride) + " and dstride " + Twine(dstride) +
+                   " must be at least a token's activation row (" +
+                   Twine(aRow) + " bytes) and output row (" + Twine(dRow) +
+                   " bytes)");
+    std::pair<const char *, std::pair<uint64_t, uint64_t>> last[] = {
+        {"abuf", {aBase + (tokens - 1) * astride, aRow}},
+        {"dbuf", {dBase + (tokens - 1) * dstride, dRow}},
+        {"sbuf",
+         {uint64_t(uint32_t(op.get("rs"))) +
+              4 * (tokens - 1) * scalesPerToken,
+          c.afp ? 0 : 4 * scalesPerToken}}};
+    for (auto &[buffer, span] : last)
+      if (span.second)
+        if (llvm::Expected<uint8_t *> p =
+                m.buffers.span(op.buf(buffer), span.first, span.second);
+            !p)
+          return p.takeError();
+  }
   std::vector<float> x, as;
   std::vector<int16_t> a;
   (c.afp ? x : as).resize(tokens * (c.afp ? K : scalesPerToken));
@@ -248,7 +267,6 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
     v = epilogue(ep, v);
 
   // Outputs.
-  bool rq = op.get("rq") != 0;
   std::vector<int32_t> q(rows);
   for (uint64_t t = 0; t < tokens; ++t) {
     llvm::ArrayRef<float> yt(y.data() + t * rows, rows);
