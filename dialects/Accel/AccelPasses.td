@@ -364,8 +364,10 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
 
     The module gets `accel.hbm_regions = {weights, kv, prefill_tile}`: the
     bytes per channel of the two regions and the tile the KV records were
-    padded for. Placements from an earlier run are replaced; a module
-    without a decode function is left alone.
+    padded for. It is an error when the two regions need more bytes per
+    channel than the config's `hbm.channel_bytes` (the package could not be
+    loaded). Placements from an earlier run are replaced; a module without
+    a decode function is left alone.
 
     ```
     accel-opt --accel-place-hbm='config=configs/u280.json' model.mlir

@@ -37,6 +37,11 @@ public:
         next(firstChannel) {}
 
   LogicalResult place(func::FuncOp decode);
+  /// The bytes each channel needs for the weights and KV regions.
+  int64_t perChannelBytes() const {
+    return weights.perChannelBytes() + kv.perChannelBytes();
+  }
+
   DictionaryAttr regions(Builder &b) const {
     return b.getDictionaryAttr(
         {b.getNamedAttr("weights", b.getI64IntegerAttr(weights.perChannelBytes())),
@@ -212,6 +217,14 @@ struct PlaceHBMPass : public accel::impl::PlaceHBMBase<PlaceHBMPass> {
     Placer placer(*config, firstChannel, prefillTile);
     if (failed(placer.place(decode)))
       return signalPassFailure();
+    if (uint64_t(placer.perChannelBytes()) > config->hbmChannelBytes) {
+      module.emitError("accel-place-hbm: the weights and KV cache need ")
+          << placer.perChannelBytes() << " bytes in each HBM channel, the "
+          << "config's channels have " << config->hbmChannelBytes
+          << " (a smaller max-context, lower-bit weights or KV, or a "
+             "config with more HBM)";
+      return signalPassFailure();
+    }
     Builder b(module.getContext());
     module->setAttr(kRegionsAttr, placer.regions(b));
   }

@@ -9,6 +9,9 @@
 // Placing again gives the same placement.
 // RUN: accel-opt %s --accel-place-hbm='prefill-tile=4' --accel-place-hbm='prefill-tile=4' | FileCheck %s
 // RUN: not accel-opt %s --accel-place-hbm='first-channel=32' 2>&1 | FileCheck %s --check-prefix=BADFIRST
+// Channels of 4 KiB cannot hold this model's weights and cache.
+// RUN: sed 's/"channel_bytes": {"value": 268435456,/"channel_bytes": {"value": 4096,/' %accel_src/configs/u280.json > %t.small.json
+// RUN: not accel-opt %s --accel-place-hbm='prefill-tile=4 config=%t.small.json' 2>&1 | FileCheck %s --check-prefix=FULL
 
 // Walking the ops: the table's rows of 256 bytes in 4 pieces of 64 on
 // channels 0..3 (1,024 bytes each); the norm weight whole on channel 4; the
@@ -44,6 +47,7 @@
 // C8: accel.linear {{.*}} bias({{.*}}) {accel.hbm = #accel.hbm<channel = 2, offset = 3456, channels = 8, stride = 1024>
 
 // BADFIRST: error: accel-place-hbm: first-channel must be in 0..31
+// FULL: error: accel-place-hbm: the weights and KV cache need {{[0-9]+}} bytes in each HBM channel, the config's channels have 4096 (a smaller max-context, lower-bit weights or KV, or a config with more HBM)
 
 module {
   func.func @decode(%ids: tensor<1x1xi64>, %position: tensor<i64> {onnx.name = "position"}, %kc: tensor<1x8x16xf32>, %vc: tensor<1x8x16xf32>) -> tensor<1x1x640xf32> attributes {accel.entry = "decode"} {
