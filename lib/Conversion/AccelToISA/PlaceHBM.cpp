@@ -149,7 +149,8 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   for (Value cache : {op.getKeyCache(), op.getValueCache()}) {
     StripedRows rows = stripeRows(c->slots, best * kAlign, channels);
     rows.firstChannel = take(rows.channels);
-    rows.base = kv.reserveAll(c->slots * rows.stripe);
+    rows.base =
+        kv.reserveRun(rows.firstChannel, rows.channels, c->slots * rows.stripe);
     cache.getDefiningOp()->setAttr(kHbmAttr, toAttr(op.getContext(), rows));
   }
   return success();

@@ -36,8 +36,17 @@ int64_t RegionLayout::reserveAll(int64_t bytes) {
 }
 
 int64_t RegionLayout::reserveOne(int64_t channel, int64_t bytes) {
-  int64_t offset = alignTo(used[channel], kAlign);
-  used[channel] = offset + alignTo(bytes, kAlign);
+  return reserveRun(channel, 1, bytes);
+}
+
+int64_t RegionLayout::reserveRun(int64_t first, int64_t count,
+                                 int64_t bytes) {
+  int64_t n = used.size(), offset = 0;
+  for (int64_t i = 0; i < count; ++i)
+    offset = std::max(offset, used[(first + i) % n]);
+  offset = alignTo(offset, kAlign);
+  for (int64_t i = 0; i < count; ++i)
+    used[(first + i) % n] = offset + alignTo(bytes, kAlign);
   return offset;
 }
 

@@ -101,6 +101,9 @@ public:
   int64_t reserveAll(int64_t bytes);
   /// Reserves `bytes` in channel `channel` alone; returns the offset.
   int64_t reserveOne(int64_t channel, int64_t bytes);
+  /// Reserves `bytes` at one offset in the `count` channels from `first`
+  /// (mod the channel count); returns the offset.
+  int64_t reserveRun(int64_t first, int64_t count, int64_t bytes);
   /// The bytes each channel needs (the largest channel's use).
   int64_t perChannelBytes() const;
 

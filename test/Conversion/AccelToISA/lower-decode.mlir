@@ -37,7 +37,7 @@
 // What the host needs (FORMATS §5.2): the regions' bytes per channel, the io
 // slots (4096 token ids, then the logits and the token), and the placement:
 // the first matrix's tiles 0 and 1 on channels 5 and 6 at one offset.
-// CHECK: accelisa.program @model attributes {accel.hbm = {act = 0 : i64, io = 16512 : i64, kv = 896 : i64, weights = {{[0-9]+}} : i64},
+// CHECK: accelisa.program @model attributes {accel.hbm = {act = 0 : i64, io = 16512 : i64, kv = 448 : i64, weights = {{[0-9]+}} : i64},
 // CHECK-SAME: accel.io = {logits = {bytes = 64 : i64, channel = 0 : i64, offset = 16384 : i64}, token = {bytes = 4 : i64, channel = 0 : i64, offset = 16448 : i64}, tokens = {bytes = 16384 : i64, channel = 0 : i64, offset = 0 : i64}}
 // CHECK-SAME: accel.params = dense_resource<accel_params>
 // CHECK-SAME: accel.placement = [{bytes = 384 : i64, channel = 5 : i64, offset = [[IMG:[0-9]+]] : i64, region = "weights", region_offset = [[BASE:[0-9]+]] : i64, section = "weights"}, {bytes = 384 : i64, channel = 6 : i64, offset = {{[0-9]+}} : i64, region = "weights", region_offset = [[BASE]] : i64, section = "weights"}
