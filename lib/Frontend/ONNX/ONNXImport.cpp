@@ -511,31 +511,9 @@ bool dataFitsShape(MLIRContext &context, const onnx::TensorProto &tensor) {
     return tensor.raw_data().size() % bytes == 0 &&
            tensor.raw_data().size() / bytes == count;
   }
-  // The field the data type keeps its values in (a value in another field
-  // is not one shape inference reads).
-  int stored;
-  switch (tensor.data_type()) {
-  case onnx::TensorProto::FLOAT:
-    stored = tensor.float_data_size();
-    break;
-  case onnx::TensorProto::DOUBLE:
-    stored = tensor.double_data_size();
-    break;
-  case onnx::TensorProto::INT64:
-    stored = tensor.int64_data_size();
-    break;
-  case onnx::TensorProto::UINT32:
-  case onnx::TensorProto::UINT64:
-    stored = tensor.uint64_data_size();
-    break;
-  case onnx::TensorProto::STRING:
-    stored = tensor.string_data_size();
-    break;
-  default:
-    stored = tensor.int32_data_size();
-    break;
-  }
-  return uint64_t(stored) == count;
+  // A value in another field than the data type's is not one shape
+  // inference reads.
+  return uint64_t(onnx_import::typedValueCount(tensor)) == count;
 }
 
 /// Whether every initializer and Constant node value holds the values its

@@ -112,6 +112,24 @@ std::string accel::onnx_import::elementTypeName(int32_t onnxType) {
   return "<invalid " + std::to_string(onnxType) + ">";
 }
 
+int accel::onnx_import::typedValueCount(const onnx::TensorProto &tensor) {
+  switch (tensor.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    return tensor.float_data_size();
+  case onnx::TensorProto::DOUBLE:
+    return tensor.double_data_size();
+  case onnx::TensorProto::INT64:
+    return tensor.int64_data_size();
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    return tensor.uint64_data_size();
+  case onnx::TensorProto::STRING:
+    return tensor.string_data_size();
+  default:
+    return tensor.int32_data_size();
+  }
+}
+
 FailureOr<ElementsAttr>
 TensorImporter::import(const onnx::TensorProto &tensor,
                        int64_t inlineElements) {
@@ -203,33 +221,28 @@ TensorImporter::import(const onnx::TensorProto &tensor,
     }
     data = ArrayRef<char>(tensor.raw_data().data(), tensor.raw_data().size());
   } else {
-    int stored = 0;
+    int stored = typedValueCount(tensor);
+    if (uint64_t(stored) != count) {
+      fail() << "holds " << stored << " values, but its shape needs " << count;
+      return failure();
+    }
     switch (tensor.data_type()) {
     case onnx::TensorProto::FLOAT:
       packed = packField(tensor.float_data(), bytes);
-      stored = tensor.float_data_size();
       break;
     case onnx::TensorProto::DOUBLE:
       packed = packField(tensor.double_data(), bytes);
-      stored = tensor.double_data_size();
       break;
     case onnx::TensorProto::INT64:
       packed = packField(tensor.int64_data(), bytes);
-      stored = tensor.int64_data_size();
       break;
     case onnx::TensorProto::UINT32:
     case onnx::TensorProto::UINT64:
       packed = packField(tensor.uint64_data(), bytes);
-      stored = tensor.uint64_data_size();
       break;
-    default: // int32_data also holds 8/16-bit integers, bools and fp16 bits
+    default: // as typedValueCount: int32_data
       packed = packField(tensor.int32_data(), bytes);
-      stored = tensor.int32_data_size();
       break;
-    }
-    if (uint64_t(stored) != count) {
-      fail() << "holds " << stored << " values, but its shape needs " << count;
-      return failure();
     }
     data = ArrayRef<char>(packed.data(), packed.size());
   }

@@ -30,6 +30,11 @@ mlir::FailureOr<mlir::Type> elementType(mlir::MLIRContext &context,
 /// ONNX's name of a TensorProto data type ("FLOAT", "STRING", ...).
 std::string elementTypeName(int32_t onnxType);
 
+/// The number of values in the typed field `tensor`'s data type keeps them
+/// in (float_data, int64_data, ...; int32_data also holds 8/16-bit
+/// integers, bools and fp16 bits). A value in another field does not count.
+int typedValueCount(const onnx::TensorProto &tensor);
+
 class TensorImporter {
 public:
   /// Errors are located at the tensor's name within `fileName`; external
