@@ -92,13 +92,8 @@ LogicalResult Placer::placeTable(EmbeddingOp op) {
   StripedRows striped = stripeRows(rows, hidden * 4, channels);
   striped.firstChannel = take(striped.channels);
   // Row r's piece i goes to channel firstChannel + i at base + r · stripe.
-  for (int64_t i = 0; i < striped.channels; ++i) {
-    int64_t offset = weights.reserveOne((striped.firstChannel + i) % channels,
-                                        rows * striped.stripe);
-    if (i > 0 && offset != striped.base)
-      return op.emitError("internal: embedding pieces at different offsets");
-    striped.base = offset;
-  }
+  striped.base = weights.reserveRun(striped.firstChannel, striped.channels,
+                                    rows * striped.stripe);
   constant->setAttr(kHbmAttr, toAttr(op.getContext(), striped));
   return success();
 }
