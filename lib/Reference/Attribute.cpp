@@ -177,3 +177,14 @@ llvm::Expected<Tensor> accel::reference::fromAttribute(mlir::Attribute attr) {
               "scalar the executor holds: " +
               text);
 }
+
+llvm::Expected<std::vector<float>>
+accel::reference::floatsFromAttribute(mlir::Attribute attr) {
+  llvm::Expected<Tensor> tensor = fromAttribute(attr);
+  if (!tensor)
+    return tensor.takeError();
+  std::vector<float> values(tensor->getNumElements());
+  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
+    values[i] = static_cast<float>(tensor->getDouble(i));
+  return values;
+}

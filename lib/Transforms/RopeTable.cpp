@@ -37,16 +37,9 @@ llvm::Expected<std::vector<float>> readTable(mlir::Value table,
     return fail("the RoPE " + name +
                 " table is computed at run time; accel-lambda-attention "
                 "needs it folded to a constant (run accel-raise-onnx)");
-  llvm::Expected<reference::Tensor> tensor =
-      reference::fromAttribute(constant.getValue());
-  if (!tensor)
-    return tensor.takeError();
   rows = type.getDimSize(type.getRank() - 2);
   rotary = type.getDimSize(type.getRank() - 1);
-  std::vector<float> values(tensor->getNumElements());
-  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
-    values[i] = static_cast<float>(tensor->getDouble(i));
-  return values;
+  return reference::floatsFromAttribute(constant.getValue());
 }
 
 /// The first traced (row, column) that is not cos/sin(t × θ_j) within

@@ -43,6 +43,10 @@ llvm::Expected<std::vector<Tensor>> run(mlir::func::FuncOp fn,
 /// tensor) into a tensor.
 llvm::Expected<Tensor> fromAttribute(mlir::Attribute attr);
 
+/// The elements of a constant attribute (as fromAttribute reads it),
+/// row-major, each converted to float.
+llvm::Expected<std::vector<float>> floatsFromAttribute(mlir::Attribute attr);
+
 /// The ai.onnx op types that `run` implements, sorted.
 llvm::ArrayRef<llvm::StringLiteral> supportedONNXOps();
 

@@ -150,15 +150,13 @@ std::optional<std::vector<float>> floatValues(Value value) {
   ElementsAttr attr = constant(value);
   if (!attr)
     return std::nullopt;
-  llvm::Expected<reference::Tensor> tensor = reference::fromAttribute(attr);
-  if (!tensor) {
-    llvm::consumeError(tensor.takeError());
+  llvm::Expected<std::vector<float>> values =
+      reference::floatsFromAttribute(attr);
+  if (!values) {
+    llvm::consumeError(values.takeError());
     return std::nullopt;
   }
-  std::vector<float> values(tensor->getNumElements());
-  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
-    values[i] = static_cast<float>(tensor->getDouble(i));
-  return values;
+  return std::move(*values);
 }
 
 /// Split(linear(x), sizes) along the features -> one linear per part.
