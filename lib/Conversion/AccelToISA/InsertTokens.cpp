@@ -25,6 +25,7 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <array>
+#include <map>
 
 namespace accel {
 #define GEN_PASS_DEF_INSERTTOKENS
@@ -39,6 +40,9 @@ using isa::Opcode;
 namespace {
 
 constexpr int64_t kGranule = 64;
+int64_t roundUp(int64_t bytes) {
+  return (bytes + kGranule - 1) / kGranule * kGranule;
+}
 /// Access spaces: the five buffers, then HBM regions by base register r1..r4.
 constexpr unsigned kHbm = isa::kNumBuffers, kSpaces = kHbm + 4;
 
@@ -59,19 +63,94 @@ struct Access {
   bool write;
 };
 
-/// Per granule: the last instruction of each unit that wrote it or read it.
-struct Granule {
-  std::array<int64_t, isa::kNumUnits> lastWrite, lastRead;
-  Granule() {
-    lastWrite.fill(-1);
-    lastRead.fill(-1);
+/// The last instruction of each unit that wrote or read each byte of one
+/// access space, as spans [start, end) of bytes that share them: an access
+/// costs the logarithm of the spans plus the spans it covers, and a write
+/// merges the spans it covers into one.
+class SpanMap {
+public:
+  struct Last {
+    std::array<int64_t, isa::kNumUnits> write, read;
+    Last() {
+      write.fill(-1);
+      read.fill(-1);
+    }
+    bool operator==(const Last &o) const {
+      return write == o.write && read == o.read;
+    }
+  };
+
+  explicit SpanMap(int64_t bytes = 0) : bytes(bytes) { clear(); }
+  int64_t size() const { return bytes; }
+  void clear() {
+    spans.clear();
+    spans[0] = Span{bytes, Last()};
   }
+  /// Calls `f(last)` for every span that overlaps [lo, hi).
+  template <typename F> void forEach(int64_t lo, int64_t hi, F f) const {
+    if (lo >= hi)
+      return;
+    auto it = std::prev(spans.upper_bound(lo));
+    for (; it != spans.end() && it->first < hi; ++it)
+      f(it->second.last);
+  }
+  /// Records that instruction `n` of `unit` wrote or read [lo, hi).
+  void record(int64_t lo, int64_t hi, unsigned unit, int64_t n, bool write) {
+    if (lo >= hi)
+      return;
+    split(lo);
+    split(hi);
+    auto first = spans.find(lo), end = spans.lower_bound(hi);
+    if (write) {
+      spans.erase(first, end);
+      Last last;
+      last.write[unit] = n;
+      first = spans.emplace(lo, Span{hi, last}).first;
+      end = std::next(first);
+    } else {
+      for (auto it = first; it != end; ++it)
+        it->second.last.read[unit] = n;
+    }
+    // Merge equal neighbours from the span before `lo` to the one at `hi`.
+    auto it = first == spans.begin() ? first : std::prev(first);
+    while (it != spans.end() && it->first <= hi) {
+      auto next = std::next(it);
+      if (next != spans.end() && next->second.last == it->second.last) {
+        it->second.end = next->second.end;
+        spans.erase(next);
+        continue;
+      }
+      it = next;
+    }
+  }
+
+private:
+  struct Span {
+    int64_t end;
+    Last last;
+  };
+  /// Makes a span start at `x` (inside the space).
+  void split(int64_t x) {
+    if (x <= 0 || x >= bytes)
+      return;
+    auto it = std::prev(spans.upper_bound(x));
+    if (it->first == x)
+      return;
+    Span tail = it->second;
+    it->second.end = x;
+    spans.emplace(x, tail);
+  }
+
+  int64_t bytes;
+  std::map<int64_t, Span> spans; ///< start -> span; they cover [0, bytes)
 };
 
 class TokenInserter {
 public:
   TokenInserter(std::vector<int64_t> bufferBytes)
       : bufferBytes(std::move(bufferBytes)) {
+    for (unsigned s = 0; s < kSpaces; ++s)
+      spaces[s] = SpanMap(s < kHbm ? roundUp(this->bufferBytes[s]) : kGranule);
     reset();
   }
 
@@ -104,7 +183,7 @@ private:
 
   std::vector<int64_t> bufferBytes;
   std::array<Reg, isa::kNumRegisters> regs;
-  std::array<std::vector<Granule>, kSpaces> spaces;
+  std::array<SpanMap, kSpaces> spaces;
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> paired;
   bool pending = false; ///< accesses since the last barrier
   std::optional<isa::Instruction> matrixConfig, attentionConfig;
@@ -119,10 +198,8 @@ void TokenInserter::resetRegisters() {
 }
 
 void TokenInserter::reset() {
-  for (unsigned s = 0; s < kSpaces; ++s) {
-    int64_t bytes = s < kHbm ? bufferBytes[s] : kGranule;
-    spaces[s].assign((bytes + kGranule - 1) / kGranule, Granule());
-  }
+  for (SpanMap &space : spaces)
+    space.clear();
   for (auto &row : paired)
     row.fill(-1);
   pending = false;
@@ -297,6 +374,36 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Mcfg:
     matrixConfig = i;
     break;
+  case Opcode::Maset:
+    // The lowering gives maset the record format of the vaset before it.
+    attentionConfig = i;
+    break;
+  case Opcode::Mqk:
+  case Opcode::Mpv:
+  case Opcode::Vpq: {
+    // ISA §5.9: records in two runs; int8 queries or weights, fp32 scales.
+    std::optional<int64_t> n = count(i, "rn", "nimm");
+    std::optional<int64_t> hd, groups;
+    if (attentionConfig) {
+      hd = attentionConfig->get("hd");
+      int64_t g = attentionConfig->get("kvg");
+      groups = *hd / (g ? g : *hd);
+    }
+    std::optional<int64_t> weights =
+        n && groups ? std::optional<int64_t>(*n * *groups) : std::nullopt;
+    std::optional<int64_t> records = rec ? times(n, *rec) : std::nullopt;
+    onChip(out, i, "bbuf", "rb", 0, records, false);
+    onChip(out, i, "bbuf", "rg", 0, records, false);
+    bool scores = i.opcode == Opcode::Mqk, context = i.opcode == Opcode::Mpv;
+    onChip(out, i, "abuf", "ra", 0,
+           scores ? hd : (context ? weights : times(n, 4)), false);
+    onChip(out, i, "sbuf", "rs", 0,
+           scores ? std::optional<int64_t>(4) : times(groups, 4),
+           i.opcode == Opcode::Vpq);
+    onChip(out, i, "dbuf", "rd", 0,
+           scores ? times(n, 4) : (context ? times(hd, 4) : weights), true);
+    break;
+  }
   case Opcode::Vkvq: {
     std::optional<int64_t> m = count(i, "rm", "mimm");
     int64_t row = attentionConfig ? attentionConfig->get("kvh") *
@@ -458,24 +565,23 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     step(i);
     std::array<int64_t, isa::kNumUnits> after;
     after.fill(-1);
-    auto granules = [&](const Access &a) {
-      std::vector<Granule> &g = spaces[a.space];
-      int64_t hi = a.hi < 0 ? int64_t(g.size()) * kGranule : a.hi;
-      int64_t first = std::min<int64_t>(a.lo / kGranule, g.size());
-      int64_t last = std::min<int64_t>((hi + kGranule - 1) / kGranule, g.size());
-      return std::make_pair(first, last);
+    // Accesses are tracked in granules of 64 bytes.
+    auto span = [&](const Access &a) {
+      int64_t end = spaces[a.space].size();
+      int64_t hi = a.hi < 0 ? end : std::min(roundUp(a.hi), end);
+      return std::make_pair(std::min(a.lo / kGranule * kGranule, end), hi);
     };
     for (const Access &a : accesses) {
-      auto [first, last] = granules(a);
-      for (int64_t g = first; g < last; ++g)
+      auto [lo, hi] = span(a);
+      spaces[a.space].forEach(lo, hi, [&](const SpanMap::Last &last) {
         for (unsigned v = 0; v < isa::kNumUnits; ++v) {
           if (v == unit)
             continue;
-          Granule &granule = spaces[a.space][g];
-          after[v] = std::max(after[v], granule.lastWrite[v]);
+          after[v] = std::max(after[v], last.write[v]);
           if (a.write)
-            after[v] = std::max(after[v], granule.lastRead[v]);
+            after[v] = std::max(after[v], last.read[v]);
         }
+      });
     }
     for (unsigned v = 0; v < isa::kNumUnits; ++v) {
       if (after[v] < 0 || after[v] <= paired[v][unit])
@@ -485,16 +591,8 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
       paired[v][unit] = after[v];
     }
     for (const Access &a : accesses) {
-      auto [first, last] = granules(a);
-      for (int64_t g = first; g < last; ++g) {
-        Granule &granule = spaces[a.space][g];
-        if (a.write) {
-          granule = Granule();
-          granule.lastWrite[unit] = static_cast<int64_t>(n);
-        } else {
-          granule.lastRead[unit] = static_cast<int64_t>(n);
-        }
-      }
+      auto [lo, hi] = span(a);
+      spaces[a.space].record(lo, hi, unit, static_cast<int64_t>(n), a.write);
       pending = true;
     }
   }
