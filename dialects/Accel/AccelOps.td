@@ -90,6 +90,11 @@ def Accel_AttentionOp : Accel_Op<"attention", [Pure, AttrSizedOperandSegments]> 
     last `window` keys it may see (Λ-shaped attention, requires `causal`);
     `kv_quant` stores the KV cache as 4- or 8-bit integers, grouped along D
     per token and head.
+    `int8_attention` computes the scores and the context on integers
+    (int8 query and probabilities times the cache's integers,
+    docs/NUMERICS.md §6.5); it needs `kv_quant`. The positioned forms below
+    take both attributes with the same meaning (`int8_attention` there also
+    excludes `rope(...)`).
 
     ```mlir
     %o = accel.attention %q, %k, %v heads(8, 2) causal
@@ -110,7 +115,8 @@ def Accel_AttentionOp : Accel_Op<"attention", [Pure, AttrSizedOperandSegments]> 
     UnitAttr:$causal,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<Accel_LambdaAttr>:$lambda,
-    OptionalAttr<Accel_QuantAttr>:$kv_quant);
+    OptionalAttr<Accel_QuantAttr>:$kv_quant,
+    UnitAttr:$int8_attention);
   let results = (outs Accel_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value
@@ -215,7 +221,8 @@ def Accel_BandAttentionOp : Accel_PositionedAttentionOp<"band_attention"> {
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<Accel_LambdaAttr>:$lambda,
     OptionalAttr<Accel_QuantAttr>:$kv_quant,
-    OptionalAttr<Accel_RopeStyleAttr>:$rope_style);
+    OptionalAttr<Accel_RopeStyleAttr>:$rope_style,
+    UnitAttr:$int8_attention);
   let results = (outs Accel_FloatTensor:$result);
   let assemblyFormat = [{
     $query `at` $query_position `,` $key `,` $value `at` $key_position
@@ -260,7 +267,8 @@ def Accel_CacheAttentionOp : Accel_PositionedAttentionOp<"cache_attention"> {
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<Accel_LambdaAttr>:$lambda,
     OptionalAttr<Accel_QuantAttr>:$kv_quant,
-    OptionalAttr<Accel_RopeStyleAttr>:$rope_style);
+    OptionalAttr<Accel_RopeStyleAttr>:$rope_style,
+    UnitAttr:$int8_attention);
   let results = (outs Accel_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key_cache `,` $value_cache `at` $position

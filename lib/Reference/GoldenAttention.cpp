@@ -57,6 +57,7 @@ Results detail::runGoldenAttentionOp(mlir::Operation *op,
                   " does not divide the head dim " + llvm::Twine(l.headDim));
     c.kvQuant = golden::KVQuant{kv.getBits(), group, kv.getSymmetric()};
   }
+  c.int8 = op->hasAttr("int8_attention");
   if (l.ropeCos)
     c.rope = golden::RankRope{l.ropeCos->getFloats(), l.ropeSin->getFloats(),
                               l.ropeCos->getDim(1), l.interleaved};

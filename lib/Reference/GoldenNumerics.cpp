@@ -349,6 +349,20 @@ void golden::ropeRow(llvm::ArrayRef<float> x, llvm::ArrayRef<float> cos,
 // Attention
 //===----------------------------------------------------------------------===//
 
+void golden::softmaxRow(llvm::MutableArrayRef<float> p) {
+  int64_t n = p.size();
+  float m = p[0];
+  for (int64_t i = 1; i < n; ++i)
+    m = std::max(m, p[i]);
+  float z = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    p[i] = expA(p[i] - m);
+    z = i == 0 ? p[i] : z + p[i];
+  }
+  for (int64_t i = 0; i < n; ++i)
+    p[i] = p[i] / z;
+}
+
 void golden::attendRow(llvm::ArrayRef<float> q,
                        llvm::ArrayRef<const float *> keys,
                        llvm::ArrayRef<const float *> values, float scale,
@@ -367,16 +381,7 @@ void golden::attendRow(llvm::ArrayRef<float> q,
     }
     p[i] = dot * scale;
   }
-  float m = p[0];
-  for (int64_t i = 1; i < n; ++i)
-    m = std::max(m, p[i]);
-  float z = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    p[i] = expA(p[i] - m);
-    z = i == 0 ? p[i] : z + p[i];
-  }
-  for (int64_t i = 0; i < n; ++i)
-    p[i] = p[i] / z;
+  softmaxRow(p);
   for (int64_t e = 0; e < d; ++e) {
     float sum = 0.0f;
     for (int64_t i = 0; i < n; ++i) {
@@ -395,7 +400,15 @@ golden::attendRows(const AttendConfig &c, llvm::ArrayRef<float> query,
   int64_t kvWidth = c.kvHeads * d, qWidth = c.heads * d;
   std::vector<float> keys(keysIn.begin(), keysIn.end());
   std::vector<float> values(valuesIn.begin(), valuesIn.end());
-  if (c.kvQuant) {
+  if (c.int8 && (!c.kvQuant || c.rope))
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "int8 attention needs a quantized KV cache and no rank RoPE");
+  QuantizedRows keysInt, valuesInt;
+  if (c.int8) {
+    keysInt = quantizeRows(keys, *c.kvQuant, d);
+    valuesInt = quantizeRows(values, *c.kvQuant, d);
+  } else if (c.kvQuant) {
     // §5: every row (one token, one KV head) is quantized when written and
     // dequantized when read.
     int64_t group = c.kvQuant->group > 0 ? c.kvQuant->group : d;
@@ -411,6 +424,7 @@ golden::attendRows(const AttendConfig &c, llvm::ArrayRef<float> query,
   int64_t perKv = c.heads / c.kvHeads;
   llvm::SmallVector<int64_t> rows;
   std::vector<const float *> k, v;
+  std::vector<int64_t> offsets;
   std::vector<float> rotatedKeys, rotatedQuery(d);
   for (int64_t t = 0; t < c.queries; ++t) {
     if (llvm::Error error = visible(t, rows))
@@ -423,11 +437,13 @@ golden::attendRows(const AttendConfig &c, llvm::ArrayRef<float> query,
               " keys, more than the RoPE tables have rows");
     k.resize(n);
     v.resize(n);
+    offsets.resize(n);
     rotatedKeys.resize(n * d);
     for (int64_t b = 0; b < c.batch; ++b)
       for (int64_t kvHead = 0; kvHead < c.kvHeads; ++kvHead) {
         for (int64_t i = 0; i < n; ++i) {
           int64_t base = (b * c.rows + rows[i]) * kvWidth + kvHead * d;
+          offsets[i] = base;
           k[i] = keys.data() + base;
           v[i] = values.data() + base;
           if (!c.rope)
@@ -446,8 +462,15 @@ golden::attendRows(const AttendConfig &c, llvm::ArrayRef<float> query,
                     rotatedQuery);
             q = rotatedQuery;
           }
-          attendRow(q, k, v, c.scale,
-                    llvm::MutableArrayRef<float>(out).slice(at, d));
+          llvm::MutableArrayRef<float> o =
+              llvm::MutableArrayRef<float>(out).slice(at, d);
+          if (!c.int8) {
+            attendRow(q, k, v, c.scale, o);
+            continue;
+          }
+          if (llvm::Error error =
+                  attendRowInt8(q, keysInt, valuesInt, offsets, c.scale, o))
+            return std::move(error);
         }
       }
   }

@@ -461,7 +461,8 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
     Value out = builder.create<CacheAttentionOp>(
         loc, query.getType(), query, keyCache, valueCache, position, cos, sin,
         attention.getNumHeadsAttr(), attention.getNumKvHeadsAttr(),
-        attention.getScaleAttr(), lambda, attention.getKvQuantAttr(), style);
+        attention.getScaleAttr(), lambda, attention.getKvQuantAttr(), style,
+        attention.getInt8AttentionAttr());
     mapping.map(attention.getResult(), out);
     caches.push_back(keyCache);
     caches.push_back(valueCache);
@@ -548,7 +549,8 @@ Value LambdaAttentionPass::tileAttention(OpBuilder &builder, Layer &layer) {
         loc, cast<RankedTensorType>(queries.getType()), queries, start, keys,
         values, keyStart, sinkKey, sinkValue, cos, sin,
         attention.getNumHeadsAttr(), attention.getNumKvHeadsAttr(),
-        attention.getScaleAttr(), lambda, attention.getKvQuantAttr(), style);
+        attention.getScaleAttr(), lambda, attention.getKvQuantAttr(), style,
+        attention.getInt8AttentionAttr());
   };
   auto insertRows = [&](OpBuilder &b, Value tileResult, Value into,
                         Value start, int64_t size) -> Value {

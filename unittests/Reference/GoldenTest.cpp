@@ -463,6 +463,128 @@ TEST(GoldenAttention, GQACausalLambdaKV4WithPast) {
   expectBitEqual(llvm::ArrayRef<float>(all).drop_front(2 * 16), got);
 }
 
+namespace {
+/// int8 quantization of `x` (NUMERICS §4 step 1, one group): the scale.
+float int8Quantize(const std::vector<float> &x, std::vector<int> &q) {
+  float a = 0;
+  for (float v : x)
+    a = std::max(a, std::fabs(v));
+  float s = a / 127.0f;
+  if (s == 0.0f)
+    s = 1.0f;
+  q.resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    q[i] = static_cast<int>(
+        std::min(std::max(std::nearbyint(x[i] / s), -127.0f), 127.0f));
+  return s;
+}
+
+/// 4-bit asymmetric groups of 2 of `v` (§5): integers, f32(S), z.
+void quantizeInts(const std::vector<float> &v, std::vector<int> &q,
+                  std::vector<float> &scales, std::vector<int> &zeros) {
+  q.resize(v.size());
+  for (size_t i = 0; i < v.size(); i += 2) {
+    float lo = std::min(0.0f, std::min(v[i], v[i + 1]));
+    float hi = std::max(0.0f, std::max(v[i], v[i + 1]));
+    float s = (hi - lo) / 15.0f;
+    if (s == 0.0f)
+      s = 1.0f;
+    s = std::min(std::max(s, 0x1p-24f), 65504.0f);
+    float S = static_cast<float>(static_cast<_Float16>(s));
+    float z = std::min(std::max(std::nearbyint(-lo / S), 0.0f), 15.0f);
+    for (size_t k = i; k < i + 2; ++k)
+      q[k] = static_cast<int>(
+          std::min(std::max(std::nearbyint(v[k] / S) + z, 0.0f), 15.0f));
+    scales.push_back(S);
+    zeros.push_back(static_cast<int>(z));
+  }
+}
+
+/// NUMERICS §6.5 written out for directAttention's shapes (7 positions,
+/// 4 heads over 2 KV heads of D = 4, groups of 2, sink 1, window 2).
+std::vector<float> directInt8Attention(const std::vector<float> &q,
+                                       const std::vector<float> &k,
+                                       const std::vector<float> &v) {
+  const int64_t d = 4;
+  std::vector<int> kq, kz, vq, vz;
+  std::vector<float> ks, vs;
+  quantizeInts(k, kq, ks, kz);
+  quantizeInts(v, vq, vs, vz);
+  float scale = 1.0f / std::sqrt(4.0f);
+  std::vector<float> out(7 * 16, 0.0f);
+  for (int64_t p = 0; p < 7; ++p)
+    for (int64_t h = 0; h < 4; ++h) {
+      int64_t kvh = h / 2;
+      std::vector<int64_t> seen;
+      for (int64_t j = 0; j <= p; ++j)
+        if (j < 1 || j > p - 2)
+          seen.push_back(j);
+      std::vector<int> q8;
+      float sq = int8Quantize(
+          std::vector<float>(q.begin() + p * 16 + h * d,
+                             q.begin() + p * 16 + h * d + d),
+          q8);
+      std::vector<float> e;
+      for (int64_t j : seen) {
+        float t = 0;
+        for (int64_t g = 0; g < 2; ++g) {
+          int64_t at = j * 8 + kvh * d + 2 * g;
+          int acc = q8[2 * g] * (kq[at] - kz[at / 2]) +
+                    q8[2 * g + 1] * (kq[at + 1] - kz[at / 2]);
+          float product = static_cast<float>(acc) * ks[at / 2];
+          t = g == 0 ? product : t + product;
+        }
+        e.push_back((t * sq) * scale);
+      }
+      float m = *std::max_element(e.begin(), e.end());
+      float z = 0;
+      for (size_t j = 0; j < e.size(); ++j) {
+        e[j] = localExpA(e[j] - m);
+        z = j == 0 ? e[j] : z + e[j];
+      }
+      for (float &x : e)
+        x = x / z;
+      for (int64_t g = 0; g < 2; ++g) {
+        std::vector<float> w;
+        for (size_t j = 0; j < seen.size(); ++j)
+          w.push_back(e[j] * vs[(seen[j] * 8 + kvh * d + 2 * g) / 2]);
+        std::vector<int> w8;
+        float sw = int8Quantize(w, w8);
+        for (int64_t i = 2 * g; i < 2 * g + 2; ++i) {
+          int c = 0;
+          for (size_t j = 0; j < seen.size(); ++j) {
+            int64_t at = seen[j] * 8 + kvh * d + i;
+            c += w8[j] * (vq[at] - vz[at / 2]);
+          }
+          out[p * 16 + h * d + i] = static_cast<float>(c) * sw;
+        }
+      }
+    }
+  return out;
+}
+} // namespace
+
+TEST(GoldenAttention, Int8AttentionIsNumerics65) {
+  std::vector<float> q = pseudoRandom(7 * 16, 5, 2.0f);
+  std::vector<float> k = pseudoRandom(7 * 8, 6, 1.5f);
+  std::vector<float> v = pseudoRandom(7 * 8, 7, 1.0f);
+  q[16] = q[17] = q[18] = q[19] = 0.0f; // an all-zero query head: s_q = 1
+  std::string module = kAttentionNoPast;
+  module.replace(module.find("kv_quant"), 0, "int8_attention, ");
+  std::vector<float> got = runOneGolden(
+      module.c_str(),
+      {Tensor({1, 7, 16}, q), Tensor({1, 7, 8}, k), Tensor({1, 7, 8}, v)});
+  std::vector<float> want = directInt8Attention(q, k, v);
+  expectBitEqual(got, want);
+  // Close to, not equal to, the fp32 form of §6.
+  std::vector<float> f32 = directAttention(q, k, v, /*past=*/0);
+  double worst = 0;
+  for (size_t i = 0; i < f32.size(); ++i)
+    worst = std::max(worst, double(std::fabs(got[i] - f32[i])));
+  EXPECT_GT(worst, 0.0);
+  EXPECT_LT(worst, 0.05);
+}
+
 //===----------------------------------------------------------------------===//
 // Norms, rope, arith
 //===----------------------------------------------------------------------===//

@@ -169,6 +169,7 @@ struct AttendConfig {
   float scale = 1.0f; ///< applied to q·k
   std::optional<KVQuant> kvQuant;
   std::optional<RankRope> rope;
+  bool int8 = false; ///< §6.5 (needs kvQuant, excludes rope)
 };
 
 /// Fills `rows` with the key rows query `t` sees, in ascending key position,
@@ -182,12 +183,36 @@ using VisibleRows = llvm::function_ref<llvm::Error(
 /// token and KV head) is quantized and dequantized as §5's cache write does
 /// before it is read. With `rope`, query t's i-th visible key is rotated by
 /// table row i and the query by row n − 1 (n keys seen), after the
-/// quantization. Returns [B, T, H·D]; a query that sees no key gives zeros.
+/// quantization. With `int8`, §6.5 on the quantized rows. Returns [B, T, H·D]; a query that sees no key gives zeros.
 /// Fails when `visible` does or a rank exceeds the RoPE tables.
 llvm::Expected<std::vector<float>>
 attendRows(const AttendConfig &config, llvm::ArrayRef<float> query,
            llvm::ArrayRef<float> keys, llvm::ArrayRef<float> values,
            VisibleRows visible);
+
+/// §6 step 3 in place: scores in, probabilities out (at least one).
+void softmaxRow(llvm::MutableArrayRef<float> p);
+
+/// KV rows as §5 stores them: per element the integer `q`, per group of
+/// `group` elements (from element 0) f32(S) and `z` (0 when symmetric).
+struct QuantizedRows {
+  int64_t group = 0;
+  std::vector<int32_t> q;
+  std::vector<float> scales;
+  std::vector<int32_t> zeros;
+};
+/// Quantizes `rows` group by group as the §5 cache write does.
+QuantizedRows quantizeRows(llvm::ArrayRef<float> rows, const KVQuant &kv,
+                           int64_t headDim);
+
+/// §6.5 for one query row `q` (D values) over the keys and values it sees,
+/// in ascending position: key i's head starts at element `offsets[i]` of
+/// `keys` and `values` (a multiple of their group). `out` gets D values,
+/// zeros when there is no key. Fails past 65536 keys (the int32 bound).
+llvm::Error attendRowInt8(llvm::ArrayRef<float> q, const QuantizedRows &keys,
+                          const QuantizedRows &values,
+                          llvm::ArrayRef<int64_t> offsets, float scale,
+                          llvm::MutableArrayRef<float> out);
 
 /// §6 steps 2–4 for one query row `q` (D values) over the key and value
 /// rows it sees, in ascending position (D values each); `out` gets D values,

@@ -104,6 +104,22 @@ LogicalResult verifyScaleAndKVQuant(Operation *op,
   return success();
 }
 
+/// int8_attention (NUMERICS §6.5) reads the cache's integers: it needs
+/// kv_quant, and keys that are not rotated after they are read.
+LogicalResult verifyInt8Attention(Operation *op, bool int8, QuantAttr kvQuant,
+                                  Value rankRope) {
+  if (!int8)
+    return success();
+  if (!kvQuant)
+    return op->emitOpError("int8_attention needs a quantized KV cache "
+                           "(kv_quant)");
+  if (rankRope)
+    return op->emitOpError("int8_attention needs keys rotated before they "
+                           "are cached (absolute RoPE positions), not "
+                           "rope(...)");
+  return success();
+}
+
 /// Checks a cache of `[B, C, E]` against Λ: a ring of `sink + window` slots.
 LogicalResult verifyCacheSlots(Operation *op, RankedTensorType cache,
                                LambdaAttr lambda) {
@@ -189,8 +205,11 @@ LogicalResult AttentionOp::verify() {
   }
   if (getLambdaAttr() && !getCausal())
     return emitOpError("Λ-shaped attention (lambda) needs `causal`");
-  return verifyScaleAndKVQuant(*this, getScale(), getKvQuantAttr(),
-                               getHeadDim());
+  return failure(
+      failed(verifyScaleAndKVQuant(*this, getScale(), getKvQuantAttr(),
+                                   getHeadDim())) ||
+      failed(verifyInt8Attention(*this, getInt8Attention(), getKvQuantAttr(),
+                                 nullptr)));
 }
 
 //===----------------------------------------------------------------------===//
@@ -257,7 +276,9 @@ LogicalResult BandAttentionOp::verify() {
       failed(verifyScaleAndKVQuant(*this, getScale(), getKvQuantAttr(),
                                    getHeadDim())) ||
       failed(verifyRankRope(*this, getRopeCos(), getRopeSin(), getRopeStyle(),
-                            lambda, getHeadDim())));
+                            lambda, getHeadDim())) ||
+      failed(verifyInt8Attention(*this, getInt8Attention(), getKvQuantAttr(),
+                                 getRopeCos())));
 }
 
 //===----------------------------------------------------------------------===//
@@ -289,5 +310,7 @@ LogicalResult CacheAttentionOp::verify() {
       failed(verifyScaleAndKVQuant(*this, getScale(), getKvQuantAttr(),
                                    getHeadDim())) ||
       failed(verifyRankRope(*this, getRopeCos(), getRopeSin(), getRopeStyle(),
-                            lambda, getHeadDim())));
+                            lambda, getHeadDim())) ||
+      failed(verifyInt8Attention(*this, getInt8Attention(), getKvQuantAttr(),
+                                 getRopeCos())));
 }

@@ -740,3 +740,19 @@ func.func @band_attention_scale(%q: tensor<1x16x512xf32>, %k: tensor<1x20x128xf3
   %0 = accel.band_attention %q at %p, %k, %k at %p heads(8, 2) {scale = 0.0 : f32} : tensor<1x16x512xf32>, tensor<1x20x128xf32>, tensor<1x20x128xf32> -> tensor<1x16x512xf32>
   return
 }
+
+// -----
+
+func.func @attention_int8_no_kv_quant(%q: tensor<1x16x64xf32>) {
+  // expected-error @+1 {{int8_attention needs a quantized KV cache (kv_quant)}}
+  %0 = accel.attention %q, %q, %q heads(4, 4) causal {int8_attention} : tensor<1x16x64xf32>, tensor<1x16x64xf32>, tensor<1x16x64xf32> -> tensor<1x16x64xf32>
+  return
+}
+
+// -----
+
+func.func @cache_attention_int8_rank_rope(%q: tensor<1x1x512xf32>, %c: tensor<1x64x128xf32>, %t: tensor<64x64xf32>, %p: index) {
+  // expected-error @+1 {{int8_attention needs keys rotated before they are cached (absolute RoPE positions), not rope(...)}}
+  %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>, kv_quant = #accel.quant<bits = 4, per_channel, asymmetric>, int8_attention} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
+  return
+}
