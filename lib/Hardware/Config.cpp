@@ -301,9 +301,9 @@ double Config::effectiveMacsPerCycle(unsigned weightBits, unsigned n,
   return n ? dense * m / n : dense;
 }
 
-uint64_t Config::weightReadBytesPerCycle() const {
+uint64_t Config::readBytesPerCycle(unsigned buffer) const {
   // A URAM word is one of 4096 (72 bits); a BRAM36 word one of 1024 (36).
-  const BufferConfig &w = buffers[0];
+  const BufferConfig &w = buffers[buffer];
   uint64_t wordBits = w.uram ? uramDataBits / 4096 : bram36DataBits / 1024;
   return w.blocks * wordBits / 8;
 }

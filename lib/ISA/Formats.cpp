@@ -384,6 +384,40 @@ const OperandSpec vAttnConfigOps[] = {
     {O::Attr, "recu", f(8)},
 };
 
+// The integer attention instructions (mqk, mpv, vpq): key j's record is
+// at rb + j * rec for j < R[rc], else at rg + (j - R[rc]) * rec.
+#define ACCEL_ATTN_INT_FIELDS(A, S, B)                                         \
+  buf("dbuf", 18, "destination buffer"), reg("rd", 21, "destination address"), \
+      buf("abuf", 26, A " buffer"), reg("ra", 29, A " address"),               \
+      buf("sbuf", 34, S " buffer"), reg("rs", 37, S " address"),               \
+      buf("bbuf", 42, B " record buffer"),                                     \
+      reg("rb", 45, "first run of records"),                                   \
+      reg("rc", 50, "records in the first run"),                               \
+      reg("rg", 55, "second run of records"),                                  \
+      reg("rn", 60, "key count register"),                                     \
+      uimm("nimm", 65, 12, "key count added to rn"),                           \
+      reg("rh", 77, "KV head register"),                                       \
+      uimm("himm", 82, 8, "KV head added to rh")
+const FieldSpec attnScoreFields[] = {
+    ACCEL_ATTN_INT_FIELDS("int8 query", "query scale", "key"),
+    f32("scale", 96, "score scale"),
+};
+const FieldSpec attnIntFields[] = {
+    ACCEL_ATTN_INT_FIELDS("weights (int8 or fp32 probabilities)",
+                          "weight scales", "value"),
+};
+#undef ACCEL_ATTN_INT_FIELDS
+#define ACCEL_ATTN_INT_OPERANDS                                                \
+  {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)}, {O::Addr, "s", f(4, 5)},   \
+      {O::Addr, "b", f(6, 7)}, {O::Reg, "split", f(8)},                        \
+      {O::Reg, "second", f(9)}, {O::Count, "n", f(10, 11)}, {                  \
+    O::Count, "head", f(12, 13)                                                \
+  }
+const OperandSpec attnScoreOps[] = {ACCEL_ATTN_INT_OPERANDS,
+                                    {O::Attr, "scale", f(14)}};
+const OperandSpec attnIntOps[] = {ACCEL_ATTN_INT_OPERANDS};
+#undef ACCEL_ATTN_INT_OPERANDS
+
 const FieldSpec vKvQuantFields[] = {
     ACCEL_D_A,
     reg("rm", 34, "row (token) count register"),
@@ -472,6 +506,8 @@ const FormatSpec fmtVKvQuant{"v-kv-quant", vKvQuantFields, vKvQuantOps};
 const FormatSpec fmtVQuantAct{"v-quant-act", vQuantActFields, vQuantActOps};
 const FormatSpec fmtVQuant{"v-quant", vQuantFields, vQuantOps};
 const FormatSpec fmtVArgmax{"v-argmax", vArgmaxFields, vUnaryOps};
+const FormatSpec fmtAttnScore{"attn-score", attnScoreFields, attnScoreOps};
+const FormatSpec fmtAttnInt{"attn-int", attnIntFields, attnIntOps};
 
 const InstrSpec kInstructions[] = {
 #define ACCEL_INSN(ID, MNEMONIC, UNIT, OP, FUNCT, FORMAT, SUMMARY)             \
@@ -487,6 +523,7 @@ const FormatSpec *const kFormats[] = {
     &fmtVFill,        &fmtVNorm,     &fmtVNormBeta,    &fmtVRope,
     &fmtVSoftmax,     &fmtVScore,    &fmtVContext,     &fmtVAttnConfig,
     &fmtVKvQuant,     &fmtVQuantAct, &fmtVQuant,       &fmtVArgmax,
+    &fmtAttnScore,    &fmtAttnInt,
 };
 
 } // namespace

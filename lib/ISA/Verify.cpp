@@ -138,6 +138,14 @@ llvm::Error checkSpecific(const Instruction &instr) {
     return checkMatrixConfig(instr);
   case Opcode::Vaset:
     return checkAttnConfig(instr);
+  case Opcode::Maset:
+    if (instr.get("kvfmt") == 2)
+      return fail("the matrix unit reads integer KV records (kvfmt asym or "
+                  "sym)");
+    if (instr.get("sink") || instr.get("window") || instr.get("causal"))
+      return fail("the matrix unit has no mask: sink, window and causal are "
+                  "0");
+    return checkAttnConfig(instr);
   case Opcode::Vadd:
   case Opcode::Vsub:
   case Opcode::Vmul:

@@ -1,7 +1,10 @@
-//===- Attention.cpp - vaset, vkvq, vqk, vsoftmax, vpv --------------------===//
+//===- Attention.cpp - the attention instructions -------------------------===//
 //
 // docs/ISA.md §5.7: KV records (values, fp16 scales, zero points), the
-// causal / Λ mask, and the attention stages of docs/NUMERICS.md §5-§6.
+// causal / Λ mask, and the attention stages of docs/NUMERICS.md §5-§6
+// (vaset, vkvq, vqk, vsoftmax, vpv); §5.9: the integer attention of
+// NUMERICS §6.5 (maset, mqk and mpv on the matrix unit, vpq on the vector
+// unit).
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +72,34 @@ void packRecord(const AttnConfig &c, const float *row, uint8_t *rec) {
   }
 }
 
+/// f32(S) of group `g` of head `h` of an integer record.
+float groupScale(const AttnConfig &c, const uint8_t *rec, uint64_t h,
+                 uint64_t g) {
+  uint64_t groups = c.hd / c.group();
+  return num::fromF16(
+      loadU16(rec + RecordLayout(c).scales + 2 * (h * groups + g)));
+}
+
+/// Head `h` of an integer record: `w[d] = q - z` (D values), `scales[g]` =
+/// f32(S) per group; `zeros` is scratch.
+void unpackHeadInts(const AttnConfig &c, const uint8_t *rec, uint64_t h,
+                    std::vector<int16_t> &zeros, int16_t *w, float *scales) {
+  uint64_t D = c.hd;
+  RecordLayout l(c);
+  uint32_t G = c.group();
+  uint64_t groups = D / G, g0 = h * groups;
+  zeros.assign(groups, 0);
+  detail::unpackInts(rec, h * D * c.bits, D, c.bits, c.fmt == Sym, w);
+  if (c.fmt == Asym)
+    detail::unpackInts(rec + l.zeros, g0 * c.bits, groups, c.bits,
+                       /*sym=*/false, zeros.data());
+  for (uint64_t g = 0; g < groups; ++g) {
+    scales[g] = groupScale(c, rec, h, g);
+    for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+      w[d] = int16_t(w[d] - zeros[g]);
+  }
+}
+
 /// The dequantized values of head `h` of a record; `q` is scratch.
 void unpackHead(const AttnConfig &c, const uint8_t *rec, uint64_t h,
                 std::vector<int16_t> &q, float *out) {
@@ -78,22 +109,13 @@ void unpackHead(const AttnConfig &c, const uint8_t *rec, uint64_t h,
       out[d] = loadF32(rec + 4 * (h * D + d));
     return;
   }
-  RecordLayout l(c);
   uint32_t G = c.group();
-  uint64_t groups = D / G, g0 = h * groups;
-  q.resize(D + groups);
-  int16_t *zeros = q.data() + D;
-  detail::unpackInts(rec, h * D * c.bits, D, c.bits, c.fmt == Sym, q.data());
-  std::fill_n(zeros, groups, int16_t(0));
-  if (c.fmt == Asym)
-    detail::unpackInts(rec + l.zeros, g0 * c.bits, groups, c.bits,
-                       /*sym=*/false, zeros);
-  for (uint64_t g = 0; g < groups; ++g) {
-    float scale = num::fromF16(loadU16(rec + l.scales + 2 * (g0 + g)));
-    int32_t z = zeros[g];
-    for (uint64_t d = g * G; d < (g + 1) * G; ++d)
-      out[d] = scale * float(q[d] - z);
-  }
+  std::vector<int16_t> zeros;
+  std::vector<float> scales(D / G);
+  q.resize(D);
+  unpackHeadInts(c, rec, h, zeros, q.data(), scales.data());
+  for (uint64_t d = 0; d < D; ++d)
+    out[d] = scales[d / G] * float(q[d]);
 }
 
 /// Which of `n` keys the query sees (ISA §5.7 "Masks").
@@ -110,7 +132,7 @@ std::vector<bool> seenKeys(const AttnConfig &c, const Op &op, uint64_t n) {
   return seen;
 }
 
-llvm::Error setConfig(Machine &m, const Op &op) {
+AttnConfig readConfig(const Op &op) {
   AttnConfig c;
   c.hd = uint32_t(op.get("hd"));
   c.kvh = uint32_t(op.get("kvh"));
@@ -121,8 +143,7 @@ llvm::Error setConfig(Machine &m, const Op &op) {
   c.window = uint64_t(op.get("window"));
   c.causal = op.get("causal") != 0;
   c.recu = uint32_t(op.get("recu"));
-  m.attn = c;
-  return llvm::Error::success();
+  return c;
 }
 
 llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
@@ -279,11 +300,181 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
   return llvm::Error::success();
 }
 
+// ---- Integer attention (ISA §5.9, NUMERICS §6.5) --------------------------
+
+/// The keys of mqk / mpv / vpq, at most 65536 (the int32 bound).
+llvm::Expected<uint64_t> intKeys(const Op &op) {
+  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  if (n > 65536)
+    return fault(Twine(n) + " keys: integer attention takes at most 65536");
+  return n;
+}
+
+/// The records of keys 0 .. n-1: the first min(R[rc], n) from rb, the
+/// rest from rg, `rec` bytes apart.
+llvm::Expected<std::vector<const uint8_t *>>
+recordRuns(Machine &m, const Op &op, uint64_t n, uint64_t rec) {
+  uint64_t first = std::min(reg(op, "rc"), n);
+  std::vector<const uint8_t *> records(n);
+  llvm::Expected<uint8_t *> a =
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first);
+  if (!a)
+    return a.takeError();
+  llvm::Expected<uint8_t *> b =
+      m.buffers.span(op.buf("bbuf"), reg(op, "rg"), rec * (n - first));
+  if (!b)
+    return b.takeError();
+  for (uint64_t j = 0; j < n; ++j)
+    records[j] = j < first ? *a + j * rec : *b + (j - first) * rec;
+  return records;
+}
+
+llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
+  llvm::Expected<uint64_t> n = intKeys(op);
+  if (!n)
+    return n.takeError();
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  uint64_t D = c.hd, G = c.group(), groups = D / G;
+  llvm::Expected<uint8_t *> qp = m.buffers.span(op.buf("abuf"), reg(op, "ra"), D);
+  llvm::Expected<uint8_t *> sp =
+      qp ? m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4) : qp.takeError();
+  if (!sp)
+    return sp.takeError();
+  std::vector<int16_t> q(D), w(D), zeros;
+  for (uint64_t d = 0; d < D; ++d)
+    q[d] = int16_t(int8_t((*qp)[d]));
+  float sq = loadF32(*sp);
+  float scale = num::fromBits(uint32_t(op.get("scale")));
+  llvm::Expected<std::vector<const uint8_t *>> records =
+      recordRuns(m, op, *n, c.recordBytes());
+  if (!records)
+    return records.takeError();
+  std::vector<float> scales(groups), out(*n);
+  for (uint64_t j = 0; j < *n; ++j) {
+    unpackHeadInts(c, (*records)[j], *h, zeros, w.data(), scales.data());
+    float t = 0;
+    for (uint64_t g = 0; g < groups; ++g) {
+      int32_t acc = 0;
+      for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+        acc += int32_t(q[d]) * int32_t(w[d]);
+      float product = float(acc) * scales[g];
+      t = g == 0 ? product : t + product;
+    }
+    out[j] = (t * sq) * scale;
+  }
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * *n);
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t j = 0; j < *n; ++j)
+    storeF32(*dst + 4 * j, out[j]);
+  return llvm::Error::success();
+}
+
+llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
+  llvm::Expected<uint64_t> n = intKeys(op);
+  if (!n)
+    return n.takeError();
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  uint64_t groups = c.hd / c.group();
+  llvm::Expected<uint8_t *> pp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * *n);
+  if (!pp)
+    return pp.takeError();
+  llvm::Expected<std::vector<const uint8_t *>> records =
+      recordRuns(m, op, *n, c.recordBytes());
+  if (!records)
+    return records.takeError();
+  std::vector<float> p(*n), w(*n), scales(groups);
+  std::vector<int32_t> q(groups * *n);
+  for (uint64_t j = 0; j < *n; ++j)
+    p[j] = loadF32(*pp + 4 * j);
+  for (uint64_t g = 0; g < groups; ++g) {
+    for (uint64_t j = 0; j < *n; ++j)
+      w[j] = p[j] * groupScale(c, (*records)[j], *h, g);
+    scales[g] = num::quantizeActivation(
+        w, 8, llvm::MutableArrayRef<int32_t>(q).slice(g * *n, *n));
+  }
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), groups * *n);
+  if (!dst)
+    return dst.takeError();
+  llvm::Expected<uint8_t *> sdst =
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
+  if (!sdst)
+    return sdst.takeError();
+  for (uint64_t i = 0; i < groups * *n; ++i)
+    (*dst)[i] = uint8_t(int8_t(q[i]));
+  for (uint64_t g = 0; g < groups; ++g)
+    storeF32(*sdst + 4 * g, scales[g]);
+  return llvm::Error::success();
+}
+
+llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
+  llvm::Expected<uint64_t> n = intKeys(op);
+  if (!n)
+    return n.takeError();
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  uint64_t D = c.hd, G = c.group(), groups = D / G;
+  llvm::Expected<uint8_t *> wp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), groups * *n);
+  if (!wp)
+    return wp.takeError();
+  llvm::Expected<uint8_t *> sp =
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
+  if (!sp)
+    return sp.takeError();
+  llvm::Expected<std::vector<const uint8_t *>> records =
+      recordRuns(m, op, *n, c.recordBytes());
+  if (!records)
+    return records.takeError();
+  std::vector<int16_t> v(D), zeros;
+  std::vector<float> scales(groups);
+  // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
+  std::vector<uint32_t> sum(D, 0);
+  for (uint64_t j = 0; j < *n; ++j) {
+    unpackHeadInts(c, (*records)[j], *h, zeros, v.data(), scales.data());
+    for (uint64_t d = 0; d < D; ++d)
+      sum[d] += uint32_t(int32_t(int8_t((*wp)[(d / G) * *n + j])) *
+                         int32_t(v[d]));
+  }
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D);
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t d = 0; d < D; ++d)
+    storeF32(*dst + 4 * d,
+             float(int32_t(sum[d])) * loadF32(*sp + 4 * (d / G)));
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error sim::executeAttention(Machine &m, const Op &op) {
-  if (op.instr->opcode == Opcode::Vaset)
-    return setConfig(m, op);
+  switch (op.instr->opcode) {
+  case Opcode::Maset:
+    m.matrixAttn = readConfig(op);
+    return llvm::Error::success();
+  case Opcode::Vaset:
+    m.attn = readConfig(op);
+    return llvm::Error::success();
+  case Opcode::Mqk:
+  case Opcode::Mpv:
+    if (!m.matrixAttn)
+      return fault(Twine(op.instr->getSpec().mnemonic) +
+                   " before any maset: the matrix unit has no attention "
+                   "state");
+    return op.instr->opcode == Opcode::Mqk ? intScores(m, op, *m.matrixAttn)
+                                           : intContext(m, op, *m.matrixAttn);
+  default:
+    break;
+  }
   if (!m.attn)
     return fault(Twine(op.instr->getSpec().mnemonic) +
                  " before any vaset: the vector unit has no attention state");
@@ -297,6 +488,8 @@ llvm::Error sim::executeAttention(Machine &m, const Op &op) {
     return softmax(m, op, c);
   case Opcode::Vpv:
     return context(m, op, c);
+  case Opcode::Vpq:
+    return quantizeWeights(m, op, c);
   default:
     return fault(Twine(op.instr->getSpec().mnemonic) +
                  " is not a vector instruction");

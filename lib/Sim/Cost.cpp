@@ -78,11 +78,48 @@ DmaTraffic sim::dmaTraffic(const hw::Config &config, const Op &op) {
   return t;
 }
 
+/// mqk / mpv (ISA §5.9): n keys of one head, D MACs each, at the int8 x
+/// kvbits MAC rate; the head's part of each record streams from the kv
+/// buffer at its read width, and the int8 operands and fp32 results from
+/// and to their buffers.
+static llvm::Expected<uint64_t> attentionCycles(const Machine &m, const Op &op,
+                                                CallTiming &t) {
+  const hw::Config &cfg = m.config;
+  if (!m.matrixAttn)
+    return fault(llvm::Twine(op.instr->getSpec().mnemonic) +
+                 " before any maset: the matrix unit has no attention state");
+  const AttnConfig &c = *m.matrixAttn;
+  uint64_t n = count(op, "rn", "nimm"), D = c.hd, groups = D / c.group();
+  uint64_t macs = n * D;
+  if (macs == 0)
+    return 1;
+  // The head's values, fp16 scales and zero points in each record.
+  uint64_t headBytes = ceilDiv(D * c.bits, 8) + 2 * groups +
+                       (c.fmt == 0 ? ceilDiv(groups * c.bits, 8) : 0);
+  uint64_t recordBytes = n * headBytes;
+  double rate = std::max(double(cfg.macsPerCycle(c.bits)), 1.0);
+  double compute = double(macs) / rate;
+  uint64_t readCycles = ceilDiv(
+      recordBytes, std::max<uint64_t>(cfg.readBytesPerCycle(2), 1));
+  t.macs += macs;
+  t.macCycles += compute;
+  t.macPJ += double(macs) * cfg.int8MacPJ * c.bits / 8.0;
+  bool scores = op.instr->opcode == Opcode::Mqk;
+  uint64_t bytes = recordBytes + (scores ? D + 4 + 4 * n
+                                         : groups * (n + 4) + 4 * D);
+  t.sramBytes += bytes;
+  t.sramPJ += double(bytes) * cfg.sramBytePJ;
+  return cfg.matrixPipelineCycles +
+         std::max(uint64_t(std::ceil(compute)), readCycles);
+}
+
 llvm::Expected<uint64_t> sim::matrixCycles(const Machine &m, const Op &op,
                                            CallTiming &t) {
   const hw::Config &cfg = m.config;
-  if (op.instr->opcode == Opcode::Mcfg)
+  if (op.instr->opcode == Opcode::Mcfg || op.instr->opcode == Opcode::Maset)
     return 1;
+  if (op.instr->opcode == Opcode::Mqk || op.instr->opcode == Opcode::Mpv)
+    return attentionCycles(m, op, t);
   if (!m.matrix)
     return fault(llvm::Twine(op.instr->getSpec().mnemonic) +
                  " before any mcfg: the matrix unit has no configuration");
@@ -129,7 +166,8 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
   uint64_t tree = levels * A; // a reduction across the lanes
   Opcode code = op.instr->opcode;
   bool attention = code == Opcode::Vkvq || code == Opcode::Vqk ||
-                   code == Opcode::Vsoftmax || code == Opcode::Vpv;
+                   code == Opcode::Vsoftmax || code == Opcode::Vpv ||
+                   code == Opcode::Vpq;
   if (attention && !m.attn)
     return fault(llvm::Twine(op.instr->getSpec().mnemonic) +
                  " before any vaset: the vector unit has no attention state");
@@ -224,6 +262,15 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
     s.chain = code == Opcode::Vqk ? 3 * M + tree : 2 * M + A;
     s.flops = 3;
     s.sramBytes = n * m.attn->recordBytes() + 4 * n + 4 * m.attn->hd;
+    break;
+  case Opcode::Vpq: // per group: p x S, max |w|; s = a / 127; w / s, round
+    s.perRow = count(op, "rn", "nimm");
+    s.rows = m.attn->hd / m.attn->group();
+    s.passes = 2;
+    s.chain = M + A + tree + 2 * D + A;
+    s.rowChain = true;
+    s.flops = 5;
+    s.sramBytes = s.rows * s.perRow * (2 + 4 + 1) + 4 * s.perRow;
     break;
   case Opcode::Vsoftmax: // max; exp and sum; divide
     n = count(op, "rn", "nimm");

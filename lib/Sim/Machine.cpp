@@ -150,4 +150,5 @@ void Machine::resetForCall() {
     unit = UnitState();
   matrix.reset();
   attn.reset();
+  matrixAttn.reset();
 }

@@ -306,7 +306,14 @@ uint64_t sim::weightTileBytes(const MatrixConfig &c, uint64_t rows) {
 }
 
 llvm::Error sim::executeMatrix(Machine &m, const Op &op) {
-  if (op.instr->opcode == isa::Opcode::Mcfg)
+  switch (op.instr->opcode) {
+  case isa::Opcode::Mcfg:
     return executeConfig(m, op);
-  return executeMultiply(m, op);
+  case isa::Opcode::Maset:
+  case isa::Opcode::Mqk:
+  case isa::Opcode::Mpv:
+    return executeAttention(m, op);
+  default:
+    return executeMultiply(m, op);
+  }
 }

@@ -86,8 +86,11 @@ struct Config {
   uint64_t bram36BlockBytes() const { return bram36DataBits / 8; }
   /// Instructions the on-chip instruction memory holds.
   uint64_t imemInstructions() const { return imemUram * uramBlockBytes() / 16; }
-  /// Weight buffer read width: 8 bytes per URAM (72-bit port, 64 data bits).
-  uint64_t weightReadBytesPerCycle() const;
+  /// Read width of on-chip buffer `buffer` (ISA §2.2 ids): 8 bytes per
+  /// URAM (72-bit port, 64 data bits), 4 per BRAM36 (36-bit port).
+  uint64_t readBytesPerCycle(unsigned buffer) const;
+  /// The weight buffer's (buffer 0) read width.
+  uint64_t weightReadBytesPerCycle() const { return readBytesPerCycle(0); }
 };
 
 /// Parses and checks a config. `fileName` prefixes every error.

@@ -159,6 +159,8 @@ struct Machine {
   std::array<UnitState, isa::kNumUnits> units;
   std::optional<MatrixConfig> matrix;
   std::optional<AttnConfig> attn;
+  /// The matrix unit's record format, set by `maset` (ISA §5.9).
+  std::optional<AttnConfig> matrixAttn;
 
   /// The state a call starts from (ISA §7): registers, buffers, queues,
   /// tokens and unit configuration reset; HBM kept.
@@ -174,8 +176,8 @@ uint64_t weightTileBytes(const MatrixConfig &config, uint64_t rows);
 llvm::Error executeDma(Machine &machine, const Op &op);
 llvm::Error executeMatrix(Machine &machine, const Op &op);
 llvm::Error executeVector(Machine &machine, const Op &op);
-/// The attention instructions (vaset vkvq vqk vsoftmax vpv); called by
-/// executeVector.
+/// The attention instructions (vaset vkvq vqk vsoftmax vpv vpq; maset mqk
+/// mpv); called by executeVector and executeMatrix.
 llvm::Error executeAttention(Machine &machine, const Op &op);
 
 } // namespace accel::sim

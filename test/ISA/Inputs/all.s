@@ -79,6 +79,11 @@ loop:
   vquant   scr[r1], act[r2], scr[r3], scr[r4], 1048575, r5 + 255, g=1048575, bits=2, sym=1, f16=1
   vdequant act[r1], scr[r2], scr[r3], scr[r4], 64, 1, bits=8
   vargmax  scr[r1], act[r2], r3 + 32000
+  maset    hd=128, kvh=8, kvg=32, kvbits=4, recu=40
+  mqk      scr[r3], scr[r4], scr[r5], kv[r6], r7, r8, r9 + 4095, r10 + 255, scale=0.088388346
+  mpv      act[r3], scr[r4], scr[r5], kv[r6], r7, r0, r7, 3
+  maset    hd=64, kvh=2, kvfmt=sym, kvbits=8
+  vpq      scr[r1], scr[r2], scr[r3], kv[r4], r5, r6, r5 + 1, r7
 end:
   halt
 .entry tail
