@@ -14,6 +14,7 @@
 #include "Kernels.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/IntElements.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -42,33 +43,21 @@ llvm::Expected<Tensor> detail::goldenConstant(mlir::Attribute attr) {
                     : mlir::RankedTensorType();
   if (!type || !isSubByteInteger(type.getElementType()))
     return fromAttribute(attr);
-  // iB, B < 8: one byte per element holding the low B bits; the tensor
-  // holds them zero-extended (readers interpret them per their scheme).
-  unsigned bits = type.getElementTypeBitWidth();
-  int64_t mask = (int64_t(1) << bits) - 1;
+  // iB, B < 8: the tensor holds the low B bits zero-extended (readers
+  // interpret them per their scheme); a blob holds them packed or one per
+  // byte (IntElements).
   if (!type.hasStaticShape())
     return fail("constant of type " + describeType(type) +
                 " has no static shape");
-  Tensor tensor(DType::I8, type.getShape());
-  int64_t count = tensor.getNumElements();
-  if (auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(attr)) {
-    int64_t i = 0;
-    for (const llvm::APInt &value : dense.getValues<llvm::APInt>())
-      tensor.getInts()[i++] = static_cast<int64_t>(value.getZExtValue()) & mask;
-    return tensor;
-  }
-  if (auto resource = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr)) {
-    mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return fail("dense_resource '" + resource.getRawHandle().getKey() +
-                  "' has no data");
-    llvm::ArrayRef<char> data = blob->getData();
-    if (static_cast<int64_t>(data.size()) != count)
-      return fail("dense_resource '" + resource.getRawHandle().getKey() +
-                  "' holds " + llvm::Twine(data.size()) + " bytes, its type " +
-                  describeType(type) + " needs " + llvm::Twine(count));
-    for (int64_t i = 0; i < count; ++i)
-      tensor.getInts()[i] = static_cast<uint8_t>(data[i]) & mask;
+  if (llvm::isa<mlir::DenseElementsAttr, mlir::DenseResourceElementsAttr>(
+          attr)) {
+    llvm::Expected<IntElements> elements = IntElements::get(attr);
+    if (!elements)
+      return elements.takeError();
+    Tensor tensor(DType::I8, type.getShape());
+    llvm::MutableArrayRef<int64_t> ints = tensor.getInts();
+    for (uint64_t i = 0; i < elements->size(); ++i)
+      ints[i] = int64_t((*elements)[i]);
     return tensor;
   }
   return fromAttribute(attr);

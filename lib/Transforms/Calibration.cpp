@@ -3,6 +3,7 @@
 #include "Calibration.h"
 
 #include "accel/Support/Diagnostics.h"
+#include "accel/Support/IntElements.h"
 
 #include "accel/Reference/Executor.h"
 
@@ -217,13 +218,16 @@ void compression::eraseIfDead(arith::ConstantOp constant) {
       entry->setBlob(AsmResourceBlob());
 }
 
+/// Constants of more elements than this are dense_resource blobs.
+constexpr int64_t kDenseElements = 1024;
+
 /// An elements attribute of `type` whose `bytes` bytes (`align`-aligned)
 /// `fill` writes: above 1024 elements a DenseResourceElementsAttr on a new
 /// heap blob keyed `name`, else a DenseElementsAttr.
 static ElementsAttr makeElements(RankedTensorType type, size_t bytes,
                                  size_t align, StringRef name,
                                  llvm::function_ref<void(char *)> fill) {
-  if (type.getNumElements() <= 1024) {
+  if (type.getNumElements() <= kDenseElements) {
     std::vector<char> data(bytes);
     fill(data.data());
     return DenseElementsAttr::getFromRawBuffer(type, data);
@@ -279,21 +283,24 @@ ElementsAttr compression::makeFloatElements(RankedTensorType type,
       });
 }
 
-ElementsAttr compression::makeIntElements(RankedTensorType type,
-                                          ArrayRef<int64_t> values,
-                                          StringRef name) {
+ElementsAttr
+compression::makeIntElements(RankedTensorType type,
+                             llvm::function_ref<uint64_t(uint64_t)> bitsOf,
+                             StringRef name) {
   unsigned bits = type.getElementTypeBitWidth();
+  uint64_t count = type.getNumElements();
+  bool blob = count > kDenseElements;
   unsigned width = std::max(1u, (bits + 7) / 8);
+  uint64_t bytes = blob ? intBlobBytes(count, bits) : count * width;
   uint64_t mask = bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
-  return makeElements(
-      type, values.size() * width, width, name, [&](char *out) {
-        parallelElements(values.size(), [&](size_t i) {
-          uint64_t v = static_cast<uint64_t>(values[i]) & mask;
-          if (bits >= 8 && bits % 8 == 0 && values[i] < 0)
-            v = static_cast<uint64_t>(values[i]); // full bytes: two's complement
-          std::memcpy(out + i * width, &v, width);
-        });
-      });
+  return makeElements(type, bytes, width, name, [&](char *out) {
+    MutableArrayRef<uint8_t> data(reinterpret_cast<uint8_t *>(out), bytes);
+    if (blob || bits >= 8)
+      packIntElements(count, bits, bitsOf, data);
+    else // one byte per element
+      packIntElements(
+          count, 8, [&](uint64_t i) { return bitsOf(i) & mask; }, data);
+  });
 }
 
 float compression::dequantize(int64_t q, GroupParams params) {

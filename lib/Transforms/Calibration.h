@@ -87,12 +87,14 @@ void eraseIfDead(mlir::arith::ConstantOp constant);
 mlir::ElementsAttr makeFloatElements(mlir::RankedTensorType type,
                                      llvm::ArrayRef<float> values,
                                      llvm::StringRef name);
-/// An integer elements attribute of `type` (signless iB, B <= 64). Elements
-/// of B < 8 bits take one byte each holding their low B bits, the raw layout
-/// of DenseElementsAttr, so both forms hold the same bytes.
-mlir::ElementsAttr makeIntElements(mlir::RankedTensorType type,
-                                   llvm::ArrayRef<int64_t> values,
-                                   llvm::StringRef name);
+/// An integer elements attribute of `type` (signless iB, B <= 64) whose
+/// element i is the low B bits of `bitsOf(i)` (called from several threads).
+/// A dense_resource blob holds elements of B < 8 bits packed (IntElements.h);
+/// a dense<> attribute one byte each, its raw layout.
+mlir::ElementsAttr
+makeIntElements(mlir::RankedTensorType type,
+                llvm::function_ref<uint64_t(uint64_t)> bitsOf,
+                llvm::StringRef name);
 
 /// NUMERICS §2 round-to-nearest, as the golden model computes it.
 using reference::golden::GroupParams;

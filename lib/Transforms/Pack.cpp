@@ -9,6 +9,7 @@
 
 #include "accel/Dialect/Accel/AccelOps.h"
 #include "accel/Support/Diagnostics.h"
+#include "accel/Support/IntElements.h"
 #include "accel/Transforms/Passes.h"
 #include "accel/Transforms/WeightImage.h"
 
@@ -17,6 +18,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/CRC.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -34,11 +38,13 @@ namespace {
 /// Elements per parallel chunk of a conversion.
 constexpr uint64_t kChunk = uint64_t(1) << 16;
 
-/// Calls `store(i, bits)` with the bit pattern of every element i of a
-/// constant tensor (row-major; in the low `width` bits), a blob's elements
-/// from several threads; an error naming `what` otherwise.
+/// Calls `store(i, bits)` with the bit pattern of every element i in
+/// [begin, end) (all if `end` is 0) of a constant tensor (row-major; in the
+/// low `width` bits), a blob's elements from several threads; an error
+/// naming `what` otherwise.
 LogicalResult readBits(Operation *op, Value value, StringRef what,
-                       llvm::function_ref<void(uint64_t, uint64_t)> store) {
+                       llvm::function_ref<void(uint64_t, uint64_t)> store,
+                       uint64_t begin = 0, uint64_t end = 0) {
   auto type = cast<RankedTensorType>(value.getType());
   if (!type.hasStaticShape())
     return op->emitError("accel-pack: the ")
@@ -48,16 +54,33 @@ LogicalResult readBits(Operation *op, Value value, StringRef what,
   if (!constant)
     return op->emitError("accel-pack: the ") << what << " is not a constant";
   uint64_t count = type.getNumElements();
-  uint64_t mask = width >= 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+  if (end == 0)
+    end = count;
   Attribute attr = constant.getValue();
+  uint64_t chunks = (end - begin + kChunk - 1) / kChunk;
+  auto forChunks = [&](llvm::function_ref<void(uint64_t)> element) {
+    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+      for (uint64_t i = begin + chunk * kChunk,
+                    e = std::min(end, i + kChunk);
+           i < e; ++i)
+        element(i);
+    });
+  };
+  if (isa<IntegerType>(type.getElementType())) {
+    llvm::Expected<IntElements> elements = IntElements::get(attr);
+    if (!elements)
+      return op->emitError("accel-pack: the ")
+             << what << ": " << llvm::toString(elements.takeError());
+    forChunks([&](uint64_t i) { store(i, (*elements)[i]); });
+    return success();
+  }
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
     uint64_t i = 0;
-    if (isa<IntegerType>(type.getElementType()))
-      for (const APInt &v : dense.getValues<APInt>())
-        store(i++, v.getZExtValue() & mask);
-    else
-      for (const APFloat &v : dense.getValues<APFloat>())
-        store(i++, v.bitcastToAPInt().getZExtValue());
+    for (const APFloat &v : dense.getValues<APFloat>()) {
+      if (i >= begin && i < end)
+        store(i, v.bitcastToAPInt().getZExtValue());
+      ++i;
+    }
     return success();
   }
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
@@ -66,20 +89,16 @@ LogicalResult readBits(Operation *op, Value value, StringRef what,
       return op->emitError("accel-pack: the ")
              << what << "'s data is not available (an elided resource)";
     ArrayRef<char> data = blob->getData();
-    unsigned bytes = std::max(1u, (width + 7) / 8);
+    unsigned bytes = width / 8;
     if (data.size() != count * bytes)
       return op->emitError("accel-pack: the ")
              << what << "'s blob holds " << data.size() << " bytes, expected "
              << count * bytes;
-    uint64_t chunks = (count + kChunk - 1) / kChunk;
-    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
-      for (uint64_t i = chunk * kChunk, e = std::min(count, i + kChunk); i < e;
-           ++i) {
-        uint64_t v = 0;
-        for (unsigned b = 0; b < bytes; ++b)
-          v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
-        store(i, v & mask);
-      }
+    forChunks([&](uint64_t i) {
+      uint64_t v = 0;
+      for (unsigned b = 0; b < bytes; ++b)
+        v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
+      store(i, v);
     });
     return success();
   }
@@ -146,26 +165,24 @@ FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
   return spec;
 }
 
-/// Reads the contents of a linear's weight, in the logical [N, K] order,
-/// into `data` (whose buffers are reused from matrix to matrix: a 7B model's
-/// weights are not page-faulted in afresh, 8 bytes per value, one by one).
-LogicalResult readData(LinearOp op, const MatrixSpec &spec, MatrixData &data) {
-  uint64_t count = uint64_t(spec.rows) * uint64_t(spec.cols);
-  data.values.resize(count);
-  bool symmetric = spec.format == ValueFormat::IntSymmetric;
-  bool transposed = op.getTransposedWeight();
-  if (failed(readBits(op, op.getWeight(), "weight",
-                      [&](uint64_t i, uint64_t v) {
-                        int64_t value = int64_t(v);
-                        if (symmetric && (v >> (spec.bits - 1)) & 1)
-                          value -= int64_t(1) << spec.bits; // sign-extend
-                        // A transposed (float) weight is stored [K, N].
-                        uint64_t at = i;
-                        if (transposed)
-                          at = (i % spec.rows) * spec.cols + i / spec.rows;
-                        data.values[at] = value;
-                      })))
-    return failure();
+/// Output rows per run packed at once: whole tiles of about this many
+/// weights (the run's integers take 8 bytes each while read).
+constexpr int64_t kRunElements = int64_t(1) << 22;
+
+/// The rows of one run of `spec`'s matrix: whole tiles, all of them when
+/// the matrix is one tile or its weight is stored transposed (float
+/// weights, read whole).
+int64_t runRows(const MatrixSpec &spec, bool transposed) {
+  if (transposed || spec.rowsPerTile >= spec.rows)
+    return spec.rows;
+  int64_t tiles = std::max<int64_t>(
+      1, kRunElements / std::max<int64_t>(1, spec.cols * spec.rowsPerTile));
+  return std::min(spec.rows, tiles * spec.rowsPerTile);
+}
+
+/// Reads a linear's scales and zero points (all rows) into `data`.
+LogicalResult readGroups(LinearOp op, const MatrixSpec &spec,
+                         MatrixData &data) {
   data.scales.clear();
   data.zeroPoints.clear();
   if (!isInteger(spec.format))
@@ -187,6 +204,104 @@ LogicalResult readData(LinearOp op, const MatrixSpec &spec, MatrixData &data) {
     data.zeroPoints[i] = int64_t(z);
   });
 }
+
+/// Reads rows [row0, row0 + run.rows) of a linear's weight, in the logical
+/// [N, K] order, into `run` (whose buffers are reused from run to run: a 7B
+/// model's weights are not page-faulted in afresh, 8 bytes per value), with
+/// their scales and zero points out of `groups` (readGroups).
+LogicalResult readRun(LinearOp op, const MatrixSpec &spec,
+                      const MatrixData &groups, const MatrixSpec &run,
+                      int64_t row0, MatrixData &data) {
+  uint64_t begin = uint64_t(row0) * uint64_t(spec.cols);
+  uint64_t count = uint64_t(run.rows) * uint64_t(spec.cols);
+  data.values.resize(count);
+  bool symmetric = spec.format == ValueFormat::IntSymmetric;
+  bool transposed = op.getTransposedWeight();
+  if (failed(readBits(
+          op, op.getWeight(), "weight",
+          [&](uint64_t i, uint64_t v) {
+            int64_t value = int64_t(v);
+            if (symmetric && (v >> (spec.bits - 1)) & 1)
+              value -= int64_t(1) << spec.bits; // sign-extend
+            // A transposed (float) weight is stored [K, N] (and read whole).
+            uint64_t at = i - begin;
+            if (transposed)
+              at = (i % spec.rows) * spec.cols + i / spec.rows;
+            data.values[at] = value;
+          },
+          begin, begin + count)))
+    return failure();
+  uint64_t perRow = isInteger(spec.format) ? spec.cols / spec.group : 0;
+  auto slice = [&](const auto &all, auto &out) {
+    if (all.empty())
+      return out.clear();
+    out.assign(all.begin() + row0 * perRow,
+               all.begin() + (row0 + run.rows) * perRow);
+  };
+  slice(groups.scales, data.scales);
+  slice(groups.zeroPoints, data.zeroPoints);
+  return success();
+}
+
+/// Where the image goes: a temporary file beside `output`, renamed over it
+/// when complete (nothing if `output` is empty), and the checksum of what
+/// was written after the header.
+class ImageOutput {
+public:
+  /// Opens the temporary file; an error message when it cannot.
+  std::string open(StringRef output) {
+    path = output.str();
+    if (path.empty())
+      return "";
+    llvm::Expected<llvm::sys::fs::TempFile> created =
+        llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+    if (!created)
+      return llvm::toString(created.takeError());
+    temp.emplace(std::move(*created));
+    os.emplace(temp->FD, /*shouldClose=*/false);
+    return "";
+  }
+  /// Appends `bytes`, the header's first kHeaderBytes excluded from the
+  /// checksum.
+  void write(ArrayRef<uint8_t> bytes, bool header = false) {
+    crc = llvm::crc32(crc, header ? bytes.drop_front(kHeaderBytes) : bytes);
+    if (os)
+      os->write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  }
+  uint32_t checksum() const { return crc; }
+  /// Writes the header again (now with its checksum) and renames the file
+  /// into place; an error message when it cannot.
+  std::string finish(ArrayRef<uint8_t> header) {
+    if (!os)
+      return "";
+    os->pwrite(reinterpret_cast<const char *>(header.data()), header.size(), 0);
+    os->flush();
+    std::string error;
+    if (os->has_error()) {
+      error = os->error().message();
+      os->clear_error();
+    }
+    os.reset();
+    if (error.empty()) {
+      if (llvm::Error err = temp->keep(path))
+        error = llvm::toString(std::move(err));
+      else
+        temp.reset();
+    }
+    return error;
+  }
+  ~ImageOutput() {
+    os.reset();
+    if (temp)
+      llvm::consumeError(temp->discard());
+  }
+
+private:
+  std::string path;
+  std::optional<llvm::sys::fs::TempFile> temp;
+  std::optional<llvm::raw_fd_ostream> os;
+  uint32_t crc = 0;
+};
 
 struct PackPass : public accel::impl::PackBase<PackPass> {
   using PackBase::PackBase;
@@ -239,39 +354,58 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
     if (failedAny)
       return signalPassFailure();
 
-    Image image = layoutImage(specs);
-    MatrixData data;
-    for (auto [i, op] : llvm::enumerate(linears)) {
-      if (failed(readData(op, specs[i], data))) {
-        failedAny = true;
-        continue;
-      }
-      if (llvm::Error err = packMatrix(specs[i], data, region(image, i))) {
-        op.emitError("accel-pack: ") << llvm::toString(std::move(err));
-        failedAny = true;
-      }
-    }
-    if (failedAny)
+    // The image is written as it is packed, a matrix at a time: it is
+    // never whole in memory.
+    uint64_t total = 0;
+    std::vector<ImageEntry> entries = placeMatrices(specs, total);
+    std::vector<uint8_t> head = imageHead(entries, total);
+    ImageOutput out;
+    if (std::string error = out.open(output); !error.empty()) {
+      module.emitError("accel-pack: cannot write '")
+          << output << "': " << error;
       return signalPassFailure();
-    sealImage(image);
-
-    if (!output.empty()) {
-      auto write = [&](raw_ostream &os) -> llvm::Error {
-        os.write(reinterpret_cast<const char *>(image.bytes.data()),
-                 image.bytes.size());
-        return llvm::Error::success();
-      };
-      if (llvm::Error err = llvm::writeToOutput(output, write)) {
-        module.emitError("accel-pack: cannot write '")
-            << output << "': " << llvm::toString(std::move(err));
+    }
+    out.write(head, /*header=*/true);
+    MatrixData groups, data;
+    std::vector<uint8_t> region;
+    for (auto [i, op] : llvm::enumerate(linears)) {
+      const MatrixSpec &spec = specs[i];
+      MatrixLayout layout = matrixLayout(spec);
+      region.assign(llvm::alignTo(entries[i].bytes, kAlign), 0);
+      if (failed(readGroups(op, spec, groups)))
         return signalPassFailure();
+      int64_t rows = runRows(spec, op.getTransposedWeight());
+      for (int64_t row0 = 0; row0 < spec.rows; row0 += rows) {
+        MatrixSpec run = spec;
+        run.rows = std::min(rows, spec.rows - row0);
+        uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
+        if (failed(readRun(op, spec, groups, run, row0, data)))
+          return signalPassFailure();
+        if (llvm::Error err =
+                packMatrix(run, data,
+                           MutableArrayRef<uint8_t>(region).slice(
+                               at, matrixLayout(run).bytes),
+                           row0)) {
+          op.emitError("accel-pack: ") << llvm::toString(std::move(err));
+          return signalPassFailure();
+        }
       }
+      out.write(region);
+    }
+    uint32_t crc = out.checksum();
+    setChecksum(head, crc);
+    if (std::string error =
+            out.finish(ArrayRef<uint8_t>(head).take_front(kHeaderBytes));
+        !error.empty()) {
+      module.emitError("accel-pack: cannot write '")
+          << output << "': " << error;
+      return signalPassFailure();
     }
 
     Builder b(module.getContext());
     auto i64 = [&](uint64_t v) { return b.getI64IntegerAttr(int64_t(v)); };
     for (auto [i, op] : llvm::enumerate(linears)) {
-      const ImageEntry &e = image.entries[i];
+      const ImageEntry &e = entries[i];
       const MatrixSpec &spec = specs[i];
       MatrixLayout layout = matrixLayout(spec);
       SmallVector<NamedAttribute> fields{
@@ -295,8 +429,8 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
       op->setAttr("accel.image", linears[index]->getAttr("accel.image"));
     module->setAttr(
         "accel.weight_image",
-        b.getDictionaryAttr({b.getNamedAttr("bytes", i64(image.bytes.size())),
-                             b.getNamedAttr("crc32", i64(image.crc32)),
+        b.getDictionaryAttr({b.getNamedAttr("bytes", i64(total)),
+                             b.getNamedAttr("crc32", i64(crc)),
                              b.getNamedAttr("linears", i64(linears.size())),
                              b.getNamedAttr("version", i64(kVersion))}));
   }

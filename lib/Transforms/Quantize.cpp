@@ -30,10 +30,15 @@ namespace {
 
 /// The quantized form of one [N, K] weight.
 struct Quantized {
-  std::vector<int64_t> q;       ///< [N, K]
+  std::vector<uint8_t> q;       ///< [N, K], the low B bits
   std::vector<float> scales;    ///< [N, K/G], fp16 values
   std::vector<int64_t> zeros;   ///< [N, K/G]
 };
+
+/// The low `bits` (<= 8) bits of a quantized value `q`, as it is stored.
+uint8_t lowBits(int64_t q, unsigned bits) {
+  return uint8_t(uint64_t(q) & ((uint64_t(1) << bits) - 1));
+}
 
 /// Round-to-nearest, NUMERICS §2.
 Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
@@ -51,7 +56,7 @@ Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
       out.zeros[n * groups + g] = params.zeroPoint;
       for (int64_t j = 0; j < group; ++j)
         out.q[n * w.cols + g * group + j] =
-            quantizeValue(values[j], params, bits, symmetric);
+            lowBits(quantizeValue(values[j], params, bits, symmetric), bits);
     }
   });
   return out;
@@ -159,7 +164,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
         q = quantizeValue(static_cast<float>(value), params, bits, symmetric);
         deq = dequantize(q, params);
       }
-      out.q[idx] = q;
+      out.q[idx] = lowBits(q, bits);
       double err = (value - deq) / d;
       for (int64_t j = col + 1; j < k; ++j)
         work[n * k + j] -= err * u(col, j);
@@ -371,16 +376,24 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
             NameLoc::get(builder.getStringAttr(base + suffix)), type,
             cast<TypedAttr>(attr));
       };
-      Value q = constant(qType, makeIntElements(qType, quantized->q,
-                                                base + ".q"), ".q");
+      Value q = constant(
+          qType,
+          makeIntElements(
+              qType, [&](uint64_t i) { return uint64_t(quantized->q[i]); },
+              base + ".q"),
+          ".q");
       Value scales = constant(
           sType, makeFloatElements(sType, quantized->scales, base + ".scales"),
           ".scales");
       Value zeros;
       if (!symmetric)
         zeros = constant(sType.clone(intType),
-                         makeIntElements(sType.clone(intType), quantized->zeros,
-                                         base + ".zero_points"),
+                         makeIntElements(
+                             sType.clone(intType),
+                             [&](uint64_t i) {
+                               return uint64_t(quantized->zeros[i]);
+                             },
+                             base + ".zero_points"),
                          ".zero_points");
       auto quant = QuantAttr::get(
           context, target.bits, group == 0 ? 0 : target.group, symmetric);

@@ -286,7 +286,8 @@ static llvm::Expected<MatrixLayout> regionLayout(const MatrixSpec &spec,
 }
 
 llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
-                              MutableArrayRef<uint8_t> region) {
+                              MutableArrayRef<uint8_t> region,
+                              int64_t firstRow) {
   MatrixLayout layout;
   if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
     return error;
@@ -309,7 +310,8 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
   int64_t zmax = int64_t(mask(spec.bits));
   for (uint64_t i = 0; i < groups && asymmetric; ++i)
     if (data.zeroPoints[i] < 0 || data.zeroPoints[i] > zmax)
-      return fail("row " + Twine(i / groupsPerRow) + ", group " +
+      return fail("row " + Twine(firstRow + int64_t(i / groupsPerRow)) +
+                  ", group " +
                   Twine(i % groupsPerRow) + ": zero point " +
                   Twine(data.zeroPoints[i]) + " outside [0, " + Twine(zmax) +
                   "]");
@@ -330,6 +332,23 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
         positions.push_back(j);
     codeOf[set] = patternCode(positions, m);
   }
+  // Every set of at most N positions completed to N with the lowest
+  // positions it lacks (kept weights that quantized to the zero point); 0
+  // for a set of more than N (N >= 1, so no completed set is empty).
+  std::vector<uint32_t> completed(codeOf.size());
+  for (uint32_t set = 0; set < completed.size(); ++set) {
+    uint32_t full = set;
+    unsigned count = llvm::popcount(set);
+    for (unsigned j = 0; j < m && count < spec.sparseN; ++j)
+      if (!(full >> j & 1)) {
+        full |= uint32_t(1) << j;
+        ++count;
+      }
+    completed[set] = count > spec.sparseN ? 0 : full;
+  }
+  // A group of M lies within one quantization group: its zero point is read
+  // once.
+  bool oneZero = !asymmetric || (m && spec.group % m == 0);
   // Tiles are independent: they are packed in parallel, and the error of
   // the first failing tile is returned.
   std::vector<std::string> errors(layout.tiles);
@@ -355,7 +374,8 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
       const int64_t *row = data.values.data() + n * spec.cols;
       for (int64_t k = 0; k < spec.cols; ++k)
         if (row[k] < lo || row[k] > hi)
-          return fail("row " + Twine(n) + ", k " + Twine(k) + ": value " +
+          return fail("row " + Twine(firstRow + n) + ", k " + Twine(k) +
+                      ": value " +
                       Twine(row[k]) + " outside [" + Twine(lo) + ", " +
                       Twine(hi) + "]");
       if (!m) {
@@ -365,22 +385,23 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
       }
       for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
         // Kept: the positions not holding the pruned value, completed to N
-        // with the lowest positions that do (kept weights that quantized to
-        // the zero point).
+        // with the lowest positions that do.
         uint32_t set = 0;
-        for (unsigned j = 0; j < m; ++j)
-          set |= uint32_t(row[k0 + j] != zeroOf(n, k0 + j)) << j;
-        unsigned count = llvm::popcount(set);
-        if (count > spec.sparseN)
-          return fail("row " + Twine(n) + ", k " + Twine(k0) + ".." +
-                      Twine(k0 + m - 1) + ": " + Twine(count) +
+        if (oneZero) {
+          int64_t zero = zeroOf(n, k0);
+          for (unsigned j = 0; j < m; ++j)
+            set |= uint32_t(row[k0 + j] != zero) << j;
+        } else {
+          for (unsigned j = 0; j < m; ++j)
+            set |= uint32_t(row[k0 + j] != zeroOf(n, k0 + j)) << j;
+        }
+        if (!completed[set])
+          return fail("row " + Twine(firstRow + n) + ", k " + Twine(k0) +
+                      ".." + Twine(k0 + m - 1) + ": " +
+                      Twine(llvm::popcount(set)) +
                       " non-zero weights in a group that keeps " +
                       Twine(spec.sparseN) + " of " + Twine(m));
-        for (unsigned j = 0; j < m && count < spec.sparseN; ++j)
-          if (!(set >> j & 1)) {
-            set |= uint32_t(1) << j;
-            ++count;
-          }
+        set = completed[set];
         codes.put(codeOf[set], codeBits);
         for (unsigned j = 0; j < m; ++j)
           if (set >> j & 1)
@@ -477,17 +498,16 @@ std::vector<ImageEntry> image::placeMatrices(ArrayRef<MatrixSpec> specs,
   return entries;
 }
 
-Image image::layoutImage(ArrayRef<MatrixSpec> specs) {
-  Image image;
-  uint64_t total = 0;
-  image.entries = placeMatrices(specs, total);
-  image.bytes.assign(total, 0);
-  uint8_t *b = image.bytes.data();
+std::vector<uint8_t> image::imageHead(ArrayRef<ImageEntry> entries,
+                                      uint64_t totalBytes) {
+  std::vector<uint8_t> head(align(kHeaderBytes + kEntryBytes * entries.size()),
+                            0);
+  uint8_t *b = head.data();
   std::memcpy(b, kMagic, 8);
   putLE(b + 8, kVersion, 4);
-  putLE(b + 12, image.entries.size(), 4);
-  putLE(b + 16, total, 8);
-  for (auto [i, e] : llvm::enumerate(image.entries)) {
+  putLE(b + 12, entries.size(), 4);
+  putLE(b + 16, totalBytes, 8);
+  for (auto [i, e] : llvm::enumerate(entries)) {
     uint8_t *d = b + kHeaderBytes + kEntryBytes * i;
     putLE(d + 0, e.offset, 8);
     putLE(d + 8, e.bytes, 8);
@@ -501,6 +521,19 @@ Image image::layoutImage(ArrayRef<MatrixSpec> specs) {
     d[51] = uint8_t(e.spec.sparse() ? e.spec.sparseM : 0);
     d[52] = uint8_t(e.spec.codeBits());
   }
+  return head;
+}
+
+void image::setChecksum(MutableArrayRef<uint8_t> header, uint32_t crc32) {
+  putLE(header.data() + 24, crc32, 4);
+}
+
+Image image::layoutImage(ArrayRef<MatrixSpec> specs) {
+  Image image;
+  uint64_t total = 0;
+  image.entries = placeMatrices(specs, total);
+  image.bytes = imageHead(image.entries, total);
+  image.bytes.resize(total, 0);
   return image;
 }
 
@@ -512,7 +545,7 @@ MutableArrayRef<uint8_t> image::region(Image &image, unsigned index) {
 void image::sealImage(Image &image) {
   image.crc32 =
       llvm::crc32(ArrayRef<uint8_t>(image.bytes).drop_front(kHeaderBytes));
-  putLE(image.bytes.data() + 24, image.crc32, 4);
+  setChecksum(image.bytes, image.crc32);
 }
 
 llvm::Expected<Image> image::buildImage(ArrayRef<MatrixSpec> specs,
@@ -530,21 +563,33 @@ llvm::Expected<Image> image::buildImage(ArrayRef<MatrixSpec> specs,
   return image;
 }
 
-llvm::Expected<Image> image::readDirectory(ArrayRef<uint8_t> bytes) {
+llvm::Expected<ImageHeader> image::readHeader(ArrayRef<uint8_t> bytes) {
   if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, 8) != 0)
     return fail("not a weight image (bad magic)");
   const uint8_t *b = bytes.data();
   if (uint32_t version = getLE(b + 8, 4); version != kVersion)
     return fail("weight image version " + Twine(version) + ", expected " +
                 Twine(kVersion));
-  uint64_t count = getLE(b + 12, 4), total = getLE(b + 16, 8);
+  ImageHeader header;
+  header.matrices = getLE(b + 12, 4);
+  header.bytes = getLE(b + 16, 8);
+  header.crc32 = uint32_t(getLE(b + 24, 4));
+  return header;
+}
+
+llvm::Expected<Image> image::readDirectory(ArrayRef<uint8_t> bytes) {
+  llvm::Expected<ImageHeader> header = readHeader(bytes);
+  if (!header)
+    return header.takeError();
+  const uint8_t *b = bytes.data();
+  uint64_t count = header->matrices, total = header->bytes;
   if (total != bytes.size())
     return fail("the header says " + Twine(total) + " bytes, the image has " +
                 Twine(bytes.size()));
   if (kHeaderBytes + kEntryBytes * count > total)
     return fail("the directory runs past the end of the image");
   Image image;
-  image.crc32 = uint32_t(getLE(b + 24, 4));
+  image.crc32 = header->crc32;
   if (uint32_t crc = llvm::crc32(bytes.drop_front(kHeaderBytes));
       crc != image.crc32)
     return fail("checksum mismatch: the header says " + Twine(image.crc32) +

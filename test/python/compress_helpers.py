@@ -29,6 +29,18 @@ def resources(text):
     return blobs
 
 
+def int_blob(data, bits, count):
+    """The elements of a dense_resource blob of `count` iB integers as their
+    low B bits: packed LSB-first when B < 8 and the blob is smaller than a
+    byte per element (IntElements.h), else one per byte."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if bits >= 8 or raw.size == count:
+        return raw.astype(np.int64)
+    stream = np.unpackbits(raw, bitorder="little")[:count * bits]
+    weights = (1 << np.arange(bits)).astype(np.int64)
+    return stream.reshape(count, bits).astype(np.int64) @ weights
+
+
 def hex_f32(w):
     """`w` as the hex literal of a dense<> f32 attribute."""
     return '"0x' + np.ascontiguousarray(w, dtype='<f4').tobytes().hex().upper() + '"'

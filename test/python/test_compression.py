@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import accel
-from compress_helpers import CONST, LINEAR, hex_f32, raised, resources
+from compress_helpers import CONST, LINEAR, hex_f32, int_blob, raised, resources
 
 # --------------------------------------------------------------------------
 # Reading compressed IR back
@@ -50,7 +50,9 @@ def constants(text):
     for name, _, key, body, shape, dtype in CONST.findall(text):
         dims = [int(d) for d in shape.split('x')]
         count = int(np.prod(dims))
-        if key:
+        if key and dtype in ("i2", "i3", "i4"):
+            values = int_blob(blobs[key.strip('"')], int(dtype[1:]), count)
+        elif key:
             values = np.frombuffer(blobs[key.strip('"')], dtype=_NP[dtype])
         else:
             values = _parse_dense(body, dtype, count)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import accel
-from compress_helpers import raised, resources
+from compress_helpers import int_blob, raised, resources
 
 f32 = np.float32
 SEQ = 8
@@ -271,7 +271,9 @@ def read_constants(text):
     for name, _, key, body, shape, dtype in _CONST.findall(text):
         dims = [int(d) for d in shape.split('x') if d]
         count = int(np.prod(dims)) if dims else 1
-        if key:
+        if key and dtype in ("i2", "i3", "i4"):
+            values = int_blob(blobs[key.strip('"')], int(dtype[1:]), count)
+        elif key:
             values = _decode(dtype, blobs[key.strip('"')], count)
         elif body.startswith('"0x'):
             values = _decode(dtype, bytes.fromhex(body[3:-1]), count)

@@ -18,7 +18,7 @@ import zlib
 import numpy as np
 import pytest
 
-from compress_helpers import CONST, LINEAR, hex_f32, resources
+from compress_helpers import CONST, LINEAR, hex_f32, int_blob, resources
 
 BUILD = os.environ.get(
     "ACCEL_BUILD_DIR",
@@ -42,7 +42,7 @@ def _constants(text):
         if dtype.startswith("i"):
             bits = int(dtype[1:])
             if key:
-                v = np.frombuffer(blobs[key.strip('"')], dtype=np.uint8).astype(np.int64)
+                v = int_blob(blobs[key.strip('"')], bits, count)
             elif body.startswith('"0x'):
                 v = np.frombuffer(bytes.fromhex(body[3:-1]), np.uint8).astype(np.int64)
             else:

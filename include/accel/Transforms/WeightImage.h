@@ -117,9 +117,13 @@ uint64_t binomial(unsigned m, unsigned n);
 /// Writes `data` into `region` (matrixLayout(spec).bytes bytes, zeroed by
 /// the caller). Fails when a value is out of range for the format, a sparse
 /// group holds more than N stored values other than its zero point, or a
-/// vector has the wrong size.
+/// vector has the wrong size. A matrix can be packed a run of whole tiles at
+/// a time: the run of rows [r, r + n), r a multiple of rowsPerTile, as a
+/// matrix of n rows into its region from tile r / rowsPerTile on; its
+/// errors then name the row as `firstRow` (r) plus the run's row.
 llvm::Error packMatrix(const MatrixSpec &spec, const MatrixData &data,
-                       llvm::MutableArrayRef<uint8_t> region);
+                       llvm::MutableArrayRef<uint8_t> region,
+                       int64_t firstRow = 0);
 /// Reads a matrix back from its region. Fails on an invalid pattern code or
 /// a region that is too small.
 llvm::Expected<MatrixData> unpackMatrix(const MatrixSpec &spec,
@@ -144,6 +148,15 @@ struct Image {
 std::vector<ImageEntry> placeMatrices(llvm::ArrayRef<MatrixSpec> specs,
                                       uint64_t &totalBytes);
 
+/// The first bytes of an image of `entries` (placeMatrices) that is
+/// `totalBytes` long: the header (checksum 0) and the directory, zero-padded
+/// up to the first region. An image can be written as this, then each
+/// region padded to kAlign, then its checksum (setChecksum) over the header.
+std::vector<uint8_t> imageHead(llvm::ArrayRef<ImageEntry> entries,
+                               uint64_t totalBytes);
+/// Writes `crc32` into an image's header (its first kHeaderBytes bytes).
+void setChecksum(llvm::MutableArrayRef<uint8_t> header, uint32_t crc32);
+
 /// An image of the matrices `specs` with its header (but no checksum yet)
 /// and directory written and every matrix region zero: fill the regions with
 /// packMatrix, then sealImage. Each spec must validate.
@@ -157,6 +170,15 @@ void sealImage(Image &image);
 /// packMatrix of each, sealImage).
 llvm::Expected<Image> buildImage(llvm::ArrayRef<MatrixSpec> specs,
                                  llvm::ArrayRef<MatrixData> data);
+
+/// What an image's header records.
+struct ImageHeader {
+  uint64_t matrices = 0, bytes = 0;
+  uint32_t crc32 = 0;
+};
+/// Reads the header (the first kHeaderBytes of `bytes`), checking the magic
+/// and version only.
+llvm::Expected<ImageHeader> readHeader(llvm::ArrayRef<uint8_t> bytes);
 
 /// Reads an image's header and directory, checking the magic, version,
 /// size, checksum and that each entry's region is where placeMatrices puts

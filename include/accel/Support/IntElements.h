@@ -1,0 +1,84 @@
+//===- IntElements.h - the values of integer constants ---------*- C++ -*-===//
+//
+// A dense_resource blob of an integer type narrower than a byte (the
+// quantized weights, `tensor<…xi2>`) holds its elements packed: element i
+// in bits [i*B, (i+1)*B) of the blob, bit j being bit (j mod 8) of byte
+// j / 8, as the weight image packs its fields (docs/FORMATS.md). A blob of
+// one byte per element (DenseElementsAttr's raw layout, which dense<>
+// attributes keep) is read as well. Every reader of integer constants that
+// may be such blobs (the golden executor, accel-pack) goes through
+// IntElements, and every writer through packIntElements.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_SUPPORT_INTELEMENTS_H
+#define ACCEL_SUPPORT_INTELEMENTS_H
+
+#include "mlir/IR/Attributes.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace accel {
+
+/// The bytes of a dense_resource blob of `count` integers of `bits` bits:
+/// packed when `bits` < 8, else a whole number of bytes per element.
+uint64_t intBlobBytes(uint64_t count, unsigned bits);
+
+/// Writes `count` integers into `blob` (intBlobBytes(count, bits) bytes):
+/// element i is the low `bits` bits of `bitsOf(i)`, packed when `bits` < 8,
+/// else little-endian in whole bytes. Chunks are filled from several
+/// threads, so `bitsOf` must be safe to call concurrently.
+void packIntElements(uint64_t count, unsigned bits,
+                     llvm::function_ref<uint64_t(uint64_t)> bitsOf,
+                     llvm::MutableArrayRef<uint8_t> blob);
+
+/// The elements of an integer constant (a DenseElementsAttr, or a
+/// DenseResourceElementsAttr whose blob holds them packed or one per byte)
+/// as their low B bits, zero-extended.
+class IntElements {
+public:
+  /// The elements of `attr`, or an error saying why they cannot be read
+  /// (not an integer tensor, no static shape, no data, a blob of the wrong
+  /// size).
+  static llvm::Expected<IntElements> get(mlir::Attribute attr);
+
+  uint64_t size() const { return count; }
+  unsigned bitWidth() const { return bits; }
+
+  /// The low B bits of element `i`, zero-extended.
+  uint64_t operator[](uint64_t i) const {
+    if (!data)
+      return values[values.size() == 1 ? 0 : i];
+    if (packed) {
+      uint64_t bit = i * bits;
+      // The two bytes an element of B < 8 bits can span.
+      uint64_t pair = data[bit / 8];
+      if (bit % 8 + bits > 8)
+        pair |= uint64_t(data[bit / 8 + 1]) << 8;
+      return (pair >> (bit % 8)) & mask;
+    }
+    uint64_t v = 0;
+    for (unsigned b = 0; b < stride; ++b)
+      v |= uint64_t(data[i * stride + b]) << (8 * b);
+    return v & mask;
+  }
+
+private:
+  uint64_t count = 0;
+  unsigned bits = 0;
+  uint64_t mask = 0;
+  /// A blob's bytes (packed, or `stride` bytes per element); null when the
+  /// values are in `values` (a dense<> attribute: one, if a splat).
+  const uint8_t *data = nullptr;
+  bool packed = false;
+  unsigned stride = 0;
+  std::vector<uint64_t> values;
+};
+
+} // namespace accel
+
+#endif // ACCEL_SUPPORT_INTELEMENTS_H

@@ -1,0 +1,121 @@
+//===- IntElements.cpp - the values of integer constants ------------------===//
+
+#include "accel/Support/IntElements.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/Parallel.h"
+
+#include <algorithm>
+
+using namespace accel;
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+uint64_t lowBits(unsigned bits) {
+  return bits >= 64 ? ~uint64_t(0) : (uint64_t(1) << bits) - 1;
+}
+
+/// Elements per parallel chunk: a multiple of 8, so that a packed chunk
+/// starts on a byte.
+constexpr uint64_t kChunk = uint64_t(1) << 16;
+
+} // namespace
+
+uint64_t accel::intBlobBytes(uint64_t count, unsigned bits) {
+  if (bits < 8)
+    return (count * bits + 7) / 8;
+  return count * ((bits + 7) / 8);
+}
+
+void accel::packIntElements(uint64_t count, unsigned bits,
+                            llvm::function_ref<uint64_t(uint64_t)> bitsOf,
+                            llvm::MutableArrayRef<uint8_t> blob) {
+  uint64_t mask = lowBits(bits);
+  uint64_t chunks = (count + kChunk - 1) / kChunk;
+  llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+    uint64_t begin = chunk * kChunk, end = std::min(count, begin + kChunk);
+    if (bits >= 8) {
+      unsigned width = (bits + 7) / 8;
+      for (uint64_t i = begin; i < end; ++i) {
+        uint64_t v = bitsOf(i) & mask;
+        for (unsigned b = 0; b < width; ++b)
+          blob[i * width + b] = uint8_t(v >> (8 * b));
+      }
+      return;
+    }
+    uint8_t *out = blob.data() + begin * bits / 8;
+    uint64_t pending = 0;
+    unsigned fill = 0;
+    for (uint64_t i = begin; i < end; ++i) {
+      pending |= (bitsOf(i) & mask) << fill;
+      fill += bits;
+      if (fill >= 8) {
+        *out++ = uint8_t(pending);
+        pending >>= 8;
+        fill -= 8;
+      }
+    }
+    if (fill)
+      *out = uint8_t(pending);
+  });
+}
+
+llvm::Expected<IntElements> IntElements::get(mlir::Attribute attr) {
+  auto typed = llvm::dyn_cast_or_null<mlir::TypedAttr>(attr);
+  auto type = typed ? llvm::dyn_cast<mlir::RankedTensorType>(typed.getType())
+                    : mlir::RankedTensorType();
+  if (!type || !llvm::isa<mlir::IntegerType>(type.getElementType()))
+    return fail("not an integer tensor constant");
+  if (!type.hasStaticShape())
+    return fail("an integer constant without a static shape");
+  IntElements elements;
+  elements.count = uint64_t(type.getNumElements());
+  elements.bits = type.getElementTypeBitWidth();
+  elements.mask = lowBits(elements.bits);
+  if (elements.bits > 64)
+    return fail("integers of more than 64 bits, got i" +
+                llvm::Twine(elements.bits));
+  if (auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(attr)) {
+    if (dense.isSplat()) {
+      elements.values.push_back(dense.getSplatValue<llvm::APInt>().getZExtValue() &
+                                elements.mask);
+      return elements;
+    }
+    elements.values.reserve(elements.count);
+    for (const llvm::APInt &v : dense.getValues<llvm::APInt>())
+      elements.values.push_back(v.getZExtValue() & elements.mask);
+    return elements;
+  }
+  auto resource = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(attr);
+  if (!resource)
+    return fail("not a dense or dense_resource constant");
+  mlir::AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+  if (!blob)
+    return fail("dense_resource '" + resource.getRawHandle().getKey() +
+                "' has no data");
+  llvm::ArrayRef<char> data = blob->getData();
+  elements.data = reinterpret_cast<const uint8_t *>(data.data());
+  elements.stride = std::max(1u, (elements.bits + 7) / 8);
+  uint64_t unpacked = elements.count * elements.stride;
+  if (data.size() == unpacked)
+    return elements;
+  if (elements.bits < 8 &&
+      data.size() == intBlobBytes(elements.count, elements.bits)) {
+    elements.packed = true;
+    return elements;
+  }
+  std::string layouts =
+      std::to_string(intBlobBytes(elements.count, elements.bits));
+  if (elements.bits < 8)
+    layouts += " packed or " + std::to_string(unpacked) + " one per byte";
+  return fail("dense_resource '" + resource.getRawHandle().getKey() +
+              "' holds " + llvm::Twine(data.size()) + " bytes; " +
+              llvm::Twine(elements.count) + " i" + llvm::Twine(elements.bits) +
+              " elements take " + layouts);
+}
