@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <optional>
 
 using namespace accel::package;
 using llvm::ArrayRef;
@@ -64,8 +65,8 @@ bool accel::package::isPackage(ArrayRef<uint8_t> bytes) {
          std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) == 0;
 }
 
-llvm::Expected<std::vector<uint8_t>>
-accel::package::build(ArrayRef<Section> sections) {
+/// Checks the sections' kinds: each at most once, a code section.
+static llvm::Error checkKinds(ArrayRef<Section> sections) {
   bool seen[kNumSectionKinds + 1] = {};
   for (const Section &s : sections) {
     uint32_t kind = uint32_t(s.kind);
@@ -77,63 +78,205 @@ accel::package::build(ArrayRef<Section> sections) {
   }
   if (!seen[uint32_t(SectionKind::Code)])
     return fail("a package needs a code section");
+  return llvm::Error::success();
+}
 
-  uint64_t tableEnd = kHeaderBytes + kEntryBytes * sections.size();
-  uint64_t offset = llvm::alignTo(tableEnd, kAlign);
-  std::vector<uint64_t> offsets;
-  for (const Section &s : sections) {
-    offsets.push_back(offset);
-    offset = llvm::alignTo(offset + s.data.size(), kAlign);
+namespace {
+/// Where the sections of a package lie.
+struct Layout {
+  uint64_t tableEnd = 0;         ///< the header and the section table
+  std::vector<uint64_t> offsets; ///< each section's
+  uint64_t total = 0;            ///< the package's bytes
+};
+} // namespace
+
+static Layout layOut(ArrayRef<uint64_t> sizes) {
+  Layout layout;
+  layout.tableEnd = kHeaderBytes + kEntryBytes * sizes.size();
+  uint64_t offset = llvm::alignTo(layout.tableEnd, kAlign);
+  for (uint64_t size : sizes) {
+    layout.offsets.push_back(offset);
+    offset = llvm::alignTo(offset + size, kAlign);
   }
-  std::vector<uint8_t> bytes(offset, 0);
-  std::memcpy(bytes.data(), kMagic, sizeof(kMagic));
-  endian::write32le(&bytes[8], kVersion);
-  endian::write32le(&bytes[12], sections.size());
-  endian::write64le(&bytes[16], bytes.size());
+  layout.total = offset;
+  return layout;
+}
+
+/// Writes the header and the section table into `head` (layout.tableEnd
+/// bytes), the sections' sizes and CRCs given.
+static void writeHead(uint8_t *head, ArrayRef<Section> sections,
+                      const Layout &layout, ArrayRef<uint64_t> sizes,
+                      ArrayRef<uint32_t> crcs) {
+  std::memset(head, 0, layout.tableEnd);
+  std::memcpy(head, kMagic, sizeof(kMagic));
+  endian::write32le(head + 8, kVersion);
+  endian::write32le(head + 12, sections.size());
+  endian::write64le(head + 16, layout.total);
   for (auto [i, s] : llvm::enumerate(sections)) {
-    uint8_t *e = &bytes[kHeaderBytes + kEntryBytes * i];
+    uint8_t *e = head + kHeaderBytes + kEntryBytes * i;
     endian::write32le(e, uint32_t(s.kind));
-    endian::write64le(e + 8, offsets[i]);
-    endian::write64le(e + 16, s.data.size());
-    endian::write32le(e + 24, llvm::crc32(s.data));
-    if (!s.data.empty())
-      std::memcpy(&bytes[offsets[i]], s.data.data(), s.data.size());
+    endian::write64le(e + 8, layout.offsets[i]);
+    endian::write64le(e + 16, sizes[i]);
+    endian::write32le(e + 24, crcs[i]);
   }
-  endian::write32le(&bytes[24],
-                    llvm::crc32(ArrayRef<uint8_t>(bytes).take_front(tableEnd)));
+  endian::write32le(head + 24,
+                    llvm::crc32(ArrayRef<uint8_t>(head, layout.tableEnd)));
+}
+
+llvm::Expected<std::vector<uint8_t>>
+accel::package::build(ArrayRef<Section> sections) {
+  if (llvm::Error err = checkKinds(sections))
+    return std::move(err);
+  std::vector<uint64_t> sizes;
+  std::vector<uint32_t> crcs;
+  for (const Section &s : sections) {
+    if (!s.file.empty())
+      return fail("the " + sectionName(s.kind) +
+                  " section is a file: write the package with write()");
+    sizes.push_back(s.data.size());
+    crcs.push_back(llvm::crc32(s.data));
+  }
+  Layout layout = layOut(sizes);
+  std::vector<uint8_t> bytes(layout.total, 0);
+  writeHead(bytes.data(), sections, layout, sizes, crcs);
+  for (auto [i, s] : llvm::enumerate(sections))
+    if (!s.data.empty())
+      std::memcpy(&bytes[layout.offsets[i]], s.data.data(), s.data.size());
   return bytes;
 }
 
-llvm::Error accel::package::writeAtomically(llvm::StringRef path,
-                                            ArrayRef<uint8_t> bytes) {
-  llvm::Expected<llvm::sys::fs::TempFile> temp =
-      llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-  if (!temp)
-    return fail("cannot create a temporary file for '" + path +
-                "': " + llvm::toString(temp.takeError()));
-  {
-    llvm::raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
-    os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-    os.flush();
-    if (os.has_error()) {
-      std::string message = os.error().message();
-      os.clear_error();
-      llvm::consumeError(temp->discard());
+/// A temporary file beside `path` that is renamed over it by keep() and
+/// removed otherwise, with a stream that writes it.
+class AtomicOutput {
+public:
+  llvm::Error open(llvm::StringRef path) {
+    this->path = path.str();
+    llvm::Expected<llvm::sys::fs::TempFile> created =
+        llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
+    if (!created)
+      return fail("cannot create a temporary file for '" + path +
+                  "': " + llvm::toString(created.takeError()));
+    temp.emplace(std::move(*created));
+    os.emplace(temp->FD, /*shouldClose=*/false);
+    return llvm::Error::success();
+  }
+  llvm::raw_fd_ostream &stream() { return *os; }
+  llvm::Error keep() {
+    os->flush();
+    if (os->has_error()) {
+      std::string message = os->error().message();
+      os->clear_error();
       return fail("cannot write '" + path + "': " + message);
     }
+    os.reset();
+    llvm::Error err = temp->keep(path);
+    temp.reset();
+    if (err)
+      return fail("cannot write '" + path +
+                  "': " + llvm::toString(std::move(err)));
+    return llvm::Error::success();
   }
-  if (llvm::Error err = temp->keep(path))
-    return fail("cannot write '" + path +
-                "': " + llvm::toString(std::move(err)));
-  return llvm::Error::success();
+  ~AtomicOutput() {
+    os.reset();
+    if (temp)
+      llvm::consumeError(temp->discard());
+  }
+
+private:
+  std::string path;
+  std::optional<llvm::sys::fs::TempFile> temp;
+  std::optional<llvm::raw_fd_ostream> os;
+};
+
+llvm::Error accel::package::writeAtomically(llvm::StringRef path,
+                                            ArrayRef<uint8_t> bytes) {
+  AtomicOutput out;
+  if (llvm::Error err = out.open(path))
+    return err;
+  out.stream().write(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+  return out.keep();
+}
+
+/// Bytes read from a file section at a time.
+constexpr size_t kReadChunk = size_t(1) << 23;
+
+/// Appends the file `file` of `size` bytes to `os` a chunk at a time: its
+/// CRC, or an error.
+static llvm::Expected<uint32_t> appendFile(llvm::raw_ostream &os,
+                                           llvm::StringRef file,
+                                           uint64_t size) {
+  llvm::Expected<llvm::sys::fs::file_t> in =
+      llvm::sys::fs::openNativeFileForRead(file);
+  if (!in)
+    return fail("cannot read '" + file +
+                "': " + llvm::toString(in.takeError()));
+  std::vector<char> chunk(kReadChunk);
+  uint32_t crc = 0;
+  uint64_t done = 0;
+  llvm::Error err = llvm::Error::success();
+  while (!err) {
+    llvm::Expected<size_t> read =
+        llvm::sys::fs::readNativeFile(*in, chunk);
+    if (!read) {
+      err = read.takeError();
+      break;
+    }
+    if (*read == 0)
+      break;
+    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(chunk.data()),
+                            *read);
+    crc = llvm::crc32(crc, bytes);
+    os.write(chunk.data(), *read);
+    done += *read;
+  }
+  llvm::sys::fs::closeFile(*in);
+  if (err)
+    return fail("cannot read '" + file + "': " + llvm::toString(std::move(err)));
+  if (done != size)
+    return fail("'" + file + "' changed while it was read: " + Twine(done) +
+                " bytes, " + Twine(size) + " before");
+  return crc;
 }
 
 llvm::Error accel::package::write(llvm::StringRef path,
                                   ArrayRef<Section> sections) {
-  llvm::Expected<std::vector<uint8_t>> bytes = build(sections);
-  if (!bytes)
-    return bytes.takeError();
-  return writeAtomically(path, *bytes);
+  if (llvm::Error err = checkKinds(sections))
+    return err;
+  std::vector<uint64_t> sizes;
+  for (const Section &s : sections) {
+    uint64_t size = s.data.size();
+    if (!s.file.empty())
+      if (std::error_code ec = llvm::sys::fs::file_size(s.file, size))
+        return fail("cannot read '" + s.file + "': " + ec.message());
+    sizes.push_back(size);
+  }
+  Layout layout = layOut(sizes);
+  AtomicOutput out;
+  if (llvm::Error err = out.open(path))
+    return err;
+  // The header and table are written last, once the CRCs are known; the
+  // sections stream through, a file section a chunk at a time.
+  llvm::raw_fd_ostream &os = out.stream();
+  os.write_zeros(layout.offsets.empty() ? layout.tableEnd
+                                        : layout.offsets.front());
+  std::vector<uint32_t> crcs;
+  for (auto [i, s] : llvm::enumerate(sections)) {
+    if (s.file.empty()) {
+      crcs.push_back(llvm::crc32(s.data));
+      os.write(reinterpret_cast<const char *>(s.data.data()), s.data.size());
+    } else {
+      llvm::Expected<uint32_t> crc = appendFile(os, s.file, sizes[i]);
+      if (!crc)
+        return crc.takeError();
+      crcs.push_back(*crc);
+    }
+    os.write_zeros(llvm::alignTo(sizes[i], kAlign) - sizes[i]);
+  }
+  std::vector<uint8_t> head(layout.tableEnd);
+  writeHead(head.data(), sections, layout, sizes, crcs);
+  os.pwrite(reinterpret_cast<const char *>(head.data()), head.size(), 0);
+  return out.keep();
 }
 
 llvm::Expected<Package> Package::open(llvm::StringRef path) {

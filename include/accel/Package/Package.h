@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace accel::package {
@@ -43,10 +44,14 @@ llvm::StringRef sectionName(SectionKind kind);
 struct Section {
   SectionKind kind;
   llvm::ArrayRef<uint8_t> data;
+  /// When not empty, the section holds this file's contents instead of
+  /// `data`, read a chunk at a time as write() writes the package (a 7B
+  /// model's weight image is never whole in memory).
+  std::string file = {};
 };
 
 /// Lays sections out in the given order. Each kind at most once; a code
-/// section is required.
+/// section is required; no file sections.
 llvm::Expected<std::vector<uint8_t>> build(llvm::ArrayRef<Section> sections);
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, renamed
@@ -54,8 +59,10 @@ llvm::Expected<std::vector<uint8_t>> build(llvm::ArrayRef<Section> sections);
 llvm::Error writeAtomically(llvm::StringRef path,
                             llvm::ArrayRef<uint8_t> bytes);
 
-/// Builds and writes atomically: a temporary file beside `path`, renamed
-/// over it only when complete. On error nothing is left behind.
+/// Writes the package of `sections` (laid out as build() does) atomically,
+/// streaming each section (file sections a chunk at a time) into a
+/// temporary file beside `path`, renamed over it only when complete. On
+/// error nothing is left behind.
 llvm::Error write(llvm::StringRef path, llvm::ArrayRef<Section> sections);
 
 /// A section of a read package.

@@ -11,6 +11,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 
 using namespace mlir;
@@ -23,23 +25,48 @@ llvm::ArrayRef<uint8_t> bytesOf(const std::string &text) {
   return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
 }
 
-/// Checks the weight image against the module's `accel.weight_image`.
-LogicalResult checkWeightImage(ModuleOp module,
-                               llvm::ArrayRef<uint8_t> bytes) {
+/// Checks the weight image (`bytes`, or the header of the file `file`)
+/// against the module's `accel.weight_image`.
+LogicalResult checkWeightImage(ModuleOp module, llvm::ArrayRef<uint8_t> bytes,
+                               StringRef file) {
   auto info = module->getAttrOfType<DictionaryAttr>("accel.weight_image");
+  bool given = !bytes.empty() || !file.empty();
   if (!info) {
-    if (bytes.empty())
+    if (!given)
       return success();
     return module.emitError("a weight image was given, but the module has "
                             "no accel.weight_image (run accel-pack)");
   }
-  if (bytes.empty())
+  if (!given)
     return module.emitError("the module was packed (accel.weight_image) but "
                             "no weight image was given");
-  llvm::Expected<image::Image> directory = image::readDirectory(bytes);
-  if (!directory)
-    return module.emitError("the weight image is invalid: ")
-           << llvm::toString(directory.takeError());
+  uint64_t size = bytes.size();
+  uint32_t crc = 0;
+  if (file.empty()) {
+    llvm::Expected<image::Image> directory = image::readDirectory(bytes);
+    if (!directory)
+      return module.emitError("the weight image is invalid: ")
+             << llvm::toString(directory.takeError());
+    crc = directory->crc32;
+  } else {
+    auto header = llvm::MemoryBuffer::getFileSlice(file, image::kHeaderBytes, 0);
+    if (!header)
+      return module.emitError("cannot read '")
+             << file << "': " << header.getError().message();
+    llvm::Expected<image::ImageHeader> fields = image::readHeader(
+        {reinterpret_cast<const uint8_t *>((*header)->getBufferStart()),
+         (*header)->getBufferSize()});
+    if (!fields)
+      return module.emitError("the weight image '")
+             << file << "' is invalid: " << llvm::toString(fields.takeError());
+    if (std::error_code ec = llvm::sys::fs::file_size(file, size))
+      return module.emitError("cannot read '") << file << "': " << ec.message();
+    if (fields->bytes != size)
+      return module.emitError("the weight image '")
+             << file << "' is invalid: its header says " << fields->bytes
+             << " bytes, the file has " << size;
+    crc = fields->crc32;
+  }
   auto expect = [&](StringRef key, uint64_t actual) -> LogicalResult {
     auto attr = info.getAs<IntegerAttr>(key);
     if (attr && uint64_t(attr.getInt()) == actual)
@@ -49,8 +76,8 @@ LogicalResult checkWeightImage(ModuleOp module,
            << key << " is " << actual << ", the module says "
            << (attr ? std::to_string(attr.getInt()) : std::string("nothing"));
   };
-  return failure(failed(expect("bytes", bytes.size())) ||
-                 failed(expect("crc32", directory->crc32)));
+  return failure(failed(expect("bytes", size)) ||
+                 failed(expect("crc32", crc)));
 }
 
 /// The bytes of the program's `accel.params` (i8 elements), if any.
@@ -70,8 +97,18 @@ llvm::ArrayRef<uint8_t> paramsOf(ProgramOp program) {
 
 } // namespace
 
-FailureOr<std::vector<uint8_t>>
-accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
+namespace {
+/// The bytes the sections of a package refer to.
+struct PackageParts {
+  std::vector<uint8_t> code;
+  std::string metadata, symbols;
+};
+} // namespace
+
+/// The sections of `module`'s package, their bytes in `parts` or `options`.
+static FailureOr<std::vector<package::Section>>
+packageSections(ModuleOp module, const PackageOptions &options,
+                PackageParts &parts) {
   FailureOr<ProgramOp> programOp = findProgram(module);
   if (failed(programOp))
     return failure();
@@ -82,7 +119,9 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
   if (!code)
     return programOp->emitError("cannot encode the program: ")
            << llvm::toString(code.takeError());
-  if (failed(checkWeightImage(module, options.weightImage)))
+  parts.code = std::move(*code);
+  if (failed(checkWeightImage(module, options.weightImage,
+                              options.weightImageFile)))
     return failure();
 
   std::string configName;
@@ -99,12 +138,13 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
   if (!metadata)
     return module.emitError("cannot write the package metadata: ")
            << llvm::toString(metadata.takeError());
-  std::string symbols = package::symbolsJSON(*program);
+  parts.metadata = std::move(*metadata);
+  parts.symbols = package::symbolsJSON(*program);
 
   std::vector<package::Section> sections = {
-      {package::SectionKind::Code, *code},
-      {package::SectionKind::Metadata, bytesOf(*metadata)},
-      {package::SectionKind::Symbols, bytesOf(symbols)},
+      {package::SectionKind::Code, parts.code},
+      {package::SectionKind::Metadata, bytesOf(parts.metadata)},
+      {package::SectionKind::Symbols, bytesOf(parts.symbols)},
   };
   auto add = [&](package::SectionKind kind, llvm::ArrayRef<uint8_t> bytes) {
     if (!bytes.empty())
@@ -113,11 +153,25 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
   add(package::SectionKind::Config,
       {reinterpret_cast<const uint8_t *>(options.configJSON.data()),
        options.configJSON.size()});
-  add(package::SectionKind::Weights, options.weightImage);
+  if (!options.weightImageFile.empty())
+    sections.push_back(
+        {package::SectionKind::Weights, {}, options.weightImageFile});
+  else
+    add(package::SectionKind::Weights, options.weightImage);
   add(package::SectionKind::Params,
       options.params.empty() ? paramsOf(*programOp) : options.params);
   add(package::SectionKind::Tokenizer, options.tokenizer);
-  llvm::Expected<std::vector<uint8_t>> bytes = package::build(sections);
+  return sections;
+}
+
+FailureOr<std::vector<uint8_t>>
+accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
+  PackageParts parts;
+  FailureOr<std::vector<package::Section>> sections =
+      packageSections(module, options, parts);
+  if (failed(sections))
+    return failure();
+  llvm::Expected<std::vector<uint8_t>> bytes = package::build(*sections);
   if (!bytes)
     return module.emitError("cannot build the package: ")
            << llvm::toString(bytes.takeError());
@@ -126,10 +180,12 @@ accelisa::buildPackage(ModuleOp module, const PackageOptions &options) {
 
 LogicalResult accelisa::writePackage(ModuleOp module, StringRef path,
                                      const PackageOptions &options) {
-  FailureOr<std::vector<uint8_t>> bytes = buildPackage(module, options);
-  if (failed(bytes))
+  PackageParts parts;
+  FailureOr<std::vector<package::Section>> sections =
+      packageSections(module, options, parts);
+  if (failed(sections))
     return failure();
-  if (llvm::Error err = package::writeAtomically(path, *bytes))
+  if (llvm::Error err = package::write(path, *sections))
     return module.emitError("cannot write '")
            << path << "': " << llvm::toString(std::move(err));
   return success();

@@ -26,6 +26,10 @@ struct PackageOptions {
   /// The weight image (accel-pack's output). Required when the module has
   /// `accel.weight_image`, whose `bytes` and `crc32` it must match.
   llvm::ArrayRef<uint8_t> weightImage;
+  /// Instead of `weightImage`: the file holding it, copied into the package
+  /// a chunk at a time by writePackage (buildPackage refuses it). Its
+  /// header's size and checksum must match `accel.weight_image`.
+  std::string weightImageFile;
   /// The hardware config compiled for, as JSON text (empty: none), and the
   /// file it came from (for errors).
   llvm::StringRef configJSON, configPath;
@@ -51,8 +55,8 @@ llvm::json::Object packageMetadata(mlir::ModuleOp module, ProgramOp program,
 mlir::FailureOr<std::vector<uint8_t>>
 buildPackage(mlir::ModuleOp module, const PackageOptions &options);
 
-/// buildPackage, written to `path` atomically (nothing is left behind on
-/// error).
+/// The package buildPackage makes, written to `path` atomically (nothing is
+/// left behind on error), its sections streamed (package::write).
 mlir::LogicalResult writePackage(mlir::ModuleOp module, llvm::StringRef path,
                                  const PackageOptions &options);
 
