@@ -137,4 +137,50 @@ def Accel_RopeStyleAttr : I32EnumAttr<"RopeStyle",
   let cppNamespace = "::accel";
 }
 
+def Accel_HomesAttr : Accel_Attr<"Homes", "homes"> {
+  let summary = "Where an op's values live in the act buffer in one step";
+  let description = [{
+    Set by accel-allocate-buffers, read by accel-lower-to-isa: the byte
+    offsets in the on-chip act buffer of what an op of the decode function
+    writes in one step (the decode step of one row, the prefill step of a
+    tile of rows; `rows` rows of each value, one after the other):
+
+    * `result`: its result (an `accel.activation` fused into a linear's
+      epilogue, and an `accel.rope` rotating in place, keep the home of
+      their input);
+    * `quantized`, `scales`: the int8 form and scales of a linear's input
+      that the linear makes (`vqact`), or its fake-quantized fp32 form;
+    * `temp`: a gated activation's activated gate.
+
+    An absent slot is -1 (not printed). Offsets are multiples of 64.
+
+    ```mlir
+    #accel.homes<rows = 4, result = 1024, quantized = 0, scales = 512>
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows,
+                        DefaultValuedParameter<"int64_t", "-1">:$result,
+                        DefaultValuedParameter<"int64_t", "-1">:$quantized,
+                        DefaultValuedParameter<"int64_t", "-1">:$scales,
+                        DefaultValuedParameter<"int64_t", "-1">:$temp);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Accel_EpilogueAttr : Accel_Attr<"Epilogue", "epilogue"> {
+  let summary = "An activation the matrix unit applies to a linear's outputs";
+  let description = [{
+    Set by accel-fuse on an `accel.linear` (`accel.epilogue`) whose one user
+    is an `accel.activation` of this kind reading it as its input (alone or
+    as the gate of a gated one): the lowering applies the activation in the
+    `mv`/`mm` epilogue (docs/ISA.md §5.3) instead of a vector instruction.
+
+    ```mlir
+    #accel.epilogue<silu>
+    ```
+  }];
+  let parameters = (ins EnumParameter<Accel_ActivationKindAttr>:$kind);
+  let assemblyFormat = "`<` $kind `>`";
+}
+
 #endif // ACCEL_ATTRS_TD

@@ -35,6 +35,10 @@ def Accel_Dialect : Dialect {
     * attention operands keep their heads merged: `[B, T, heads * head_dim]`.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // The lowering's decisions (accel.epilogue, accel.quantized,
+  // accel.in_place, accel.prefill_tile, accel.load_tiles, accel.act) are
+  // checked where they stand (AccelDialect.cpp).
+  let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Defined beside the attribute storage classes (AccelAttrs.cpp).
     void registerAttributes();

@@ -336,6 +336,111 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def Fuse : Pass<"accel-fuse", "mlir::ModuleOp"> {
+  let summary = "Decide which ops of the decode step the lowering fuses";
+  let description = [{
+    Marks, in the decode function (`accel.entry = "decode"`), the fusions
+    accel-lower-to-isa then makes, each as an attribute the dialect
+    verifies (markings from an earlier run are replaced):
+
+    * **linear + activation** (`epilogue`): a linear whose one user is an
+      `accel.activation` reading it as its input (alone, or the gate of a
+      gated one) gets `accel.epilogue = #accel.epilogue<kind>`: the matrix
+      unit applies the activation to its outputs (`mv`/`mm` `ep=`), so the
+      pre-activation values never go through a vector instruction;
+    * **norm + quantize** (`quantize`): a value that linears with integer
+      weights read with one activation quantization (the q, k and v
+      projections of a norm's output; gate and up) gets, on the op that
+      defines it, `accel.quantized = #accel.quant<...>`: its int8 form and
+      scales are made once (`vqact`, by the first linear) and kept for the
+      others until the value dies; without it, each linear quantizes the
+      value for itself into a temporary;
+    * **RoPE in place** (`rope`, off by default): an `accel.rope` whose
+      input only it reads (the q and k projections) gets `accel.in_place`:
+      `vrope` rotates the rows where the linear left them (docs/ISA.md §5.6
+      allows it), the rotated rows need no home of their own. The engine
+      has no RoPE epilogue and `vkvq` reads the rows from the act buffer, so
+      this is the fusion it allows: it spares the act buffer a second copy
+      of the K and Q rows but no traffic, and it lowers no step's peak (the
+      FFN sets it), so it is off unless asked for.
+
+    ```
+    accel-opt --accel-fuse='rope=true' model.mlir
+    ```
+  }];
+  let options = [
+    Option<"epilogue", "epilogue", "bool", /*default=*/"true",
+           "Fuse an activation into the producing linear's epilogue">,
+    Option<"quantize", "quantize", "bool", /*default=*/"true",
+           "Quantize a value the linears read once, shared by them">,
+    Option<"rope", "rope", "bool", /*default=*/"false",
+           "Rotate the K and Q rows in place">,
+  ];
+}
+
+def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
+  let summary = "Choose the step's tile sizes from the config's buffers";
+  let description = [{
+    Decides, for the decode function and the hardware config's on-chip
+    buffers, the tile sizes accel-place-hbm, accel-allocate-buffers and
+    accel-lower-to-isa read, and records them (replacing an earlier run's):
+
+    * the **prefill tile** (`accel.prefill_tile` on the module, 1..255): the
+      most prompt rows the prefill step takes at a time (`prefill-tile`);
+      the KV records a step of that many rows reads from each layer's cache
+      (the sinks and the window before it, or every slot without Λ, plus
+      the tile's own) must fit half the kv buffer at their unpadded size;
+    * the **weight load group** (`accel.load_tiles` on each `accel.linear`):
+      how many of accel-pack's weight tiles one `load` brings into a half
+      of the double-buffered weight buffer (a power of two: up to 4 tiles
+      from each of the `hbm.channels` channels, halved while the group does
+      not fit half the buffer; `load-tiles` forces it). A tile larger than
+      half the weight buffer, or a forced group that does not fit, is an
+      error naming the linear.
+
+    ```
+    accel-opt --accel-tile='prefill-tile=8 config=configs/u280.json' model.mlir
+    ```
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"\"\"",
+           "Hardware config JSON (empty: the bundled configs/u280.json)">,
+    Option<"prefillTile", "prefill-tile", "int64_t", /*default=*/"16",
+           "Prompt tokens the prefill step takes at a time (matrix-matrix "
+           "mode)">,
+    Option<"loadTiles", "load-tiles", "int64_t", /*default=*/"0",
+           "Weight tiles per load, a power of two (0: the most that fit)">,
+  ];
+}
+
+def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
+  let summary = "Give the step's values their homes in the act buffer";
+  let description = [{
+    Decides where each value of the decode function lives on chip, in each
+    of the two steps accel-lower-to-isa generates (the decode step of one
+    row; the prefill step of `accel.prefill_tile` rows, from accel-tile),
+    and records it on the op that defines it as `accel.act = {decode =
+    #accel.homes<...>, prefill = #accel.homes<...>}` (AccelAttrs.td); the
+    module gets `accel.act_bytes = {decode, prefill}`, the most of the act
+    buffer each step uses. Walking the ops in order, a value's rows are
+    given the first free range of the act buffer that holds them (64-byte
+    aligned) and freed after its last use (a cache write's rows after the
+    attention reading the cache); a linear's input quantization is a
+    temporary, or lives as long as its value with accel-fuse's
+    `accel.quantized`; an activation in a linear's epilogue and a RoPE in
+    place keep their input's home. Values that do not fit are an error
+    naming the op.
+
+    ```
+    accel-opt --accel-allocate-buffers='config=configs/u280.json' model.mlir
+    ```
+  }];
+  let options = [
+    Option<"configPath", "config", "std::string", /*default=*/"\"\"",
+           "Hardware config JSON (empty: the bundled configs/u280.json)">,
+  ];
+}
+
 def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
   let summary = "Place the decode step's weights, tables, parameters and KV "
                 "cache in HBM";
@@ -357,8 +462,8 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
     * each layer's K and V cache (on the `accel.kv_cache_write` giving it)
       is striped in the kv region the same way, its record padded to the
       power-of-two multiple of 64-byte units that loads a run of records
-      fastest while the records a step of `prefill-tile` rows reads fit the
-      kv buffer;
+      fastest while the records a step of `accel.prefill_tile` rows
+      (accel-tile) reads fit the kv buffer;
     * norm weights, biases and RoPE tables (on their constants) go whole to
       one channel each.
 
@@ -376,9 +481,6 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
   let options = [
     Option<"configPath", "config", "std::string", /*default=*/"\"\"",
            "Hardware config JSON (empty: the bundled configs/u280.json)">,
-    Option<"prefillTile", "prefill-tile", "int64_t", /*default=*/"16",
-           "The most rows a step takes (accel-lower-to-isa's prefill-tile), "
-           "which sizes the KV records a step reads">,
     Option<"firstChannel", "first-channel", "int64_t", /*default=*/"0",
            "The channel the first piece of data starts on">,
   ];
@@ -396,8 +498,8 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     model becomes a *step* over `rows` tokens (a register) at positions
     `r6`, `r6 + 1`, …, generated twice as a subroutine (`jal`/`jr`): the
     decode step of one row (`mv`, matrix-vector mode), which the `decode`
-    entry runs once, and the prefill step of up to `prefill-tile` rows
-    (`mm`, matrix-matrix mode: each weight tile loaded once for the whole
+    entry runs once, and the prefill step of up to `accel.prefill_tile`
+    rows (`mm`, matrix-matrix mode: each weight tile loaded once for the whole
     tile of tokens), which the `prefill` entry runs over the `r5` prompt
     tokens. Every op of docs/NUMERICS.md is row-wise, so both compute what a
     whole-prompt prefill computes, bit for bit. One program serves every
@@ -411,12 +513,15 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       (docs/FORMATS.md §5.2: `accel.hbm`, `accel.io`, `accel.placement`) and
       the parameter blob (`accel.params`), which the package writer turns
       into metadata and the params section.
-    * **Code**: activations stay on chip (first-fit allocation by liveness in
-      the act buffer); every linear quantizes its input (`vqact`), sets the
-      matrix unit (`mcfg`) and streams groups of up to 4 tiles from each of
-      channel through the two halves of the weight buffer (`load` +
-      `mv`), fusing a following
-      activation into `mv`'s epilogue; RoPE loads the table rows of the
+    * **Decisions** read, not made: the tiles of accel-tile
+      (`accel.prefill_tile`, each linear's `accel.load_tiles`), the fusions
+      of accel-fuse (`accel.epilogue`, `accel.quantized`, `accel.in_place`)
+      and the act-buffer homes of accel-allocate-buffers (`accel.act`); an
+      error names the first op without what it needs.
+    * **Code**: every linear quantizes its input (`vqact`) unless its int8
+      form is shared and made, sets the matrix unit (`mcfg`) and streams its
+      load groups through the two halves of the weight buffer (`load` +
+      `mv`), an activation in its epilogue; RoPE loads the table rows of the
       position; a cache write quantizes the row into a KV record (`vkvq`)
       and stores it at its ring slot (computed with `remui`); attention loads
       the sink and window records in ascending position (at most two runs of
@@ -438,9 +543,6 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
   let options = [
     Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",
            "Token ids the io region holds for one call">,
-    Option<"prefillTile", "prefill-tile", "int64_t", /*default=*/"16",
-           "Prompt tokens the prefill step takes at a time (matrix-matrix "
-           "mode)">,
     Option<"configPath", "config", "std::string",
            /*default=*/"\"\"",
            "Hardware config JSON (empty: the bundled configs/u280.json)">,

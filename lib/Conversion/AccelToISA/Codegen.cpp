@@ -22,22 +22,6 @@ using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
-FailureOr<Home> BufferAllocator::allocate(Operation *op, int64_t bytes) {
-  bytes = alignTo(bytes, kAlign);
-  int64_t at = 0;
-  for (auto [start, length] : used) {
-    if (start - at >= bytes)
-      break;
-    at = std::max(at, start + length);
-  }
-  if (at + bytes > size)
-    return op->emitError("the step's live values do not fit the ")
-           << isa::bufferName(buffer) << " buffer (" << size
-           << " bytes); lower the prefill tile";
-  used[at] = bytes;
-  return Home{buffer, at, bytes};
-}
-
 FailureOr<std::vector<float>>
 accel::lowering::detail::constantFloats(Operation *user,
                                                      Value value) {
@@ -144,31 +128,35 @@ FailureOr<Home> Codegen::homeOf(Value value) {
   return it->second;
 }
 
-FailureOr<Home> Codegen::define(Value value, int64_t bytes) {
-  Operation *def = value.getDefiningOp();
-  FailureOr<Home> home = act.allocate(def, tile * bytes);
-  if (succeeded(home)) {
-    home->bytes = bytes;
-    homes[value] = *home;
-  }
-  return home;
+FailureOr<HomesAttr> Codegen::homesOf(Operation *op) {
+  auto steps = op->getAttrOfType<DictionaryAttr>(kActAttr);
+  auto homes = steps ? steps.getAs<HomesAttr>(step) : HomesAttr();
+  if (!homes)
+    return op->emitError("no act-buffer homes (accel.act) for the ")
+           << step << " step: run accel-allocate-buffers before "
+           << "accel-lower-to-isa";
+  if (homes.getRows() != tile)
+    return op->emitError("accel-allocate-buffers allocated the ")
+           << step << " step for " << homes.getRows() << " rows, not "
+           << tile << " (run it after accel-tile)";
+  return homes;
 }
 
-void Codegen::freeDead(Operation *op) {
-  for (Value operand : op->getOperands()) {
-    auto last = lastUse.find(operand);
-    if (last == lastUse.end() || last->second != op)
-      continue;
-    if (auto home = homes.find(operand); home != homes.end()) {
-      act.release(home->second);
-      homes.erase(home);
-    }
-    if (auto q = quantizedInputs.find(operand); q != quantizedInputs.end()) {
-      act.release(q->second.values);
-      act.release(q->second.scales);
-      quantizedInputs.erase(q);
-    }
-  }
+FailureOr<Home> Codegen::slot(Operation *op, int64_t offset, int64_t bytes) {
+  if (offset < 0)
+    return op->emitError("internal: accel.act gives no home for a value");
+  return Home{Buffer::Act, offset, bytes};
+}
+
+FailureOr<Home> Codegen::define(Value value, int64_t bytes) {
+  Operation *def = value.getDefiningOp();
+  FailureOr<HomesAttr> at = homesOf(def);
+  if (failed(at))
+    return failure();
+  FailureOr<Home> home = slot(def, at->getResult(), bytes);
+  if (succeeded(home))
+    homes[value] = *home;
+  return home;
 }
 
 FailureOr<HbmAttr> Codegen::placementOf(Operation *user, Operation *holder) {
@@ -229,21 +217,6 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
   dma(Opcode::Load, Buffer::Prm, at, hbm, shared.paramChannels[value], 1, 0,
       1, padded, 0, 0);
   return at;
-}
-
-/// The epilogue code of `mv`/`mm` for an activation.
-static int64_t epilogueOf(ActivationKind kind) {
-  switch (kind) {
-  case ActivationKind::ReLU:
-    return 1;
-  case ActivationKind::SiLU:
-    return 2;
-  case ActivationKind::GeluTanh:
-    return 3;
-  case ActivationKind::GeluErf:
-    return 4;
-  }
-  return 0;
 }
 
 void Codegen::findOutputTail(Block &body) {
@@ -321,23 +294,6 @@ LogicalResult Codegen::enterOutputTail() {
 
 LogicalResult Codegen::run(StringRef name) {
   Block &body = decode.getBody().front();
-  for (Operation &op : body)
-    for (Value operand : op.getOperands())
-      lastUse[operand] = &op;
-  // The rows a cache write takes are read by the attention after it.
-  for (Operation &op : body)
-    if (auto attention = dyn_cast<CacheAttentionOp>(op))
-      for (Value cache : {attention.getKeyCache(), attention.getValueCache()})
-        if (auto write = cache.getDefiningOp<KVCacheWriteOp>())
-          lastUse[write.getRows()] = &op;
-  // A linear whose only user applies an activation to it (alone, or as the
-  // gate of a gated one) computes the activation in its epilogue.
-  for (Operation &op : body)
-    if (auto activation = dyn_cast<ActivationOp>(op))
-      if (auto linear = activation.getInput().getDefiningOp<LinearOp>();
-          linear && linear->hasOneUse())
-        epilogues[linear] = epilogueOf(activation.getKind());
-
   if (tile > 1)
     findOutputTail(body);
   tailEnd = (name + "_tail_skipped").str();
@@ -370,10 +326,7 @@ LogicalResult Codegen::run(StringRef name) {
               return lowerNorm(n, n.getInput(), n.getWeight(), n.getBias(),
                                n.getEpsilon().convertToFloat(), true);
             })
-            .Case([&](LinearOp l) {
-              auto it = epilogues.find(l);
-              return lowerLinear(l, it == epilogues.end() ? 0 : it->second);
-            })
+            .Case([&](LinearOp l) { return lowerLinear(l); })
             .Case([&](RopeOp r) { return lowerRope(r); })
             .Case([&](CacheAttentionOp a) { return lowerAttention(a); })
             .Case([&](ActivationOp a) { return lowerActivation(a); })
@@ -381,7 +334,6 @@ LogicalResult Codegen::run(StringRef name) {
             .Default([&](Operation *other) { return lowerArith(other); });
     if (failed(result))
       return failure();
-    freeDead(&op);
   }
   return success();
 }
@@ -441,10 +393,10 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   SharedPlacement shared;
   shared.model.channels = static_cast<int64_t>(config.hbmChannels);
   shared.model.maxTokens = maxPrompt;
-  for (auto [name, tile] : {std::pair<StringRef, int64_t>{"decode_step", 1},
-                            {"prefill_step", prefillTile}}) {
-    Codegen codegen(decode, config, shared, program, tile);
-    if (failed(codegen.run(name)))
+  for (auto [step, tile] : {std::pair<StringRef, int64_t>{"decode", 1},
+                            {"prefill", prefillTile}}) {
+    Codegen codegen(decode, config, shared, program, step, tile);
+    if (failed(codegen.run((step + "_step").str())))
       return failure();
   }
   LoweredModel model = std::move(shared.model);

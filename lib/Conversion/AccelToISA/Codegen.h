@@ -22,8 +22,6 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
-#include <map>
-
 namespace accel::lowering::detail {
 
 using isa::Buffer;
@@ -40,23 +38,11 @@ constexpr unsigned kLink = 8, kTokenId = 9, kFirstToken = 10, kRows = 11,
 
 inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
 
-/// A value's home on chip: `bytes` per row, `rows` rows.
+/// A value's home on chip: `bytes` per row, the step's rows one after the
+/// other from `offset` (accel-allocate-buffers' #accel.homes).
 struct Home {
   Buffer buffer;
   int64_t offset, bytes;
-};
-
-/// First-fit allocation in one buffer.
-class BufferAllocator {
-public:
-  BufferAllocator(Buffer buffer, int64_t size) : buffer(buffer), size(size) {}
-  mlir::FailureOr<Home> allocate(mlir::Operation *op, int64_t bytes);
-  void release(const Home &home) { used.erase(home.offset); }
-
-private:
-  Buffer buffer;
-  int64_t size;
-  std::map<int64_t, int64_t> used;
 };
 
 /// The f32 values of a constant.
@@ -75,11 +61,13 @@ struct SharedPlacement {
 
 class Codegen {
 public:
+  /// The step `step` ("decode" or "prefill", the accel.act entry it reads)
+  /// of `tile` rows.
   Codegen(mlir::func::FuncOp decode, const hw::Config &config,
-          SharedPlacement &shared, ProgramBuilder &program, int64_t tile)
+          SharedPlacement &shared, ProgramBuilder &program,
+          llvm::StringRef step, int64_t tile)
       : decode(decode), config(config), shared(shared), program(program),
-        tile(tile),
-        act(Buffer::Act, config.buffers[space(Buffer::Act)].bytes) {}
+        step(step), tile(tile) {}
 
   /// Emits the step at the label `name`.
   mlir::LogicalResult run(llvm::StringRef name);
@@ -104,9 +92,14 @@ private:
   int64_t stage(int64_t bytes);
   void setAttention(const CacheLayout &cache);
   mlir::FailureOr<Home> homeOf(mlir::Value value);
-  /// Allocates `bytes` per row for the step's tile of rows.
+  /// accel-allocate-buffers' homes of `op` in this step.
+  mlir::FailureOr<HomesAttr> homesOf(mlir::Operation *op);
+  /// The home of `bytes` per row at `offset`, a slot of `homesOf(op)`; an
+  /// error at `op` if the slot is empty (-1).
+  mlir::FailureOr<Home> slot(mlir::Operation *op, int64_t offset,
+                             int64_t bytes);
+  /// `value`'s home: its op's result slot, `bytes` per row.
   mlir::FailureOr<Home> define(mlir::Value value, int64_t bytes);
-  void freeDead(mlir::Operation *op);
   /// accel-place-hbm's placement of the data `holder` carries, which `user`
   /// reads; an error at `user` if there is none or it does not fit.
   mlir::FailureOr<HbmAttr> placementOf(mlir::Operation *user,
@@ -125,7 +118,7 @@ private:
   mlir::LogicalResult lowerNorm(mlir::Operation *op, mlir::Value input,
                                 mlir::Value weight, mlir::Value bias,
                                 float epsilon, bool centered);
-  mlir::LogicalResult lowerLinear(LinearOp op, int64_t epilogue);
+  mlir::LogicalResult lowerLinear(LinearOp op);
   mlir::LogicalResult lowerRope(RopeOp op);
   mlir::LogicalResult lowerAttention(CacheAttentionOp op);
   mlir::LogicalResult lowerActivation(ActivationOp op);
@@ -152,18 +145,15 @@ private:
   const hw::Config &config;
   SharedPlacement &shared;
   ProgramBuilder &program;
+  std::string step;
   int64_t tile;
-  BufferAllocator act;
   llvm::DenseMap<mlir::Value, Home> homes;
-  llvm::DenseMap<mlir::Value, mlir::Operation *> lastUse;
-  /// A value's int8 form and scales, made by the first linear reading it.
+  /// A value's shared int8 form and scales (accel-fuse's accel.quantized),
+  /// made by the first linear reading it.
   struct Quantized {
-    QuantAttr quant;
     Home values, scales;
   };
   llvm::DenseMap<mlir::Value, Quantized> quantizedInputs;
-  /// Linears whose activation the epilogue applies.
-  llvm::DenseMap<mlir::Operation *, int64_t> epilogues;
   int64_t prmNext = 0, scrNext = 0, wgtHalf = 0;
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
                            int64_t, int64_t, int64_t>>

@@ -22,9 +22,6 @@ using namespace accel::lowering::detail;
 
 namespace {
 
-/// The most tiles a weight load takes from one channel.
-constexpr int64_t kTilesPerChannel = 4;
-
 /// The mcfg encoding of a linear's weight format.
 struct WeightFormat {
   int64_t fmt = 2, bits = 32, group = 0, n = 0, m = 0;
@@ -56,6 +53,21 @@ FailureOr<WeightFormat> weightFormat(LinearOp op) {
 int64_t imageField(DictionaryAttr image, StringRef name) {
   auto attr = image ? image.getAs<IntegerAttr>(name) : IntegerAttr();
   return attr ? attr.getInt() : -1;
+}
+
+/// The epilogue code of `mv`/`mm` for an activation.
+int64_t epilogueOf(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::ReLU:
+    return 1;
+  case ActivationKind::SiLU:
+    return 2;
+  case ActivationKind::GeluTanh:
+    return 3;
+  case ActivationKind::GeluErf:
+    return 4;
+  }
+  return 0;
 }
 
 /// The vector instruction of an activation.
@@ -189,15 +201,22 @@ LogicalResult Codegen::lowerNorm(Operation *op, Value input, Value weight,
   return success();
 }
 
-LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
+LogicalResult Codegen::lowerLinear(LinearOp op) {
   auto image = op->getAttrOfType<DictionaryAttr>("accel.image");
   if (!image)
     return op.emitError("the weight is not in the weight image: run "
                         "accel-pack before lowering to the engine");
   FailureOr<WeightFormat> format = weightFormat(op);
   FailureOr<Home> in = homeOf(op.getInput());
-  if (failed(format) || failed(in))
+  FailureOr<HomesAttr> slots = homesOf(op);
+  auto group = op->getAttrOfType<IntegerAttr>(kLoadTilesAttr);
+  if (failed(format) || failed(in) || failed(slots))
     return failure();
+  if (!group)
+    return op.emitError("no weight load group (accel.load_tiles): run "
+                        "accel-tile before accel-lower-to-isa");
+  auto epilogueAttr = op->getAttrOfType<EpilogueAttr>(kEpilogueAttr);
+  int64_t epilogue = epilogueAttr ? epilogueOf(epilogueAttr.getKind()) : 0;
   int64_t rowsOut = op.getOutFeatures(), k = op.getInFeatures();
   int64_t tiles = imageField(image, "tiles"),
           tileBytes = imageField(image, "tile_bytes"),
@@ -226,29 +245,30 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   }
 
   // Activations: int8 and per-group scales unless the weight takes fp32;
-  // the q, k and v projections (and gate and up) quantize one input once.
+  // an int8 form accel-fuse shares (accel.quantized) is made once, by the
+  // first linear reading it.
   QuantAttr actQuant = op.getActQuantAttr();
   bool floatActivations = !actQuant;
   Home x = *in, scales{Buffer::Act, 0, 0};
-  std::optional<Home> temporary;
   int64_t actGroup = 0;
-  auto reuse = quantizedInputs.find(op.getInput());
-  if (actQuant && format->fmt < 2 && reuse != quantizedInputs.end() &&
-      reuse->second.quant == actQuant) {
+  Operation *def = op.getInput().getDefiningOp();
+  bool shared = actQuant && format->fmt < 2 && def &&
+                def->getAttr(kQuantizedAttr) == actQuant;
+  auto reuse = shared ? quantizedInputs.find(op.getInput())
+                      : quantizedInputs.end();
+  if (reuse != quantizedInputs.end()) {
     x = reuse->second.values;
     scales = reuse->second.scales;
     actGroup = actQuant.isPerChannel() ? 0 : actQuant.getGroupSize();
-    actQuant = nullptr;
+    floatActivations = false;
   } else if (actQuant) {
     actGroup = actQuant.isPerChannel() ? 0 : actQuant.getGroupSize();
     int64_t groups = actGroup ? k / actGroup : 1;
     bool fake = format->fmt >= 2; // a float weight with act_quant
-    FailureOr<Home> q = act.allocate(op, tile * (fake ? 4 * k : k));
-    FailureOr<Home> s = act.allocate(op, tile * groups * 4);
+    FailureOr<Home> q = slot(op, slots->getQuantized(), fake ? 4 * k : k);
+    FailureOr<Home> s = slot(op, slots->getScales(), groups * 4);
     if (failed(q) || failed(s))
       return failure();
-    q->bytes = fake ? 4 * k : k;
-    s->bytes = groups * 4;
     scales = *s;
     isa::Instruction i = make(Opcode::Vqact);
     i.set("dbuf", static_cast<int64_t>(Buffer::Act));
@@ -267,12 +287,11 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     if (fake) {
       floatActivations = true;
       actGroup = 0;
-      temporary = *q;
-      act.release(*s);
       scales = Home{Buffer::Act, 0, 0};
     } else {
       floatActivations = false;
-      quantizedInputs[op.getInput()] = {op.getActQuantAttr(), *q, *s};
+      if (shared)
+        quantizedInputs[op.getInput()] = {*q, *s};
     }
   }
 
@@ -299,22 +318,19 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
   cfg.set("afp", floatActivations ? 1 : 0);
   program.emit(cfg);
 
-  // Groups of G tiles (a power of two, G · stride within half the weight
-  // buffer) alternate between the buffer's halves: a group loads while the
-  // matrix unit works on the previous one. A group takes up to
-  // kTilesPerChannel tiles from each of the C channels, so that a load's
-  // issue and HBM latency are paid once for that many tiles.
+  // Groups of G tiles (accel-tile's accel.load_tiles: a power of two,
+  // G · stride within half the weight buffer) alternate between the
+  // buffer's halves: a group loads while the matrix unit works on the
+  // previous one, taking its tiles from up to G of the C channels.
   int64_t half = config.buffers[space(Buffer::Wgt)].bytes / 2;
-  if (tileBytes > half)
-    return op.emitError("a weight tile of ")
-           << tileBytes << " bytes exceeds half the weight buffer; pack with "
-           << "fewer rows per tile";
-  int64_t group = hbm * kTilesPerChannel;
-  while (group > 1 && group * tileBytes > half)
-    group /= 2;
-  int64_t channels = std::min(group, hbm);
-  for (int64_t first = 0; first < tiles; first += group) {
-    int64_t count = std::min(group, tiles - first);
+  if (group.getInt() * tileBytes > half)
+    return op.emitError("a load group of ")
+           << group.getInt() << " weight tiles of " << tileBytes
+           << " bytes exceeds half the weight buffer (" << half
+           << " bytes): run accel-tile with this config";
+  int64_t channels = std::min(group.getInt(), hbm);
+  for (int64_t first = 0; first < tiles; first += group.getInt()) {
+    int64_t count = std::min(group.getInt(), tiles - first);
     int64_t at = wgtHalf * half;
     wgtHalf ^= 1;
     unsigned address = program.scratch();
@@ -348,8 +364,6 @@ LogicalResult Codegen::lowerLinear(LinearOp op, int64_t epilogue) {
     }
     program.emit(mul);
   }
-  if (temporary)
-    act.release(*temporary);
   return success();
 }
 
@@ -387,9 +401,13 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
         shared.paramChannels[source], 1, kRows, 0, rowBytes, rowBytes,
         rowBytes);
   }
-  FailureOr<Home> out = define(op.getResult(), in->bytes);
+  // accel-fuse's accel.in_place: the rows rotate where they are.
+  FailureOr<Home> out = op->hasAttr(kInPlaceAttr)
+                            ? FailureOr<Home>(*in)
+                            : define(op.getResult(), in->bytes);
   if (failed(out))
     return failure();
+  homes[op.getResult()] = *out;
   int64_t heads = op.getNumHeads();
   int64_t headDim = op.getInput().getType().getDimSize(2) / heads;
   isa::Instruction i = make(Opcode::Vrope);
@@ -435,22 +453,23 @@ LogicalResult Codegen::lowerActivation(ActivationOp op) {
     return failure();
   int64_t width = op.getInput().getType().getDimSize(2);
   auto producer = op.getInput().getDefiningOp<LinearOp>();
-  bool fused = producer && epilogues.count(producer);
+  bool fused = producer && producer->hasAttr(kEpilogueAttr);
   Home activated = *in;
   if (!fused) {
-    FailureOr<Home> tmp = op.getUp() ? act.allocate(op, tile * width * 4)
-                                     : define(op.getResult(), width * 4);
+    FailureOr<HomesAttr> slots = homesOf(op);
+    if (failed(slots))
+      return failure();
+    FailureOr<Home> tmp =
+        slot(op, op.getUp() ? slots->getTemp() : slots->getResult(),
+             width * 4);
     if (failed(tmp))
       return failure();
-    tmp->bytes = width * 4;
     elementwise(program, unaryOpcode(op.getKind()), *tmp, *in, nullptr,
                 rowsTimes(width));
     activated = *tmp;
   }
   if (!op.getUp()) {
     homes[op.getResult()] = activated;
-    if (fused)
-      homes.erase(op.getInput()), lastUse.erase(op.getInput());
     return success();
   }
   FailureOr<Home> up = homeOf(op.getUp());
@@ -458,8 +477,6 @@ LogicalResult Codegen::lowerActivation(ActivationOp op) {
   if (failed(up) || failed(out))
     return failure();
   elementwise(program, Opcode::Vmul, *out, activated, &*up, rowsTimes(width));
-  if (!fused)
-    act.release(activated);
   return success();
 }
 

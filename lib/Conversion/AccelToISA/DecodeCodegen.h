@@ -4,8 +4,9 @@
 // that accel-lambda-attention derives (compressed, its weights packed by
 // accel-pack) into engine code for the ABI of docs/ISA.md §7 — entry points
 // `decode` (one token) and `prefill` (the prompt, a tile of tokens at a
-// time, in matrix-matrix mode) — with the HBM placement accel-place-hbm
-// recorded (Placement.h).
+// time, in matrix-matrix mode) — with the decisions the passes before it
+// recorded (Placement.h): accel-fuse's fusions, accel-tile's tiles,
+// accel-place-hbm's HBM placement, accel-allocate-buffers' act homes.
 // Activations stay on chip; every linear streams its weight tiles from all
 // channels through the two halves of the weight buffer; attention reads the
 // Λ cache's sink and window records in ascending position from the ring.
@@ -41,7 +42,7 @@ struct LoweredModel {
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.
 /// `maxPrompt` sizes the io region's token ids; `prefillTile` is the rows
-/// the prefill step takes at a time (Codegen.h).
+/// the prefill step takes at a time (accel-tile's accel.prefill_tile).
 mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
                                           const hw::Config &config,
                                           int64_t maxPrompt,

@@ -98,12 +98,12 @@ struct LowerToISAPass
       module.emitError("accel-lower-to-isa: max-prompt must be > 0");
       return signalPassFailure();
     }
-    if (prefillTile <= 0 || prefillTile > 255) {
-      module.emitError("accel-lower-to-isa: prefill-tile must be in 1..255");
+    FailureOr<int64_t> prefillTile =
+        prefillTileOf(module, "accel-lower-to-isa");
+    if (failed(prefillTile))
       return signalPassFailure();
-    }
     FailureOr<LoweredModel> model =
-        lowerDecode(decode, *config, maxPrompt, prefillTile);
+        lowerDecode(decode, *config, maxPrompt, *prefillTile);
     if (failed(model))
       return signalPassFailure();
 

@@ -204,13 +204,12 @@ struct PlaceHBMPass : public accel::impl::PlaceHBMBase<PlaceHBMPass> {
           << config->hbmChannels - 1;
       return signalPassFailure();
     }
-    if (prefillTile <= 0) {
-      module.emitError("accel-place-hbm: prefill-tile must be > 0");
+    FailureOr<int64_t> prefillTile = prefillTileOf(module, "accel-place-hbm");
+    if (failed(prefillTile))
       return signalPassFailure();
-    }
     // A second run places afresh.
     decode.walk([](Operation *op) { op->removeAttr(kHbmAttr); });
-    Placer placer(*config, firstChannel, prefillTile);
+    Placer placer(*config, firstChannel, *prefillTile);
     if (failed(placer.place(decode)))
       return signalPassFailure();
     if (uint64_t(placer.perChannelBytes()) > config->hbmChannelBytes) {

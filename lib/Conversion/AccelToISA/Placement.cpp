@@ -126,3 +126,12 @@ accel::lowering::loadPlacementConfig(ModuleOp module, StringRef pass,
               "channels, docs/ISA.md §5.1)";
   return std::move(*config);
 }
+
+FailureOr<int64_t> accel::lowering::prefillTileOf(ModuleOp module,
+                                                  StringRef pass) {
+  auto tile = module->getAttrOfType<IntegerAttr>(kPrefillTileAttr);
+  if (!tile)
+    return module.emitError(pass)
+           << ": the module has no accel.prefill_tile: run accel-tile first";
+  return tile.getInt();
+}

@@ -2,8 +2,9 @@
 //
 // Internal to the accel -> ISA lowering: the HBM layout of a compiled model
 // (docs/ENGINE.md §4), which accel-place-hbm (PlaceHBM.cpp) decides and
-// records as #accel.hbm attributes and accel-lower-to-isa reads. Every region (weights, kv, act, io) sits at the same
-// offset in every channel; within the weights region each matrix's tiles
+// records as #accel.hbm attributes and accel-lower-to-isa reads, and the
+// names of the other passes' decisions. Every region (weights, kv, act, io)
+// sits at the same offset in every channel; within the weights region each matrix's tiles
 // rotate over the channels, and everything a run-time index selects (an
 // embedding row, a KV cache slot) is striped over channels, since a DMA's
 // first channel is an immediate. The channel count C is the config's
@@ -82,6 +83,22 @@ HbmAttr toAttr(mlir::MLIRContext *context, const TiledMatrix &matrix,
                int64_t channels);
 HbmAttr toAttr(mlir::MLIRContext *context, const StripedRows &rows);
 StripedRows stripedRows(HbmAttr attr, int64_t rows);
+
+/// The other decisions the lowering reads (AccelPasses.td): accel-fuse's
+/// (on a linear, on the op defining a value, on a rope), accel-tile's (on
+/// the module, on a linear) and accel-allocate-buffers' (on the op defining
+/// values; on the module, the act bytes each step uses).
+inline constexpr llvm::StringLiteral kEpilogueAttr = "accel.epilogue";
+inline constexpr llvm::StringLiteral kQuantizedAttr = "accel.quantized";
+inline constexpr llvm::StringLiteral kInPlaceAttr = "accel.in_place";
+inline constexpr llvm::StringLiteral kPrefillTileAttr = "accel.prefill_tile";
+inline constexpr llvm::StringLiteral kLoadTilesAttr = "accel.load_tiles";
+inline constexpr llvm::StringLiteral kActAttr = "accel.act";
+inline constexpr llvm::StringLiteral kActBytesAttr = "accel.act_bytes";
+
+/// accel-tile's prefill tile, or an error at `module` for the pass `pass`.
+mlir::FailureOr<int64_t> prefillTileOf(mlir::ModuleOp module,
+                                       llvm::StringRef pass);
 
 /// The decode function (accel.entry = "decode") of `module`, or null.
 mlir::func::FuncOp findDecode(mlir::ModuleOp module);

@@ -150,3 +150,24 @@ LogicalResult HbmAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " is not a non-negative multiple of 64";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// HomesAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult HomesAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                int64_t rows, int64_t result,
+                                int64_t quantized, int64_t scales,
+                                int64_t temp) {
+  if (rows < 1)
+    return emitError() << "act homes: rows = " << rows << " is not positive";
+  for (auto [name, offset] :
+       {std::pair<StringRef, int64_t>{"result", result},
+        {"quantized", quantized},
+        {"scales", scales},
+        {"temp", temp}})
+    if (offset != -1 && (offset < 0 || offset % 64 != 0))
+      return emitError() << "act homes: " << name << " = " << offset
+                         << " is not a multiple of 64";
+  return success();
+}

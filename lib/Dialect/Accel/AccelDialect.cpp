@@ -3,6 +3,8 @@
 #include "accel/Dialect/Accel/AccelDialect.h"
 #include "accel/Dialect/Accel/AccelOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -16,4 +18,81 @@ void AccelDialect::initialize() {
 #define GET_OP_LIST
 #include "Accel/AccelOps.cpp.inc"
       >();
+}
+
+/// The lowering's decisions, where their passes put them (AccelPasses.td).
+LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
+                                                     NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  Attribute value = attr.getValue();
+  if (name == "accel.epilogue") {
+    auto epilogue = dyn_cast<EpilogueAttr>(value);
+    auto linear = dyn_cast<LinearOp>(op);
+    if (!epilogue || !linear)
+      return op->emitOpError("accel.epilogue must be an #accel.epilogue on "
+                             "an accel.linear");
+    auto activation = linear->hasOneUse()
+                          ? dyn_cast<ActivationOp>(*linear->user_begin())
+                          : ActivationOp();
+    if (!activation || activation.getInput() != linear.getResult() ||
+        activation.getKind() != epilogue.getKind())
+      return op->emitOpError("accel.epilogue needs the linear's one user to "
+                             "be an accel.activation of that kind reading "
+                             "it as its input");
+    return success();
+  }
+  if (name == "accel.quantized") {
+    auto quant = dyn_cast<QuantAttr>(value);
+    if (!quant || op->getNumResults() != 1)
+      return op->emitOpError("accel.quantized must be an #accel.quant on an "
+                             "op of one result");
+    bool read = llvm::any_of(op->getResult(0).getUsers(), [&](Operation *u) {
+      auto linear = dyn_cast<LinearOp>(u);
+      return linear && linear.getInput() == op->getResult(0) &&
+             linear.getActQuantAttr() == quant;
+    });
+    if (!read)
+      return op->emitOpError("accel.quantized: no accel.linear reads the "
+                             "result with that activation quantization");
+    return success();
+  }
+  if (name == "accel.in_place") {
+    auto rope = dyn_cast<RopeOp>(op);
+    if (!isa<UnitAttr>(value) || !rope)
+      return op->emitOpError("accel.in_place must be a unit attribute on an "
+                             "accel.rope");
+    if (!rope.getInput().getDefiningOp() || !rope.getInput().hasOneUse())
+      return op->emitOpError("accel.in_place needs an input that only this "
+                             "rope reads");
+    return success();
+  }
+  if (name == "accel.prefill_tile" || name == "accel.load_tiles") {
+    auto tile = dyn_cast<IntegerAttr>(value);
+    bool onModule = isa<ModuleOp>(op);
+    if (!tile || onModule != (name == "accel.prefill_tile") ||
+        (!onModule && !isa<LinearOp>(op)))
+      return op->emitOpError(name) << " must be an integer on "
+                                   << (name == "accel.prefill_tile"
+                                           ? "the module"
+                                           : "an accel.linear");
+    int64_t v = tile.getInt();
+    if (onModule && (v < 1 || v > 255))
+      return op->emitOpError("accel.prefill_tile = ")
+             << v << " is not in 1..255";
+    if (!onModule && (v < 1 || (v & (v - 1)) != 0))
+      return op->emitOpError("accel.load_tiles = ")
+             << v << " is not a power of two";
+    return success();
+  }
+  if (name == "accel.act") {
+    auto steps = dyn_cast<DictionaryAttr>(value);
+    if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {
+          return (s.getName() == "decode" || s.getName() == "prefill") &&
+                 isa<HomesAttr>(s.getValue());
+        }))
+      return op->emitOpError("accel.act must map decode and prefill to "
+                             "#accel.homes");
+    return success();
+  }
+  return success();
 }

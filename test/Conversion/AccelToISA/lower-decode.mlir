@@ -1,20 +1,20 @@
 // accel-lower-to-isa on a one-layer LLaMA-style decoder (hidden 64, heads
 // (2, 1) of 32, SwiGLU 128, vocab 16), pruned 2:4, quantized W2A8KV4,
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-place-hbm{prefill-tile=4},accel-lower-to-isa{prefill-tile=4},accel-insert-tokens)' | FileCheck %s
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-place-hbm)' 2>&1 | FileCheck %s --check-prefix=NOPACK
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-place-hbm)' 2>&1 | FileCheck %s --check-prefix=RANK
-// RUN: not accel-opt %s --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPLACE
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-place-hbm{prefill-tile=2},accel-lower-to-isa{prefill-tile=4})' 2>&1 | FileCheck %s --check-prefix=TILE
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.missing.json})' 2>&1 | FileCheck %s --check-prefix=CONFIG
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-tile)' 2>&1 | FileCheck %s --check-prefix=NOPACK
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-tile)' 2>&1 | FileCheck %s --check-prefix=RANK
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-tile,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPLACE
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-tile{prefill-tile=2},accel-place-hbm,accel-tile{prefill-tile=4},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=TILE
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.missing.json})' 2>&1 | FileCheck %s --check-prefix=CONFIG
 // The channel count is the config's hbm.channels: with 8, tiles and
 // parameters wrap at channel 8; a count a DMA cannot spread over is refused.
 // RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 8,/' %accel_src/configs/u280.json > %t.c8.json
-// RUN: accel-opt %s --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-place-hbm{prefill-tile=4 config=%t.c8.json},accel-lower-to-isa{prefill-tile=4 config=%t.c8.json})' | FileCheck %s --check-prefix=C8
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-place-hbm,accel-lower-to-isa{config=%t.c8.json})' 2>&1 | FileCheck %s --check-prefix=FIT
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.c8.json},accel-place-hbm{config=%t.c8.json},accel-allocate-buffers{config=%t.c8.json},accel-lower-to-isa{config=%t.c8.json})' | FileCheck %s --check-prefix=C8
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-tile,accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa{config=%t.c8.json})' 2>&1 | FileCheck %s --check-prefix=FIT
 // RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 24,/' %accel_src/configs/u280.json > %t.c24.json
-// RUN: not accel-opt %s --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.c24.json})' 2>&1 | FileCheck %s --check-prefix=C24
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.c24.json})' 2>&1 | FileCheck %s --check-prefix=C24
 
 // NOPACK: error: the weight is not in the weight image: run accel-pack before lowering to the engine
 // RANK: error: the engine lowering does not implement RoPE by cache rank (rope-positions=cache) yet
@@ -180,35 +180,3 @@
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.jr r8
 
-func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> (tensor<1x8x16xf32> {onnx.name = "logits"}) {
-  %table = arith.constant dense<0.0625> : tensor<16x64xf32>
-  %norm = arith.constant dense<1.0> : tensor<64xf32>
-  %cos = arith.constant dense<"0x0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F40510A3F0E94583F6A4E733F83F67B3F98B87E3F68987F3F3CDF7F3FA3F57F3FB9FC7F3FF7FE7F3FACFF7F3FE5FF7F3FF8FF7F3FFDFF7F3FFFFF7F3F0000803F40510A3F0E94583F6A4E733F83F67B3F98B87E3F68987F3F3CDF7F3FA3F57F3FB9FC7F3FF7FE7F3FACFF7F3FE5FF7F3FF8FF7F3FFDFF7F3FFFFF7F3F0000803F3211D5BEB2E8DC3EEC7B4E3FA5FA6F3FA5E57A3FF3617E3FF97C7F3F8ED67F3FE5F27F3FDBFB7F3FB0FE7F3F96FF7F3FDEFF7F3FF5FF7F3FFDFF7F3FFFFF7F3F3211D5BEB2E8DC3EEC7B4E3FA5FA6F3FA5E57A3FF3617E3FF97C7F3F8ED67F3FE5F27F3FDBFB7F3FB0FE7F3F96FF7F3FDEFF7F3FF5FF7F3FFDFF7F3FFFFF7F3F26707DBFAB7FEDBD572F153F296D5C3FEF90743F9E5D7C3F4FD97E3FC3A27F3F83E27F3FADF67F3F0DFD7F3F11FF7F3FB5FF7F3FE8FF7F3FF8FF7F3FFEFF7F3F26707DBFAB7FEDBD572F153F296D5C3FEF90743F9E5D7C3F4FD97E3FC3A27F3F83E27F3FADF67F3F0DFD7F3F11FF7F3FB5FF7F3FE8FF7F3FF8FF7F3FFEFF7F3F305527BF9EAF20BFB12E9A3EEDEB413FA7CA6B3F098D793F69F47D3F475A7F3F94CB7F3F6CEF7F3FC2FA7F3F58FE7F3F7AFF7F3FD6FF7F3FF3FF7F3FFCFF7F3F305527BF9EAF20BFB12E9A3EEDEB413FA7CA6B3F098D793F69F47D3F475A7F3F94CB7F3F6CEF7F3FC2FA7F3F58FE7F3F7AFF7F3FD6FF7F3FF3FF7F3FFCFF7F3F2B3C913E403272BFE97229BCF14C213F40A9603F7CF2753F81CE7C3F1EFD7E3F19AE7F3F19E67F3FCFF77F3F69FD7F3F2EFF7F3FBEFF7F3FEBFF7F3FF9FF7F3F2B3C913E403272BFE97229BCF14C213F40A9603F7CF2753F81CE7C3F1EFD7E3F19AE7F3F19E67F3FCFF77F3F69FD7F3F2EFF7F3FBEFF7F3FEBFF7F3FF9FF7F3FB8CD753F531D79BF6C3FA4BE342FF73E3249533FE290713FE3677B3F518B7E3F128A7F3FB3DA7F3F34F47F3F45FC7F3FD2FE7F3FA1FF7F3FE2FF7F3FF6FF7F3FB8CD753F531D79BF6C3FA4BE342FF73E3249533FE290713FE3677B3F518B7E3F128A7F3FB3DA7F3F34F47F3F45FC7F3FD2FE7F3FA1FF7F3FE2FF7F3FF6FF7F3FBDFF403F5E4F33BFBC7419BFBAF8A33EB3CC433FC66B6C3FEAC0793FE9047E3F815F7F3F3BCD7F3FF2EF7F3FECFA7F3F65FE7F3F7EFF7F3FD7FF7F3FF3FF7F3FBDFF403F5E4F33BFBC7419BFBAF8A33EB3CC433FC66B6C3FEAC0793FE9047E3F815F7F3F3BCD7F3FF2EF7F3FECFA7F3F65FE7F3F7EFF7F3FD7FF7F3FF3FF7F3F"> : tensor<8x32xf32>
-  %sin = arith.constant dense<"0x0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000A56A573FBA7D083F3E399F3E3A23353E7775CC3DAF36663D5C81013D42AB913C57D6233C5C44B83B213E4F3B2015E93A6E12833A156A133A60CBA53953773A39A56A573FBA7D083F3E399F3E3A23353E7775CC3DAF36663D5C81013D42AB913C57D6233C5C44B83B213E4F3B2015E93A6E12833A156A133A60CBA53953773A39B7C7683F0AF2663F1B54173FF647B23EF96F4B3E87D9E53DC970813D5CA5113D3ED4A33C9D43383CDD3DCF3B0815693B6912033B146A933A5FCB253A5377BA39B7C7683F0AF2663F1B54173FF647B23EF96F4B3E87D9E53DC970813D5CA5113D3ED4A33C9D43383CDD3DCF3B0815693B6912033B146A933A5FCB253A5377BA39C381103ED7457E3FC209503F6C2F023F6D4E973ED8EE2B3EC1FFC13D4E695A3D1FB9F53CC7318A3C116E1B3CA8CFAE3B939B443B1A1FDD3A0EB1783A7ED90B3AC381103ED7457E3FC209503F6C2F023F6D4E973ED8EE2B3EC1FFC13D4E695A3D1FB9F53CC7318A3C116E1B3CA8CFAE3B939B443B1A1FDD3A0EB1783A7ED90B3ACFBD41BFEC49473FDE1D743FBC1F273FD761C73EC565643E892E013EC88D913DDBCB233DA240B83CCE3C4F3CA714E93B5812833B0E6A133B5DCBA53A52773A3ACFBD41BFEC49473FDE1D743FBC1F273FD761C73EC565643E892E013EC88D913DDBCB233DA240B83CCE3C4F3CA714E93B5812833B0E6A133B5DCBA53A52773A3A107C75BFD8DAA53E7FFC7F3FABCA463F4477F53EED118E3E1F3C213E21DBB53DF4B64C3DFE4DE63C8185813CBBAC113CDED6A33B8C44383B323ECF3A2615693A107C75BFD8DAA53E7FFC7F3FABCA463F4477F53EED118E3E1F3C213E21DBB53DF4B64C3DFE4DE63C8185813CBBAC113CDED6A33B8C44383B323ECF3A2615693A8C0F8FBE77E56BBE4E78723F8830603F698C103FFC7DA93E6F20413EC219DA3DD19C753DBF2C0A3D476C9B3C05CF2E3C599BC43B061F5D3B06B1F83A7CD98B3A8C0F8FBE77E56BBE4E78723F8830603F698C103FFC7DA93E6F20413EC219DA3DD19C753DBF2C0A3D476C9B3C05CF2E3C599BC43B061F5D3B06B1F83A7CD98B3A4630283F70B636BF6EE84C3F4484723F73EB243FDE60C43E51D3603EBA46FE3D323E8F3D5F31213DA652B53C2AF14B3CC75FE53BBDFC803BEC11113B6628A33A4630283F70B636BF6EE84C3F4484723F73EB243FDE60C43E51D3603EBA46FE3D323E8F3D5F31213DA652B53C2AF14B3CC75FE53BBDFC803BEC11113B6628A33A"> : tensor<8x32xf32>
-  %wq = arith.constant dense<0.0625> : tensor<64x64xf32>
-  %wk = arith.constant dense<0.0625> : tensor<32x64xf32>
-  %wv = arith.constant dense<0.0625> : tensor<32x64xf32>
-  %wo = arith.constant dense<0.0625> : tensor<64x64xf32>
-  %wg = arith.constant dense<0.0625> : tensor<128x64xf32>
-  %wu = arith.constant dense<0.0625> : tensor<128x64xf32>
-  %wd = arith.constant dense<0.0625> : tensor<64x128xf32>
-  %wh = arith.constant dense<0.0625> : tensor<16x64xf32>
-  %x = accel.embedding %ids, %table : tensor<1x8xi64>, tensor<16x64xf32> -> tensor<1x8x64xf32>
-  %n = accel.rmsnorm %x, %norm epsilon(1.0e-5) : tensor<1x8x64xf32>, tensor<64xf32>
-  %q = accel.linear %n, %wq : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
-  %k = accel.linear %n, %wk : tensor<1x8x64xf32>, tensor<32x64xf32> -> tensor<1x8x32xf32>
-  %v = accel.linear %n, %wv : tensor<1x8x64xf32>, tensor<32x64xf32> -> tensor<1x8x32xf32>
-  %qr = accel.rope rotate_half %q, %cos, %sin heads(2) : tensor<1x8x64xf32>, tensor<8x32xf32>
-  %kr = accel.rope rotate_half %k, %cos, %sin heads(1) : tensor<1x8x32xf32>, tensor<8x32xf32>
-  %a = accel.attention %qr, %kr, %v heads(2, 1) causal : tensor<1x8x64xf32>, tensor<1x8x32xf32>, tensor<1x8x32xf32> -> tensor<1x8x64xf32>
-  %o = accel.linear %a, %wo : tensor<1x8x64xf32>, tensor<64x64xf32> -> tensor<1x8x64xf32>
-  %r = arith.addf %x, %o : tensor<1x8x64xf32>
-  %m = accel.rmsnorm %r, %norm epsilon(1.0e-5) : tensor<1x8x64xf32>, tensor<64xf32>
-  %g = accel.linear %m, %wg : tensor<1x8x64xf32>, tensor<128x64xf32> -> tensor<1x8x128xf32>
-  %u = accel.linear %m, %wu : tensor<1x8x64xf32>, tensor<128x64xf32> -> tensor<1x8x128xf32>
-  %s = accel.activation silu %g, %u : tensor<1x8x128xf32>, tensor<1x8x128xf32>
-  %d = accel.linear %s, %wd : tensor<1x8x128xf32>, tensor<64x128xf32> -> tensor<1x8x64xf32>
-  %y = arith.addf %r, %d : tensor<1x8x64xf32>
-  %logits = accel.linear %y, %wh : tensor<1x8x64xf32>, tensor<16x64xf32> -> tensor<1x8x16xf32>
-  return %logits : tensor<1x8x16xf32>
-}

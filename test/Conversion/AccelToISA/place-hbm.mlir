@@ -1,17 +1,17 @@
-// accel-place-hbm on a hand-made decode step (hidden 64, one layer): where
-// the embedding table, the norm weight, the linears (a 4-tile q projection,
-// a 40-tile LM head with a bias; only accel-pack's tiles and tile_bytes
-// matter here), the RoPE tables and the K/V caches go.
-// RUN: accel-opt %s --accel-place-hbm='prefill-tile=4' | FileCheck %s
-// RUN: accel-opt %s --accel-place-hbm='prefill-tile=4 first-channel=30' | FileCheck %s --check-prefix=FIRST
+// accel-place-hbm on a hand-made decode step (Inputs/decode-step.mlir):
+// where the embedding table, the norm weight, the linears, the RoPE tables
+// and the K/V caches go.
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm | FileCheck %s
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm='first-channel=30' | FileCheck %s --check-prefix=FIRST
 // RUN: sed 's/"channels": {"value": 32,/"channels": {"value": 8,/' %accel_src/configs/u280.json > %t.c8.json
-// RUN: accel-opt %s --accel-place-hbm='prefill-tile=4 config=%t.c8.json' | FileCheck %s --check-prefix=C8
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm='config=%t.c8.json' | FileCheck %s --check-prefix=C8
 // Placing again gives the same placement.
-// RUN: accel-opt %s --accel-place-hbm='prefill-tile=4' --accel-place-hbm='prefill-tile=4' | FileCheck %s
-// RUN: not accel-opt %s --accel-place-hbm='first-channel=32' 2>&1 | FileCheck %s --check-prefix=BADFIRST
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm --accel-place-hbm | FileCheck %s
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile --accel-place-hbm='first-channel=32' 2>&1 | FileCheck %s --check-prefix=BADFIRST
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-place-hbm 2>&1 | FileCheck %s --check-prefix=NOTILE
 // Channels of 4 KiB cannot hold this model's weights and cache.
 // RUN: sed 's/"channel_bytes": {"value": 268435456,/"channel_bytes": {"value": 4096,/' %accel_src/configs/u280.json > %t.small.json
-// RUN: not accel-opt %s --accel-place-hbm='prefill-tile=4 config=%t.small.json' 2>&1 | FileCheck %s --check-prefix=FULL
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm='config=%t.small.json' 2>&1 | FileCheck %s --check-prefix=FULL
 
 // Walking the ops: the table's rows of 256 bytes in 4 pieces of 64 on
 // channels 0..3 (1,024 bytes each); the norm weight whole on channel 4; the
@@ -21,7 +21,7 @@
 // 64-byte f32 record, too small to split) on channels 8 and 9 of the kv
 // region; the 40-tile LM head from channel 10 in two tile strides from
 // 3,456 (past the RoPE tables); its bias on channel 11 after it.
-// CHECK: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 8064 : i64}}
+// CHECK: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 8064 : i64}, accel.prefill_tile = 4 : i64}
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 7, offset = 1408, channels = 1, stride = 0>} dense<5.000000e-01> : tensor<32x16xf32>
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 6, offset = 1408, channels = 1, stride = 0>} dense<2.500000e-01> : tensor<32x16xf32>
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 0, offset = 0, channels = 4, stride = 64>} dense<6.250000e-02> : tensor<16x64xf32>
@@ -39,7 +39,7 @@
 
 // 8 channels: the matrices rotate over 8, the caches wrap to channels 0 and
 // 1, and the LM head's 40 tiles take 5 tile strides (3,456 + 5,120 = 8,576).
-// C8: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 11136 : i64}}
+// C8: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 11136 : i64}, accel.prefill_tile = 4 : i64}
 // C8: accel.linear {{.*}} {accel.hbm = #accel.hbm<channel = 5, offset = 1024, channels = 8, stride = 384>
 // C8: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 0, offset = 0, channels = 1, stride = 64>
 // C8: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 1, offset = 0, channels = 1, stride = 64>
@@ -47,29 +47,6 @@
 // C8: accel.linear {{.*}} bias({{.*}}) {accel.hbm = #accel.hbm<channel = 2, offset = 3456, channels = 8, stride = 1024>
 
 // BADFIRST: error: accel-place-hbm: first-channel must be in 0..31
+// NOTILE: error: accel-place-hbm: the module has no accel.prefill_tile: run accel-tile first
 // FULL: error: accel-place-hbm: the weights and KV cache need {{[0-9]+}} bytes in each HBM channel, the config's channels have 4096 (a smaller max-context, lower-bit weights or KV, or a config with more HBM)
 
-module {
-  func.func @decode(%ids: tensor<1x1xi64>, %position: tensor<i64> {onnx.name = "position"}, %kc: tensor<1x8x16xf32>, %vc: tensor<1x8x16xf32>) -> tensor<1x1x640xf32> attributes {accel.entry = "decode"} {
-    %sin = arith.constant dense<5.000000e-01> : tensor<32x16xf32>
-    %cos = arith.constant dense<2.500000e-01> : tensor<32x16xf32>
-    %p = tensor.extract %position[] : tensor<i64>
-    %at = arith.index_cast %p : i64 to index
-    %cos1 = tensor.extract_slice %cos[%at, 0] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<1x16xf32>
-    %sin1 = tensor.extract_slice %sin[%at, 0] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<1x16xf32>
-    %table = arith.constant dense<6.250000e-02> : tensor<16x64xf32>
-    %gamma = arith.constant dense<1.000000e+00> : tensor<64xf32>
-    %x = accel.embedding %ids, %table : tensor<1x1xi64>, tensor<16x64xf32> -> tensor<1x1x64xf32>
-    %h = accel.rmsnorm %x, %gamma epsilon(9.99999974E-6) : tensor<1x1x64xf32>, tensor<64xf32>
-    %wq = arith.constant dense<1.000000e-02> : tensor<16x64xf32>
-    %q = accel.linear %h, %wq {accel.image = {bytes = 1536 : i64, offset = 0 : i64, rows_per_tile = 4 : i64, tile_bytes = 384 : i64, tiles = 4 : i64}} : tensor<1x1x64xf32>, tensor<16x64xf32> -> tensor<1x1x16xf32>
-    %qr = accel.rope rotate_half %q, %cos1, %sin1 heads(1) : tensor<1x1x16xf32>, tensor<1x16xf32>
-    %k = accel.kv_cache_write %kc, %qr at %at {lambda = #accel.lambda<sink = 2, window = 6>} : tensor<1x8x16xf32>, tensor<1x1x16xf32>
-    %v = accel.kv_cache_write %vc, %q at %at {lambda = #accel.lambda<sink = 2, window = 6>} : tensor<1x8x16xf32>, tensor<1x1x16xf32>
-    %a = accel.cache_attention %qr, %k, %v at %at heads(1, 1) {lambda = #accel.lambda<sink = 2, window = 6>} : tensor<1x1x16xf32>, tensor<1x8x16xf32>, tensor<1x8x16xf32> -> tensor<1x1x16xf32>
-    %wh = arith.constant dense<2.000000e-02> : tensor<640x16xf32>
-    %bh = arith.constant dense<0.000000e+00> : tensor<640xf32>
-    %logits = accel.linear %a, %wh bias(%bh : tensor<640xf32>) {accel.image = {bytes = 40960 : i64, offset = 1536 : i64, rows_per_tile = 16 : i64, tile_bytes = 1024 : i64, tiles = 40 : i64}} : tensor<1x1x16xf32>, tensor<640x16xf32> -> tensor<1x1x640xf32>
-    return %logits : tensor<1x1x640xf32>
-  }
-}

@@ -15,14 +15,18 @@
 
 namespace accel::accelisa {
 
-/// HBM placement and the lowering for the hardware config at `configPath`
-/// with a prefill step of `prefillTile` rows, then the dependency tokens.
+/// The lowering's decisions, each a pass that records it in the IR (the
+/// fusions, the tiles for the hardware config at `configPath` with a
+/// prefill step of `prefillTile` rows, the HBM placement, the act-buffer
+/// homes), then the lowering that reads them and the dependency tokens.
 inline std::string lowerPipeline(llvm::StringRef configPath,
                                  int64_t prefillTile) {
   std::string config = "config='" + configPath.str() + "'";
-  std::string tile = " prefill-tile=" + std::to_string(prefillTile);
-  return "accel-place-hbm{" + config + tile + "},accel-lower-to-isa{" +
-         config + tile + "},accel-insert-tokens{" + config + "}";
+  return "accel-fuse,accel-tile{" + config +
+         " prefill-tile=" + std::to_string(prefillTile) +
+         "},accel-place-hbm{" + config + "},accel-allocate-buffers{" +
+         config + "},accel-lower-to-isa{" + config +
+         "},accel-insert-tokens{" + config + "}";
 }
 
 } // namespace accel::accelisa

@@ -1,0 +1,279 @@
+//===- AllocateBuffers.cpp - accel-allocate-buffers -----------------------===//
+//
+// Decides where the decode function's values live in the act buffer in each
+// step (AccelPasses.td) and records it as #accel.homes attributes, which
+// accel-lower-to-isa reads: first-fit by liveness over the ops in order, for
+// the decode step (one row) and the prefill step (accel.prefill_tile rows).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Placement.h"
+
+#include "accel/ISA/ISA.h"
+#include "accel/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <map>
+
+namespace accel {
+#define GEN_PASS_DEF_ALLOCATEBUFFERS
+#include "Accel/AccelPasses.h.inc"
+} // namespace accel
+
+using namespace mlir;
+using namespace accel;
+using namespace accel::lowering;
+
+namespace {
+
+/// The homes of one op in one step, as #accel.homes records them.
+struct Slots {
+  int64_t result = -1, quantized = -1, scales = -1, temp = -1;
+};
+
+/// First-fit allocation of one step's values in the act buffer.
+class Allocator {
+public:
+  Allocator(func::FuncOp decode, int64_t rows, int64_t size)
+      : decode(decode), rows(rows), size(size) {}
+
+  LogicalResult run();
+  const llvm::DenseMap<Operation *, Slots> &getSlots() const { return slots; }
+  int64_t getPeak() const { return peak; }
+
+private:
+  /// `bytes` per row for the step's rows; an error at `op` if they do not
+  /// fit.
+  FailureOr<int64_t> allocate(Operation *op, int64_t bytes);
+  void release(int64_t offset) { used.erase(offset); }
+  /// Gives `value` a home of `bytes` per row: its op's result slot.
+  LogicalResult define(Value value, int64_t bytes);
+  /// `to` takes over the home of `from`.
+  void alias(Value to, Value from);
+  LogicalResult allocateLinear(LinearOp op);
+  LogicalResult allocateActivation(ActivationOp op);
+  void freeDead(Operation *op);
+
+  func::FuncOp decode;
+  int64_t rows, size, peak = 0;
+  std::map<int64_t, int64_t> used;
+  /// Per value: its home's offset and bytes per row.
+  llvm::DenseMap<Value, std::pair<int64_t, int64_t>> homes;
+  /// Per value: the offsets of its shared int8 form and scales.
+  llvm::DenseMap<Value, std::pair<int64_t, int64_t>> quantized;
+  llvm::DenseMap<Value, Operation *> lastUse;
+  llvm::DenseMap<Operation *, Slots> slots;
+};
+
+FailureOr<int64_t> Allocator::allocate(Operation *op, int64_t bytes) {
+  bytes = alignTo(rows * bytes, kAlign);
+  int64_t at = 0;
+  for (auto [start, length] : used) {
+    if (start - at >= bytes)
+      break;
+    at = std::max(at, start + length);
+  }
+  if (at + bytes > size)
+    return op->emitError("accel-allocate-buffers: the live values of the ")
+           << (rows == 1 ? "decode step"
+                         : "prefill step of " + std::to_string(rows) + " rows")
+           << " do not fit the act buffer (" << size
+           << " bytes); lower the prefill tile";
+  used[at] = bytes;
+  peak = std::max(peak, at + bytes);
+  return at;
+}
+
+LogicalResult Allocator::define(Value value, int64_t bytes) {
+  Operation *op = value.getDefiningOp();
+  FailureOr<int64_t> at = allocate(op, bytes);
+  if (failed(at))
+    return failure();
+  homes[value] = {*at, bytes};
+  slots[op].result = *at;
+  return success();
+}
+
+void Allocator::alias(Value to, Value from) {
+  auto home = homes.find(from);
+  if (home == homes.end())
+    return;
+  homes[to] = home->second;
+  slots[to.getDefiningOp()].result = home->second.first;
+  homes.erase(from);
+  lastUse.erase(from);
+}
+
+/// The bytes per row of `value`'s home (0 if it has none).
+static int64_t rowBytes(const llvm::DenseMap<Value, std::pair<int64_t, int64_t>>
+                            &homes,
+                        Value value) {
+  auto it = homes.find(value);
+  return it == homes.end() ? 0 : it->second.second;
+}
+
+LogicalResult Allocator::allocateLinear(LinearOp op) {
+  Value input = op.getInput();
+  int64_t k = op.getInFeatures();
+  QuantAttr actQuant = op.getActQuantAttr();
+  bool integer = bool(op.getWeightQuantAttr());
+  Operation *def = input.getDefiningOp();
+  bool shared = actQuant && integer && def &&
+                def->getAttr(kQuantizedAttr) == actQuant;
+  std::optional<int64_t> temporary, own;
+  Slots &s = slots[op];
+  if (actQuant && !(shared && quantized.count(input))) {
+    int64_t group = actQuant.isPerChannel() ? 0 : actQuant.getGroupSize();
+    int64_t groups = group ? k / group : 1;
+    FailureOr<int64_t> q = allocate(op, integer ? k : 4 * k);
+    FailureOr<int64_t> scales = allocate(op, groups * 4);
+    if (failed(q) || failed(scales))
+      return failure();
+    s.quantized = *q, s.scales = *scales;
+    if (!integer) { // fake quantization: fp32 values, no scales kept
+      release(*scales);
+      temporary = *q;
+    } else if (shared) {
+      quantized[input] = {*q, *scales};
+    } else {
+      temporary = *q, own = *scales;
+    }
+  }
+  if (failed(define(op.getResult(), op.getOutFeatures() * 4)))
+    return failure();
+  if (temporary)
+    release(*temporary);
+  if (own)
+    release(*own);
+  return success();
+}
+
+LogicalResult Allocator::allocateActivation(ActivationOp op) {
+  int64_t width = op.getInput().getType().getDimSize(2);
+  auto producer = op.getInput().getDefiningOp<LinearOp>();
+  bool fused = producer && producer->hasAttr(kEpilogueAttr);
+  if (!op.getUp()) {
+    if (fused) {
+      alias(op.getResult(), op.getInput());
+      return success();
+    }
+    return define(op.getResult(), width * 4);
+  }
+  std::optional<int64_t> activated;
+  if (!fused) {
+    FailureOr<int64_t> tmp = allocate(op, width * 4);
+    if (failed(tmp))
+      return failure();
+    activated = slots[op].temp = *tmp;
+  }
+  if (failed(define(op.getResult(), width * 4)))
+    return failure();
+  if (activated)
+    release(*activated);
+  return success();
+}
+
+void Allocator::freeDead(Operation *op) {
+  for (Value operand : op->getOperands()) {
+    auto last = lastUse.find(operand);
+    if (last == lastUse.end() || last->second != op)
+      continue;
+    if (auto home = homes.find(operand); home != homes.end()) {
+      release(home->second.first);
+      homes.erase(home);
+    }
+    if (auto q = quantized.find(operand); q != quantized.end()) {
+      release(q->second.first);
+      release(q->second.second);
+      quantized.erase(q);
+    }
+  }
+}
+
+LogicalResult Allocator::run() {
+  Block &body = decode.getBody().front();
+  for (Operation &op : body)
+    for (Value operand : op.getOperands())
+      lastUse[operand] = &op;
+  // The rows a cache write takes are read by the attention after it.
+  for (Operation &op : body)
+    if (auto attention = dyn_cast<CacheAttentionOp>(op))
+      for (Value cache : {attention.getKeyCache(), attention.getValueCache()})
+        if (auto write = cache.getDefiningOp<KVCacheWriteOp>())
+          lastUse[write.getRows()] = &op;
+  for (Operation &op : body) {
+    LogicalResult result = success();
+    if (auto e = dyn_cast<EmbeddingOp>(op))
+      result = define(e.getResult(),
+                      alignTo(e.getTable().getType().getDimSize(1) * 4,
+                              kAlign));
+    else if (llvm::isa<RMSNormOp, LayerNormOp>(op))
+      result = define(op.getResult(0), rowBytes(homes, op.getOperand(0)));
+    else if (auto linear = dyn_cast<LinearOp>(op))
+      result = allocateLinear(linear);
+    else if (auto rope = dyn_cast<RopeOp>(op)) {
+      if (rope->hasAttr(kInPlaceAttr))
+        alias(rope.getResult(), rope.getInput());
+      else
+        result = define(rope.getResult(), rowBytes(homes, rope.getInput()));
+    } else if (auto attention = dyn_cast<CacheAttentionOp>(op))
+      result = define(attention.getResult(),
+                      rowBytes(homes, attention.getQuery()));
+    else if (auto activation = dyn_cast<ActivationOp>(op))
+      result = allocateActivation(activation);
+    else if (llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp,
+                       arith::DivFOp>(
+                 op))
+      if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+          type && type.getRank() == 3)
+        result = define(op.getResult(0), type.getDimSize(2) * 4);
+    if (failed(result))
+      return failure();
+    freeDead(&op);
+  }
+  return success();
+}
+
+struct AllocateBuffersPass
+    : public accel::impl::AllocateBuffersBase<AllocateBuffersPass> {
+  using AllocateBuffersBase::AllocateBuffersBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp decode = findDecode(module);
+    if (!decode)
+      return;
+    FailureOr<hw::Config> config =
+        loadPlacementConfig(module, "accel-allocate-buffers", configPath);
+    FailureOr<int64_t> tile =
+        succeeded(config) ? prefillTileOf(module, "accel-allocate-buffers")
+                          : FailureOr<int64_t>(failure());
+    if (failed(tile))
+      return signalPassFailure();
+    int64_t size =
+        config->buffers[static_cast<unsigned>(isa::Buffer::Act)].bytes;
+    decode.walk([](Operation *op) { op->removeAttr(kActAttr); });
+    Builder b(module.getContext());
+    llvm::DenseMap<Operation *, SmallVector<NamedAttribute, 2>> homes;
+    SmallVector<NamedAttribute, 2> peaks;
+    for (auto [step, rows] : {std::pair<StringRef, int64_t>{"decode", 1},
+                              {"prefill", *tile}}) {
+      Allocator allocator(decode, rows, size);
+      if (failed(allocator.run()))
+        return signalPassFailure();
+      for (auto &[op, s] : allocator.getSlots())
+        homes[op].push_back(b.getNamedAttr(
+            step, HomesAttr::get(b.getContext(), rows, s.result, s.quantized,
+                                 s.scales, s.temp)));
+      peaks.push_back(
+          b.getNamedAttr(step, b.getI64IntegerAttr(allocator.getPeak())));
+    }
+    for (auto &[op, steps] : homes)
+      op->setAttr(kActAttr, b.getDictionaryAttr(steps));
+    module->setAttr(kActBytesAttr, b.getDictionaryAttr(peaks));
+  }
+};
+
+} // namespace
