@@ -5,6 +5,7 @@ the bindings, or a half-written output file."""
 import os
 import re
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -106,6 +107,26 @@ def test_empty_and_missing_files(tmp_path):
         accel.import_onnx(str(empty))
     with pytest.raises(accel.AccelError, match="no such file|No such file"):
         accel.import_onnx(str(tmp_path / "nope.onnx"))
+
+
+def test_shape_inference_crash_is_an_error(adder):
+    """libonnx's shape inference dies on this model (SIGSEGV): it runs in a
+    child process, so the Python process, with a thread of its own running
+    meanwhile, gets an AccelError and goes on importing."""
+    crasher = os.path.join(os.path.dirname(__file__), "..", "Frontend", "ONNX",
+                           "Inputs", "fuzz", "layernorm-rank0.onnx")
+    stop = threading.Event()
+    spinner = threading.Thread(target=lambda: stop.wait(60))
+    spinner.start()
+    try:
+        with pytest.raises(accel.AccelError,
+                           match=r"layernorm-rank0\.onnx: error: ONNX shape "
+                                 r"inference crashed on this model \(signal 11"):
+            accel.import_onnx(crasher)
+        assert accel.op_summary(accel.import_onnx(adder), "onnx") == {"node": 1}
+    finally:
+        stop.set()
+        spinner.join()
 
 
 def test_unsupported_by_the_executor_names_the_node(pool):

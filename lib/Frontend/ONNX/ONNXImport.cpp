@@ -2,15 +2,16 @@
 //
 // ModelProto -> `func.func @main_graph` of `onnx.node` ops. The model is read
 // through an mmapped llvm::MemoryBuffer, checked with ONNX's checker, its
-// shapes inferred by ONNX's shape inference (with data propagation, after
-// fixing the symbolic dimensions the user gave sizes for), and every node
-// turned into one op. Weights become DenseResourceElementsAttr blobs that
+// shapes inferred by ONNX's shape inference in a child process (with data
+// propagation, after fixing the symbolic dimensions the user gave sizes
+// for), and every node turned into one op. Weights become DenseResourceElementsAttr blobs that
 // alias the parsed model or the mmapped external data file.
 //
 //===----------------------------------------------------------------------===//
 
 #include "accel/Frontend/ONNXImport.h"
 
+#include "ONNXShapeInference.h"
 #include "ONNXTensors.h"
 
 #include "accel/Dialect/ONNX/ONNXDialect.h"
@@ -28,7 +29,6 @@
 #include <onnx/checker.h>
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 using namespace mlir;
 using namespace accel;
@@ -59,9 +59,11 @@ public:
         tensors(context, fileName, baseDir, model), model(std::move(model)) {}
 
   /// Checks that every node input names a graph input, an initializer or
-  /// the output of an earlier node, before shape inference: ONNX 1.12's reads
-  /// the type of a Shape node's input without checking that it exists (a
-  /// segfault on a dangling name). Reports the first such input at its node.
+  /// the output of an earlier node, before shape inference. Reports the
+  /// first such input at its node. ONNX 1.12's inference reads the type of
+  /// some inputs without checking that it exists (Shape's in data
+  /// propagation, EyeLike's): its child process would die on a dangling
+  /// name, and the error would not say which.
   LogicalResult checkNames();
   OwningOpRef<ModuleOp> run();
 
@@ -518,8 +520,9 @@ bool dataFitsShape(MLIRContext &context, const onnx::TensorProto &tensor) {
 
 /// Whether every initializer and Constant node value holds the values its
 /// shape needs. ONNX 1.12's shape inference reads shape inputs (Range's
-/// bounds, ...) without checking (a segfault on an empty scalar); without it
-/// the importer names the tensor at fault.
+/// bounds, ...) without checking: its child process would die on an empty
+/// scalar, and the error would not say which. Without inference the importer
+/// names the tensor at fault.
 bool tensorsFitShapes(MLIRContext &context, const onnx::GraphProto &graph) {
   for (const onnx::TensorProto &init : graph.initializer())
     if (!dataFitsShape(context, init))
@@ -531,25 +534,6 @@ bool tensorsFitShapes(MLIRContext &context, const onnx::GraphProto &graph) {
   return true;
 }
 
-/// Whether the input of every Shape node has a type. ONNX 1.12's data
-/// propagation reads that type without checking that there is one (a
-/// segfault when the input comes from an operator ONNX does not know, or
-/// whose inference failed); without it the importer names the node at fault.
-bool shapeInputsTyped(const onnx::GraphProto &graph) {
-  llvm::StringSet<> typed;
-  for (const auto *infos : {&graph.input(), &graph.value_info(), &graph.output()})
-    for (const onnx::ValueInfoProto &info : *infos)
-      if (info.has_type())
-        typed.insert(info.name());
-  for (const onnx::TensorProto &init : graph.initializer())
-    typed.insert(init.name());
-  return llvm::all_of(graph.node(), [&](const onnx::NodeProto &node) {
-    bool shape = node.op_type() == "Shape" &&
-                 (node.domain().empty() || node.domain() == "ai.onnx");
-    return !shape || node.input_size() == 0 || typed.contains(node.input(0));
-  });
-}
-
 /// Checks, completes (dimensions, shapes) and imports a parsed model.
 OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
                                    std::shared_ptr<onnx::ModelProto> model,
@@ -558,30 +542,18 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
                                    bool checkFromPath) {
   Location fileLoc = FileLineColLoc::get(&context, name, 0, 0);
   // Dimensions, names (a dangling one crashes shape inference) and shape
-  // inference first, then accel's own checks while building the IR (they
-  // name the node at fault), then ONNX's checker for whatever else is
-  // malformed.
+  // inference first (in a child process: ONNXShapeInference.h), then
+  // accel's own checks while building the IR (they name the node at fault),
+  // then ONNX's checker for whatever else is malformed.
   fixDimensions(*model, options);
   Importer importer(context, name, baseDir, model);
   if (failed(importer.checkNames()))
     return nullptr;
   std::string inferenceError;
   if (options.inferShapes && tensorsFitShapes(context, model->graph())) {
-    // Types first, then shapes with data propagation where that is safe.
-    // check_type: an input whose element type the operator does not take (a
-    // float MatMul of an int32 weight) is an error at its node.
-    try {
-      for (bool propagate : {false, true}) {
-        if (propagate && !shapeInputsTyped(model->graph()))
-          break;
-        onnx::ShapeInferenceOptions inference(/*check_type=*/true,
-                                              /*error_mode=*/0, propagate);
-        onnx::shape_inference::InferShapes(
-            *model, onnx::OpSchemaRegistry::Instance(), inference);
-      }
-    } catch (const std::exception &e) {
-      inferenceError = firstLine(e.what());
-    }
+    if (failed(inferShapes(*model, fileLoc, inferenceError)))
+      return nullptr;
+    inferenceError = firstLine(inferenceError.c_str());
   }
   OwningOpRef<ModuleOp> module = importer.run();
   if (!module)
