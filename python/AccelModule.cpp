@@ -161,6 +161,7 @@ PYBIND11_MODULE(_accel, m) {
       .def_readwrite("tile", &CompileOptions::tile)
       .def_readwrite("prefill_tile", &CompileOptions::prefillTile)
       .def_readwrite("max_context", &CompileOptions::maxContext)
+      .def_readwrite("attention", &CompileOptions::attention)
       .def_readwrite("config", &CompileOptions::configPath)
       .def_readwrite("tokenizer", &CompileOptions::tokenizerPath)
       .def_readwrite("report", &CompileOptions::report)

@@ -336,6 +336,26 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def Int8Attention : Pass<"accel-int8-attention", "mlir::ModuleOp"> {
+  let summary = "Integer attention numerics (int8 query and probabilities)";
+  let description = [{
+    Gives every `accel.attention`, `accel.band_attention` and
+    `accel.cache_attention` the unit attribute `int8_attention`: scores and
+    context are then computed on integers, the query and the
+    scale-weighted probabilities quantized to int8 and multiplied by the
+    cache's 4- or 8-bit integers exactly in int32 (docs/NUMERICS.md §6.5),
+    which the engine runs on its matrix unit. Every attention op needs a
+    quantized KV cache (`kv_quant`) and absolute RoPE positions (not
+    `rope(...)`); the pass fails naming the first op that has not. Run it
+    after `accel-quantize` and `accel-lambda-attention` (`accelc
+    --attention=int8`).
+
+    ```
+    accel-opt --accel-int8-attention m.mlir
+    ```
+  }];
+}
+
 def Fuse : Pass<"accel-fuse", "mlir::ModuleOp"> {
   let summary = "Decide which ops of the decode step the lowering fuses";
   let description = [{

@@ -140,7 +140,7 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
             tokenizer=None, prune_criterion=None, masks=None,
             quant_method=None, quant_head=None, calibration=None, tile=None,
             rope_positions=None, max_context=None, report=None,
-            report_format=None, weight_image=None):
+            report_format=None, weight_image=None, attention=None):
     """Compiles `module` (imported, e.g. by `import_onnx` or `from_torch`,
     raised or not) to the engine package `path` exactly as `accelc ... -o
     path` does, and returns `path`. Like accelc, it compiles the module in
@@ -163,7 +163,9 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       or "4,1020"; implies `decode`. Default none. `decode`: derive the
       one-token decode function without Λ. `tile`: query rows per prefill
       tile (64); `rope_positions`: "absolute" (default) or "cache";
-      `max_context`: cache slots without Λ (4096).
+      `max_context`: cache slots without Λ (4096). `attention`: "f32"
+      (default) or "int8", the integer attention of NUMERICS §6.5 (needs
+      `quant`).
     - `prefill_tile`: prompt tokens the prefill step takes at a time (16).
     - `config`: the hardware config JSON (default configs/u280.json);
       `tokenizer`: a tokenizer file carried in the package.
@@ -188,6 +190,7 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
                         ("quant_head", quant_head), ("tile", tile),
                         ("rope_positions", rope_positions),
                         ("max_context", max_context),
+                        ("attention", attention),
                         ("report_format", report_format)):
         if value is not None:
             setattr(options, name, value)

@@ -69,6 +69,20 @@ def settings():
                         + [f"h{head}"])
         out.append((name, dict(quant=quant, prune=prune, lam=lam,
                                method=method, head=head)))
+    # Integer attention (accelc --attention=int8, NUMERICS 6.5) beside the
+    # fp32 attention of the same settings.
+    for quant, prune, lam, method, head in [
+            ("w8a8kv8", False, False, "rtn", 0),
+            ("w8a8kv8", False, True, "rtn", 0),
+            ("w4a8kv4", False, True, "rtn", 0),
+            ("w2a8kv4", True, True, "rtn", 8),
+            ("w2a8kv4", True, True, "calibrated", 8)]:
+        name = "-".join([quant] + (["2:4"] if prune else [])
+                        + (["lambda"] if lam else [])
+                        + (["gptq"] if method == "calibrated" else [])
+                        + ([f"h{head}"] if head else []) + ["ai8"])
+        out.append((name, dict(quant=quant, prune=prune, lam=lam,
+                               method=method, head=head, attention="int8")))
     return out
 
 
@@ -124,6 +138,8 @@ def pipelines(s, args):
         sink, window = args.sink_window
         steps.append(f"accel-lambda-attention{{sink={sink} window={window} "
                      "decode=false},cse")
+    if s.get("attention") == "int8":
+        steps.append("accel-int8-attention")
     return steps
 
 
@@ -184,7 +200,7 @@ def table(rows, sink_window):
         delta = (f"{100 * (r['ppl'] / fp32 - 1):+7.1f}%" if fp32 else "")
         lines.append(f"{r['name']:<26} {weights:<8} "
                      f"{'yes' if r['prune'] else 'no':<4} "
-                     f"{lam if r['lam'] else 'causal':<10} {executor:<10} "
+                     f"{(lam if r['lam'] else 'causal') + (' i8' if r.get('attention') == 'int8' else ''):<10} {executor:<10} "
                      f"{r['layer_bits']:>6.2f} {r['bits_per_param']:>10.2f} {r['ppl']:>10.3f} {delta:>8}")
     return "\n".join(lines)
 

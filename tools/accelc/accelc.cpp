@@ -169,6 +169,13 @@ cl::opt<std::string> ropePositions(
              "within the Λ cache, as StreamingLLM)"),
     cl::value_desc("absolute|cache"), cl::init("absolute"),
     cl::cat(attentionCategory));
+cl::opt<std::string> attentionNumerics(
+    "attention",
+    cl::desc("Attention numerics: f32 (NUMERICS 6, the vector unit), or int8 "
+             "(NUMERICS 6.5: int8 query and probabilities times the "
+             "quantized KV cache on the matrix unit; needs a --quant scheme "
+             "and absolute RoPE positions)"),
+    cl::value_desc("f32|int8"), cl::init("f32"), cl::cat(attentionCategory));
 cl::opt<int64_t> tile("tile", cl::desc("Query rows per prefill tile"),
                       cl::value_desc("rows"), cl::init(64),
                       cl::cat(attentionCategory));
@@ -243,6 +250,7 @@ accel::accelisa::CompileOptions compileOptions() {
   options.lambda = lambda;
   options.decode = decode;
   options.ropePositions = ropePositions;
+  options.attention = attentionNumerics;
   options.tile = tile;
   options.prefillTile = prefillTile;
   options.maxContext = maxContext;

@@ -140,6 +140,10 @@ private:
   /// The attention of query `kQuery` of the tile, every head.
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, int64_t keysAt, int64_t valuesAt);
+  /// attendQuery's integer form (int8_attention, NUMERICS §6.5).
+  void attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
+                       const Home &q, const Home &out, int64_t keysAt,
+                       int64_t valuesAt, bool split, uint32_t scaleBits);
 
   mlir::func::FuncOp decode;
   const hw::Config &config;

@@ -18,6 +18,13 @@
 // Reading the cache before writing it lets a tile's queries see keys its
 // own writes would overwrite in the ring.
 //
+// With `int8_attention` (NUMERICS §6.5) step 3 quantizes each query's heads
+// (vqact, one int8 group per head) and is, per head, mqk on the matrix
+// unit, vsoftmax, vpq (the value scales folded into the probabilities,
+// int8) and mpv on the matrix unit; each reads a query's keys as the two
+// runs (sinks, window) the fp32 form reads as two segments. Consecutive
+// heads alternate between two banks of scratch.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
@@ -26,6 +33,32 @@ using namespace mlir;
 using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
+
+namespace {
+
+/// Where the integer attention keeps its operands in the scratch buffer's
+/// upper half (ISA §5.9): a query's int8 heads and their scales, then two
+/// banks (head parity) of scores, probabilities, int8 weights and weight
+/// scales.
+struct IntScratch {
+  int64_t queries = 0, queryScales = 0;
+  int64_t scores = 0, probs = 0, weights = 0, weightScales = 0, bank = 0;
+  int64_t end = 0;
+
+  IntScratch(int64_t start, int64_t heads, int64_t headDim, int64_t groups,
+             int64_t loaded) {
+    queries = start;
+    queryScales = queries + alignTo(heads * headDim, kAlign);
+    scores = queryScales + alignTo(heads * 4, kAlign);
+    probs = scores + alignTo(loaded * 4, kAlign);
+    weights = probs + alignTo(loaded * 4, kAlign);
+    weightScales = weights + alignTo(groups * loaded, kAlign);
+    bank = weightScales + alignTo(groups * 4, kAlign) - scores;
+    end = scores + 2 * bank;
+  }
+};
+
+} // namespace
 
 FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   Value key = attention.getKeyCache();
@@ -128,6 +161,10 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   };
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
+  if (op.getInt8Attention()) {
+    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits);
+    return;
+  }
   for (int64_t h = 0; h < heads; ++h) {
     int64_t kvHead = h / perKv;
     unsigned query = program.scratch();
@@ -176,6 +213,100 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   }
 }
 
+void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
+                              const Home &q, const Home &out, int64_t keysAt,
+                              int64_t valuesAt, bool split,
+                              uint32_t scaleBits) {
+  int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
+  int64_t loaded = (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
+  IntScratch at(config.buffers[space(Buffer::Scr)].bytes / 2, heads,
+                c.headDim, c.headDim / c.group, loaded);
+  int64_t scr = static_cast<int64_t>(Buffer::Scr);
+  // NUMERICS §6.5 step 1: the query's heads, one int8 group each.
+  unsigned row = program.scratch();
+  aluImm(Opcode::Addi, row, kQueryAt, q.offset);
+  isa::Instruction quantize = make(Opcode::Vqact);
+  quantize.set("dbuf", scr);
+  quantize.set("rd", program.constant(at.queries));
+  quantize.set("abuf", static_cast<int64_t>(q.buffer));
+  quantize.set("ra", row);
+  quantize.set("bbuf", scr);
+  quantize.set("rb", program.constant(at.queryScales));
+  quantize.set("nimm", c.headDim);
+  quantize.set("mimm", heads);
+  quantize.set("bits", 8);
+  program.emit(quantize);
+
+  // Each query's keys (and values) as two runs of records: the sinks from
+  // record 0, then the window from kWindowAt; one run (all from kWindowAt)
+  // when the sinks are not apart. (Scratch registers rotate: a count or an
+  // address is made again rather than kept across a head.)
+  auto count = [&]() {
+    if (!split)
+      return kWindowKeys;
+    unsigned keys = program.scratch();
+    alu(Opcode::Add, keys, kSinkKeys, kWindowKeys);
+    return keys;
+  };
+  struct Runs {
+    unsigned first, second;
+  };
+  auto runsAt = [&](int64_t base) {
+    unsigned window = program.scratch();
+    aluImm(Opcode::Addi, window, kWindowAt, base);
+    return split ? Runs{program.constant(base), window} : Runs{window, 0};
+  };
+  auto operands = [&](isa::Instruction &i, int64_t dBuf, unsigned d,
+                      unsigned a, unsigned s, Runs runs, int64_t kvHead) {
+    i.set("dbuf", dBuf);
+    i.set("rd", d);
+    i.set("abuf", scr);
+    i.set("ra", a);
+    i.set("sbuf", scr);
+    i.set("rs", s);
+    i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
+    i.set("rb", runs.first);
+    i.set("rc", split ? kSinkKeys : kWindowKeys);
+    i.set("rg", runs.second);
+    i.set("rn", count());
+    i.set("himm", kvHead);
+  };
+  for (int64_t h = 0; h < heads; ++h) {
+    int64_t bank = (h % 2) * at.bank, kvHead = h / perKv;
+    unsigned scores = program.constant(at.scores + bank);
+    unsigned query = program.constant(at.queries + h * c.headDim);
+    unsigned queryScale = program.constant(at.queryScales + 4 * h);
+    Runs keys = runsAt(keysAt);
+    isa::Instruction score = make(Opcode::Mqk);
+    operands(score, scr, scores, query, queryScale, keys, kvHead);
+    score.set("scale", scaleBits);
+    program.emit(score);
+
+    unsigned probs = program.constant(at.probs + bank);
+    isa::Instruction softmax = make(Opcode::Vsoftmax);
+    softmax.set("dbuf", scr);
+    softmax.set("rd", probs);
+    softmax.set("abuf", scr);
+    softmax.set("ra", scores);
+    softmax.set("rn", count());
+    program.emit(softmax);
+
+    unsigned weights = program.constant(at.weights + bank),
+             weightScales = program.constant(at.weightScales + bank);
+    Runs values = runsAt(valuesAt);
+    isa::Instruction fold = make(Opcode::Vpq);
+    operands(fold, scr, weights, probs, weightScales, values, kvHead);
+    program.emit(fold);
+
+    unsigned output = program.scratch();
+    aluImm(Opcode::Addi, output, kQueryAt, out.offset + h * c.headDim * 4);
+    isa::Instruction context = make(Opcode::Mpv);
+    operands(context, static_cast<int64_t>(Buffer::Act), output, weights,
+             weightScales, values, kvHead);
+    program.emit(context);
+  }
+}
+
 LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   FailureOr<CacheLayout *> layout = cacheOf(op);
   FailureOr<Home> q = homeOf(op.getQuery());
@@ -201,6 +332,30 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
            << loaded << " KV records a tile of queries reads ("
            << c.record << " bytes each, keys and values) do not fit the kv "
            << "buffer (" << kvBytes << " bytes)";
+  bool int8 = op.getInt8Attention();
+  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
+  IntScratch intAt(scrBytes / 2, op.getNumHeads(), c.headDim,
+                   c.headDim / std::max<int64_t>(c.group, 1), loaded);
+  if (int8) {
+    if (c.format == 2)
+      return op.emitError("int8_attention needs an integer KV cache");
+    if (intAt.end > scrBytes)
+      return op.emitError("the integer attention of a query (")
+             << loaded << " keys, " << op.getNumHeads()
+             << " heads) needs " << intAt.end - scrBytes / 2
+             << " bytes of the scratch buffer's upper half ("
+             << scrBytes / 2 << ")";
+    isa::Instruction records = make(Opcode::Maset);
+    records.set("hd", c.headDim);
+    records.set("kvh", c.kvHeads);
+    records.set("kvg", c.group);
+    records.set("kvfmt", c.format);
+    records.set("kvbits", c.bits);
+    if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
+                                       c.group))
+      records.set("recu", c.record / kAlign);
+    program.emit(records);
+  }
 
   // 1. The earlier positions: sinks s0 = min(S, p0) from slot 0, then the
   // window's w0 = p0 - max(S, p0 - W + 1) records from their ring slot (one

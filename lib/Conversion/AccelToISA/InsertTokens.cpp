@@ -374,6 +374,36 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Mcfg:
     matrixConfig = i;
     break;
+  case Opcode::Maset:
+    // The lowering gives maset the record format of the vaset before it.
+    attentionConfig = i;
+    break;
+  case Opcode::Mqk:
+  case Opcode::Mpv:
+  case Opcode::Vpq: {
+    // ISA §5.9: records in two runs; int8 queries or weights, fp32 scales.
+    std::optional<int64_t> n = count(i, "rn", "nimm");
+    std::optional<int64_t> hd, groups;
+    if (attentionConfig) {
+      hd = attentionConfig->get("hd");
+      int64_t g = attentionConfig->get("kvg");
+      groups = *hd / (g ? g : *hd);
+    }
+    std::optional<int64_t> weights =
+        n && groups ? std::optional<int64_t>(*n * *groups) : std::nullopt;
+    std::optional<int64_t> records = rec ? times(n, *rec) : std::nullopt;
+    onChip(out, i, "bbuf", "rb", 0, records, false);
+    onChip(out, i, "bbuf", "rg", 0, records, false);
+    bool scores = i.opcode == Opcode::Mqk, context = i.opcode == Opcode::Mpv;
+    onChip(out, i, "abuf", "ra", 0,
+           scores ? hd : (context ? weights : times(n, 4)), false);
+    onChip(out, i, "sbuf", "rs", 0,
+           scores ? std::optional<int64_t>(4) : times(groups, 4),
+           i.opcode == Opcode::Vpq);
+    onChip(out, i, "dbuf", "rd", 0,
+           scores ? times(n, 4) : (context ? times(hd, 4) : weights), true);
+    break;
+  }
   case Opcode::Vkvq: {
     std::optional<int64_t> m = count(i, "rm", "mimm");
     int64_t row = attentionConfig ? attentionConfig->get("kvh") *

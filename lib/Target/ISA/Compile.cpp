@@ -336,6 +336,9 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
   FailureOr<std::string> attention = attentionPipeline(module, options);
   if (failed(attention))
     return failure();
+  if (options.attention != "f32" && options.attention != "int8")
+    return error(module) << "--attention expects f32 or int8, got '"
+                         << options.attention << "'";
   if (failed(runPipeline(module,
                          "func.func(accel-raise-onnx),accel-f32-activations,"
                          "canonicalize,cse",
@@ -349,6 +352,8 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
   };
   if (!attention->empty())
     add(*attention + ",cse");
+  if (options.attention == "int8")
+    add("accel-int8-attention");
   if (!options.report.empty())
     add("accel-compression-report{format=" + options.reportFormat +
         " output=" + options.report + "}");

@@ -47,6 +47,9 @@ struct CompileOptions {
   bool decode = false;
   /// --rope-positions: "absolute" or "cache".
   std::string ropePositions = "absolute";
+  /// --attention: the attention numerics, "f32" (NUMERICS §6) or "int8"
+  /// (§6.5, accel-int8-attention).
+  std::string attention = "f32";
   /// --tile, --prefill-tile, --max-context.
   int64_t tile = 64, prefillTile = 16, maxContext = 4096;
   /// --config (empty: none embedded) and --tokenizer (empty: none).

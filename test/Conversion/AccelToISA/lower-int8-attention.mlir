@@ -1,0 +1,37 @@
+// accel-lower-to-isa with int8_attention (NUMERICS §6.5, ISA §5.9) on the
+// one-layer decoder of lower-decode.mlir (heads (2, 1) of 32, W2A8KV4, KV
+// groups of 32, Λ(2, 5)): each query's heads quantized by one vqact, then
+// per head mqk, vsoftmax, vpq, mpv; the decode query's keys one run, a prefill
+// query's sinks and window two runs. Without a quantized cache the pass
+// fails.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5},accel-int8-attention)' 2>&1 | FileCheck %s --check-prefix=NOKV
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-int8-attention)' 2>&1 | FileCheck %s --check-prefix=RANK
+
+// NOKV: error: accel-int8-attention: the attention has no quantized KV cache (kv_quant)
+// RANK: error: accel-int8-attention: keys are rotated after they are read (rope-positions=cache); integer attention needs absolute RoPE positions
+
+// The decode step: the matrix unit's record format, the query's two heads
+// of 32 to int8 in the scratch buffer, then per head one run of r15
+// records (sinks and window) from the kv buffer.
+// CHECK-LABEL: accelisa.label @decode_step
+// CHECK: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 32, 2, bits=8
+// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, scale=0.17677669
+// CHECK-NEXT: accelisa.addi
+// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, wait=mx
+// CHECK: accelisa.vpq scr[[[W:r[0-9]+]]], scr[{{r[0-9]+}}], scr[[[S:r[0-9]+]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, rel=mx
+// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[[[W]]], scr[[[S]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, wait=vec
+// CHECK: accelisa.mqk
+// CHECK-NOT: accelisa.vqk
+// CHECK-NOT: accelisa.vpv
+// CHECK-LABEL: accelisa.label @prefill_step
+// CHECK: accelisa.label @query_0_of_tile4
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 32, 2, bits=8
+// A prefill query: r14 sink records from record 0 (kv[r0]), then its window
+// from a second address; r14 + r15 keys.
+// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, scale=0.17677669
+// CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0
+// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0
+// CHECK-NOT: accelisa.vqk
+// CHECK-NOT: accelisa.vpv
