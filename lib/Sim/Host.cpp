@@ -315,6 +315,8 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
   m.regs[7] = 1;
   RunOptions named = options;
   named.symbols = prog.symbols;
+  if (named.maxSteps == 0)
+    named.maxSteps = defaultStepLimit(prog.code.size(), tokens.size(), position);
   return sim->run(*index, named, stats);
 }
 

@@ -16,12 +16,20 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Format.h"
 
+#include <algorithm>
+
 using namespace accel;
 using namespace accel::sim;
 using namespace accel::sim::detail;
 using isa::Opcode;
 using isa::Unit;
 using llvm::Twine;
+
+uint64_t sim::defaultStepLimit(uint64_t codeSize, uint64_t tokens,
+                               uint64_t position) {
+  uint64_t perCode = tokens + 1 + (position + tokens) / 256;
+  return std::max<uint64_t>(uint64_t(1) << 24, 16 * codeSize * perCode);
+}
 
 Simulator::Simulator(const hw::Config &config,
                      std::vector<isa::Instruction> code)
@@ -247,7 +255,9 @@ llvm::Error detail::countStep(const RunOptions &options, RunStats &stats,
   if (stats.steps >= options.maxSteps)
     return fault("step limit of " + Twine(options.maxSteps) +
                  " instructions reached (a runaway program?) at " +
-                 describe(in, pc) + " on " + unitName(unit));
+                 describe(in, pc) + " on " + unitName(unit) +
+                 "; a longer run needs a higher limit (accel-sim "
+                 "--max-steps=N)");
   ++stats.steps;
   ++stats.executed[unit];
   if (options.trace) {

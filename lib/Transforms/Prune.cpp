@@ -16,7 +16,6 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
@@ -40,35 +39,6 @@ using namespace accel::compression;
 namespace {
 
 std::mutex reportMutex;
-
-/// Keeps, in every aligned group of `m` along K of each row, the `n`
-/// positions of highest score (ties: lower k). Returns the keep mask [N, K]
-/// (one byte per weight, so rows can be written from several threads).
-std::vector<uint8_t>
-selectNM(int64_t rows, int64_t cols, unsigned n, unsigned m,
-         llvm::function_ref<double(int64_t, int64_t)> score) {
-  std::vector<uint8_t> keep(rows * cols, 0);
-  llvm::parallelFor(0, rows, [&](int64_t r) {
-    std::array<double, 16> scores;
-    for (int64_t g = 0; g < cols; g += m) {
-      for (unsigned j = 0; j < m; ++j) {
-        scores[j] = score(r, g + j);
-        if (std::isnan(scores[j]))
-          scores[j] = -1.0;
-      }
-      // n times the highest score not yet kept; on a tie the lower k.
-      uint8_t *kept = &keep[r * cols + g];
-      for (unsigned i = 0; i < n; ++i) {
-        unsigned best = m;
-        for (unsigned j = 0; j < m; ++j)
-          if (!kept[j] && (best == m || scores[j] > scores[best]))
-            best = j;
-        kept[best] = 1;
-      }
-    }
-  });
-  return keep;
-}
 
 struct PrunePass : public accel::impl::PruneBase<PrunePass> {
   using PruneBase::PruneBase;
@@ -101,13 +71,9 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
     }
     if (!masks.empty() && failed(loadMasks(context)))
       return failure();
-    if (!report.empty() && report != "-") {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(report, ec); // truncate; runs append
-      if (ec)
-        return fail("cannot write report '" + report + "': " + ec.message());
-      os << "# layer\tweight\tkept\tcriterion\n";
-    }
+    if (!report.empty() && report != "-")
+      reportSoFar =
+          std::make_shared<std::string>("# layer\tweight\tkept\tcriterion\n");
     return success();
   }
 
@@ -179,7 +145,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
       targets.push_back({op, cols});
     });
     if (targets.empty())
-      return;
+      return writeReport(fn, "");
 
     // Wanda: ||X_k||_2 over all calibration tokens, per linear.
     std::vector<std::vector<double>> norms;
@@ -265,9 +231,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
           return std::fabs(double(w.at(r, k))) * norm[k];
         });
       } else {
-        keep = selectNM(w.rows, w.cols, n, m, [&](int64_t r, int64_t k) {
-          return std::fabs(double(w.at(r, k)));
-        });
+        keep = selectNMByMagnitude(w, n, m);
       }
 
       // The pruned weight, in the stored layout and element type.
@@ -295,27 +259,38 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
                    << "\t" << used << "\n";
     }
 
-    if (!report.empty()) {
-      std::lock_guard<std::mutex> lock(reportMutex);
-      if (report == "-") {
-        llvm::outs() << reportText;
-        llvm::outs().flush();
-      } else {
-        std::error_code ec;
-        llvm::raw_fd_ostream os(report, ec, llvm::sys::fs::OF_Append);
-        if (ec) {
-          fn.emitError("accel-prune: cannot write report '")
-              << report << "': " << ec.message();
-          return signalPassFailure();
-        }
-        os << reportText;
-      }
+    writeReport(fn, reportText);
+  }
+
+  /// Adds a function's report lines: to standard output, or to the report
+  /// so far, written whole to a temporary file renamed over `report` (never
+  /// a half-written or stale report).
+  void writeReport(func::FuncOp fn, StringRef lines) {
+    if (report.empty())
+      return;
+    std::lock_guard<std::mutex> lock(reportMutex);
+    if (report == "-") {
+      llvm::outs() << lines;
+      llvm::outs().flush();
+      return;
+    }
+    *reportSoFar += lines;
+    if (llvm::Error err =
+            llvm::writeToOutput(report, [&](llvm::raw_ostream &os) {
+              os << *reportSoFar;
+              return llvm::Error::success();
+            })) {
+      fn.emitError("accel-prune: cannot write report '")
+          << report << "': " << llvm::toString(std::move(err));
+      signalPassFailure();
     }
   }
 
   std::shared_ptr<OpSelector> selector;
   std::shared_ptr<std::vector<std::vector<int64_t>>> tokens;
   std::shared_ptr<llvm::StringMap<reference::Tensor>> maskTensors;
+  /// The report file's text so far (its header, then each function's lines).
+  std::shared_ptr<std::string> reportSoFar;
 };
 
 } // namespace

@@ -81,10 +81,12 @@ cl::list<std::string>
 cl::opt<bool> traceInsns("trace-insns",
                          cl::desc("Print each executed instruction"),
                          cl::cat(category));
-cl::opt<uint64_t> maxSteps("max-steps",
-                           cl::desc("Stop a runaway program after this many "
-                                    "executed instructions"),
-                           cl::init(uint64_t(1) << 32), cl::cat(category));
+cl::opt<uint64_t> maxSteps(
+    "max-steps",
+    cl::desc("Stop a runaway call after this many executed instructions "
+             "(default 0: 16 x code size x (tokens + 1 + (position + "
+             "tokens) / 256), at least 2^24)"),
+    cl::init(0), cl::cat(category));
 
 enum class Mode { Functional, Timing, Both };
 cl::opt<Mode> mode(

@@ -21,9 +21,18 @@
 
 namespace accel::sim {
 
+/// The step limit of a call over `tokens` tokens at `position` of a program
+/// of `codeSize` instructions, when none is given (docs/SIMULATOR.md):
+/// 16 x codeSize x (tokens + 1 + (position + tokens) / 256), at least 2^24.
+/// A compiled call executes about half its code per decode step and a third
+/// per prefill token; at 15-40 M instructions/s a runaway stops within
+/// about a second (small programs) or a small multiple of a real call.
+uint64_t defaultStepLimit(uint64_t codeSize, uint64_t tokens,
+                          uint64_t position);
+
 struct RunOptions {
   /// Instructions executed (by every unit together) before the run is
-  /// stopped as a runaway.
+  /// stopped as a runaway; 0 in Session::call: defaultStepLimit.
   uint64_t maxSteps = uint64_t(1) << 32;
   /// One line per executed instruction, when set.
   llvm::raw_ostream *trace = nullptr;
