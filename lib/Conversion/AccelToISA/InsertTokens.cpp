@@ -6,15 +6,17 @@
 // every token given is taken (AccelPasses.td).
 //
 // What each instruction reads and writes follows from its fields, the
-// values its registers hold (tracked along the program: constants, an ABI
-// region base plus an offset, or unknown) and the unit state `mcfg` and
-// `vaset` set. An unknown address or count makes the access run to the end
-// of the buffer; HBM is tracked per region (the base register r1..r4 an
-// address derives from), every region where unknown.
+// ranges of values its registers may hold (RegisterRanges.h) and the unit
+// state `mcfg` and `vaset` set. An access covers the bytes from the lowest
+// to the highest address the ranges allow, for the largest count; an
+// unknown address or count runs to the end of the buffer. HBM is tracked
+// per region (the base register r1..r4 an address derives from, every
+// region where none), channel and offset.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Placement.h"
+#include "RegisterRanges.h"
 
 #include "accel/Dialect/AccelISA/AccelISAOps.h"
 #include "accel/Dialect/AccelISA/Instruction.h"
@@ -43,19 +45,11 @@ constexpr int64_t kGranule = 64;
 int64_t roundUp(int64_t bytes) {
   return (bytes + kGranule - 1) / kGranule * kGranule;
 }
-/// Access spaces: the five buffers, then HBM regions by base register r1..r4.
-constexpr unsigned kHbm = isa::kNumBuffers, kSpaces = kHbm + 4;
-
-/// What the analysis knows of a register.
-struct Reg {
-  enum Kind { Const, Based, Unknown } kind = Unknown;
-  int64_t value = 0; ///< Const: the value; Based: the offset if `known`
-  unsigned base = 0; ///< Based: the ABI register r1..r4
-  bool known = false;
-
-  static Reg constant(int64_t v) { return {Const, v, 0, true}; }
-  static Reg based(unsigned b) { return {Based, 0, b, true}; }
-};
+/// Access spaces: the five buffers, then HBM by region (base register
+/// r1..r4) and channel.
+constexpr unsigned kHbm = isa::kNumBuffers;
+/// Counts above this are taken as unknown (no buffer holds that many).
+constexpr int64_t kMaxCount = int64_t(1) << 30;
 
 struct Access {
   unsigned space;
@@ -147,10 +141,13 @@ private:
 
 class TokenInserter {
 public:
-  TokenInserter(std::vector<int64_t> bufferBytes)
-      : bufferBytes(std::move(bufferBytes)) {
-    for (unsigned s = 0; s < kSpaces; ++s)
-      spaces[s] = SpanMap(s < kHbm ? roundUp(this->bufferBytes[s]) : kGranule);
+  TokenInserter(const std::vector<int64_t> &bufferBytes, int64_t channels,
+                int64_t channelBytes)
+      : channels(channels) {
+    for (int64_t bytes : bufferBytes)
+      spaces.emplace_back(roundUp(bytes));
+    for (int64_t s = 0; s < 4 * channels; ++s)
+      spaces.emplace_back(roundUp(channelBytes));
     reset();
   }
 
@@ -158,44 +155,36 @@ public:
 
 private:
   void reset();
-  void resetRegisters();
-  Reg reg(int64_t index) const { return regs[index]; }
-  /// The value of register field `name`, if a constant.
-  std::optional<int64_t> value(const isa::Instruction &i, StringRef name) {
-    Reg r = regs[i.get(name)];
-    return r.kind == Reg::Const ? std::optional<int64_t>(r.value)
-                                : std::nullopt;
+  /// The values register field `name` may hold.
+  const RegisterRange &reg(const isa::Instruction &i, StringRef name) const {
+    return (*regs)[i.get(name)];
   }
-  /// A count `reg + imm`, if known.
+  /// The unsigned values of register field `name` (any for a based one).
+  std::pair<int64_t, int64_t> values(const isa::Instruction &i,
+                                     StringRef name) const {
+    const RegisterRange &r = reg(i, name);
+    return r.base ? RegisterRange::top().asUnsigned() : r.asUnsigned();
+  }
+  /// The largest count `reg + imm` may be, if known.
   std::optional<int64_t> count(const isa::Instruction &i, StringRef reg,
-                               StringRef imm) {
-    std::optional<int64_t> r = value(i, reg);
-    return r ? std::optional<int64_t>(*r + i.get(imm)) : std::nullopt;
-  }
-  /// `bytes` (unknown: to the end) from buffer address `reg + imm`.
+                               StringRef imm = "") const;
+  /// `bytes` (unknown: to the end) from buffer address `reg + imm + off`,
+  /// the register and `off` anywhere in their ranges.
   void onChip(SmallVectorImpl<Access> &out, const isa::Instruction &i,
               StringRef buf, StringRef reg, int64_t imm,
-              std::optional<int64_t> bytes, bool write);
+              std::optional<int64_t> bytes, bool write,
+              std::pair<int64_t, int64_t> off = {0, 0}) const;
   void hbm(SmallVectorImpl<Access> &out, const isa::Instruction &i,
-           bool write);
+           bool write) const;
   SmallVector<Access, 6> accessesOf(const isa::Instruction &i);
-  void step(const isa::Instruction &i);
 
-  std::vector<int64_t> bufferBytes;
-  std::array<Reg, isa::kNumRegisters> regs;
-  std::array<SpanMap, kSpaces> spaces;
+  int64_t channels;
+  const Registers *regs = nullptr; ///< before the current instruction
+  std::vector<SpanMap> spaces;
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> paired;
   bool pending = false; ///< accesses since the last barrier
   std::optional<isa::Instruction> matrixConfig, attentionConfig;
 };
-
-void TokenInserter::resetRegisters() {
-  for (unsigned r = 0; r < isa::kNumRegisters; ++r)
-    regs[r] = Reg();
-  regs[0] = Reg::constant(0);
-  for (unsigned r = 1; r <= 4; ++r)
-    regs[r] = Reg::based(r);
-}
 
 void TokenInserter::reset() {
   for (SpanMap &space : spaces)
@@ -205,29 +194,62 @@ void TokenInserter::reset() {
   pending = false;
 }
 
+std::optional<int64_t> TokenInserter::count(const isa::Instruction &i,
+                                            StringRef regName,
+                                            StringRef imm) const {
+  const RegisterRange &r = reg(i, regName);
+  if (r.base)
+    return std::nullopt;
+  int64_t most = r.asUnsigned().second + (imm.empty() ? 0 : i.get(imm));
+  return most < kMaxCount ? std::optional<int64_t>(most) : std::nullopt;
+}
+
 void TokenInserter::onChip(SmallVectorImpl<Access> &out,
                            const isa::Instruction &i, StringRef buf,
                            StringRef regName, int64_t imm,
-                           std::optional<int64_t> bytes, bool write) {
+                           std::optional<int64_t> bytes, bool write,
+                           std::pair<int64_t, int64_t> off) const {
   unsigned space = i.get(buf);
-  std::optional<int64_t> base = value(i, regName);
-  if (!base) {
+  const RegisterRange &r = reg(i, regName);
+  if (r.base) {
     out.push_back({space, 0, -1, write});
     return;
   }
-  int64_t lo = *base + imm;
-  out.push_back({space, lo, bytes ? lo + *bytes : -1, write});
+  auto [lo, hi] = r.asUnsigned();
+  out.push_back({space, lo + imm + off.first,
+                 bytes ? std::max<int64_t>(hi + imm + off.second + *bytes, 0)
+                       : -1,
+                 write});
 }
 
+/// HBM rows: every channel they rotate over, at the offsets they cover in
+/// a channel (docs/ISA.md §5.1); an address not derived from a region
+/// base may be in any region.
 void TokenInserter::hbm(SmallVectorImpl<Access> &out,
-                        const isa::Instruction &i, bool write) {
-  Reg r = regs[i.get("rh")];
-  if (r.kind == Reg::Based) {
-    out.push_back({kHbm + r.base - 1, 0, -1, write});
+                        const isa::Instruction &i, bool write) const {
+  std::optional<int64_t> rows = count(i, "rn", "rimm");
+  if (rows && *rows <= 0)
     return;
+  const RegisterRange &r = reg(i, "rh");
+  int64_t n = int64_t(1) << i.get("nch");
+  int64_t lo = 0, hi = -1;
+  if (r.base && !r.isTop()) {
+    auto [first, last] = r.asUnsigned();
+    lo = first + i.get("himm");
+    if (rows)
+      hi = last + i.get("himm") + (*rows - 1) / n * i.get("hstride") +
+           i.get("len");
   }
-  for (unsigned b = 0; b < 4; ++b)
-    out.push_back({kHbm + b, 0, -1, write});
+  int64_t used = std::min(rows ? std::min(*rows, n) : n, channels);
+  for (unsigned region = 1; region <= 4; ++region) {
+    if (r.base && r.base != region)
+      continue;
+    for (int64_t j = 0; j < used; ++j) {
+      unsigned channel = (i.get("ch") + j) % channels;
+      out.push_back({unsigned(kHbm + (region - 1) * channels + channel), lo,
+                     hi, write});
+    }
+  }
 }
 
 /// Bytes of `rows` records of the attention state `vaset` set.
@@ -266,7 +288,7 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Mv:
   case Opcode::Mm: {
     std::optional<int64_t> tokens =
-        i.opcode == Opcode::Mv ? std::optional<int64_t>(1) : value(i, "rm");
+        i.opcode == Opcode::Mv ? std::optional<int64_t>(1) : count(i, "rm");
     int64_t rows = i.get("rows");
     std::optional<int64_t> x, scales, weights;
     if (matrixConfig) {
@@ -353,18 +375,12 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Vrope: {
     std::optional<int64_t> m = count(i, "rm", "mimm");
     int64_t row = i.get("heads") * i.get("hd") * 4, rot = i.get("rot") * 4;
-    std::optional<int64_t> position = value(i, "rp");
+    std::pair<int64_t, int64_t> position = values(i, "rp");
     onChip(out, i, "abuf", "ra", 0, times(m, row), false);
-    for (StringRef table : {"b", "c"}) {
-      std::optional<int64_t> bytes;
-      int64_t first = 0;
-      if (position && m) {
-        first = *position * rot;
-        bytes = *m * rot;
-      }
-      onChip(out, i, (table + "buf").str(), ("r" + table).str(),
-             position ? first : 0, bytes, false);
-    }
+    for (StringRef table : {"b", "c"})
+      onChip(out, i, (table + "buf").str(), ("r" + table).str(), 0,
+             times(m, rot), false,
+             {position.first * rot, position.second * rot});
     onChip(out, i, "dbuf", "rd", 0, times(m, row), true);
     break;
   }
@@ -474,64 +490,18 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   return out;
 }
 
-/// The register an ALU instruction writes and its new abstract value.
-void TokenInserter::step(const isa::Instruction &i) {
-  const isa::InstrSpec &spec = i.getSpec();
-  if (spec.unit != isa::Unit::Ctrl)
-    return;
-  auto write = [&](Reg value) {
-    int64_t rd = i.get("rd");
-    if (rd != 0)
-      regs[rd] = value;
-  };
-  StringRef format = spec.format->name;
-  if (format == "alu" || format == "alu-imm") {
-    Reg a = regs[i.get("rs1")];
-    Reg b = format == "alu" ? regs[i.get("rs2")]
-                            : Reg::constant(i.get("imm"));
-    bool add = i.opcode == Opcode::Add || i.opcode == Opcode::Addi;
-    if (a.kind == Reg::Const && b.kind == Reg::Const) {
-      uint32_t x = a.value, y = b.value, r = 0;
-      switch (i.opcode) {
-      case Opcode::Add: case Opcode::Addi: r = x + y; break;
-      case Opcode::Sub: r = x - y; break;
-      case Opcode::Mul: case Opcode::Muli: r = x * y; break;
-      case Opcode::And: case Opcode::Andi: r = x & y; break;
-      case Opcode::Or: case Opcode::Ori: r = x | y; break;
-      case Opcode::Xor: case Opcode::Xori: r = x ^ y; break;
-      case Opcode::Sll: case Opcode::Slli: r = x << (y & 31); break;
-      case Opcode::Srl: case Opcode::Srli: r = x >> (y & 31); break;
-      default:
-        write(Reg());
-        return;
-      }
-      write(Reg::constant(r));
-      return;
-    }
-    if (add && (a.kind == Reg::Based) != (b.kind == Reg::Based)) {
-      Reg based = a.kind == Reg::Based ? a : b;
-      Reg other = a.kind == Reg::Based ? b : a;
-      based.known = based.known && other.kind == Reg::Const;
-      based.value += other.kind == Reg::Const ? other.value : 0;
-      write(based);
-      return;
-    }
-    write(Reg());
-    return;
-  }
-  if (format == "load-scalar" || format == "jump-link")
-    write(Reg());
-}
-
 LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   std::vector<Operation *> ops;
   llvm::DenseMap<StringRef, size_t> labels; ///< label -> next instruction
+  std::vector<size_t> entries;
   for (Operation &op : program.getBody().front()) {
     if (accelisa::getOpcode(&op))
       ops.push_back(&op);
     else if (auto symbol = op.getAttrOfType<StringAttr>(
                  SymbolTable::getSymbolAttrName()))
       labels[symbol.getValue()] = ops.size();
+    if (llvm::isa<accelisa::EntryOp>(op))
+      entries.push_back(ops.size());
   }
   std::vector<isa::Instruction> code;
   for (Operation *op : ops) {
@@ -539,15 +509,20 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     i.wait = i.release = 0;
     code.push_back(i);
   }
-  std::vector<bool> isTarget(code.size() + 1, false);
-  for (auto [name, index] : labels)
-    isTarget[index] = true;
+  std::vector<int64_t> targets(code.size(), -1);
+  for (size_t n = 0; n < code.size(); ++n)
+    if (FlatSymbolRefAttr target = accelisa::getTarget(ops[n]))
+      targets[n] = labels.lookup(target.getValue());
+  std::vector<std::optional<Registers>> before =
+      analyzeRegisters(code, targets, entries);
+  // Where control never arrives, registers but r0 are unknown.
+  Registers unknown;
+  unknown.fill(RegisterRange::top());
+  unknown[0] = RegisterRange::constant(0);
 
   for (size_t n = 0; n < code.size(); ++n) {
     isa::Instruction &i = code[n];
-    // Control reaches a label from elsewhere: registers are not known there.
-    if (isTarget[n])
-      resetRegisters();
+    regs = before[n] ? &*before[n] : &unknown;
     bool control = i.getSpec().unit == isa::Unit::Ctrl;
     bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
                                 i.opcode == Opcode::Jmp || i.opcode == Opcode::Jal ||
@@ -562,14 +537,14 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     }
     unsigned unit = static_cast<unsigned>(i.getSpec().unit);
     SmallVector<Access, 6> accesses = accessesOf(i);
-    step(i);
     std::array<int64_t, isa::kNumUnits> after;
     after.fill(-1);
     // Accesses are tracked in granules of 64 bytes.
     auto span = [&](const Access &a) {
       int64_t end = spaces[a.space].size();
       int64_t hi = a.hi < 0 ? end : std::min(roundUp(a.hi), end);
-      return std::make_pair(std::min(a.lo / kGranule * kGranule, end), hi);
+      int64_t lo = std::max<int64_t>(a.lo, 0) / kGranule * kGranule;
+      return std::make_pair(std::min(lo, end), hi);
     };
     for (const Access &a : accesses) {
       auto [lo, hi] = span(a);
@@ -647,7 +622,8 @@ struct InsertTokensPass
     for (const hw::BufferConfig &buffer : config->buffers)
       buffers.push_back(static_cast<int64_t>(buffer.bytes));
     WalkResult walk = getOperation().walk([&](accelisa::ProgramOp program) {
-      TokenInserter inserter(buffers);
+      TokenInserter inserter(buffers, int64_t(config->hbmChannels),
+                             int64_t(config->hbmChannelBytes));
       return failed(inserter.run(program)) ? WalkResult::interrupt()
                                            : WalkResult::advance();
     });

@@ -100,3 +100,91 @@ accelisa.program @skip_region {
   accelisa.barrier
   accelisa.halt
 }
+
+// -----
+
+// Register ranges bound counts and addresses: a prefill tile's row count
+// r11 = min(r5 - r10, 16) makes the load of r11 rows of 64 bytes end by
+// act[1024], so the vadd at act[2048] needs no token and the one at
+// act[512] waits. A row past a count bound by nothing (r5) runs to the end
+// of the buffer.
+// CHECK-LABEL: accelisa.program @bounded_rows
+// CHECK:      accelisa.load act[0], hbm[r1], r11, 64, sstride=64, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r20], act[r20], act[r20], 16{{$}}
+// CHECK-NEXT: accelisa.vadd act[r21], act[r21], act[r21], 16, wait=ld
+// CHECK-NEXT: accelisa.load act[0], hbm[r1], r5, 64, sstride=64, wait=vec, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r22], act[r22], act[r22], 16, wait=ld
+accelisa.program @bounded_rows {
+  accelisa.entry @run
+  accelisa.sub r11, r5, r10
+  accelisa.minui r11, r11, 16
+  accelisa.addi r20, r0, 2048
+  accelisa.addi r21, r0, 512
+  accelisa.addi r22, r0, 1048576
+  accelisa.load act[0], hbm[r1], r11, 64, sstride=64
+  accelisa.vadd act[r20], act[r20], act[r20], 16
+  accelisa.vadd act[r21], act[r21], act[r21], 16
+  accelisa.load act[0], hbm[r1], r5, 64, sstride=64
+  accelisa.vadd act[r22], act[r22], act[r22], 16
+  accelisa.halt
+}
+
+// -----
+
+// HBM is tracked per region, channel and offset: the kv store to channel 3
+// orders neither the load from channel 4 nor the one 4096 bytes further
+// in channel 3; a load at an offset scaled by the position r6 may read the
+// stored bytes and waits for the store. Rows rotate over nch channels.
+// CHECK-LABEL: accelisa.program @hbm_channels
+// CHECK:      accelisa.store scr[0], hbm[r2], 1, 64, ch=3, rel=ld
+// CHECK-NEXT: accelisa.load act[0], hbm[r2], 1, 64, ch=4{{$}}
+// CHECK-NEXT: accelisa.load act[64], hbm[r2 + 4096], 1, 64, ch=3{{$}}
+// CHECK-NEXT: accelisa.load act[128], hbm[r20], 4, 64, ch=2, nch=4, sstride=64, wait=st
+accelisa.program @hbm_channels {
+  accelisa.entry @run
+  accelisa.muli r20, r6, 64
+  accelisa.add r20, r20, r2
+  accelisa.store scr[0], hbm[r2], 1, 64, ch=3
+  accelisa.load act[0], hbm[r2], 1, 64, ch=4
+  accelisa.load act[64], hbm[r2 + 4096], 1, 64, ch=3
+  accelisa.load act[128], hbm[r20], 4, 64, ch=2, nch=4, sstride=64
+  accelisa.halt
+}
+
+// -----
+
+// Values flow through calls and join where control meets: the step called
+// with r20 = 0 and with r20 = 4096 loads a row from act[0] to act[4160],
+// not act[8192]; a loop's changing counter is unknown in it.
+// CHECK-LABEL: accelisa.program @calls
+// CHECK:      accelisa.label @step
+// CHECK:      accelisa.load act[r20], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r21], act[r21], act[r21], 16{{$}}
+// CHECK-NEXT: accelisa.vadd act[r0], act[r0], act[r0], 16, wait=ld
+// CHECK:      accelisa.label @loop
+// CHECK:      accelisa.load act[r22], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r21], act[r21], act[r21], 16, wait=ld
+accelisa.program @calls {
+  accelisa.entry @first
+  accelisa.addi r20, r0, 0
+  accelisa.jal r8, @step
+  accelisa.halt
+  accelisa.entry @second
+  accelisa.addi r20, r0, 4096
+  accelisa.jal r8, @step
+  accelisa.halt
+  accelisa.label @step
+  accelisa.addi r21, r0, 8192
+  accelisa.load act[r20], hbm[r1], 1, 64
+  accelisa.vadd act[r21], act[r21], act[r21], 16
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.barrier
+  accelisa.addi r22, r0, 0
+  accelisa.label @loop
+  accelisa.load act[r22], hbm[r1], 1, 64
+  accelisa.vadd act[r21], act[r21], act[r21], 16
+  accelisa.barrier
+  accelisa.addi r22, r22, 64
+  accelisa.bltu r22, r20, @loop
+  accelisa.jr r8
+}

@@ -71,7 +71,7 @@
 // CHECK-NEXT: accelisa.add [[LINE]], [[LINE]], r4
 // CHECK-NEXT: accelisa.andi [[WITHIN]], [[WITHIN]], 63
 // CHECK-NEXT: accelisa.load scr[0], hbm[[[LINE]]], 1, 64, rel=ctl
-// CHECK-NEXT: accelisa.lds r9, scr[[[WITHIN]]], wait=ld, rel=vec
+// CHECK-NEXT: accelisa.lds r9, scr[[[WITHIN]]], wait=ld{{$}}
 // CHECK-NEXT: accelisa.muli [[ROW:r[0-9]+]], r9, 64
 // CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], r1
 // CHECK: accelisa.load act[0], hbm[[[ROW]]], 4, 64, nch=4, sstride=64
