@@ -166,8 +166,9 @@ FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
 }
 
 /// Output rows per run packed at once: whole tiles of about this many
-/// weights (the run's integers take 8 bytes each while read).
-constexpr int64_t kRunElements = int64_t(1) << 22;
+/// weights (the run's integers take 8 bytes each while read: 2 MiB stay in
+/// the cache from reading to packing).
+constexpr int64_t kRunElements = int64_t(1) << 18;
 
 /// The rows of one run of `spec`'s matrix: whole tiles, all of them when
 /// the matrix is one tile or its weight is stored transposed (float

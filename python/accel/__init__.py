@@ -144,9 +144,9 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
     """Compiles `module` (imported, e.g. by `import_onnx` or `from_torch`,
     raised or not) to the engine package `path` exactly as `accelc ... -o
     path` does, and returns `path`. Like accelc, it compiles the module in
-    place: afterwards the module holds the lowered program and the float
-    weights are gone (import again to compile other settings, and run the
-    fp32 reference before). Each keyword is the accelc flag of the same
+    place: afterwards the module holds the lowered program, and the float
+    and quantized weights are gone (import again to compile other settings,
+    and run the fp32 reference before). Each keyword is the accelc flag of the same
     name; None keeps accelc's default:
 
     - `prune`: N:M semi-structured sparsity of the linear weights, "2:4" or

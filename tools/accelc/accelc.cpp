@@ -28,10 +28,16 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+#include <sys/resource.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -103,6 +109,12 @@ cl::opt<std::string> tokenizerPath(
 cl::opt<bool> printWeights(
     "print-weights",
     cl::desc("Print weight blobs in full (by default large ones are elided)"),
+    cl::init(false), cl::cat(category));
+
+cl::opt<bool> compileStats(
+    "compile-stats",
+    cl::desc("Print the compilation's wall time, CPU time and peak memory "
+             "when it succeeds (always on a terminal)"),
     cl::init(false), cl::cat(category));
 
 cl::OptionCategory compressionCategory(
@@ -189,6 +201,26 @@ cl::opt<int64_t> maxContext(
     cl::desc("KV-cache slots without Λ, and the positions an absolute RoPE "
              "table covers"),
     cl::value_desc("tokens"), cl::init(4096), cl::cat(attentionCategory));
+
+/// Prints what the compilation took: wall time since `start`, CPU time
+/// (user + system) and peak resident memory.
+void printStats(std::chrono::steady_clock::time_point start) {
+  double wall = std::chrono::duration<double>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  llvm::sys::TimePoint<> elapsed;
+  std::chrono::nanoseconds user, system;
+  llvm::sys::Process::GetTimeUsage(elapsed, user, system);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  llvm::errs() << llvm::formatv(
+      "accelc: compiled in {0:F1} s wall, {1:F1} s CPU ({2:F1} user + {3:F1} "
+      "system), peak RSS {4:F2} GB\n",
+      wall, std::chrono::duration<double>(user + system).count(),
+      std::chrono::duration<double>(user).count(),
+      std::chrono::duration<double>(system).count(),
+      double(usage.ru_maxrss) * 1024.0 / 1e9);
+}
 
 /// Reads the input by extension: an ONNX model (`.onnx`), one in ONNX's
 /// textual syntax (`.onnxtxt`), or MLIR (text or bytecode).
@@ -305,6 +337,7 @@ LogicalResult emitAssembly(ModuleOp module) {
 } // namespace
 
 int main(int argc, char **argv) {
+  auto start = std::chrono::steady_clock::now();
   llvm::InitLLVM init(argc, argv);
   // -mlir-print-debuginfo (locations: the ONNX node names) and the other
   // printing options, listed under --help-hidden.
@@ -330,6 +363,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = load(context);
   if (!module || failed(compile(context, *module, kind)))
     return 1;
+  if (compileStats || llvm::errs().is_displayed())
+    printStats(start);
   if (kind == Emit::Package)
     return 0;
   if (kind == Emit::Asm)

@@ -9,6 +9,8 @@
 #include "accel/Target/ISA/Translate.h"
 #include "accel/Target/ISA/WritePackage.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
@@ -273,13 +275,13 @@ llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &buffer) {
 }
 
 /// Writes the package of a lowered module: its program, the weight image at
-/// `options.weightImage`, the config and the tokenizer.
+/// `options.weightImage` (streamed from the file), the config and the
+/// tokenizer.
 LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
                                    const CompileOptions &options) {
-  std::unique_ptr<llvm::MemoryBuffer> image, config, vocabulary;
+  std::unique_ptr<llvm::MemoryBuffer> config, vocabulary;
   for (auto [file, buffer] :
-       {std::pair(StringRef(options.weightImage), &image),
-        std::pair(StringRef(options.configPath), &config),
+       {std::pair(StringRef(options.configPath), &config),
         std::pair(StringRef(options.tokenizerPath), &vocabulary)}) {
     if (file.empty())
       continue;
@@ -291,8 +293,7 @@ LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
     *buffer = std::move(*contents);
   }
   PackageOptions packageOptions;
-  if (image)
-    packageOptions.weightImage = bytesOf(*image);
+  packageOptions.weightImageFile = options.weightImage;
   if (config) {
     packageOptions.configJSON = config->getBuffer();
     packageOptions.configPath = options.configPath;
@@ -324,11 +325,35 @@ private:
   std::vector<std::string> created;
 };
 
-} // namespace
+/// Releases the blobs of the quantized linears' weights, scales and zero
+/// points once accel-pack has laid them out in the weight image (the
+/// lowering reads only their types): a 7B model's 1.8 GB of quantized
+/// weights do not stay in memory beside the lowering and the package.
+/// Constants that anything but a packed linear uses are kept.
+void releasePackedWeights(ModuleOp module) {
+  module.walk([](LinearOp op) {
+    if (!op->hasAttr("accel.image") || !op.getWeightQuantAttr())
+      return;
+    for (Value value : {op.getWeight(), op.getScales(), op.getZeroPoints()}) {
+      auto constant = value ? value.getDefiningOp<arith::ConstantOp>()
+                            : arith::ConstantOp();
+      auto resource =
+          constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
+                   : DenseResourceElementsAttr();
+      if (!resource || !llvm::all_of(constant->getUsers(), [](Operation *user) {
+            return llvm::isa<LinearOp>(user) && user->hasAttr("accel.image");
+          }))
+        continue;
+      if (auto *entry = resource.getRawHandle().getResource())
+        entry->setBlob(AsmResourceBlob());
+    }
+  });
+}
 
-LogicalResult accel::accelisa::compileModule(ModuleOp module,
-                                             const CompileOptions &options,
-                                             bool lower) {
+/// compileModule; `release` releases the packed weights before the
+/// lowering (a package holds them in its image).
+LogicalResult compile(ModuleOp module, const CompileOptions &options,
+                      bool lower, bool release) {
   SideOutputs sideOutputs(options);
   FailureOr<std::string> compression = compressionPipeline(module, options);
   if (failed(compression))
@@ -364,6 +389,8 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
   if (!pipeline.empty() &&
       failed(runPipeline(module, pipeline, "the pipeline")))
     return failure();
+  if (release)
+    releasePackedWeights(module);
   if (lower && failed(lowerToISA(module, options)))
     return failure();
   if (failed(reportFootprint(module, options)))
@@ -372,13 +399,21 @@ LogicalResult accel::accelisa::compileModule(ModuleOp module,
   return success();
 }
 
+} // namespace
+
+LogicalResult accel::accelisa::compileModule(ModuleOp module,
+                                             const CompileOptions &options,
+                                             bool lower) {
+  return compile(module, options, lower, /*release=*/false);
+}
+
 LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
                                                 const CompileOptions &options) {
   if (path == "-")
     return error(module) << "a package is binary: name the output file with -o";
   SideOutputs sideOutputs(options);
-  // The package needs the weight image in memory: accel-pack writes it to
-  // options.weightImage, or to a temporary file.
+  // The package is written from the weight image's file: accel-pack writes
+  // it to options.weightImage, or to a temporary file.
   CompileOptions packing = options;
   std::optional<llvm::FileRemover> removeImage;
   if (packing.weightImage.empty()) {
@@ -390,7 +425,7 @@ LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
     removeImage.emplace(imagePath);
     packing.weightImage = imagePath.str().str();
   }
-  if (failed(compileModule(module, packing, /*lower=*/true)) ||
+  if (failed(compile(module, packing, /*lower=*/true, /*release=*/true)) ||
       failed(writeCompiledPackage(module, path, packing)))
     return failure();
   sideOutputs.keep();

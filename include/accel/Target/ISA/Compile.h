@@ -74,7 +74,9 @@ mlir::LogicalResult compileModule(mlir::ModuleOp module,
 
 /// compileModule with lowering, then the package at `path` (a file, not
 /// "-"): the program, the weight image (at `options.weightImage`, else in a
-/// temporary file), the config and the tokenizer.
+/// temporary file), the config and the tokenizer. The quantized weights'
+/// blobs are released once packed: afterwards the module holds the program
+/// and the weights' types only.
 mlir::LogicalResult compileToPackage(mlir::ModuleOp module,
                                      llvm::StringRef path,
                                      const CompileOptions &options);
