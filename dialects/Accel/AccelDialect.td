@@ -36,8 +36,8 @@ def Accel_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   // The lowering's decisions (accel.epilogue, accel.quantized,
-  // accel.in_place, accel.prefill_tile, accel.load_tiles, accel.act) are
-  // checked where they stand (AccelDialect.cpp).
+  // accel.in_place, accel.prefill_tile, accel.last_row, accel.load_tiles,
+  // accel.act) are checked where they stand (AccelDialect.cpp).
   let hasOperationAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Defined beside the attribute storage classes (AccelAttrs.cpp).

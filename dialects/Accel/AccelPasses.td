@@ -410,6 +410,11 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
       the KV records a step of that many rows reads from each layer's cache
       (the sinks and the window before it, or every slot without Λ, plus
       the tile's own) must fit half the kv buffer at their unpadded size;
+    * the **output tail** (`accel.last_row` on its ops; `output-tail`): the
+      row-wise ops only the logits need (the final norm, the LM head), which
+      the prompt's last tile runs for its last row alone (its other tiles
+      skip them), so that their values need one row of the act buffer, not
+      a tile's; the tail reads one activation from before it;
     * the **weight load group** (`accel.load_tiles` on each `accel.linear`):
       how many of accel-pack's weight tiles one `load` brings into a half
       of the double-buffered weight buffer (a power of two: up to 4 tiles
@@ -430,6 +435,8 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
            "mode)">,
     Option<"loadTiles", "load-tiles", "int64_t", /*default=*/"0",
            "Weight tiles per load, a power of two (0: the most that fit)">,
+    Option<"outputTail", "output-tail", "bool", /*default=*/"true",
+           "Run the ops only the logits need on the prompt's last row alone">,
   ];
 }
 
@@ -440,7 +447,8 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     of the two steps accel-lower-to-isa generates (the decode step of one
     row; the prefill step of `accel.prefill_tile` rows, from accel-tile),
     and records it on the op that defines it as `accel.act = {decode =
-    #accel.homes<...>, prefill = #accel.homes<...>}` (AccelAttrs.td); the
+    #accel.homes<...>, prefill = #accel.homes<...>}` (AccelAttrs.td; one row
+    for the output tail's values, `accel.last_row`); the
     module gets `accel.act_bytes = {decode, prefill}`, the most of the act
     buffer each step uses. Walking the ops in order, a value's rows are
     given the first free range of the act buffer that holds them (64-byte
@@ -550,9 +558,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       rows, attention first loads the earlier positions' records, appends
       the step's own, attends each query (a loop over the rows between
       barriers) and only then stores the own records into the ring, so a
-      tile never overwrites keys its own queries still need; the ops only
-      the logits need (the final norm, the LM head) run in the prompt's
-      last tile only, for its last row.
+      tile never overwrites keys its own queries still need; the output
+      tail (accel-tile's `accel.last_row`: the ops only the logits need,
+      the final norm, the LM head) runs in the prompt's last tile only, for
+      its last row.
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 
@@ -584,27 +593,14 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     runs while `mv` reads the other).
 
     What an instruction reads and writes follows from its fields, the values
-    its registers may hold and the unit state `mcfg` and `vaset` set (in
-    program order). The
-    registers are found by abstract interpretation over the program's control
-    flow (branches, jumps, `jal` calls, `jr` returning after any `jal`; the
-    ABI's values at each entry): a register holds a value modulo 2^32 from an
-    interval, or an ABI region base `r1`..`r4` plus an offset from an
-    interval; every ALU instruction bounds its result from its operands' (so
-    a prefill tile's row count `minui r11, r11, 16` is at most 16, a
-    `remui` slot below its modulus, `andi … 63` at most 63), where control
-    meets the intervals join, and a register still changing after a few
-    passes over a loop is taken as unknown. An access covers the bytes from
-    the lowest to the highest address its registers allow, for the largest
-    count they allow; an unknown address or count runs to the end of its
-    buffer. HBM is tracked per region (the base an address derives from;
-    every region for one that derives from none), channel (the `nch`
-    channels its rows rotate over) and offset. Sizes: weight tiles from
-    docs/FORMATS.md §1.4, KV records from docs/ISA.md §5.7. Pairs are found
-    with an interval map of the last writer and readers of each unit per
-    buffer and HBM channel (64-byte granules), so the time is near-linear in
-    the accesses (1B's program in `accelc`: 0.16 s; 3.4 s with the
-    per-granule arrays before).
+    its registers hold and the unit state `mcfg` and `vaset` set, tracked
+    along the program: a register is a constant (set from `r0` by the ALU),
+    an ABI region base `r1`..`r4` plus an offset, or unknown (set from
+    data, or at a label, where control may arrive from elsewhere). An access
+    through an unknown address or count runs to the end of its buffer; HBM
+    accesses are tracked per region (the base register an address derives
+    from), an unknown base meaning every region. Sizes: weight tiles from
+    docs/FORMATS.md §1.4, KV records from docs/ISA.md §5.7.
 
     The program is analysed as straight-line code between barriers: a
     `barrier` or `halt` completes everything before it; a jump or branch
@@ -612,23 +608,6 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     forward branch that would skip an instruction carrying a token, unless
     no pair crosses it: nothing from its target up to the next barrier
     takes a token.
-
-    Soundness: an order the program needs is never dropped as long as the
-    analysis' ranges hold every value a register takes
-    (unittests/Conversion checks this against the simulator's control unit
-    on random programs) and every address derived from a region base stays
-    in its region (docs/ISA.md §7). A missing token is a race (ISA §3); the
-    simulator does not detect races, but its `both` mode executes the data
-    in the timing model's order, so the tests that compare `both` with
-    `functional` and the golden model catch the ones that change results.
-
-    Effect on the programs `accelc` makes (`accel-sim --mode=timing`): the 1B
-    model's decode step at position 2048 1,478,640 -> 1,477,264 cycles,
-    its 2K prefill 2,219,363,148 -> 2,218,277,356, tiny_llama's decode step
-    17,762 -> 17,662, a 7B decode step 9,227,319 -> 9,219,991: the steps
-    are bound by the vector unit (87% busy in 1B decode, 99% in prefill),
-    and what it still waits for are true dependences (docs/PERFORMANCE.md,
-    "Why the schedule falls short").
 
     ```
     accel-opt --accel-insert-tokens program.mlir

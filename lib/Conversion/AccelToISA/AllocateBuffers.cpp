@@ -43,9 +43,14 @@ public:
   const llvm::DenseMap<Operation *, Slots> &getSlots() const { return slots; }
   int64_t getPeak() const { return peak; }
 
+  /// The rows `op`'s values have in this step: one in accel-tile's output
+  /// tail (accel.last_row), which runs on the prompt's last row alone.
+  int64_t rowsOf(Operation *op) const {
+    return op->hasAttr(kLastRowAttr) ? 1 : rows;
+  }
+
 private:
-  /// `bytes` per row for the step's rows; an error at `op` if they do not
-  /// fit.
+  /// `bytes` per row for `op`'s rows; an error at `op` if they do not fit.
   FailureOr<int64_t> allocate(Operation *op, int64_t bytes);
   void release(int64_t offset) { used.erase(offset); }
   /// Gives `value` a home of `bytes` per row: its op's result slot.
@@ -68,7 +73,7 @@ private:
 };
 
 FailureOr<int64_t> Allocator::allocate(Operation *op, int64_t bytes) {
-  bytes = alignTo(rows * bytes, kAlign);
+  bytes = alignTo(rowsOf(op) * bytes, kAlign);
   int64_t at = 0;
   for (auto [start, length] : used) {
     if (start - at >= bytes)
@@ -265,8 +270,8 @@ struct AllocateBuffersPass
         return signalPassFailure();
       for (auto &[op, s] : allocator.getSlots())
         homes[op].push_back(b.getNamedAttr(
-            step, HomesAttr::get(b.getContext(), rows, s.result, s.quantized,
-                                 s.scales, s.temp)));
+            step, HomesAttr::get(b.getContext(), allocator.rowsOf(op),
+                                 s.result, s.quantized, s.scales, s.temp)));
       peaks.push_back(
           b.getNamedAttr(step, b.getI64IntegerAttr(allocator.getPeak())));
     }

@@ -135,10 +135,12 @@ FailureOr<HomesAttr> Codegen::homesOf(Operation *op) {
     return op->emitError("no act-buffer homes (accel.act) for the ")
            << step << " step: run accel-allocate-buffers before "
            << "accel-lower-to-isa";
-  if (homes.getRows() != tile)
+  // The output tail runs on one row.
+  int64_t rows = op->hasAttr(kLastRowAttr) ? 1 : tile;
+  if (homes.getRows() != rows)
     return op->emitError("accel-allocate-buffers allocated the ")
            << step << " step for " << homes.getRows() << " rows, not "
-           << tile << " (run it after accel-tile)";
+           << rows << " (run it after accel-tile)";
   return homes;
 }
 
@@ -219,49 +221,30 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
   return at;
 }
 
-void Codegen::findOutputTail(Block &body) {
-  auto ret = cast<func::ReturnOp>(body.getTerminator());
-  if (ret.getNumOperands() == 0)
-    return;
-  // Users come after their operands: walking backwards, an op joins the
-  // tail when everything it feeds is the tail or the logits.
-  for (Operation &op : llvm::reverse(body.without_terminator())) {
-    if (!llvm::isa<RMSNormOp, LayerNormOp, LinearOp, ActivationOp, arith::AddFOp,
-             arith::SubFOp, arith::MulFOp, arith::DivFOp>(op) ||
-        op.use_empty())
+LogicalResult Codegen::findOutputTail(Block &body) {
+  // accel-tile's accel.last_row ops, after the one activation they read
+  // from outside.
+  SetVector<Value> inputs;
+  for (Operation &op : body) {
+    if (!op.hasAttr(kLastRowAttr))
       continue;
-    bool onlyLogits = llvm::all_of(op.getUses(), [&](OpOperand &use) {
-      return tail.contains(use.getOwner()) ||
-             (use.getOwner() == ret && use.getOperandNumber() == 0);
-    });
-    if (onlyLogits)
-      tail.insert(&op);
-  }
-  // The activations the tail reads from outside ([B, T, H] rows) must be
-  // one, read by nothing else, so that its first row may hold its last:
-  // while they are not, the tail starts one op later.
-  SmallVector<Operation *> order;
-  for (Operation &op : body)
-    if (tail.contains(&op))
-      order.push_back(&op);
-  for (size_t first = 0; first < order.size(); ++first) {
-    SetVector<Value> inputs;
-    for (Operation *op : ArrayRef(order).drop_front(first))
-      for (Value operand : op->getOperands()) {
-        auto type = dyn_cast<RankedTensorType>(operand.getType());
-        if (type && type.getRank() == 3 &&
-            !tail.contains(operand.getDefiningOp()))
-          inputs.insert(operand);
-      }
-    if (inputs.size() == 1 &&
-        llvm::all_of(inputs[0].getUsers(),
-                     [&](Operation *user) { return tail.contains(user); })) {
-      tailStart = order[first];
-      tailInput = inputs[0];
-      return;
+    if (!tailStart)
+      tailStart = &op;
+    for (Value operand : op.getOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.getType());
+      Operation *def = operand.getDefiningOp();
+      if (type && type.getRank() == 3 && !(def && def->hasAttr(kLastRowAttr)))
+        inputs.insert(operand);
     }
-    tail.erase(order[first]);
   }
+  if (!tailStart)
+    return success();
+  if (inputs.size() != 1)
+    return tailStart->emitError("accel-tile's output tail (accel.last_row) "
+                                "reads ")
+           << inputs.size() << " activations from before it, not one";
+  tailInput = inputs[0];
+  return success();
 }
 
 LogicalResult Codegen::enterOutputTail() {
@@ -294,8 +277,8 @@ LogicalResult Codegen::enterOutputTail() {
 
 LogicalResult Codegen::run(StringRef name) {
   Block &body = decode.getBody().front();
-  if (tile > 1)
-    findOutputTail(body);
+  if (tile > 1 && failed(findOutputTail(body)))
+    return failure();
   tailEnd = (name + "_tail_skipped").str();
 
   program.label(name);

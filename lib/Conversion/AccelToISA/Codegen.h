@@ -20,7 +20,6 @@
 #include "accel/Dialect/Accel/AccelOps.h"
 
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/SmallPtrSet.h"
 
 namespace accel::lowering::detail {
 
@@ -124,9 +123,10 @@ private:
   mlir::LogicalResult lowerActivation(ActivationOp op);
   mlir::LogicalResult lowerArith(mlir::Operation *op);
   mlir::LogicalResult lowerReturn(mlir::func::ReturnOp op);
-  /// The prefill step's output tail: the row-wise ops only the logits need
-  /// (the final norm and the LM head), and the one activation they read.
-  void findOutputTail(mlir::Block &body);
+  /// The prefill step's output tail, as accel-tile marked it: the row-wise
+  /// ops only the logits need (the final norm and the LM head), and the one
+  /// activation they read.
+  mlir::LogicalResult findOutputTail(mlir::Block &body);
   /// Enters the tail: the prompt's last tile goes on with its last row
   /// alone (r11 = 1), every other tile skips to the step's end.
   mlir::LogicalResult enterOutputTail();
@@ -163,7 +163,6 @@ private:
                            int64_t, int64_t, int64_t>>
       attentionState;
   unsigned loops = 0;
-  llvm::SmallPtrSet<mlir::Operation *, 8> tail;
   mlir::Operation *tailStart = nullptr;
   mlir::Value tailInput;
   std::string tailEnd;

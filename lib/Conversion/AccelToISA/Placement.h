@@ -86,13 +86,14 @@ StripedRows stripedRows(HbmAttr attr, int64_t rows);
 
 /// The other decisions the lowering reads (AccelPasses.td): accel-fuse's
 /// (on a linear, on the op defining a value, on a rope), accel-tile's (on
-/// the module, on a linear) and accel-allocate-buffers' (on the op defining
+/// the module, on a linear, on the output tail's ops) and accel-allocate-buffers' (on the op defining
 /// values; on the module, the act bytes each step uses).
 inline constexpr llvm::StringLiteral kEpilogueAttr = "accel.epilogue";
 inline constexpr llvm::StringLiteral kQuantizedAttr = "accel.quantized";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "accel.in_place";
 inline constexpr llvm::StringLiteral kPrefillTileAttr = "accel.prefill_tile";
 inline constexpr llvm::StringLiteral kLoadTilesAttr = "accel.load_tiles";
+inline constexpr llvm::StringLiteral kLastRowAttr = "accel.last_row";
 inline constexpr llvm::StringLiteral kActAttr = "accel.act";
 inline constexpr llvm::StringLiteral kActBytesAttr = "accel.act_bytes";
 

@@ -2,7 +2,8 @@
 //
 // Decides the step's tile sizes from the hardware config's on-chip buffers
 // (AccelPasses.td): the prefill step's rows (accel.prefill_tile on the
-// module), checked against the KV records a step reads, and each linear's
+// module), checked against the KV records a step reads, the ops the prefill
+// runs on the prompt's last row alone (accel.last_row), and each linear's
 // weight load group (accel.load_tiles), which accel-place-hbm,
 // accel-allocate-buffers and accel-lower-to-isa read.
 //
@@ -12,6 +13,10 @@
 
 #include "accel/ISA/ISA.h"
 #include "accel/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace accel {
 #define GEN_PASS_DEF_TILE
@@ -30,6 +35,57 @@ constexpr int64_t kTilesPerChannel = 4;
 
 int64_t bufferBytes(const hw::Config &config, isa::Buffer buffer) {
   return config.buffers[static_cast<unsigned>(buffer)].bytes;
+}
+
+/// Marks the prefill step's output tail (accel.last_row): the row-wise ops
+/// only the logits need (the final norm and the LM head), which the prompt's
+/// last tile runs for its last row alone. They must read one activation
+/// from before them, read by nothing else, so that its first row may hold
+/// its last.
+void markOutputTail(Block &body) {
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  if (ret.getNumOperands() == 0)
+    return;
+  // Users come after their operands: walking backwards, an op joins the
+  // tail when everything it feeds is the tail or the logits.
+  llvm::SmallPtrSet<Operation *, 8> tail;
+  for (Operation &op : llvm::reverse(body.without_terminator())) {
+    if (!llvm::isa<RMSNormOp, LayerNormOp, LinearOp, ActivationOp,
+                   arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
+            op) ||
+        op.use_empty())
+      continue;
+    bool onlyLogits = llvm::all_of(op.getUses(), [&](OpOperand &use) {
+      return tail.contains(use.getOwner()) ||
+             (use.getOwner() == ret && use.getOperandNumber() == 0);
+    });
+    if (onlyLogits)
+      tail.insert(&op);
+  }
+  // While the tail reads more than one such activation, it starts one op
+  // later.
+  SmallVector<Operation *> order;
+  for (Operation &op : body)
+    if (tail.contains(&op))
+      order.push_back(&op);
+  for (size_t first = 0; first < order.size(); ++first) {
+    SetVector<Value> inputs;
+    for (Operation *op : ArrayRef(order).drop_front(first))
+      for (Value operand : op->getOperands()) {
+        auto type = dyn_cast<RankedTensorType>(operand.getType());
+        if (type && type.getRank() == 3 &&
+            !tail.contains(operand.getDefiningOp()))
+          inputs.insert(operand);
+      }
+    if (inputs.size() == 1 &&
+        llvm::all_of(inputs[0].getUsers(),
+                     [&](Operation *user) { return tail.contains(user); })) {
+      for (Operation *op : ArrayRef(order).drop_front(first))
+        op->setAttr(kLastRowAttr, UnitAttr::get(op->getContext()));
+      return;
+    }
+    tail.erase(order[first]);
+  }
 }
 
 struct TilePass : public accel::impl::TileBase<TilePass> {
@@ -102,7 +158,12 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
     }
     Builder b(module.getContext());
     module->setAttr(kPrefillTileAttr, b.getI64IntegerAttr(prefillTile));
-    for (Operation &op : decode.getBody().front()) {
+    Block &body = decode.getBody().front();
+    for (Operation &op : body)
+      op.removeAttr(kLastRowAttr);
+    if (outputTail)
+      markOutputTail(body);
+    for (Operation &op : body) {
       if (auto linear = dyn_cast<LinearOp>(op)) {
         FailureOr<int64_t> group = loadGroup(linear, *config);
         if (failed(group))

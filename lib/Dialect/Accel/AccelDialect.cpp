@@ -66,6 +66,20 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                              "rope reads");
     return success();
   }
+  if (name == "accel.last_row") {
+    if (!isa<UnitAttr>(value))
+      return op->emitOpError("accel.last_row must be a unit attribute");
+    for (OpOperand &use : op->getUses()) {
+      Operation *user = use.getOwner();
+      if (!user->hasAttr("accel.last_row") &&
+          !(user->hasTrait<OpTrait::IsTerminator>() &&
+            use.getOperandNumber() == 0))
+        return op->emitOpError("accel.last_row: a result feeds an op "
+                               "outside the output tail, not only the "
+                               "logits");
+    }
+    return success();
+  }
   if (name == "accel.prefill_tile" || name == "accel.load_tiles") {
     auto tile = dyn_cast<IntegerAttr>(value);
     bool onModule = isa<ModuleOp>(op);

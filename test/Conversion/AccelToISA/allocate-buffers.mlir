@@ -9,17 +9,19 @@
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse{epilogue=false},accel-tile{prefill-tile=4},accel-allocate-buffers)' | FileCheck %s --check-prefix=NOEPILOGUE
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse{quantize=false},accel-tile{prefill-tile=4},accel-allocate-buffers)' | FileCheck %s --check-prefix=NOQUANTIZE
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse{rope=true},accel-tile{prefill-tile=4},accel-allocate-buffers)' | FileCheck %s --check-prefix=ROPE
-// An act buffer of one URAM (32 KiB) holds the step of 4 rows, not of 16.
+// RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4 output-tail=false},accel-allocate-buffers)' | FileCheck %s --check-prefix=NOTAIL
+// An act buffer of one URAM (32 KiB) holds the step of 4 rows, not of 32.
 // RUN: sed '/"act": {/,/"blocks"/ s/"value": 256,/"value": 1,/' %accel_src/configs/u280.json > %t.act1.json
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-allocate-buffers{config=%t.act1.json})' | FileCheck %s --check-prefix=FITS
-// RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=16},accel-allocate-buffers{config=%t.act1.json})' 2>&1 | FileCheck %s --check-prefix=FULL
+// RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=32},accel-allocate-buffers{config=%t.act1.json})' 2>&1 | FileCheck %s --check-prefix=FULL
 // RUN: not accel-opt %t.packed.mlir --accel-allocate-buffers 2>&1 | FileCheck %s --check-prefix=NOTILE
 // The lowering reads the homes: it needs them, for its tile.
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOHOMES
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-tile{prefill-tile=2},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=ROWS
 
-// The most each step uses: 2,688 bytes for one row, 10,560 for four.
-// CHECK: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 10560 : i64}
+// The most each step uses: 2,688 bytes for one row, 5,440 for four (the
+// output tail, from the FFN's norm on, has one row).
+// CHECK: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 5440 : i64}
 // CHECK-LABEL: func.func @main_graph_decode(
 // The embedding's rows (256 bytes each) at 0, the norm's after them.
 // CHECK: accel.embedding {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 0>, prefill = #accel.homes<rows = 4, result = 0>}
@@ -35,13 +37,13 @@
 // CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 512>, prefill = #accel.homes<rows = 4, result = 2048>}
 // CHECK: accel.cache_attention {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640>, prefill = #accel.homes<rows = 4, result = 2560>}
 // The gate's SiLU is in its epilogue: the gated activation needs no
-// temporary.
-// CHECK: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2176>, prefill = #accel.homes<rows = 4, result = 8512>}
+// temporary. It is in the output tail: one row in the prefill step too.
+// CHECK: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2176>, prefill = #accel.homes<rows = 1, result = 3072>}, accel.last_row
 
 // The unfused SiLU activates the gate into a temporary (decode 2,176), the
 // product goes after it: 512 more bytes at the peak.
-// NOEPILOGUE: module attributes {accel.act_bytes = {decode = 3200 : i64, prefill = 12608 : i64}
-// NOEPILOGUE: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2688, temp = 2176>, prefill = #accel.homes<rows = 4, result = 10560, temp = 8512>}
+// NOEPILOGUE: module attributes {accel.act_bytes = {decode = 3200 : i64, prefill = 5440 : i64}
+// NOEPILOGUE: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2688, temp = 2176>, prefill = #accel.homes<rows = 1, result = 4416, temp = 3072>}
 
 // k and v quantize the norm's output again, each into q's temporary place.
 // NOQUANTIZE: accel.linear {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640, quantized = 512, scales = 576>,
@@ -52,8 +54,12 @@
 // ROPE: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640>, prefill = #accel.homes<rows = 4, result = 2368>}
 // ROPE: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 896>, prefill = #accel.homes<rows = 4, result = 3392>}
 
-// FITS: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 10560 : i64}
-// FULL: error: accel-allocate-buffers: the live values of the prefill step of 16 rows do not fit the act buffer (32768 bytes); lower the prefill tile
+// Without the output tail, every value of the prefill step has 4 rows.
+// NOTAIL: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 10560 : i64}
+// NOTAIL: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2176>, prefill = #accel.homes<rows = 4, result = 8512>}
+
+// FITS: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 5440 : i64}
+// FULL: error: accel-allocate-buffers: the live values of the prefill step of 32 rows do not fit the act buffer (32768 bytes); lower the prefill tile
 // NOTILE: error: accel-allocate-buffers: the module has no accel.prefill_tile: run accel-tile first
 // NOHOMES: error: no act-buffer homes (accel.act) for the decode step: run accel-allocate-buffers before accel-lower-to-isa
 // ROWS: error: accel-allocate-buffers allocated the prefill step for 4 rows, not 2 (run it after accel-tile)

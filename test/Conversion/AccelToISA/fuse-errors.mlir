@@ -101,3 +101,12 @@ func.func @act_of_another_step(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> te
   %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.act = {verify = #accel.homes<rows = 1, result = 0>}} : tensor<1x1x64xf32>, tensor<64xf32>
   return %n : tensor<1x1x64xf32>
 }
+
+// -----
+
+func.func @last_row_feeding_the_step(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> (tensor<1x1x64xf32>, tensor<1x1x64xf32>) {
+  // expected-error @+1 {{accel.last_row: a result feeds an op outside the output tail, not only the logits}}
+  %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.last_row} : tensor<1x1x64xf32>, tensor<64xf32>
+  %r = arith.addf %n, %x : tensor<1x1x64xf32>
+  return %n, %r : tensor<1x1x64xf32>, tensor<1x1x64xf32>
+}

@@ -2,6 +2,9 @@
 // projection of 4 tiles of 384 bytes, an LM head of 40 tiles of 1,024).
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile | FileCheck %s
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4 load-tiles=8' | FileCheck %s --check-prefix=FORCED
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='output-tail=false' | FileCheck %s --check-prefix=NOTAIL
+// A second run replaces the first's tail.
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile --accel-tile='output-tail=false' | FileCheck %s --check-prefix=NOTAIL
 // A weight buffer of one URAM (32 KiB, halves of 16 KiB).
 // RUN: sed '/"wgt": {/,/"blocks"/ s/"value": 256,/"value": 1,/' %accel_src/configs/u280.json > %t.wgt1.json
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.wgt1.json' | FileCheck %s --check-prefix=SMALL
@@ -19,10 +22,15 @@
 // RUN: sed 's/tile_bytes = 1024 : i64/tile_bytes = 20480 : i64/' %S/Inputs/decode-step.mlir | not accel-opt --accel-tile='config=%t.wgt1.json' 2>&1 | FileCheck %s --check-prefix=TILEBIG
 
 // The U280's weight buffer halves (4 MiB) take 4 tiles from each of the 32
-// channels at a time.
+// channels at a time. The LM head is the output tail: the prefill runs it
+// on the prompt's last row alone (it reads the attention's output, which
+// nothing else reads).
 // CHECK: module attributes {accel.prefill_tile = 16 : i64}
 // CHECK: accel.linear {{.*}}accel.load_tiles = 128 : i64
-// CHECK: accel.linear {{.*}}accel.load_tiles = 128 : i64
+// CHECK-NOT: accel.last_row
+// CHECK: accel.linear {{.*}}bias({{.*}}) {accel.image = {{.*}}, accel.last_row, accel.load_tiles = 128 : i64}
+
+// NOTAIL-NOT: accel.last_row
 
 // FORCED: module attributes {accel.prefill_tile = 4 : i64}
 // FORCED: accel.linear {{.*}}accel.load_tiles = 8 : i64
