@@ -25,7 +25,7 @@ Instruction baseline(Opcode opcode) {
       instr.fields[i] = field.minValue();
   if (opcode == Opcode::Mcfg)
     instr.set("bits", 2);
-  if (opcode == Opcode::Vaset)
+  if (opcode == Opcode::Vaset || opcode == Opcode::Maset)
     instr.set("kvbits", 4);
   return instr;
 }
@@ -95,7 +95,7 @@ TEST(Encoding, EveryFieldAtItsExtremesRoundTrips) {
           // Only rules relating fields may reject a field's own extreme.
           std::string m = message(std::move(err));
           EXPECT_TRUE(s.opcode == Opcode::Mcfg || s.opcode == Opcode::Vaset ||
-                      s.opcode == Opcode::Vrope ||
+                      s.opcode == Opcode::Maset || s.opcode == Opcode::Vrope ||
                       m.find("bmode") != std::string::npos ||
                       m.find("bits") != std::string::npos ||
                       m.find("shift amount") != std::string::npos)
@@ -142,6 +142,31 @@ TEST(Encoding, ConstrainedExtremes) {
   aset.set("window", (1 << 24) - 1);
   aset.set("causal", 1);
   EXPECT_EQ(roundTrip(aset), aset);
+  // maset: vaset's record fields, no mask (sink, window, causal 0).
+  Instruction mset = baseline(Opcode::Maset);
+  mset.set("hd", 4095);
+  mset.set("kvg", 4095);
+  mset.set("kvh", 255);
+  mset.set("kvfmt", 1);
+  mset.set("kvbits", 8);
+  EXPECT_EQ(roundTrip(mset), mset);
+  for (llvm::StringRef field : {"sink", "window", "causal"}) {
+    Instruction masked = baseline(Opcode::Maset);
+    masked.set(field, 1);
+    EXPECT_EQ(message(verify(masked)),
+              "the matrix unit has no mask: sink, window and causal are 0");
+  }
+  // mqk / mpv / vpq: every key-count, head and register field at once.
+  for (Opcode opcode : {Opcode::Mqk, Opcode::Mpv, Opcode::Vpq}) {
+    Instruction attention = baseline(opcode);
+    for (llvm::StringRef reg : {"rd", "ra", "rs", "rb", "rc", "rg", "rn",
+                                "rh"})
+      attention.set(reg, 31);
+    attention.set("nimm", 4095);
+    attention.set("himm", 255);
+    attention.set("bbuf", 4);
+    EXPECT_EQ(roundTrip(attention), attention);
+  }
   Instruction shift = baseline(Opcode::Srai);
   shift.set("imm", 31);
   EXPECT_EQ(roundTrip(shift), shift);
