@@ -4,8 +4,10 @@ and grouped-query attention (repeat_kv), a causal mask added to the scores.
 It takes `input_ids` [B, T] and returns logits [B, T, V]; `export` writes it
 to ONNX with torch.onnx as a user would (dynamic batch and sequence axes).
 
-The examples' own copy of the architecture the tests use
-(test/python/decoders.py), so that examples do not import tests.
+The tests' LLaMA variants (test/python/decoders.py: other RoPE, RMSNorm and
+mask forms) subclass these classes through their hooks: `RMSNorm.for_config`,
+`Attention.rope`, the `Norm`/`Attention`/`MLP`/`Layer` class attributes and
+`Llama.rope_frequencies` / `Llama.causal_mask`.
 """
 
 import math
@@ -63,6 +65,10 @@ class RMSNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(dim))
         self.eps = eps
 
+    @classmethod
+    def for_config(cls, c):
+        return cls(c.hidden, c.eps)
+
     def forward(self, x):
         x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
         return self.weight * x
@@ -82,14 +88,16 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(c.hidden, c.kv_heads * self.d, bias=False)
         self.o_proj = nn.Linear(c.heads * self.d, c.hidden, bias=False)
 
+    def rope(self, x, cos, sin):
+        return x * cos + rotate_half(x) * sin
+
     def forward(self, x, cos, sin, mask):
         b, t, _ = x.shape
         c, d = self.c, self.d
         q = linear(self.q_proj, x).view(b, t, c.heads, d).transpose(1, 2)
         k = linear(self.k_proj, x).view(b, t, c.kv_heads, d).transpose(1, 2)
         v = linear(self.v_proj, x).view(b, t, c.kv_heads, d).transpose(1, 2)
-        q = q * cos + rotate_half(q) * sin
-        k = k * cos + rotate_half(k) * sin
+        q, k = self.rope(q, cos, sin), self.rope(k, cos, sin)
         rep = c.heads // c.kv_heads
         if rep > 1:
             k = k[:, :, None].expand(b, c.kv_heads, rep, t, d).reshape(b, c.heads, t, d)
@@ -113,12 +121,14 @@ class MLP(nn.Module):
 
 
 class Layer(nn.Module):
+    Norm, Attention, MLP = RMSNorm, Attention, MLP
+
     def __init__(self, c):
         super().__init__()
-        self.input_layernorm = RMSNorm(c.hidden, c.eps)
-        self.self_attn = Attention(c)
-        self.post_attention_layernorm = RMSNorm(c.hidden, c.eps)
-        self.mlp = MLP(c)
+        self.input_layernorm = self.Norm.for_config(c)
+        self.self_attn = self.Attention(c)
+        self.post_attention_layernorm = self.Norm.for_config(c)
+        self.mlp = self.MLP(c)
 
     def forward(self, x, cos, sin, mask):
         x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask)
@@ -126,25 +136,35 @@ class Layer(nn.Module):
 
 
 class Llama(nn.Module):
+    Norm, Layer = RMSNorm, Layer
+
     def __init__(self, c: Config):
         super().__init__()
         self.c = c
-        d = c.hidden // c.heads
         self.embed_tokens = nn.Embedding(c.vocab, c.hidden)
-        self.layers = nn.ModuleList(Layer(c) for _ in range(c.layers))
-        self.norm = RMSNorm(c.hidden, c.eps)
+        self.layers = nn.ModuleList(self.Layer(c) for _ in range(c.layers))
+        self.norm = self.Norm.for_config(c)
         self.lm_head = nn.Linear(c.hidden, c.vocab, bias=False)
-        inv_freq = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d))
-        freqs = torch.outer(torch.arange(c.max_positions).float(), inv_freq)
-        freqs = torch.cat((freqs, freqs), dim=-1)
+        freqs = self.rope_frequencies(c)
         self.register_buffer("cos_cached", freqs.cos(), persistent=False)
         self.register_buffer("sin_cached", freqs.sin(), persistent=False)
+
+    def rope_frequencies(self, c):
+        """The rotary angles [max_positions, head dim], each pair's angle
+        twice (rotate-half form)."""
+        d = c.hidden // c.heads
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d))
+        freqs = torch.outer(torch.arange(c.max_positions).float(), inv_freq)
+        return torch.cat((freqs, freqs), dim=-1)
+
+    def causal_mask(self, t):
+        return torch.full((t, t), float("-inf")).triu(1)
 
     def forward(self, input_ids):
         t = input_ids.shape[1]
         x = self.embed_tokens(input_ids)
         cos, sin = self.cos_cached[:t], self.sin_cached[:t]
-        mask = torch.full((t, t), float("-inf")).triu(1)
+        mask = self.causal_mask(t)
         for layer in self.layers:
             x = layer(x, cos, sin, mask)
         return linear(self.lm_head, self.norm(x))

@@ -2,18 +2,25 @@
 
 `Llama` follows the Hugging Face LLaMA code (RMSNorm, rotary embeddings in
 the rotate-half or the interleaved-pair form, SwiGLU, grouped-query attention
-with repeat_kv, causal mask added to the scores); `GPT2` follows GPT-2 (learned
+with repeat_kv, causal mask added to the scores): examples/llama.py's model,
+with the variants the tests need in subclasses; `GPT2` follows GPT-2 (learned
 positions, LayerNorm, one fused QKV projection split in three, GELU in the erf
 or tanh form, a causal mask applied with torch.where, LM head tied to the
 token embedding). Both take `input_ids` [B, T] and return logits [B, T, V].
 """
 
 import math
+import os
+import sys
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "examples"))
+import llama as example  # noqa: E402  examples/llama.py
 
 
 @dataclass
@@ -33,29 +40,25 @@ class Config:
     eps: float = 1e-5
 
 
-class RMSNorm(nn.Module):
+class RMSNorm(example.RMSNorm):
+    """Weights away from 1, and the other ways model code writes the norm."""
+
     def __init__(self, dim, eps, form):
-        super().__init__()
+        super().__init__(dim, eps)
         self.weight = nn.Parameter(1.0 + 0.1 * torch.randn(dim))
-        self.eps, self.form = eps, form
+        self.form = form
+
+    @classmethod
+    def for_config(cls, c):
+        return cls(c.hidden, c.eps, c.rms_form)
 
     def forward(self, x):
         if self.form == "weight_first":   # (w * x) * rsqrt(...): same value, other association
             return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
         if self.form == "rsqrt":
-            x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
-        else:
-            x = x / torch.sqrt(torch.mean(x * x, dim=-1, keepdim=True) + self.eps)
+            return super().forward(x)
+        x = x / torch.sqrt(torch.mean(x * x, dim=-1, keepdim=True) + self.eps)
         return self.weight * x
-
-
-def rotate_half(x):
-    x1, x2 = x[..., : x.shape[-1] // 2], x[..., x.shape[-1] // 2:]
-    return torch.cat((-x2, x1), dim=-1)
-
-
-def rope_rotate_half(x, cos, sin):
-    return x * cos + rotate_half(x) * sin
 
 
 def rope_interleaved(x, cos, sin):
@@ -66,86 +69,32 @@ def rope_interleaved(x, cos, sin):
     return out.flatten(-2)
 
 
-class LlamaAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c, self.d = c, c.hidden // c.heads
-        self.q_proj = nn.Linear(c.hidden, c.heads * self.d, bias=False)
-        self.k_proj = nn.Linear(c.hidden, c.kv_heads * self.d, bias=False)
-        self.v_proj = nn.Linear(c.hidden, c.kv_heads * self.d, bias=False)
-        self.o_proj = nn.Linear(c.heads * self.d, c.hidden, bias=False)
-
-    def forward(self, x, cos, sin, mask):
-        b, t, _ = x.shape
-        c, d = self.c, self.d
-        q = self.q_proj(x).view(b, t, c.heads, d).transpose(1, 2)
-        k = self.k_proj(x).view(b, t, c.kv_heads, d).transpose(1, 2)
-        v = self.v_proj(x).view(b, t, c.kv_heads, d).transpose(1, 2)
-        rope = rope_rotate_half if c.rope == "rotate_half" else rope_interleaved
-        q, k = rope(q, cos, sin), rope(k, cos, sin)
-        rep = c.heads // c.kv_heads
-        if rep > 1:
-            k = k[:, :, None].expand(b, c.kv_heads, rep, t, d).reshape(b, c.heads, t, d)
-            v = v[:, :, None].expand(b, c.kv_heads, rep, t, d).reshape(b, c.heads, t, d)
-        scores = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(d)
-        probs = F.softmax(scores + mask, dim=-1, dtype=torch.float32)
-        out = torch.matmul(probs, v).transpose(1, 2).reshape(b, t, c.heads * d)
-        return self.o_proj(out)
+class LlamaAttention(example.Attention):
+    def rope(self, x, cos, sin):
+        if self.c.rope == "rotate_half":
+            return super().rope(x, cos, sin)
+        return rope_interleaved(x, cos, sin)
 
 
-class LlamaMLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.gate_proj = nn.Linear(c.hidden, c.ffn, bias=False)
-        self.up_proj = nn.Linear(c.hidden, c.ffn, bias=False)
-        self.down_proj = nn.Linear(c.ffn, c.hidden, bias=False)
-
-    def forward(self, x):
-        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+class LlamaLayer(example.Layer):
+    Norm, Attention = RMSNorm, LlamaAttention
 
 
-class LlamaLayer(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.input_layernorm = RMSNorm(c.hidden, c.eps, c.rms_form)
-        self.self_attn = LlamaAttention(c)
-        self.post_attention_layernorm = RMSNorm(c.hidden, c.eps, c.rms_form)
-        self.mlp = LlamaMLP(c)
+class Llama(example.Llama):
+    Norm, Layer = RMSNorm, LlamaLayer
 
-    def forward(self, x, cos, sin, mask):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask)
-        return x + self.mlp(self.post_attention_layernorm(x))
-
-
-class Llama(nn.Module):
-    def __init__(self, c: Config):
-        super().__init__()
-        self.c = c
-        d = c.hidden // c.heads
-        self.embed_tokens = nn.Embedding(c.vocab, c.hidden)
-        self.layers = nn.ModuleList(LlamaLayer(c) for _ in range(c.layers))
-        self.norm = RMSNorm(c.hidden, c.eps, c.rms_form)
-        self.lm_head = nn.Linear(c.hidden, c.vocab, bias=False)
-        inv_freq = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d))
-        freqs = torch.outer(torch.arange(c.max_positions).float(), inv_freq)
+    def rope_frequencies(self, c):
+        freqs = super().rope_frequencies(c)
         if c.rope == "rotate_half":
-            freqs = torch.cat((freqs, freqs), dim=-1)
-        self.register_buffer("cos_cached", freqs.cos(), persistent=False)
-        self.register_buffer("sin_cached", freqs.sin(), persistent=False)
+            return freqs
+        return freqs[:, : freqs.shape[1] // 2]
 
-    def forward(self, input_ids):
-        t = input_ids.shape[1]
-        x = self.embed_tokens(input_ids)
-        cos, sin = self.cos_cached[:t], self.sin_cached[:t]
+    def causal_mask(self, t):
         if self.c.mask == "triu":
-            mask = torch.full((t, t), float("-inf")).triu(1)
-        else:
-            positions = torch.arange(t)
-            mask = torch.where(positions[None, :] > positions[:, None],
-                               torch.tensor(float("-inf")), torch.tensor(0.0))
-        for layer in self.layers:
-            x = layer(x, cos, sin, mask)
-        return self.lm_head(self.norm(x))
+            return super().causal_mask(t)
+        positions = torch.arange(t)
+        return torch.where(positions[None, :] > positions[:, None],
+                           torch.tensor(float("-inf")), torch.tensor(0.0))
 
 
 class GPT2Block(nn.Module):
