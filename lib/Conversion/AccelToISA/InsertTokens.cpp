@@ -520,9 +520,16 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   unknown.fill(RegisterRange::top());
   unknown[0] = RegisterRange::constant(0);
 
+  std::vector<bool> isLabel(code.size() + 1, false);
+  for (auto [name, index] : labels)
+    isLabel[index] = true;
+
   for (size_t n = 0; n < code.size(); ++n) {
     isa::Instruction &i = code[n];
     regs = before[n] ? &*before[n] : &unknown;
+    // Control may arrive at a label from elsewhere, with other unit state.
+    if (isLabel[n])
+      matrixConfig = attentionConfig = std::nullopt;
     bool control = i.getSpec().unit == isa::Unit::Ctrl;
     bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
                                 i.opcode == Opcode::Jmp || i.opcode == Opcode::Jal ||
