@@ -90,6 +90,41 @@ def sim_seeds(out, build, tmp, llama, config):
                    capture_output=True)
 
 
+def config_seeds(out):
+    """The shipped configs, and configs/u280.json once per field with its
+    value replaced by one that a check refuses (or the field or its source
+    removed), compact: whole configs break under byte mutations before they
+    reach most checks, so each check gets a seed of its own."""
+    for path in (ROOT / "configs/u280.json", ROOT / "bench/u280-imem2m.json"):
+        shutil.copy(path, out)
+    config = json.loads((ROOT / "configs/u280.json").read_text())
+    fields = []
+
+    def walk(node, path):
+        if isinstance(node, dict) and "value" in node:
+            fields.append(path)
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, path + [key])
+
+    walk(config, [])
+    variants = [0, -1, 0.5, 2**32, 2**64, "x", None, [], {}]
+    for i, path in enumerate(fields):
+        for j, variant in enumerate(variants + ["<removed>", "<no source>"]):
+            seed = json.loads(json.dumps(config))
+            parent = seed
+            for key in path[:-1]:
+                parent = parent[key]
+            if variant == "<removed>":
+                del parent[path[-1]]
+            elif variant == "<no source>":
+                del parent[path[-1]]["source"]
+            else:
+                parent[path[-1]]["value"] = variant
+            (out / f"field{i:02d}-{j:02d}.json").write_text(
+                json.dumps(seed, separators=(",", ":")))
+
+
 def write_dict(path, words):
     path.write_text("".join(json.dumps(w) + "\n" for w in sorted(set(words))))
 
@@ -106,8 +141,7 @@ def main():
         sim_seeds(dirs["sim"], build, tmp, llama, config)
     for path in assembly_files():
         shutil.copy(path, dirs["as"])
-    for path in (ROOT / "configs/u280.json", ROOT / "bench/u280-imem2m.json"):
-        shutil.copy(path, dirs["config"])
+    config_seeds(dirs["config"])
 
     defs = (ROOT / "include/accel/ISA/Instructions.def").read_text()
     mnemonics = re.findall(r'ACCEL_INSN\(\w+, "([^"]+)"', defs)
