@@ -302,44 +302,51 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
 
 // ---- Integer attention (ISA §5.9, NUMERICS §6.5) --------------------------
 
-/// The keys of mqk / mpv / vpq, at most 65536 (the int32 bound).
-llvm::Expected<uint64_t> intKeys(const Op &op) {
-  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
-  if (n > 65536)
-    return fault(Twine(n) + " keys: integer attention takes at most 65536");
-  return n;
-}
+/// The operands every integer attention instruction has: n keys (at most
+/// 65536, the int32 bound), the KV head, and the records of keys 0 .. n-1:
+/// the first min(R[rc], n) from rb, the rest from rg, `rec` bytes apart.
+struct KeyRuns {
+  uint64_t n = 0, h = 0;
+  std::vector<const uint8_t *> records;
+};
 
-/// The records of keys 0 .. n-1: the first min(R[rc], n) from rb, the
-/// rest from rg, `rec` bytes apart.
-llvm::Expected<std::vector<const uint8_t *>>
-recordRuns(Machine &m, const Op &op, uint64_t n, uint64_t rec) {
-  uint64_t first = std::min(reg(op, "rc"), n);
-  std::vector<const uint8_t *> records(n);
+llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
+                                const AttnConfig &c) {
+  KeyRuns k;
+  k.n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  if (k.n > 65536)
+    return fault(Twine(k.n) + " keys: integer attention takes at most 65536");
+  llvm::Expected<uint64_t> h = kvHead(op, c);
+  if (!h)
+    return h.takeError();
+  k.h = *h;
+  uint64_t rec = c.recordBytes(), first = std::min(reg(op, "rc"), k.n);
   llvm::Expected<uint8_t *> a =
       m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first);
   if (!a)
     return a.takeError();
   llvm::Expected<uint8_t *> b =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rg"), rec * (n - first));
+      m.buffers.span(op.buf("bbuf"), reg(op, "rg"), rec * (k.n - first));
   if (!b)
     return b.takeError();
-  for (uint64_t j = 0; j < n; ++j)
-    records[j] = j < first ? *a + j * rec : *b + (j - first) * rec;
-  return records;
+  k.records.resize(k.n);
+  for (uint64_t j = 0; j < k.n; ++j)
+    k.records[j] = j < first ? *a + j * rec : *b + (j - first) * rec;
+  return k;
 }
 
 llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
-  llvm::Expected<uint64_t> n = intKeys(op);
-  if (!n)
-    return n.takeError();
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
+  llvm::Expected<KeyRuns> keys = keyRuns(m, op, c);
+  if (!keys)
+    return keys.takeError();
+  uint64_t n = keys->n, h = keys->h;
   uint64_t D = c.hd, G = c.group(), groups = D / G;
-  llvm::Expected<uint8_t *> qp = m.buffers.span(op.buf("abuf"), reg(op, "ra"), D);
+  llvm::Expected<uint8_t *> qp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), D);
+  if (!qp)
+    return qp.takeError();
   llvm::Expected<uint8_t *> sp =
-      qp ? m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4) : qp.takeError();
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4);
   if (!sp)
     return sp.takeError();
   std::vector<int16_t> q(D), w(D), zeros;
@@ -347,13 +354,9 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
     q[d] = int16_t(int8_t((*qp)[d]));
   float sq = loadF32(*sp);
   float scale = num::fromBits(uint32_t(op.get("scale")));
-  llvm::Expected<std::vector<const uint8_t *>> records =
-      recordRuns(m, op, *n, c.recordBytes());
-  if (!records)
-    return records.takeError();
-  std::vector<float> scales(groups), out(*n);
-  for (uint64_t j = 0; j < *n; ++j) {
-    unpackHeadInts(c, (*records)[j], *h, zeros, w.data(), scales.data());
+  std::vector<float> scales(groups), out(n);
+  for (uint64_t j = 0; j < n; ++j) {
+    unpackHeadInts(c, keys->records[j], h, zeros, w.data(), scales.data());
     float t = 0;
     for (uint64_t g = 0; g < groups; ++g) {
       int32_t acc = 0;
@@ -365,49 +368,42 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
     out[j] = (t * sq) * scale;
   }
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * *n);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
   if (!dst)
     return dst.takeError();
-  for (uint64_t j = 0; j < *n; ++j)
+  for (uint64_t j = 0; j < n; ++j)
     storeF32(*dst + 4 * j, out[j]);
   return llvm::Error::success();
 }
 
 llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
-  llvm::Expected<uint64_t> n = intKeys(op);
-  if (!n)
-    return n.takeError();
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
-  uint64_t groups = c.hd / c.group();
+  llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
+  if (!values)
+    return values.takeError();
+  uint64_t n = values->n, groups = c.hd / c.group();
   llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * *n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
   if (!pp)
     return pp.takeError();
-  llvm::Expected<std::vector<const uint8_t *>> records =
-      recordRuns(m, op, *n, c.recordBytes());
-  if (!records)
-    return records.takeError();
-  std::vector<float> p(*n), w(*n), scales(groups);
-  std::vector<int32_t> q(groups * *n);
-  for (uint64_t j = 0; j < *n; ++j)
+  std::vector<float> p(n), w(n), scales(groups);
+  std::vector<int32_t> q(groups * n);
+  for (uint64_t j = 0; j < n; ++j)
     p[j] = loadF32(*pp + 4 * j);
   for (uint64_t g = 0; g < groups; ++g) {
-    for (uint64_t j = 0; j < *n; ++j)
-      w[j] = p[j] * groupScale(c, (*records)[j], *h, g);
+    for (uint64_t j = 0; j < n; ++j)
+      w[j] = p[j] * groupScale(c, values->records[j], values->h, g);
     scales[g] = num::quantizeActivation(
-        w, 8, llvm::MutableArrayRef<int32_t>(q).slice(g * *n, *n));
+        w, 8, llvm::MutableArrayRef<int32_t>(q).slice(g * n, n));
   }
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), groups * *n);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), groups * n);
   if (!dst)
     return dst.takeError();
   llvm::Expected<uint8_t *> sdst =
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
   if (!sdst)
     return sdst.takeError();
-  for (uint64_t i = 0; i < groups * *n; ++i)
+  for (uint64_t i = 0; i < groups * n; ++i)
     (*dst)[i] = uint8_t(int8_t(q[i]));
   for (uint64_t g = 0; g < groups; ++g)
     storeF32(*sdst + 4 * g, scales[g]);
@@ -415,33 +411,27 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
 }
 
 llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
-  llvm::Expected<uint64_t> n = intKeys(op);
-  if (!n)
-    return n.takeError();
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
-  uint64_t D = c.hd, G = c.group(), groups = D / G;
+  llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
+  if (!values)
+    return values.takeError();
+  uint64_t n = values->n, D = c.hd, G = c.group(), groups = D / G;
   llvm::Expected<uint8_t *> wp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), groups * *n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), groups * n);
   if (!wp)
     return wp.takeError();
   llvm::Expected<uint8_t *> sp =
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
   if (!sp)
     return sp.takeError();
-  llvm::Expected<std::vector<const uint8_t *>> records =
-      recordRuns(m, op, *n, c.recordBytes());
-  if (!records)
-    return records.takeError();
   std::vector<int16_t> v(D), zeros;
   std::vector<float> scales(groups);
   // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
   std::vector<uint32_t> sum(D, 0);
-  for (uint64_t j = 0; j < *n; ++j) {
-    unpackHeadInts(c, (*records)[j], *h, zeros, v.data(), scales.data());
+  for (uint64_t j = 0; j < n; ++j) {
+    unpackHeadInts(c, values->records[j], values->h, zeros, v.data(),
+                   scales.data());
     for (uint64_t d = 0; d < D; ++d)
-      sum[d] += uint32_t(int32_t(int8_t((*wp)[(d / G) * *n + j])) *
+      sum[d] += uint32_t(int32_t(int8_t((*wp)[(d / G) * n + j])) *
                          int32_t(v[d]));
   }
   llvm::Expected<uint8_t *> dst =

@@ -34,15 +34,9 @@ struct Int8AttentionPass
                       "cache's integers (compile with a --quant scheme)");
         return WalkResult::interrupt();
       }
-      if (auto cache = dyn_cast<CacheAttentionOp>(op); cache &&
-                                                       cache.getRopeCos()) {
-        op->emitError("accel-int8-attention: keys are rotated after they are "
-                      "read (rope-positions=cache); integer attention needs "
-                      "absolute RoPE positions");
-        return WalkResult::interrupt();
-      }
-      if (auto band = dyn_cast<BandAttentionOp>(op); band &&
-                                                     band.getRopeCos()) {
+      auto cache = dyn_cast<CacheAttentionOp>(op);
+      auto band = dyn_cast<BandAttentionOp>(op);
+      if ((cache && cache.getRopeCos()) || (band && band.getRopeCos())) {
         op->emitError("accel-int8-attention: keys are rotated after they are "
                       "read (rope-positions=cache); integer attention needs "
                       "absolute RoPE positions");

@@ -378,20 +378,34 @@ float localExpA(float x) {
   return std::ldexp(p, static_cast<int>(n));
 }
 
-/// 4-bit asymmetric quantization of a group of 2, read back (§2, §5).
-void quantizePair(float *v) {
-  float lo = std::min(0.0f, std::min(v[0], v[1]));
-  float hi = std::max(0.0f, std::max(v[0], v[1]));
-  float s = (hi - lo) / 15.0f;
-  if (s == 0.0f)
-    s = 1.0f;
-  s = std::min(std::max(s, 0x1p-24f), 65504.0f);
-  float S = static_cast<float>(static_cast<_Float16>(s));
-  float z = std::min(std::max(std::nearbyint(-lo / S), 0.0f), 15.0f);
-  for (int i = 0; i < 2; ++i) {
-    float q = std::min(std::max(std::nearbyint(v[i] / S) + z, 0.0f), 15.0f);
-    v[i] = S * (q - z);
+/// 4-bit asymmetric groups of 2 of `v` (§5): integers, f32(S), z.
+void quantizeInts(const std::vector<float> &v, std::vector<int> &q,
+                  std::vector<float> &scales, std::vector<int> &zeros) {
+  q.resize(v.size());
+  for (size_t i = 0; i < v.size(); i += 2) {
+    float lo = std::min(0.0f, std::min(v[i], v[i + 1]));
+    float hi = std::max(0.0f, std::max(v[i], v[i + 1]));
+    float s = (hi - lo) / 15.0f;
+    if (s == 0.0f)
+      s = 1.0f;
+    s = std::min(std::max(s, 0x1p-24f), 65504.0f);
+    float S = static_cast<float>(static_cast<_Float16>(s));
+    float z = std::min(std::max(std::nearbyint(-lo / S), 0.0f), 15.0f);
+    for (size_t k = i; k < i + 2; ++k)
+      q[k] = static_cast<int>(
+          std::min(std::max(std::nearbyint(v[k] / S) + z, 0.0f), 15.0f));
+    scales.push_back(S);
+    zeros.push_back(static_cast<int>(z));
   }
+}
+
+/// `v` quantized that way and read back (the cache write and read of §5).
+void quantizeAndRead(std::vector<float> &v) {
+  std::vector<int> q, zeros;
+  std::vector<float> scales;
+  quantizeInts(v, q, scales, zeros);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = scales[i / 2] * static_cast<float>(q[i] - zeros[i / 2]);
 }
 
 /// Direct attention: 7 positions (2 past), 4 heads over 2 KV heads of D = 4,
@@ -400,10 +414,8 @@ std::vector<float> directAttention(const std::vector<float> &q,
                                    std::vector<float> k, std::vector<float> v,
                                    int64_t past) {
   const int64_t length = 7, d = 4, queries = length - past;
-  for (int64_t i = 0; i < length * 8; i += 2) {
-    quantizePair(&k[i]);
-    quantizePair(&v[i]);
-  }
+  quantizeAndRead(k);
+  quantizeAndRead(v);
   float scale = 1.0f / std::sqrt(4.0f);
   std::vector<float> out(queries * 16, 0.0f);
   for (int64_t t = 0; t < queries; ++t)
@@ -477,27 +489,6 @@ float int8Quantize(const std::vector<float> &x, std::vector<int> &q) {
     q[i] = static_cast<int>(
         std::min(std::max(std::nearbyint(x[i] / s), -127.0f), 127.0f));
   return s;
-}
-
-/// 4-bit asymmetric groups of 2 of `v` (§5): integers, f32(S), z.
-void quantizeInts(const std::vector<float> &v, std::vector<int> &q,
-                  std::vector<float> &scales, std::vector<int> &zeros) {
-  q.resize(v.size());
-  for (size_t i = 0; i < v.size(); i += 2) {
-    float lo = std::min(0.0f, std::min(v[i], v[i + 1]));
-    float hi = std::max(0.0f, std::max(v[i], v[i + 1]));
-    float s = (hi - lo) / 15.0f;
-    if (s == 0.0f)
-      s = 1.0f;
-    s = std::min(std::max(s, 0x1p-24f), 65504.0f);
-    float S = static_cast<float>(static_cast<_Float16>(s));
-    float z = std::min(std::max(std::nearbyint(-lo / S), 0.0f), 15.0f);
-    for (size_t k = i; k < i + 2; ++k)
-      q[k] = static_cast<int>(
-          std::min(std::max(std::nearbyint(v[k] / S) + z, 0.0f), 15.0f));
-    scales.push_back(S);
-    zeros.push_back(static_cast<int>(z));
-  }
 }
 
 /// NUMERICS §6.5 written out for directAttention's shapes (7 positions,
