@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 using namespace accel;
@@ -370,20 +371,35 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
     }
     BitWriter codes(base.slice(tile.codes, tile.codeBytes));
     BitWriter values(base.slice(tile.values, tile.valueBytes));
+    uint64_t valueMask = mask(spec.bits), span = uint64_t(hi - lo);
     for (int64_t n = row0; n < row0 + tile.rows; ++n) {
       const int64_t *row = data.values.data() + n * spec.cols;
-      for (int64_t k = 0; k < spec.cols; ++k)
-        if (row[k] < lo || row[k] > hi)
-          return fail("row " + Twine(firstRow + n) + ", k " + Twine(k) +
-                      ": value " +
-                      Twine(row[k]) + " outside [" + Twine(lo) + ", " +
-                      Twine(hi) + "]");
+      // The first k in [k0, k0 + count) whose value is outside [lo, hi].
+      auto outside = [&](int64_t k0, int64_t count) -> std::optional<int64_t> {
+        bool any = false;
+        for (int64_t k = k0; k < k0 + count; ++k)
+          any |= uint64_t(row[k]) - uint64_t(lo) > span;
+        if (!any)
+          return std::nullopt;
+        for (int64_t k = k0;; ++k)
+          if (uint64_t(row[k]) - uint64_t(lo) > span)
+            return k;
+      };
+      auto rangeError = [&](int64_t k) {
+        return fail("row " + Twine(firstRow + n) + ", k " + Twine(k) +
+                    ": value " + Twine(row[k]) + " outside [" + Twine(lo) +
+                    ", " + Twine(hi) + "]");
+      };
       if (!m) {
+        if (std::optional<int64_t> k = outside(0, spec.cols))
+          return rangeError(*k);
         for (int64_t k = 0; k < spec.cols; ++k)
-          values.put(uint64_t(row[k]) & mask(spec.bits), spec.bits);
+          values.put(uint64_t(row[k]) & valueMask, spec.bits);
         continue;
       }
       for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
+        if (std::optional<int64_t> k = outside(k0, m))
+          return rangeError(*k);
         // Kept: the positions not holding the pruned value, completed to N
         // with the lowest positions that do.
         uint32_t set = 0;
@@ -405,7 +421,7 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
         codes.put(codeOf[set], codeBits);
         for (unsigned j = 0; j < m; ++j)
           if (set >> j & 1)
-            values.put(uint64_t(row[k0 + j]) & mask(spec.bits), spec.bits);
+            values.put(uint64_t(row[k0 + j]) & valueMask, spec.bits);
       }
     }
     return llvm::Error::success();
