@@ -441,7 +441,8 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
 }
 
 def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
-  let summary = "Give the step's values their homes in the act buffer";
+  let summary = "Give the step's values their homes in the act buffer, "
+                "and its parameters theirs in the prm buffer";
   let description = [{
     Decides where each value of the decode function lives on chip, in each
     of the two steps accel-lower-to-isa generates (the decode step of one
@@ -456,8 +457,12 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     attention reading the cache); a linear's input quantization is a
     temporary, or lives as long as its value with accel-fuse's
     `accel.quantized`; an activation in a linear's epilogue and a RoPE in
-    place keep their input's home. Values that do not fit are an error
-    naming the op.
+    place keep their input's home. The parameters an op loads (norm
+    weights, biases, the cos and sin rows of the step's positions) get
+    their places in the prm buffer, a ring in op order (they are loaded
+    where they are used), as `accel.prm = {decode = array<i64: ...>,
+    prefill = ...}`, one offset per parameter in the order the op loads
+    them. Values or parameters that do not fit are an error naming the op.
 
     ```
     accel-opt --accel-allocate-buffers='config=configs/u280.json' model.mlir

@@ -3,7 +3,8 @@
 // Decides where the decode function's values live in the act buffer in each
 // step (AccelPasses.td) and records it as #accel.homes attributes, which
 // accel-lower-to-isa reads: first-fit by liveness over the ops in order, for
-// the decode step (one row) and the prefill step (accel.prefill_tile rows).
+// the decode step (one row) and the prefill step (accel.prefill_tile rows);
+// and where the parameters each op loads go in the prm buffer (accel.prm).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,16 +29,19 @@ using namespace accel::lowering;
 
 namespace {
 
-/// The homes of one op in one step, as #accel.homes records them.
+/// The homes of one op in one step, as #accel.homes records them, and
+/// where the parameters it loads go in the prm buffer (accel.prm).
 struct Slots {
   int64_t result = -1, quantized = -1, scales = -1, temp = -1;
+  SmallVector<int64_t, 2> params;
 };
 
 /// First-fit allocation of one step's values in the act buffer.
 class Allocator {
 public:
-  Allocator(func::FuncOp decode, int64_t rows, int64_t size)
-      : decode(decode), rows(rows), size(size) {}
+  Allocator(func::FuncOp decode, int64_t rows, int64_t size,
+            int64_t prmSize)
+      : decode(decode), rows(rows), size(size), prmSize(prmSize) {}
 
   LogicalResult run();
   const llvm::DenseMap<Operation *, Slots> &getSlots() const { return slots; }
@@ -57,12 +61,16 @@ private:
   LogicalResult define(Value value, int64_t bytes);
   /// `to` takes over the home of `from`.
   void alias(Value to, Value from);
+  /// `bytes` of the prm buffer for a parameter `op` loads, the next in a
+  /// ring: parameters are loaded where they are used, so a place is free
+  /// again once the ring comes round.
+  LogicalResult param(Operation *op, int64_t bytes);
   LogicalResult allocateLinear(LinearOp op);
   LogicalResult allocateActivation(ActivationOp op);
   void freeDead(Operation *op);
 
   func::FuncOp decode;
-  int64_t rows, size, peak = 0;
+  int64_t rows, size, prmSize, prmNext = 0, peak = 0;
   std::map<int64_t, int64_t> used;
   /// Per value: its home's offset and bytes per row.
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> homes;
@@ -89,6 +97,24 @@ FailureOr<int64_t> Allocator::allocate(Operation *op, int64_t bytes) {
   used[at] = bytes;
   peak = std::max(peak, at + bytes);
   return at;
+}
+
+LogicalResult Allocator::param(Operation *op, int64_t bytes) {
+  if (bytes > prmSize)
+    return op->emitError("accel-allocate-buffers: ")
+           << bytes << " bytes of parameters do not fit the prm buffer ("
+           << prmSize << " bytes)";
+  if (prmNext + bytes > prmSize)
+    prmNext = 0;
+  slots[op].params.push_back(prmNext);
+  prmNext += bytes;
+  return success();
+}
+
+/// The padded bytes of a parameter (an f32 constant).
+static int64_t paramBytes(Value value) {
+  return alignTo(cast<RankedTensorType>(value.getType()).getNumElements() * 4,
+                 kAlign);
 }
 
 LogicalResult Allocator::define(Value value, int64_t bytes) {
@@ -129,6 +155,8 @@ LogicalResult Allocator::allocateLinear(LinearOp op) {
                 def->getAttr(kQuantizedAttr) == actQuant;
   std::optional<int64_t> temporary, own;
   Slots &s = slots[op];
+  if (op.getBias() && failed(param(op, paramBytes(op.getBias()))))
+    return failure();
   if (actQuant && !(shared && quantized.count(input))) {
     int64_t group = actQuant.isPerChannel() ? 0 : actQuant.getGroupSize();
     int64_t groups = group ? k / group : 1;
@@ -214,11 +242,23 @@ LogicalResult Allocator::run() {
       result = define(e.getResult(),
                       alignTo(e.getTable().getType().getDimSize(1) * 4,
                               kAlign));
-    else if (llvm::isa<RMSNormOp, LayerNormOp>(op))
-      result = define(op.getResult(0), rowBytes(homes, op.getOperand(0)));
+    else if (auto norm = dyn_cast<RMSNormOp>(op))
+      result = succeeded(param(norm, paramBytes(norm.getWeight())))
+                   ? define(norm.getResult(), rowBytes(homes, norm.getInput()))
+                   : failure();
+    else if (auto norm = dyn_cast<LayerNormOp>(op))
+      result = succeeded(param(norm, paramBytes(norm.getWeight()))) &&
+                       (!norm.getBias() ||
+                        succeeded(param(norm, paramBytes(norm.getBias()))))
+                   ? define(norm.getResult(), rowBytes(homes, norm.getInput()))
+                   : failure();
     else if (auto linear = dyn_cast<LinearOp>(op))
       result = allocateLinear(linear);
     else if (auto rope = dyn_cast<RopeOp>(op)) {
+      // The cos and sin rows of the step's positions.
+      int64_t tableRows = rows * rope.getCos().getType().getDimSize(1) * 4;
+      if (failed(param(rope, tableRows)) || failed(param(rope, tableRows)))
+        return failure();
       if (rope->hasAttr(kInPlaceAttr))
         alias(rope.getResult(), rope.getInput());
       else
@@ -257,26 +297,38 @@ struct AllocateBuffersPass
                           : FailureOr<int64_t>(failure());
     if (failed(tile))
       return signalPassFailure();
-    int64_t size =
-        config->buffers[static_cast<unsigned>(isa::Buffer::Act)].bytes;
-    decode.walk([](Operation *op) { op->removeAttr(kActAttr); });
+    auto bytesOf = [&](isa::Buffer buffer) {
+      return config->buffers[static_cast<unsigned>(buffer)].bytes;
+    };
+    decode.walk([](Operation *op) {
+      op->removeAttr(kActAttr);
+      op->removeAttr(kPrmAttr);
+    });
     Builder b(module.getContext());
-    llvm::DenseMap<Operation *, SmallVector<NamedAttribute, 2>> homes;
+    llvm::DenseMap<Operation *, SmallVector<NamedAttribute, 2>> homes, params;
     SmallVector<NamedAttribute, 2> peaks;
     for (auto [step, rows] : {std::pair<StringRef, int64_t>{"decode", 1},
                               {"prefill", *tile}}) {
-      Allocator allocator(decode, rows, size);
+      Allocator allocator(decode, rows, bytesOf(isa::Buffer::Act),
+                          bytesOf(isa::Buffer::Prm));
       if (failed(allocator.run()))
         return signalPassFailure();
-      for (auto &[op, s] : allocator.getSlots())
-        homes[op].push_back(b.getNamedAttr(
-            step, HomesAttr::get(b.getContext(), allocator.rowsOf(op),
-                                 s.result, s.quantized, s.scales, s.temp)));
+      for (auto &[op, s] : allocator.getSlots()) {
+        if (s.result >= 0 || s.quantized >= 0 || s.temp >= 0)
+          homes[op].push_back(b.getNamedAttr(
+              step, HomesAttr::get(b.getContext(), allocator.rowsOf(op),
+                                   s.result, s.quantized, s.scales, s.temp)));
+        if (!s.params.empty())
+          params[op].push_back(
+              b.getNamedAttr(step, b.getDenseI64ArrayAttr(s.params)));
+      }
       peaks.push_back(
           b.getNamedAttr(step, b.getI64IntegerAttr(allocator.getPeak())));
     }
     for (auto &[op, steps] : homes)
       op->setAttr(kActAttr, b.getDictionaryAttr(steps));
+    for (auto &[op, steps] : params)
+      op->setAttr(kPrmAttr, b.getDictionaryAttr(steps));
     module->setAttr(kActBytesAttr, b.getDictionaryAttr(peaks));
   }
 };

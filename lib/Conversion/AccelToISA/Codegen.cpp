@@ -200,23 +200,27 @@ LogicalResult Codegen::placeParam(Operation *user, Value value) {
   return success();
 }
 
-FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value) {
+FailureOr<int64_t> Codegen::prmOf(Operation *op, unsigned index) {
+  auto steps = op->getAttrOfType<DictionaryAttr>(kPrmAttr);
+  auto offsets = steps ? steps.getAs<DenseI64ArrayAttr>(step)
+                       : DenseI64ArrayAttr();
+  if (!offsets || offsets.size() <= index)
+    return op->emitError("no prm-buffer place (accel.prm) for the ")
+           << step << " step's parameter " << index
+           << ": run accel-allocate-buffers before accel-lower-to-isa";
+  return offsets[index];
+}
+
+FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value,
+                                      unsigned index) {
   auto type = cast<RankedTensorType>(value.getType());
-  int64_t bytes = type.getNumElements() * 4;
-  if (failed(placeParam(user, value)))
+  int64_t padded = alignTo(type.getNumElements() * 4, kAlign);
+  FailureOr<int64_t> at = prmOf(user, index);
+  if (failed(at) || failed(placeParam(user, value)))
     return failure();
-  int64_t prmSize = config.buffers[space(Buffer::Prm)].bytes;
-  int64_t padded = alignTo(bytes, kAlign);
-  if (padded > prmSize)
-    return user->emitError("a parameter of ")
-           << bytes << " bytes does not fit the prm buffer";
-  if (prmNext + padded > prmSize)
-    prmNext = 0;
-  int64_t at = prmNext;
-  prmNext += padded;
   unsigned hbm = program.scratch();
   aluImm(Opcode::Addi, hbm, kWeights, shared.paramOffsets[value]);
-  dma(Opcode::Load, Buffer::Prm, at, hbm, shared.paramChannels[value], 1, 0,
+  dma(Opcode::Load, Buffer::Prm, *at, hbm, shared.paramChannels[value], 1, 0,
       1, padded, 0, 0);
   return at;
 }

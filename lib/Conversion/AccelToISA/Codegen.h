@@ -110,8 +110,13 @@ private:
   /// Copies the constant `value` into the blob (once), where its placement
   /// says (paramOffsets, paramChannels).
   mlir::LogicalResult placeParam(mlir::Operation *user, mlir::Value value);
-  /// Loads the constant `value` into the parameter buffer; returns where.
-  mlir::FailureOr<int64_t> loadParam(mlir::Operation *user, mlir::Value value);
+  /// Where accel-allocate-buffers put the `index`th parameter `op` loads
+  /// in the prm buffer (accel.prm) in this step.
+  mlir::FailureOr<int64_t> prmOf(mlir::Operation *op, unsigned index);
+  /// Loads the constant `value`, the `index`th parameter `user` loads, into
+  /// the prm buffer; returns where.
+  mlir::FailureOr<int64_t> loadParam(mlir::Operation *user, mlir::Value value,
+                                     unsigned index);
 
   mlir::LogicalResult lowerEmbedding(EmbeddingOp op);
   mlir::LogicalResult lowerNorm(mlir::Operation *op, mlir::Value input,
@@ -158,7 +163,7 @@ private:
     Home values, scales;
   };
   llvm::DenseMap<mlir::Value, Quantized> quantizedInputs;
-  int64_t prmNext = 0, scrNext = 0, wgtHalf = 0;
+  int64_t scrNext = 0, wgtHalf = 0;
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
                            int64_t, int64_t, int64_t>>
       attentionState;

@@ -171,10 +171,11 @@ LogicalResult Codegen::lowerNorm(Operation *op, Value input, Value weight,
   auto type = cast<RankedTensorType>(input.getType());
   int64_t hidden = type.getDimSize(type.getRank() - 1);
   FailureOr<Home> in = homeOf(input);
-  FailureOr<int64_t> gamma = loadParam(op, weight);
+  FailureOr<int64_t> gamma = loadParam(op, weight, 0);
   if (failed(in) || failed(gamma))
     return failure();
-  FailureOr<int64_t> beta = bias ? loadParam(op, bias) : FailureOr<int64_t>(0);
+  FailureOr<int64_t> beta =
+      bias ? loadParam(op, bias, 1) : FailureOr<int64_t>(0);
   if (failed(beta))
     return failure();
   FailureOr<Home> out = define(op->getResult(0), in->bytes);
@@ -297,7 +298,7 @@ LogicalResult Codegen::lowerLinear(LinearOp op) {
 
   int64_t bias = 0;
   if (Value b = op.getBias()) {
-    FailureOr<int64_t> at = loadParam(op, b);
+    FailureOr<int64_t> at = loadParam(op, b, 0);
     if (failed(at))
       return failure();
     bias = *at;
@@ -385,14 +386,11 @@ LogicalResult Codegen::lowerRope(RopeOp op) {
       return op.emitError("the decode step's RoPE must read one row of a "
                           "table at the position (run accel-lambda-attention)");
     Value source = slice.getSource();
-    if (failed(placeParam(op, source)))
-      return failure();
     // The rows of positions r6 .. r6 + rows - 1.
-    int64_t prmSize = config.buffers[space(Buffer::Prm)].bytes;
-    if (prmNext + tile * rowBytes > prmSize)
-      prmNext = 0;
-    tables[index] = prmNext;
-    prmNext += tile * rowBytes;
+    FailureOr<int64_t> at = prmOf(op, index);
+    if (failed(at) || failed(placeParam(op, source)))
+      return failure();
+    tables[index] = *at;
     unsigned hbm = program.scratch();
     aluImm(Opcode::Muli, hbm, kPosition, rowBytes);
     alu(Opcode::Add, hbm, hbm, kWeights);

@@ -96,6 +96,7 @@ inline constexpr llvm::StringLiteral kLoadTilesAttr = "accel.load_tiles";
 inline constexpr llvm::StringLiteral kLastRowAttr = "accel.last_row";
 inline constexpr llvm::StringLiteral kActAttr = "accel.act";
 inline constexpr llvm::StringLiteral kActBytesAttr = "accel.act_bytes";
+inline constexpr llvm::StringLiteral kPrmAttr = "accel.prm";
 
 /// accel-tile's prefill tile, or an error at `module` for the pass `pass`.
 mlir::FailureOr<int64_t> prefillTileOf(mlir::ModuleOp module,

@@ -98,6 +98,19 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
              << v << " is not a power of two";
     return success();
   }
+  if (name == "accel.prm") {
+    auto steps = dyn_cast<DictionaryAttr>(value);
+    if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {
+          auto offsets = dyn_cast<DenseI64ArrayAttr>(s.getValue());
+          return (s.getName() == "decode" || s.getName() == "prefill") &&
+                 offsets && llvm::all_of(offsets.asArrayRef(), [](int64_t o) {
+                   return o >= 0 && o % 64 == 0;
+                 });
+        }))
+      return op->emitOpError("accel.prm must map decode and prefill to "
+                             "arrays of offsets, multiples of 64");
+    return success();
+  }
   if (name == "accel.act") {
     auto steps = dyn_cast<DictionaryAttr>(value);
     if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {

@@ -1,7 +1,8 @@
 // accel-allocate-buffers on the decode step of a one-layer LLaMA-style
 // decoder (Inputs/llama-layer.mlir, compressed W2A8KV4 and packed): the act
 // buffer homes of the decode step (one row) and of the prefill step (4
-// rows), as accel-fuse's fusions leave them.
+// rows), as accel-fuse's fusions leave them, and the prm buffer places of
+// the parameters.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack)' -o %t.packed.mlir
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-allocate-buffers)' | FileCheck %s
 // The homes print and parse back as they were; a second run gives the same.
@@ -15,6 +16,11 @@
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-allocate-buffers{config=%t.act1.json})' | FileCheck %s --check-prefix=FITS
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=32},accel-allocate-buffers{config=%t.act1.json})' 2>&1 | FileCheck %s --check-prefix=FULL
 // RUN: not accel-opt %t.packed.mlir --accel-allocate-buffers 2>&1 | FileCheck %s --check-prefix=NOTILE
+// A prm buffer of one BRAM (4 KiB) holds the RoPE rows (128 bytes) of a
+// step of 32 positions, not of 33.
+// RUN: sed '/"prm": {/,/"blocks"/ {s/"value": "uram"/"value": "bram"/; s/"value": 32,/"value": 1,/}' %accel_src/configs/u280.json > %t.prm1.json
+// RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=32},accel-allocate-buffers{config=%t.prm1.json})' -o /dev/null
+// RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=33},accel-allocate-buffers{config=%t.prm1.json})' 2>&1 | FileCheck %s --check-prefix=PRM
 // The lowering reads the homes: it needs them, for its tile.
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOHOMES
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-tile{prefill-tile=2},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=ROWS
@@ -25,7 +31,7 @@
 // CHECK-LABEL: func.func @main_graph_decode(
 // The embedding's rows (256 bytes each) at 0, the norm's after them.
 // CHECK: accel.embedding {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 0>, prefill = #accel.homes<rows = 4, result = 0>}
-// CHECK: accel.rmsnorm {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}
+// CHECK: accel.rmsnorm {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}, accel.prm = {decode = array<i64: 0>, prefill = array<i64: 0>}
 // q quantizes the norm's output for k and v too: the int8 form (64 bytes a
 // row) and its scale (4), then q's rows.
 // CHECK: accel.linear {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640, quantized = 512, scales = 576>, prefill = #accel.homes<rows = 4, result = 2368, quantized = 2048, scales = 2304>}
@@ -33,8 +39,10 @@
 // CHECK: accel.linear {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 1024>, prefill = #accel.homes<rows = 4, result = 3904>}
 // The norm's output and its int8 form die with v: RoPE of q takes their
 // place.
-// CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}
-// CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 512>, prefill = #accel.homes<rows = 4, result = 2048>}
+// In the prm buffer (a ring), after the norm's weight (256 bytes), each
+// RoPE's cos and sin rows of the step's positions (128 bytes a row).
+// CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}, accel.prm = {decode = array<i64: 256, 384>, prefill = array<i64: 256, 768>}
+// CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 512>, prefill = #accel.homes<rows = 4, result = 2048>}, accel.prm = {decode = array<i64: 512, 640>, prefill = array<i64: 1280, 1792>}
 // CHECK: accel.cache_attention {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640>, prefill = #accel.homes<rows = 4, result = 2560>}
 // The gate's SiLU is in its epilogue: the gated activation needs no
 // temporary. It is in the output tail: one row in the prefill step too.
@@ -61,5 +69,6 @@
 // FITS: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 5440 : i64}
 // FULL: error: accel-allocate-buffers: the live values of the prefill step of 32 rows do not fit the act buffer (32768 bytes); lower the prefill tile
 // NOTILE: error: accel-allocate-buffers: the module has no accel.prefill_tile: run accel-tile first
+// PRM: error: accel-allocate-buffers: 4224 bytes of parameters do not fit the prm buffer (4096 bytes)
 // NOHOMES: error: no act-buffer homes (accel.act) for the decode step: run accel-allocate-buffers before accel-lower-to-isa
 // ROWS: error: accel-allocate-buffers allocated the prefill step for 4 rows, not 2 (run it after accel-tile)

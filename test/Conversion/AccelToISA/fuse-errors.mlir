@@ -110,3 +110,11 @@ func.func @last_row_feeding_the_step(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>)
   %r = arith.addf %n, %x : tensor<1x1x64xf32>
   return %n, %r : tensor<1x1x64xf32>, tensor<1x1x64xf32>
 }
+
+// -----
+
+func.func @prm_offset(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> tensor<1x1x64xf32> {
+  // expected-error @+1 {{accel.prm must map decode and prefill to arrays of offsets, multiples of 64}}
+  %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.prm = {decode = array<i64: 100>}} : tensor<1x1x64xf32>, tensor<64xf32>
+  return %n : tensor<1x1x64xf32>
+}
