@@ -176,12 +176,20 @@ def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
     compensation is fed forward like any other error.
 
     Pruned weights always dequantize to exactly 0 (`q = z`, or 0 when
-    symmetric). Integer tensors of fewer than 8 bits are stored one element
-    per byte (the value's low B bits, the rest zero: the raw layout of
-    MLIR's DenseElementsAttr for `iB`); signless `iB` holds the bit pattern,
-    read unsigned for asymmetric weights and zero points (so a printed `-1 :
-    i2` is the zero point 3) and signed for symmetric weights. Tensors of
-    more than 1024 elements become DenseResourceElementsAttr blobs.
+    symmetric). Signless `iB` holds the bit pattern, read unsigned for
+    asymmetric weights and zero points (so a printed `-1 : i2` is the zero
+    point 3) and signed for symmetric weights. Tensors of up to 1024
+    elements are dense attributes (one element per byte below 8 bits, the
+    raw layout of MLIR's DenseElementsAttr for `iB`); larger ones become
+    DenseResourceElementsAttr blobs, which hold elements of fewer than 8 bits
+    packed (`include/accel/Support/IntElements.h`).
+
+    `prune-n` / `prune-m` (both 0 by default) prune each weight this pass
+    quantizes N:M by magnitude as it reads it, before quantizing it: the IR
+    `accel-prune{n=N m=M}` (magnitude, its `layers`, `exclude` =
+    `prune-exclude`) would give just before this pass, without writing the
+    pruned float weight. Linears this pass leaves float are not pruned: run
+    `accel-prune` after it for them (accelc's fast path does).
 
     `layers` / `exclude` select ops by location as in `accel-prune` (the
     LM head is excluded by default). With `head-bits` (2, 3, 4 or 8), the
@@ -216,6 +224,14 @@ def Quantize : Pass<"accel-quantize", "mlir::func::FuncOp"> {
            "`calibration`)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
            "Token-id sequences, one per line, for `calibrated`">,
+    Option<"pruneN", "prune-n", "unsigned", /*default=*/"0",
+           "Prune the weights quantized N:M by magnitude first: N (0: none)">,
+    Option<"pruneM", "prune-m", "unsigned", /*default=*/"0",
+           "M of the N:M pruning (4, 8 or 16)">,
+    Option<"pruneExclude", "prune-exclude", "std::string",
+           /*default=*/"\"lm_head\"",
+           "Regex over op locations of linears not pruned (as accel-prune's "
+           "`exclude`)">,
   ];
 }
 

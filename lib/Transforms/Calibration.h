@@ -21,7 +21,11 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/Support/Parallel.h"
 #include "llvm/Support/Regex.h"
+
+#include <array>
+#include <cmath>
 
 #include <cstdint>
 #include <memory>
@@ -73,6 +77,78 @@ bool hasFloatConstantWeight(LinearOp op);
 std::vector<float>
 storedValues(const FloatWeight &weight,
              llvm::function_ref<float(int64_t, float)> select);
+
+/// Sets `kept[j]` for the `n` of the `m` (<= 16) scores that are highest
+/// (NaN lowest; ties: the lower index), clears it for the others: the N:M
+/// selection of accel-prune (docs/NUMERICS.md §3) in one group. Score j is
+/// kept when fewer than `n` scores precede it in that order (the same set
+/// as taking the highest n times, without its unpredictable branches).
+template <typename T>
+inline void keepHighest(const T *group, unsigned n, unsigned m,
+                        uint8_t *kept) {
+  std::array<T, 16> scores;
+  for (unsigned j = 0; j < m; ++j)
+    scores[j] = std::isnan(group[j]) ? T(-1) : group[j];
+  for (unsigned j = 0; j < m; ++j) {
+    unsigned ahead = 0;
+    for (unsigned i = 0; i < m; ++i)
+      ahead += unsigned(scores[i] > scores[j]) +
+               unsigned(scores[i] == scores[j] && i < j);
+    kept[j] = ahead < n;
+  }
+}
+
+/// Keeps, in every aligned group of `m` along K of each row, the `n`
+/// positions of highest `score(r, k)` (keepHighest). Returns the keep mask
+/// [rows, cols] (one byte per weight, so rows can be written from several
+/// threads). `score` is inlined (a call per weight was a seventh of a
+/// compile).
+template <typename Score>
+std::vector<uint8_t> selectNM(int64_t rows, int64_t cols, unsigned n,
+                              unsigned m, Score score) {
+  using T = decltype(score(int64_t(0), int64_t(0)));
+  std::vector<uint8_t> keep(rows * cols, 0);
+  llvm::parallelFor(0, rows, [&](int64_t r) {
+    std::array<T, 16> group;
+    for (int64_t g = 0; g < cols; g += m) {
+      for (unsigned j = 0; j < m; ++j)
+        group[j] = score(r, g + j);
+      keepHighest(group.data(), n, m, &keep[r * cols + g]);
+    }
+  });
+  return keep;
+}
+
+/// |w|: accel-prune's default criterion (as float: its order is that of
+/// the exact |double(w)|).
+inline float magnitude(float w) { return std::fabs(w); }
+
+/// selectNM by magnitude.
+inline std::vector<uint8_t> selectNMByMagnitude(const FloatWeight &w,
+                                                unsigned n, unsigned m) {
+  return selectNM(w.rows, w.cols, n, m, [&](int64_t r, int64_t k) {
+    return magnitude(w.at(r, k));
+  });
+}
+
+/// Prunes `w` in place as accel-prune by magnitude writes it: in every
+/// aligned group of `m` along K, the weights selectNMByMagnitude does not
+/// keep become +0.
+inline void pruneByMagnitude(FloatWeight &w, unsigned n, unsigned m) {
+  llvm::parallelFor(0, w.rows, [&](int64_t r) {
+    float *row = &w.values[r * w.cols];
+    std::array<float, 16> group;
+    for (int64_t g = 0; g < w.cols; g += m) {
+      uint8_t kept[16];
+      for (unsigned j = 0; j < m; ++j)
+        group[j] = magnitude(row[g + j]);
+      keepHighest(group.data(), n, m, kept);
+      for (unsigned j = 0; j < m; ++j)
+        if (!kept[j])
+          row[g + j] = 0.0f;
+    }
+  });
+}
 
 /// Erases `constant` if nothing uses it. A dense_resource blob it held is
 /// released (an mmapped model slice unmapped, a heap blob freed) when no

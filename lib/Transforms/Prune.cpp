@@ -40,35 +40,6 @@ namespace {
 
 std::mutex reportMutex;
 
-/// Keeps, in every aligned group of `m` along K of each row, the `n`
-/// positions of highest score (ties: lower k). Returns the keep mask [N, K]
-/// (one byte per weight, so rows can be written from several threads).
-std::vector<uint8_t>
-selectNM(int64_t rows, int64_t cols, unsigned n, unsigned m,
-         llvm::function_ref<double(int64_t, int64_t)> score) {
-  std::vector<uint8_t> keep(rows * cols, 0);
-  llvm::parallelFor(0, rows, [&](int64_t r) {
-    std::array<double, 16> scores;
-    for (int64_t g = 0; g < cols; g += m) {
-      for (unsigned j = 0; j < m; ++j) {
-        scores[j] = score(r, g + j);
-        if (std::isnan(scores[j]))
-          scores[j] = -1.0;
-      }
-      // n times the highest score not yet kept; on a tie the lower k.
-      uint8_t *kept = &keep[r * cols + g];
-      for (unsigned i = 0; i < n; ++i) {
-        unsigned best = m;
-        for (unsigned j = 0; j < m; ++j)
-          if (!kept[j] && (best == m || scores[j] > scores[best]))
-            best = j;
-        kept[best] = 1;
-      }
-    }
-  });
-  return keep;
-}
-
 struct PrunePass : public accel::impl::PruneBase<PrunePass> {
   using PruneBase::PruneBase;
 
@@ -260,9 +231,7 @@ struct PrunePass : public accel::impl::PruneBase<PrunePass> {
           return std::fabs(double(w.at(r, k))) * norm[k];
         });
       } else {
-        keep = selectNM(w.rows, w.cols, n, m, [&](int64_t r, int64_t k) {
-          return std::fabs(double(w.at(r, k)));
-        });
+        keep = selectNMByMagnitude(w, n, m);
       }
 
       // The pruned weight, in the stored layout and element type.

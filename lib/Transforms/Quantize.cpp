@@ -178,7 +178,8 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
 
   unsigned wBits = 0, kvBits = 0;
   bool actQuant = false;
-  std::shared_ptr<OpSelector> selector, headSelector, layerSelector;
+  std::shared_ptr<OpSelector> selector, headSelector, layerSelector,
+      pruneSelector;
   std::shared_ptr<std::vector<std::vector<int64_t>>> tokens;
 
   LogicalResult initialize(MLIRContext *context) override {
@@ -214,6 +215,16 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
                   "' (expected rtn or calibrated)");
     if (method == "calibrated" && calibration.empty())
       return fail("method=calibrated needs calibration=<token file>");
+    if (pruneN != 0 || pruneM != 0) {
+      if (pruneM != 4 && pruneM != 8 && pruneM != 16)
+        return fail("prune-m must be 4, 8 or 16, got " + Twine(pruneM));
+      if (pruneN < 1 || pruneN > pruneM)
+        return fail("prune-n must be in [1, prune-m], got " + Twine(pruneN));
+      // GPTQ's Hessians are those of the pruned model's inputs.
+      if (method != "rtn")
+        return fail("prune-n/prune-m need method=rtn (run accel-prune "
+                    "before a calibrated quantization)");
+    }
     std::string error;
     FailureOr<OpSelector> sel = OpSelector::create(layers, exclude, error);
     if (failed(sel))
@@ -225,6 +236,11 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       return fail(error);
     headSelector = std::make_shared<OpSelector>(*headSel);
     layerSelector = std::make_shared<OpSelector>(*layerSel);
+    FailureOr<OpSelector> pruneSel =
+        OpSelector::create(layers, pruneExclude, error);
+    if (failed(pruneSel))
+      return fail(error);
+    pruneSelector = std::make_shared<OpSelector>(*pruneSel);
     if (method == "calibrated" && (wBits != 0 || headBits != 0)) {
       auto read = readCalibrationTokens(calibration, error);
       if (failed(read))
@@ -233,6 +249,19 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
           std::move(*read));
     }
     return success();
+  }
+
+  /// True if `op` (of K = `cols`) is pruned before it is quantized: the
+  /// linears accel-prune{n=prune-n m=prune-m exclude=prune-exclude} prunes
+  /// (with accel-prune's warning when M does not divide K).
+  bool prunes(LinearOp op, int64_t cols) {
+    if (pruneM == 0 || !pruneSelector->selects(op))
+      return false;
+    if (cols % pruneM == 0)
+      return true;
+    op.emitWarning() << "accel-prune: M = " << unsigned(pruneM)
+                     << " does not divide K = " << cols << "; left dense";
+    return false;
   }
 
   void runOnOperation() override {
@@ -349,7 +378,14 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
         continue;
       }
       FloatWeight &w = *weight;
-      bool sparse = op.getSparsityAttr() && !op.getSparsityAttr().isDense();
+      SparsityAttr sparsity = op.getSparsityAttr();
+      if (prunes(op, w.cols)) {
+        pruneByMagnitude(w, pruneN, pruneM);
+        sparsity = SparsityAttr::get(context, pruneN, pruneM);
+        if (w.name.empty())
+          w.name = "pruned";
+      }
+      bool sparse = sparsity && !sparsity.isDense();
       std::optional<Quantized> quantized;
       if (method == "calibrated") {
         std::vector<bool> pruned(w.values.size(), false);
@@ -400,7 +436,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       auto replacement = builder.create<LinearOp>(
           op.getLoc(), op.getResult().getType(), op.getInput(), q, scales,
           zeros, op.getBias(), quant, actAttr ? actAttr : op.getActQuantAttr(),
-          op.getSparsityAttr(), /*transposed_weight=*/UnitAttr());
+          sparsity, /*transposed_weight=*/UnitAttr());
       op.getResult().replaceAllUsesWith(replacement.getResult());
       op.erase();
       eraseIfDead(w.constant);

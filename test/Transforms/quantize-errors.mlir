@@ -7,6 +7,10 @@
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{kv-group=-2}))' 2>&1 | FileCheck %s --check-prefix=KVGROUP
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{method=awq}))' 2>&1 | FileCheck %s --check-prefix=METHOD
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{method=calibrated}))' 2>&1 | FileCheck %s --check-prefix=NOCALIB
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{prune-n=2 prune-m=3}))' 2>&1 | FileCheck %s --check-prefix=PRUNEM
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{prune-n=5 prune-m=4}))' 2>&1 | FileCheck %s --check-prefix=PRUNEN
+// RUN: echo "1 2" > %t.tokens
+// RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{prune-n=2 prune-m=4 method=calibrated calibration=%t.tokens}))' 2>&1 | FileCheck %s --check-prefix=PRUNEGPTQ
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{method=calibrated calibration=%t.missing}))' 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not accel-opt %s --pass-pipeline='builtin.module(func.func(accel-quantize{exclude=[}))' 2>&1 | FileCheck %s --check-prefix=REGEX
 // RUN: echo "1 2 3 4" > %t.calib
@@ -18,6 +22,9 @@
 // KVGROUP: error: accel-quantize: kv-group must be >= 0, or -1 for the head dim, got -2
 // METHOD: error: accel-quantize: unknown method 'awq' (expected rtn or calibrated)
 // NOCALIB: error: accel-quantize: method=calibrated needs calibration=<token file>
+// PRUNEM: accel-quantize: prune-m must be 4, 8 or 16, got 3
+// PRUNEN: accel-quantize: prune-n must be in [1, prune-m], got 5
+// PRUNEGPTQ: accel-quantize: prune-n/prune-m need method=rtn
 // MISSING: error: accel-quantize: cannot read calibration file
 // REGEX: error: accel-quantize: invalid `exclude` regex '['
 // ARGS: error: {{.*}}accel-quantize: calibration needs a function of one argument (the token ids), 'cannot' takes 4

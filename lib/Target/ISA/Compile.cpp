@@ -50,28 +50,31 @@ std::string optionValue(StringRef value) {
 
 /// The compression part of the pipeline (empty when none is asked for), or
 /// failure after an error about the flags. A non-empty `layers` regex
-/// limits both passes to the linears it names.
+/// limits both passes to the linears it names. Magnitude pruning before a
+/// round-to-nearest quantization runs inside accel-quantize (prune-n,
+/// prune-m: each weight read once, no pruned float copy), then accel-prune
+/// for the linears it left float.
 FailureOr<std::string> compressionPipeline(ModuleOp module,
                                            const CompileOptions &options,
                                            StringRef layers = "") {
-  std::string passes;
+  std::string prune;
+  unsigned n = 0, m = 0;
   if (options.prune != "none") {
     auto [nText, mText] = StringRef(options.prune).split(':');
-    unsigned n = 0, m = 0;
     if (nText.getAsInteger(10, n) || mText.getAsInteger(10, m)) {
       error(module) << "--prune expects N:M (e.g. 2:4) or none, got '"
                     << options.prune << "'";
       return failure();
     }
-    passes += "accel-prune{n=" + std::to_string(n) + " m=" + std::to_string(m) +
-              " criterion=" + optionValue(options.pruneCriterion);
+    prune += "accel-prune{n=" + std::to_string(n) + " m=" + std::to_string(m) +
+             " criterion=" + optionValue(options.pruneCriterion);
     if (!options.masks.empty())
-      passes += " masks=" + optionValue(options.masks);
+      prune += " masks=" + optionValue(options.masks);
     if (!options.calibration.empty())
-      passes += " calibration=" + optionValue(options.calibration);
+      prune += " calibration=" + optionValue(options.calibration);
     if (!layers.empty())
-      passes += " layers=" + optionValue(layers);
-    passes += "}";
+      prune += " layers=" + optionValue(layers);
+    prune += "}";
   } else if (!options.masks.empty()) {
     error(module) << "--masks needs --prune=N:M";
     return failure();
@@ -93,20 +96,26 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
       return failure();
     }
   }
-  if (options.quant != "none") {
-    if (!passes.empty())
-      passes += ",";
-    passes += "accel-quantize{scheme=" + optionValue(options.quant) +
-              " method=" + optionValue(options.quantMethod) +
-              " group=" + std::to_string(options.group) +
-              " head-bits=" + std::to_string(headBits);
-    if (!options.calibration.empty())
-      passes += " calibration=" + optionValue(options.calibration);
-    if (!layers.empty())
-      passes += " layers=" + optionValue(layers);
-    passes += "}";
-  }
-  return passes;
+  if (options.quant == "none")
+    return prune;
+  bool fused = !prune.empty() && options.pruneCriterion == "magnitude" &&
+               options.masks.empty() && options.calibration.empty() &&
+               options.quantMethod == "rtn";
+  std::string quantize =
+      "accel-quantize{scheme=" + optionValue(options.quant) +
+      " method=" + optionValue(options.quantMethod) +
+      " group=" + std::to_string(options.group) +
+      " head-bits=" + std::to_string(headBits);
+  if (fused)
+    quantize += " prune-n=" + std::to_string(n) + " prune-m=" + std::to_string(m);
+  if (!options.calibration.empty())
+    quantize += " calibration=" + optionValue(options.calibration);
+  if (!layers.empty())
+    quantize += " layers=" + optionValue(layers);
+  quantize += "}";
+  if (prune.empty())
+    return quantize;
+  return fused ? quantize + "," + prune : prune + "," + quantize;
 }
 
 /// The accel-lambda-attention step (empty when neither --lambda nor
