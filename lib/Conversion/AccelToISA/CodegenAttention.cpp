@@ -222,7 +222,8 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   IntScratch at(config.buffers[space(Buffer::Scr)].bytes / 2, heads,
                 c.headDim, c.headDim / c.group, loaded);
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
-  // NUMERICS §6.5 step 1: the query's heads, one int8 group each.
+  // NUMERICS §6.5 step 1: the query's heads, one int8 group each (one row
+  // of heads × D with activation groups of D).
   unsigned row = program.scratch();
   aluImm(Opcode::Addi, row, kQueryAt, q.offset);
   isa::Instruction quantize = make(Opcode::Vqact);
@@ -232,8 +233,9 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   quantize.set("ra", row);
   quantize.set("bbuf", scr);
   quantize.set("rb", program.constant(at.queryScales));
-  quantize.set("nimm", c.headDim);
-  quantize.set("mimm", heads);
+  quantize.set("nimm", heads * c.headDim);
+  quantize.set("mimm", 1);
+  quantize.set("ga", c.headDim);
   quantize.set("bits", 8);
   program.emit(quantize);
 

@@ -16,7 +16,7 @@
 // records (sinks and window) from the kv buffer.
 // CHECK-LABEL: accelisa.label @decode_step
 // CHECK: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4
-// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 32, 2, bits=8
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8
 // CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, scale=0.17677669
 // CHECK-NEXT: accelisa.addi
 // CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, wait=mx
@@ -27,7 +27,7 @@
 // CHECK-NOT: accelisa.vpv
 // CHECK-LABEL: accelisa.label @prefill_step
 // CHECK: accelisa.label @query_0_of_tile4
-// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 32, 2, bits=8
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8
 // A prefill query: r14 sink records from record 0 (kv[r0]), then its window
 // from a second address; r14 + r15 keys.
 // CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, scale=0.17677669
