@@ -209,7 +209,13 @@ LogicalResult Allocator::allocateActivation(ActivationOp op) {
 }
 
 void Allocator::freeDead(Operation *op) {
-  for (Value operand : op->getOperands()) {
+  SmallVector<Value> read(op->getOperands());
+  // The rows a cache write takes die with the attention reading the cache.
+  if (auto attention = dyn_cast<CacheAttentionOp>(op))
+    for (Value cache : {attention.getKeyCache(), attention.getValueCache()})
+      if (auto write = cache.getDefiningOp<KVCacheWriteOp>())
+        read.push_back(write.getRows());
+  for (Value operand : read) {
     auto last = lastUse.find(operand);
     if (last == lastUse.end() || last->second != op)
       continue;

@@ -25,9 +25,9 @@
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOHOMES
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-tile{prefill-tile=2},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=ROWS
 
-// The most each step uses: 2,688 bytes for one row, 5,440 for four (the
+// The most each step uses: 1,920 bytes for one row, 4,416 for four (the
 // output tail, from the FFN's norm on, has one row).
-// CHECK: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 5440 : i64}
+// CHECK: module attributes {accel.act_bytes = {decode = 1920 : i64, prefill = 4416 : i64}
 // CHECK-LABEL: func.func @main_graph_decode(
 // The embedding's rows (256 bytes each) at 0, the norm's after them.
 // CHECK: accel.embedding {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 0>, prefill = #accel.homes<rows = 4, result = 0>}
@@ -44,14 +44,18 @@
 // CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}, accel.prm = {decode = array<i64: 256, 384>, prefill = array<i64: 256, 768>}
 // CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 512>, prefill = #accel.homes<rows = 4, result = 2048>}, accel.prm = {decode = array<i64: 512, 640>, prefill = array<i64: 1280, 1792>}
 // CHECK: accel.cache_attention {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640>, prefill = #accel.homes<rows = 4, result = 2560>}
+// The rows of k and v the cache writes took (decode 512 and 1,024) die with
+// the attention: the output projection's quantized input and output take
+// their places.
+// CHECK: accel.linear {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 384, quantized = 256, scales = 320>, prefill = #accel.homes<rows = 4, result = 1344, quantized = 1024, scales = 1280>}
 // The gate's SiLU is in its epilogue: the gated activation needs no
 // temporary. It is in the output tail: one row in the prefill step too.
-// CHECK: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2176>, prefill = #accel.homes<rows = 1, result = 3072>}, accel.last_row
+// CHECK: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 0>, prefill = #accel.homes<rows = 1, result = 1408>}, accel.last_row
 
-// The unfused SiLU activates the gate into a temporary (decode 2,176), the
-// product goes after it: 512 more bytes at the peak.
-// NOEPILOGUE: module attributes {accel.act_bytes = {decode = 3200 : i64, prefill = 5440 : i64}
-// NOEPILOGUE: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2688, temp = 2176>, prefill = #accel.homes<rows = 1, result = 4416, temp = 3072>}
+// The unfused SiLU activates the gate into a temporary (decode 0), the
+// product goes after the rest: 512 more bytes at the decode step's peak.
+// NOEPILOGUE: module attributes {accel.act_bytes = {decode = 2432 : i64, prefill = 4416 : i64}
+// NOEPILOGUE: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 1920, temp = 0>, prefill = #accel.homes<rows = 1, result = 3392, temp = 1408>}
 
 // k and v quantize the norm's output again, each into q's temporary place.
 // NOQUANTIZE: accel.linear {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640, quantized = 512, scales = 576>,
@@ -63,10 +67,10 @@
 // ROPE: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 896>, prefill = #accel.homes<rows = 4, result = 3392>}
 
 // Without the output tail, every value of the prefill step has 4 rows.
-// NOTAIL: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 10560 : i64}
-// NOTAIL: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 2176>, prefill = #accel.homes<rows = 4, result = 8512>}
+// NOTAIL: module attributes {accel.act_bytes = {decode = 1920 : i64, prefill = 7488 : i64}
+// NOTAIL: accel.activation silu {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 0>, prefill = #accel.homes<rows = 4, result = 0>}
 
-// FITS: module attributes {accel.act_bytes = {decode = 2688 : i64, prefill = 5440 : i64}
+// FITS: module attributes {accel.act_bytes = {decode = 1920 : i64, prefill = 4416 : i64}
 // FULL: error: accel-allocate-buffers: the live values of the prefill step of 32 rows do not fit the act buffer (32768 bytes); lower the prefill tile
 // NOTILE: error: accel-allocate-buffers: the module has no accel.prefill_tile: run accel-tile first
 // PRM: error: accel-allocate-buffers: 4224 bytes of parameters do not fit the prm buffer (4096 bytes)
