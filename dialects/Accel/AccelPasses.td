@@ -655,10 +655,11 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     Effect on the programs `accelc` makes (`accel-sim --mode=timing`): the 1B
     model's decode step at position 2048 1,478,640 -> 1,477,264 cycles,
     its 2K prefill 2,219,363,148 -> 2,218,277,356, tiny_llama's decode step
-    17,762 -> 17,662, a 7B decode step 9,227,319 -> 9,219,991: the steps
-    are bound by the vector unit (87% busy in 1B decode, 99% in prefill),
-    and what it still waits for are true dependences (docs/PERFORMANCE.md,
-    "Why the schedule falls short").
+    17,762 -> 17,662, a 7B decode step 9,227,319 -> 9,219,991 (fp32
+    attention); with integer attention the 1B decode step 516,912 ->
+    515,536 and its 2K prefill 637,993,804 -> 636,908,012. What the units
+    still wait for are true dependences and the weight buffer's two halves
+    (docs/PERFORMANCE.md, "Why the schedule falls short").
 
     ```
     accel-opt --accel-insert-tokens program.mlir
