@@ -68,6 +68,12 @@ struct FloatWeight {
 /// transposed block by block, rows spread over threads).
 mlir::FailureOr<FloatWeight> readFloatWeight(LinearOp op);
 
+/// Logical rows [first, end) of `op`'s weight (a FloatWeight of end - first
+/// rows), read as readFloatWeight reads them all: a band of a large weight
+/// at a time, its floats are never whole in memory.
+mlir::FailureOr<FloatWeight> readFloatRows(LinearOp op, int64_t first,
+                                           int64_t end);
+
 /// True if `op`'s weight is a statically shaped float constant, the weights
 /// readFloatWeight reads (checked without reading them).
 bool hasFloatConstantWeight(LinearOp op);

@@ -30,27 +30,32 @@ namespace {
 
 /// The quantized form of one [N, K] weight.
 struct Quantized {
+  Quantized() = default;
+  Quantized(int64_t rows, int64_t cols, int64_t group)
+      : q(rows * cols), scales(rows * (cols / group)),
+        zeros(rows * (cols / group)) {}
   std::vector<uint8_t> q;       ///< [N, K], the low B bits
   std::vector<float> scales;    ///< [N, K/G], fp16 values
   std::vector<int64_t> zeros;   ///< [N, K/G]
 };
+
+/// Weights read as floats at a time by round-to-nearest.
+constexpr int64_t kBandElements = int64_t(1) << 22;
 
 /// The low `bits` (<= 8) bits of a quantized value `q`, as it is stored.
 uint8_t lowBits(int64_t q, unsigned bits) {
   return uint8_t(uint64_t(q) & ((uint64_t(1) << bits) - 1));
 }
 
-/// Round-to-nearest, NUMERICS §2.
-Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
-                      bool symmetric) {
+/// Round-to-nearest, NUMERICS §2, of `w`'s rows into rows [first, first +
+/// w.rows) of `out` (sized for the whole weight).
+void quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
+                 bool symmetric, Quantized &out, int64_t first) {
   int64_t groups = w.cols / group;
-  Quantized out;
-  out.q.resize(w.rows * w.cols);
-  out.scales.resize(w.rows * groups);
-  out.zeros.resize(w.rows * groups);
-  llvm::parallelFor(0, w.rows, [&](int64_t n) {
+  llvm::parallelFor(0, w.rows, [&](int64_t r) {
+    int64_t n = first + r;
     for (int64_t g = 0; g < groups; ++g) {
-      ArrayRef<float> values(&w.values[n * w.cols + g * group], group);
+      ArrayRef<float> values(&w.values[r * w.cols + g * group], group);
       GroupParams params = groupParams(values, bits, symmetric);
       out.scales[n * groups + g] = params.scale;
       out.zeros[n * groups + g] = params.zeroPoint;
@@ -59,7 +64,6 @@ Quantized quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
             lowBits(quantizeValue(values[j], params, bits, symmetric), bits);
     }
   });
-  return out;
 }
 
 /// In-place Cholesky factorisation A = L L^T (lower, row-major K x K).
@@ -371,35 +375,63 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
     auto actAttr = actQuant ? QuantAttr::get(context, 8, 0, true) : QuantAttr();
     for (auto [index, target] : llvm::enumerate(targets)) {
       LinearOp op = target.op;
-      FailureOr<FloatWeight> weight = readFloatWeight(op);
-      if (failed(weight)) {
+      // Round-to-nearest reads the weight a band of rows at a time (a 7B
+      // model's LM head is 0.5 GB of floats); GPTQ needs it whole.
+      bool gptq = method == "calibrated";
+      int64_t rows = op.getOutFeatures();
+      int64_t band = gptq ? rows
+                          : std::max<int64_t>(
+                                1, kBandElements / std::max<int64_t>(
+                                                       1, target.cols));
+      bool pruneIt = prunes(op, target.cols);
+      FloatWeight w;
+      std::optional<Quantized> quantized;
+      for (int64_t first = 0; first < rows; first += band) {
+        FailureOr<FloatWeight> part =
+            readFloatRows(op, first, std::min(rows, first + band));
+        if (failed(part))
+          break;
+        if (pruneIt)
+          pruneByMagnitude(*part, pruneN, pruneM);
+        if (gptq) {
+          w = std::move(*part);
+          break;
+        }
+        if (!quantized)
+          quantized = Quantized(rows, target.cols, target.group);
+        quantizeRTN(*part, target.group, target.bits, symmetric, *quantized,
+                    first);
+        w.constant = part->constant;
+        w.name = part->name;
+      }
+      if (!w.constant) {
         op.emitWarning("accel-quantize: the weight is not a constant; left "
                        "float");
         continue;
       }
-      FloatWeight &w = *weight;
+      w.rows = rows;
+      w.cols = target.cols;
       SparsityAttr sparsity = op.getSparsityAttr();
-      if (prunes(op, w.cols)) {
-        pruneByMagnitude(w, pruneN, pruneM);
+      if (pruneIt) {
         sparsity = SparsityAttr::get(context, pruneN, pruneM);
         if (w.name.empty())
           w.name = "pruned";
       }
       bool sparse = sparsity && !sparsity.isDense();
-      std::optional<Quantized> quantized;
-      if (method == "calibrated") {
+      if (gptq) {
         std::vector<bool> pruned(w.values.size(), false);
         if (sparse)
           for (size_t i = 0; i < pruned.size(); ++i)
             pruned[i] = w.values[i] == 0.0f;
         quantized = quantizeGPTQ(w, std::move(hessians[index]), pruned,
                                  target.group, target.bits, symmetric);
-        if (!quantized)
+        if (!quantized) {
           op.emitWarning("accel-quantize: the calibration Hessian is not "
                          "positive definite; round-to-nearest used");
+          quantized = Quantized(rows, target.cols, target.group);
+          quantizeRTN(w, target.group, target.bits, symmetric, *quantized, 0);
+        }
       }
-      if (!quantized)
-        quantized = quantizeRTN(w, target.group, target.bits, symmetric);
 
       OpBuilder builder(op);
       int64_t groups = w.cols / target.group;
