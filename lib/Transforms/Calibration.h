@@ -24,12 +24,12 @@
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/Regex.h"
 
-#include <array>
 #include <cmath>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace accel::compression {
@@ -84,24 +84,35 @@ std::vector<float>
 storedValues(const FloatWeight &weight,
              llvm::function_ref<float(int64_t, float)> select);
 
-/// Sets `kept[j]` for the `n` of the `m` (<= 16) scores that are highest
-/// (NaN lowest; ties: the lower index), clears it for the others: the N:M
-/// selection of accel-prune (docs/NUMERICS.md §3) in one group. Score j is
-/// kept when fewer than `n` scores precede it in that order (the same set
-/// as taking the highest n times, without its unpredictable branches).
-template <typename T>
-inline void keepHighest(const T *group, unsigned n, unsigned m,
-                        uint8_t *kept) {
-  std::array<T, 16> scores;
-  for (unsigned j = 0; j < m; ++j)
+/// Sets `kept[j]` for the `n` of the `M` (4, 8 or 16) scores that are
+/// highest (NaN lowest; ties: the lower index), clears it for the others:
+/// the N:M selection of accel-prune (docs/NUMERICS.md §3) in one group.
+/// Score j is kept when fewer than `n` scores precede it in that order (the
+/// same set as taking the highest n times, without its unpredictable
+/// branches; M a constant, so that the compiler unrolls it).
+template <unsigned M, typename T>
+inline void keepHighest(const T *group, unsigned n, uint8_t *kept) {
+  T scores[M];
+  for (unsigned j = 0; j < M; ++j)
     scores[j] = std::isnan(group[j]) ? T(-1) : group[j];
-  for (unsigned j = 0; j < m; ++j) {
+  for (unsigned j = 0; j < M; ++j) {
     unsigned ahead = 0;
-    for (unsigned i = 0; i < m; ++i)
-      ahead += unsigned(scores[i] > scores[j]) +
-               unsigned(scores[i] == scores[j] && i < j);
+    for (unsigned i = 0; i < M; ++i)
+      ahead += unsigned(scores[i] > scores[j]) |
+               (unsigned(scores[i] == scores[j]) & unsigned(i < j));
     kept[j] = ahead < n;
   }
+}
+
+/// Calls `body(std::integral_constant<unsigned, M>())` with the group size
+/// `m` (4, 8 or 16) as the constant M.
+template <typename Body> inline void withGroupSize(unsigned m, Body body) {
+  if (m == 4)
+    body(std::integral_constant<unsigned, 4>());
+  else if (m == 8)
+    body(std::integral_constant<unsigned, 8>());
+  else
+    body(std::integral_constant<unsigned, 16>());
 }
 
 /// Keeps, in every aligned group of `m` along K of each row, the `n`
@@ -114,13 +125,16 @@ std::vector<uint8_t> selectNM(int64_t rows, int64_t cols, unsigned n,
                               unsigned m, Score score) {
   using T = decltype(score(int64_t(0), int64_t(0)));
   std::vector<uint8_t> keep(rows * cols, 0);
-  llvm::parallelFor(0, rows, [&](int64_t r) {
-    std::array<T, 16> group;
-    for (int64_t g = 0; g < cols; g += m) {
-      for (unsigned j = 0; j < m; ++j)
-        group[j] = score(r, g + j);
-      keepHighest(group.data(), n, m, &keep[r * cols + g]);
-    }
+  withGroupSize(m, [&](auto size) {
+    constexpr unsigned M = decltype(size)::value;
+    llvm::parallelFor(0, rows, [&](int64_t r) {
+      T group[M];
+      for (int64_t g = 0; g < cols; g += M) {
+        for (unsigned j = 0; j < M; ++j)
+          group[j] = score(r, g + j);
+        keepHighest<M>(group, n, &keep[r * cols + g]);
+      }
+    });
   });
   return keep;
 }
@@ -141,18 +155,20 @@ inline std::vector<uint8_t> selectNMByMagnitude(const FloatWeight &w,
 /// aligned group of `m` along K, the weights selectNMByMagnitude does not
 /// keep become +0.
 inline void pruneByMagnitude(FloatWeight &w, unsigned n, unsigned m) {
-  llvm::parallelFor(0, w.rows, [&](int64_t r) {
-    float *row = &w.values[r * w.cols];
-    std::array<float, 16> group;
-    for (int64_t g = 0; g < w.cols; g += m) {
-      uint8_t kept[16];
-      for (unsigned j = 0; j < m; ++j)
-        group[j] = magnitude(row[g + j]);
-      keepHighest(group.data(), n, m, kept);
-      for (unsigned j = 0; j < m; ++j)
-        if (!kept[j])
-          row[g + j] = 0.0f;
-    }
+  withGroupSize(m, [&](auto size) {
+    constexpr unsigned M = decltype(size)::value;
+    llvm::parallelFor(0, w.rows, [&](int64_t r) {
+      float *row = &w.values[r * w.cols];
+      for (int64_t g = 0; g < w.cols; g += M) {
+        float group[M];
+        uint8_t kept[M];
+        for (unsigned j = 0; j < M; ++j)
+          group[j] = magnitude(row[g + j]);
+        keepHighest<M>(group, n, kept);
+        for (unsigned j = 0; j < M; ++j)
+          row[g + j] = kept[j] ? row[g + j] : 0.0f;
+      }
+    });
   });
 }
 

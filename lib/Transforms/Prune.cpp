@@ -23,7 +23,6 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <mutex>
 
