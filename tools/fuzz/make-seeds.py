@@ -17,6 +17,7 @@ Usage: make-seeds.py BUILD_DIR OUT_DIR (BUILD_DIR: a normal build, whose
 accel-as and accelc make the packages).
 """
 
+import functools
 import json
 import pathlib
 import re
@@ -92,9 +93,11 @@ def sim_seeds(out, build, tmp, llama, config):
 
 def config_seeds(out):
     """The shipped configs, and configs/u280.json once per field with its
-    value replaced by one that a check refuses (or the field or its source
-    removed), compact: whole configs break under byte mutations before they
-    reach most checks, so each check gets a seed of its own."""
+    value replaced by one that a check refuses, by 1, value + 1, 3 x value
+    or value / 2 (in range, for the checks across fields), or with the field
+    or its source removed; compact JSON. Whole configs break under byte
+    mutations before they reach most checks, so each check gets a seed of
+    its own."""
     for path in (ROOT / "configs/u280.json", ROOT / "bench/u280-imem2m.json"):
         shutil.copy(path, out)
     config = json.loads((ROOT / "configs/u280.json").read_text())
@@ -108,9 +111,17 @@ def config_seeds(out):
                 walk(child, path + [key])
 
     walk(config, [])
-    variants = [0, -1, 0.5, 2**32, 2**64, "x", None, [], {}]
+    refused = [0, -1, 0.5, 2**32, 2**64, "x", None, [], {}]
     for i, path in enumerate(fields):
-        for j, variant in enumerate(variants + ["<removed>", "<no source>"]):
+        value = functools.reduce(lambda node, key: node[key], path,
+                                 config)["value"]
+        # In range but changed, for the checks across fields (a power of
+        # two, a buffer the ISA can address, ...).
+        near = []
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            near = [1, value + 1, value * 3, value // 2]
+        for j, variant in enumerate(refused + near +
+                                    ["<removed>", "<no source>"]):
             seed = json.loads(json.dumps(config))
             parent = seed
             for key in path[:-1]:
