@@ -361,8 +361,10 @@ def Int8Attention : Pass<"accel-int8-attention", "mlir::ModuleOp"> {
     scale-weighted probabilities quantized to int8 and multiplied by the
     cache's 4- or 8-bit integers exactly in int32 (docs/NUMERICS.md §6.5),
     which the engine runs on its matrix unit. Every attention op needs a
-    quantized KV cache (`kv_quant`) and absolute RoPE positions (not
-    `rope(...)`); the pass fails naming the first op that has not. Run it
+    quantized KV cache (`kv_quant`), absolute RoPE positions (not
+    `rope(...)`) and at most 65536 keys a query can see (its key rows: the
+    bound of §6.5's int32 sums); the pass fails naming the first op that
+    has not. Run it
     after `accel-quantize` and `accel-lambda-attention` (`accelc
     --attention=int8`).
 

@@ -2,8 +2,9 @@
 //
 // Selects the integer attention numerics (docs/NUMERICS.md §6.5) for every
 // attention op of the module: accel.attention, band_attention and
-// cache_attention get `int8_attention`. Each needs a quantized KV cache and
-// keys rotated before they are cached; an op without is an error naming it.
+// cache_attention get `int8_attention`. Each needs a quantized KV cache,
+// keys rotated before they are cached, and at most 65536 keys a query can
+// see (the int32 bound of §6.5); an op without is an error naming it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,24 @@ using namespace mlir;
 using namespace accel;
 
 namespace {
+
+/// The most keys a query of `op` can see (the rows of its keys), or
+/// ShapedType::kDynamic.
+int64_t keyRows(Operation *op) {
+  auto rows = [](Value v) {
+    return v ? cast<RankedTensorType>(v.getType()).getDimSize(1) : 0;
+  };
+  auto sum = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b)
+               ? ShapedType::kDynamic
+               : a + b;
+  };
+  if (auto whole = dyn_cast<AttentionOp>(op))
+    return sum(rows(whole.getKey()), rows(whole.getPastKey()));
+  if (auto band = dyn_cast<BandAttentionOp>(op))
+    return sum(rows(band.getKey()), rows(band.getSinkKey()));
+  return rows(cast<CacheAttentionOp>(op).getKeyCache());
+}
 
 struct Int8AttentionPass
     : public accel::impl::Int8AttentionBase<Int8AttentionPass> {
@@ -40,6 +59,14 @@ struct Int8AttentionPass
         op->emitError("accel-int8-attention: keys are rotated after they are "
                       "read (rope-positions=cache); integer attention needs "
                       "absolute RoPE positions");
+        return WalkResult::interrupt();
+      }
+      int64_t keys = keyRows(op);
+      if (!ShapedType::isDynamic(keys) && keys > 65536) {
+        op->emitError("accel-int8-attention: a query may see up to ")
+            << keys << " keys, more than the 65536 whose int32 sums integer "
+            << "attention bounds (docs/NUMERICS.md §6.5; use Λ or a shorter "
+            << "--max-context)";
         return WalkResult::interrupt();
       }
       op->setAttr("int8_attention", UnitAttr::get(op->getContext()));
