@@ -157,7 +157,6 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
       std::string path = std::string("io.") + name;
       if (!item)
         return metaError(path + ": expected an object");
-      IoSlot s;
       llvm::Expected<uint64_t> offset = getU64(*item, "offset", path);
       if (!offset)
         return offset.takeError();
