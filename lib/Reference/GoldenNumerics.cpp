@@ -197,7 +197,7 @@ void golden::quantizeActivation(llvm::ArrayRef<float> x, int64_t group,
     for (int64_t k = start; k < start + group; ++k)
       a = std::max(a, std::fabs(x[k]));
     float s = a / P;
-    if (a == 0.0f)
+    if (s == 0.0f)
       s = 1.0f;
     scales[g] = s;
     for (int64_t k = start; k < start + group; ++k)

@@ -150,6 +150,14 @@ TEST(GoldenQuant, Activation) {
   g::quantizeActivation(zeros, 0, 8, qz, s);
   EXPECT_EQ(s[0], 1.0f);
   EXPECT_EQ(qz, std::vector<int32_t>(4, 0));
+  // A maximum so small that a / 127 underflows to 0 (the smallest
+  // subnormal): s_x = 1 too, and the row quantizes to zeros.
+  std::vector<float> tiny = {std::numeric_limits<float>::denorm_min(),
+                             -std::numeric_limits<float>::denorm_min()};
+  std::vector<int32_t> qt(2);
+  g::quantizeActivation(tiny, 0, 8, qt, s);
+  EXPECT_EQ(s[0], 1.0f);
+  EXPECT_EQ(qt, std::vector<int32_t>(2, 0));
   // Groups of 2: s = 254/127 = 2 and 508/127 = 4, not rounded to fp16.
   std::vector<float> y = {254.0f, 1.0f, -508.0f, 6.0f};
   std::vector<int32_t> qy(4);
