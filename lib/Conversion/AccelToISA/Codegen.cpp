@@ -23,20 +23,16 @@ using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
 FailureOr<std::vector<float>>
-accel::lowering::detail::constantFloats(Operation *user,
-                                                     Value value) {
+accel::lowering::detail::constantFloats(Operation *user, Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return user->emitError("the engine needs this operand as a constant");
-  llvm::Expected<reference::Tensor> tensor =
-      reference::fromAttribute(constant.getValue());
-  if (!tensor)
+  llvm::Expected<std::vector<float>> values =
+      reference::floatsFromAttribute(constant.getValue());
+  if (!values)
     return user->emitError("cannot read a constant: ")
-           << llvm::toString(tensor.takeError());
-  std::vector<float> values(tensor->getNumElements());
-  for (int64_t i = 0; i < tensor->getNumElements(); ++i)
-    values[i] = static_cast<float>(tensor->getDouble(i));
-  return values;
+           << llvm::toString(values.takeError());
+  return std::move(*values);
 }
 
 void Codegen::alu(Opcode opcode, unsigned rd, unsigned rs1, unsigned rs2) {
