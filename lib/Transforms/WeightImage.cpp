@@ -397,6 +397,11 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
           values.put(uint64_t(row[k]) & valueMask, spec.bits);
         continue;
       }
+      // The zero point of k0's quantization group, the group advanced as
+      // k0 enters it (no division per group of M).
+      const int64_t *rowZeros =
+          asymmetric ? data.zeroPoints.data() + n * groupsPerRow : nullptr;
+      int64_t quantGroup = 0, nextGroup = spec.group;
       for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
         if (std::optional<int64_t> k = outside(k0, m))
           return rangeError(*k);
@@ -404,7 +409,11 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
         // with the lowest positions that do.
         uint32_t set = 0;
         if (oneZero) {
-          int64_t zero = zeroOf(n, k0);
+          if (asymmetric && k0 == nextGroup) {
+            ++quantGroup;
+            nextGroup += spec.group;
+          }
+          int64_t zero = asymmetric ? rowZeros[quantGroup] : 0;
           for (unsigned j = 0; j < m; ++j)
             set |= uint32_t(row[k0 + j] != zero) << j;
         } else {
@@ -419,9 +428,9 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
                       Twine(spec.sparseN) + " of " + Twine(m));
         set = completed[set];
         codes.put(codeOf[set], codeBits);
-        for (unsigned j = 0; j < m; ++j)
-          if (set >> j & 1)
-            values.put(uint64_t(row[k0 + j]) & valueMask, spec.bits);
+        for (uint32_t rest = set; rest; rest &= rest - 1)
+          values.put(uint64_t(row[k0 + llvm::countr_zero(rest)]) & valueMask,
+                     spec.bits);
       }
     }
     return llvm::Error::success();
