@@ -50,13 +50,17 @@ HEAD = "w8a8"
 ATTENTION = "int8"
 # FlightLLM's design point: 8-bit weights and activations, N:M sparsity with
 # M = 16 (half kept: its published N is 2, 4, 8 or 16 per layer), the LM
-# head on the matrix unit, no Λ: a full KV cache of 960 positions, as many
+# head and attention's two products on the matrix unit in int8 (its MPE
+# computes every matrix product of a layer, attention's included, on int8
+# operands; its SFU only the softmax and norms), no Λ: a full KV cache of
+# 960 positions, as many
 # as the attention lowering fits in the 8 MiB kv buffer at 8 bits (a 7B
 # layer's keys and values, 4,224 bytes each per position, in its two
 # halves; FlightLLM compiles for up to 2,048).
 FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                  flags=["--prune=8:16", "--quant=w8a8kv8", "--quant-head=w8a8",
-                        "--decode", "--max-context=960", "--prefill-tile=4"],
+                        "--attention=" + ATTENTION, "--decode", "--max-context=960",
+                        "--prefill-tile=4"],
                  positions=(512, 959))
 # Instruction memory of the variant a program too large for its config's is
 # compiled for (2 MiB, the issue's code budget).
@@ -99,11 +103,15 @@ def run(cmd, **kw):
 
 
 def timed(cmd):
-    """Runs `cmd` under /usr/bin/time -v: (stdout, wall s, peak RSS bytes)."""
+    """Runs `cmd` under /usr/bin/time -v: (stderr, wall s, user + sys CPU s,
+    peak RSS bytes)."""
     proc, wall = run(["/usr/bin/time", "-v"] + cmd)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)",
                         proc.stderr).group(1)) * 1024
-    return proc.stdout, proc.stderr, wall, rss
+    cpu = sum(float(re.search(r"%s time \(seconds\): ([\d.]+)" % kind,
+                              proc.stderr).group(1))
+              for kind in ("User", "System"))
+    return proc.stderr, wall, cpu, rss
 
 
 def sim(bin_dir, package, report, *args):
@@ -125,11 +133,17 @@ def call_figures(call):
         "hbm_fraction_of_modelled_peak": hbm["fraction_of_modelled_peak"],
         "roofline_bound": roof["bound"],
         "roofline_fraction": roof["fraction_of_bound"],
+        "roofline_bound_cycles": roof["bound_cycles"],
         "macs": call["compute"]["macs"],
         "mx_utilization": call["units"]["mx"]["utilization"],
         "vec_utilization": call["units"]["vec"]["utilization"],
         "ld_utilization": call["units"]["ld"]["utilization"],
     }
+
+
+def busy(fig):
+    return "ld / mx / vec busy %.1f / %.1f / %.1f%%" % tuple(
+        100 * fig[u + "_utilization"] for u in ("ld", "mx", "vec"))
 
 
 def generate(shape, args):
@@ -170,11 +184,12 @@ def compile_once(bin_dir, model, package, flags, args):
     cmd = ([os.path.join(bin_dir, "accelc"), model, "--dim",
             "batch=1,sequence=16"] + flags + ["--report=" + report, "-o", package])
     if args.reuse and os.path.exists(package) and os.path.exists(report):
-        stderr, wall, rss = "", float("nan"), 0
+        stderr, wall, cpu, rss = "", float("nan"), float("nan"), 0
         print("  compile: reusing %s (not timed)" % package)
     else:
-        _, stderr, wall, rss = timed(cmd)
-    out = {"seconds": wall, "peak_rss_bytes": rss, "command": " ".join(cmd),
+        stderr, wall, cpu, rss = timed(cmd)
+    out = {"seconds": wall, "cpu_seconds": cpu, "peak_rss_bytes": rss,
+           "command": " ".join(cmd),
            "package_bytes": os.path.getsize(package)}
     if "warning" in stderr:
         out["warnings"] = [l for l in stderr.splitlines() if "warning" in l]
@@ -185,9 +200,10 @@ def compile_once(bin_dir, model, package, flags, args):
     m = re.search(r"total: (\d+) weight params in (\d+) bytes", text)
     out["weight_params"], out["weight_image_bytes"] = (int(m.group(1)),
                                                        int(m.group(2)))
-    print("  compile: %.1f s, peak RSS %.2f GB, package %.2f GB, %d instructions"
-          % (wall, rss / 1e9, out["package_bytes"] / 1e9,
-             out["code"]["instructions"]))
+    print("  compile: %.1f s (%.1f s user + sys CPU), peak RSS %.2f GB, "
+          "package %.2f GB, %d instructions, %d bytes of code"
+          % (wall, cpu, rss / 1e9, out["package_bytes"] / 1e9,
+             out["code"]["instructions"], out["code"]["bytes"]))
     return out
 
 
@@ -204,12 +220,14 @@ def decode_steps(bin_dir, package, work, positions, tag=""):
         fig["tokens_per_second"] = 1.0 / call["seconds"]
         fig["sim_wall_seconds"] = wall
         decode[pos] = fig
-        print("  decode @%5d: %7.1f token/s, %.1f MB from HBM at %6.1f GB/s = "
-              "%4.1f%% of the memory roofline; report's bound: %s, %4.1f%%; "
-              "sim %.2f s" % (
-                  pos, fig["tokens_per_second"], fig["hbm_bytes"] / 1e6,
+        print("  decode @%5d: %7.1f token/s (%d cycles, %.2f ms), %.1f MB from "
+              "HBM at %6.1f GB/s = %4.1f%% of the memory roofline; report's "
+              "bound: %s, %4.1f%% (%d cycles); %s; sim %.2f s" % (
+                  pos, fig["tokens_per_second"], fig["cycles"],
+                  1e3 * fig["seconds"], fig["hbm_bytes"] / 1e6,
                   fig["hbm_gbps"], 100 * fig["hbm_fraction_of_modelled_peak"],
-                  fig["roofline_bound"], 100 * fig["roofline_fraction"], wall))
+                  fig["roofline_bound"], 100 * fig["roofline_fraction"],
+                  fig["roofline_bound_cycles"], busy(fig), wall))
     return decode, dict(report["peak"], clock_mhz=report["clock_mhz"])
 
 
@@ -272,10 +290,12 @@ def bench_shape(shape, args, bin_dir):
     fig["compute_roofline_cycles"] = call["compute"]["macs"] / rate
     fig["compute_roofline_fraction"] = fig["compute_roofline_cycles"] / call["cycles"]
     out["prefill"] = fig
-    print("  prefill %d: %.1f token/s, %.2f s, compute roofline %.2f%%, HBM "
-          "%.1f GB/s, sim %.1f s" % (
-              PREFILL, fig["tokens_per_second"], call["seconds"],
-              100 * fig["compute_roofline_fraction"], fig["hbm_gbps"], wall))
+    print("  prefill %d: %.1f token/s (%d cycles, %.2f s), compute roofline "
+          "%.2f%%, HBM %.1f GB/s, %.1f MB per token; %s; sim %.1f s" % (
+              PREFILL, fig["tokens_per_second"], call["cycles"],
+              call["seconds"], 100 * fig["compute_roofline_fraction"],
+              fig["hbm_gbps"], fig["hbm_bytes"] / PREFILL / 1e6, busy(fig),
+              wall))
 
     if args.functional and shape == "1b":
         # One thread, so that the figure is per core; steps beyond the first.
@@ -342,7 +362,9 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
     parser.add_argument("--work", default="/tmp/accel-bench")
     parser.add_argument("--shapes", default="1b,7b")
-    parser.add_argument("--sim-steps", type=int, default=128)
+    # Enough steps that they outweigh the noise of loading the package
+    # (7B: 2.2 GB) on a loaded machine: at 128, 7B measured below zero.
+    parser.add_argument("--sim-steps", type=int, default=1024)
     parser.add_argument("--no-functional", dest="functional",
                         action="store_false")
     parser.add_argument("--no-flightllm", dest="flightllm",
@@ -381,19 +403,21 @@ def main():
                 100 * frac))
         c = r["compile"]
         print("%-5s config %s" % (shape, r["config"]))
-        print("%-5s compile %.1f s, peak RSS %.2f GB (targets for 7B: 60 s, "
-              "3 GB); code %d bytes; sim %.1f ms per decode step" % (
-                  shape, c["seconds"], c["peak_rss_bytes"] / 1e9,
-                  c["code"]["bytes"], 1e3 * r["sim_seconds_per_decode_step"]))
+        print("%-5s compile %.1f s (%.1f s CPU), peak RSS %.2f GB (targets for "
+              "7B: 60 s, 3 GB); code %d bytes; sim %.1f ms per decode step" % (
+                  shape, c["seconds"], c["cpu_seconds"],
+                  c["peak_rss_bytes"] / 1e9, c["code"]["bytes"],
+                  1e3 * r["sim_seconds_per_decode_step"]))
     if flightllm:
         print("FlightLLM's design point (%s, %s), 7B:" % (
             flightllm["compile"]["config"], " ".join(flightllm["flags"])))
         for pos, f in flightllm["decode"].items():
             print("  decode@%-5d %8.1f token/s = %.2fx its 55 token/s on the "
                   "U280 board; HBM %.1f GB/s, %.1f%% of the modelled roofline"
-                  % (pos, f["tokens_per_second"],
-                     f["tokens_per_second"] / FLIGHTLLM_TPS, f["hbm_gbps"],
-                     100 * f["hbm_fraction_of_modelled_peak"]))
+                  "; %s" % (pos, f["tokens_per_second"],
+                            f["tokens_per_second"] / FLIGHTLLM_TPS,
+                            f["hbm_gbps"],
+                            100 * f["hbm_fraction_of_modelled_peak"], busy(f)))
         results["flightllm"] = flightllm
     results["bench_seconds"] = time.time() - started
     with open(os.path.join(args.work, "results.json"), "w") as f:
