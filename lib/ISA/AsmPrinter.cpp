@@ -33,6 +33,13 @@ std::string accel::isa::formatF32(uint32_t bits) {
 
 namespace {
 
+/// A name of `field`'s code `value`, or the number if it has none.
+std::string codeName(const FieldSpec &field, int64_t value) {
+  if (field.names && value >= 0 && value <= field.maxValue())
+    return field.names[value];
+  return std::to_string(value);
+}
+
 void printAddress(llvm::raw_ostream &os, llvm::StringRef base, int64_t reg,
                   std::optional<int64_t> imm) {
   os << base << '[';
@@ -56,90 +63,63 @@ void printCount(llvm::raw_ostream &os, int64_t reg, int64_t imm) {
     os << 'r' << reg << " + " << imm;
 }
 
-void printValue(llvm::raw_ostream &os, const FieldSpec &field, int64_t value) {
-  switch (field.kind) {
-  case FieldKind::Enum:
-  case FieldKind::Buf:
-    os << field.names[value];
-    return;
-  case FieldKind::F32:
-    os << formatF32(uint32_t(value));
-    return;
-  case FieldKind::Reg:
-    os << 'r' << value;
-    return;
-  default:
-    os << value;
-  }
-}
-
 void printMask(llvm::raw_ostream &os, const char *name, uint8_t mask) {
   os << ", " << name << '=';
   bool first = true;
-  for (unsigned u = 0; u < kNumUnits; ++u)
+  for (unsigned u = 0; u < 8; ++u)
     if (mask & (1u << u)) {
-      os << (first ? "" : "|") << unitName(Unit(u));
+      os << (first ? "" : "|");
+      if (u < kNumUnits)
+        os << unitName(Unit(u));
+      else
+        os << u;
       first = false;
     }
 }
 
 } // namespace
 
-void accel::isa::printInstruction(
-    llvm::raw_ostream &os, const Instruction &instr,
-    llvm::function_ref<std::string(uint32_t)> targetName) {
-  const InstrSpec &s = instr.getSpec();
-  const FormatSpec &format = *s.format;
-  std::string text;
-  llvm::raw_string_ostream out(text);
-  bool first = true;
-  auto sep = [&] {
-    out << (first ? "" : ", ");
-    first = false;
-  };
+void accel::isa::printOperands(llvm::raw_ostream &out,
+                               const Instruction &instr, OperandStyle style) {
+  const FormatSpec &format = *instr.getSpec().format;
   auto value = [&](int8_t i) { return instr.fields[i]; };
+  auto name = [&](int8_t i) { return codeName(format.fields[i], value(i)); };
   for (const OperandSpec &op : format.operands) {
     const auto &fi = op.fields;
+    if (op.kind == OperandKind::Attr && value(fi[0]) == 0)
+      continue;
+    out << ", ";
     switch (op.kind) {
     case OperandKind::Reg:
-      sep();
       out << 'r' << value(fi[0]);
       break;
     case OperandKind::Addr:
-      sep();
-      printAddress(out, format.fields[fi[0]].names[value(fi[0])], value(fi[1]),
+      printAddress(out, name(fi[0]), value(fi[1]),
                    fi[2] >= 0 ? std::optional(value(fi[2])) : std::nullopt);
       break;
     case OperandKind::Hbm:
-      sep();
       printAddress(out, "hbm", value(fi[0]), value(fi[1]));
       break;
     case OperandKind::Count:
-      sep();
       printCount(out, value(fi[0]), value(fi[1]));
       break;
     case OperandKind::Imm:
-      sep();
       out << value(fi[0]);
       break;
     case OperandKind::F32:
-      sep();
-      out << formatF32(uint32_t(value(fi[0])));
+      out << style.f32(uint32_t(value(fi[0])));
       break;
     case OperandKind::Target:
-      sep();
-      out << targetName(uint32_t(value(fi[0])));
+      out << style.target(uint32_t(value(fi[0])));
       break;
     case OperandKind::Attr:
-      if (value(fi[0]) == 0)
-        break;
-      sep();
       out << op.name << '=';
       if (fi[1] >= 0)
-        printAddress(out, format.fields[fi[1]].names[value(fi[1])],
-                     value(fi[2]), std::nullopt);
+        printAddress(out, name(fi[1]), value(fi[2]), std::nullopt);
+      else if (format.fields[fi[0]].kind == FieldKind::F32)
+        out << style.f32(uint32_t(value(fi[0])));
       else
-        printValue(out, format.fields[fi[0]], value(fi[0]));
+        out << name(fi[0]);
       break;
     }
   }
@@ -147,11 +127,19 @@ void accel::isa::printInstruction(
     printMask(out, "wait", instr.wait);
   if (instr.release)
     printMask(out, "rel", instr.release);
+}
+
+void accel::isa::printInstruction(
+    llvm::raw_ostream &os, const Instruction &instr,
+    llvm::function_ref<std::string(uint32_t)> targetName) {
+  std::string text;
+  llvm::raw_string_ostream out(text);
+  printOperands(out, instr, {formatF32, targetName});
   llvm::StringRef operands = llvm::StringRef(text).ltrim(", ");
-  os << s.mnemonic;
+  llvm::StringRef mnemonic = instr.getSpec().mnemonic;
+  os << mnemonic;
   if (!operands.empty())
-    os.indent(std::max<int>(1, 9 - int(llvm::StringRef(s.mnemonic).size())))
-        << operands;
+    os.indent(std::max<int>(1, 9 - int(mnemonic.size()))) << operands;
 }
 
 std::string accel::isa::toString(const Instruction &instr) {

@@ -16,6 +16,20 @@
 
 namespace accel::isa {
 
+/// What differs between the texts that print an instruction's operands (the
+/// assembly, the accelisa dialect): how an fp32 value and a branch target
+/// (an instruction index) are written.
+struct OperandStyle {
+  llvm::function_ref<std::string(uint32_t)> f32;
+  llvm::function_ref<std::string(uint32_t)> target;
+};
+
+/// Prints `instr`'s operands as docs/ISA.md §6 orders them, each after
+/// ", ": the positional ones, the `key=value` ones that are not 0, then the
+/// `wait=`/`rel=` masks (a bit with no unit as its number).
+void printOperands(llvm::raw_ostream &os, const Instruction &instr,
+                   OperandStyle style);
+
 /// Prints one instruction, without indentation or newline; `targetName`
 /// names branch targets (default: `.L<index>`).
 void printInstruction(llvm::raw_ostream &os, const Instruction &instr,

@@ -47,48 +47,6 @@ std::string formatFloat(uint32_t bits) {
   return text;
 }
 
-/// A name of `field`'s code `value`, or the number if it has none.
-std::string codeName(const isa::FieldSpec &field, int64_t value) {
-  if (field.names && value >= 0 && value <= field.maxValue())
-    return field.names[value];
-  return std::to_string(value);
-}
-
-void printAddress(raw_ostream &os, StringRef base, int64_t reg,
-                  std::optional<int64_t> imm) {
-  os << base << '[';
-  if (!imm || (*imm == 0 && reg != 0))
-    os << 'r' << reg;
-  else if (reg == 0)
-    os << *imm;
-  else
-    os << 'r' << reg << " + " << *imm;
-  os << ']';
-}
-
-void printCount(raw_ostream &os, int64_t reg, int64_t imm) {
-  if (reg == 0)
-    os << imm;
-  else if (imm == 0)
-    os << 'r' << reg;
-  else
-    os << 'r' << reg << " + " << imm;
-}
-
-void printMask(raw_ostream &os, StringRef name, uint8_t mask) {
-  os << ", " << name << '=';
-  bool first = true;
-  for (unsigned u = 0; u < 8; ++u)
-    if (mask & (1u << u)) {
-      os << (first ? "" : "|");
-      if (u < isa::kNumUnits)
-        os << isa::unitName(isa::Unit(u));
-      else
-        os << u;
-      first = false;
-    }
-}
-
 } // namespace
 
 void accelisa::printInstruction(OpAsmPrinter &printer, Operation *op) {
@@ -96,56 +54,14 @@ void accelisa::printInstruction(OpAsmPrinter &printer, Operation *op) {
   const isa::FormatSpec &format = *instr.getSpec().format;
   std::string text;
   llvm::raw_string_ostream out(text);
-  auto value = [&](int8_t i) { return instr.fields[i]; };
-  auto field = [&](int8_t i) -> const isa::FieldSpec & {
-    return format.fields[i];
+  auto target = [&](uint32_t) {
+    FlatSymbolRefAttr symbol = getTarget(op);
+    std::string name;
+    llvm::raw_string_ostream(name)
+        << (symbol ? symbol : FlatSymbolRefAttr::get(op->getContext(), ""));
+    return name;
   };
-  for (const isa::OperandSpec &operand : format.operands) {
-    const auto &fi = operand.fields;
-    if (operand.kind == isa::OperandKind::Attr && value(fi[0]) == 0)
-      continue;
-    out << ", ";
-    switch (operand.kind) {
-    case isa::OperandKind::Reg:
-      out << 'r' << value(fi[0]);
-      break;
-    case isa::OperandKind::Addr:
-      printAddress(out, codeName(field(fi[0]), value(fi[0])), value(fi[1]),
-                   fi[2] >= 0 ? std::optional(value(fi[2])) : std::nullopt);
-      break;
-    case isa::OperandKind::Hbm:
-      printAddress(out, "hbm", value(fi[0]), value(fi[1]));
-      break;
-    case isa::OperandKind::Count:
-      printCount(out, value(fi[0]), value(fi[1]));
-      break;
-    case isa::OperandKind::Imm:
-      out << value(fi[0]);
-      break;
-    case isa::OperandKind::F32:
-      out << formatFloat(uint32_t(value(fi[0])));
-      break;
-    case isa::OperandKind::Target: {
-      FlatSymbolRefAttr target = getTarget(op);
-      out << (target ? target : FlatSymbolRefAttr::get(op->getContext(), ""));
-      break;
-    }
-    case isa::OperandKind::Attr:
-      out << operand.name << '=';
-      if (fi[1] >= 0)
-        printAddress(out, codeName(field(fi[1]), value(fi[1])), value(fi[2]),
-                     std::nullopt);
-      else if (field(fi[0]).kind == isa::FieldKind::F32)
-        out << formatFloat(uint32_t(value(fi[0])));
-      else
-        out << codeName(field(fi[0]), value(fi[0]));
-      break;
-    }
-  }
-  if (instr.wait)
-    printMask(out, kWaitAttr, instr.wait);
-  if (instr.release)
-    printMask(out, kReleaseAttr, instr.release);
+  isa::printOperands(out, instr, {formatFloat, target});
   StringRef operands = StringRef(text).ltrim(", ");
   if (!operands.empty())
     printer << ' ' << operands;
