@@ -433,13 +433,20 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
       the prompt's last tile runs for its last row alone (its other tiles
       skip them), so that their values need one row of the act buffer, not
       a tile's; the tail reads one activation from before it;
+    * the **weight slots** (`accel.weight_slots` on the module, 2..8): the
+      weight buffer as a ring of that many equal slots (each 64-byte
+      aligned), which the step's weight loads fill in turn, so that the
+      load unit runs up to slots - 1 groups ahead of the matrix unit (the
+      next layer's weights load during this layer's attention). By default
+      as many as hold each linear's largest group that fits half the
+      buffer (more slots never make a load smaller); `weight-slots` forces
+      a count;
     * the **weight load group** (`accel.load_tiles` on each `accel.linear`):
-      how many of accel-pack's weight tiles one `load` brings into a half
-      of the double-buffered weight buffer (a power of two: up to 4 tiles
-      from each of the `hbm.channels` channels, halved while the group does
-      not fit half the buffer; `load-tiles` forces it). A tile larger than
-      half the weight buffer, or a forced group that does not fit, is an
-      error naming the linear.
+      how many of accel-pack's weight tiles one `load` brings into a slot
+      (a power of two: up to 4 tiles from each of the `hbm.channels`
+      channels, halved while the group does not fit a slot; `load-tiles`
+      forces it). A tile larger than a slot, or a forced group that does
+      not fit, is an error naming the linear.
 
     ```
     accel-opt --accel-tile='prefill-tile=8 config=configs/u280.json' model.mlir
@@ -453,6 +460,9 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
            "mode)">,
     Option<"loadTiles", "load-tiles", "int64_t", /*default=*/"0",
            "Weight tiles per load, a power of two (0: the most that fit)">,
+    Option<"weightSlotsOption", "weight-slots", "int64_t", /*default=*/"0",
+           "Slots of the weight buffer's ring, 2..8 (0: as many as hold "
+           "the groups)">,
     Option<"outputTail", "output-tail", "bool", /*default=*/"true",
            "Run the ops only the logits need on the prompt's last row alone">,
   ];

@@ -163,7 +163,7 @@ private:
     Home values, scales;
   };
   llvm::DenseMap<mlir::Value, Quantized> quantizedInputs;
-  int64_t scrNext = 0, wgtHalf = 0;
+  int64_t scrNext = 0, wgtSlot = 0;
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
                            int64_t, int64_t, int64_t>>
       attentionState;

@@ -1,7 +1,7 @@
 //===- CodegenOps.cpp - the token-wise ops of the step --------------------===//
 //
 // Embedding, normalisation, linear layers (weight tiles streamed through the
-// two halves of the weight buffer, `mv` for one row, `mm` for a tile),
+// slots of the weight buffer's ring, `mv` for one row, `mm` for a tile),
 // RoPE, element-wise ops and the step's outputs. Every op works on the
 // step's `rows` (r11) tokens, one row each in its on-chip home.
 //
@@ -320,20 +320,30 @@ LogicalResult Codegen::lowerLinear(LinearOp op) {
   program.emit(cfg);
 
   // Groups of G tiles (accel-tile's accel.load_tiles: a power of two,
-  // G · stride within half the weight buffer) alternate between the
-  // buffer's halves: a group loads while the matrix unit works on the
-  // previous one, taking its tiles from up to G of the C channels.
-  int64_t half = config.buffers[space(Buffer::Wgt)].bytes / 2;
-  if (group.getInt() * tileBytes > half)
+  // G · stride within a slot) fill the weight buffer's ring of
+  // accel.weight_slots slots in turn: a group loads while the matrix unit
+  // works on the slots before it, taking its tiles from up to G of the C
+  // channels.
+  auto slotCount =
+      decode->getParentOfType<ModuleOp>()->getAttrOfType<IntegerAttr>(
+          kWeightSlotsAttr);
+  if (!slotCount || slotCount.getInt() < 2)
+    return op.emitError("no weight buffer slots (accel.weight_slots of 2 "
+                        "or more on the module): run accel-tile before "
+                        "accel-lower-to-isa");
+  int64_t ring = slotCount.getInt();
+  int64_t slotBytes =
+      config.buffers[space(Buffer::Wgt)].bytes / ring / kAlign * kAlign;
+  if (group.getInt() * tileBytes > slotBytes)
     return op.emitError("a load group of ")
            << group.getInt() << " weight tiles of " << tileBytes
-           << " bytes exceeds half the weight buffer (" << half
+           << " bytes exceeds a weight buffer slot (" << slotBytes
            << " bytes): run accel-tile with this config";
   int64_t channels = std::min(group.getInt(), hbm);
   for (int64_t first = 0; first < tiles; first += group.getInt()) {
     int64_t count = std::min(group.getInt(), tiles - first);
-    int64_t at = wgtHalf * half;
-    wgtHalf ^= 1;
+    int64_t at = wgtSlot * slotBytes;
+    wgtSlot = (wgtSlot + 1) % ring;
     unsigned address = program.scratch();
     aluImm(Opcode::Addi, address, kWeights,
            matrix.base + first / hbm * tileBytes);

@@ -93,6 +93,7 @@ inline constexpr llvm::StringLiteral kQuantizedAttr = "accel.quantized";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "accel.in_place";
 inline constexpr llvm::StringLiteral kPrefillTileAttr = "accel.prefill_tile";
 inline constexpr llvm::StringLiteral kLoadTilesAttr = "accel.load_tiles";
+inline constexpr llvm::StringLiteral kWeightSlotsAttr = "accel.weight_slots";
 inline constexpr llvm::StringLiteral kLastRowAttr = "accel.last_row";
 inline constexpr llvm::StringLiteral kActAttr = "accel.act";
 inline constexpr llvm::StringLiteral kActBytesAttr = "accel.act_bytes";

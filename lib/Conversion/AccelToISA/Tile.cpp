@@ -32,6 +32,10 @@ namespace {
 /// The most tiles a weight load takes from one channel: a load's issue and
 /// HBM latency are paid once for that many tiles.
 constexpr int64_t kTilesPerChannel = 4;
+/// The most slots of the weight buffer's ring: the load unit runs at most
+/// this many groups ahead of the matrix unit, each a token it gives the
+/// matrix unit, below queues.token_capacity.
+constexpr int64_t kMaxWeightSlots = 8;
 
 int64_t bufferBytes(const hw::Config &config, isa::Buffer buffer) {
   return config.buffers[static_cast<unsigned>(buffer)].bytes;
@@ -91,45 +95,79 @@ void markOutputTail(Block &body) {
 struct TilePass : public accel::impl::TileBase<TilePass> {
   using TileBase::TileBase;
 
-  /// The load group of `op`: G tiles (a power of two) with G · tile bytes
-  /// within half the weight buffer, so that groups alternate between the
-  /// halves, a group loading while the matrix unit works on the previous.
-  FailureOr<int64_t> loadGroup(LinearOp op, const hw::Config &config) {
+  FailureOr<hw::Config> config = failure();
+
+  /// The bytes of one weight tile of `op` (accel-pack's accel.image).
+  FailureOr<int64_t> tileBytesOf(LinearOp op) {
     auto image = op->getAttrOfType<DictionaryAttr>("accel.image");
     auto tileBytes =
         image ? image.getAs<IntegerAttr>("tile_bytes") : IntegerAttr();
     if (!tileBytes)
       return op.emitError("the weight is not in the weight image: run "
                           "accel-pack before lowering to the engine");
-    int64_t bytes = tileBytes.getInt();
-    int64_t half = bufferBytes(config, isa::Buffer::Wgt) / 2;
-    if (bytes > half)
+    return tileBytes.getInt();
+  }
+
+  /// The load group of `op`: G tiles (a power of two) with G · tile bytes
+  /// within `slot` bytes, one slot of the weight buffer's ring.
+  FailureOr<int64_t> loadGroup(LinearOp op, int64_t slot) {
+    FailureOr<int64_t> bytes = tileBytesOf(op);
+    if (failed(bytes))
+      return failure();
+    if (*bytes > slot)
       return op.emitError("a weight tile of ")
-             << bytes << " bytes exceeds half the weight buffer; pack with "
-             << "fewer rows per tile";
+             << *bytes << " bytes exceeds a weight buffer slot (" << slot
+             << " bytes); pack with fewer rows per tile or lower "
+             << "weight-slots";
     if (int64_t forced = loadTiles; forced > 0) {
-      if (forced * bytes > half)
+      if (forced * *bytes > slot)
         return op.emitError("accel-tile: load-tiles=")
-               << forced << ": " << forced << " tiles of " << bytes
-               << " bytes exceed half the weight buffer (" << half
+               << forced << ": " << forced << " tiles of " << *bytes
+               << " bytes exceed a weight buffer slot (" << slot
                << " bytes)";
       return forced;
     }
-    int64_t group = int64_t(config.hbmChannels) * kTilesPerChannel;
-    while (group > 1 && group * bytes > half)
+    int64_t group = int64_t(config->hbmChannels) * kTilesPerChannel;
+    while (group > 1 && group * *bytes > slot)
       group /= 2;
     return group;
   }
 
+  /// The weight buffer's slots: `weight-slots`, or as many (up to
+  /// kMaxWeightSlots) as hold each linear's group as it is in half the
+  /// buffer, so that more slots never mean smaller loads.
+  FailureOr<int64_t> weightSlots(ArrayRef<LinearOp> linears) {
+    if (weightSlotsOption > 0)
+      return int64_t(weightSlotsOption);
+    int64_t buffer = bufferBytes(*config, isa::Buffer::Wgt);
+    int64_t largest = 0;
+    for (LinearOp linear : linears) {
+      FailureOr<int64_t> group = loadGroup(linear, buffer / 2);
+      FailureOr<int64_t> bytes = tileBytesOf(linear);
+      if (failed(group) || failed(bytes))
+        return failure();
+      largest = std::max(largest, *group * *bytes);
+    }
+    int64_t slots = kMaxWeightSlots;
+    while (slots > 2 && slotBytes(slots) < largest)
+      --slots;
+    return slots;
+  }
+
+  /// One of `slots` slots: the buffer's share, 64-byte aligned.
+  int64_t slotBytes(int64_t slots) {
+    return bufferBytes(*config, isa::Buffer::Wgt) / slots / kAlign * kAlign;
+  }
+
   /// A step of `prefillTile` rows reads the records of the earlier
   /// positions its queries see and its own, keys and values.
-  LogicalResult checkRecords(CacheAttentionOp op, const hw::Config &config) {
+  LogicalResult checkRecords(CacheAttentionOp op) {
     FailureOr<CacheLayout> c = cacheFormat(op);
     if (failed(c))
       return failure();
     int64_t rows = prefillTile;
     int64_t loaded = (c->window > 0 ? c->sink + c->window - 1 : c->slots) + rows;
-    int64_t kvBytes = bufferBytes(config, isa::Buffer::Kv);
+    int64_t kvBytes = bufferBytes(*config, isa::Buffer::Kv);
     if (2 * alignTo(loaded * c->record, kAlign) > kvBytes)
       return op.emitError("accel-tile: the ")
              << loaded << " KV records a step of " << rows
@@ -144,8 +182,7 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
     func::FuncOp decode = findDecode(module);
     if (!decode)
       return;
-    FailureOr<hw::Config> config =
-        loadPlacementConfig(module, "accel-tile", configPath);
+    config = loadPlacementConfig(module, "accel-tile", configPath);
     if (failed(config))
       return signalPassFailure();
     if (prefillTile < 1 || prefillTile > 255) {
@@ -156,6 +193,12 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
       module.emitError("accel-tile: load-tiles must be 0 or a power of two");
       return signalPassFailure();
     }
+    if (weightSlotsOption == 1 || weightSlotsOption < 0 ||
+        weightSlotsOption > kMaxWeightSlots) {
+      module.emitError("accel-tile: weight-slots must be 0 or in 2..")
+          << kMaxWeightSlots;
+      return signalPassFailure();
+    }
     Builder b(module.getContext());
     module->setAttr(kPrefillTileAttr, b.getI64IntegerAttr(prefillTile));
     Block &body = decode.getBody().front();
@@ -163,17 +206,20 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
       op.removeAttr(kLastRowAttr);
     if (outputTail)
       markOutputTail(body);
-    for (Operation &op : body) {
-      if (auto linear = dyn_cast<LinearOp>(op)) {
-        FailureOr<int64_t> group = loadGroup(linear, *config);
-        if (failed(group))
-          return signalPassFailure();
-        linear->setAttr(kLoadTilesAttr, b.getI64IntegerAttr(*group));
-      }
-      if (auto attention = dyn_cast<CacheAttentionOp>(op))
-        if (failed(checkRecords(attention, *config)))
-          return signalPassFailure();
+    SmallVector<LinearOp> linears(body.getOps<LinearOp>());
+    FailureOr<int64_t> slots = weightSlots(linears);
+    if (failed(slots))
+      return signalPassFailure();
+    module->setAttr(kWeightSlotsAttr, b.getI64IntegerAttr(*slots));
+    for (LinearOp linear : linears) {
+      FailureOr<int64_t> group = loadGroup(linear, slotBytes(*slots));
+      if (failed(group))
+        return signalPassFailure();
+      linear->setAttr(kLoadTilesAttr, b.getI64IntegerAttr(*group));
     }
+    for (auto attention : body.getOps<CacheAttentionOp>())
+      if (failed(checkRecords(attention)))
+        return signalPassFailure();
   }
 };
 

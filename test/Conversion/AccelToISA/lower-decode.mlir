@@ -2,6 +2,7 @@
 // (2, 1) of 32, SwiGLU 128, vocab 16), pruned 2:4, quantized W2A8KV4,
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 weight-slots=2},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=SLOTS2
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-tile)' 2>&1 | FileCheck %s --check-prefix=NOPACK
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-tile)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
@@ -78,16 +79,28 @@
 // CHECK: accelisa.vrmsnorm act[{{r[0-9]+}}], act[r0], prm[r0], 64, r11, eps=1.0e-05, wait=ld
 
 // q: quantize the normed input once, stream the 4 tiles of 16 rows from 32
-// channels into the weight buffer's first half; k and v reuse the int8 input
-// and alternate halves.
+// channels into the first of the weight buffer's 8 slots of 1 MiB; k and v
+// reuse the int8 input and take the next slots. No load of the step waits
+// for the matrix unit: no slot is loaded twice.
 // CHECK: accelisa.vqact act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 64, r11, bits=8, rel=mx
 // CHECK-NEXT: accelisa.mcfg k=64, g=32, r=16, bits=2, n=2, m=4
 // CHECK: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=5, nch=32, sstride=384, rel=mx
-// CHECK: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=ld
+// CHECK: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=vec
 // CHECK-NOT: accelisa.vqact
-// CHECK: accelisa.load wgt[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
-// CHECK: accelisa.mv {{.*}}, 32, wait=ld, rel=ld
-// CHECK: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, wait=mx, rel=mx
+// CHECK: accelisa.addi [[SLOT1:r[0-9]+]], r0, 1048576
+// CHECK-NEXT: accelisa.load wgt[[[SLOT1]]], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
+// CHECK: accelisa.mv {{.*}}, 32, wait=ld{{$}}
+// CHECK: accelisa.addi [[SLOT2:r[0-9]+]], r0, 2097152
+// CHECK-NEXT: accelisa.load wgt[[[SLOT2]]], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, rel=mx
+
+// Two slots (the halves, accel-tile's weight-slots=2): the third load
+// reuses the first half once the q projection's `mv` has read it.
+// SLOTS2: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=5, nch=32, sstride=384, rel=mx
+// SLOTS2: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=ld
+// SLOTS2: accelisa.addi [[HALF:r[0-9]+]], r0, 4194304
+// SLOTS2-NEXT: accelisa.load wgt[[[HALF]]], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
+// SLOTS2: accelisa.mv {{.*}}, 32, wait=ld, rel=ld
+// SLOTS2: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, wait=mx, rel=mx
 
 // RoPE: the table rows of positions r6 .. r6 + r11 - 1, 128 bytes each.
 // CHECK: accelisa.muli [[COS:r[0-9]+]], r6, 128
@@ -128,8 +141,8 @@
 
 // The residual, then SwiGLU with SiLU in the gate's epilogue.
 // CHECK: accelisa.vadd act[{{r[0-9]+}}], act[r0], act[{{r[0-9]+}}], {{r[0-9]+}}, wait=mx
-// CHECK: accelisa.mv {{.*}}, 128, ep=silu, wait=ld|vec, rel=ld
-// CHECK: accelisa.mv {{.*}}, 128, wait=ld
+// CHECK: accelisa.mv {{.*}}, 128, ep=silu, wait=ld|vec{{$}}
+// CHECK: accelisa.mv {{.*}}, 128, wait=ld, rel=vec
 // CHECK: accelisa.vmul act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], {{r[0-9]+}}, wait=mx
 // CHECK: accelisa.mcfg k=128, g=32, r=16, bits=2, n=2, m=4
 

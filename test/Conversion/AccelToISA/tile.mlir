@@ -10,6 +10,10 @@
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.wgt1.json' | FileCheck %s --check-prefix=SMALL
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.wgt1.json load-tiles=64' 2>&1 | FileCheck %s --check-prefix=NOFIT
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='load-tiles=6' 2>&1 | FileCheck %s --check-prefix=NOTPOW2
+// Four slots forced: of 8 KiB in the one-URAM buffer, smaller groups.
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.wgt1.json weight-slots=4' | FileCheck %s --check-prefix=SLOTS4
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='weight-slots=1' 2>&1 | FileCheck %s --check-prefix=SLOTRANGE
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='weight-slots=9' 2>&1 | FileCheck %s --check-prefix=SLOTRANGE
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=0' 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=256' 2>&1 | FileCheck %s --check-prefix=RANGE
 // A kv buffer of one URAM (32 KiB): the 7 earlier records (2 sinks, a
@@ -18,31 +22,38 @@
 // RUN: sed '/"kv": {/,/"blocks"/ s/"value": 256,/"value": 1,/' %accel_src/configs/u280.json > %t.kv1.json
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=249' | FileCheck %s --check-prefix=KV
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=250' 2>&1 | FileCheck %s --check-prefix=KVFULL
-// A tile larger than half the weight buffer.
+// A tile larger than half the weight buffer (a slot of the fewest).
 // RUN: sed 's/tile_bytes = 1024 : i64/tile_bytes = 20480 : i64/' %S/Inputs/decode-step.mlir | not accel-opt --accel-tile='config=%t.wgt1.json' 2>&1 | FileCheck %s --check-prefix=TILEBIG
 
-// The U280's weight buffer halves (4 MiB) take 4 tiles from each of the 32
-// channels at a time. The LM head is the output tail: the prefill runs it
-// on the prompt's last row alone (it reads the attention's output, which
-// nothing else reads).
-// CHECK: module attributes {accel.prefill_tile = 16 : i64}
+// The U280's weight buffer (8 MiB) is a ring of 8 slots of 1 MiB: each
+// takes the largest group (128 tiles of 1,024 bytes) that fits half the
+// buffer, 4 tiles from each of the 32 channels at a time. The LM head is
+// the output tail: the prefill runs it on the prompt's last row alone (it
+// reads the attention's output, which nothing else reads).
+// CHECK: module attributes {accel.prefill_tile = 16 : i64, accel.weight_slots = 8 : i64}
 // CHECK: accel.linear {{.*}}accel.load_tiles = 128 : i64
 // CHECK-NOT: accel.last_row
 // CHECK: accel.linear {{.*}}bias({{.*}}) {accel.image = {{.*}}, accel.last_row, accel.load_tiles = 128 : i64}
 
 // NOTAIL-NOT: accel.last_row
 
-// FORCED: module attributes {accel.prefill_tile = 4 : i64}
+// FORCED: module attributes {accel.prefill_tile = 4 : i64, accel.weight_slots = 8 : i64}
 // FORCED: accel.linear {{.*}}accel.load_tiles = 8 : i64
 // FORCED: accel.linear {{.*}}accel.load_tiles = 8 : i64
 
-// Halves of 16 KiB: 32 tiles of 384 bytes, 16 of 1,024.
+// The largest group that fits half of 32 KiB (16 of 1,024 bytes) leaves
+// room for two slots of 16 KiB: 32 tiles of 384 bytes, 16 of 1,024.
+// SMALL: module attributes {accel.prefill_tile = 16 : i64, accel.weight_slots = 2 : i64}
 // SMALL: accel.linear {{.*}}accel.load_tiles = 32 : i64
 // SMALL: accel.linear {{.*}}accel.load_tiles = 16 : i64
 
-// NOFIT: error: accel-tile: load-tiles=64: 64 tiles of 384 bytes exceed half the weight buffer (16384 bytes)
+// SLOTS4: module attributes {accel.prefill_tile = 16 : i64, accel.weight_slots = 4 : i64}
+// SLOTS4: accel.linear {{.*}}accel.load_tiles = 16 : i64
+// SLOTS4: accel.linear {{.*}}accel.load_tiles = 8 : i64
+// SLOTRANGE: error: accel-tile: weight-slots must be 0 or in 2..8
+// NOFIT: error: accel-tile: load-tiles=64: 64 tiles of 384 bytes exceed a weight buffer slot (16384 bytes)
 // NOTPOW2: error: accel-tile: load-tiles must be 0 or a power of two
 // RANGE: error: accel-tile: prefill-tile must be in 1..255
-// KV: module attributes {accel.prefill_tile = 249 : i64}
+// KV: module attributes {accel.prefill_tile = 249 : i64, accel.weight_slots = 8 : i64}
 // KVFULL: error: accel-tile: the 257 KV records a step of 250 rows reads (64 bytes each, keys and values) do not fit the kv buffer (32768 bytes); lower prefill-tile
-// TILEBIG: error: a weight tile of 20480 bytes exceeds half the weight buffer; pack with fewer rows per tile
+// TILEBIG: error: a weight tile of 20480 bytes exceeds a weight buffer slot (16384 bytes); pack with fewer rows per tile or lower weight-slots
