@@ -13,13 +13,15 @@ simulator's wall time per decode step, and the ratios to AccLLM (164
 token/s) and FlightLLM (55 token/s) on the U280. On the 1B shape it also
 runs a few decode steps in functional mode (MAC/s per core). On the 7B
 shape it also compiles and times FlightLLM's design point
-(configs/flightllm-u280.json: 8-bit weights, 8:16 sparse, no Λ, 960
-positions) beside its 55 token/s board figure. Writes every figure to
+(configs/flightllm-u280.json: 8-bit weights, 8:16 sparse, int8
+attention, no Λ, 960 positions) beside its 55 token/s board figure. Writes every figure to
 <work>/results.json and a roofline PNG to <work>/roofline.png. Every
 engine figure is modelled, not measured on hardware.
 
-Both shapes took about 30 minutes on this 2-core machine (shared with
-other work; the three compiles dominate, each 7B one needs ~12 GB of RAM).
+Both shapes took 9.5 minutes on this 2-core machine with the models
+present (2026-11-25, shared with other work at a load average of 8 to 10;
+the three compiles dominate; the 7B ones peak at 2.4 GB of RAM the AccLLM
+way and 7.3 GB at FlightLLM's design point).
 Generated models are large (15.2 GB for both): keep --work out of the
 repository.
 """
