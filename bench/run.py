@@ -18,8 +18,8 @@ attention, no Λ, 960 positions) beside its 55 token/s board figure. Writes ever
 <work>/results.json and a roofline PNG to <work>/roofline.png. Every
 engine figure is modelled, not measured on hardware.
 
-Both shapes took 9.5 minutes on this 2-core machine with the models
-present (2026-11-25, shared with other work at a load average of 8 to 10;
+Both shapes took 8.3 minutes on this 2-core machine with the models
+present (2026-11-25, shared with other work at a load average of 6 to 9;
 the three compiles dominate; the 7B ones peak at 2.4 GB of RAM the AccLLM
 way and 7.3 GB at FlightLLM's design point).
 Generated models are large (15.2 GB for both): keep --work out of the
