@@ -3,7 +3,8 @@
 
     bench/run.py [--build=build-bench] [--work=/tmp/accel-bench] [--shapes=1b,7b]
 
-For each shape: generates the fp16 model (bench/gen_llama.py, unless
+First builds --build from the checked-out tree (utils/setup.sh; --no-build
+uses its binaries as they are). For each shape: generates the fp16 model (bench/gen_llama.py, unless
 present), compiles it with accelc the AccLLM way (2:4, W2A8KV4 with the LM
 head at W8A8, int8 attention, Λ 4+1020) under /usr/bin/time -v (wall time,
 peak RSS), runs accel-sim --mode=timing for decode steps at context
@@ -375,8 +376,17 @@ def main():
     parser.add_argument("--reuse", action="store_true",
                         help="reuse packages already compiled in --work "
                              "(no compile figures)")
+    parser.add_argument("--no-build", dest="build_first",
+                        action="store_false",
+                        help="use --build's binaries as they are (by default "
+                             "utils/setup.sh configures and builds it first, "
+                             "so the figures are the checked-out tree's)")
     args = parser.parse_args()
     started = time.time()
+    if args.build_first:
+        _, wall = run(["bash", os.path.join(ROOT, "utils", "setup.sh")],
+                      env=dict(os.environ, ACCEL_BUILD_DIR=args.build))
+        print("bench: built %s (%.0f s)" % (args.build, wall))
     bin_dir = os.path.join(args.build, "bin")
     print("bench: %d cores, build %s, work %s" % (os.cpu_count(), args.build,
                                                  args.work))
