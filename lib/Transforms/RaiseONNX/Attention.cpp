@@ -71,20 +71,6 @@ bool isMulOf(Value value, Value a, Value b) {
                  (mul.getInputs()[0] == b && mul.getInputs()[1] == a));
 }
 
-/// Mul(x, c) in either order with a constant c; returns c.
-ElementsAttr mulByConstant(Value value, Value x, Value &constantValue) {
-  NodeOp mul = producer(value, "Mul");
-  if (!mul)
-    return {};
-  for (unsigned i = 0; i < 2; ++i)
-    if (mul.getInputs()[i] == x)
-      if (ElementsAttr c = constant(mul.getInputs()[1 - i])) {
-        constantValue = mul.getInputs()[1 - i];
-        return c;
-      }
-  return {};
-}
-
 /// A constant broadcastable as [.., T, R] with leading ones, as [T, R].
 DenseElementsAttr asTable(ElementsAttr attr, int64_t rows) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
