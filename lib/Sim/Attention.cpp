@@ -146,6 +146,18 @@ AttnConfig readConfig(const Op &op) {
   return c;
 }
 
+/// Writes `values` as fp32 at dbuf[R[rd]].
+llvm::Error storeFloats(Machine &m, const Op &op,
+                        llvm::ArrayRef<float> values) {
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * values.size());
+  if (!dst)
+    return dst.takeError();
+  for (size_t j = 0; j < values.size(); ++j)
+    storeF32(*dst + 4 * j, values[j]);
+  return llvm::Error::success();
+}
+
 llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t rows = reg(op, "rm") + uint64_t(op.get("mimm"));
   uint64_t values = uint64_t(c.kvh) * c.hd, rec = c.recordBytes();
@@ -212,13 +224,7 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
       if (seen[j0 + r])
         out[j0 + r] = dots[r] * scale;
   }
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
-  if (!dst)
-    return dst.takeError();
-  for (uint64_t j = 0; j < n; ++j)
-    storeF32(*dst + 4 * j, out[j]);
-  return llvm::Error::success();
+  return storeFloats(m, op, out);
 }
 
 llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
@@ -252,13 +258,7 @@ llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
       if (seen[j])
         out[j] = out[j] / Z;
   }
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
-  if (!dst)
-    return dst.takeError();
-  for (uint64_t j = 0; j < n; ++j)
-    storeF32(*dst + 4 * j, out[j]);
-  return llvm::Error::success();
+  return storeFloats(m, op, out);
 }
 
 llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
@@ -367,13 +367,7 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
     }
     out[j] = (t * sq) * scale;
   }
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
-  if (!dst)
-    return dst.takeError();
-  for (uint64_t j = 0; j < n; ++j)
-    storeF32(*dst + 4 * j, out[j]);
-  return llvm::Error::success();
+  return storeFloats(m, op, out);
 }
 
 llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
