@@ -35,3 +35,8 @@ if config.accel_enable_python:
     config.available_features.add("python")
     llvm_config.with_environment("PYTHONPATH", config.accel_python_dir,
                                  append_path=True)
+# -DACCEL_SANITIZE=address,... (utils/sanitize.sh): ASan reserves its
+# allocator's address space up front, so tests of an address-space cap do
+# not apply.
+if "address" in config.accel_sanitize.split(","):
+    config.available_features.add("asan")

@@ -80,6 +80,20 @@ cl::opt<int64_t> defaultDim(
 cl::opt<bool> noShapeInference("no-shape-inference",
                                cl::desc("Skip ONNX shape inference"),
                                cl::init(false), cl::cat(category));
+cl::opt<double> shapeInferenceTimeout(
+    "shape-inference-timeout",
+    cl::desc("Wall-clock limit of ONNX shape inference (its child process is "
+             "killed past it)"),
+    cl::value_desc("seconds"),
+    cl::init(accel::ONNXImportOptions().shapeInferenceSeconds),
+    cl::cat(category));
+cl::opt<uint64_t> shapeInferenceMemory(
+    "shape-inference-memory",
+    cl::desc("Address space ONNX shape inference's child process may map "
+             "beyond what it inherits"),
+    cl::value_desc("MiB"),
+    cl::init(accel::ONNXImportOptions().shapeInferenceMemoryMiB),
+    cl::cat(category));
 cl::opt<std::string> weightImage(
     "weight-image",
     cl::desc("Pack the quantized weights into this weight image file "
@@ -230,6 +244,8 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
     accel::ONNXImportOptions options;
     options.defaultDimValue = defaultDim;
     options.inferShapes = !noShapeInference;
+    options.shapeInferenceSeconds = shapeInferenceTimeout;
+    options.shapeInferenceMemoryMiB = shapeInferenceMemory;
     for (const std::string &dim : dims) {
       auto [name, size] = StringRef(dim).split('=');
       int64_t value = 0;

@@ -37,6 +37,14 @@ struct ONNXImportOptions {
   int64_t defaultDimValue = 0;
   /// Run ONNX shape inference (with data propagation) before building IR.
   bool inferShapes = true;
+  /// Limits of the child process that runs shape inference: the wall-clock
+  /// seconds it may take (then it is killed), and the MiB of address space
+  /// it may map beyond what it inherits (setrlimit RLIMIT_AS). A model that
+  /// exceeds either fails to import with one error naming the limit. The
+  /// defaults leave a wide margin: the 7B LLaMA-shaped model's inference
+  /// takes 20 to 50 ms and 4 MiB (docs/FRONTEND.md).
+  double shapeInferenceSeconds = 10;
+  uint64_t shapeInferenceMemoryMiB = 1024;
 };
 
 /// Imports the ONNX model at `path`. On failure, returns null after emitting

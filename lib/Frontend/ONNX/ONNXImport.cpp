@@ -551,7 +551,8 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
     return nullptr;
   std::string inferenceError;
   if (options.inferShapes && tensorsFitShapes(context, model->graph())) {
-    if (failed(inferShapes(*model, fileLoc, inferenceError)))
+    if (failed(inferShapes(*model, fileLoc, options.shapeInferenceSeconds,
+                           options.shapeInferenceMemoryMiB, inferenceError)))
       return nullptr;
     inferenceError = firstLine(inferenceError.c_str());
   }

@@ -6,9 +6,10 @@
 // Rather than a pre-check per crash, inference runs in a forked child:
 //
 //   parent                               child (copy-on-write model)
-//   pipe, fork ------------------------> crash signals to SIG_DFL, no core
+//   pipe, fork ------------------------> crash signals to SIG_DFL, no core,
+//                                        address space capped (RLIMIT_AS)
 //   read the pipe to its end             InferShapes (types, then shapes)
-//                                  <---- reply: value_info + outputs
+//     or until the deadline: SIGKILL <-- reply: value_info + outputs
 //   waitpid: signal / status / reply     _exit(0)
 //
 // The reply is a 16-byte header (the lengths of the exception message and of
@@ -20,6 +21,13 @@
 // pools, a Python host's) beyond those libonnx and protobuf take, and
 // flushes none of the parent's buffers.
 //
+// Two limits keep a libonnx that hangs or blows up from taking the compiler
+// with it: the parent kills the child at a wall-clock deadline, and the child
+// may map only so many bytes of address space beyond the parent's (whose
+// mappings, the model and any mapped weights, it inherits). An allocation
+// refused under that cap ends the child through the new-handler with its own
+// exit status, before libonnx could catch the std::bad_alloc.
+//
 //===----------------------------------------------------------------------===//
 
 #include "ONNXShapeInference.h"
@@ -27,14 +35,21 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <new>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +63,13 @@ constexpr size_t kHeaderBytes = 16;
 constexpr size_t kMaxReplyBytes = kHeaderBytes + size_t(INT32_MAX) * 2;
 /// The child's exit status when it cannot build or write its reply.
 constexpr int kReplyFailed = 3;
+/// The child's exit status when an allocation fails under its memory cap.
+constexpr int kOutOfMemory = 4;
+
+/// The longest time limit: a day.
+constexpr double kMaxSeconds = 86400;
+
+using Clock = std::chrono::steady_clock;
 
 /// Whether the input of every Shape node has a type. ONNX 1.12's data
 /// propagation reads that type without checking that there is one (a
@@ -98,8 +120,29 @@ bool writeAll(int fd, const std::string &bytes) {
   return true;
 }
 
-/// The child: infers, replies on `fd` and exits without returning.
-[[noreturn]] void runChild(int fd, onnx::ModelProto &model) {
+std::string secondsText(double seconds) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", seconds);
+  return text;
+}
+
+[[noreturn]] void outOfMemory() { _exit(kOutOfMemory); }
+
+/// Caps the address space at `addressBytes` (or the host's lower hard limit).
+void capAddressSpace(uint64_t addressBytes) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) != 0)
+    return;
+  if (limit.rlim_max == RLIM_INFINITY || limit.rlim_max > addressBytes)
+    limit.rlim_max = addressBytes;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_AS, &limit);
+}
+
+/// The child: infers within `addressBytes` of address space, replies on `fd`
+/// and exits without returning.
+[[noreturn]] void runChild(int fd, onnx::ModelProto &model,
+                           uint64_t addressBytes) {
   // A crash kills the child plainly: LLVM's (or a sanitizer's) handlers
   // would print a stack dump on the standard error the parent shares.
   struct sigaction plain = {};
@@ -109,6 +152,8 @@ bool writeAll(int fd, const std::string &bytes) {
     sigaction(signal, &plain, nullptr);
   struct rlimit noCore = {0, 0};
   setrlimit(RLIMIT_CORE, &noCore);
+  std::set_new_handler(outOfMemory);
+  capAddressSpace(addressBytes);
 
   bool replied = false;
   try {
@@ -135,12 +180,43 @@ bool writeAll(int fd, const std::string &bytes) {
   _exit(replied ? 0 : kReplyFailed);
 }
 
-/// Reads `fd` to its end, or until the reply is too large to be one.
-std::string readAll(int fd, int &error) {
+/// The size of this process's address space (/proc/self/statm), or 0.
+uint64_t addressSpaceBytes() {
+  auto statm = llvm::MemoryBuffer::getFileAsStream("/proc/self/statm");
+  uint64_t pages = 0;
+  if (!statm || llvm::StringRef((*statm)->getBuffer())
+                    .split(' ')
+                    .first.getAsInteger(10, pages))
+    return 0;
+  return pages * uint64_t(sysconf(_SC_PAGESIZE));
+}
+
+/// Reads `fd` to its end, until the reply is too large to be one, or until
+/// `deadline` (then sets `timedOut`).
+std::string readAll(int fd, Clock::time_point deadline, int &error,
+                    bool &timedOut) {
   std::string bytes;
   char buffer[1 << 16];
   error = 0;
+  timedOut = false;
   while (bytes.size() <= kMaxReplyBytes) {
+    int64_t left = std::chrono::ceil<std::chrono::milliseconds>(
+                       deadline - Clock::now())
+                       .count();
+    if (left <= 0) {
+      timedOut = true;
+      break;
+    }
+    struct pollfd ready = {fd, POLLIN, 0};
+    int polled = ::poll(&ready, 1, int(std::min<int64_t>(left, INT_MAX)));
+    if (polled < 0 && errno == EINTR)
+      continue;
+    if (polled < 0) {
+      error = errno;
+      break;
+    }
+    if (polled == 0)
+      continue;
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR)
       continue;
@@ -184,11 +260,30 @@ LogicalResult takeReply(StringRef reply, onnx::ModelProto &model,
 } // namespace
 
 LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
-                                              Location fileLoc,
+                                              Location fileLoc, double seconds,
+                                              uint64_t memoryMiB,
                                               std::string &thrown) {
   // The schema registry is built on first use, under a lock: build it here,
   // so that the child never waits for a lock another thread held at fork.
   onnx::OpSchemaRegistry::Schema("Identity", 1);
+  if (!(seconds > 0 && seconds <= kMaxSeconds)) {
+    emitError(fileLoc) << "the time limit of ONNX shape inference must be in "
+                          "(0, "
+                       << secondsText(kMaxSeconds) << "] s, got "
+                       << secondsText(seconds);
+    return failure();
+  }
+  uint64_t inherited = addressSpaceBytes();
+  if (inherited == 0) {
+    emitError(fileLoc) << "cannot run ONNX shape inference: cannot read the "
+                          "size of the address space (/proc/self/statm)";
+    return failure();
+  }
+  uint64_t addressBytes = memoryMiB > (UINT64_MAX - inherited) >> 20
+                              ? UINT64_MAX
+                              : inherited + (memoryMiB << 20);
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(seconds));
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -207,11 +302,14 @@ LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
   }
   if (child == 0) {
     close(fds[0]);
-    runChild(fds[1], model);
+    runChild(fds[1], model, addressBytes);
   }
   close(fds[1]);
   int readError;
-  std::string reply = readAll(fds[0], readError);
+  bool timedOut;
+  std::string reply = readAll(fds[0], deadline, readError, timedOut);
+  if (timedOut)
+    kill(child, SIGKILL);
   // Closed before waiting: a child still writing then fails instead of
   // blocking on a full pipe.
   close(fds[0]);
@@ -220,8 +318,25 @@ LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
   do
     waited = waitpid(child, &status, 0);
   while (waited < 0 && errno == EINTR);
+  if (timedOut) {
+    emitError(fileLoc) << "ONNX shape inference did not finish within its "
+                          "time limit of "
+                       << secondsText(seconds)
+                       << " s on this model, so it was stopped (accelc "
+                          "--shape-inference-timeout sets the limit)";
+    return failure();
+  }
   // ECHILD: the host ignores SIGCHLD, so the child was reaped for us; a
   // complete reply then says it finished.
+  if (waited == child && WIFEXITED(status) &&
+      WEXITSTATUS(status) == kOutOfMemory) {
+    emitError(fileLoc) << "ONNX shape inference ran out of its memory limit "
+                          "of "
+                       << memoryMiB
+                       << " MiB on this model (accelc "
+                          "--shape-inference-memory sets the limit)";
+    return failure();
+  }
   if (waited == child && WIFSIGNALED(status)) {
     int signal = WTERMSIG(status);
     emitError(fileLoc) << "ONNX shape inference crashed on this model (signal "

@@ -2,7 +2,8 @@
 //
 // Internal to the importer: ONNX 1.12's shape inference run in a forked child
 // process, so that a model that crashes libonnx (it dereferences what
-// malformed models leave out) is one error line instead of a dead compiler.
+// malformed models leave out), or on which it hangs or exhausts memory, is one
+// error line instead of a dead or stuck compiler.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,10 +25,13 @@ namespace accel::onnx_import {
 /// forked child, which sends back the graph's value_info and outputs; they
 /// replace `model`'s. When inference throws, `thrown` is its message (the
 /// value_info and outputs are what it had inferred until then); otherwise it
-/// is empty. Fails, with one error at `fileLoc`, when the child dies on a
-/// signal, exits with a non-zero status or sends back a malformed reply, or
-/// when no child can be started.
+/// is empty. The child may take `seconds` of wall-clock time (then it is
+/// killed) and map `memoryMiB` MiB of address space beyond what it inherits.
+/// Fails, with one error at `fileLoc`, when the child dies on a signal,
+/// exceeds a limit, exits with a non-zero status or sends back a malformed
+/// reply, or when no child can be started.
 mlir::LogicalResult inferShapes(onnx::ModelProto &model, mlir::Location fileLoc,
+                                double seconds, uint64_t memoryMiB,
                                 std::string &thrown);
 
 } // namespace accel::onnx_import
