@@ -3,6 +3,10 @@
 
     bench/run.py [--build=build-bench] [--work=/tmp/accel-bench] [--shapes=1b,7b]
 
+Any shape gen_llama.py offers runs (tiny: a check of the script in seconds,
+test/python/test_bench.py); the prompts' token ids stay within the package's
+vocabulary.
+
 First builds --build from the checked-out tree (utils/setup.sh; --no-build
 uses its binaries as they are). For each shape: generates the fp16 model (bench/gen_llama.py, unless
 present), compiles it with accelc the AccLLM way (2:4, W2A8KV4 with the LM
@@ -123,6 +127,13 @@ def sim(bin_dir, package, report, *args):
     _, wall = run(cmd)
     with open(report) as f:
         return json.load(f), wall
+
+
+def vocabulary(bin_dir, package):
+    """The package's vocabulary size (its metadata's model.vocab)."""
+    proc, _ = run([os.path.join(bin_dir, "accel-objdump"), "--section=metadata",
+                   package])
+    return json.loads(proc.stdout)["model"]["vocab"]
 
 
 def call_figures(call):
@@ -281,7 +292,9 @@ def bench_shape(shape, args, bin_dir):
     print("  simulator: %.2f ms per timed decode step (%.2f s to load and run "
           "one step)" % (1e3 * out["sim_seconds_per_decode_step"], wall1))
 
-    ids = ",".join(str(1 + i % 1000) for i in range(PREFILL))
+    # Ids 1..1000 in turn, or 1..vocab-1 for a smaller vocabulary.
+    cycle = min(1000, vocabulary(bin_dir, package) - 1)
+    ids = ",".join(str(1 + i % cycle) for i in range(PREFILL))
     report, wall = sim(bin_dir, package, os.path.join(work, "prefill.json"),
                        "--prompt-ids=" + ids, "--max-new-tokens=0")
     call = report["calls"][0]

@@ -1,0 +1,36 @@
+"""bench/run.py end to end on gen_llama.py's tiny shape, with the test
+build's binaries (--no-build) and a scratch --work: it generates the model,
+compiles it the AccLLM way, simulates decode steps and a 2048-token prefill
+and prints its tables, so the bench script cannot rot unnoticed. (The 1B and
+7B runs are the benchmarks themselves: minutes each.)"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "bench", "run.py")
+
+
+def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
+    run = subprocess.run(
+        [sys.executable, BENCH, "--no-build", "--build=" + build_dir,
+         "--work=" + str(tmp_path), "--shapes=tiny", "--sim-steps=4"],
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    out = run.stdout
+    assert re.search(r"^shape\s+phase\s+token/s\s+vs AccLLM", out, re.M), out
+    for phase in ("decode@2048", "decode@8192", "decode@32768",
+                  "prefill 2048"):
+        assert re.search(r"^tiny\s+%s\s+[\d.]+\s+[\d.]+x" % phase, out,
+                         re.M), phase
+    assert re.search(r"^tiny\s+compile [\d.]+ s", out, re.M), out
+
+    with open(tmp_path / "results.json") as f:
+        tiny = json.load(f)["tiny"]
+    assert sorted(tiny["decode"], key=int) == ["2048", "8192", "32768"]
+    for figures in list(tiny["decode"].values()) + [tiny["prefill"]]:
+        assert figures["cycles"] > 0 and figures["tokens_per_second"] > 0
+    assert tiny["compile"]["code"]["instructions"] > 0
