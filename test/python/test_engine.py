@@ -131,6 +131,39 @@ def test_simulated_engine_matches_golden(tmp_path, tools, setting):
                                  SETTINGS[setting], PROMPT, NEW)
 
 
+def test_weight_ring_wraps(tmp_path, tools):
+    """accel-tile's ring by bytes in a weight buffer of 16 KiB (four BRAM36
+    blocks): the step's groups wrap at the buffer's end several times, each
+    load overwriting bytes that `mv`s of earlier groups read; a load that
+    did not wait for them (the simulator runs the load unit ahead as far as
+    the tokens let it) would change the logits."""
+    config = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..",
+                                         "configs", "u280.json")))
+    config["buffers"]["wgt"]["memory"]["value"] = "bram"
+    config["buffers"]["wgt"]["blocks"]["value"] = 4
+    path = tmp_path / "wgt16k.json"
+    path.write_text(json.dumps(config))
+    model = export(tmp_path, heads=4, kv_heads=2)
+    setting = SETTINGS["w2a8kv4-2:4-lambda"]
+    assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, NEW,
+                                 ["--config=" + str(path)])
+    asm = subprocess.run([tools["accelc"], str(model), "--dim",
+                          "batch=1,sequence=16", *setting["cli"],
+                          "--config=" + str(path), "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    # The decode step's loads into the weight buffer, at wgt[0] or at
+    # wgt[r] after `addi r, r0, offset`.
+    step = asm[asm.index("decode_step:"):asm.index("prefill_step:")]
+    offsets, regs = [], {}
+    for line in step.splitlines():
+        if m := re.match(r"\s*addi\s+(r\d+), r0, (\d+)$", line):
+            regs[m.group(1)] = int(m.group(2))
+        elif m := re.match(r"\s*load\s+wgt\[(\w+)\]", line):
+            offsets.append(regs[m.group(1)] if m.group(1) != "0" else 0)
+    wraps = sum(b < a for a, b in zip(offsets, offsets[1:]))
+    assert wraps >= 3 and max(offsets) < 16384
+
+
 @pytest.mark.parametrize("variant", [dict(heads=4, kv_heads=1),
                                      dict(heads=2, kv_heads=2,
                                           rope="interleaved"),

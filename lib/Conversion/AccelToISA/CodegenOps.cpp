@@ -1,7 +1,7 @@
 //===- CodegenOps.cpp - the token-wise ops of the step --------------------===//
 //
 // Embedding, normalisation, linear layers (weight tiles streamed through the
-// slots of the weight buffer's ring, `mv` for one row, `mm` for a tile),
+// weight buffer's ring, `mv` for one row, `mm` for a tile),
 // RoPE, element-wise ops and the step's outputs. Every op works on the
 // step's `rows` (r11) tokens, one row each in its on-chip home.
 //
@@ -319,31 +319,27 @@ LogicalResult Codegen::lowerLinear(LinearOp op) {
   cfg.set("afp", floatActivations ? 1 : 0);
   program.emit(cfg);
 
-  // Groups of G tiles (accel-tile's accel.load_tiles: a power of two,
-  // G · stride within a slot) fill the weight buffer's ring of
-  // accel.weight_slots slots in turn: a group loads while the matrix unit
-  // works on the slots before it, taking its tiles from up to G of the C
-  // channels.
-  auto slotCount =
-      decode->getParentOfType<ModuleOp>()->getAttrOfType<IntegerAttr>(
-          kWeightSlotsAttr);
-  if (!slotCount || slotCount.getInt() < 2)
-    return op.emitError("no weight buffer slots (accel.weight_slots of 2 "
-                        "or more on the module): run accel-tile before "
-                        "accel-lower-to-isa");
-  int64_t ring = slotCount.getInt();
-  int64_t slotBytes =
-      config.buffers[space(Buffer::Wgt)].bytes / ring / kAlign * kAlign;
-  if (group.getInt() * tileBytes > slotBytes)
-    return op.emitError("a load group of ")
-           << group.getInt() << " weight tiles of " << tileBytes
-           << " bytes exceeds a weight buffer slot (" << slotBytes
-           << " bytes): run accel-tile with this config";
+  // Groups of G tiles (accel-tile's accel.load_tiles: a power of two),
+  // each loaded where accel.weight_offsets says in the weight buffer's
+  // ring, taking its tiles from up to G of the C channels; a load waits
+  // only for the `mv`/`mm` that last read the bytes it overwrites.
+  auto offsets = op->getAttrOfType<DenseI64ArrayAttr>(kWeightOffsetsAttr);
+  int64_t groups = (tiles + group.getInt() - 1) / group.getInt();
+  if (!offsets || int64_t(offsets.size()) != groups)
+    return op.emitError("no weight buffer offset for each of its ")
+           << groups << " load groups (accel.weight_offsets): run "
+           << "accel-tile before accel-lower-to-isa";
+  int64_t wgtBytes = config.buffers[space(Buffer::Wgt)].bytes;
   int64_t channels = std::min(group.getInt(), hbm);
   for (int64_t first = 0; first < tiles; first += group.getInt()) {
     int64_t count = std::min(group.getInt(), tiles - first);
-    int64_t at = wgtSlot * slotBytes;
-    wgtSlot = (wgtSlot + 1) % ring;
+    int64_t at = offsets[first / group.getInt()];
+    if (at < 0 || at % kAlign != 0 || at + count * tileBytes > wgtBytes)
+      return op.emitError("a load group of ")
+             << count << " weight tiles of " << tileBytes
+             << " bytes at weight buffer offset " << at
+             << " does not fit the buffer (" << wgtBytes
+             << " bytes): run accel-tile with this config";
     unsigned address = program.scratch();
     aluImm(Opcode::Addi, address, kWeights,
            matrix.base + first / hbm * tileBytes);

@@ -8,7 +8,7 @@
 // recorded (Placement.h): accel-fuse's fusions, accel-tile's tiles,
 // accel-place-hbm's HBM placement, accel-allocate-buffers' act homes.
 // Activations stay on chip; every linear streams its weight tiles from all
-// channels through the slots of the weight buffer's ring; attention reads the
+// channels through the weight buffer's ring; attention reads the
 // Λ cache's sink and window records in ascending position from the ring.
 //
 //===----------------------------------------------------------------------===//

@@ -65,6 +65,7 @@ struct CacheLayout {
   StripedRows keys, values;
   int64_t slots = 0, record = 0, headDim = 0, kvHeads = 0;
   int64_t group = 0, bits = 0, sink = 0, window = 0;
+  int64_t qpk = 1; ///< query heads per KV head (vaset / maset qpk)
   unsigned format = 2; ///< vaset kvfmt: 0 asym, 1 sym, 2 f32
 };
 
@@ -93,7 +94,8 @@ inline constexpr llvm::StringLiteral kQuantizedAttr = "accel.quantized";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "accel.in_place";
 inline constexpr llvm::StringLiteral kPrefillTileAttr = "accel.prefill_tile";
 inline constexpr llvm::StringLiteral kLoadTilesAttr = "accel.load_tiles";
-inline constexpr llvm::StringLiteral kWeightSlotsAttr = "accel.weight_slots";
+inline constexpr llvm::StringLiteral kWeightOffsetsAttr =
+    "accel.weight_offsets";
 inline constexpr llvm::StringLiteral kLastRowAttr = "accel.last_row";
 inline constexpr llvm::StringLiteral kActAttr = "accel.act";
 inline constexpr llvm::StringLiteral kActBytesAttr = "accel.act_bytes";

@@ -3,8 +3,9 @@
 // Decides the step's tile sizes from the hardware config's on-chip buffers
 // (AccelPasses.td): the prefill step's rows (accel.prefill_tile on the
 // module), checked against the KV records a step reads, the ops the prefill
-// runs on the prompt's last row alone (accel.last_row), and each linear's
-// weight load group (accel.load_tiles), which accel-place-hbm,
+// runs on the prompt's last row alone (accel.last_row), each linear's
+// weight load group (accel.load_tiles) and where each of its groups goes in
+// the weight buffer's ring (accel.weight_offsets), which accel-place-hbm,
 // accel-allocate-buffers and accel-lower-to-isa read.
 //
 //===----------------------------------------------------------------------===//
@@ -32,10 +33,11 @@ namespace {
 /// The most tiles a weight load takes from one channel: a load's issue and
 /// HBM latency are paid once for that many tiles.
 constexpr int64_t kTilesPerChannel = 4;
-/// The most slots of the weight buffer's ring: the load unit runs at most
-/// this many groups ahead of the matrix unit, each a token it gives the
-/// matrix unit, below queues.token_capacity.
+/// The most slots of a weight buffer ring of equal slots (weight-slots).
 constexpr int64_t kMaxWeightSlots = 8;
+/// The ring by bytes takes groups of up to this share of the buffer, so
+/// that the load unit can fill the rest while the matrix unit reads one.
+constexpr int64_t kGroupsPerBuffer = 3;
 
 int64_t bufferBytes(const hw::Config &config, isa::Buffer buffer) {
   return config.buffers[static_cast<unsigned>(buffer)].bytes;
@@ -97,66 +99,78 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
 
   FailureOr<hw::Config> config = failure();
 
-  /// The bytes of one weight tile of `op` (accel-pack's accel.image).
-  FailureOr<int64_t> tileBytesOf(LinearOp op) {
+  /// The field `name` of `op`'s accel.image (accel-pack's): `tiles` or
+  /// `tile_bytes`.
+  FailureOr<int64_t> imageField(LinearOp op, StringRef name) {
     auto image = op->getAttrOfType<DictionaryAttr>("accel.image");
-    auto tileBytes =
-        image ? image.getAs<IntegerAttr>("tile_bytes") : IntegerAttr();
-    if (!tileBytes)
+    auto field = image ? image.getAs<IntegerAttr>(name) : IntegerAttr();
+    if (!field)
       return op.emitError("the weight is not in the weight image: run "
                           "accel-pack before lowering to the engine");
-    return tileBytes.getInt();
+    return field.getInt();
+  }
+
+  /// The most bytes one load may bring: a slot of the ring of
+  /// `weight-slots` equal slots, or in the ring by bytes the buffer's
+  /// kGroupsPerBuffer-th part; 64-byte aligned.
+  int64_t largestLoad() {
+    int64_t parts =
+        weightSlotsOption > 0 ? int64_t(weightSlotsOption) : kGroupsPerBuffer;
+    return bufferBytes(*config, isa::Buffer::Wgt) / parts / kAlign * kAlign;
   }
 
   /// The load group of `op`: G tiles (a power of two) with G · tile bytes
-  /// within `slot` bytes, one slot of the weight buffer's ring.
-  FailureOr<int64_t> loadGroup(LinearOp op, int64_t slot) {
-    FailureOr<int64_t> bytes = tileBytesOf(op);
+  /// within largestLoad().
+  FailureOr<int64_t> loadGroup(LinearOp op) {
+    FailureOr<int64_t> bytes = imageField(op, "tile_bytes");
     if (failed(bytes))
       return failure();
-    if (*bytes > slot)
+    int64_t most = largestLoad();
+    StringRef what = weightSlotsOption > 0 ? "a weight buffer slot"
+                                           : "a third of the weight buffer";
+    if (*bytes > most)
       return op.emitError("a weight tile of ")
-             << *bytes << " bytes exceeds a weight buffer slot (" << slot
-             << " bytes); pack with fewer rows per tile or lower "
-             << "weight-slots";
+             << *bytes << " bytes exceeds " << what << " (" << most
+             << " bytes); pack with fewer rows per tile";
     if (int64_t forced = loadTiles; forced > 0) {
-      if (forced * *bytes > slot)
+      if (forced * *bytes > most)
         return op.emitError("accel-tile: load-tiles=")
                << forced << ": " << forced << " tiles of " << *bytes
-               << " bytes exceed a weight buffer slot (" << slot
-               << " bytes)";
+               << " bytes exceed " << what << " (" << most << " bytes)";
       return forced;
     }
     int64_t group = int64_t(config->hbmChannels) * kTilesPerChannel;
-    while (group > 1 && group * *bytes > slot)
+    while (group > 1 && group * *bytes > most)
       group /= 2;
     return group;
   }
 
-  /// The weight buffer's slots: `weight-slots`, or as many (up to
-  /// kMaxWeightSlots) as hold each linear's group as it is in half the
-  /// buffer, so that more slots never mean smaller loads.
-  FailureOr<int64_t> weightSlots(ArrayRef<LinearOp> linears) {
-    if (weightSlotsOption > 0)
-      return int64_t(weightSlotsOption);
+  /// Where the step's loads put each group of `group` tiles of `linear`
+  /// in the weight buffer, in program order from `ring` (the next byte of
+  /// the ring by bytes, or the next slot): the ring by bytes puts groups
+  /// back to back, a group that would pass the buffer's end at its start;
+  /// equal slots take the groups in turn.
+  FailureOr<SmallVector<int64_t>> ringOffsets(LinearOp linear, int64_t group,
+                                              int64_t &ring) {
+    FailureOr<int64_t> tiles = imageField(linear, "tiles"),
+                       tileBytes = imageField(linear, "tile_bytes");
+    if (failed(tiles) || failed(tileBytes))
+      return failure();
     int64_t buffer = bufferBytes(*config, isa::Buffer::Wgt);
-    int64_t largest = 0;
-    for (LinearOp linear : linears) {
-      FailureOr<int64_t> group = loadGroup(linear, buffer / 2);
-      FailureOr<int64_t> bytes = tileBytesOf(linear);
-      if (failed(group) || failed(bytes))
-        return failure();
-      largest = std::max(largest, *group * *bytes);
+    SmallVector<int64_t> offsets;
+    for (int64_t first = 0; first < *tiles; first += group) {
+      if (weightSlotsOption > 0) {
+        offsets.push_back(ring * largestLoad());
+        ring = (ring + 1) % weightSlotsOption;
+        continue;
+      }
+      int64_t bytes = std::min(group, *tiles - first) * *tileBytes;
+      if (ring + bytes > buffer)
+        ring = 0;
+      offsets.push_back(ring);
+      ring = alignTo(ring + bytes, kAlign);
     }
-    int64_t slots = kMaxWeightSlots;
-    while (slots > 2 && slotBytes(slots) < largest)
-      --slots;
-    return slots;
-  }
-
-  /// One of `slots` slots: the buffer's share, 64-byte aligned.
-  int64_t slotBytes(int64_t slots) {
-    return bufferBytes(*config, isa::Buffer::Wgt) / slots / kAlign * kAlign;
+    return offsets;
   }
 
   /// A step of `prefillTile` rows reads the records of the earlier
@@ -195,7 +209,8 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
     }
     if (weightSlotsOption == 1 || weightSlotsOption < 0 ||
         weightSlotsOption > kMaxWeightSlots) {
-      module.emitError("accel-tile: weight-slots must be 0 or in 2..")
+      module.emitError("accel-tile: weight-slots must be 0 (a ring by bytes) "
+                       "or in 2..")
           << kMaxWeightSlots;
       return signalPassFailure();
     }
@@ -206,16 +221,17 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
       op.removeAttr(kLastRowAttr);
     if (outputTail)
       markOutputTail(body);
-    SmallVector<LinearOp> linears(body.getOps<LinearOp>());
-    FailureOr<int64_t> slots = weightSlots(linears);
-    if (failed(slots))
-      return signalPassFailure();
-    module->setAttr(kWeightSlotsAttr, b.getI64IntegerAttr(*slots));
-    for (LinearOp linear : linears) {
-      FailureOr<int64_t> group = loadGroup(linear, slotBytes(*slots));
+    int64_t ring = 0;
+    for (LinearOp linear : body.getOps<LinearOp>()) {
+      FailureOr<int64_t> group = loadGroup(linear);
       if (failed(group))
         return signalPassFailure();
+      FailureOr<SmallVector<int64_t>> offsets =
+          ringOffsets(linear, *group, ring);
+      if (failed(offsets))
+        return signalPassFailure();
       linear->setAttr(kLoadTilesAttr, b.getI64IntegerAttr(*group));
+      linear->setAttr(kWeightOffsetsAttr, b.getDenseI64ArrayAttr(*offsets));
     }
     for (auto attention : body.getOps<CacheAttentionOp>())
       if (failed(checkRecords(attention)))

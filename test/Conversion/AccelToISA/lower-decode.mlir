@@ -3,8 +3,10 @@
 // given Λ(2, 5) and its decode step by accel-lambda-attention, packed.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 weight-slots=2},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=SLOTS2
+// A weight buffer of 8 KiB (two BRAM36 blocks), where the ring by bytes wraps.
+// RUN: sed '/"wgt": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 256,/"value": 2,/ }' %accel_src/configs/u280.json > %t.wgt8k.json
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.wgt8k.json},accel-place-hbm{config=%t.wgt8k.json},accel-allocate-buffers{config=%t.wgt8k.json},accel-lower-to-isa{config=%t.wgt8k.json},accel-insert-tokens{config=%t.wgt8k.json})' | FileCheck %s --check-prefix=WRAP
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5},accel-tile)' 2>&1 | FileCheck %s --check-prefix=NOPACK
-// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-pack,accel-tile)' 2>&1 | FileCheck %s --check-prefix=RANK
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --accel-lower-to-isa 2>&1 | FileCheck %s --check-prefix=NODECODE
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-tile,accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=NOPLACE
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-tile{prefill-tile=2},accel-place-hbm,accel-tile{prefill-tile=4},accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=TILE
@@ -18,7 +20,6 @@
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention,accel-pack,accel-lower-to-isa{config=%t.c24.json})' 2>&1 | FileCheck %s --check-prefix=C24
 
 // NOPACK: error: the weight is not in the weight image: run accel-pack before lowering to the engine
-// RANK: error: the engine lowering does not implement RoPE by cache rank (rope-positions=cache) yet
 // NODECODE: error: accel-lower-to-isa: no decode function (run accel-lambda-attention, or accelc --decode)
 // NOPLACE: error: the module has no accel.hbm_regions: run accel-place-hbm before accel-lower-to-isa
 // TILE: error: accel-place-hbm sized the KV records for steps of 2 rows, fewer than prefill-tile=4
@@ -79,19 +80,20 @@
 // CHECK: accelisa.vrmsnorm act[{{r[0-9]+}}], act[r0], prm[r0], 64, r11, eps=1.0e-05, wait=ld
 
 // q: quantize the normed input once, stream the 4 tiles of 16 rows from 32
-// channels into the first of the weight buffer's 8 slots of 1 MiB; k and v
-// reuse the int8 input and take the next slots. No load of the step waits
-// for the matrix unit: no slot is loaded twice.
+// channels to the start of the weight buffer's ring by bytes; k and v reuse
+// the int8 input, their tiles right after q's. No load of the step waits
+// for the matrix unit: the step's weights fit the 8 MiB ring without
+// wrapping.
 // CHECK: accelisa.vqact act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], 64, r11, bits=8, rel=mx
 // CHECK-NEXT: accelisa.mcfg k=64, g=32, r=16, bits=2, n=2, m=4
 // CHECK: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=5, nch=32, sstride=384, rel=mx
 // CHECK: accelisa.mv act[{{r[0-9]+}}], act[{{r[0-9]+}}], act[{{r[0-9]+}}], wgt[r0], 64, wait=ld|vec, rel=vec
 // CHECK-NOT: accelisa.vqact
-// CHECK: accelisa.addi [[SLOT1:r[0-9]+]], r0, 1048576
-// CHECK-NEXT: accelisa.load wgt[[[SLOT1]]], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
+// CHECK: accelisa.addi [[K:r[0-9]+]], r0, 1536
+// CHECK-NEXT: accelisa.load wgt[[[K]]], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
 // CHECK: accelisa.mv {{.*}}, 32, wait=ld{{$}}
-// CHECK: accelisa.addi [[SLOT2:r[0-9]+]], r0, 2097152
-// CHECK-NEXT: accelisa.load wgt[[[SLOT2]]], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, rel=mx
+// CHECK: accelisa.addi [[V:r[0-9]+]], r0, 2304
+// CHECK-NEXT: accelisa.load wgt[[[V]]], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, rel=mx
 
 // Two slots (the halves, accel-tile's weight-slots=2): the third load
 // reuses the first half once the q projection's `mv` has read it.
@@ -101,6 +103,33 @@
 // SLOTS2-NEXT: accelisa.load wgt[[[HALF]]], hbm[{{r[0-9]+}}], 2, 384, ch=6, nch=32, sstride=384, rel=mx
 // SLOTS2: accelisa.mv {{.*}}, 32, wait=ld, rel=ld
 // SLOTS2: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=32, sstride=384, wait=mx, rel=mx
+
+// The ring by bytes in 8 KiB: groups of up to 2,688 bytes (a third), 4
+// tiles of 384 or 640 bytes, back to back: q at 0, k at 1536, v at 2304, o
+// at 3072, the gate's two groups at 4608 and 6144. The up projection's
+// first group would pass the end: it goes to 0 and waits (wait=mx) for the
+// `mv` that last read those bytes, q's (rel=ld); its second, at 1536, for
+// v's; the down projection's, at 3072, for the gate's first; the LM head's,
+// at 5632, inside bytes the gate's first `mv` read, waits for nothing more.
+// WRAP-LABEL: accelisa.label @decode_step
+// WRAP: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=5, nch=4, sstride=384, rel=mx
+// WRAP: accelisa.mv {{.*}}, wgt[r0], 64, wait=ld|vec, rel=ld|vec
+// WRAP: accelisa.load wgt[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 2, 384, ch=7, nch=4, sstride=384, rel=mx
+// WRAP: accelisa.mv {{.*}}, 32, wait=ld, rel=ld|vec
+// WRAP: accelisa.addi [[G1:r[0-9]+]], r0, 4608
+// WRAP-NEXT: accelisa.load wgt[[[G1]]], hbm[{{r[0-9]+}}], 4, 384, ch=13, nch=4, sstride=384, rel=mx
+// WRAP: accelisa.mv {{.*}}, 64, ep=silu, wait=ld|vec, rel=ld{{$}}
+// WRAP: accelisa.addi [[G2:r[0-9]+]], r0, 6144
+// WRAP-NEXT: accelisa.load wgt[[[G2]]], hbm[{{r[0-9]+}}], 4, 384, ch=17, nch=4, sstride=384, rel=mx{{$}}
+// WRAP: accelisa.mv {{.*}}, 64, ep=silu, wait=ld{{$}}
+// WRAP: accelisa.load wgt[0], hbm[{{r[0-9]+}}], 4, 384, ch=14, nch=4, sstride=384, wait=mx, rel=mx
+// WRAP: accelisa.addi [[U2:r[0-9]+]], r0, 1536
+// WRAP-NEXT: accelisa.load wgt[[[U2]]], hbm[{{r[0-9]+}}], 4, 384, ch=18, nch=4, sstride=384, wait=mx, rel=mx
+// WRAP: accelisa.addi [[DOWN:r[0-9]+]], r0, 3072
+// WRAP-NEXT: accelisa.load wgt[[[DOWN]]], hbm[{{r[0-9]+}}], 4, 640, ch=15, nch=4, sstride=640, wait=mx, rel=mx
+// WRAP: accelisa.addi [[HEAD:r[0-9]+]], r0, 5632
+// WRAP-NEXT: accelisa.load wgt[[[HEAD]]], hbm[{{r[0-9]+}}], 1, 384, ch=16, nch=4, sstride=384, rel=mx{{$}}
+// WRAP-LABEL: accelisa.label @prefill_step
 
 // RoPE: the table rows of positions r6 .. r6 + r11 - 1, 128 bytes each.
 // CHECK: accelisa.muli [[COS:r[0-9]+]], r6, 128

@@ -21,7 +21,7 @@
 // 64-byte f32 record, too small to split) on channels 8 and 9 of the kv
 // region; the 40-tile LM head from channel 10 in two tile strides from
 // 3,456 (past the RoPE tables); its bias on channel 11 after it.
-// CHECK: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 8064 : i64}, accel.prefill_tile = 4 : i64, accel.weight_slots = 8 : i64}
+// CHECK: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 8064 : i64}, accel.prefill_tile = 4 : i64}
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 7, offset = 1408, channels = 1, stride = 0>} dense<5.000000e-01> : tensor<32x16xf32>
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 6, offset = 1408, channels = 1, stride = 0>} dense<2.500000e-01> : tensor<32x16xf32>
 // CHECK: arith.constant {accel.hbm = #accel.hbm<channel = 0, offset = 0, channels = 4, stride = 64>} dense<6.250000e-02> : tensor<16x64xf32>
@@ -39,7 +39,7 @@
 
 // 8 channels: the matrices rotate over 8, the caches wrap to channels 0 and
 // 1, and the LM head's 40 tiles take 5 tile strides (3,456 + 5,120 = 8,576).
-// C8: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 11136 : i64}, accel.prefill_tile = 4 : i64, accel.weight_slots = 8 : i64}
+// C8: module attributes {accel.hbm_regions = {kv = 512 : i64, prefill_tile = 4 : i64, weights = 11136 : i64}, accel.prefill_tile = 4 : i64}
 // C8: accel.linear {{.*}} {accel.hbm = #accel.hbm<channel = 5, offset = 1024, channels = 8, stride = 384>
 // C8: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 0, offset = 0, channels = 1, stride = 64>
 // C8: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 1, offset = 0, channels = 1, stride = 64>
