@@ -25,7 +25,37 @@ uint64_t lowBits(unsigned bits) {
 /// starts on a byte.
 constexpr uint64_t kChunk = uint64_t(1) << 16;
 
+/// The `bytes` bytes at `in` as 8 / B fields of B bits each, LSB first.
+template <unsigned B>
+void unpackBytes(const uint8_t *in, uint64_t bytes, uint64_t *out) {
+  constexpr unsigned per = 8 / B;
+  for (uint64_t b = 0; b < bytes; ++b)
+    for (unsigned j = 0; j < per; ++j)
+      out[b * per + j] = (in[b] >> (j * B)) & ((1u << B) - 1);
+}
+
 } // namespace
+
+void IntElements::read(uint64_t begin,
+                       llvm::MutableArrayRef<uint64_t> out) const {
+  uint64_t i = 0, n = out.size();
+  if (data && packed && 8 % bits == 0) {
+    unsigned per = 8 / bits;
+    for (; i < n && (begin + i) % per; ++i)
+      out[i] = (*this)[begin + i];
+    uint64_t bytes = (n - i) / per;
+    const uint8_t *in = data + (begin + i) / per;
+    if (bits == 1)
+      unpackBytes<1>(in, bytes, &out[i]);
+    else if (bits == 2)
+      unpackBytes<2>(in, bytes, &out[i]);
+    else
+      unpackBytes<4>(in, bytes, &out[i]);
+    i += bytes * per;
+  }
+  for (; i < n; ++i)
+    out[i] = (*this)[begin + i];
+}
 
 uint64_t accel::intBlobBytes(uint64_t count, unsigned bits) {
   if (bits < 8)

@@ -193,6 +193,11 @@ mlir::ElementsAttr
 makeIntElements(mlir::RankedTensorType type,
                 llvm::function_ref<uint64_t(uint64_t)> bitsOf,
                 llvm::StringRef name);
+/// makeIntElements of integers of B <= 8 bits given `packed` as a packed
+/// blob holds them (IntElements.h): a large one is a copy of `packed`.
+mlir::ElementsAttr makePackedIntElements(mlir::RankedTensorType type,
+                                         llvm::ArrayRef<uint8_t> packed,
+                                         llvm::StringRef name);
 
 /// NUMERICS §2 round-to-nearest, as the golden model computes it.
 using reference::golden::GroupParams;

@@ -37,6 +37,8 @@ namespace {
 
 /// Elements per parallel chunk of a conversion.
 constexpr uint64_t kChunk = uint64_t(1) << 16;
+/// Integer elements unpacked at a time within a chunk.
+constexpr uint64_t kReadElements = 1024;
 
 /// Calls `store(i, bits)` with the bit pattern of every element i in
 /// [begin, end) (all if `end` is 0) of a constant tensor (row-major; in the
@@ -72,7 +74,18 @@ LogicalResult readBits(Operation *op, Value value, StringRef what,
     if (!elements)
       return op->emitError("accel-pack: the ")
              << what << ": " << llvm::toString(elements.takeError());
-    forChunks([&](uint64_t i) { store(i, (*elements)[i]); });
+    // A few thousand elements at a time, unpacked a byte at a time.
+    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+      uint64_t values[kReadElements];
+      for (uint64_t i = begin + chunk * kChunk,
+                    e = std::min(end, i + kChunk);
+           i < e; i += kReadElements) {
+        uint64_t n = std::min(e - i, kReadElements);
+        elements->read(i, MutableArrayRef<uint64_t>(values, n));
+        for (uint64_t j = 0; j < n; ++j)
+          store(i + j, values[j]);
+      }
+    });
     return success();
   }
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {

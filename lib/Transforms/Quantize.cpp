@@ -8,8 +8,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "Calibration.h"
+#include "RoundToNearest.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/IntElements.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -31,38 +33,49 @@ namespace {
 /// The quantized form of one [N, K] weight.
 struct Quantized {
   Quantized() = default;
-  Quantized(int64_t rows, int64_t cols, int64_t group)
-      : q(rows * cols), scales(rows * (cols / group)),
-        zeros(rows * (cols / group)) {}
-  std::vector<uint8_t> q;       ///< [N, K], the low B bits
+  Quantized(int64_t rows, int64_t cols, int64_t group, unsigned bits)
+      : bits(bits), packed(intBlobBytes(rows * cols, bits)),
+        scales(rows * (cols / group)), zeros(rows * (cols / group)) {}
+  /// Sets element `index` (zero until then) to the low B bits of `q`.
+  void set(uint64_t index, int64_t q) {
+    uint64_t bit = index * bits, value = uint64_t(q) & ((1u << bits) - 1);
+    packed[bit / 8] |= uint8_t(value << (bit % 8));
+    if (bit % 8 + bits > 8)
+      packed[bit / 8 + 1] |= uint8_t(value >> (8 - bit % 8));
+  }
+  unsigned bits = 0;            ///< B <= 8
+  std::vector<uint8_t> packed;  ///< [N, K], the low B bits packed (IntElements.h)
   std::vector<float> scales;    ///< [N, K/G], fp16 values
   std::vector<int64_t> zeros;   ///< [N, K/G]
 };
 
 /// Weights read as floats at a time by round-to-nearest.
 constexpr int64_t kBandElements = int64_t(1) << 22;
-
-/// The low `bits` (<= 8) bits of a quantized value `q`, as it is stored.
-uint8_t lowBits(int64_t q, unsigned bits) {
-  return uint8_t(uint64_t(q) & ((uint64_t(1) << bits) - 1));
-}
+/// Rows quantized and packed together: 8 rows of B-bit values end on a byte.
+constexpr int64_t kRowBlock = 8;
 
 /// Round-to-nearest, NUMERICS §2, of `w`'s rows into rows [first, first +
-/// w.rows) of `out` (sized for the whole weight).
+/// w.rows) of `out` (sized for the whole weight; `first` a multiple of
+/// kRowBlock), blocks of rows spread over threads.
 void quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
                  bool symmetric, Quantized &out, int64_t first) {
   int64_t groups = w.cols / group;
-  llvm::parallelFor(0, w.rows, [&](int64_t r) {
-    int64_t n = first + r;
-    for (int64_t g = 0; g < groups; ++g) {
-      ArrayRef<float> values(&w.values[r * w.cols + g * group], group);
-      GroupParams params = groupParams(values, bits, symmetric);
-      out.scales[n * groups + g] = params.scale;
-      out.zeros[n * groups + g] = params.zeroPoint;
-      for (int64_t j = 0; j < group; ++j)
-        out.q[n * w.cols + g * group + j] =
-            lowBits(quantizeValue(values[j], params, bits, symmetric), bits);
+  int64_t blocks = (w.rows + kRowBlock - 1) / kRowBlock;
+  llvm::parallelFor(0, blocks, [&](int64_t block) {
+    int64_t r0 = block * kRowBlock, rows = std::min(kRowBlock, w.rows - r0);
+    std::vector<uint8_t> q(rows * w.cols);
+    for (int64_t r = r0; r < r0 + rows; ++r) {
+      int64_t n = first + r;
+      for (int64_t g = 0; g < groups; ++g) {
+        GroupParams params = quantizeGroup(
+            ArrayRef<float>(&w.values[r * w.cols + g * group], group), bits,
+            symmetric, &q[(r - r0) * w.cols + g * group]);
+        out.scales[n * groups + g] = params.scale;
+        out.zeros[n * groups + g] = params.zeroPoint;
+      }
     }
+    packBits(q.data(), q.size(), bits,
+             &out.packed[(first + r0) * w.cols * bits / 8]);
   });
 }
 
@@ -136,10 +149,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
   auto u = [&](int64_t i, int64_t j) { return hinv[j * k + i]; };
 
   std::vector<double> work(w.values.begin(), w.values.end());
-  Quantized out;
-  out.q.resize(rows * k);
-  out.scales.resize(rows * groups);
-  out.zeros.resize(rows * groups);
+  Quantized out(rows, k, group, bits);
   std::vector<float> groupValues(group);
   for (int64_t col = 0; col < k; ++col) {
     int64_t g = col / group;
@@ -168,7 +178,7 @@ std::optional<Quantized> quantizeGPTQ(const FloatWeight &w,
         q = quantizeValue(static_cast<float>(value), params, bits, symmetric);
         deq = dequantize(q, params);
       }
-      out.q[idx] = lowBits(q, bits);
+      out.set(idx, q);
       double err = (value - deq) / d;
       for (int64_t j = col + 1; j < k; ++j)
         work[n * k + j] -= err * u(col, j);
@@ -379,10 +389,12 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       // model's LM head is 0.5 GB of floats); GPTQ needs it whole.
       bool gptq = method == "calibrated";
       int64_t rows = op.getOutFeatures();
-      int64_t band = gptq ? rows
-                          : std::max<int64_t>(
-                                1, kBandElements / std::max<int64_t>(
-                                                       1, target.cols));
+      int64_t band =
+          gptq ? rows
+               : std::max<int64_t>(1, kBandElements /
+                                          std::max<int64_t>(1, target.cols) /
+                                          kRowBlock) *
+                     kRowBlock;
       bool pruneIt = prunes(op, target.cols);
       FloatWeight w;
       std::optional<Quantized> quantized;
@@ -398,7 +410,8 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
           break;
         }
         if (!quantized)
-          quantized = Quantized(rows, target.cols, target.group);
+          quantized =
+              Quantized(rows, target.cols, target.group, target.bits);
         quantizeRTN(*part, target.group, target.bits, symmetric, *quantized,
                     first);
         w.constant = part->constant;
@@ -428,7 +441,8 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
         if (!quantized) {
           op.emitWarning("accel-quantize: the calibration Hessian is not "
                          "positive definite; round-to-nearest used");
-          quantized = Quantized(rows, target.cols, target.group);
+          quantized =
+              Quantized(rows, target.cols, target.group, target.bits);
           quantizeRTN(w, target.group, target.bits, symmetric, *quantized, 0);
         }
       }
@@ -446,10 +460,7 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       };
       Value q = constant(
           qType,
-          makeIntElements(
-              qType, [&](uint64_t i) { return uint64_t(quantized->q[i]); },
-              base + ".q"),
-          ".q");
+          makePackedIntElements(qType, quantized->packed, base + ".q"), ".q");
       Value scales = constant(
           sType, makeFloatElements(sType, quantized->scales, base + ".scales"),
           ".scales");

@@ -67,6 +67,10 @@ public:
     return v & mask;
   }
 
+  /// Elements [begin, begin + out.size()) as operator[] gives them; a
+  /// packed blob of B dividing 8 is read a byte at a time.
+  void read(uint64_t begin, llvm::MutableArrayRef<uint64_t> out) const;
+
 private:
   uint64_t count = 0;
   unsigned bits = 0;
