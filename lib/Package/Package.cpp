@@ -6,6 +6,8 @@
 
 #include "accel/Package/Package.h"
 
+#include "accel/Support/AtomicOutput.h"
+
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/Endian.h"
@@ -145,52 +147,9 @@ accel::package::build(ArrayRef<Section> sections) {
   return bytes;
 }
 
-/// A temporary file beside `path` that is renamed over it by keep() and
-/// removed otherwise, with a stream that writes it.
-class AtomicOutput {
-public:
-  llvm::Error open(llvm::StringRef path) {
-    this->path = path.str();
-    llvm::Expected<llvm::sys::fs::TempFile> created =
-        llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-    if (!created)
-      return fail("cannot create a temporary file for '" + path +
-                  "': " + llvm::toString(created.takeError()));
-    temp.emplace(std::move(*created));
-    os.emplace(temp->FD, /*shouldClose=*/false);
-    return llvm::Error::success();
-  }
-  llvm::raw_fd_ostream &stream() { return *os; }
-  llvm::Error keep() {
-    os->flush();
-    if (os->has_error()) {
-      std::string message = os->error().message();
-      os->clear_error();
-      return fail("cannot write '" + path + "': " + message);
-    }
-    os.reset();
-    llvm::Error err = temp->keep(path);
-    temp.reset();
-    if (err)
-      return fail("cannot write '" + path +
-                  "': " + llvm::toString(std::move(err)));
-    return llvm::Error::success();
-  }
-  ~AtomicOutput() {
-    os.reset();
-    if (temp)
-      llvm::consumeError(temp->discard());
-  }
-
-private:
-  std::string path;
-  std::optional<llvm::sys::fs::TempFile> temp;
-  std::optional<llvm::raw_fd_ostream> os;
-};
-
 llvm::Error accel::package::writeAtomically(llvm::StringRef path,
                                             ArrayRef<uint8_t> bytes) {
-  AtomicOutput out;
+  accel::AtomicOutput out;
   if (llvm::Error err = out.open(path))
     return err;
   out.stream().write(reinterpret_cast<const char *>(bytes.data()),
@@ -252,7 +211,7 @@ llvm::Error accel::package::write(llvm::StringRef path,
     sizes.push_back(size);
   }
   Layout layout = layOut(sizes);
-  AtomicOutput out;
+  accel::AtomicOutput out;
   if (llvm::Error err = out.open(path))
     return err;
   // The header and table are written last, once the CRCs are known; the

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/AtomicOutput.h"
 #include "accel/Support/Diagnostics.h"
 #include "accel/Support/IntElements.h"
 #include "accel/Transforms/Passes.h"
@@ -20,7 +21,6 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/CRC.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -40,85 +40,106 @@ constexpr uint64_t kChunk = uint64_t(1) << 16;
 /// Integer elements unpacked at a time within a chunk.
 constexpr uint64_t kReadElements = 1024;
 
-/// Calls `store(i, bits)` with the bit pattern of every element i in
-/// [begin, end) (all if `end` is 0) of a constant tensor (row-major; in the
-/// low `width` bits), a blob's elements from several threads; an error
-/// naming `what` otherwise. `store` is inlined (two calls per weight were a
-/// tenth of a compile).
-template <typename Store>
-LogicalResult readBits(Operation *op, Value value, StringRef what,
-                       Store store, uint64_t begin = 0, uint64_t end = 0) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (!type.hasStaticShape())
-    return op->emitError("accel-pack: the ")
-           << what << " has a dynamic shape " << type;
-  unsigned width = type.getElementTypeBitWidth();
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return op->emitError("accel-pack: the ") << what << " is not a constant";
-  uint64_t count = type.getNumElements();
-  if (end == 0)
-    end = count;
-  Attribute attr = constant.getValue();
-  uint64_t chunks = (end - begin + kChunk - 1) / kChunk;
-  auto forChunks = [&](auto element) {
-    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
-      for (uint64_t i = begin + chunk * kChunk,
-                    e = std::min(end, i + kChunk);
-           i < e; ++i)
-        element(i);
-    });
-  };
-  if (isa<IntegerType>(type.getElementType())) {
-    llvm::Expected<IntElements> elements = IntElements::get(attr);
-    if (!elements)
+/// The elements of a constant tensor as bit patterns (row-major; in the low
+/// `width` bits), checked once by get() and then read from any thread.
+class ConstantBits {
+public:
+  /// The constant `value`; an error naming `what` when it cannot be read.
+  static FailureOr<ConstantBits> get(Operation *op, Value value,
+                                     StringRef what) {
+    auto type = cast<RankedTensorType>(value.getType());
+    if (!type.hasStaticShape())
       return op->emitError("accel-pack: the ")
-             << what << ": " << llvm::toString(elements.takeError());
-    // A few thousand elements at a time, unpacked a byte at a time.
-    llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
-      uint64_t values[kReadElements];
-      for (uint64_t i = begin + chunk * kChunk,
-                    e = std::min(end, i + kChunk);
-           i < e; i += kReadElements) {
-        uint64_t n = std::min(e - i, kReadElements);
-        elements->read(i, MutableArrayRef<uint64_t>(values, n));
-        for (uint64_t j = 0; j < n; ++j)
-          store(i + j, values[j]);
-      }
-    });
-    return success();
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    uint64_t i = 0;
-    for (const APFloat &v : dense.getValues<APFloat>()) {
-      if (i >= begin && i < end)
-        store(i, v.bitcastToAPInt().getZExtValue());
-      ++i;
+             << what << " has a dynamic shape " << type;
+    auto constant = value.getDefiningOp<arith::ConstantOp>();
+    if (!constant)
+      return op->emitError("accel-pack: the ") << what << " is not a constant";
+    ConstantBits bits;
+    bits.count = type.getNumElements();
+    Attribute attr = constant.getValue();
+    if (isa<IntegerType>(type.getElementType())) {
+      llvm::Expected<IntElements> elements = IntElements::get(attr);
+      if (!elements)
+        return op->emitError("accel-pack: the ")
+               << what << ": " << llvm::toString(elements.takeError());
+      bits.integers.emplace(std::move(*elements));
+      return bits;
     }
-    return success();
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+      bits.dense = dense;
+      return bits;
+    }
+    auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+    if (!resource)
+      return op->emitError("accel-pack: the ")
+             << what << " is not a dense or dense_resource constant";
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob)
       return op->emitError("accel-pack: the ")
              << what << "'s data is not available (an elided resource)";
-    ArrayRef<char> data = blob->getData();
-    unsigned bytes = width / 8;
-    if (data.size() != count * bytes)
+    bits.data = blob->getData();
+    bits.bytes = type.getElementTypeBitWidth() / 8;
+    if (bits.data.size() != bits.count * bits.bytes)
       return op->emitError("accel-pack: the ")
-             << what << "'s blob holds " << data.size() << " bytes, expected "
-             << count * bytes;
-    forChunks([&](uint64_t i) {
-      uint64_t v = 0;
-      for (unsigned b = 0; b < bytes; ++b)
-        v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
-      store(i, v);
-    });
-    return success();
+             << what << "'s blob holds " << bits.data.size()
+             << " bytes, expected " << bits.count * bits.bytes;
+    return bits;
   }
-  return op->emitError("accel-pack: the ")
-         << what << " is not a dense or dense_resource constant";
-}
+
+  /// Calls `store(i, bits)` for every element i in [begin, end) (all if
+  /// `end` is 0), chunks of a large range from several threads (on one
+  /// when called from a parallel loop). `store` is inlined (two calls per
+  /// weight were a tenth of a compile).
+  template <typename Store>
+  void read(Store store, uint64_t begin = 0, uint64_t end = 0) const {
+    if (end == 0)
+      end = count;
+    uint64_t chunks = (end - begin + kChunk - 1) / kChunk;
+    auto forChunks = [&](auto range) {
+      llvm::parallelFor(0, chunks, [&](uint64_t chunk) {
+        uint64_t i = begin + chunk * kChunk;
+        range(i, std::min(end, i + kChunk));
+      });
+    };
+    if (integers) {
+      // A few thousand elements at a time, unpacked a byte at a time.
+      forChunks([&](uint64_t i, uint64_t e) {
+        uint64_t values[kReadElements];
+        for (; i < e; i += kReadElements) {
+          uint64_t n = std::min(e - i, kReadElements);
+          integers->read(i, MutableArrayRef<uint64_t>(values, n));
+          for (uint64_t j = 0; j < n; ++j)
+            store(i + j, values[j]);
+        }
+      });
+      return;
+    }
+    if (dense) {
+      uint64_t i = 0;
+      for (const APFloat &v : dense.getValues<APFloat>()) {
+        if (i >= begin && i < end)
+          store(i, v.bitcastToAPInt().getZExtValue());
+        ++i;
+      }
+      return;
+    }
+    forChunks([&](uint64_t i, uint64_t e) {
+      for (; i < e; ++i) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < bytes; ++b)
+          v |= uint64_t(uint8_t(data[i * bytes + b])) << (8 * b);
+        store(i, v);
+      }
+    });
+  }
+
+private:
+  uint64_t count = 0;
+  std::optional<IntElements> integers;
+  DenseElementsAttr dense;
+  ArrayRef<char> data; ///< a float blob, `bytes` per element
+  unsigned bytes = 0;
+};
 
 /// How a linear's weight is laid out: checked from the types alone, so that
 /// every op is checked before any weight is read.
@@ -180,9 +201,12 @@ FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
 }
 
 /// Output rows per run packed at once: whole tiles of about this many
-/// weights (the run's integers take 8 bytes each while read: 2 MiB stay in
-/// the cache from reading to packing).
-constexpr int64_t kRunElements = int64_t(1) << 18;
+/// weights (the run's integers take 8 bytes each while read: 512 KiB stay
+/// in a core's cache from reading to packing).
+constexpr int64_t kRunElements = int64_t(1) << 16;
+/// Tasks packing a matrix's runs: a few per core, so that the cores stay
+/// busy when runs take unequal times.
+constexpr int64_t kPackTasks = 8;
 
 /// The rows of one run of `spec`'s matrix: whole tiles, all of them when
 /// the matrix is one tile or its weight is stored transposed (float
@@ -205,47 +229,48 @@ LogicalResult readGroups(LinearOp op, const MatrixSpec &spec,
   auto groups = [](Value value) {
     return cast<RankedTensorType>(value.getType()).getNumElements();
   };
-  data.scales.resize(groups(op.getScales()));
-  if (failed(readBits(op, op.getScales(), "scales",
-                      [&](uint64_t i, uint64_t s) {
-                        data.scales[i] = uint16_t(s);
-                      })))
+  FailureOr<ConstantBits> scales =
+      ConstantBits::get(op, op.getScales(), "scales");
+  if (failed(scales))
     return failure();
+  data.scales.resize(groups(op.getScales()));
+  scales->read([&](uint64_t i, uint64_t s) { data.scales[i] = uint16_t(s); });
   Value zeroPoints = op.getZeroPoints();
   if (!zeroPoints)
     return success();
+  FailureOr<ConstantBits> zeros =
+      ConstantBits::get(op, zeroPoints, "zero points");
+  if (failed(zeros))
+    return failure();
   data.zeroPoints.resize(groups(zeroPoints));
-  return readBits(op, zeroPoints, "zero points", [&](uint64_t i, uint64_t z) {
-    data.zeroPoints[i] = int64_t(z);
-  });
+  zeros->read([&](uint64_t i, uint64_t z) { data.zeroPoints[i] = int64_t(z); });
+  return success();
 }
 
-/// Reads rows [row0, row0 + run.rows) of a linear's weight, in the logical
-/// [N, K] order, into `run` (whose buffers are reused from run to run: a 7B
-/// model's weights are not page-faulted in afresh, 8 bytes per value), with
-/// their scales and zero points out of `groups` (readGroups).
-LogicalResult readRun(LinearOp op, const MatrixSpec &spec,
-                      const MatrixData &groups, const MatrixSpec &run,
-                      int64_t row0, MatrixData &data) {
+/// Reads rows [row0, row0 + run.rows) of a linear's weight (`weight`,
+/// stored [K, N] when `transposed`), in the logical [N, K] order, into
+/// `data` (whose buffers are reused from run to run: a 7B model's weights
+/// are not page-faulted in afresh, 8 bytes per value), with their scales
+/// and zero points out of `groups` (readGroups).
+void readRun(const ConstantBits &weight, bool transposed,
+             const MatrixSpec &spec, const MatrixData &groups,
+             const MatrixSpec &run, int64_t row0, MatrixData &data) {
   uint64_t begin = uint64_t(row0) * uint64_t(spec.cols);
   uint64_t count = uint64_t(run.rows) * uint64_t(spec.cols);
   data.values.resize(count);
   bool symmetric = spec.format == ValueFormat::IntSymmetric;
-  bool transposed = op.getTransposedWeight();
-  if (failed(readBits(
-          op, op.getWeight(), "weight",
-          [&](uint64_t i, uint64_t v) {
-            int64_t value = int64_t(v);
-            if (symmetric && (v >> (spec.bits - 1)) & 1)
-              value -= int64_t(1) << spec.bits; // sign-extend
-            // A transposed (float) weight is stored [K, N] (and read whole).
-            uint64_t at = i - begin;
-            if (transposed)
-              at = (i % spec.rows) * spec.cols + i / spec.rows;
-            data.values[at] = value;
-          },
-          begin, begin + count)))
-    return failure();
+  weight.read(
+      [&](uint64_t i, uint64_t v) {
+        int64_t value = int64_t(v);
+        if (symmetric && (v >> (spec.bits - 1)) & 1)
+          value -= int64_t(1) << spec.bits; // sign-extend
+        // A transposed (float) weight is stored [K, N] (and read whole).
+        uint64_t at = i - begin;
+        if (transposed)
+          at = (i % spec.rows) * spec.cols + i / spec.rows;
+        data.values[at] = value;
+      },
+      begin, begin + count);
   uint64_t perRow = isInteger(spec.format) ? spec.cols / spec.group : 0;
   auto slice = [&](const auto &all, auto &out) {
     if (all.empty())
@@ -255,66 +280,40 @@ LogicalResult readRun(LinearOp op, const MatrixSpec &spec,
   };
   slice(groups.scales, data.scales);
   slice(groups.zeroPoints, data.zeroPoints);
-  return success();
 }
 
-/// Where the image goes: a temporary file beside `output`, renamed over it
-/// when complete (nothing if `output` is empty), and the checksum of what
-/// was written after the header.
+/// Where the image goes: an AtomicOutput at `output` (nothing if `output`
+/// is empty), and the checksum of what was written after the header.
 class ImageOutput {
 public:
-  /// Opens the temporary file; an error message when it cannot.
-  std::string open(StringRef output) {
-    path = output.str();
-    if (path.empty())
-      return "";
-    llvm::Expected<llvm::sys::fs::TempFile> created =
-        llvm::sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-    if (!created)
-      return llvm::toString(created.takeError());
-    temp.emplace(std::move(*created));
-    os.emplace(temp->FD, /*shouldClose=*/false);
-    return "";
+  /// Opens the output; an error when it cannot.
+  llvm::Error open(StringRef output) {
+    if (output.empty())
+      return llvm::Error::success();
+    file.emplace();
+    return file->open(output);
   }
   /// Appends `bytes`, the header's first kHeaderBytes excluded from the
   /// checksum.
   void write(ArrayRef<uint8_t> bytes, bool header = false) {
     crc = llvm::crc32(crc, header ? bytes.drop_front(kHeaderBytes) : bytes);
-    if (os)
-      os->write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    if (file)
+      file->stream().write(reinterpret_cast<const char *>(bytes.data()),
+                           bytes.size());
   }
   uint32_t checksum() const { return crc; }
   /// Writes the header again (now with its checksum) and renames the file
-  /// into place; an error message when it cannot.
-  std::string finish(ArrayRef<uint8_t> header) {
-    if (!os)
-      return "";
-    os->pwrite(reinterpret_cast<const char *>(header.data()), header.size(), 0);
-    os->flush();
-    std::string error;
-    if (os->has_error()) {
-      error = os->error().message();
-      os->clear_error();
-    }
-    os.reset();
-    if (error.empty()) {
-      if (llvm::Error err = temp->keep(path))
-        error = llvm::toString(std::move(err));
-      else
-        temp.reset();
-    }
-    return error;
-  }
-  ~ImageOutput() {
-    os.reset();
-    if (temp)
-      llvm::consumeError(temp->discard());
+  /// into place.
+  llvm::Error finish(ArrayRef<uint8_t> header) {
+    if (!file)
+      return llvm::Error::success();
+    file->stream().pwrite(reinterpret_cast<const char *>(header.data()),
+                          header.size(), 0);
+    return file->keep();
   }
 
 private:
-  std::string path;
-  std::optional<llvm::sys::fs::TempFile> temp;
-  std::optional<llvm::raw_fd_ostream> os;
+  std::optional<AtomicOutput> file;
   uint32_t crc = 0;
 };
 
@@ -375,45 +374,64 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
     std::vector<ImageEntry> entries = placeMatrices(specs, total);
     std::vector<uint8_t> head = imageHead(entries, total);
     ImageOutput out;
-    if (std::string error = out.open(output); !error.empty()) {
-      module.emitError("accel-pack: cannot write '")
-          << output << "': " << error;
+    if (llvm::Error err = out.open(output)) {
+      module.emitError("accel-pack: ") << llvm::toString(std::move(err));
       return signalPassFailure();
     }
     out.write(head, /*header=*/true);
-    MatrixData groups, data;
+    MatrixData groups;
     std::vector<uint8_t> region;
     for (auto [i, op] : llvm::enumerate(linears)) {
       const MatrixSpec &spec = specs[i];
       MatrixLayout layout = matrixLayout(spec);
       region.assign(llvm::alignTo(entries[i].bytes, kAlign), 0);
-      if (failed(readGroups(op, spec, groups)))
+      FailureOr<ConstantBits> weight =
+          ConstantBits::get(op, op.getWeight(), "weight");
+      if (failed(weight) || failed(readGroups(op, spec, groups)))
         return signalPassFailure();
-      int64_t rows = runRows(spec, op.getTransposedWeight());
-      for (int64_t row0 = 0; row0 < spec.rows; row0 += rows) {
-        MatrixSpec run = spec;
-        run.rows = std::min(rows, spec.rows - row0);
-        uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
-        if (failed(readRun(op, spec, groups, run, row0, data)))
-          return signalPassFailure();
-        if (llvm::Error err =
-                packMatrix(run, data,
-                           MutableArrayRef<uint8_t>(region).slice(
-                               at, matrixLayout(run).bytes),
-                           row0)) {
-          op.emitError("accel-pack: ") << llvm::toString(std::move(err));
+      bool transposed = op.getTransposedWeight();
+      int64_t rows = runRows(spec, transposed);
+      int64_t runs = (spec.rows + rows - 1) / rows;
+      // The runs are read and packed by kPackTasks tasks, each through a
+      // buffer of its own that stays in its core's cache from reading to
+      // packing; the error of the first failing run is reported.
+      std::vector<std::string> errors(runs);
+      auto pack = [&](int64_t task, int64_t tasks) {
+        MatrixData data;
+        for (int64_t r = task; r < runs; r += tasks) {
+          MatrixSpec run = spec;
+          int64_t row0 = r * rows;
+          run.rows = std::min(rows, spec.rows - row0);
+          uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
+          readRun(*weight, transposed, spec, groups, run, row0, data);
+          if (llvm::Error err =
+                  packMatrix(run, data,
+                             MutableArrayRef<uint8_t>(region).slice(
+                                 at, matrixLayout(run).bytes),
+                             row0))
+            errors[r] = llvm::toString(std::move(err));
+        }
+      };
+      // One run (a small or transposed weight) spreads its own loops.
+      if (runs == 1)
+        pack(0, 1);
+      else
+        llvm::parallelFor(0, std::min(runs, kPackTasks),
+                          [&](int64_t task) {
+                            pack(task, std::min(runs, kPackTasks));
+                          });
+      for (const std::string &error : errors)
+        if (!error.empty()) {
+          op.emitError("accel-pack: ") << error;
           return signalPassFailure();
         }
-      }
       out.write(region);
     }
     uint32_t crc = out.checksum();
     setChecksum(head, crc);
-    if (std::string error =
-            out.finish(ArrayRef<uint8_t>(head).take_front(kHeaderBytes));
-        !error.empty()) {
-      module.emitError("accel-pack: cannot write '")
-          << output << "': " << error;
+    if (llvm::Error err =
+            out.finish(ArrayRef<uint8_t>(head).take_front(kHeaderBytes))) {
+      module.emitError("accel-pack: ") << llvm::toString(std::move(err));
       return signalPassFailure();
     }
 
