@@ -42,6 +42,18 @@ def tools(build_dir):
     return paths
 
 
+def bram_config(tmp_path, buffer, blocks):
+    """configs/u280.json with `buffer` made of `blocks` BRAM36 blocks (4 KiB
+    each), written to `tmp_path`; returns its path."""
+    config = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..",
+                                         "configs", "u280.json")))
+    config["buffers"][buffer]["memory"]["value"] = "bram"
+    config["buffers"][buffer]["blocks"]["value"] = blocks
+    path = tmp_path / f"{buffer}{4 * blocks}k.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
 def export(tmp_path, kind="llama", **config):
     torch.manual_seed(0)
     model = decoders.build(kind, hidden=64, ffn=128, vocab=96, layers=2,
@@ -137,12 +149,7 @@ def test_weight_ring_wraps(tmp_path, tools):
     load overwriting bytes that `mv`s of earlier groups read; a load that
     did not wait for them (the simulator runs the load unit ahead as far as
     the tokens let it) would change the logits."""
-    config = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..",
-                                         "configs", "u280.json")))
-    config["buffers"]["wgt"]["memory"]["value"] = "bram"
-    config["buffers"]["wgt"]["blocks"]["value"] = 4
-    path = tmp_path / "wgt16k.json"
-    path.write_text(json.dumps(config))
+    path = bram_config(tmp_path, "wgt", 4)
     model = export(tmp_path, heads=4, kv_heads=2)
     setting = SETTINGS["w2a8kv4-2:4-lambda"]
     assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, NEW,
