@@ -36,6 +36,14 @@ void unpackBytes(const uint8_t *in, uint64_t bytes, uint64_t *out) {
 
 } // namespace
 
+llvm::ArrayRef<uint8_t> IntElements::packedBytes() const {
+  if (data && packed)
+    return {data, intBlobBytes(count, bits)};
+  if (data && bits == 8 && stride == 1)
+    return {data, count};
+  return {};
+}
+
 void IntElements::read(uint64_t begin,
                        llvm::MutableArrayRef<uint64_t> out) const {
   uint64_t i = 0, n = out.size();

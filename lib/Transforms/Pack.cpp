@@ -133,6 +133,11 @@ public:
     });
   }
 
+  /// An integer constant's packed bytes (IntElements::packedBytes).
+  ArrayRef<uint8_t> packed() const {
+    return integers ? integers->packedBytes() : ArrayRef<uint8_t>();
+  }
+
 private:
   uint64_t count = 0;
   std::optional<IntElements> integers;
@@ -247,6 +252,21 @@ LogicalResult readGroups(LinearOp op, const MatrixSpec &spec,
   return success();
 }
 
+/// The scales and zero points of rows [row0, row0 + run.rows) out of
+/// `groups` (readGroups) into `data`.
+void sliceGroups(const MatrixSpec &spec, const MatrixData &groups,
+                 const MatrixSpec &run, int64_t row0, MatrixData &data) {
+  uint64_t perRow = isInteger(spec.format) ? spec.cols / spec.group : 0;
+  auto slice = [&](const auto &all, auto &out) {
+    if (all.empty())
+      return out.clear();
+    out.assign(all.begin() + row0 * perRow,
+               all.begin() + (row0 + run.rows) * perRow);
+  };
+  slice(groups.scales, data.scales);
+  slice(groups.zeroPoints, data.zeroPoints);
+}
+
 /// Reads rows [row0, row0 + run.rows) of a linear's weight (`weight`,
 /// stored [K, N] when `transposed`), in the logical [N, K] order, into
 /// `data` (whose buffers are reused from run to run: a 7B model's weights
@@ -271,15 +291,7 @@ void readRun(const ConstantBits &weight, bool transposed,
         data.values[at] = value;
       },
       begin, begin + count);
-  uint64_t perRow = isInteger(spec.format) ? spec.cols / spec.group : 0;
-  auto slice = [&](const auto &all, auto &out) {
-    if (all.empty())
-      return out.clear();
-    out.assign(all.begin() + row0 * perRow,
-               all.begin() + (row0 + run.rows) * perRow);
-  };
-  slice(groups.scales, data.scales);
-  slice(groups.zeroPoints, data.zeroPoints);
+  sliceGroups(spec, groups, run, row0, data);
 }
 
 /// Where the image goes: an AtomicOutput at `output` (nothing if `output`
@@ -390,6 +402,10 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
       if (failed(weight) || failed(readGroups(op, spec, groups)))
         return signalPassFailure();
       bool transposed = op.getTransposedWeight();
+      // A quantized weight's values are packed straight from its blob's
+      // bits; others are read as 64-bit values first.
+      ArrayRef<uint8_t> packed = transposed ? ArrayRef<uint8_t>()
+                                            : weight->packed();
       int64_t rows = runRows(spec, transposed);
       int64_t runs = (spec.rows + rows - 1) / rows;
       // The runs are read and packed by kPackTasks tasks, each through a
@@ -403,12 +419,19 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
           int64_t row0 = r * rows;
           run.rows = std::min(rows, spec.rows - row0);
           uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
-          readRun(*weight, transposed, spec, groups, run, row0, data);
-          if (llvm::Error err =
-                  packMatrix(run, data,
-                             MutableArrayRef<uint8_t>(region).slice(
-                                 at, matrixLayout(run).bytes),
-                             row0))
+          MutableArrayRef<uint8_t> to = MutableArrayRef<uint8_t>(region).slice(
+              at, matrixLayout(run).bytes);
+          llvm::Error err = llvm::Error::success();
+          if (!packed.empty()) {
+            sliceGroups(spec, groups, run, row0, data);
+            err = packMatrix(
+                run, PackedValues{packed, uint64_t(row0) * uint64_t(spec.cols)},
+                data, to, row0);
+          } else {
+            readRun(*weight, transposed, spec, groups, run, row0, data);
+            err = packMatrix(run, data, to, row0);
+          }
+          if (err)
             errors[r] = llvm::toString(std::move(err));
         }
       };

@@ -291,20 +291,64 @@ static llvm::Expected<MatrixLayout> regionLayout(const MatrixSpec &spec,
   return layout;
 }
 
-llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
-                              MutableArrayRef<uint8_t> region,
-                              int64_t firstRow) {
-  MatrixLayout layout;
-  if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
-    return error;
+namespace {
+
+/// The rows of MatrixData::values.
+struct WideRows {
+  const int64_t *values;
+  int64_t cols;
+  /// Whether every value is known to be in range.
+  bool inRange() const { return false; }
+  const int64_t *row(int64_t n, std::vector<int64_t> &) const {
+    return values + n * cols;
+  }
+};
+
+/// The rows of PackedValues, each unpacked into a buffer of the caller's
+/// (a row of 64-bit values stays in the cache while it is packed).
+struct PackedRows {
+  PackedValues values;
+  int64_t cols;
+  unsigned bits;
+  bool symmetric;
+
+  /// A B-bit field is an asymmetric value (the symmetric -2^(B-1) is not).
+  bool inRange() const { return !symmetric; }
+  const int64_t *row(int64_t n, std::vector<int64_t> &buffer) const {
+    buffer.resize(cols);
+    const uint8_t *bytes = values.bytes.data();
+    uint64_t bit = (values.first + uint64_t(n) * uint64_t(cols)) * bits;
+    int64_t k = 0;
+    if (bits == 2 && bit % 8 == 0)
+      for (const uint8_t *in = bytes + bit / 8; k + 4 <= cols; k += 4, ++in)
+        for (unsigned j = 0; j < 4; ++j)
+          buffer[k + j] = (*in >> (2 * j)) & 3;
+    for (; k < cols; ++k) {
+      uint64_t at = bit + uint64_t(k) * bits, pair = bytes[at / 8];
+      if (at % 8 + bits > 8)
+        pair |= uint64_t(bytes[at / 8 + 1]) << 8;
+      buffer[k] = int64_t((pair >> (at % 8)) & ((1u << bits) - 1));
+    }
+    if (symmetric)
+      for (int64_t &value : buffer)
+        value -= (value >> (bits - 1)) << bits; // sign-extend
+    return buffer.data();
+  }
+};
+
+} // namespace
+
+/// packMatrix of the values `rows` gives (WideRows or PackedRows), the
+/// scales and zero points of `data`.
+template <typename Rows>
+static llvm::Error packRows(const MatrixSpec &spec, const MatrixData &data,
+                            const Rows &rows, const MatrixLayout &layout,
+                            MutableArrayRef<uint8_t> region,
+                            int64_t firstRow) {
   bool integer = isInteger(spec.format);
   bool asymmetric = spec.format == ValueFormat::IntAsymmetric;
-  uint64_t elements = uint64_t(spec.rows) * uint64_t(spec.cols);
   int64_t groupsPerRow = integer ? spec.cols / spec.group : 0;
   uint64_t groups = uint64_t(spec.rows) * uint64_t(groupsPerRow);
-  if (data.values.size() != elements)
-    return fail("expected " + Twine(elements) + " values, got " +
-                Twine(data.values.size()));
   if (data.scales.size() != groups)
     return fail("expected " + Twine(groups) + " scales, got " +
                 Twine(data.scales.size()));
@@ -374,11 +418,12 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
         zeros.put(uint64_t(data.zeroPoints[row0 * groupsPerRow + i]),
                   spec.bits);
     }
+    std::vector<int64_t> rowBuffer;
     BitWriter codes(base.slice(tile.codes, tile.codeBytes));
     BitWriter values(base.slice(tile.values, tile.valueBytes));
     uint64_t valueMask = mask(spec.bits), span = uint64_t(hi - lo);
     for (int64_t n = row0; n < row0 + tile.rows; ++n) {
-      const int64_t *row = data.values.data() + n * spec.cols;
+      const int64_t *row = rows.row(n, rowBuffer);
       // The first k in [k0, k0 + count) whose value is outside [lo, hi].
       auto outside = [&](int64_t k0, int64_t count) -> std::optional<int64_t> {
         bool any = false;
@@ -396,7 +441,8 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
                     ", " + Twine(hi) + "]");
       };
       if (!m) {
-        if (std::optional<int64_t> k = outside(0, spec.cols))
+        if (std::optional<int64_t> k =
+                rows.inRange() ? std::nullopt : outside(0, spec.cols))
           return rangeError(*k);
         for (int64_t k = 0; k < spec.cols; ++k)
           values.put(uint64_t(row[k]) & valueMask, spec.bits);
@@ -409,7 +455,7 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
       int64_t quantGroup = 0, nextGroup = spec.group;
       // A row in range (all rows from a quantizer) is not checked again per
       // group of M; in another, errors are found in the order of k.
-      bool inRange = !outside(0, spec.cols);
+      bool inRange = rows.inRange() || !outside(0, spec.cols);
       for (int64_t k0 = 0; k0 < spec.cols; k0 += m) {
         if (std::optional<int64_t> k = inRange ? std::nullopt : outside(k0, m))
           return rangeError(*k);
@@ -451,6 +497,39 @@ llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
     if (!error.empty())
       return fail(error);
   return llvm::Error::success();
+}
+
+llvm::Error image::packMatrix(const MatrixSpec &spec, const MatrixData &data,
+                              MutableArrayRef<uint8_t> region,
+                              int64_t firstRow) {
+  MatrixLayout layout;
+  if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
+    return error;
+  uint64_t elements = uint64_t(spec.rows) * uint64_t(spec.cols);
+  if (data.values.size() != elements)
+    return fail("expected " + Twine(elements) + " values, got " +
+                Twine(data.values.size()));
+  return packRows(spec, data, WideRows{data.values.data(), spec.cols}, layout,
+                  region, firstRow);
+}
+
+llvm::Error image::packMatrix(const MatrixSpec &spec, PackedValues values,
+                              const MatrixData &groups,
+                              MutableArrayRef<uint8_t> region,
+                              int64_t firstRow) {
+  MatrixLayout layout;
+  if (llvm::Error error = regionLayout(spec, region.size()).moveInto(layout))
+    return error;
+  if (!isInteger(spec.format))
+    return fail("packed values need an integer format");
+  uint64_t end = values.first + uint64_t(spec.rows) * uint64_t(spec.cols);
+  if (values.bytes.size() < bytesOfBits(end * spec.bits))
+    return fail("the packed values hold " + Twine(values.bytes.size()) +
+                " bytes, elements up to " + Twine(end) + " take " +
+                Twine(bytesOfBits(end * spec.bits)));
+  PackedRows rows{values, spec.cols, spec.bits,
+                  spec.format == ValueFormat::IntSymmetric};
+  return packRows(spec, groups, rows, layout, region, firstRow);
 }
 
 llvm::Expected<MatrixData> image::unpackMatrix(const MatrixSpec &spec,

@@ -93,7 +93,25 @@ MatrixData randomData(const MatrixSpec &spec, std::mt19937_64 &rng) {
   return d;
 }
 
-/// The message of packing `data` that must fail.
+/// `data`'s integer values as B-bit fields (PackedValues), after `first`
+/// fields of ones.
+PackedValues packFields(const MatrixSpec &spec, const MatrixData &data,
+                        uint64_t first, std::vector<uint8_t> &bytes) {
+  uint64_t count = first + data.values.size();
+  bytes.assign((count * spec.bits + 7) / 8, 0);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t value =
+        i < first ? ~uint64_t(0) : uint64_t(data.values[i - first]);
+    for (unsigned b = 0; b < spec.bits; ++b) {
+      uint64_t bit = i * spec.bits + b;
+      bytes[bit / 8] |= uint8_t((value >> b & 1) << (bit % 8));
+    }
+  }
+  return {bytes, first};
+}
+
+/// The message of packing `data` that must fail; integer data must fail
+/// alike from its packed fields.
 std::string packError(const MatrixSpec &spec, const MatrixData &data) {
   std::vector<uint8_t> region(matrixLayout(spec).bytes);
   llvm::Error err = packMatrix(spec, data, region);
@@ -101,7 +119,14 @@ std::string packError(const MatrixSpec &spec, const MatrixData &data) {
     ADD_FAILURE() << "expected an error";
     return "";
   }
-  return llvm::toString(std::move(err));
+  std::string message = llvm::toString(std::move(err));
+  if (isInteger(spec.format)) {
+    std::vector<uint8_t> bytes;
+    llvm::Error packed =
+        packMatrix(spec, packFields(spec, data, 5, bytes), data, region);
+    EXPECT_EQ(packed ? llvm::toString(std::move(packed)) : "", message);
+  }
+  return message;
 }
 
 /// Packs, unpacks, compares; checks the layout against the footprint model.
@@ -112,6 +137,16 @@ void roundTrip(const MatrixSpec &spec, const MatrixData &data) {
   std::vector<uint8_t> region(layout.bytes, 0);
   llvm::Error err = packMatrix(spec, data, region);
   ASSERT_FALSE(err) << llvm::toString(std::move(err));
+  // Packed from B-bit fields (from an element offset that varies with the
+  // shape, mid-byte too): the same bytes.
+  if (isInteger(spec.format)) {
+    uint64_t first = uint64_t(spec.rows % 3);
+    std::vector<uint8_t> bytes, again(layout.bytes, 0);
+    llvm::Error packed =
+        packMatrix(spec, packFields(spec, data, first, bytes), data, again);
+    ASSERT_FALSE(packed) << llvm::toString(std::move(packed));
+    ASSERT_EQ(again, region) << "from fields after " << first;
+  }
   llvm::Expected<MatrixData> back = unpackMatrix(spec, region);
   ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
   ASSERT_EQ(back->values, data.values);

@@ -67,6 +67,10 @@ public:
     return v & mask;
   }
 
+  /// The blob's bytes when element i is its bits [i*B, (i+1)*B) (a packed
+  /// blob, or one of a byte per element at B = 8); empty otherwise.
+  llvm::ArrayRef<uint8_t> packedBytes() const;
+
   /// Elements [begin, begin + out.size()) as operator[] gives them; a
   /// packed blob of B dividing 8 is read a byte at a time.
   void read(uint64_t begin, llvm::MutableArrayRef<uint64_t> out) const;

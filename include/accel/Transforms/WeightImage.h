@@ -124,6 +124,23 @@ uint64_t binomial(unsigned m, unsigned n);
 llvm::Error packMatrix(const MatrixSpec &spec, const MatrixData &data,
                        llvm::MutableArrayRef<uint8_t> region,
                        int64_t firstRow = 0);
+/// Integer values as B-bit fields packed LSB-first (bit j of the stream is
+/// bit j mod 8 of byte j / 8; at B = 8 a byte per value): the layout of a
+/// quantized constant's packed blob (accel/Support/IntElements.h),
+/// row-major, the matrix's element 0 being element `first` of `bytes`.
+struct PackedValues {
+  llvm::ArrayRef<uint8_t> bytes;
+  uint64_t first = 0;
+};
+
+/// packMatrix of an integer matrix whose values are read out of `values`
+/// (so that a quantized weight is not widened to 64 bits per value first)
+/// and whose scales and zero points are those of `groups` (its `values`
+/// unused). The same bytes and the same errors as packMatrix of the values.
+llvm::Error packMatrix(const MatrixSpec &spec, PackedValues values,
+                       const MatrixData &groups,
+                       llvm::MutableArrayRef<uint8_t> region,
+                       int64_t firstRow = 0);
 /// Reads a matrix back from its region. Fails on an invalid pattern code or
 /// a region that is too small.
 llvm::Expected<MatrixData> unpackMatrix(const MatrixSpec &spec,
