@@ -312,7 +312,9 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
        StreamingLLM: keys are cached before RoPE and every attention rotates
        the keys it sees by their rank in the cache and the query by the last
        rank (`rope(...)` on the band and cache ops), so positions never
-       exceed `S + W - 1` and the context is unbounded; it needs Λ.
+       exceed `S + W - 1` and the context is unbounded; it needs Λ. The
+       engine rotates inside `vqk` (docs/ISA.md §5.7, `rope=1`) by the
+       tables' first `S + W` rows, held on chip (accel-lower-to-isa).
     5. **Position bound.** When something bounds the positions the decode
        function can take (the absolute RoPE table's rows, the cache slots
        without Λ, a learned position table's rows), the function gets
@@ -433,20 +435,22 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
       the prompt's last tile runs for its last row alone (its other tiles
       skip them), so that their values need one row of the act buffer, not
       a tile's; the tail reads one activation from before it;
-    * the **weight slots** (`accel.weight_slots` on the module, 2..8): the
-      weight buffer as a ring of that many equal slots (each 64-byte
-      aligned), which the step's weight loads fill in turn, so that the
-      load unit runs up to slots - 1 groups ahead of the matrix unit (the
-      next layer's weights load during this layer's attention). By default
-      as many as hold each linear's largest group that fits half the
-      buffer (more slots never make a load smaller); `weight-slots` forces
-      a count;
     * the **weight load group** (`accel.load_tiles` on each `accel.linear`):
-      how many of accel-pack's weight tiles one `load` brings into a slot
-      (a power of two: up to 4 tiles from each of the `hbm.channels`
-      channels, halved while the group does not fit a slot; `load-tiles`
-      forces it). A tile larger than a slot, or a forced group that does
-      not fit, is an error naming the linear.
+      how many of accel-pack's weight tiles one `load` brings into the
+      weight buffer (a power of two: up to 4 tiles from each of the
+      `hbm.channels` channels, halved while the group exceeds a third of
+      the buffer, or a slot with `weight-slots`; `load-tiles` forces it). A
+      tile larger than that, or a forced group that does not fit, is an
+      error naming the linear;
+    * where each group goes in the weight buffer (`accel.weight_offsets` on
+      each `accel.linear`, one byte offset per group): a **ring by bytes**,
+      the step's groups in program order back to back, a group that would
+      pass the buffer's end at its start, so that the load unit runs as
+      far ahead of the matrix unit as the buffer holds (the next weights
+      load during a layer's attention; accel-insert-tokens makes a load
+      wait for the `mv`/`mm` that last read the bytes it overwrites).
+      `weight-slots=N` (2..8) makes it a ring of N equal slots (each
+      64-byte aligned) that the groups take in turn.
 
     ```
     accel-opt --accel-tile='prefill-tile=8 config=configs/u280.json' model.mlir
@@ -461,8 +465,8 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
     Option<"loadTiles", "load-tiles", "int64_t", /*default=*/"0",
            "Weight tiles per load, a power of two (0: the most that fit)">,
     Option<"weightSlotsOption", "weight-slots", "int64_t", /*default=*/"0",
-           "Slots of the weight buffer's ring, 2..8 (0: as many as hold "
-           "the groups)">,
+           "The weight buffer as a ring of 2..8 equal slots (0: a ring by "
+           "bytes)">,
     Option<"outputTail", "output-tail", "bool", /*default=*/"true",
            "Run the ops only the logits need on the prompt's last row alone">,
   ];
@@ -524,13 +528,21 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
       is striped in the kv region the same way, its record padded to the
       power-of-two multiple of 64-byte units that loads a run of records
       fastest while the records a step of `accel.prefill_tile` rows
-      (accel-tile) reads fit the kv buffer;
-    * norm weights, biases and RoPE tables (on their constants) go whole to
-      one channel each.
+      (accel-tile) reads fit the kv buffer; records of `n < C` pieces share
+      a row of channels, up to 4 of them (record `r` on channels `c₀ + (r
+      mod s) · n + i` at `(r div s)` pieces), so that a run of records
+      loads from `s · n` channels at once;
+    * norm weights and shifts and biases (on their constants), which a step
+      loads whole, are striped as an embedding row is;
+    * RoPE tables (on their constants) go whole to one channel each, except
+      the tables a cache op rotates by rank
+      (`rope-positions=cache`): their rows rotate over the `C` channels as
+      a linear's tiles do, so that one load brings a run of ranks.
 
-    The module gets `accel.hbm_regions = {weights, kv, prefill_tile}`: the
-    bytes per channel of the two regions and the tile the KV records were
-    padded for. It is an error when the two regions need more bytes per
+    The module gets `accel.hbm_regions = {weights, kv, prefill_tile,
+    kv_records_per_row}`: the bytes per channel of the two regions, the
+    tile the KV records were padded for and the most records a row of
+    channels holds. It is an error when the two regions need more bytes per
     channel than the config's `hbm.channel_bytes` (the package could not be
     loaded). Placements from an earlier run are replaced; a module without
     a decode function is left alone.
@@ -598,9 +610,15 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 
+    With `rope-positions=cache` (the cache op's `rope(...)`) the keys stay
+    unrotated in the cache and each `vqk` rotates the query by its last
+    rank and the keys by theirs (docs/ISA.md §5.7, `rope=1`, the tables
+    `vrset` points at): the step loads the tables' rows
+    `0 .. min(r6 + rows, S + W) - 1` to the top of the scratch buffer with
+    one load over every channel, once for all the layers that share them.
+
     The step is straight-line and does not depend on the context length:
-    the code's size is fixed by the model. `rope-positions=cache` is not
-    lowered yet.
+    the code's size is fixed by the model.
   }];
   let options = [
     Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",

@@ -232,6 +232,8 @@ llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
   c.sqrtCycles = r.uint(vec, "sqrt_cycles", "vector.sqrt_cycles");
   c.expCycles = r.uint(vec, "exp_cycles", "vector.exp_cycles");
   c.vectorIssueCycles = r.uint(vec, "issue_cycles", "vector.issue_cycles", 0);
+  c.vectorReductionRows =
+      r.uint(vec, "reduction_rows", "vector.reduction_rows", 1, 64);
   if (!r.failed() && c.matrixDsp + c.vectorDsp > c.dsp)
     r.fail("matrix.dsp", Twine(c.matrixDsp) + " + vector.dsp " +
                              Twine(c.vectorDsp) + " exceed the device's " +

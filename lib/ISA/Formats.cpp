@@ -329,10 +329,12 @@ const FieldSpec vSoftmaxFields[] = {
     reg("rp", 67, "query position"),
     reg("rk", 72, "position of key 0"),
     flag("mask", 77, "apply the causal / Lambda mask"),
+    uimm("rows", 78, 6, "rows of n scores (query heads)", 1),
 };
 const OperandSpec vSoftmaxOps[] = {
     {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)}, {O::Count, "n", f(4, 5)},
-    {O::Reg, "qpos", f(6)},  {O::Reg, "kpos", f(7)},  {O::Attr, "mask", f(8)},
+    {O::Reg, "qpos", f(6)},  {O::Reg, "kpos", f(7)},  {O::Imm, "rows", f(9)},
+    {O::Attr, "mask", f(8)},
 };
 
 #define ACCEL_ATTENTION_FIELDS(BDOC)                                           \
@@ -346,6 +348,7 @@ const OperandSpec vSoftmaxOps[] = {
       flag("mask", 90, "apply the causal / Lambda mask")
 const FieldSpec vScoreFields[] = {
     ACCEL_ATTENTION_FIELDS("key"),
+    flag("rope", 91, "rotate query and keys by table rows qpos, kpos + j"),
     f32("scale", 96, "score scale"),
 };
 const FieldSpec vContextFields[] = {
@@ -360,7 +363,8 @@ const FieldSpec vContextFields[] = {
     O::Attr, "mask", f(12)                                                     \
   }
 const OperandSpec vScoreOps[] = {ACCEL_ATTENTION_OPERANDS("q", "k"),
-                                 {O::Attr, "scale", f(13)}};
+                                 {O::Attr, "rope", f(13)},
+                                 {O::Attr, "scale", f(14)}};
 const OperandSpec vContextOps[] = {ACCEL_ATTENTION_OPERANDS("p", "v"),
                                    {O::Attr, "acc", f(13)}};
 #undef ACCEL_ATTENTION_OPERANDS
@@ -375,13 +379,29 @@ const FieldSpec vAttnConfigFields[] = {
     uimm("window", 72, 24, "Lambda window W (0: no Lambda)"),
     flag("causal", 96, "keys after the query are masked"),
     uimm("recu", 97, 10, "record stride in 64-byte units (0: the smallest)"),
+    uimm("qpk", 107, 8, "rows per KV head of mqk, vpq, mpv (0: 1)"),
 };
 const OperandSpec vAttnConfigOps[] = {
     {O::Attr, "hd", f(0)},     {O::Attr, "kvh", f(1)},
     {O::Attr, "kvg", f(2)},    {O::Attr, "kvfmt", f(3)},
     {O::Attr, "kvbits", f(4)}, {O::Attr, "sink", f(5)},
     {O::Attr, "window", f(6)}, {O::Attr, "causal", f(7)},
-    {O::Attr, "recu", f(8)},
+    {O::Attr, "recu", f(8)},   {O::Attr, "qpk", f(9)},
+};
+
+const FieldSpec vRopeConfigFields[] = {
+    buf("bbuf", 18, "cos table buffer"),
+    reg("rb", 21, "cos table address"),
+    buf("cbuf", 26, "sin table buffer"),
+    reg("rc", 29, "sin table address"),
+    enumField("style", 34, 1, kRopeStyles, "rotate_half or interleaved pairs"),
+    uimm("rot", 35, 12, "rotated elements R per head (even, <= D)", 2),
+};
+const OperandSpec vRopeConfigOps[] = {
+    {O::Addr, "cos", f(0, 1)},
+    {O::Addr, "sin", f(2, 3)},
+    {O::Attr, "rot", f(5)},
+    {O::Attr, "style", f(4)},
 };
 
 // The integer attention instructions (mqk, mpv, vpq): key j's record is
@@ -397,7 +417,8 @@ const OperandSpec vAttnConfigOps[] = {
       reg("rn", 60, "key count register"),                                     \
       uimm("nimm", 65, 12, "key count added to rn"),                           \
       reg("rh", 77, "KV head register"),                                       \
-      uimm("himm", 82, 8, "KV head added to rh")
+      uimm("himm", 82, 8, "KV head added to rh"),                              \
+      uimm("rows", 90, 6, "rows (query heads)", 1)
 const FieldSpec attnScoreFields[] = {
     ACCEL_ATTN_INT_FIELDS("int8 query", "query scale", "key"),
     f32("scale", 96, "score scale"),
@@ -410,11 +431,12 @@ const FieldSpec attnIntFields[] = {
 #define ACCEL_ATTN_INT_OPERANDS                                                \
   {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)}, {O::Addr, "s", f(4, 5)},   \
       {O::Addr, "b", f(6, 7)}, {O::Reg, "split", f(8)},                        \
-      {O::Reg, "second", f(9)}, {O::Count, "n", f(10, 11)}, {                  \
-    O::Count, "head", f(12, 13)                                                \
+      {O::Reg, "second", f(9)}, {O::Count, "n", f(10, 11)},                    \
+      {O::Count, "head", f(12, 13)}, {                                         \
+    O::Imm, "rows", f(14)                                                      \
   }
 const OperandSpec attnScoreOps[] = {ACCEL_ATTN_INT_OPERANDS,
-                                    {O::Attr, "scale", f(14)}};
+                                    {O::Attr, "scale", f(15)}};
 const OperandSpec attnIntOps[] = {ACCEL_ATTN_INT_OPERANDS};
 #undef ACCEL_ATTN_INT_OPERANDS
 
@@ -502,6 +524,8 @@ const FormatSpec fmtVScore{"v-score", vScoreFields, vScoreOps};
 const FormatSpec fmtVContext{"v-context", vContextFields, vContextOps};
 const FormatSpec fmtVAttnConfig{"v-attn-config", vAttnConfigFields,
                                 vAttnConfigOps};
+const FormatSpec fmtVRopeConfig{"v-rope-config", vRopeConfigFields,
+                                vRopeConfigOps};
 const FormatSpec fmtVKvQuant{"v-kv-quant", vKvQuantFields, vKvQuantOps};
 const FormatSpec fmtVQuantAct{"v-quant-act", vQuantActFields, vQuantActOps};
 const FormatSpec fmtVQuant{"v-quant", vQuantFields, vQuantOps};
@@ -523,7 +547,7 @@ const FormatSpec *const kFormats[] = {
     &fmtVFill,        &fmtVNorm,     &fmtVNormBeta,    &fmtVRope,
     &fmtVSoftmax,     &fmtVScore,    &fmtVContext,     &fmtVAttnConfig,
     &fmtVKvQuant,     &fmtVQuantAct, &fmtVQuant,       &fmtVArgmax,
-    &fmtAttnScore,    &fmtAttnInt,
+    &fmtAttnScore,    &fmtAttnInt,   &fmtVRopeConfig,
 };
 
 } // namespace

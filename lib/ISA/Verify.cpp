@@ -157,6 +157,10 @@ llvm::Error checkSpecific(const Instruction &instr) {
     if (instr.get("bmode") != 2 && instr.get("f"))
       return fail("f is used only with bmode=imm");
     break;
+  case Opcode::Vrset:
+    if (instr.get("rot") % 2)
+      return fail("rot = " + Twine(instr.get("rot")) + " must be even");
+    break;
   case Opcode::Vrope:
     if (instr.get("rot") % 2 || instr.get("rot") > instr.get("hd"))
       return fail("rot = " + Twine(instr.get("rot")) +

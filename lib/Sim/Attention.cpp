@@ -2,7 +2,8 @@
 //
 // docs/ISA.md §5.7: KV records (values, fp16 scales, zero points), the
 // causal / Λ mask, and the attention stages of docs/NUMERICS.md §5-§6
-// (vaset, vkvq, vqk, vsoftmax, vpv); §5.9: the integer attention of
+// (vaset, vkvq, vqk, vsoftmax, vpv; vqk rotating query and keys by rank
+// with rope=1); §5.9: the integer attention of
 // NUMERICS §6.5 (maset, mqk and mpv on the matrix unit, vpq on the vector
 // unit).
 //
@@ -143,6 +144,7 @@ AttnConfig readConfig(const Op &op) {
   c.window = uint64_t(op.get("window"));
   c.causal = op.get("causal") != 0;
   c.recu = uint32_t(op.get("recu"));
+  c.qpk = uint32_t(op.get("qpk"));
   return c;
 }
 
@@ -185,6 +187,48 @@ llvm::Expected<uint64_t> kvHead(const Op &op, const AttnConfig &c) {
   return h;
 }
 
+/// vqk's rotation (rope=1, ISA §5.7): `x` (D fp32) rotated in place by row
+/// `row` of the vrset tables.
+class KeyRotation {
+public:
+  static llvm::Expected<KeyRotation> make(Machine &m, const AttnConfig &c) {
+    if (!m.rope)
+      return fault("vqk rope=1 before any vrset: the vector unit has no "
+                   "RoPE tables");
+    if (m.rope->rot > c.hd)
+      return fault("vrset rot = " + Twine(m.rope->rot) +
+                   " is more than the head dimension hd = " + Twine(c.hd));
+    return KeyRotation(m, *m.rope, c.hd);
+  }
+  llvm::Error rotate(uint64_t row, float *x) {
+    uint64_t R = rope.rot;
+    llvm::Expected<uint8_t *> cos =
+        m.buffers.span(rope.cosBuf, rope.cos + 4 * row * R, 4 * R);
+    if (!cos)
+      return cos.takeError();
+    llvm::Expected<uint8_t *> sin =
+        m.buffers.span(rope.sinBuf, rope.sin + 4 * row * R, 4 * R);
+    if (!sin)
+      return sin.takeError();
+    for (uint64_t j = 0; j < R; ++j) {
+      cosRow[j] = loadF32(*cos + 4 * j);
+      sinRow[j] = loadF32(*sin + 4 * j);
+    }
+    std::copy(x, x + D, in.begin());
+    detail::ropeRow(in.data(), cosRow.data(), sinRow.data(), uint32_t(D),
+                    uint32_t(R), rope.interleaved, x);
+    return llvm::Error::success();
+  }
+
+private:
+  KeyRotation(Machine &m, const RopeConfig &rope, uint64_t D)
+      : m(m), rope(rope), D(D), cosRow(rope.rot), sinRow(rope.rot), in(D) {}
+  Machine &m;
+  RopeConfig rope;
+  uint64_t D;
+  std::vector<float> cosRow, sinRow, in;
+};
+
 llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
   llvm::Expected<uint64_t> h = kvHead(op, c);
@@ -204,6 +248,16 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
     return keys.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
   std::vector<bool> seen = seenKeys(c, op, n);
+  // rope=1: the query by row R[rp], key j by row R[rk] + j.
+  std::optional<KeyRotation> rotation;
+  if (op.get("rope") && n > 0) {
+    llvm::Expected<KeyRotation> made = KeyRotation::make(m, c);
+    if (!made)
+      return made.takeError();
+    rotation.emplace(std::move(*made));
+    if (llvm::Error error = rotation->rotate(reg(op, "rp"), q.data()))
+      return error;
+  }
   // kFloatRows keys side by side: kT[d * kFloatRows + r] is key j0 + r's d.
   constexpr unsigned L = detail::kFloatRows;
   std::vector<float> kT(D * L);
@@ -216,6 +270,10 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
       if (!seen[j0 + r])
         continue;
       unpackHead(c, *keys + (j0 + r) * rec, *h, scratch, k.data());
+      if (rotation)
+        if (llvm::Error error =
+                rotation->rotate(reg(op, "rk") + j0 + r, k.data()))
+          return error;
       for (uint64_t d = 0; d < D; ++d)
         kT[d * L + r] = k[d];
     }
@@ -227,37 +285,47 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
   return storeFloats(m, op, out);
 }
 
-llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
-  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
-  llvm::Expected<uint8_t *> src =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
-  if (!src)
-    return src.takeError();
-  std::vector<float> s(n), out(n, 0.0f);
-  for (uint64_t j = 0; j < n; ++j)
-    s[j] = loadF32(*src + 4 * j);
-  std::vector<bool> seen = seenKeys(c, op, n);
+/// NUMERICS §6.3 over the seen scores of one row: `out` (+0 where unseen).
+void softmaxRow(llvm::ArrayRef<float> s, const std::vector<bool> &seen,
+                float *out) {
   bool any = false;
   float mx = 0;
-  for (uint64_t j = 0; j < n; ++j)
+  for (uint64_t j = 0; j < s.size(); ++j)
     if (seen[j] && (!any || s[j] > mx)) {
       mx = s[j];
       any = true;
     }
-  if (any) {
-    float Z = 0;
-    bool first = true;
-    for (uint64_t j = 0; j < n; ++j) {
-      if (!seen[j])
-        continue;
-      out[j] = num::expA(s[j] - mx);
-      Z = first ? out[j] : Z + out[j];
-      first = false;
-    }
-    for (uint64_t j = 0; j < n; ++j)
-      if (seen[j])
-        out[j] = out[j] / Z;
+  if (!any)
+    return;
+  float Z = 0;
+  bool first = true;
+  for (uint64_t j = 0; j < s.size(); ++j) {
+    if (!seen[j])
+      continue;
+    out[j] = num::expA(s[j] - mx);
+    Z = first ? out[j] : Z + out[j];
+    first = false;
   }
+  for (uint64_t j = 0; j < s.size(); ++j)
+    if (seen[j])
+      out[j] = out[j] / Z;
+}
+
+/// `rows` rows of n scores at 4n apart, each with the same mask.
+llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
+  uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
+  uint64_t rows = uint64_t(op.get("rows"));
+  llvm::Expected<uint8_t *> src =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
+  if (!src)
+    return src.takeError();
+  std::vector<float> s(n * rows), out(n * rows, 0.0f);
+  for (uint64_t j = 0; j < n * rows; ++j)
+    s[j] = loadF32(*src + 4 * j);
+  std::vector<bool> seen = seenKeys(c, op, n);
+  for (uint64_t r = 0; r < rows; ++r)
+    softmaxRow(llvm::ArrayRef<float>(s).slice(r * n, n), seen,
+               out.data() + r * n);
   return storeFloats(m, op, out);
 }
 
@@ -303,10 +371,12 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
 // ---- Integer attention (ISA §5.9, NUMERICS §6.5) --------------------------
 
 /// The operands every integer attention instruction has: n keys (at most
-/// 65536, the int32 bound), the KV head, and the records of keys 0 .. n-1:
-/// the first min(R[rc], n) from rb, the rest from rg, `rec` bytes apart.
+/// 65536, the int32 bound), `rows` rows and each row's KV head (`qpk` rows
+/// per head from R[rh] + himm on), and the records of keys 0 .. n-1: the
+/// first min(R[rc], n) from rb, the rest from rg, `rec` bytes apart.
 struct KeyRuns {
-  uint64_t n = 0, h = 0;
+  uint64_t n = 0, rows = 0;
+  std::vector<uint64_t> heads;
   std::vector<const uint8_t *> records;
 };
 
@@ -319,7 +389,12 @@ llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
   llvm::Expected<uint64_t> h = kvHead(op, c);
   if (!h)
     return h.takeError();
-  k.h = *h;
+  k.rows = uint64_t(op.get("rows"));
+  for (uint64_t r = 0; r < k.rows; ++r)
+    k.heads.push_back(c.rowHead(*h, r));
+  if (k.heads.back() >= c.kvh)
+    return fault("row " + Twine(k.rows - 1) + "'s KV head " +
+                 Twine(k.heads.back()) + " is not below kvh = " + Twine(c.kvh));
   uint64_t rec = c.recordBytes(), first = std::min(reg(op, "rc"), k.n);
   llvm::Expected<uint8_t *> a =
       m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first);
@@ -335,107 +410,122 @@ llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
   return k;
 }
 
+/// mqk: row r's int8 query at ra + r*D and its scale at rs + 4r; its n
+/// scores at rd + 4*r*n.
 llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> keys = keyRuns(m, op, c);
   if (!keys)
     return keys.takeError();
-  uint64_t n = keys->n, h = keys->h;
+  uint64_t n = keys->n, rows = keys->rows;
   uint64_t D = c.hd, G = c.group(), groups = D / G;
   llvm::Expected<uint8_t *> qp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), D);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), D * rows);
   if (!qp)
     return qp.takeError();
   llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows);
   if (!sp)
     return sp.takeError();
-  std::vector<int16_t> q(D), w(D), zeros;
-  for (uint64_t d = 0; d < D; ++d)
-    q[d] = int16_t(int8_t((*qp)[d]));
-  float sq = loadF32(*sp);
   float scale = num::fromBits(uint32_t(op.get("scale")));
-  std::vector<float> scales(groups), out(n);
-  for (uint64_t j = 0; j < n; ++j) {
-    unpackHeadInts(c, keys->records[j], h, zeros, w.data(), scales.data());
-    float t = 0;
-    for (uint64_t g = 0; g < groups; ++g) {
-      int32_t acc = 0;
-      for (uint64_t d = g * G; d < (g + 1) * G; ++d)
-        acc += int32_t(q[d]) * int32_t(w[d]);
-      float product = float(acc) * scales[g];
-      t = g == 0 ? product : t + product;
+  std::vector<int16_t> q(D), w(D), zeros;
+  std::vector<float> scales(groups), out(n * rows);
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (uint64_t d = 0; d < D; ++d)
+      q[d] = int16_t(int8_t((*qp)[r * D + d]));
+    float sq = loadF32(*sp + 4 * r);
+    for (uint64_t j = 0; j < n; ++j) {
+      unpackHeadInts(c, keys->records[j], keys->heads[r], zeros, w.data(),
+                     scales.data());
+      float t = 0;
+      for (uint64_t g = 0; g < groups; ++g) {
+        int32_t acc = 0;
+        for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+          acc += int32_t(q[d]) * int32_t(w[d]);
+        float product = float(acc) * scales[g];
+        t = g == 0 ? product : t + product;
+      }
+      out[r * n + j] = (t * sq) * scale;
     }
-    out[j] = (t * sq) * scale;
   }
   return storeFloats(m, op, out);
 }
 
+/// vpq: row r's n probabilities at ra + 4*r*n; its group g's int8 weights at
+/// rd + (r * groups + g) * n and scale at rs + 4(r * groups + g).
 llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
   if (!values)
     return values.takeError();
-  uint64_t n = values->n, groups = c.hd / c.group();
+  uint64_t n = values->n, rows = values->rows, groups = c.hd / c.group();
   llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
   if (!pp)
     return pp.takeError();
-  std::vector<float> p(n), w(n), scales(groups);
-  std::vector<int32_t> q(groups * n);
-  for (uint64_t j = 0; j < n; ++j)
-    p[j] = loadF32(*pp + 4 * j);
-  for (uint64_t g = 0; g < groups; ++g) {
-    for (uint64_t j = 0; j < n; ++j)
-      w[j] = p[j] * groupScale(c, values->records[j], values->h, g);
-    scales[g] = num::quantizeActivation(
-        w, 8, llvm::MutableArrayRef<int32_t>(q).slice(g * n, n));
-  }
+  std::vector<float> w(n), scales(rows * groups);
+  std::vector<int32_t> q(rows * groups * n);
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t g = 0; g < groups; ++g) {
+      for (uint64_t j = 0; j < n; ++j)
+        w[j] = loadF32(*pp + 4 * (r * n + j)) *
+               groupScale(c, values->records[j], values->heads[r], g);
+      uint64_t at = r * groups + g;
+      scales[at] = num::quantizeActivation(
+          w, 8, llvm::MutableArrayRef<int32_t>(q).slice(at * n, n));
+    }
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), groups * n);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
   if (!dst)
     return dst.takeError();
   llvm::Expected<uint8_t *> sdst =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
   if (!sdst)
     return sdst.takeError();
-  for (uint64_t i = 0; i < groups * n; ++i)
+  for (uint64_t i = 0; i < rows * groups * n; ++i)
     (*dst)[i] = uint8_t(int8_t(q[i]));
-  for (uint64_t g = 0; g < groups; ++g)
-    storeF32(*sdst + 4 * g, scales[g]);
+  for (uint64_t i = 0; i < rows * groups; ++i)
+    storeF32(*sdst + 4 * i, scales[i]);
   return llvm::Error::success();
 }
 
+/// mpv: row r's weights and scales as vpq writes them; its D outputs at
+/// rd + 4*r*D.
 llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
   if (!values)
     return values.takeError();
-  uint64_t n = values->n, D = c.hd, G = c.group(), groups = D / G;
+  uint64_t n = values->n, rows = values->rows, D = c.hd, G = c.group(),
+           groups = D / G;
   llvm::Expected<uint8_t *> wp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), groups * n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), rows * groups * n);
   if (!wp)
     return wp.takeError();
   llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * groups);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
   if (!sp)
     return sp.takeError();
-  std::vector<int16_t> v(D), zeros;
-  std::vector<float> scales(groups);
-  // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
-  std::vector<uint32_t> sum(D, 0);
-  for (uint64_t j = 0; j < n; ++j) {
-    unpackHeadInts(c, values->records[j], values->h, zeros, v.data(),
-                   scales.data());
-    for (uint64_t d = 0; d < D; ++d)
-      sum[d] += uint32_t(int32_t(int8_t((*wp)[(d / G) * n + j])) *
-                         int32_t(v[d]));
-  }
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D * rows);
   if (!dst)
     return dst.takeError();
-  for (uint64_t d = 0; d < D; ++d)
-    storeF32(*dst + 4 * d,
-             float(int32_t(sum[d])) * loadF32(*sp + 4 * (d / G)));
-  return llvm::Error::success();
+  std::vector<int16_t> v(D), zeros;
+  std::vector<float> scales(groups), out(D * rows);
+  // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
+  std::vector<uint32_t> sum(D);
+  for (uint64_t r = 0; r < rows; ++r) {
+    const uint8_t *weights = *wp + r * groups * n;
+    std::fill(sum.begin(), sum.end(), 0);
+    for (uint64_t j = 0; j < n; ++j) {
+      unpackHeadInts(c, values->records[j], values->heads[r], zeros, v.data(),
+                     scales.data());
+      for (uint64_t d = 0; d < D; ++d)
+        sum[d] += uint32_t(int32_t(int8_t(weights[(d / G) * n + j])) *
+                           int32_t(v[d]));
+    }
+    for (uint64_t d = 0; d < D; ++d)
+      out[r * D + d] = float(int32_t(sum[d])) *
+                       loadF32(*sp + 4 * (r * groups + d / G));
+  }
+  return storeFloats(m, op, out);
 }
 
 } // namespace

@@ -35,7 +35,8 @@ constexpr unsigned kExpOps = 15;
 /// One vector instruction's shape: `rows` rows of `perRow` elements swept
 /// `passes` times by `lanes` lanes, with the latency `chain` of its
 /// dependent fp32 operations paid once per instruction or, for the
-/// reductions (`rowChain`), once per row.
+/// reductions (`rowChain`), once per row, of which up to
+/// `vector.reduction_rows` are in flight at once.
 struct VecShape {
   uint64_t rows = 1, perRow = 0;
   unsigned passes = 1;
@@ -78,10 +79,10 @@ DmaTraffic sim::dmaTraffic(const hw::Config &config, const Op &op) {
   return t;
 }
 
-/// mqk / mpv (ISA §5.9): n keys of one head, D MACs each, at the int8 x
-/// kvbits MAC rate; the head's part of each record streams from the kv
-/// buffer at its read width, and the int8 operands and fp32 results from
-/// and to their buffers.
+/// mqk / mpv (ISA §5.9): rows x n keys, D MACs each, at the int8 x kvbits
+/// MAC rate; the part of each record that holds the rows' KV heads streams
+/// from the kv buffer once at its read width (the rows of one KV head share
+/// it), and the int8 operands and fp32 results from and to their buffers.
 static llvm::Expected<uint64_t> attentionCycles(const Machine &m, const Op &op,
                                                 CallTiming &t) {
   const hw::Config &cfg = m.config;
@@ -90,13 +91,15 @@ static llvm::Expected<uint64_t> attentionCycles(const Machine &m, const Op &op,
                  " before any maset: the matrix unit has no attention state");
   const AttnConfig &c = *m.matrixAttn;
   uint64_t n = count(op, "rn", "nimm"), D = c.hd, groups = D / c.group();
-  uint64_t macs = n * D;
+  uint64_t rows = uint64_t(op.get("rows"));
+  uint64_t macs = rows * n * D;
   if (macs == 0)
     return 1;
-  // The head's values, fp16 scales and zero points in each record.
+  // The KV heads' values, fp16 scales and zero points in each record.
+  uint64_t kvHeads = c.rowHead(0, rows - 1) + 1;
   uint64_t headBytes = ceilDiv(D * c.bits, 8) + 2 * groups +
                        (c.fmt == 0 ? ceilDiv(groups * c.bits, 8) : 0);
-  uint64_t recordBytes = n * headBytes;
+  uint64_t recordBytes = n * kvHeads * headBytes;
   double rate = std::max(double(cfg.macsPerCycle(c.bits)), 1.0);
   double compute = double(macs) / rate;
   uint64_t readCycles = ceilDiv(
@@ -105,8 +108,8 @@ static llvm::Expected<uint64_t> attentionCycles(const Machine &m, const Op &op,
   t.macCycles += compute;
   t.macPJ += double(macs) * cfg.int8MacPJ * c.bits / 8.0;
   bool scores = op.instr->opcode == Opcode::Mqk;
-  uint64_t bytes = recordBytes + (scores ? D + 4 + 4 * n
-                                         : groups * (n + 4) + 4 * D);
+  uint64_t bytes =
+      recordBytes + rows * (scores ? D + 4 + 4 * n : groups * (n + 4) + 4 * D);
   t.sramBytes += bytes;
   t.sramPJ += double(bytes) * cfg.sramBytePJ;
   return cfg.matrixPipelineCycles +
@@ -262,30 +265,50 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
     s.chain = code == Opcode::Vqk ? 3 * M + tree : 2 * M + A;
     s.flops = 3;
     s.sramBytes = n * m.attn->recordBytes() + 4 * n + 4 * m.attn->hd;
+    if (code == Opcode::Vqk && op.get("rope") && n > 0) {
+      // rope=1: the query and each key rotated first (NUMERICS §8: two
+      // products and a sum per rotated element), reading two table rows.
+      if (!m.rope)
+        return fault("vqk rope=1 before any vrset: the vector unit has no "
+                     "RoPE tables");
+      s.perRow += (n + 1) * m.rope->rot;
+      s.chain += M + A;
+      s.sramBytes += (n + 1) * 8 * uint64_t(m.rope->rot);
+    }
     break;
   case Opcode::Vpq: // per group: p x S, max |w|; s = a / 127; w / s, round
     s.perRow = count(op, "rn", "nimm");
-    s.rows = m.attn->hd / m.attn->group();
+    s.rows = uint64_t(op.get("rows")) * (m.attn->hd / m.attn->group());
     s.passes = 2;
     s.chain = M + A + tree + 2 * D + A;
     s.rowChain = true;
     s.flops = 5;
-    s.sramBytes = s.rows * s.perRow * (2 + 4 + 1) + 4 * s.perRow;
+    s.sramBytes = s.rows * s.perRow * (2 + 4 + 1) +
+                  4 * s.perRow * uint64_t(op.get("rows"));
     break;
   case Opcode::Vsoftmax: // max; exp and sum; divide
     n = count(op, "rn", "nimm");
+    s.rows = uint64_t(op.get("rows"));
     s.perRow = n;
     s.passes = 3;
     s.chain = (A + tree) + (A + X + tree) + D;
+    s.rowChain = true;
     s.flops = kExpOps + 4;
-    s.sramBytes = 12 * n;
+    s.sramBytes = 12 * n * s.rows;
     break;
-  default: // vaset
+  default: // vaset, vrset
     break;
   }
+  // A reduction's rows enter one per `interval`: after the previous row's
+  // sweep, and once `reduction_rows` rows are in flight, after the oldest
+  // drains (1: each row's whole chain before the next row).
   uint64_t sweep = s.passes * ceilDiv(s.perRow, lanes);
-  uint64_t cycles = cfg.vectorIssueCycles +
-                    (s.rowChain ? s.rows * (sweep + s.chain) : sweep + s.chain);
+  uint64_t inFlight = std::max<uint64_t>(cfg.vectorReductionRows, 1);
+  uint64_t interval = std::max(sweep, ceilDiv(sweep + s.chain, inFlight));
+  uint64_t cycles =
+      cfg.vectorIssueCycles +
+      (s.rowChain ? (s.rows ? (s.rows - 1) * interval + sweep + s.chain : 0)
+                  : sweep + s.chain);
   uint64_t ops = s.rows * s.perRow * s.flops;
   t.fp32Ops += ops;
   t.fp32PJ += double(ops) * cfg.fp32OpPJ;

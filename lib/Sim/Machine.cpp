@@ -150,5 +150,6 @@ void Machine::resetForCall() {
     unit = UnitState();
   matrix.reset();
   attn.reset();
+  rope.reset();
   matrixAttn.reset();
 }

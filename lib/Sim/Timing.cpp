@@ -229,7 +229,7 @@ uint64_t TimedRun::dmaCycles(unsigned unit, const Op &op) {
 llvm::Expected<uint64_t> TimedRun::start(unsigned unit, const Op &op) {
   Opcode code = op.instr->opcode;
   bool config = code == Opcode::Mcfg || code == Opcode::Vaset ||
-                code == Opcode::Maset;
+                code == Opcode::Maset || code == Opcode::Vrset;
   if (options.data || config)
     if (llvm::Error err = executeData(m, unit, op))
       return std::move(err);

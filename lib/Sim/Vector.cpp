@@ -2,15 +2,20 @@
 //
 // docs/ISA.md §5.4-5.6 and §5.8 with docs/NUMERICS.md §4 step 1, §2 and §8.
 // Every instruction reads its operands before writing its results, so a
-// destination may overlap a source. The attention stages are Attention.cpp.
+// destination may overlap a source. The attention stages are Attention.cpp;
+// `vrset` (§5.7), the RoPE tables of `vqk rope=1`, and the rotation of one
+// row that `vrope` and `vqk` share are here.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
 
 #include "accel/Sim/Machine.h"
 #include "accel/Sim/Numerics.h"
 
 #include "llvm/ADT/Twine.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace accel;
@@ -189,11 +194,11 @@ llvm::Error rope(Machine &m, const Op &op) {
   uint64_t rows = count(op, "rm", "mimm"), p0 = reg(op, "rp");
   uint64_t D = uint64_t(op.get("hd")), R = uint64_t(op.get("rot"));
   uint64_t H = uint64_t(op.get("heads"));
-  bool half = op.get("style") == 0;
+  bool interleaved = op.get("style") != 0;
   auto x = readF32(m, op.buf("abuf"), reg(op, "ra"), rows * H * D);
   if (!x)
     return x.takeError();
-  std::vector<float> rot(R);
+  std::vector<float> row(D);
   for (uint64_t t = 0; t < rows; ++t) {
     uint64_t p = p0 + t;
     auto cos = readF32(m, op.buf("bbuf"), reg(op, "rb") + 4 * p * R, R);
@@ -204,17 +209,25 @@ llvm::Error rope(Machine &m, const Op &op) {
       return sin.takeError();
     for (uint64_t h = 0; h < H; ++h) {
       float *v = x->data() + (t * H + h) * D;
-      for (uint64_t j = 0; j < R; ++j) {
-        if (half)
-          rot[j] = j < R / 2 ? -v[j + R / 2] : v[j - R / 2];
-        else
-          rot[j] = j % 2 == 0 ? -v[j + 1] : v[j - 1];
-      }
-      for (uint64_t j = 0; j < R; ++j)
-        v[j] = v[j] * (*cos)[j] + rot[j] * (*sin)[j];
+      std::copy(v, v + D, row.begin());
+      detail::ropeRow(row.data(), cos->data(), sin->data(), uint32_t(D),
+                      uint32_t(R), interleaved, v);
     }
   }
   return writeF32(m, op.buf("dbuf"), reg(op, "rd"), *x);
+}
+
+/// vrset (ISA §5.7): the tables' places (registers read at dispatch) and
+/// their rotation.
+void setRope(Machine &m, const Op &op) {
+  RopeConfig c;
+  c.cosBuf = op.buf("bbuf");
+  c.cos = reg(op, "rb");
+  c.sinBuf = op.buf("cbuf");
+  c.sin = reg(op, "rc");
+  c.rot = uint32_t(op.get("rot"));
+  c.interleaved = op.get("style") != 0;
+  m.rope = c;
 }
 
 /// Groups of `g` (0: the row) along rows of `n`; faults if g does not divide.
@@ -354,6 +367,19 @@ llvm::Error argmax(Machine &m, const Op &op) {
 
 } // namespace
 
+void sim::detail::ropeRow(const float *x, const float *cos, const float *sin,
+                         uint32_t D, uint32_t R, bool interleaved, float *y) {
+  for (uint32_t j = 0; j < R; ++j) {
+    float rotated;
+    if (interleaved)
+      rotated = j % 2 == 0 ? -x[j + 1] : x[j - 1];
+    else
+      rotated = j < R / 2 ? -x[j + R / 2] : x[j - R / 2];
+    y[j] = x[j] * cos[j] + rotated * sin[j];
+  }
+  std::copy(x + R, x + D, y + R);
+}
+
 llvm::Error sim::executeVector(Machine &m, const Op &op) {
   switch (op.instr->opcode) {
   case Opcode::Vadd:
@@ -377,6 +403,9 @@ llvm::Error sim::executeVector(Machine &m, const Op &op) {
     return norm(m, op);
   case Opcode::Vrope:
     return rope(m, op);
+  case Opcode::Vrset:
+    setRope(m, op);
+    return llvm::Error::success();
   case Opcode::Vqact:
     return quantAct(m, op);
   case Opcode::Vquant:

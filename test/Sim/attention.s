@@ -24,13 +24,13 @@
   addi     r20, r0, 672         ; the query of head 1
   vqk      scr[r0], act[r20], kv[r0], 5, r0 + 1, r13, r0, mask=1, scale=0.353553385
   addi     r21, r0, 64
-  vsoftmax scr[r21], scr[r0], 5, r13, r0, mask=1
+  vsoftmax scr[r21], scr[r0], 5, r13, r0, 1, mask=1
   addi     r22, r0, 128
   vpv      scr[r22], scr[r21], kv[r12], r13 + 2, r0 + 1, r13, r0, mask=1
   addi     r23, r0, 192
   vqk      scr[r23], act[r11], kv[r0], 3, r0, r0, r0, scale=0.353553385
   addi     r24, r0, 256
-  vsoftmax scr[r24], scr[r23], 3, r0, r0
+  vsoftmax scr[r24], scr[r23], 3, r0, r0, 1
   addi     r25, r0, 320
   vpv      scr[r25], scr[r24], kv[r12], 2, r0, r0, r0
   addi     r26, r0, 264

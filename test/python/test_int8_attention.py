@@ -1,11 +1,13 @@
 """Integer attention (accelc --attention=int8, docs/NUMERICS.md §6.5): the
-engine's program (vqact, mqk, vsoftmax, vpq, mpv) computes what the golden
-model computes, bit for bit, in decode and in prefill tiles (with Λ, whose
-sinks and window are two runs of records, and without), on grouped-query
-models and on the bundled tiny model; and its logits stay close to the
-fp32 attention's."""
+engine's program (vqact, then mqk, vsoftmax, vpq and mpv with a row per
+query head) computes what the golden model computes, bit for bit, in
+decode and in prefill tiles (with Λ, whose sinks and window are two runs
+of records, and without), on multi-head and grouped-query models and on
+the bundled tiny model; and its logits stay close to the fp32
+attention's."""
 
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -13,7 +15,7 @@ import pytest
 
 import accel
 from test_engine import (PROMPT, NEW, SEQ, assert_engine_matches_golden,
-                         export, golden, tools)  # noqa: F401
+                         bram_config, export, golden, tools)  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -35,8 +37,11 @@ SETTINGS = {
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
-@pytest.mark.parametrize("heads", [(4, 2), (4, 1)], ids=["gqa-4:2", "gqa-4:1"])
+@pytest.mark.parametrize("heads", [(4, 4), (4, 2), (4, 1)],
+                         ids=["mha-4:4", "gqa-4:2", "gqa-4:1"])
 def test_int8_attention_matches_golden(tmp_path, tools, setting, heads):
+    """One mqk, vsoftmax, vpq and mpv take a query's 4 heads (ISA §5.9):
+    a KV head per row (qpk=1), per 2 rows or for all 4."""
     assert_engine_matches_golden(
         tmp_path, tools, export(tmp_path, heads=heads[0], kv_heads=heads[1]),
         SETTINGS[setting], PROMPT, NEW)
@@ -51,6 +56,29 @@ def test_int8_attention_prefill_tiles(tmp_path, tools, tile):
                                  export(tmp_path, heads=4, kv_heads=2),
                                  SETTINGS["w2a8kv4-2:4-lambda"], prompt, 6,
                                  [f"--prefill-tile={tile}"])
+
+
+@pytest.mark.parametrize("tile", [1, 4])
+def test_int8_attention_heads_in_groups(tmp_path, tools, tile):
+    """A scratch buffer of 4 KiB (one BRAM36) holds the scores of one head
+    of the full cache (65 keys of decode, 68 of a prefill tile), not two: the
+    query's 4 heads (2 per KV head) take four one-row groups, alternating
+    between two banks, each group's KV head from its first head."""
+    path = bram_config(tmp_path, "scr", 1)
+    model = export(tmp_path, heads=4, kv_heads=2)
+    setting = SETTINGS["w8a8kv8-kvgroup-full-cache"]
+    flags = ["--config=" + str(path), f"--prefill-tile={tile}"]
+    assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, NEW,
+                                 flags)
+    asm = subprocess.run([tools["accelc"], str(model), "--dim",
+                          "batch=1,sequence=16", *setting["cli"], *flags,
+                          "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    step = asm[asm.index("decode_step:"):asm.index("prefill_step:")]
+    # Per layer: mqk of KV heads 0, 0, 1, 1, one row each.
+    heads = [int(m.group(1)) for m in re.finditer(
+        r"\bmqk\s.*, (\d+), 1, scale=", step)]
+    assert heads == [0, 0, 1, 1] * 2
 
 
 def test_int8_attention_tiny_llama(tmp_path, tools):

@@ -96,6 +96,7 @@ TEST(Encoding, EveryFieldAtItsExtremesRoundTrips) {
           std::string m = message(std::move(err));
           EXPECT_TRUE(s.opcode == Opcode::Mcfg || s.opcode == Opcode::Vaset ||
                       s.opcode == Opcode::Maset || s.opcode == Opcode::Vrope ||
+                      s.opcode == Opcode::Vrset ||
                       m.find("bmode") != std::string::npos ||
                       m.find("bits") != std::string::npos ||
                       m.find("shift amount") != std::string::npos)
@@ -141,6 +142,7 @@ TEST(Encoding, ConstrainedExtremes) {
   aset.set("sink", 65535);
   aset.set("window", (1 << 24) - 1);
   aset.set("causal", 1);
+  aset.set("qpk", 255);
   EXPECT_EQ(roundTrip(aset), aset);
   // maset: vaset's record fields, no mask (sink, window, causal 0).
   Instruction mset = baseline(Opcode::Maset);
@@ -149,6 +151,7 @@ TEST(Encoding, ConstrainedExtremes) {
   mset.set("kvh", 255);
   mset.set("kvfmt", 1);
   mset.set("kvbits", 8);
+  mset.set("qpk", 255);
   EXPECT_EQ(roundTrip(mset), mset);
   for (llvm::StringRef field : {"sink", "window", "causal"}) {
     Instruction masked = baseline(Opcode::Maset);
@@ -156,16 +159,32 @@ TEST(Encoding, ConstrainedExtremes) {
     EXPECT_EQ(message(verify(masked)),
               "the matrix unit has no mask: sink, window and causal are 0");
   }
-  // mqk / mpv / vpq: every key-count, head and register field at once.
+  // mqk / mpv / vpq: every key-count, head, row and register field at
+  // once; rows 1 (the baseline) and 63 round-trip, 0 and 64 are rejected.
   for (Opcode opcode : {Opcode::Mqk, Opcode::Mpv, Opcode::Vpq}) {
     Instruction attention = baseline(opcode);
+    EXPECT_EQ(roundTrip(attention), attention);
     for (llvm::StringRef reg : {"rd", "ra", "rs", "rb", "rc", "rg", "rn",
                                 "rh"})
       attention.set(reg, 31);
     attention.set("nimm", 4095);
     attention.set("himm", 255);
+    attention.set("rows", 63);
     attention.set("bbuf", 4);
     EXPECT_EQ(roundTrip(attention), attention);
+  }
+  Instruction softmax = baseline(Opcode::Vsoftmax);
+  EXPECT_EQ(roundTrip(softmax), softmax);
+  softmax.set("rows", 63);
+  softmax.set("mask", 1);
+  EXPECT_EQ(roundTrip(softmax), softmax);
+  for (Opcode opcode :
+       {Opcode::Mqk, Opcode::Mpv, Opcode::Vpq, Opcode::Vsoftmax}) {
+    Instruction rows = baseline(opcode);
+    rows.set("rows", 0);
+    EXPECT_EQ(message(verify(rows)), "rows = 0 is out of range [1, 63]");
+    rows.set("rows", 64);
+    EXPECT_EQ(message(verify(rows)), "rows = 64 is out of range [1, 63]");
   }
   Instruction shift = baseline(Opcode::Srai);
   shift.set("imm", 31);

@@ -57,6 +57,9 @@ struct Config {
   uint64_t vectorLanes = 0, vectorDsp = 0;
   uint64_t addCycles = 0, mulCycles = 0, divCycles = 0, sqrtCycles = 0,
            expCycles = 0, vectorIssueCycles = 0;
+  /// Rows a reduction (vrmsnorm, vqact, vsoftmax, vpq, ...) has in flight:
+  /// a row enters while up to this many - 1 earlier rows drain (1: none).
+  uint64_t vectorReductionRows = 0;
 
   std::array<BufferConfig, kNumBuffers> buffers;
 

@@ -111,15 +111,29 @@ struct MatrixConfig {
 
 /// The vector unit's attention state set by `vaset` (ISA §5.7).
 struct AttnConfig {
-  uint32_t hd = 0, kvh = 0, kvg = 0, recu = 0;
+  uint32_t hd = 0, kvh = 0, kvg = 0, recu = 0, qpk = 0;
   unsigned fmt = 0, bits = 0;
   uint64_t sink = 0, window = 0;
   bool causal = false;
 
   uint32_t group() const { return kvg ? kvg : hd; }
+  /// The KV head of row `r` of a multi-row mqk / vpq / mpv whose row 0
+  /// reads KV head `h` (ISA §5.9): `qpk` rows per KV head (0: 1).
+  uint64_t rowHead(uint64_t h, uint64_t r) const {
+    return h + r / (qpk ? qpk : 1);
+  }
   /// The KV record stride (ISA §5.7): `recu` 64-byte units, or the
   /// record's end rounded up to 64 bytes when `recu` is 0.
   uint64_t recordBytes() const;
+};
+
+/// The vector unit's RoPE tables set by `vrset` (ISA §5.7), which `vqk`
+/// rotates by when its `rope` bit is set: row-major [P, rot] fp32 tables.
+struct RopeConfig {
+  unsigned cosBuf = 0, sinBuf = 0;
+  uint64_t cos = 0, sin = 0; ///< the tables' addresses
+  uint32_t rot = 0;
+  bool interleaved = false;
 };
 
 /// A dispatched instruction: its field values with every register field
@@ -159,6 +173,7 @@ struct Machine {
   std::array<UnitState, isa::kNumUnits> units;
   std::optional<MatrixConfig> matrix;
   std::optional<AttnConfig> attn;
+  std::optional<RopeConfig> rope;
   /// The matrix unit's record format, set by `maset` (ISA §5.9).
   std::optional<AttnConfig> matrixAttn;
 

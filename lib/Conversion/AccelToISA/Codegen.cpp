@@ -95,7 +95,7 @@ int64_t Codegen::stage(int64_t bytes) {
 
 void Codegen::setAttention(const CacheLayout &c) {
   auto state = std::make_tuple(c.headDim, c.kvHeads, c.group, c.format,
-                               c.bits, c.sink, c.window, c.record);
+                               c.bits, c.sink, c.window, c.record, c.qpk);
   if (attentionState == state)
     return;
   attentionState = state;
@@ -108,6 +108,8 @@ void Codegen::setAttention(const CacheLayout &c) {
   i.set("sink", c.sink);
   i.set("window", c.window);
   i.set("causal", 1);
+  if (c.qpk > 1)
+    i.set("qpk", c.qpk);
   if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
                                      c.group))
     i.set("recu", c.record / kAlign);
@@ -189,8 +191,14 @@ LogicalResult Codegen::placeParam(Operation *user, Value value) {
   FailureOr<HbmAttr> at = placementOf(user, value.getDefiningOp());
   if (failed(at))
     return failure();
-  copyParams(values->data(), values->size() * 4, at->getChannel(),
-             at->getOffset());
+  // Whole on one channel, or striped: piece i of `stride` bytes on channel
+  // first + i (accel-place-hbm).
+  int64_t bytes = values->size() * 4;
+  int64_t piece = at->getChannels() > 1 ? at->getStride() : bytes;
+  const auto *data = reinterpret_cast<const uint8_t *>(values->data());
+  for (int64_t i = 0; i < at->getChannels() && i * piece < bytes; ++i)
+    copyParams(data + i * piece, std::min(piece, bytes - i * piece),
+               (at->getChannel() + i) % hbmChannels(), at->getOffset());
   shared.paramOffsets[value] = at->getOffset();
   shared.paramChannels[value] = at->getChannel();
   return success();
@@ -212,12 +220,16 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value,
   auto type = cast<RankedTensorType>(value.getType());
   int64_t padded = alignTo(type.getNumElements() * 4, kAlign);
   FailureOr<int64_t> at = prmOf(user, index);
-  if (failed(at) || failed(placeParam(user, value)))
+  FailureOr<HbmAttr> placed = placementOf(user, value.getDefiningOp());
+  if (failed(at) || failed(placed) || failed(placeParam(user, value)))
     return failure();
+  // Its pieces from all their channels at once, side by side on chip.
+  int64_t pieces = placed->getChannels();
+  int64_t piece = pieces > 1 ? placed->getStride() : padded;
   unsigned hbm = program.scratch();
   aluImm(Opcode::Addi, hbm, kWeights, shared.paramOffsets[value]);
-  dma(Opcode::Load, Buffer::Prm, *at, hbm, shared.paramChannels[value], 1, 0,
-      1, padded, 0, 0);
+  dma(Opcode::Load, Buffer::Prm, *at, hbm, shared.paramChannels[value],
+      pieces, 0, pieces, piece, 0, piece);
   return at;
 }
 

@@ -20,6 +20,7 @@
 #include "accel/Dialect/Accel/AccelOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 namespace accel::lowering::detail {
 
@@ -56,6 +57,8 @@ struct SharedPlacement {
   llvm::DenseMap<mlir::Operation *, TiledMatrix> matrices;
   llvm::DenseMap<mlir::Operation *, StripedRows> tables;
   llvm::DenseMap<mlir::Value, CacheLayout> caches;
+  /// The RoPE tables by rank already in the parameter blob.
+  llvm::DenseSet<mlir::Operation *> rankTables;
 };
 
 class Codegen {
@@ -145,6 +148,16 @@ private:
   /// The attention of query `kQuery` of the tile, every head.
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, int64_t keysAt, int64_t valuesAt);
+  /// rope-positions=cache (CodegenRope.cpp): loads the rows of `op`'s RoPE
+  /// tables the step's queries rotate by to the top of the scratch buffer
+  /// (above `attentionEnd`) and points the vector unit at them (vrset),
+  /// unless the step already has these tables.
+  mlir::LogicalResult loadRankTables(CacheAttentionOp op,
+                                     int64_t attentionEnd);
+  /// Makes the vqk `score` rotate by rank when `op` has RoPE by rank: the
+  /// query by row n - 1 of its n keys, key j by row `firstRank` + j.
+  void rotateByRank(CacheAttentionOp op, isa::Instruction &score,
+                    unsigned firstRank, bool split);
   /// attendQuery's integer form (int8_attention, NUMERICS §6.5).
   void attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
                        const Home &q, const Home &out, int64_t keysAt,
@@ -163,11 +176,13 @@ private:
     Home values, scales;
   };
   llvm::DenseMap<mlir::Value, Quantized> quantizedInputs;
-  int64_t scrNext = 0, wgtSlot = 0;
+  int64_t scrNext = 0;
   std::optional<std::tuple<int64_t, int64_t, int64_t, unsigned, int64_t,
-                           int64_t, int64_t, int64_t>>
+                           int64_t, int64_t, int64_t, int64_t>>
       attentionState;
   unsigned loops = 0;
+  /// The cos table the vector unit rotates by (loadRankTables).
+  mlir::Value rankTables;
   mlir::Operation *tailStart = nullptr;
   mlir::Value tailInput;
   std::string tailEnd;

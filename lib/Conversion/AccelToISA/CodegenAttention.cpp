@@ -19,11 +19,13 @@
 // own writes would overwrite in the ring.
 //
 // With `int8_attention` (NUMERICS §6.5) step 3 quantizes each query's heads
-// (vqact, one int8 group per head) and is, per head, mqk on the matrix
+// (vqact, one int8 group per head) and is, per group of heads (all of them
+// when the scratch holds their scores), one multi-row mqk on the matrix
 // unit, vsoftmax, vpq (the value scales folded into the probabilities,
-// int8) and mpv on the matrix unit; each reads a query's keys as the two
-// runs (sinks, window) the fp32 form reads as two segments. Consecutive
-// heads alternate between two banks of scratch.
+// int8) and mpv on the matrix unit, a row per head (ISA §5.9); each reads a
+// query's keys as the two runs (sinks, window) the fp32 form reads as two
+// segments. Consecutive groups alternate between two banks of scratch, a
+// group's mqk emitted before the group before it takes its softmax.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,25 +40,43 @@ namespace {
 
 /// Where the integer attention keeps its operands in the scratch buffer's
 /// upper half (ISA §5.9): a query's int8 heads and their scales, then two
-/// banks (head parity) of scores, probabilities, int8 weights and weight
-/// scales.
+/// banks (parity of the group of `rows` heads) of scores, probabilities,
+/// int8 weights and weight scales, `rows` rows each.
 struct IntScratch {
   int64_t queries = 0, queryScales = 0;
   int64_t scores = 0, probs = 0, weights = 0, weightScales = 0, bank = 0;
   int64_t end = 0;
 
   IntScratch(int64_t start, int64_t heads, int64_t headDim, int64_t groups,
-             int64_t loaded) {
+             int64_t loaded, int64_t rows) {
     queries = start;
     queryScales = queries + alignTo(heads * headDim, kAlign);
     scores = queryScales + alignTo(heads * 4, kAlign);
-    probs = scores + alignTo(loaded * 4, kAlign);
-    weights = probs + alignTo(loaded * 4, kAlign);
-    weightScales = weights + alignTo(groups * loaded, kAlign);
-    bank = weightScales + alignTo(groups * 4, kAlign) - scores;
+    probs = scores + alignTo(rows * loaded * 4, kAlign);
+    weights = probs + alignTo(rows * loaded * 4, kAlign);
+    weightScales = weights + alignTo(rows * groups * loaded, kAlign);
+    bank = weightScales + alignTo(rows * groups * 4, kAlign) - scores;
     end = scores + 2 * bank;
   }
 };
+
+/// The most heads one mqk / vsoftmax / vpq / mpv takes (their 6-bit `rows`).
+constexpr int64_t kMaxAttentionRows = 63;
+
+/// The heads each integer attention instruction takes: the largest divisor
+/// of `heads`, at most `most`, whose rows fit the scratch buffer's upper
+/// half and stay with the state's `qpk` rows per KV head (a multiple of
+/// qpk, or within one KV head), or 0 if not even one head fits.
+int64_t attentionRows(int64_t scrBytes, int64_t heads, int64_t qpk,
+                      int64_t headDim, int64_t groups, int64_t loaded,
+                      int64_t most) {
+  for (int64_t rows = std::min(most, kMaxAttentionRows); rows > 0; --rows)
+    if (heads % rows == 0 && (rows % qpk == 0 || qpk % rows == 0) &&
+        IntScratch(scrBytes / 2, heads, headDim, groups, loaded, rows).end <=
+            scrBytes)
+      return rows;
+  return 0;
+}
 
 } // namespace
 
@@ -89,15 +109,63 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
                           const CacheLayout &c, int64_t base,
                           unsigned records, unsigned slot, int64_t slotImm,
                           unsigned index) {
-  unsigned pieces = program.scratch(), hbm = program.scratch(),
+  // s records share a row of s · n channels (kvRecordsPerRow, up to
+  // accel-place-hbm's kv_records_per_row): record a's piece i on channel
+  // c0 + (a mod s) · n + i at base + (a div s) · stripe.
+  auto regions = decode->getParentOfType<ModuleOp>()
+                     ->getAttrOfType<DictionaryAttr>(kRegionsAttr);
+  auto most = regions ? regions.getAs<IntegerAttr>("kv_records_per_row")
+                      : IntegerAttr();
+  int64_t n = rows.channels,
+          s = kvRecordsPerRow(hbmChannels(), n, most ? most.getInt() : 1);
+  // Registers the DMAs read when dispatched, reused for each.
+  unsigned a = program.scratch(), lead = program.scratch(),
+           count = program.scratch(), at = program.scratch(),
+           hbm = program.scratch(), pieces = program.scratch(),
            onChip = program.scratch();
-  aluImm(Opcode::Muli, pieces, records, rows.channels);
-  aluImm(Opcode::Muli, hbm, slot, rows.stripe);
-  alu(Opcode::Add, hbm, hbm, kKv);
-  aluImm(Opcode::Addi, hbm, hbm, rows.base + slotImm * rows.stripe);
-  aluImm(Opcode::Muli, onChip, index, c.record);
-  dma(opcode, Buffer::Kv, base, hbm, rows.firstChannel, rows.channels,
-      pieces, 0, rows.stripe, rows.stripe, rows.stripe, onChip);
+  // hbm: the row of record `first`.
+  auto rowOf = [&](unsigned first) {
+    aluImm(Opcode::Srli, hbm, first, llvm::Log2_64(s));
+    aluImm(Opcode::Muli, hbm, hbm, rows.stripe);
+    alu(Opcode::Add, hbm, hbm, kKv);
+    aluImm(Opcode::Addi, hbm, hbm, rows.base);
+  };
+  // `records` records from channel group `group` of row hbm, over
+  // `channels` channels, to record `at` on chip.
+  auto move = [&](unsigned records, unsigned at, int64_t group,
+                  int64_t channels) {
+    aluImm(Opcode::Muli, pieces, records, n);
+    aluImm(Opcode::Muli, onChip, at, c.record);
+    dma(opcode, Buffer::Kv, base, hbm, rows.firstChannel + group * n,
+        channels, pieces, 0, rows.stripe, rows.stripe, rows.stripe, onChip);
+  };
+  aluImm(Opcode::Addi, a, slot, slotImm);
+  if (s > 1 && (slot != 0 || slotImm % s != 0)) {
+    // The lead: records a .. a + L - 1 before the next row, L = min((s - a
+    // mod s) mod s, records), record a + t in channel group a mod s + t;
+    // one DMA for each group g > 0 (of 1 record if t = g - a mod s < L).
+    unsigned negative = count;
+    aluImm(Opcode::Andi, negative, a, s - 1);
+    alu(Opcode::Sub, negative, 0, negative);
+    aluImm(Opcode::Andi, lead, negative, s - 1);
+    alu(Opcode::Minu, lead, lead, records);
+    rowOf(a);
+    for (int64_t g = 1; g < s; ++g) {
+      aluImm(Opcode::Addi, at, negative, g);
+      alu(Opcode::Sltu, pieces, at, lead);
+      aluImm(Opcode::Andi, at, at, s - 1);
+      alu(Opcode::Add, at, at, index);
+      move(pieces, at, g, n);
+    }
+    // The rest from the row after them.
+    alu(Opcode::Add, a, a, lead);
+    alu(Opcode::Sub, count, records, lead);
+    alu(Opcode::Add, at, index, lead);
+    records = count;
+    index = at;
+  }
+  rowOf(a);
+  move(records, index, 0, s * n);
 }
 
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
@@ -143,7 +211,8 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
 
   auto attention = [&](Opcode opcode, int64_t dstBuf, unsigned dst,
                        int64_t srcBuf, unsigned src, unsigned records,
-                       unsigned count, int64_t head, bool acc) {
+                       unsigned count, int64_t head, bool acc,
+                       unsigned firstRank = 0) {
     isa::Instruction i = make(opcode);
     i.set("dbuf", dstBuf);
     i.set("rd", dst);
@@ -153,8 +222,10 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     i.set("rb", records);
     i.set("rn", count);
     i.set("himm", head);
-    if (opcode == Opcode::Vqk)
+    if (opcode == Opcode::Vqk) {
       i.set("scale", scaleBits);
+      rotateByRank(op, i, firstRank, split);
+    }
     if (acc)
       i.set("acc", 1);
     program.emit(i);
@@ -179,7 +250,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
       aluImm(Opcode::Muli, scores, kSinkKeys, 4);
       aluImm(Opcode::Addi, scores, scores, scoresAt);
       attention(Opcode::Vqk, scr, scores, act, query, keys, kWindowKeys,
-                kvHead, false);
+                kvHead, false, kSinkKeys);
       count = program.scratch();
       alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
     } else {
@@ -192,6 +263,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     softmax.set("abuf", scr);
     softmax.set("ra", program.constant(scoresAt));
     softmax.set("rn", count);
+    softmax.set("rows", 1);
     program.emit(softmax);
     unsigned output = program.scratch();
     aluImm(Opcode::Addi, output, kQueryAt,
@@ -217,10 +289,12 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
                               const Home &q, const Home &out, int64_t keysAt,
                               int64_t valuesAt, bool split,
                               uint32_t scaleBits) {
-  int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
+  int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
   int64_t loaded = (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
-  IntScratch at(config.buffers[space(Buffer::Scr)].bytes / 2, heads,
-                c.headDim, c.headDim / c.group, loaded);
+  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
+  int64_t rows = attentionRows(scrBytes, heads, c.qpk, c.headDim, groups,
+                               loaded, heads);
+  IntScratch at(scrBytes / 2, heads, c.headDim, groups, loaded, rows);
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
   // NUMERICS §6.5 step 1: the query's heads, one int8 group each (one row
   // of heads × D with activation groups of D).
@@ -260,6 +334,7 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   };
   auto operands = [&](isa::Instruction &i, int64_t dBuf, unsigned d,
                       unsigned a, unsigned s, Runs runs, int64_t kvHead) {
+    i.set("rows", rows);
     i.set("dbuf", dBuf);
     i.set("rd", d);
     i.set("abuf", scr);
@@ -273,39 +348,49 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     i.set("rn", count());
     i.set("himm", kvHead);
   };
-  for (int64_t h = 0; h < heads; ++h) {
-    int64_t bank = (h % 2) * at.bank, kvHead = h / perKv;
-    unsigned scores = program.constant(at.scores + bank);
-    unsigned query = program.constant(at.queries + h * c.headDim);
-    unsigned queryScale = program.constant(at.queryScales + 4 * h);
-    Runs keys = runsAt(keysAt);
+  // A group's scores are made before the previous group's context, so the
+  // matrix unit's mqk overlaps the vector unit's vsoftmax and vpq.
+  auto bankOf = [&](int64_t h) { return (h / rows % 2) * at.bank; };
+  auto scores = [&](int64_t h) {
     isa::Instruction score = make(Opcode::Mqk);
-    operands(score, scr, scores, query, queryScale, keys, kvHead);
+    operands(score, scr, program.constant(at.scores + bankOf(h)),
+             program.constant(at.queries + h * c.headDim),
+             program.constant(at.queryScales + 4 * h), runsAt(keysAt),
+             h / c.qpk);
     score.set("scale", scaleBits);
     program.emit(score);
-
+  };
+  auto context = [&](int64_t h) {
+    int64_t bank = bankOf(h);
     unsigned probs = program.constant(at.probs + bank);
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
     softmax.set("rd", probs);
     softmax.set("abuf", scr);
-    softmax.set("ra", scores);
+    softmax.set("ra", program.constant(at.scores + bank));
     softmax.set("rn", count());
+    softmax.set("rows", rows);
     program.emit(softmax);
 
     unsigned weights = program.constant(at.weights + bank),
              weightScales = program.constant(at.weightScales + bank);
     Runs values = runsAt(valuesAt);
     isa::Instruction fold = make(Opcode::Vpq);
-    operands(fold, scr, weights, probs, weightScales, values, kvHead);
+    operands(fold, scr, weights, probs, weightScales, values, h / c.qpk);
     program.emit(fold);
 
     unsigned output = program.scratch();
     aluImm(Opcode::Addi, output, kQueryAt, out.offset + h * c.headDim * 4);
-    isa::Instruction context = make(Opcode::Mpv);
-    operands(context, static_cast<int64_t>(Buffer::Act), output, weights,
-             weightScales, values, kvHead);
-    program.emit(context);
+    isa::Instruction product = make(Opcode::Mpv);
+    operands(product, static_cast<int64_t>(Buffer::Act), output, weights,
+             weightScales, values, h / c.qpk);
+    program.emit(product);
+  };
+  scores(0);
+  for (int64_t h = 0; h < heads; h += rows) {
+    if (h + rows < heads)
+      scores(h + rows);
+    context(h);
   }
 }
 
@@ -323,10 +408,19 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     return failure();
   if (q->bytes != op.getNumHeads() * c.headDim * 4)
     return op.emitError("internal: query rows of an unexpected width");
+  if (c.qpk > 255)
+    return op.emitError("the engine's attention state holds at most 255 "
+                        "query heads per KV head, not ")
+           << c.qpk;
   setAttention(c);
   int64_t sink = c.sink, window = c.window;
   int64_t past = window > 0 ? sink + window - 1 : c.slots;
   int64_t loaded = past + tile;
+  // Above attendQuery's scores and probabilities.
+  if (failed(loadRankTables(
+          op, config.buffers[space(Buffer::Scr)].bytes / 2 +
+                  2 * alignTo(loaded * 4, kAlign))))
+    return failure();
   int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
   int64_t keysAt = 0, valuesAt = alignTo(loaded * c.record, kAlign);
   if (2 * valuesAt > kvBytes)
@@ -334,17 +428,19 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
            << loaded << " KV records a tile of queries reads ("
            << c.record << " bytes each, keys and values) do not fit the kv "
            << "buffer (" << kvBytes << " bytes)";
-  bool int8 = op.getInt8Attention();
-  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-  IntScratch intAt(scrBytes / 2, op.getNumHeads(), c.headDim,
-                   c.headDim / std::max<int64_t>(c.group, 1), loaded);
-  if (int8) {
+  if (op.getInt8Attention()) {
     if (c.format == 2)
       return op.emitError("int8_attention needs an integer KV cache");
-    if (intAt.end > scrBytes)
+    int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
+    if (!attentionRows(scrBytes, op.getNumHeads(), c.qpk, c.headDim,
+                       c.headDim / c.group, loaded, 1))
       return op.emitError("the integer attention of a query (")
              << loaded << " keys, " << op.getNumHeads()
-             << " heads) needs " << intAt.end - scrBytes / 2
+             << " heads) needs "
+             << IntScratch(scrBytes / 2, op.getNumHeads(), c.headDim,
+                           c.headDim / c.group, loaded, 1)
+                        .end -
+                    scrBytes / 2
              << " bytes of the scratch buffer's upper half ("
              << scrBytes / 2 << ")";
     isa::Instruction records = make(Opcode::Maset);
@@ -353,6 +449,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     records.set("kvg", c.group);
     records.set("kvfmt", c.format);
     records.set("kvbits", c.bits);
+    if (c.qpk > 1)
+      records.set("qpk", c.qpk);
     if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
                                        c.group))
       records.set("recu", c.record / kAlign);

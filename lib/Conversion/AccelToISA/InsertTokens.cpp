@@ -184,6 +184,17 @@ private:
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> paired;
   bool pending = false; ///< accesses since the last barrier
   std::optional<isa::Instruction> matrixConfig, attentionConfig;
+  /// The RoPE tables `vrset` set, with its address registers' values.
+  struct RankTables {
+    unsigned cosBuf, sinBuf;
+    RegisterRange cos, sin;
+    int64_t rot;
+  };
+  std::optional<RankTables> rankTables;
+  /// The table rows a `vqk` with rope=1 reads (ISA §5.7): rows R[rp] and
+  /// R[rk] .. R[rk] + n - 1 of both tables; every buffer when unknown.
+  void rankTableReads(SmallVectorImpl<Access> &out, const isa::Instruction &i,
+                      std::optional<int64_t> n) const;
 };
 
 void TokenInserter::reset() {
@@ -249,6 +260,31 @@ void TokenInserter::hbm(SmallVectorImpl<Access> &out,
       out.push_back({unsigned(kHbm + (region - 1) * channels + channel), lo,
                      hi, write});
     }
+  }
+}
+
+void TokenInserter::rankTableReads(SmallVectorImpl<Access> &out,
+                                   const isa::Instruction &i,
+                                   std::optional<int64_t> n) const {
+  const RegisterRange &query = reg(i, "rp"), &key = reg(i, "rk");
+  if (!rankTables || !n || query.base || key.base) {
+    for (unsigned space = 0; space < isa::kNumBuffers; ++space)
+      out.push_back({space, 0, -1, false});
+    return;
+  }
+  auto [queryLo, queryHi] = query.asUnsigned();
+  auto [keyLo, keyHi] = key.asUnsigned();
+  int64_t row = 4 * rankTables->rot;
+  int64_t first = std::min(queryLo, keyLo);
+  int64_t last = std::max(queryHi, keyHi + std::max<int64_t>(*n - 1, 0));
+  for (auto [space, table] : {std::pair(rankTables->cosBuf, rankTables->cos),
+                              std::pair(rankTables->sinBuf, rankTables->sin)}) {
+    if (table.base || last >= kMaxCount / row) {
+      out.push_back({space, 0, -1, false});
+      continue;
+    }
+    auto [lo, hi] = table.asUnsigned();
+    out.push_back({space, lo + first * row, hi + (last + 1) * row, false});
   }
 }
 
@@ -387,6 +423,10 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Vaset:
     attentionConfig = i;
     break;
+  case Opcode::Vrset:
+    rankTables = RankTables{unsigned(i.get("bbuf")), unsigned(i.get("cbuf")),
+                            reg(i, "rb"), reg(i, "rc"), i.get("rot")};
+    break;
   case Opcode::Mcfg:
     matrixConfig = i;
     break;
@@ -397,8 +437,10 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Mqk:
   case Opcode::Mpv:
   case Opcode::Vpq: {
-    // ISA §5.9: records in two runs; int8 queries or weights, fp32 scales.
+    // ISA §5.9: records in two runs; per row int8 queries or weights, fp32
+    // scales.
     std::optional<int64_t> n = count(i, "rn", "nimm");
+    int64_t rows = i.get("rows");
     std::optional<int64_t> hd, groups;
     if (attentionConfig) {
       hd = attentionConfig->get("hd");
@@ -412,12 +454,15 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
     onChip(out, i, "bbuf", "rg", 0, records, false);
     bool scores = i.opcode == Opcode::Mqk, context = i.opcode == Opcode::Mpv;
     onChip(out, i, "abuf", "ra", 0,
-           scores ? hd : (context ? weights : times(n, 4)), false);
+           times(scores ? hd : (context ? weights : times(n, 4)), rows),
+           false);
     onChip(out, i, "sbuf", "rs", 0,
-           scores ? std::optional<int64_t>(4) : times(groups, 4),
+           times(scores ? std::optional<int64_t>(4) : times(groups, 4), rows),
            i.opcode == Opcode::Vpq);
     onChip(out, i, "dbuf", "rd", 0,
-           scores ? times(n, 4) : (context ? times(hd, 4) : weights), true);
+           times(scores ? times(n, 4) : (context ? times(hd, 4) : weights),
+                 rows),
+           true);
     break;
   }
   case Opcode::Vkvq: {
@@ -438,11 +483,14 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
     std::optional<int64_t> n = count(i, "rn", "nimm");
     int64_t hd = attentionConfig ? attentionConfig->get("hd") * 4 : 0;
     if (i.opcode == Opcode::Vsoftmax) {
-      onChip(out, i, "abuf", "ra", 0, times(n, 4), false);
-      onChip(out, i, "dbuf", "rd", 0, times(n, 4), true);
+      std::optional<int64_t> scores = times(n, 4 * i.get("rows"));
+      onChip(out, i, "abuf", "ra", 0, scores, false);
+      onChip(out, i, "dbuf", "rd", 0, scores, true);
       break;
     }
     bool scores = i.opcode == Opcode::Vqk;
+    if (scores && i.get("rope"))
+      rankTableReads(out, i, n);
     onChip(out, i, "abuf", "ra", 0,
            scores ? (attentionConfig ? std::optional<int64_t>(hd)
                                      : std::nullopt)
@@ -528,8 +576,10 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     isa::Instruction &i = code[n];
     regs = before[n] ? &*before[n] : &unknown;
     // Control may arrive at a label from elsewhere, with other unit state.
-    if (isLabel[n])
+    if (isLabel[n]) {
       matrixConfig = attentionConfig = std::nullopt;
+      rankTables = std::nullopt;
+    }
     bool control = i.getSpec().unit == isa::Unit::Ctrl;
     bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
                                 i.opcode == Opcode::Jmp || i.opcode == Opcode::Jal ||

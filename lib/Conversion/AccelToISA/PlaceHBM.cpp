@@ -4,8 +4,9 @@
 // AccelPasses.td) and records it as #accel.hbm attributes, which
 // accel-lower-to-isa reads: walking the ops in order, each packed matrix's
 // tiles rotate over the channels from the next first channel, each
-// embedding table and KV cache is striped from the next channel on, and
-// each parameter goes whole to the next channel.
+// embedding table, KV cache and parameter a step loads whole is striped
+// from the next channel on, each RoPE table by rank rotates its rows over
+// the channels, and each other RoPE table goes whole to the next channel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +30,11 @@ using namespace accel::lowering;
 
 namespace {
 
+/// The most KV records that share a row of channels (kvRecordsPerRow): a
+/// run of records that starts inside a row moves its first ones one DMA
+/// per channel group.
+constexpr int64_t kKvRecordsPerRow = 4;
+
 class Placer {
 public:
   Placer(const hw::Config &config, int64_t firstChannel, int64_t largestTile)
@@ -46,7 +52,9 @@ public:
     return b.getDictionaryAttr(
         {b.getNamedAttr("weights", b.getI64IntegerAttr(weights.perChannelBytes())),
          b.getNamedAttr("kv", b.getI64IntegerAttr(kv.perChannelBytes())),
-         b.getNamedAttr("prefill_tile", b.getI64IntegerAttr(largestTile))});
+         b.getNamedAttr("prefill_tile", b.getI64IntegerAttr(largestTile)),
+         b.getNamedAttr("kv_records_per_row",
+                        b.getI64IntegerAttr(kKvRecordsPerRow))});
   }
 
 private:
@@ -56,10 +64,11 @@ private:
     next += count;
     return first % channels;
   }
-  LogicalResult placeParam(Operation *user, Value value);
+  LogicalResult placeParam(Operation *user, Value value, bool striped);
   LogicalResult placeTable(EmbeddingOp op);
   LogicalResult placeMatrix(LinearOp op);
   LogicalResult placeCache(CacheAttentionOp op);
+  LogicalResult placeRankTables(CacheAttentionOp op);
 
   const hw::Config &config;
   int64_t channels, largestTile;
@@ -67,17 +76,30 @@ private:
   int64_t next;
 };
 
-LogicalResult Placer::placeParam(Operation *user, Value value) {
+/// A parameter (on its constant): one a step loads whole (a norm's weight
+/// or shift, a linear's bias: `striped`) is striped as an embedding row is,
+/// in the most pieces (up to C) of whole 64-byte units, piece i on channel
+/// c0 + i, so that one load brings it from all those channels at once; a
+/// RoPE table, read a row at a time, goes whole to the next channel.
+LogicalResult Placer::placeParam(Operation *user, Value value, bool striped) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return user->emitError("the engine needs this operand as a constant");
   if (constant->hasAttr(kHbmAttr))
     return success();
   int64_t bytes = cast<RankedTensorType>(value.getType()).getNumElements() * 4;
-  int64_t channel = take(1);
-  int64_t offset = weights.reserveOne(channel, bytes);
-  constant->setAttr(kHbmAttr,
-                    HbmAttr::get(user->getContext(), channel, offset, 1, 0));
+  if (!striped) {
+    int64_t channel = take(1);
+    int64_t offset = weights.reserveOne(channel, bytes);
+    constant->setAttr(kHbmAttr,
+                      HbmAttr::get(user->getContext(), channel, offset, 1, 0));
+    return success();
+  }
+  StripedRows whole = stripeRows(1, bytes, channels);
+  whole.firstChannel = take(whole.channels);
+  whole.base =
+      weights.reserveRun(whole.firstChannel, whole.channels, whole.stripe);
+  constant->setAttr(kHbmAttr, toAttr(user->getContext(), whole));
   return success();
 }
 
@@ -124,11 +146,14 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   if (failed(c))
     return failure();
   // A run of records moves as one DMA over as many channels as 64-byte
-  // units divide the record's (ENGINE §4): pad the record to the stride of
-  // 2^k units that loads a run fastest (fewest units per channel, then the
-  // fewest bytes) while the records a step reads fit the kv buffer.
+  // units divide the record's, times the records sharing a row of channels
+  // (ENGINE §4, kvRecordsPerRow): pad the record to the stride of 2^k units
+  // that loads a run fastest (fewest units per channel, then the fewest
+  // bytes) while the records a step reads fit the kv buffer.
   auto perChannel = [&](int64_t units) {
-    return units / stripeRows(1, units * kAlign, channels).channels;
+    int64_t n = stripeRows(1, units * kAlign, channels).channels;
+    return double(units) /
+           double(n * kvRecordsPerRow(channels, n, kKvRecordsPerRow));
   };
   int64_t units = c->record / kAlign, best = units;
   int64_t loaded =
@@ -143,10 +168,34 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   }
   for (Value cache : {op.getKeyCache(), op.getValueCache()}) {
     StripedRows rows = stripeRows(c->slots, best * kAlign, channels);
-    rows.firstChannel = take(rows.channels);
-    rows.base =
-        kv.reserveRun(rows.firstChannel, rows.channels, c->slots * rows.stripe);
+    int64_t perRow = kvRecordsPerRow(channels, rows.channels, kKvRecordsPerRow);
+    rows.firstChannel = take(perRow * rows.channels);
+    rows.base = kv.reserveRun(rows.firstChannel, perRow * rows.channels,
+                              (c->slots + perRow - 1) / perRow * rows.stripe);
     cache.getDefiningOp()->setAttr(kHbmAttr, toAttr(op.getContext(), rows));
+  }
+  return success();
+}
+
+/// rope-positions=cache: the RoPE tables' rows rotate over the channels as
+/// a matrix's tiles do (row i on channel (c0 + i) mod C at base + (i div C)
+/// · row bytes), so that one load brings a run of ranks from every channel.
+LogicalResult Placer::placeRankTables(CacheAttentionOp op) {
+  if (!op.getRopeCos())
+    return success();
+  for (Value table : {op.getRopeCos(), op.getRopeSin()}) {
+    auto constant = table.getDefiningOp<arith::ConstantOp>();
+    if (!constant)
+      return op.emitError("the engine needs the RoPE tables as constants");
+    if (constant->hasAttr(kHbmAttr))
+      continue;
+    auto type = cast<RankedTensorType>(table.getType());
+    TiledMatrix rows;
+    rows.firstChannel = take(1);
+    rows.tileBytes = alignTo(type.getDimSize(1) * 4, kAlign);
+    rows.base = weights.reserveAll(
+        (type.getDimSize(0) + channels - 1) / channels * rows.tileBytes);
+    constant->setAttr(kHbmAttr, toAttr(op.getContext(), rows, channels));
   }
   return success();
 }
@@ -156,16 +205,20 @@ LogicalResult Placer::place(func::FuncOp decode) {
     LogicalResult result =
         llvm::TypeSwitch<Operation *, LogicalResult>(&op)
             .Case([&](EmbeddingOp e) { return placeTable(e); })
-            .Case([&](RMSNormOp n) { return placeParam(n, n.getWeight()); })
+            .Case([&](RMSNormOp n) {
+              return placeParam(n, n.getWeight(), true);
+            })
             .Case([&](LayerNormOp n) {
-              if (failed(placeParam(n, n.getWeight())))
+              if (failed(placeParam(n, n.getWeight(), true)))
                 return failure();
-              return n.getBias() ? placeParam(n, n.getBias()) : success();
+              return n.getBias() ? placeParam(n, n.getBias(), true)
+                                 : success();
             })
             .Case([&](LinearOp l) {
               if (failed(placeMatrix(l)))
                 return failure();
-              return l.getBias() ? placeParam(l, l.getBias()) : success();
+              return l.getBias() ? placeParam(l, l.getBias(), true)
+                                 : success();
             })
             .Case([&](RopeOp r) -> LogicalResult {
               for (Value table : {r.getCos(), r.getSin()}) {
@@ -174,12 +227,16 @@ LogicalResult Placer::place(func::FuncOp decode) {
                   return r.emitError(
                       "the decode step's RoPE must read one row of a table "
                       "at the position (run accel-lambda-attention)");
-                if (failed(placeParam(r, slice.getSource())))
+                if (failed(placeParam(r, slice.getSource(), false)))
                   return failure();
               }
               return success();
             })
-            .Case([&](CacheAttentionOp a) { return placeCache(a); })
+            .Case([&](CacheAttentionOp a) {
+              if (failed(placeCache(a)))
+                return failure();
+              return placeRankTables(a);
+            })
             .Default([](Operation *) { return success(); });
     if (failed(result))
       return failure();

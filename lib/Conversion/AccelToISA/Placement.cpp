@@ -55,16 +55,13 @@ int64_t RegionLayout::perChannelBytes() const {
 }
 
 FailureOr<CacheLayout> accel::lowering::cacheFormat(CacheAttentionOp attention) {
-  if (attention.getRopeCos())
-    return attention.emitError(
-        "the engine lowering does not implement RoPE by cache rank "
-        "(rope-positions=cache) yet; compile with rope-positions=absolute");
   if (!attention.getKeyCache().getDefiningOp<KVCacheWriteOp>() ||
       !attention.getValueCache().getDefiningOp<KVCacheWriteOp>())
     return attention.emitError("the engine lowering needs the cache written "
                                "by accel.kv_cache_write right before");
   CacheLayout c;
   c.kvHeads = attention.getNumKvHeads();
+  c.qpk = attention.getNumHeads() / c.kvHeads;
   c.headDim = attention.getHeadDim();
   c.slots = attention.getKeyCache().getType().getDimSize(1);
   if (QuantAttr kv = attention.getKvQuantAttr()) {

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,6 +60,17 @@ struct StripedRows {
 /// Stripes rows of `rowBytes` (padded) over the most of `channels` channels
 /// that keep pieces 64-byte multiples.
 StripedRows stripeRows(int64_t rows, int64_t rowBytes, int64_t channels);
+
+/// How many KV records of a cache striped over `recordChannels` of the
+/// `channels` channels share one row of channels, at most `most`
+/// (accel-place-hbm's layout, its accel.hbm_regions' kv_records_per_row):
+/// with s of them, record r's piece i is on channel firstChannel + (r mod
+/// s) · recordChannels + i at base + (r div s) · stripe, so that a run of
+/// records moves over s · recordChannels channels at once.
+inline int64_t kvRecordsPerRow(int64_t channels, int64_t recordChannels,
+                               int64_t most) {
+  return std::min(channels / recordChannels, most);
+}
 
 /// A layer's KV cache in HBM and its record format.
 struct CacheLayout {

@@ -1,28 +1,36 @@
 // accel-lower-to-isa with int8_attention (NUMERICS §6.5, ISA §5.9) on the
 // one-layer decoder of lower-decode.mlir (heads (2, 1) of 32, W2A8KV4, KV
 // groups of 32, Λ(2, 5)): each query's heads quantized by one vqact, then
-// per head mqk, vsoftmax, vpq, mpv; the decode query's keys one run, a prefill
-// query's sinks and window two runs. Without a quantized cache the pass
-// fails.
+// one mqk, vsoftmax, vpq, mpv for both heads (2 rows, both of KV head 0:
+// qpk=2); the decode query's keys one run, a prefill query's sinks and
+// window two runs. Without a quantized cache the pass fails.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
+// A scratch buffer of 4 KiB (one BRAM36) holds one head's scores of the
+// full cache (65 keys), not two: one-row groups, the second group's mqk
+// before the first group's vsoftmax.
+// RUN: sed '/"scr": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 128,/"value": 1,/ }' %accel_src/configs/u280.json > %t.scr4k.json
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json},accel-lower-to-isa{config=%t.scr4k.json},accel-insert-tokens{config=%t.scr4k.json})' | FileCheck %s --check-prefix=GROUPS
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(accel-lambda-attention{sink=2 window=5},accel-int8-attention)' 2>&1 | FileCheck %s --check-prefix=NOKV
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-int8-attention)' 2>&1 | FileCheck %s --check-prefix=RANK
 
 // NOKV: error: accel-int8-attention: the attention has no quantized KV cache (kv_quant)
 // RANK: error: accel-int8-attention: keys are rotated after they are read (rope-positions=cache); integer attention needs absolute RoPE positions
 
-// The decode step: the matrix unit's record format, the query's two heads
-// of 32 to int8 in the scratch buffer, then per head one run of r15
-// records (sinks and window) from the kv buffer.
+// The decode step: the vector and matrix units' record format with two
+// query heads per KV head, the query's two heads of 32 to int8 in the
+// scratch buffer, then one instruction of each kind takes both heads (the
+// last operand, rows = 2) over one run of r15 records (sinks and window)
+// from the kv buffer: the scores of row 1 right after row 0's, its int8
+// weights and their scales likewise.
 // CHECK-LABEL: accelisa.label @decode_step
-// CHECK: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4
+// CHECK: accelisa.vaset hd=32, kvh=1, kvg=32, kvbits=4, sink=2, window=5, causal=1, qpk=2
+// CHECK: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4, qpk=2
 // CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8
-// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, scale=0.17677669
-// CHECK-NEXT: accelisa.addi
-// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, wait=mx
-// CHECK: accelisa.vpq scr[[[W:r[0-9]+]]], scr[{{r[0-9]+}}], scr[[[S:r[0-9]+]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, rel=mx
-// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[[[W]]], scr[[[S]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, wait=vec
-// CHECK: accelisa.mqk
+// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, 2, scale=0.17677669
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 2, wait=mx
+// CHECK: accelisa.vpq scr[[[W:r[0-9]+]]], scr[{{r[0-9]+}}], scr[[[S:r[0-9]+]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, 2, rel=mx
+// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[[[W]]], scr[[[S]]], kv[{{r[0-9]+}}], r15, r0, r15, 0, 2, wait=vec
+// CHECK-NOT: accelisa.mqk
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
 // CHECK-LABEL: accelisa.label @prefill_step
@@ -30,8 +38,23 @@
 // CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8
 // A prefill query: r14 sink records from record 0 (kv[r0]), then its window
 // from a second address; r14 + r15 keys.
-// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, scale=0.17677669
-// CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0
-// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0
+// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, scale=0.17677669
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], {{r[0-9]+}}, r0, r0, 2
+// CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2
+// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2
+// CHECK-NOT: accelisa.mqk
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
+
+// GROUPS-LABEL: accelisa.label @decode_step
+// GROUPS: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, 1, scale=0.17677669
+// GROUPS-NOT: accelisa.vsoftmax
+// GROUPS: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, 1, scale=0.17677669
+// GROUPS: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 1, wait=mx
+// GROUPS: accelisa.vpq {{.*}}, r15, r0, r15, 0, 1, rel=mx
+// GROUPS: accelisa.mpv {{.*}}, r15, r0, r15, 0, 1, wait=vec
+// GROUPS: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 1, wait=mx
+// GROUPS: accelisa.vpq {{.*}}, r15, r0, r15, 0, 1, rel=mx
+// GROUPS: accelisa.mpv {{.*}}, r15, r0, r15, 0, 1, wait=vec
+// GROUPS-NOT: accelisa.mqk
+// GROUPS-LABEL: accelisa.label @prefill_step

@@ -69,21 +69,23 @@ loop:
   vrmsnorm act[r3], act[r4], prm[r5], 4096, r7 + 255, eps=1e-05
   vlnorm   act[r3], act[r4], prm[r5], 4096, 1, beta=prm[r6], eps=1e-05
   vrope    act[r1], act[r1], prm[r2], prm[r3], r4 + 1, r6, hd=128, rot=64, heads=32, style=inter
-  vsoftmax scr[r1], scr[r1], r9 + 1, r6, r0, mask=1
+  vsoftmax scr[r1], scr[r1], r9 + 1, r6, r0, 63, mask=1
   vqk      scr[r3], act[r4], kv[r5], r6, r7 + 255, r6, r0, mask=1, scale=0.088388346
   vpv      act[r3], scr[r4], kv[r5], r6, r7, r6, r8, acc=1
   vaset    hd=128, kvh=8, kvg=32, kvbits=4, sink=4, window=1020, causal=1
-  vaset    hd=64, kvh=255, kvfmt=f32
+  vaset    hd=64, kvh=255, kvfmt=f32, qpk=255
   vkvq     kv[r1], act[r2], r3 + 1
   vqact    act[r1], act[r2], act[r3], 4096, r5, ga=128, bits=8, fake=1
   vquant   scr[r1], act[r2], scr[r3], scr[r4], 1048575, r5 + 255, g=1048575, bits=2, sym=1, f16=1
   vdequant act[r1], scr[r2], scr[r3], scr[r4], 64, 1, bits=8
   vargmax  scr[r1], act[r2], r3 + 32000
-  maset    hd=128, kvh=8, kvg=32, kvbits=4, recu=40
-  mqk      scr[r3], scr[r4], scr[r5], kv[r6], r7, r8, r9 + 4095, r10 + 255, scale=0.088388346
-  mpv      act[r3], scr[r4], scr[r5], kv[r6], r7, r0, r7, 3
+  maset    hd=128, kvh=8, kvg=32, kvbits=4, recu=40, qpk=4
+  mqk      scr[r3], scr[r4], scr[r5], kv[r6], r7, r8, r9 + 4095, r10 + 255, 63, scale=0.088388346
+  mpv      act[r3], scr[r4], scr[r5], kv[r6], r7, r0, r7, 3, 1
   maset    hd=64, kvh=2, kvfmt=sym, kvbits=8
-  vpq      scr[r1], scr[r2], scr[r3], kv[r4], r5, r6, r5 + 1, r7
+  vpq      scr[r1], scr[r2], scr[r3], kv[r4], r5, r6, r5 + 1, r7, 32
+  vrset    scr[r1], prm[r31], rot=4094, style=inter
+  vqk      scr[r3], act[r4], kv[r5], r6, r7, r8, r9, rope=1, scale=0.125
 end:
   halt
 .entry tail

@@ -1,0 +1,95 @@
+"""RoPE by rank within the cache (accelc --rope-positions=cache,
+StreamingLLM's positions, docs/NUMERICS.md §6): keys are cached unrotated and
+every query rotates the keys it sees by their rank and itself by the last
+rank, inside `vqk` (rope=1, the tables `vrset` points at, docs/ISA.md §5.7).
+The engine's program computes what the golden model computes, bit for bit:
+KV4 and KV8 and fp32 caches, grouped-query and interleaved RoPE, decoding
+far past S + W (ranks are not positions once the window slides), and
+prefill tiles whose queries see their sinks and window apart."""
+
+import os
+import subprocess
+
+import pytest
+import torch
+
+import decoders
+from test_engine import (PROMPT, NEW, SEQ,  # noqa: F401
+                         assert_engine_matches_golden, export, tools)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+CACHE = "--rope-positions=cache"
+
+SETTINGS = {
+    "w2a8kv4-2:4-lambda": dict(
+        cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32", "--lambda=2,5",
+             CACHE],
+        passes=["accel-prune{n=2 m=4}",
+                "accel-quantize{scheme=w2a8kv4 group=32}"],
+        lam="accel-lambda-attention{sink=2 window=5 rope-positions=cache}"),
+    "w8a8kv8-lambda": dict(
+        cli=["--quant=w8a8kv8", "--group=32", "--lambda=4,8", CACHE],
+        passes=["accel-quantize{scheme=w8a8kv8 group=32}"],
+        lam="accel-lambda-attention{sink=4 window=8 rope-positions=cache}"),
+    "fp32-lambda": dict(
+        cli=["--lambda=2,6", CACHE], passes=[],
+        lam="accel-lambda-attention{sink=2 window=6 rope-positions=cache}"),
+}
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize("heads", [(4, 2), (4, 1)], ids=["gqa-4:2", "gqa-4:1"])
+def test_rope_by_rank_matches_golden(tmp_path, tools, setting, heads):
+    """6 prompt tokens and 10 decode steps: positions up to 15, past
+    S + W, so the window wraps and a key's rank is not its position."""
+    assert_engine_matches_golden(
+        tmp_path, tools, export(tmp_path, heads=heads[0], kv_heads=heads[1]),
+        SETTINGS[setting], PROMPT, NEW)
+
+
+def test_rope_by_rank_interleaved(tmp_path, tools):
+    assert_engine_matches_golden(
+        tmp_path, tools,
+        export(tmp_path, heads=2, kv_heads=2, rope="interleaved"),
+        SETTINGS["w2a8kv4-2:4-lambda"], PROMPT, NEW)
+
+
+@pytest.mark.parametrize("tile", [1, 4, 16])
+def test_rope_by_rank_prefill_tiles(tmp_path, tools, tile):
+    """A 23-token prompt in tiles, the Λ ring of 2 + 5 slots wrapping inside
+    a tile: each query's sinks (ranks from 0) and window (ranks from the
+    sink count) are two segments."""
+    prompt = [(7 * i + 3) % 96 for i in range(23)]
+    assert_engine_matches_golden(tmp_path, tools,
+                                 export(tmp_path, heads=4, kv_heads=2),
+                                 SETTINGS["w2a8kv4-2:4-lambda"], prompt, 6,
+                                 [f"--prefill-tile={tile}"])
+
+
+def test_rope_by_rank_tiny_llama(tmp_path, tools):
+    model = os.path.join(ROOT, "examples", "tiny_llama", "model.onnx")
+    setting = dict(cli=["--quant=w8a8kv8", "--lambda=4,12", CACHE],
+                   passes=["accel-quantize{scheme=w8a8kv8}"],
+                   lam="accel-lambda-attention{sink=4 window=12 "
+                       "rope-positions=cache}")
+    assert_engine_matches_golden(tmp_path, tools, model, setting,
+                                 [72, 101, 108, 108, 111, 32], 24)
+
+
+def test_rope_by_rank_needs_whole_table_rows(tmp_path, tools):
+    """The engine loads table rows of whole 64-byte units: a head dimension
+    of 8 (rows of 32 bytes) is one error line, exit 1, and no package."""
+    torch.manual_seed(0)
+    model = decoders.build("llama", hidden=32, heads=4, kv_heads=2, ffn=64,
+                           vocab=96, layers=1)
+    path = tmp_path / "narrow.onnx"
+    decoders.export(model, path, seq_len=SEQ)
+    package = tmp_path / "narrow.accel"
+    run = subprocess.run([tools["accelc"], str(path), "--dim",
+                          "batch=1,sequence=16", "--lambda=2,5", CACHE, "-o",
+                          str(package)], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert ("error: the engine reads RoPE table rows of whole 64-byte units; "
+            "the rotary dimension 8 is not a multiple of 16") in run.stderr
+    assert not package.exists()
