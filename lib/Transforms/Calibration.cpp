@@ -345,22 +345,32 @@ compression::makeIntElements(RankedTensorType type,
   });
 }
 
+AsmResourceBlob compression::allocatePackedInts(uint64_t count,
+                                                unsigned bits) {
+  size_t bytes = intBlobBytes(count, bits);
+  if (bytes >= kMappedBlobBytes)
+    return allocateBlob(bytes, 1); // fresh pages: zero
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(bytes, 1);
+  std::memset(blob.getMutableData().data(), 0, bytes);
+  return blob;
+}
+
 ElementsAttr compression::makePackedIntElements(RankedTensorType type,
-                                                ArrayRef<uint8_t> packed,
+                                                AsmResourceBlob packed,
                                                 StringRef name) {
   unsigned bits = type.getElementTypeBitWidth();
-  assert(bits <= 8 && packed.size() == intBlobBytes(type.getNumElements(),
-                                                    bits));
+  ArrayRef<char> bytes = packed.getData();
+  assert(bits <= 8 &&
+         bytes.size() == intBlobBytes(type.getNumElements(), bits));
   if (type.getNumElements() > kDenseElements)
-    return makeElements(type, packed.size(), 1, name, [&](char *out) {
-      std::memcpy(out, packed.data(), packed.size());
-    });
+    return DenseResourceElementsAttr::get(type, accel::resourceKey(name),
+                                          std::move(packed));
   return makeIntElements(
       type,
       [&](uint64_t i) {
-        uint64_t bit = i * bits, pair = packed[bit / 8];
-        if (bit / 8 + 1 < packed.size())
-          pair |= uint64_t(packed[bit / 8 + 1]) << 8;
+        uint64_t bit = i * bits, pair = uint8_t(bytes[bit / 8]);
+        if (bit / 8 + 1 < bytes.size())
+          pair |= uint64_t(uint8_t(bytes[bit / 8 + 1])) << 8;
         return pair >> (bit % 8);
       },
       name);

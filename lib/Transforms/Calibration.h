@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Parallel.h"
@@ -193,10 +194,14 @@ mlir::ElementsAttr
 makeIntElements(mlir::RankedTensorType type,
                 llvm::function_ref<uint64_t(uint64_t)> bitsOf,
                 llvm::StringRef name);
-/// makeIntElements of integers of B <= 8 bits given `packed` as a packed
-/// blob holds them (IntElements.h): a large one is a copy of `packed`.
+/// A zeroed blob for `count` integers of B <= 8 bits packed as a
+/// quantized weight's blob holds them (IntElements.h): mapped memory of its
+/// own when large, like the blobs of makeFloatElements and makeIntElements.
+mlir::AsmResourceBlob allocatePackedInts(uint64_t count, unsigned bits);
+/// makeIntElements of the integers `packed` (allocatePackedInts) holds: a
+/// large constant keeps the blob itself (no copy).
 mlir::ElementsAttr makePackedIntElements(mlir::RankedTensorType type,
-                                         llvm::ArrayRef<uint8_t> packed,
+                                         mlir::AsmResourceBlob packed,
                                          llvm::StringRef name);
 
 /// NUMERICS §2 round-to-nearest, as the golden model computes it.

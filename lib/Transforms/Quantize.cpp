@@ -34,19 +34,25 @@ namespace {
 struct Quantized {
   Quantized() = default;
   Quantized(int64_t rows, int64_t cols, int64_t group, unsigned bits)
-      : bits(bits), packed(intBlobBytes(rows * cols, bits)),
+      : bits(bits), packed(allocatePackedInts(rows * cols, bits)),
         scales(rows * (cols / group)), zeros(rows * (cols / group)) {}
+  /// The packed values' bytes.
+  uint8_t *bytes() {
+    return reinterpret_cast<uint8_t *>(packed.getMutableData().data());
+  }
   /// Sets element `index` (zero until then) to the low B bits of `q`.
   void set(uint64_t index, int64_t q) {
     uint64_t bit = index * bits, value = uint64_t(q) & ((1u << bits) - 1);
-    packed[bit / 8] |= uint8_t(value << (bit % 8));
+    bytes()[bit / 8] |= uint8_t(value << (bit % 8));
     if (bit % 8 + bits > 8)
-      packed[bit / 8 + 1] |= uint8_t(value >> (8 - bit % 8));
+      bytes()[bit / 8 + 1] |= uint8_t(value >> (8 - bit % 8));
   }
-  unsigned bits = 0;            ///< B <= 8
-  std::vector<uint8_t> packed;  ///< [N, K], the low B bits packed (IntElements.h)
-  std::vector<float> scales;    ///< [N, K/G], fp16 values
-  std::vector<int64_t> zeros;   ///< [N, K/G]
+  unsigned bits = 0;           ///< B <= 8
+  /// [N, K], the low B bits packed (IntElements.h): the blob of the
+  /// quantized constant.
+  AsmResourceBlob packed;
+  std::vector<float> scales;   ///< [N, K/G], fp16 values
+  std::vector<int64_t> zeros;  ///< [N, K/G]
 };
 
 /// Weights read as floats at a time by round-to-nearest.
@@ -75,7 +81,7 @@ void quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
       }
     }
     packBits(q.data(), q.size(), bits,
-             &out.packed[(first + r0) * w.cols * bits / 8]);
+             out.bytes() + (first + r0) * w.cols * bits / 8);
   });
 }
 
@@ -460,7 +466,9 @@ struct QuantizePass : public accel::impl::QuantizeBase<QuantizePass> {
       };
       Value q = constant(
           qType,
-          makePackedIntElements(qType, quantized->packed, base + ".q"), ".q");
+          makePackedIntElements(qType, std::move(quantized->packed),
+                                base + ".q"),
+          ".q");
       Value scales = constant(
           sType, makeFloatElements(sType, quantized->scales, base + ".scales"),
           ".scales");
