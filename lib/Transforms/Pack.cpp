@@ -24,6 +24,8 @@
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <future>
+
 namespace accel {
 #define GEN_PASS_DEF_PACK
 #include "Accel/AccelPasses.h.inc"
@@ -392,10 +394,14 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
     }
     out.write(head, /*header=*/true);
     MatrixData groups;
-    std::vector<uint8_t> region;
+    // A matrix is written (its checksum and the file) in the background
+    // while the next one is packed, into the other of two regions.
+    std::vector<uint8_t> regions[2];
+    std::future<void> writing;
     for (auto [i, op] : llvm::enumerate(linears)) {
       const MatrixSpec &spec = specs[i];
       MatrixLayout layout = matrixLayout(spec);
+      std::vector<uint8_t> &region = regions[i % 2];
       region.assign(llvm::alignTo(entries[i].bytes, kAlign), 0);
       FailureOr<ConstantBits> weight =
           ConstantBits::get(op, op.getWeight(), "weight");
@@ -448,8 +454,13 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
           op.emitError("accel-pack: ") << error;
           return signalPassFailure();
         }
-      out.write(region);
+      if (writing.valid())
+        writing.wait();
+      writing = std::async(std::launch::async,
+                           [&out, &region] { out.write(region); });
     }
+    if (writing.valid())
+      writing.wait();
     uint32_t crc = out.checksum();
     setChecksum(head, crc);
     if (llvm::Error err =
