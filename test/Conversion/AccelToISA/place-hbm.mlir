@@ -7,6 +7,8 @@
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm='config=%t.c8.json' | FileCheck %s --check-prefix=C8
 // Placing again gives the same placement.
 // RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=4' --accel-place-hbm --accel-place-hbm | FileCheck %s
+// K and V of 544 f32 (a 2,176-byte record, as LLaMA-2-7B's at 4 bits).
+// RUN: sed 's/x16xf32/x544xf32/g; s/\[1, 16\]/[1, 544]/g; s/dense<1.000000e-02> : tensor<16x64xf32>/dense<1.000000e-02> : tensor<544x64xf32>/; s/tensor<16x64xf32> -> tensor<1x1x544xf32>/tensor<544x64xf32> -> tensor<1x1x544xf32>/; s/640x16xf32/640x544xf32/g' %S/Inputs/decode-step.mlir | accel-opt --accel-tile='prefill-tile=4' --accel-place-hbm | FileCheck %s --check-prefix=WIDE
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile --accel-place-hbm='first-channel=32' 2>&1 | FileCheck %s --check-prefix=BADFIRST
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-place-hbm 2>&1 | FileCheck %s --check-prefix=NOTILE
 // Channels of 4 KiB cannot hold this model's weights and cache.
@@ -49,6 +51,14 @@
 // C8: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 7, offset = 0, channels = 1, stride = 64>
 // C8: arith.constant {accel.hbm = #accel.hbm<channel = 4, offset = 8576, channels = 8, stride = 320>}
 // C8: accel.linear {{.*}} bias({{.*}}) {accel.hbm = #accel.hbm<channel = 3, offset = 3456, channels = 8, stride = 1024>
+
+// A 2,176-byte record (34 units) is padded to 40 units, 8 pieces of 320
+// bytes, 4 records to a row of all 32 channels (1.25 units a channel; 48
+// units on 16 channels, 2 to a row, would be 1.5; 64 on 32, 2): K's 2 rows
+// from channel 11, V's after them on the same channels.
+// WIDE: module attributes {accel.hbm_regions = {kv = 1280 : i64, kv_records_per_row = 4 : i64, prefill_tile = 4 : i64,
+// WIDE: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 11, offset = 0, channels = 8, stride = 320>
+// WIDE: accel.kv_cache_write {{.*}} {accel.hbm = #accel.hbm<channel = 11, offset = 640, channels = 8, stride = 320>
 
 // BADFIRST: error: accel-place-hbm: first-channel must be in 0..31
 // NOTILE: error: accel-place-hbm: the module has no accel.prefill_tile: run accel-tile first
