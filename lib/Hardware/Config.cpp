@@ -2,6 +2,7 @@
 
 #include "accel/Hardware/Config.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
@@ -162,20 +163,8 @@ void readBuffers(Reader &r, const json::Object *root, Config &c) {
                                  Twine(c.bram36));
 }
 
-} // namespace
-
-llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
-                                              StringRef fileName) {
-  llvm::Expected<json::Value> parsed = json::parse(text);
-  if (!parsed)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        fileName + ": invalid JSON: " + llvm::toString(parsed.takeError()));
-  const json::Object *root = parsed->getAsObject();
-  if (!root)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   fileName + ": expected a JSON object");
-  Reader r(fileName);
+/// Reads and checks every field of the config whose root is `root`.
+Config readConfig(Reader &r, const json::Object *root) {
   Config c;
   if (std::optional<StringRef> name = root->getString("name"))
     c.name = name->str();
@@ -259,20 +248,142 @@ llvm::Expected<Config> accel::hw::parseConfig(StringRef text,
   c.hbmBytePJ = r.number(e, "hbm_byte_pj", "energy.hbm_byte_pj");
   c.sramBytePJ = r.number(e, "sram_byte_pj", "energy.sram_byte_pj");
   c.staticW = r.number(e, "static_w", "energy.static_w");
-
-  if (r.failed())
-    return r.takeError();
   return c;
 }
 
-llvm::Expected<Config> accel::hw::loadConfig(StringRef path) {
+/// The fields only the simulator's timing model (lib/Sim Timing.cpp,
+/// Cost.cpp) and its report read: the compiler reads none of them (it reads
+/// the HBM channels and their size and the buffers), and the functional
+/// results do not depend on them. The queues and tokens are left out: a
+/// program's synchronisation depends on them (a dispatch that blocks on a
+/// full queue, or a release on a full counter, can deadlock it); so are the
+/// fields nothing but the loader's budget checks reads (device resources,
+/// vector.dsp, matrix.accumulator_bram36, control.imem_uram, dma.host_gbps).
+constexpr const char *kTimingKeys[] = {
+    "clock_mhz",
+    "hbm.channel_gbps",
+    "hbm.latency_cycles",
+    "hbm.burst_bytes",
+    "hbm.efficiency",
+    "matrix.dsp",
+    "matrix.macs_per_dsp_w8",
+    "matrix.macs_per_dsp_w4",
+    "matrix.macs_per_dsp_w2",
+    "matrix.fp32_macs_per_cycle",
+    "matrix.pipeline_cycles",
+    "vector.lanes",
+    "vector.add_cycles",
+    "vector.mul_cycles",
+    "vector.div_cycles",
+    "vector.sqrt_cycles",
+    "vector.exp_cycles",
+    "vector.issue_cycles",
+    "vector.reduction_rows",
+    "control.dispatch_per_cycle",
+    "control.taken_branch_cycles",
+    "dma.issue_cycles",
+    "energy.int8_mac_pj",
+    "energy.fp32_op_pj",
+    "energy.hbm_byte_pj",
+    "energy.sram_byte_pj",
+    "energy.static_w",
+};
+
+/// The leaf object at dotted `key` under `root` (`{"value": ...}`), if any.
+json::Object *findLeaf(json::Object &root, StringRef key) {
+  json::Object *o = &root;
+  llvm::SmallVector<StringRef> parts;
+  key.split(parts, '.');
+  for (StringRef part : parts) {
+    if (!o)
+      return nullptr;
+    o = o->getObject(part);
+  }
+  return o && o->get("value") ? o : nullptr;
+}
+
+llvm::Error error(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
+}
+
+} // namespace
+
+llvm::ArrayRef<const char *> accel::hw::timingOverrideKeys() {
+  return kTimingKeys;
+}
+
+llvm::Expected<TimingOverride> accel::hw::parseTimingOverride(StringRef text) {
+  auto [key, value] = text.split('=');
+  key = key.trim();
+  value = value.trim();
+  if (key.empty() || !text.contains('=') || value.empty())
+    return error("what-if '" + text + "': expected KEY=VALUE");
+  TimingOverride o;
+  o.key = key.str();
+  o.text = value.str();
+  int64_t i;
+  double d;
+  if (!value.getAsInteger(10, i))
+    o.value = i;
+  else if (!value.getAsDouble(d))
+    o.value = d;
+  else
+    return error("what-if " + text + ": '" + value + "' is not a number");
+  return o;
+}
+
+llvm::Expected<Config>
+accel::hw::parseConfig(StringRef text, StringRef fileName,
+                       llvm::ArrayRef<TimingOverride> overrides) {
+  llvm::Expected<json::Value> parsed = json::parse(text);
+  if (!parsed)
+    return error(fileName +
+                 ": invalid JSON: " + llvm::toString(parsed.takeError()));
+  json::Object *root = parsed->getAsObject();
+  if (!root)
+    return error(fileName + ": expected a JSON object");
+  Reader r(fileName);
+  Config c = readConfig(r, root);
+  if (r.failed())
+    return r.takeError();
+  // Each override in turn, the config read and checked again after each.
+  std::vector<TimingOverride> applied;
+  for (const TimingOverride &o : overrides) {
+    std::string label = "what-if " + o.key + "=" + o.text;
+    json::Object *leaf = findLeaf(*root, o.key);
+    if (!leaf)
+      return error(label + ": " + o.key + " is not a field of the config");
+    if (!llvm::is_contained(kTimingKeys, StringRef(o.key)))
+      return error(label + ": " + o.key +
+                   " is not a timing parameter: the compiled code or the "
+                   "engine's structure depends on it (compile with a config "
+                   "that changes it)");
+    if (llvm::any_of(applied,
+                     [&](const TimingOverride &a) { return a.key == o.key; }))
+      return error(label + ": " + o.key + " is given twice");
+    TimingOverride a = o;
+    a.configValue = *leaf->get("value");
+    (*leaf)["value"] = o.value;
+    applied.push_back(std::move(a));
+    Reader check(label);
+    c = readConfig(check, root);
+    if (check.failed())
+      return check.takeError();
+  }
+  c.timingOverrides = std::move(applied);
+  return c;
+}
+
+llvm::Expected<Config>
+accel::hw::loadConfig(StringRef path,
+                      llvm::ArrayRef<TimingOverride> overrides) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
         path + ": cannot read: " + buffer.getError().message());
-  return parseConfig((*buffer)->getBuffer(), path);
+  return parseConfig((*buffer)->getBuffer(), path, overrides);
 }
 
 double Config::hbmBytesPerCycle() const {

@@ -48,7 +48,7 @@ Session::Session(hw::Config config, isa::Program program)
 
 llvm::Expected<std::unique_ptr<Session>>
 Session::open(llvm::StringRef path, const hw::Config *fallbackConfig,
-              bool withData) {
+              bool withData, llvm::ArrayRef<hw::TimingOverride> overrides) {
   auto withPath = [&](llvm::Error err) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "%s: %s",
                                    path.str().c_str(),
@@ -65,7 +65,7 @@ Session::open(llvm::StringRef path, const hw::Config *fallbackConfig,
     llvm::StringRef text(reinterpret_cast<const char *>(section->data()),
                          section->size());
     llvm::Expected<hw::Config> parsed =
-        hw::parseConfig(text, (path + ": config section").str());
+        hw::parseConfig(text, (path + ": config section").str(), overrides);
     if (!parsed)
       return parsed.takeError();
     config = std::move(*parsed);

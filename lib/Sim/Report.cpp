@@ -2,6 +2,7 @@
 
 #include "accel/Sim/Report.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace accel;
@@ -171,6 +172,24 @@ std::string si(double v, const char *unit) {
   return llvm::StringRef(text).rtrim().str();
 }
 
+/// A config value as the config file would write it (15 digits at most).
+std::string number(const json::Value &v) {
+  if (std::optional<int64_t> i = v.getAsInteger())
+    return std::to_string(*i);
+  std::string text;
+  llvm::raw_string_ostream(text)
+      << llvm::format("%.15g", v.getAsNumber().value_or(0));
+  return text;
+}
+
+json::Array whatIfJson(const hw::Config &c) {
+  json::Array out;
+  for (const hw::TimingOverride &o : c.timingOverrides)
+    out.push_back(json::Object{
+        {"key", o.key}, {"value", o.value}, {"config_value", o.configValue}});
+  return out;
+}
+
 std::string small(double v, const char *unit) {
   const char *prefixes[] = {"", "m", "u", "n", "p"};
   unsigned i = 0;
@@ -207,6 +226,7 @@ json::Value sim::reportJson(const RunReport &r) {
       {"package", r.package},
       {"mode", r.mode},
       {"config", c.name},
+      {"what_if", whatIfJson(c)},
       {"clock_mhz", c.clockMHz},
       {"prompt_tokens", r.promptTokens},
       {"tokens", json::Array(r.generated)},
@@ -261,6 +281,13 @@ void sim::printSummary(llvm::raw_ostream &os, const RunReport &r) {
   const hw::Config &c = *r.config;
   os << "timing: " << c.name << " at " << llvm::formatv("{0}", c.clockMHz)
      << " MHz (mode " << r.mode << ")\n";
+  if (!c.timingOverrides.empty()) {
+    os << "  what-if:";
+    for (auto [i, o] : llvm::enumerate(c.timingOverrides))
+      os << (i ? ", " : " ") << o.key << " = " << number(o.value)
+         << " (config: " << number(o.configValue) << ")";
+    os << '\n';
+  }
   llvm::ArrayRef<CallTiming> steps = decodeSteps(r);
   if (const CallTiming *p = prefill(r)) {
     Metrics x(*p, c);

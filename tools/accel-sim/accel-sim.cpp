@@ -10,7 +10,9 @@
 //   --trace=FILE.json (Chrome/Perfetto), --logits-out=FILE (raw fp32)
 //   --dump-regs, --dump=SPACE:ADDR:BYTES[:FMT] (SPACE a buffer or hbmN),
 //   --trace-insns, --max-steps=N, --config=FILE (when the package has none),
-//   --threads=N (the functional matrix unit's threads; default every core)
+//   --threads=N (the functional matrix unit's threads; default every core),
+//   --what-if=KEY=VALUE,... (time the run with config fields that only the
+//   timing model reads changed)
 //
 // Errors (a corrupt package, a fault, a deadlock, a runaway) are one line on
 // stderr and exit status 1.
@@ -69,6 +71,18 @@ cl::opt<unsigned> position("position",
 cl::opt<std::string>
     configPath("config", cl::desc("Hardware config, for a package without one"),
                cl::value_desc("file"), cl::cat(category));
+cl::list<std::string> whatIf(
+    "what-if",
+    cl::desc("Time the run with a config field changed: KEY=VALUE, "
+             "repeatable or comma-separated, e.g. vector.reduction_rows=1. "
+             "Only the fields the timing model alone reads (clock_mhz, "
+             "hbm.channel_gbps latency_cycles burst_bytes efficiency, "
+             "matrix.dsp macs_per_dsp_w8/w4/w2 fp32_macs_per_cycle "
+             "pipeline_cycles, vector.lanes add/mul/div/sqrt/exp_cycles "
+             "issue_cycles reduction_rows, control.dispatch_per_cycle "
+             "taken_branch_cycles, dma.issue_cycles, energy.*); needs "
+             "--mode=timing or both"),
+    cl::value_desc("key=value"), cl::CommaSeparated, cl::cat(category));
 cl::opt<bool> dumpRegs("dump-regs",
                        cl::desc("Print the registers after the run"),
                        cl::cat(category));
@@ -268,16 +282,27 @@ int main(int argc, char **argv) {
     return fail("--report and --trace need --mode=timing or both");
   if (!data && !logitsOut.empty())
     return fail("--logits-out needs the data: --mode=functional or both");
+  if (!timed && !whatIf.empty())
+    return fail("--what-if changes only the timing model: it needs "
+                "--mode=timing or both");
+  std::vector<hw::TimingOverride> overrides;
+  for (const std::string &text : whatIf) {
+    llvm::Expected<hw::TimingOverride> o = hw::parseTimingOverride(text);
+    if (!o)
+      return fail(llvm::toString(o.takeError()));
+    overrides.push_back(std::move(*o));
+  }
 
   std::optional<hw::Config> fallback;
   if (!configPath.empty()) {
-    llvm::Expected<hw::Config> c = hw::loadConfig(configPath);
+    llvm::Expected<hw::Config> c = hw::loadConfig(configPath, overrides);
     if (!c)
       return fail(llvm::toString(c.takeError()));
     fallback = std::move(*c);
   }
-  llvm::Expected<std::unique_ptr<sim::Session>> session = sim::Session::open(
-      packagePath, fallback ? &*fallback : nullptr, /*withData=*/data);
+  llvm::Expected<std::unique_ptr<sim::Session>> session =
+      sim::Session::open(packagePath, fallback ? &*fallback : nullptr,
+                         /*withData=*/data, overrides);
   if (!session)
     return fail(llvm::toString(session.takeError()));
   llvm::Expected<std::vector<int32_t>> ids = parseIds(promptIds);

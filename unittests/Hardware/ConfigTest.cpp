@@ -125,4 +125,42 @@ TEST(Config, ReportsUnreadableFiles) {
             std::string::npos);
 }
 
+TimingOverride whatIf(llvm::StringRef text) {
+  llvm::Expected<TimingOverride> o = parseTimingOverride(text);
+  EXPECT_TRUE(bool(o)) << llvm::toString(o.takeError());
+  return o ? *o : TimingOverride();
+}
+
+TEST(Config, TimingOverridesApplyInOrder) {
+  llvm::Expected<Config> c =
+      loadConfig(kPath, {whatIf("vector.reduction_rows=1"),
+                         whatIf(" hbm.efficiency = 0.5 ")});
+  ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+  EXPECT_EQ(c->vectorReductionRows, 1u);
+  EXPECT_DOUBLE_EQ(c->hbmEfficiency, 0.5);
+  ASSERT_EQ(c->timingOverrides.size(), 2u);
+  EXPECT_EQ(c->timingOverrides[0].key, "vector.reduction_rows");
+  EXPECT_EQ(c->timingOverrides[0].configValue.getAsInteger(), 8);
+  EXPECT_EQ(c->timingOverrides[1].text, "0.5");
+  EXPECT_EQ(c->timingOverrides[1].configValue.getAsNumber(), 0.85);
+}
+
+TEST(Config, EveryTimingKeyIsAFieldOfU280) {
+  // Each key, set to the value u280.json has, reads back the same config.
+  json::Value file = u280();
+  for (llvm::StringRef key : timingOverrideKeys()) {
+    const json::Object *o = file.getAsObject();
+    llvm::SmallVector<llvm::StringRef> parts;
+    key.split(parts, '.');
+    for (llvm::StringRef part : parts)
+      o = o ? o->getObject(part) : nullptr;
+    ASSERT_TRUE(o && o->get("value")) << key.str();
+    std::string value;
+    llvm::raw_string_ostream(value) << *o->get("value");
+    llvm::Expected<Config> c =
+        loadConfig(kPath, {whatIf(key.str() + "=" + value)});
+    EXPECT_TRUE(bool(c)) << key.str() << ": " << llvm::toString(c.takeError());
+  }
+}
+
 } // namespace

@@ -11,12 +11,15 @@
 #ifndef ACCEL_HARDWARE_CONFIG_H
 #define ACCEL_HARDWARE_CONFIG_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace accel::hw {
 
@@ -28,6 +31,16 @@ struct BufferConfig {
   bool uram = true; ///< else BRAM36
   uint64_t blocks = 0;
   uint64_t bytes = 0; ///< derived: blocks x the block's data bytes
+};
+
+/// A what-if: a field of the config that only the simulator's timing model
+/// reads, given another value for one run (accel-sim --what-if).
+struct TimingOverride {
+  std::string key;  ///< the field's JSON path: "vector.reduction_rows"
+  std::string text; ///< the value as given
+  llvm::json::Value value = nullptr;
+  /// The value the config had (set by parseConfig).
+  llvm::json::Value configValue = nullptr;
 };
 
 struct Config {
@@ -71,6 +84,9 @@ struct Config {
   double int8MacPJ = 0, fp32OpPJ = 0, hbmBytePJ = 0, sramBytePJ = 0,
          staticW = 0;
 
+  /// The what-ifs this config was read with, in the order given.
+  std::vector<TimingOverride> timingOverrides;
+
   // ---- Derived quantities (docs/ENGINE.md "Derived quantities") ----------
 
   /// Peak bytes per engine cycle of one HBM channel.
@@ -96,10 +112,23 @@ struct Config {
   uint64_t weightReadBytesPerCycle() const { return readBytesPerCycle(0); }
 };
 
-/// Parses and checks a config. `fileName` prefixes every error.
-llvm::Expected<Config> parseConfig(llvm::StringRef json,
-                                   llvm::StringRef fileName);
-llvm::Expected<Config> loadConfig(llvm::StringRef path);
+/// Parses and checks a config. `fileName` prefixes every error. Then
+/// applies `overrides` in turn, each checked as the file's value would be
+/// ("what-if KEY=VALUE: ..." errors): a key that is not a field of the
+/// config, one that is not in timingOverrideKeys(), one given twice or a
+/// value out of the field's range is an error.
+llvm::Expected<Config>
+parseConfig(llvm::StringRef json, llvm::StringRef fileName,
+            llvm::ArrayRef<TimingOverride> overrides = {});
+llvm::Expected<Config>
+loadConfig(llvm::StringRef path, llvm::ArrayRef<TimingOverride> overrides = {});
+
+/// The fields a TimingOverride may change (docs/SIMULATOR.md "What-if"):
+/// those the compiler does not read and the functional results do not
+/// depend on.
+llvm::ArrayRef<const char *> timingOverrideKeys();
+/// Parses "KEY=VALUE" (VALUE a number; KEY is checked by parseConfig).
+llvm::Expected<TimingOverride> parseTimingOverride(llvm::StringRef text);
 
 } // namespace accel::hw
 

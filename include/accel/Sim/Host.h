@@ -36,13 +36,14 @@ struct IoSlot {
 class Session {
 public:
   /// Opens `path` and checks its metadata. The package's config section is
-  /// the hardware, else `fallbackConfig` (an error when neither exists).
-  /// Without `withData` (timing only) the placement segments are checked
-  /// but not copied into HBM, and a section they name may be missing: a
-  /// package without its weights can be timed.
+  /// the hardware, read with the timing `overrides` (hw::parseConfig), else
+  /// `fallbackConfig` (an error when neither exists; read it with the
+  /// overrides too). Without `withData` (timing only) the placement
+  /// segments are checked but not copied into HBM, and a section they name
+  /// may be missing: a package without its weights can be timed.
   static llvm::Expected<std::unique_ptr<Session>>
   open(llvm::StringRef path, const hw::Config *fallbackConfig,
-       bool withData = true);
+       bool withData = true, llvm::ArrayRef<hw::TimingOverride> overrides = {});
 
   const hw::Config &config() const { return hwConfig; }
   Simulator &simulator() { return *sim; }
