@@ -15,7 +15,10 @@ peak RSS), runs accel-sim --mode=timing for decode steps at context
 positions 2K, 8K and 32K and for a 2K-token prefill, and prints token/s,
 achieved HBM bandwidth, the fraction of the modelled roofline, the
 simulator's wall time per decode step, and the ratios to AccLLM (164
-token/s) and FlightLLM (55 token/s) on the U280. On the 1B shape it also
+token/s) and FlightLLM (55 token/s) on the U280. The decode step at 2K and
+the prefill are also timed with the vector unit's conservative reduction
+path (accel-sim --what-if=vector.reduction_rows=1, the same package),
+printed beside the config's figures. On the 1B shape it also
 runs a few decode steps in functional mode (MAC/s per core). On the 7B
 shape it also compiles and times FlightLLM's design point
 (configs/flightllm-u280.json: 8-bit weights, 8:16 sparse, int8
@@ -69,6 +72,12 @@ FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                         "--attention=" + ATTENTION, "--decode", "--max-context=960",
                         "--prefill-tile=4"],
                  positions=(512, 959))
+# The conservative setting of the vector unit's reduction path (one row in
+# flight, each row's sweep and chain in turn; configs/u280.json has 8): the
+# decode step at the first position (every position from sink + window on
+# times the same under Λ) and the prefill are also timed with it, through
+# accel-sim's what-if on the same package (docs/SIMULATOR.md "What-if").
+CONSERVATIVE = "vector.reduction_rows=1"
 # Instruction memory of the variant a program too large for its config's is
 # compiled for (2 MiB, the issue's code budget).
 IMEM_URAM = 64
@@ -221,18 +230,27 @@ def compile_once(bin_dir, model, package, flags, args):
     return out
 
 
-def decode_steps(bin_dir, package, work, positions, tag=""):
+def decode_step(bin_dir, package, report_path, pos, *what_if):
+    """One timed decode step at `pos`: its figures and the report."""
+    report, wall = sim(bin_dir, package, report_path, "--entry=decode",
+                       "--position=%d" % pos, *what_if)
+    call = report["calls"][-1]
+    fig = call_figures(call)
+    fig["tokens_per_second"] = 1.0 / call["seconds"]
+    fig["sim_wall_seconds"] = wall
+    return fig, report
+
+
+def decode_steps(bin_dir, package, work, positions, tag="",
+                 conservative=False):
     """Timed decode steps at `positions`: {position: figures}, and the
-    report's peak rates."""
+    report's peak rates. With `conservative`, the first position is also
+    timed with CONSERVATIVE, in its figures' "reduction_rows_1"."""
     decode = {}
     for pos in positions:
-        report, wall = sim(bin_dir, package,
-                           os.path.join(work, "decode%s-%d.json" % (tag, pos)),
-                           "--entry=decode", "--position=%d" % pos)
-        call = report["calls"][-1]
-        fig = call_figures(call)
-        fig["tokens_per_second"] = 1.0 / call["seconds"]
-        fig["sim_wall_seconds"] = wall
+        fig, report = decode_step(
+            bin_dir, package,
+            os.path.join(work, "decode%s-%d.json" % (tag, pos)), pos)
         decode[pos] = fig
         print("  decode @%5d: %7.1f token/s (%d cycles, %.2f ms), %.1f MB from "
               "HBM at %6.1f GB/s = %4.1f%% of the memory roofline; report's "
@@ -241,7 +259,19 @@ def decode_steps(bin_dir, package, work, positions, tag=""):
                   1e3 * fig["seconds"], fig["hbm_bytes"] / 1e6,
                   fig["hbm_gbps"], 100 * fig["hbm_fraction_of_modelled_peak"],
                   fig["roofline_bound"], 100 * fig["roofline_fraction"],
-                  fig["roofline_bound_cycles"], busy(fig), wall))
+                  fig["roofline_bound_cycles"], busy(fig), fig["sim_wall_seconds"]))
+    if conservative:
+        pos = positions[0]
+        fig, what_if = decode_step(
+            bin_dir, package,
+            os.path.join(work, "decode%s-%d-rows1.json" % (tag, pos)), pos,
+            "--what-if=" + CONSERVATIVE)
+        fig["what_if"] = what_if["what_if"]
+        decode[pos]["reduction_rows_1"] = fig
+        print("  decode @%5d with %s: %7.1f token/s (%d cycles), %4.1f%% of "
+              "the memory roofline; %s" % (
+                  pos, CONSERVATIVE, fig["tokens_per_second"], fig["cycles"],
+                  100 * fig["hbm_fraction_of_modelled_peak"], busy(fig)))
     return decode, dict(report["peak"], clock_mhz=report["clock_mhz"])
 
 
@@ -277,7 +307,8 @@ def bench_shape(shape, args, bin_dir):
          "--prefill-tile=%d" % PREFILL_TILE],
         os.path.join(ROOT, "configs", "u280.json"), args)
     out["config"] = out["compile"]["config"]
-    out["decode"], out["peak"] = decode_steps(bin_dir, package, work, POSITIONS)
+    out["decode"], out["peak"] = decode_steps(bin_dir, package, work, POSITIONS,
+                                              conservative=True)
 
     # Simulator speed: steps beyond the first, so the package load cancels
     # (the fastest of three runs each: the load dominates a short run).
@@ -295,23 +326,37 @@ def bench_shape(shape, args, bin_dir):
     # Ids 1..1000 in turn, or 1..vocab-1 for a smaller vocabulary.
     cycle = min(1000, vocabulary(bin_dir, package) - 1)
     ids = ",".join(str(1 + i % cycle) for i in range(PREFILL))
-    report, wall = sim(bin_dir, package, os.path.join(work, "prefill.json"),
-                       "--prompt-ids=" + ids, "--max-new-tokens=0")
-    call = report["calls"][0]
-    fig = call_figures(call)
-    fig["tokens_per_second"] = PREFILL / call["seconds"]
-    fig["sim_wall_seconds"] = wall
-    # The compute roofline of a prefill: its MACs at the w2 2:4 MAC rate.
-    rate = report["peak"]["macs_per_cycle"]["w2"] * 2
-    fig["compute_roofline_cycles"] = call["compute"]["macs"] / rate
-    fig["compute_roofline_fraction"] = fig["compute_roofline_cycles"] / call["cycles"]
+
+    def prefill(name, *what_if):
+        report, wall = sim(bin_dir, package, os.path.join(work, name),
+                           "--prompt-ids=" + ids, "--max-new-tokens=0",
+                           *what_if)
+        call = report["calls"][0]
+        fig = call_figures(call)
+        fig["tokens_per_second"] = PREFILL / call["seconds"]
+        fig["sim_wall_seconds"] = wall
+        # The compute roofline of a prefill: its MACs at the w2 2:4 MAC rate.
+        rate = report["peak"]["macs_per_cycle"]["w2"] * 2
+        fig["compute_roofline_cycles"] = call["compute"]["macs"] / rate
+        fig["compute_roofline_fraction"] = (fig["compute_roofline_cycles"] /
+                                            call["cycles"])
+        return fig, report
+
+    fig, _ = prefill("prefill.json")
     out["prefill"] = fig
     print("  prefill %d: %.1f token/s (%d cycles, %.2f s), compute roofline "
           "%.2f%%, HBM %.1f GB/s, %.1f MB per token; %s; sim %.1f s" % (
-              PREFILL, fig["tokens_per_second"], call["cycles"],
-              call["seconds"], 100 * fig["compute_roofline_fraction"],
+              PREFILL, fig["tokens_per_second"], fig["cycles"],
+              fig["seconds"], 100 * fig["compute_roofline_fraction"],
               fig["hbm_gbps"], fig["hbm_bytes"] / PREFILL / 1e6, busy(fig),
-              wall))
+              fig["sim_wall_seconds"]))
+    rows1, report = prefill("prefill-rows1.json", "--what-if=" + CONSERVATIVE)
+    rows1["what_if"] = report["what_if"]
+    fig["reduction_rows_1"] = rows1
+    print("  prefill %d with %s: %.1f token/s (%d cycles), compute roofline "
+          "%.2f%%; %s" % (PREFILL, CONSERVATIVE, rows1["tokens_per_second"],
+                         rows1["cycles"],
+                         100 * rows1["compute_roofline_fraction"], busy(rows1)))
 
     if args.functional and shape == "1b":
         # One thread, so that the figure is per core; steps beyond the first.
@@ -410,22 +455,37 @@ def main():
         if shape == "7b" and args.flightllm:
             flightllm = bench_flightllm(results[shape]["model"], args, bin_dir)
 
-    print("\nsummary (engine figures modelled; fp16 models; LM head %s)" % HEAD)
-    print("%-5s %-12s %10s %9s %9s %10s %10s" % (
+    print("\nsummary (engine figures modelled; fp16 models; LM head %s; "
+          "roofline: decode of the memory, prefill of the compute roofline; "
+          "right of |: the same package timed with accel-sim --what-if=%s)"
+          % (HEAD, CONSERVATIVE))
+    print("%-5s %-12s %10s %9s %9s %10s %10s %11s | %31s %11s %10s" % (
         "shape", "phase", "token/s", "vs AccLLM", "vs Flight", "HBM GB/s",
+        "roofline", "cycles", CONSERVATIVE + " token/s", "cycles",
         "roofline"))
     for shape, r in results.items():
-        rows = [("decode@%d" % p, r["decode"][p],
-                 r["decode"][p]["hbm_fraction_of_modelled_peak"])
+        rows = [("decode@%d" % p, r["decode"][p], "hbm_fraction_of_modelled_peak")
                 for p in POSITIONS]
         rows.append(("prefill %d" % PREFILL, r["prefill"],
-                     r["prefill"]["compute_roofline_fraction"]))
+                     "compute_roofline_fraction"))
         for phase, f, frac in rows:
-            print("%-5s %-12s %10.1f %8.2fx %8.2fx %10.1f %9.1f%%" % (
+            line = "%-5s %-12s %10.1f %8.2fx %8.2fx %10.1f %9.1f%% %11d | " % (
                 shape, phase, f["tokens_per_second"],
                 f["tokens_per_second"] / ACCLLM_TPS,
                 f["tokens_per_second"] / FLIGHTLLM_TPS, f["hbm_gbps"],
-                100 * frac))
+                100 * f[frac], f["cycles"])
+            rows1 = f.get("reduction_rows_1")
+            first = r["decode"][POSITIONS[0]]
+            if rows1:
+                line += "%31.1f %11d %9.1f%%" % (
+                    rows1["tokens_per_second"], rows1["cycles"],
+                    100 * rows1[frac])
+            elif f["cycles"] == first["cycles"]:
+                # Its cycles are those of the first position's step.
+                line += "%31s" % ("as decode@%d" % POSITIONS[0])
+            else:
+                line += "%31s" % "not timed"
+            print(line)
         c = r["compile"]
         print("%-5s config %s" % (shape, r["config"]))
         print("%-5s compile %.1f s (%.1f s CPU), peak RSS %.2f GB (targets for "

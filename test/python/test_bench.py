@@ -21,11 +21,18 @@ def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     out = run.stdout
-    assert re.search(r"^shape\s+phase\s+token/s\s+vs AccLLM", out, re.M), out
+    assert re.search(r"^shape\s+phase\s+token/s\s+vs AccLLM.*\|\s+"
+                     r"vector\.reduction_rows=1 token/s\s+cycles\s+roofline$",
+                     out, re.M), out
     for phase in ("decode@2048", "decode@8192", "decode@32768",
                   "prefill 2048"):
         assert re.search(r"^tiny\s+%s\s+[\d.]+\s+[\d.]+x" % phase, out,
                          re.M), phase
+    # The conservative reduction path beside the config's figures: token/s,
+    # cycles and roofline fraction both ways for decode@2048 and the prefill.
+    both = r"\s+[\d.]+%\s+\d+ \|\s+[\d.]+\s+\d+\s+[\d.]+%$"
+    for phase in ("decode@2048", "prefill 2048"):
+        assert re.search(r"^tiny\s+%s\s.*%s" % (phase, both), out, re.M), phase
     assert re.search(r"^tiny\s+compile [\d.]+ s", out, re.M), out
 
     with open(tmp_path / "results.json") as f:
@@ -33,4 +40,11 @@ def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
     assert sorted(tiny["decode"], key=int) == ["2048", "8192", "32768"]
     for figures in list(tiny["decode"].values()) + [tiny["prefill"]]:
         assert figures["cycles"] > 0 and figures["tokens_per_second"] > 0
+    for figures in (tiny["decode"]["2048"], tiny["prefill"]):
+        rows1 = figures["reduction_rows_1"]
+        assert rows1["what_if"] == [{"key": "vector.reduction_rows",
+                                     "value": 1, "config_value": 8}]
+        # One row in flight cannot be faster than eight.
+        assert rows1["cycles"] >= figures["cycles"]
+        assert rows1["tokens_per_second"] <= figures["tokens_per_second"]
     assert tiny["compile"]["code"]["instructions"] > 0
