@@ -3,12 +3,16 @@
 own inputs (utils/fuzz.sh runs it once per corpus directory):
 
   onnx/    the test/ .onnxtxt models as binary ONNX, and a small LLaMA
-           decoder exported with torch (test/python/decoders.py)
-  sim/     test/Sim and test/ISA assembly assembled by accel-as (with and
-           without a config section), and that decoder compiled by accelc;
-           their config is configs/u280.json with at most 4 memory blocks
-           per buffer (sim-config.json), as accel-sim-fuzzer's fallback
-  as/      the same assembly files
+           decoder exported with torch (test/python/decoders.py), and a
+           grouped-query one
+  sim/     test/Sim and test/ISA assembly (the .s files and the .s parts
+           of test/Sim's split-file tests) assembled by accel-as (with and
+           without a config section), and that decoder compiled by accelc,
+           and a grouped-query one (4 query heads, 2 KV heads) compiled
+           with integer attention and with RoPE by cache rank; their config
+           is configs/u280.json with at most 4 memory blocks per buffer
+           (sim-config.json), as accel-sim-fuzzer's fallback
+  as/      the same assembly
   config/  configs/u280.json, bench/u280-imem2m.json and sim-config.json
   as.dict, config.dict: mnemonics (include/accel/ISA/Instructions.def) and
            the JSON keys of configs/u280.json
@@ -29,9 +33,18 @@ import tempfile
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def assembly_files():
-    return sorted((ROOT / "test/Sim").glob("*.s")) + \
+def assembly_files(tmp):
+    """The .s files of test/Sim and test/ISA/Inputs, and the `//--- NAME.s`
+    parts of test/Sim's split-file tests written to tmp as TEST-NAME.s."""
+    files = sorted((ROOT / "test/Sim").glob("*.s")) + \
         sorted((ROOT / "test/ISA/Inputs").glob("*.s"))
+    for test in sorted((ROOT / "test/Sim").glob("*.test")):
+        parts = re.split(r"^//--- (\S+)\n", test.read_text(), flags=re.M)
+        for name, text in zip(parts[1::2], parts[2::2]):
+            if name.endswith(".s"):
+                files.append(tmp / f"{test.stem}-{name}")
+                files[-1].write_text(text)
+    return files
 
 
 def onnx_seeds(out, tmp):
@@ -53,7 +66,12 @@ def onnx_seeds(out, tmp):
                            heads=2)
     decoders.export(model, tmp / "llama.onnx", seq_len=4)
     shutil.copy(tmp / "llama.onnx", out / "llama.onnx")
-    return tmp / "llama.onnx"
+    # Heads of 16: the engine reads RoPE table rows of whole 64-byte units.
+    model = decoders.build("llama", hidden=64, ffn=32, vocab=16, layers=1,
+                           heads=4, kv_heads=2)
+    decoders.export(model, tmp / "llama-gqa.onnx", seq_len=4)
+    shutil.copy(tmp / "llama-gqa.onnx", out / "llama-gqa.onnx")
+    return tmp / "llama.onnx", tmp / "llama-gqa.onnx"
 
 
 def small_config(path):
@@ -67,9 +85,9 @@ def small_config(path):
     return path
 
 
-def sim_seeds(out, build, tmp, llama, config):
+def sim_seeds(out, build, tmp, assembly, llamas, config):
     bin_dir = build / "bin"
-    for path in assembly_files():
+    for path in assembly:
         for suffix, flags in (("", [f"--config={config}"]), ("-nocfg", [])):
             seed = out / f"{path.stem}{suffix}.accel"
             subprocess.run([bin_dir / "accel-as", path, "-o", seed, *flags],
@@ -84,11 +102,19 @@ def sim_seeds(out, build, tmp, llama, config):
     subprocess.run([bin_dir / "accel-as", ROOT / "test/Sim/generate.s",
                     "-o", out / "generate-io.accel", f"--config={config}",
                     f"--metadata={meta}"], check=True)
-    subprocess.run([bin_dir / "accelc", llama, "--dim=batch=1,sequence=4",
-                    "--prune=2:4", "--quant=w2a8kv4", "--lambda=1,3",
-                    "--group=0", "--max-context=16", f"--config={config}",
-                    "-o", out / "llama.accel"], check=True,
-                   capture_output=True)
+    # The decoder; the grouped-query one with mqk, vsoftmax, vpq and mpv
+    # over its 4 heads (qpk = 2) in prefill tiles of 2, and with vrset and
+    # vqk rope=1.
+    for name, model, flags in (
+            ("llama", llamas[0], []),
+            ("llama-int8", llamas[1], ["--attention=int8",
+                                       "--prefill-tile=2"]),
+            ("llama-rope-cache", llamas[1], ["--rope-positions=cache"])):
+        subprocess.run([bin_dir / "accelc", model, "--dim=batch=1,sequence=4",
+                        "--prune=2:4", "--quant=w2a8kv4", "--lambda=1,3",
+                        "--group=0", "--max-context=16", f"--config={config}",
+                        *flags, "-o", out / f"{name}.accel"], check=True,
+                       capture_output=True)
 
 
 def config_seeds(out):
@@ -147,11 +173,12 @@ def main():
         d.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        llama = onnx_seeds(dirs["onnx"], tmp)
+        llamas = onnx_seeds(dirs["onnx"], tmp)
         config = small_config(dirs["config"] / "sim-config.json")
-        sim_seeds(dirs["sim"], build, tmp, llama, config)
-    for path in assembly_files():
-        shutil.copy(path, dirs["as"])
+        assembly = assembly_files(tmp)
+        sim_seeds(dirs["sim"], build, tmp, assembly, llamas, config)
+        for path in assembly:
+            shutil.copy(path, dirs["as"])
     config_seeds(dirs["config"])
 
     defs = (ROOT / "include/accel/ISA/Instructions.def").read_text()
