@@ -15,10 +15,10 @@ peak RSS), runs accel-sim --mode=timing for decode steps at context
 positions 2K, 8K and 32K and for a 2K-token prefill, and prints token/s,
 achieved HBM bandwidth, the fraction of the modelled roofline, the
 simulator's wall time per decode step, and the ratios to AccLLM (164
-token/s) and FlightLLM (55 token/s) on the U280. The decode step at 2K and
-the prefill are also timed with the vector unit's conservative reduction
-path (accel-sim --what-if=vector.reduction_rows=1, the same package),
-printed beside the config's figures. On the 1B shape it also
+token/s) and FlightLLM (55 token/s) on the U280. The decode steps and the
+prefill are also timed with the vector unit's conservative reduction path
+(accel-sim --what-if=vector.reduction_rows=1, the same package), printed
+beside the config's figures. On the 1B shape it also
 runs a few decode steps in functional mode (MAC/s per core). On the 7B
 shape it also compiles and times FlightLLM's design point
 (configs/flightllm-u280.json: 8-bit weights, 8:16 sparse, int8
@@ -74,9 +74,9 @@ FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                  positions=(512, 959))
 # The conservative setting of the vector unit's reduction path (one row in
 # flight, each row's sweep and chain in turn; configs/u280.json has 8): the
-# decode step at the first position (every position from sink + window on
-# times the same under Λ) and the prefill are also timed with it, through
-# accel-sim's what-if on the same package (docs/SIMULATOR.md "What-if").
+# decode steps and the prefill are also timed with it, through accel-sim's
+# what-if on the same package (docs/SIMULATOR.md "What-if"; a 7B step takes
+# about 1.5 s to simulate).
 CONSERVATIVE = "vector.reduction_rows=1"
 # Instruction memory of the variant a program too large for its config's is
 # compiled for (2 MiB, the issue's code budget).
@@ -244,8 +244,8 @@ def decode_step(bin_dir, package, report_path, pos, *what_if):
 def decode_steps(bin_dir, package, work, positions, tag="",
                  conservative=False):
     """Timed decode steps at `positions`: {position: figures}, and the
-    report's peak rates. With `conservative`, the first position is also
-    timed with CONSERVATIVE, in its figures' "reduction_rows_1"."""
+    report's peak rates. With `conservative`, each is also timed with
+    CONSERVATIVE, in its figures' "reduction_rows_1"."""
     decode = {}
     for pos in positions:
         fig, report = decode_step(
@@ -260,18 +260,19 @@ def decode_steps(bin_dir, package, work, positions, tag="",
                   fig["hbm_gbps"], 100 * fig["hbm_fraction_of_modelled_peak"],
                   fig["roofline_bound"], 100 * fig["roofline_fraction"],
                   fig["roofline_bound_cycles"], busy(fig), fig["sim_wall_seconds"]))
-    if conservative:
-        pos = positions[0]
-        fig, what_if = decode_step(
+        if not conservative:
+            continue
+        rows1, what_if = decode_step(
             bin_dir, package,
             os.path.join(work, "decode%s-%d-rows1.json" % (tag, pos)), pos,
             "--what-if=" + CONSERVATIVE)
-        fig["what_if"] = what_if["what_if"]
-        decode[pos]["reduction_rows_1"] = fig
+        rows1["what_if"] = what_if["what_if"]
+        fig["reduction_rows_1"] = rows1
         print("  decode @%5d with %s: %7.1f token/s (%d cycles), %4.1f%% of "
               "the memory roofline; %s" % (
-                  pos, CONSERVATIVE, fig["tokens_per_second"], fig["cycles"],
-                  100 * fig["hbm_fraction_of_modelled_peak"], busy(fig)))
+                  pos, CONSERVATIVE, rows1["tokens_per_second"],
+                  rows1["cycles"],
+                  100 * rows1["hbm_fraction_of_modelled_peak"], busy(rows1)))
     return decode, dict(report["peak"], clock_mhz=report["clock_mhz"])
 
 
@@ -474,18 +475,10 @@ def main():
                 f["tokens_per_second"] / ACCLLM_TPS,
                 f["tokens_per_second"] / FLIGHTLLM_TPS, f["hbm_gbps"],
                 100 * f[frac], f["cycles"])
-            rows1 = f.get("reduction_rows_1")
-            first = r["decode"][POSITIONS[0]]
-            if rows1:
-                line += "%31.1f %11d %9.1f%%" % (
-                    rows1["tokens_per_second"], rows1["cycles"],
-                    100 * rows1[frac])
-            elif f["cycles"] == first["cycles"]:
-                # Its cycles are those of the first position's step.
-                line += "%31s" % ("as decode@%d" % POSITIONS[0])
-            else:
-                line += "%31s" % "not timed"
-            print(line)
+            rows1 = f["reduction_rows_1"]
+            print(line + "%31.1f %11d %9.1f%%" % (
+                rows1["tokens_per_second"], rows1["cycles"],
+                100 * rows1[frac]))
         c = r["compile"]
         print("%-5s config %s" % (shape, r["config"]))
         print("%-5s compile %.1f s (%.1f s CPU), peak RSS %.2f GB (targets for "

@@ -29,9 +29,10 @@ def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
         assert re.search(r"^tiny\s+%s\s+[\d.]+\s+[\d.]+x" % phase, out,
                          re.M), phase
     # The conservative reduction path beside the config's figures: token/s,
-    # cycles and roofline fraction both ways for decode@2048 and the prefill.
+    # cycles and roofline fraction both ways for every phase.
     both = r"\s+[\d.]+%\s+\d+ \|\s+[\d.]+\s+\d+\s+[\d.]+%$"
-    for phase in ("decode@2048", "prefill 2048"):
+    for phase in ("decode@2048", "decode@8192", "decode@32768",
+                  "prefill 2048"):
         assert re.search(r"^tiny\s+%s\s.*%s" % (phase, both), out, re.M), phase
     assert re.search(r"^tiny\s+compile [\d.]+ s", out, re.M), out
 
@@ -40,7 +41,7 @@ def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
     assert sorted(tiny["decode"], key=int) == ["2048", "8192", "32768"]
     for figures in list(tiny["decode"].values()) + [tiny["prefill"]]:
         assert figures["cycles"] > 0 and figures["tokens_per_second"] > 0
-    for figures in (tiny["decode"]["2048"], tiny["prefill"]):
+    for figures in list(tiny["decode"].values()) + [tiny["prefill"]]:
         rows1 = figures["reduction_rows_1"]
         assert rows1["what_if"] == [{"key": "vector.reduction_rows",
                                      "value": 1, "config_value": 8}]
