@@ -380,9 +380,7 @@ accel::hw::loadConfig(StringRef path,
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!buffer)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        path + ": cannot read: " + buffer.getError().message());
+    return error(path + ": cannot read: " + buffer.getError().message());
   return parseConfig((*buffer)->getBuffer(), path, overrides);
 }
 
