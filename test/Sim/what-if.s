@@ -55,6 +55,9 @@
 ; JSON-NEXT: "value": 300
 ; JSON-NEXT: }
 ; JSON-NEXT: ]
+; --help lists the fields (hw::timingOverrideKeys()).
+; RUN: accel-sim --help | FileCheck %s --check-prefix=HELP
+; HELP: --what-if=<key=value> {{.*}}: clock_mhz, hbm.channel_gbps, {{.*}}, vector.reduction_rows, {{.*}}, energy.static_w{{$}}
 ;
 ; Errors, each one line and exit status 1: an unknown key, a key the
 ; compiled code or the engine's structure depends on, a bad value, a key

@@ -71,18 +71,9 @@ cl::opt<unsigned> position("position",
 cl::opt<std::string>
     configPath("config", cl::desc("Hardware config, for a package without one"),
                cl::value_desc("file"), cl::cat(category));
-cl::list<std::string> whatIf(
-    "what-if",
-    cl::desc("Time the run with a config field changed: KEY=VALUE, "
-             "repeatable or comma-separated, e.g. vector.reduction_rows=1. "
-             "Only the fields the timing model alone reads (clock_mhz, "
-             "hbm.channel_gbps latency_cycles burst_bytes efficiency, "
-             "matrix.dsp macs_per_dsp_w8/w4/w2 fp32_macs_per_cycle "
-             "pipeline_cycles, vector.lanes add/mul/div/sqrt/exp_cycles "
-             "issue_cycles reduction_rows, control.dispatch_per_cycle "
-             "taken_branch_cycles, dma.issue_cycles, energy.*); needs "
-             "--mode=timing or both"),
-    cl::value_desc("key=value"), cl::CommaSeparated, cl::cat(category));
+// Its description lists hw::timingOverrideKeys(), set in main.
+cl::list<std::string> whatIf("what-if", cl::value_desc("key=value"),
+                             cl::CommaSeparated, cl::cat(category));
 cl::opt<bool> dumpRegs("dump-regs",
                        cl::desc("Print the registers after the run"),
                        cl::cat(category));
@@ -271,6 +262,12 @@ int main(int argc, char **argv) {
       cl::desc("Threads of the functional matrix unit (default 0: every "
                "core); the results are the same for any count"),
       cl::init(0), cl::cat(category));
+  std::string whatIfHelp =
+      "Time the run with a config field changed, KEY=VALUE (repeatable or "
+      "comma-separated; needs --mode=timing or both), KEY one of the fields "
+      "only the timing model reads: " +
+      llvm::join(hw::timingOverrideKeys(), ", ");
+  whatIf.setDescription(whatIfHelp);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "accel engine simulator\n");
 
