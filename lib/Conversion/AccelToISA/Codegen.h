@@ -145,7 +145,8 @@ private:
   void moveRecords(Opcode opcode, const StripedRows &rows,
                    const CacheLayout &c, int64_t base, unsigned records,
                    unsigned slot, int64_t slotImm, unsigned index);
-  /// The attention of query `kQuery` of the tile, every head.
+  /// The attention of query `kQuery` of the tile, every head (with
+  /// int8_attention, of queriesPerPass queries from `kQuery`).
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, int64_t keysAt, int64_t valuesAt);
   /// rope-positions=cache (CodegenRope.cpp): loads the rows of `op`'s RoPE
@@ -158,10 +159,14 @@ private:
   /// query by row n - 1 of its n keys, key j by row `firstRank` + j.
   void rotateByRank(CacheAttentionOp op, isa::Instruction &score,
                     unsigned firstRank, bool split);
-  /// attendQuery's integer form (int8_attention, NUMERICS §6.5).
+  /// attendQuery's integer form (int8_attention, NUMERICS §6.5) of
+  /// `queries` queries, software-pipelined; `select(j)` sets the registers
+  /// of query kQuery + j.
   void attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
                        const Home &q, const Home &out, int64_t keysAt,
-                       int64_t valuesAt, bool split, uint32_t scaleBits);
+                       int64_t valuesAt, bool split, uint32_t scaleBits,
+                       int64_t queries,
+                       llvm::function_ref<void(int64_t)> select);
 
   mlir::func::FuncOp decode;
   const hw::Config &config;

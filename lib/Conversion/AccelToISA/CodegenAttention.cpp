@@ -24,8 +24,10 @@
 // unit, vsoftmax, vpq (the value scales folded into the probabilities,
 // int8) and mpv on the matrix unit, a row per head (ISA §5.9); each reads a
 // query's keys as the two runs (sinks, window) the fp32 form reads as two
-// segments. Consecutive groups alternate between two banks of scratch, a
-// group's mqk emitted before the group before it takes its softmax.
+// segments. A prefill tile's loop attends kQueriesPerPass queries a pass
+// (between its barriers), software-pipelined: their groups alternate
+// between two banks of scratch, a group's mqk (and its query's vqact)
+// emitted before the group before it takes its softmax.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,6 +78,14 @@ int64_t attentionRows(int64_t scrBytes, int64_t heads, int64_t qpk,
             scrBytes)
       return rows;
   return 0;
+}
+
+/// The queries of a tile one pass of the query loop attends with integer
+/// attention, in one software-pipelined run of straight-line code between
+/// the loop's barriers (the loop's code grows with them); 1 otherwise.
+constexpr int64_t kQueriesPerPass = 8;
+int64_t queriesPerPass(CacheAttentionOp op, int64_t tile) {
+  return op.getInt8Attention() ? std::min(tile, kQueriesPerPass) : 1;
 }
 
 } // namespace
@@ -181,33 +191,61 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   uint32_t scaleBits;
   std::memcpy(&scaleBits, &scale, 4);
 
-  // Position p = r6 + t; the sinks seen, min(p + 1, S), from record 0; the
-  // window seen, [ws, p] with ws = max(S, p - W + 1), from record
-  // ws + layerBase.
-  unsigned p = program.scratch(), next = program.scratch(),
-           first = program.scratch();
-  alu(Opcode::Add, p, kPosition, kQuery);
-  aluImm(Opcode::Addi, next, p, 1);
-  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
-  if (window > 0) {
-    aluImm(Opcode::Minui, kSinkKeys, next, sink);
-    aluImm(Opcode::Addi, first, next, -window);
-    aluImm(Opcode::Maxi, first, first, sink);
-  } else {
-    aluImm(Opcode::Addi, first, 0, 0);
-  }
-  alu(Opcode::Sub, kWindowKeys, next, first);
-  aluImm(Opcode::Maxi, kWindowKeys, kWindowKeys, 0);
-  alu(Opcode::Add, kWindowAt, first, kLayerBase);
-  aluImm(Opcode::Muli, kWindowAt, kWindowAt, c.record);
-  // The decode step's one query sees its sinks and then its window as one
-  // run from record 0: one segment (a prefill query's window starts where
-  // its position says).
+  // The registers of query t = kQuery + j (the tile's last row when past
+  // it, attended again to the same result): position p = r6 + t; the sinks
+  // seen, min(p + 1, S), from record 0; the window seen, [ws, p] with
+  // ws = max(S, p - W + 1), from record ws + layerBase. The decode step's
+  // one query sees its sinks and then its window as one run from record 0:
+  // one segment (a prefill query's window starts where its position says).
+  // A pass of several queries bounds t by the tile too, so that
+  // accel-insert-tokens sees one query's rows apart from another's.
   bool split = sink > 0 && tile > 1;
-  if (sink > 0 && !split) {
-    alu(Opcode::Add, kWindowKeys, kSinkKeys, kWindowKeys);
-    aluImm(Opcode::Addi, kWindowAt, 0, 0);
+  int64_t queries = queriesPerPass(op, tile);
+  auto select = [&](int64_t j) {
+    unsigned t = kQuery;
+    if (j > 0) {
+      unsigned last = program.scratch();
+      t = program.scratch();
+      aluImm(Opcode::Addi, last, kRows, -1);
+      aluImm(Opcode::Addi, t, kQuery, j);
+      alu(Opcode::Minu, t, t, last);
+    }
+    if (queries > 1) {
+      unsigned bounded = program.scratch();
+      aluImm(Opcode::Minui, bounded, t, tile - 1);
+      t = bounded;
+    }
+    unsigned p = program.scratch(), next = program.scratch(),
+             first = program.scratch();
+    alu(Opcode::Add, p, kPosition, t);
+    aluImm(Opcode::Addi, next, p, 1);
+    aluImm(Opcode::Muli, kQueryAt, t, q.bytes);
+    if (window > 0) {
+      aluImm(Opcode::Minui, kSinkKeys, next, sink);
+      aluImm(Opcode::Addi, first, next, -window);
+      aluImm(Opcode::Maxi, first, first, sink);
+    } else {
+      aluImm(Opcode::Addi, first, 0, 0);
+    }
+    alu(Opcode::Sub, kWindowKeys, next, first);
+    aluImm(Opcode::Maxi, kWindowKeys, kWindowKeys, 0);
+    // At most W (ws >= p - W + 1): a bound accel-insert-tokens can see, so
+    // that one bank's scores and weights are apart from the other's.
+    if (window > 0)
+      aluImm(Opcode::Minui, kWindowKeys, kWindowKeys, window);
+    alu(Opcode::Add, kWindowAt, first, kLayerBase);
+    aluImm(Opcode::Muli, kWindowAt, kWindowAt, c.record);
+    if (sink > 0 && !split) {
+      alu(Opcode::Add, kWindowKeys, kSinkKeys, kWindowKeys);
+      aluImm(Opcode::Addi, kWindowAt, 0, 0);
+    }
+  };
+  if (op.getInt8Attention()) {
+    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits,
+                    queries, select);
+    return;
   }
+  select(0);
 
   auto attention = [&](Opcode opcode, int64_t dstBuf, unsigned dst,
                        int64_t srcBuf, unsigned src, unsigned records,
@@ -232,10 +270,6 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   };
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
-  if (op.getInt8Attention()) {
-    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits);
-    return;
-  }
   for (int64_t h = 0; h < heads; ++h) {
     int64_t kvHead = h / perKv;
     unsigned query = program.scratch();
@@ -288,7 +322,8 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
 void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
                               const Home &q, const Home &out, int64_t keysAt,
                               int64_t valuesAt, bool split,
-                              uint32_t scaleBits) {
+                              uint32_t scaleBits, int64_t queries,
+                              llvm::function_ref<void(int64_t)> select) {
   int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
   int64_t loaded = (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
   int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
@@ -298,20 +333,22 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
   // NUMERICS §6.5 step 1: the query's heads, one int8 group each (one row
   // of heads × D with activation groups of D).
-  unsigned row = program.scratch();
-  aluImm(Opcode::Addi, row, kQueryAt, q.offset);
-  isa::Instruction quantize = make(Opcode::Vqact);
-  quantize.set("dbuf", scr);
-  quantize.set("rd", program.constant(at.queries));
-  quantize.set("abuf", static_cast<int64_t>(q.buffer));
-  quantize.set("ra", row);
-  quantize.set("bbuf", scr);
-  quantize.set("rb", program.constant(at.queryScales));
-  quantize.set("nimm", heads * c.headDim);
-  quantize.set("mimm", 1);
-  quantize.set("ga", c.headDim);
-  quantize.set("bits", 8);
-  program.emit(quantize);
+  auto quantizeQuery = [&]() {
+    unsigned row = program.scratch();
+    aluImm(Opcode::Addi, row, kQueryAt, q.offset);
+    isa::Instruction quantize = make(Opcode::Vqact);
+    quantize.set("dbuf", scr);
+    quantize.set("rd", program.constant(at.queries));
+    quantize.set("abuf", static_cast<int64_t>(q.buffer));
+    quantize.set("ra", row);
+    quantize.set("bbuf", scr);
+    quantize.set("rb", program.constant(at.queryScales));
+    quantize.set("nimm", heads * c.headDim);
+    quantize.set("mimm", 1);
+    quantize.set("ga", c.headDim);
+    quantize.set("bits", 8);
+    program.emit(quantize);
+  };
 
   // Each query's keys (and values) as two runs of records: the sinks from
   // record 0, then the window from kWindowAt; one run (all from kWindowAt)
@@ -348,20 +385,35 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     i.set("rn", count());
     i.set("himm", kvHead);
   };
-  // A group's scores are made before the previous group's context, so the
-  // matrix unit's mqk overlaps the vector unit's vsoftmax and vpq.
-  auto bankOf = [&](int64_t h) { return (h / rows % 2) * at.bank; };
-  auto scores = [&](int64_t h) {
+  // Work items: group g of query j, item w = j · (heads / rows) + g, in
+  // scratch bank w mod 2. Item w + 1's scores (and its query's vqact) are
+  // made before item w's context, so the matrix unit's mqk overlaps the
+  // vector unit's vsoftmax and vpq, and item w's mpv the vector unit's next
+  // vqact and vsoftmax. The registers are set for one query at a time.
+  int64_t perQuery = heads / rows, items = queries * perQuery;
+  int64_t selected = -1;
+  auto to = [&](int64_t j) {
+    if (j != selected)
+      select(j);
+    selected = j;
+  };
+  auto bankOf = [&](int64_t w) { return (w % 2) * at.bank; };
+  auto scores = [&](int64_t w) {
+    int64_t h = w % perQuery * rows;
+    to(w / perQuery);
+    if (h == 0)
+      quantizeQuery();
     isa::Instruction score = make(Opcode::Mqk);
-    operands(score, scr, program.constant(at.scores + bankOf(h)),
+    operands(score, scr, program.constant(at.scores + bankOf(w)),
              program.constant(at.queries + h * c.headDim),
              program.constant(at.queryScales + 4 * h), runsAt(keysAt),
              h / c.qpk);
     score.set("scale", scaleBits);
     program.emit(score);
   };
-  auto context = [&](int64_t h) {
-    int64_t bank = bankOf(h);
+  auto context = [&](int64_t w) {
+    int64_t h = w % perQuery * rows, bank = bankOf(w);
+    to(w / perQuery);
     unsigned probs = program.constant(at.probs + bank);
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
@@ -387,10 +439,10 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     program.emit(product);
   };
   scores(0);
-  for (int64_t h = 0; h < heads; h += rows) {
-    if (h + rows < heads)
-      scores(h + rows);
-    context(h);
+  for (int64_t w = 0; w < items; ++w) {
+    if (w + 1 < items)
+      scores(w + 1);
+    context(w);
   }
 }
 
@@ -443,19 +495,20 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
                     scrBytes / 2
              << " bytes of the scratch buffer's upper half ("
              << scrBytes / 2 << ")";
-    isa::Instruction records = make(Opcode::Maset);
-    records.set("hd", c.headDim);
-    records.set("kvh", c.kvHeads);
-    records.set("kvg", c.group);
-    records.set("kvfmt", c.format);
-    records.set("kvbits", c.bits);
-    if (c.qpk > 1)
-      records.set("qpk", c.qpk);
-    if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
-                                       c.group))
-      records.set("recu", c.record / kAlign);
-    program.emit(records);
   }
+  isa::Instruction records = make(Opcode::Maset);
+  records.set("hd", c.headDim);
+  records.set("kvh", c.kvHeads);
+  records.set("kvg", c.group);
+  records.set("kvfmt", c.format);
+  records.set("kvbits", c.bits);
+  if (c.qpk > 1)
+    records.set("qpk", c.qpk);
+  if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
+                                     c.group))
+    records.set("recu", c.record / kAlign);
+  if (op.getInt8Attention())
+    program.emit(records);
 
   // 1. The earlier positions: sinks s0 = min(S, p0) from slot 0, then the
   // window's w0 = p0 - max(S, p0 - W + 1) records from their ring slot (one
@@ -515,7 +568,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   }
 
   // 3. Each query (a loop over the tile's rows, fenced by barriers, when
-  // the step has more than one).
+  // the step has more than one; a pass of the loop attends queriesPerPass
+  // of them).
   FailureOr<Home> out = define(op.getResult(), q->bytes);
   if (failed(out))
     return failure();
@@ -525,13 +579,18 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     program.emit(make(Opcode::Barrier));
     aluImm(Opcode::Addi, kQuery, 0, 0);
     program.label(loop);
+    // The record format again where the loop starts, for accel-insert-tokens
+    // (which forgets it at a label): with it, the extents of mqk, vpq and
+    // mpv are known and a pass's queries do not wait for one another.
+    if (queriesPerPass(op, tile) > 1)
+      program.emit(records);
   } else {
     aluImm(Opcode::Addi, kQuery, 0, 0);
   }
   attendQuery(op, c, *q, *out, keysAt, valuesAt);
   if (tile > 1) {
     program.emit(make(Opcode::Barrier));
-    aluImm(Opcode::Addi, kQuery, kQuery, 1);
+    aluImm(Opcode::Addi, kQuery, kQuery, queriesPerPass(op, tile));
     isa::Instruction again = make(Opcode::Bltu);
     again.set("rs1", kQuery);
     again.set("rs2", kRows);

@@ -34,14 +34,57 @@
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
 // CHECK-LABEL: accelisa.label @prefill_step
+// A pass of the query loop attends 4 queries (the tile; at most
+// kQueriesPerPass), software-pipelined. It restates the record format for
+// accel-insert-tokens, then sets query t = min(r13, 3)'s registers (the
+// Λ window's key count r15 at most W = 5). A prefill query: r14 sink
+// records from record 0 (kv[r0]), then its window from a second address;
+// r14 + r15 keys. Its scores go to bank 0 (scratch 2097280).
 // CHECK: accelisa.label @query_0_of_tile4
-// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8
-// A prefill query: r14 sink records from record 0 (kv[r0]), then its window
-// from a second address; r14 + r15 keys.
-// CHECK: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, scale=0.17677669
-// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], {{r[0-9]+}}, r0, r0, 2
-// CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2
-// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2
+// CHECK-NEXT: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4, qpk=2
+// CHECK-NEXT: accelisa.minui {{r[0-9]+}}, r13, 3
+// CHECK: accelisa.minui r15, r15, 5
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8, rel=mx
+// CHECK: accelisa.addi [[S0:r[0-9]+]], r0, 2097280
+// CHECK-NEXT: accelisa.add
+// CHECK-NEXT: accelisa.mqk scr[[[S0]]], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, scale=0.17677669, wait=vec, rel=vec
+// Query t + 1 = min(r13 + 1, r11 - 1, 3): its vqact and its mqk, into bank
+// 1 (2097664), before query t's softmax.
+// CHECK-NEXT: accelisa.addi [[LAST:r[0-9]+]], r11, -1
+// CHECK-NEXT: accelisa.addi [[T1:r[0-9]+]], r13, 1
+// CHECK-NEXT: accelisa.minu [[T1]], [[T1]], [[LAST]]
+// CHECK-NEXT: accelisa.minui {{r[0-9]+}}, [[T1]], 3
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8, wait=mx, rel=mx
+// CHECK: accelisa.addi [[S1:r[0-9]+]], r0, 2097664
+// CHECK-NEXT: accelisa.add
+// CHECK-NEXT: accelisa.mqk scr[[[S1]]], {{.*}}, 0, 2, scale=0.17677669, wait=vec, rel=vec
+// Query t again: its softmax of bank 0 (no token from the mqk of bank 1),
+// vpq and mpv.
+// CHECK-NEXT: accelisa.minui {{r[0-9]+}}, r13, 3
+// CHECK-NOT: accelisa.vqact
+// CHECK: accelisa.addi [[B0:r[0-9]+]], r0, 2097280
+// CHECK-NEXT: accelisa.add
+// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B0]]], {{r[0-9]+}}, r0, r0, 2{{$}}
+// CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, rel=mx
+// CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, wait=vec
+// Then query t + 2's scores (bank 0 again) before query t + 1's context
+// (bank 1), and so on; the last query's context ends the pass.
+// CHECK-NEXT: accelisa.addi {{r[0-9]+}}, r11, -1
+// CHECK-NEXT: accelisa.addi {{r[0-9]+}}, r13, 2
+// CHECK: accelisa.vqact
+// CHECK: accelisa.mqk scr[{{r[0-9]+}}]
+// CHECK: accelisa.addi {{r[0-9]+}}, r13, 1
+// CHECK: accelisa.addi [[B1:r[0-9]+]], r0, 2097664
+// CHECK-NEXT: accelisa.add
+// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B1]]], {{r[0-9]+}}, r0, r0, 2{{$}}
+// CHECK: accelisa.mqk
+// CHECK-NOT: accelisa.mqk
+// CHECK-COUNT-2: accelisa.vsoftmax
+// CHECK-NOT: accelisa.mqk
+// CHECK: accelisa.mpv
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r13, r13, 4
+// CHECK-NEXT: accelisa.bltu r13, r11, @query_0_of_tile4
 // CHECK-NOT: accelisa.mqk
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
