@@ -256,9 +256,10 @@ Config readConfig(Reader &r, const json::Object *root) {
 /// the HBM channels and their size and the buffers), and the functional
 /// results do not depend on them. The queues and tokens are left out: a
 /// program's synchronisation depends on them (a dispatch that blocks on a
-/// full queue, or a release on a full counter, can deadlock it); so are the
-/// fields nothing but the loader's budget checks reads (device resources,
-/// vector.dsp, matrix.accumulator_bram36, control.imem_uram, dma.host_gbps).
+/// full queue, or a release on a full counter, can deadlock it); so are
+/// control.imem_uram (the program must fit it) and the fields nothing but the
+/// loader's budget checks reads (device resources, vector.dsp,
+/// matrix.accumulator_bram36, dma.host_gbps).
 constexpr const char *kTimingKeys[] = {
     "clock_mhz",
     "hbm.channel_gbps",
