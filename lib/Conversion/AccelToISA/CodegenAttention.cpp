@@ -18,16 +18,17 @@
 // Reading the cache before writing it lets a tile's queries see keys its
 // own writes would overwrite in the ring.
 //
-// With `int8_attention` (NUMERICS §6.5) step 3 quantizes each query's heads
-// (vqact, one int8 group per head) and is, per group of heads (all of them
-// when the scratch holds their scores), one multi-row mqk on the matrix
-// unit, vsoftmax, vpq (the value scales folded into the probabilities,
-// int8) and mpv on the matrix unit, a row per head (ISA §5.9); each reads a
-// query's keys as the two runs (sinks, window) the fp32 form reads as two
-// segments. A prefill tile's loop attends kQueriesPerPass queries a pass
-// (between its barriers), software-pipelined: their groups alternate
-// between two banks of scratch, a group's mqk (and its query's vqact)
-// emitted before the group before it takes its softmax.
+// With `int8_attention` (NUMERICS §6.5) one vqact before step 3 quantizes
+// the heads of all the step's queries (one int8 group per head), and step 3
+// is, per query and group of heads (all of them when the scratch holds
+// their scores), one multi-row mqk on the matrix unit, vsoftmax, vpq (the
+// value scales folded into the probabilities, int8) and mpv on the matrix
+// unit, a row per head (ISA §5.9); each reads a query's keys as the two
+// runs (sinks, window) the fp32 form reads as two segments. A prefill
+// tile's loop attends kQueriesPerPass queries a pass (between its
+// barriers), software-pipelined: their groups alternate between two banks
+// of scratch, a group's mqk emitted before the group before it takes its
+// softmax.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,19 +42,20 @@ using namespace accel::lowering::detail;
 namespace {
 
 /// Where the integer attention keeps its operands in the scratch buffer's
-/// upper half (ISA §5.9): a query's int8 heads and their scales, then two
-/// banks (parity of the group of `rows` heads) of scores, probabilities,
-/// int8 weights and weight scales, `rows` rows each.
+/// upper half (ISA §5.9): the int8 heads of the step's `tile` queries and
+/// their scales (a query after another), then two banks (parity of the work
+/// item) of scores, probabilities, int8 weights and weight scales, `rows`
+/// rows each.
 struct IntScratch {
   int64_t queries = 0, queryScales = 0;
   int64_t scores = 0, probs = 0, weights = 0, weightScales = 0, bank = 0;
   int64_t end = 0;
 
-  IntScratch(int64_t start, int64_t heads, int64_t headDim, int64_t groups,
-             int64_t loaded, int64_t rows) {
+  IntScratch(int64_t start, int64_t tile, int64_t heads, int64_t headDim,
+             int64_t groups, int64_t loaded, int64_t rows) {
     queries = start;
-    queryScales = queries + alignTo(heads * headDim, kAlign);
-    scores = queryScales + alignTo(heads * 4, kAlign);
+    queryScales = queries + alignTo(tile * heads * headDim, kAlign);
+    scores = queryScales + alignTo(tile * heads * 4, kAlign);
     probs = scores + alignTo(rows * loaded * 4, kAlign);
     weights = probs + alignTo(rows * loaded * 4, kAlign);
     weightScales = weights + alignTo(rows * groups * loaded, kAlign);
@@ -69,12 +71,13 @@ constexpr int64_t kMaxAttentionRows = 63;
 /// of `heads`, at most `most`, whose rows fit the scratch buffer's upper
 /// half and stay with the state's `qpk` rows per KV head (a multiple of
 /// qpk, or within one KV head), or 0 if not even one head fits.
-int64_t attentionRows(int64_t scrBytes, int64_t heads, int64_t qpk,
-                      int64_t headDim, int64_t groups, int64_t loaded,
-                      int64_t most) {
+int64_t attentionRows(int64_t scrBytes, int64_t tile, int64_t heads,
+                      int64_t qpk, int64_t headDim, int64_t groups,
+                      int64_t loaded, int64_t most) {
   for (int64_t rows = std::min(most, kMaxAttentionRows); rows > 0; --rows)
     if (heads % rows == 0 && (rows % qpk == 0 || qpk % rows == 0) &&
-        IntScratch(scrBytes / 2, heads, headDim, groups, loaded, rows).end <=
+        IntScratch(scrBytes / 2, tile, heads, headDim, groups, loaded, rows)
+                .end <=
             scrBytes)
       return rows;
   return 0;
@@ -327,29 +330,10 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
   int64_t loaded = (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
   int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-  int64_t rows = attentionRows(scrBytes, heads, c.qpk, c.headDim, groups,
-                               loaded, heads);
-  IntScratch at(scrBytes / 2, heads, c.headDim, groups, loaded, rows);
+  int64_t rows = attentionRows(scrBytes, tile, heads, c.qpk, c.headDim,
+                               groups, loaded, heads);
+  IntScratch at(scrBytes / 2, tile, heads, c.headDim, groups, loaded, rows);
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
-  // NUMERICS §6.5 step 1: the query's heads, one int8 group each (one row
-  // of heads × D with activation groups of D).
-  auto quantizeQuery = [&]() {
-    unsigned row = program.scratch();
-    aluImm(Opcode::Addi, row, kQueryAt, q.offset);
-    isa::Instruction quantize = make(Opcode::Vqact);
-    quantize.set("dbuf", scr);
-    quantize.set("rd", program.constant(at.queries));
-    quantize.set("abuf", static_cast<int64_t>(q.buffer));
-    quantize.set("ra", row);
-    quantize.set("bbuf", scr);
-    quantize.set("rb", program.constant(at.queryScales));
-    quantize.set("nimm", heads * c.headDim);
-    quantize.set("mimm", 1);
-    quantize.set("ga", c.headDim);
-    quantize.set("bits", 8);
-    program.emit(quantize);
-  };
-
   // Each query's keys (and values) as two runs of records: the sinks from
   // record 0, then the window from kWindowAt; one run (all from kWindowAt)
   // when the sinks are not apart. (Scratch registers rotate: a count or an
@@ -386,10 +370,10 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     i.set("himm", kvHead);
   };
   // Work items: group g of query j, item w = j · (heads / rows) + g, in
-  // scratch bank w mod 2. Item w + 1's scores (and its query's vqact) are
-  // made before item w's context, so the matrix unit's mqk overlaps the
-  // vector unit's vsoftmax and vpq, and item w's mpv the vector unit's next
-  // vqact and vsoftmax. The registers are set for one query at a time.
+  // scratch bank w mod 2. Item w + 1's scores are made before item w's
+  // context, so the matrix unit's mqk overlaps the vector unit's vsoftmax
+  // and vpq, and item w's mpv the vector unit's next vsoftmax. The
+  // registers are set for one query at a time.
   int64_t perQuery = heads / rows, items = queries * perQuery;
   int64_t selected = -1;
   auto to = [&](int64_t j) {
@@ -401,13 +385,16 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   auto scores = [&](int64_t w) {
     int64_t h = w % perQuery * rows;
     to(w / perQuery);
-    if (h == 0)
-      quantizeQuery();
+    // Query t's int8 heads at kQueryAt / 4 from at.queries, its scales at
+    // kQueryAt / D from at.queryScales (kQueryAt = t · heads · D · 4).
+    unsigned query = program.scratch(), queryScales = program.scratch();
+    aluImm(Opcode::Srli, query, kQueryAt, 2);
+    aluImm(Opcode::Addi, query, query, at.queries + h * c.headDim);
+    aluImm(Opcode::Divui, queryScales, kQueryAt, c.headDim);
+    aluImm(Opcode::Addi, queryScales, queryScales, at.queryScales + 4 * h);
     isa::Instruction score = make(Opcode::Mqk);
-    operands(score, scr, program.constant(at.scores + bankOf(w)),
-             program.constant(at.queries + h * c.headDim),
-             program.constant(at.queryScales + 4 * h), runsAt(keysAt),
-             h / c.qpk);
+    operands(score, scr, program.constant(at.scores + bankOf(w)), query,
+             queryScales, runsAt(keysAt), h / c.qpk);
     score.set("scale", scaleBits);
     program.emit(score);
   };
@@ -484,12 +471,12 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     if (c.format == 2)
       return op.emitError("int8_attention needs an integer KV cache");
     int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-    if (!attentionRows(scrBytes, op.getNumHeads(), c.qpk, c.headDim,
+    if (!attentionRows(scrBytes, tile, op.getNumHeads(), c.qpk, c.headDim,
                        c.headDim / c.group, loaded, 1))
-      return op.emitError("the integer attention of a query (")
-             << loaded << " keys, " << op.getNumHeads()
-             << " heads) needs "
-             << IntScratch(scrBytes / 2, op.getNumHeads(), c.headDim,
+      return op.emitError("the integer attention of ")
+             << tile << " queries (" << loaded << " keys, "
+             << op.getNumHeads() << " heads) needs "
+             << IntScratch(scrBytes / 2, tile, op.getNumHeads(), c.headDim,
                            c.headDim / c.group, loaded, 1)
                         .end -
                     scrBytes / 2
@@ -564,6 +551,31 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     quantize.set("abuf", static_cast<int64_t>(Buffer::Act));
     quantize.set("ra", program.constant(rows->offset));
     quantize.set("rm", kRows);
+    program.emit(quantize);
+  }
+
+  // NUMERICS §6.5 step 1 for integer attention: every query's heads, one
+  // int8 group each (a row of heads × D per query with activation groups
+  // of D), by one vqact of the step's rows.
+  if (op.getInt8Attention()) {
+    int64_t heads = op.getNumHeads();
+    IntScratch at(config.buffers[space(Buffer::Scr)].bytes / 2, tile, heads,
+                  c.headDim, c.headDim / c.group, loaded, 1);
+    int64_t scr = static_cast<int64_t>(Buffer::Scr);
+    isa::Instruction quantize = make(Opcode::Vqact);
+    quantize.set("dbuf", scr);
+    quantize.set("rd", program.constant(at.queries));
+    quantize.set("abuf", static_cast<int64_t>(q->buffer));
+    quantize.set("ra", program.constant(q->offset));
+    quantize.set("bbuf", scr);
+    quantize.set("rb", program.constant(at.queryScales));
+    quantize.set("nimm", heads * c.headDim);
+    if (tile > 1)
+      quantize.set("rm", kRows);
+    else
+      quantize.set("mimm", 1);
+    quantize.set("ga", c.headDim);
+    quantize.set("bits", 8);
     program.emit(quantize);
   }
 

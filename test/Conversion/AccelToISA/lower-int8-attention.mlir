@@ -1,7 +1,7 @@
 // accel-lower-to-isa with int8_attention (NUMERICS §6.5, ISA §5.9) on the
 // one-layer decoder of lower-decode.mlir (heads (2, 1) of 32, W2A8KV4, KV
-// groups of 32, Λ(2, 5)): each query's heads quantized by one vqact, then
-// one mqk, vsoftmax, vpq, mpv for both heads (2 rows, both of KV head 0:
+// groups of 32, Λ(2, 5)): the step's queries' heads quantized by one vqact,
+// then per query one mqk, vsoftmax, vpq, mpv for both heads (2 rows, both of KV head 0:
 // qpk=2); the decode query's keys one run, a prefill query's sinks and
 // window two runs. Without a quantized cache the pass fails.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s
@@ -34,49 +34,55 @@
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
 // CHECK-LABEL: accelisa.label @prefill_step
+// One vqact quantizes the heads of the step's r11 queries before the loop:
+// query t's int8 heads at 2097152 + 64 t, its scales at 2097408 + 8 t.
+// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, r11, ga=32, bits=8
+// CHECK-NEXT: accelisa.barrier
 // A pass of the query loop attends 4 queries (the tile; at most
 // kQueriesPerPass), software-pipelined. It restates the record format for
 // accel-insert-tokens, then sets query t = min(r13, 3)'s registers (the
-// Λ window's key count r15 at most W = 5). A prefill query: r14 sink
-// records from record 0 (kv[r0]), then its window from a second address;
-// r14 + r15 keys. Its scores go to bank 0 (scratch 2097280).
+// Λ window's key count r15 at most W = 5; r7 = 256 t). A prefill query: r14
+// sink records from record 0 (kv[r0]), then its window from a second
+// address; r14 + r15 keys. Its scores go to bank 0 (scratch 2097472).
 // CHECK: accelisa.label @query_0_of_tile4
 // CHECK-NEXT: accelisa.maset hd=32, kvh=1, kvg=32, kvbits=4, qpk=2
 // CHECK-NEXT: accelisa.minui {{r[0-9]+}}, r13, 3
 // CHECK: accelisa.minui r15, r15, 5
-// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8, rel=mx
-// CHECK: accelisa.addi [[S0:r[0-9]+]], r0, 2097280
+// CHECK-NOT: accelisa.vqact
+// CHECK: accelisa.srli [[Q:r[0-9]+]], r7, 2
+// CHECK-NEXT: accelisa.addi [[Q]], [[Q]], 2097152
+// CHECK-NEXT: accelisa.divui [[QS:r[0-9]+]], r7, 32
+// CHECK-NEXT: accelisa.addi [[QS]], [[QS]], 2097408
+// CHECK: accelisa.addi [[S0:r[0-9]+]], r0, 2097472
 // CHECK-NEXT: accelisa.add
-// CHECK-NEXT: accelisa.mqk scr[[[S0]]], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, scale=0.17677669, wait=vec, rel=vec
-// Query t + 1 = min(r13 + 1, r11 - 1, 3): its vqact and its mqk, into bank
-// 1 (2097664), before query t's softmax.
+// CHECK-NEXT: accelisa.mqk scr[[[S0]]], scr[[[Q]]], scr[[[QS]]], kv[r0], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, scale=0.17677669, rel=vec
+// Query t + 1 = min(r13 + 1, r11 - 1, 3): its mqk, into bank 1
+// (2097856), before query t's softmax.
 // CHECK-NEXT: accelisa.addi [[LAST:r[0-9]+]], r11, -1
 // CHECK-NEXT: accelisa.addi [[T1:r[0-9]+]], r13, 1
 // CHECK-NEXT: accelisa.minu [[T1]], [[T1]], [[LAST]]
 // CHECK-NEXT: accelisa.minui {{r[0-9]+}}, [[T1]], 3
-// CHECK: accelisa.vqact scr[{{r[0-9]+}}], act[{{r[0-9]+}}], scr[{{r[0-9]+}}], 64, 1, ga=32, bits=8, wait=mx, rel=mx
-// CHECK: accelisa.addi [[S1:r[0-9]+]], r0, 2097664
-// CHECK-NEXT: accelisa.add
-// CHECK-NEXT: accelisa.mqk scr[[[S1]]], {{.*}}, 0, 2, scale=0.17677669, wait=vec, rel=vec
-// Query t again: its softmax of bank 0 (no token from the mqk of bank 1),
-// vpq and mpv.
-// CHECK-NEXT: accelisa.minui {{r[0-9]+}}, r13, 3
 // CHECK-NOT: accelisa.vqact
-// CHECK: accelisa.addi [[B0:r[0-9]+]], r0, 2097280
+// CHECK: accelisa.addi [[S1:r[0-9]+]], r0, 2097856
 // CHECK-NEXT: accelisa.add
-// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B0]]], {{r[0-9]+}}, r0, r0, 2{{$}}
+// CHECK-NEXT: accelisa.mqk scr[[[S1]]], {{.*}}, 0, 2, scale=0.17677669, rel=vec
+// Query t again: its softmax of bank 0 (its one token from the mqk of
+// bank 0), vpq and mpv.
+// CHECK-NEXT: accelisa.minui {{r[0-9]+}}, r13, 3
+// CHECK: accelisa.addi [[B0:r[0-9]+]], r0, 2097472
+// CHECK-NEXT: accelisa.add
+// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B0]]], {{r[0-9]+}}, r0, r0, 2, wait=mx{{$}}
 // CHECK: accelisa.vpq scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, rel=mx
 // CHECK: accelisa.mpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, {{r[0-9]+}}, {{r[0-9]+}}, 0, 2, wait=vec
 // Then query t + 2's scores (bank 0 again) before query t + 1's context
 // (bank 1), and so on; the last query's context ends the pass.
 // CHECK-NEXT: accelisa.addi {{r[0-9]+}}, r11, -1
 // CHECK-NEXT: accelisa.addi {{r[0-9]+}}, r13, 2
-// CHECK: accelisa.vqact
 // CHECK: accelisa.mqk scr[{{r[0-9]+}}]
 // CHECK: accelisa.addi {{r[0-9]+}}, r13, 1
-// CHECK: accelisa.addi [[B1:r[0-9]+]], r0, 2097664
+// CHECK: accelisa.addi [[B1:r[0-9]+]], r0, 2097856
 // CHECK-NEXT: accelisa.add
-// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B1]]], {{r[0-9]+}}, r0, r0, 2{{$}}
+// CHECK-NEXT: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[[[B1]]], {{r[0-9]+}}, r0, r0, 2, wait=mx{{$}}
 // CHECK: accelisa.mqk
 // CHECK-NOT: accelisa.mqk
 // CHECK-COUNT-2: accelisa.vsoftmax
@@ -88,6 +94,7 @@
 // CHECK-NOT: accelisa.mqk
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vpv
+// CHECK-NOT: accelisa.vqact {{.*}}ga=32
 
 // GROUPS-LABEL: accelisa.label @decode_step
 // GROUPS: accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, r0, r15, 0, 1, scale=0.17677669
