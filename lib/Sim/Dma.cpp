@@ -31,6 +31,12 @@ llvm::Error sim::executeDma(Machine &m, const Op &op) {
   uint64_t hstride = uint64_t(op.get("hstride"));
   uint64_t sstride = uint64_t(op.get("sstride"));
   unsigned buffer = op.buf("buf");
+  // The rows' on-chip spans may not overlap, so a register row count
+  // cannot make one instruction move the same bytes billions of times.
+  if (rows > 1 && sstride < len)
+    return fault(Twine(rows) + " rows of " + Twine(len) +
+                 " bytes overlap on chip (sstride " + Twine(sstride) +
+                 " < len)");
   for (uint64_t i = 0; i < rows; ++i) {
     unsigned channel = unsigned((first + i % nch) % m.hbm.channels());
     uint64_t offset = hbmBase + (i / nch) * hstride;
