@@ -445,7 +445,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   FailureOr<Home> newValues = homeOf(valueWrite.getRows());
   if (failed(newKeys) || failed(newValues))
     return failure();
-  if (q->bytes != op.getNumHeads() * c.headDim * 4)
+  if (q->bytes != int64_t(op.getNumHeads()) * c.headDim * 4)
     return op.emitError("internal: query rows of an unexpected width");
   if (c.qpk > 255)
     return op.emitError("the engine's attention state holds at most 255 "
