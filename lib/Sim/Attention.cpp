@@ -192,13 +192,10 @@ llvm::Expected<uint64_t> kvHead(const Op &op, const AttnConfig &c) {
 class KeyRotation {
 public:
   static llvm::Expected<KeyRotation> make(Machine &m, const AttnConfig &c) {
-    if (!m.rope)
-      return fault("vqk rope=1 before any vrset: the vector unit has no "
-                   "RoPE tables");
-    if (m.rope->rot > c.hd)
-      return fault("vrset rot = " + Twine(m.rope->rot) +
-                   " is more than the head dimension hd = " + Twine(c.hd));
-    return KeyRotation(m, *m.rope, c.hd);
+    llvm::Expected<const RopeConfig *> rope = vqkRotation(m, c);
+    if (!rope)
+      return rope.takeError();
+    return KeyRotation(m, **rope, c.hd);
   }
   llvm::Error rotate(uint64_t row, float *x) {
     uint64_t R = rope.rot;
@@ -503,10 +500,6 @@ llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
   if (!sp)
     return sp.takeError();
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D * rows);
-  if (!dst)
-    return dst.takeError();
   std::vector<int16_t> v(D), zeros;
   std::vector<float> scales(groups), out(D * rows);
   // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
@@ -529,6 +522,17 @@ llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
 }
 
 } // namespace
+
+llvm::Expected<const RopeConfig *> sim::vqkRotation(const Machine &m,
+                                                    const AttnConfig &c) {
+  if (!m.rope)
+    return fault("vqk rope=1 before any vrset: the vector unit has no "
+                 "RoPE tables");
+  if (m.rope->rot > c.hd)
+    return fault("vrset rot = " + Twine(m.rope->rot) +
+                 " is more than the head dimension hd = " + Twine(c.hd));
+  return &*m.rope;
+}
 
 llvm::Error sim::executeAttention(Machine &m, const Op &op) {
   switch (op.instr->opcode) {

@@ -268,9 +268,8 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
     if (code == Opcode::Vqk && op.get("rope") && n > 0) {
       // rope=1: the query and each key rotated first (NUMERICS §8: two
       // products and a sum per rotated element), reading two table rows.
-      if (!m.rope)
-        return fault("vqk rope=1 before any vrset: the vector unit has no "
-                     "RoPE tables");
+      if (llvm::Error err = vqkRotation(m, *m.attn).takeError())
+        return std::move(err);
       s.perRow += (n + 1) * m.rope->rot;
       s.chain += M + A;
       s.sramBytes += (n + 1) * 8 * uint64_t(m.rope->rot);

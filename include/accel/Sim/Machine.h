@@ -194,6 +194,10 @@ llvm::Error executeVector(Machine &machine, const Op &op);
 /// The attention instructions (vaset vkvq vqk vsoftmax vpv vpq; maset mqk
 /// mpv); called by executeVector and executeMatrix.
 llvm::Error executeAttention(Machine &machine, const Op &op);
+/// The RoPE tables a `vqk rope=1` under the record format `attn` rotates
+/// by; faults without a `vrset`, or with `rot` above the head dimension.
+llvm::Expected<const RopeConfig *> vqkRotation(const Machine &machine,
+                                               const AttnConfig &attn);
 
 } // namespace accel::sim
 
