@@ -26,7 +26,7 @@ using namespace accel::lowering::detail;
 LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
                                       int64_t attentionEnd) {
   Value cos = op.getRopeCos();
-  if (!cos || cos == rankTables)
+  if (!cos)
     return success();
   Value tables[2] = {cos, op.getRopeSin()};
   auto type = cast<RankedTensorType>(cos.getType());
@@ -43,6 +43,10 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
            << tableBytes << " bytes) do not fit the scratch buffer ("
            << scrBytes << " bytes) above the attention's scores ("
            << attentionEnd << " bytes)";
+  // Loaded by an earlier layer (the fit is checked for each layer: its
+  // scores may reach further).
+  if (cos == rankTables)
+    return success();
   LambdaAttr lambda = op.getLambdaAttr();
   int64_t ranks = lambda ? std::min(rows, lambda.getSpan()) : rows;
   for (int index = 0; index < 2; ++index) {

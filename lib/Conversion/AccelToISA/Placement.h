@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/bit.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -66,10 +67,13 @@ StripedRows stripeRows(int64_t rows, int64_t rowBytes, int64_t channels);
 /// (accel-place-hbm's layout, its accel.hbm_regions' kv_records_per_row):
 /// with s of them, record r's piece i is on channel firstChannel + (r mod
 /// s) · recordChannels + i at base + (r div s) · stripe, so that a run of
-/// records moves over s · recordChannels channels at once.
+/// records moves over s · recordChannels channels at once. s is a power of
+/// two (the code finds a record's row and channel group by shift and mask):
+/// the channels are (the lowering checks it), but `most` comes from the IR.
 inline int64_t kvRecordsPerRow(int64_t channels, int64_t recordChannels,
                                int64_t most) {
-  return std::min(channels / recordChannels, most);
+  return int64_t(llvm::bit_floor(uint64_t(
+      std::max<int64_t>(1, std::min(channels / recordChannels, most)))));
 }
 
 /// A layer's KV cache in HBM and its record format.
