@@ -11,7 +11,6 @@
 #include "RoundToNearest.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
-#include "accel/Support/IntElements.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"

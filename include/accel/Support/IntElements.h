@@ -7,7 +7,9 @@
 // one byte per element (DenseElementsAttr's raw layout, which dense<>
 // attributes keep) is read as well. Every reader of integer constants that
 // may be such blobs (the golden executor, accel-pack) goes through
-// IntElements, and every writer through packIntElements.
+// IntElements; writers use packIntElements, except the quantizer's fast
+// paths, which write the same layout directly (lib/Transforms:
+// RoundToNearest.cpp's packBits, the GPTQ path's Quantized::set).
 //
 //===----------------------------------------------------------------------===//
 
