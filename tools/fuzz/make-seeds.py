@@ -13,7 +13,8 @@ own inputs (utils/fuzz.sh runs it once per corpus directory):
            is configs/u280.json with at most 4 memory blocks per buffer
            (sim-config.json), as accel-sim-fuzzer's fallback
   as/      the same assembly
-  config/  configs/u280.json, bench/u280-imem2m.json and sim-config.json
+  config/  configs/*.json, u280-imem2m.json (configs/u280.json with 2 MiB of
+           instruction memory, as bench/run.py makes it) and sim-config.json
   as.dict, config.dict: mnemonics (include/accel/ISA/Instructions.def) and
            the JSON keys of configs/u280.json
 
@@ -124,8 +125,11 @@ def config_seeds(out):
     or its source removed; compact JSON. Whole configs break under byte
     mutations before they reach most checks, so each check gets a seed of
     its own."""
-    for path in (ROOT / "configs/u280.json", ROOT / "bench/u280-imem2m.json"):
+    for path in sorted((ROOT / "configs").glob("*.json")):
         shutil.copy(path, out)
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+    bench.imem_variant(ROOT / "configs/u280.json", out)
     config = json.loads((ROOT / "configs/u280.json").read_text())
     fields = []
 
