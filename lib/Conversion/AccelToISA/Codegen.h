@@ -8,7 +8,8 @@
 // of one row (matrix-vector mode) and a prefill step of a tile of rows
 // (matrix-matrix mode); both share one HBM placement. Codegen.cpp holds the
 // driver, CodegenOps.cpp the token-wise ops, CodegenAttention.cpp the KV
-// cache and attention.
+// cache and attention (CodegenAttentionStream.cpp: over a cache streamed
+// through the kv buffer).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,8 +36,29 @@ constexpr unsigned kWeights = 1, kKv = 2, kIo = 4, kTokens = 5,
 constexpr unsigned kLink = 8, kTokenId = 9, kFirstToken = 10, kRows = 11,
                    kLayerBase = 12, kQuery = 13, kSinkKeys = 14,
                    kWindowKeys = 15, kWindowAt = 3, kQueryAt = 7;
+/// A streamed attention's (window 0) registers across its chunk loops: the
+/// chunk's first position and its record count (a query's key count n is
+/// in kWindowKeys).
+constexpr unsigned kChunkAt = kSinkKeys, kChunkKeys = kWindowAt;
 
 inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
+
+/// Where one attention layer's step keeps its operands on chip.
+struct AttentionLayout {
+  /// kv buffer: key records from `keysAt`, value records from `valuesAt`.
+  int64_t keysAt = 0, valuesAt = 0;
+  /// 0: the records of the earlier positions the step's queries see are
+  /// loaded once, the step's own records after them. Otherwise the cache
+  /// does not fit the kv buffer and each query streams its earlier
+  /// positions `chunk` records at a time through records 0 .. chunk - 1;
+  /// the step's own records stay at record `chunk`.
+  int64_t chunk = 0;
+  /// Streaming, fp32 attention: `headsPerPass` heads' scores, one row of
+  /// n keys each, from `scoresAt` of the scratch buffer (softmax in place).
+  int64_t scoresAt = 0, headsPerPass = 0;
+  /// The end of the attention's part of the scratch buffer.
+  int64_t scratchEnd = 0;
+};
 
 /// A value's home on chip: `bytes` per row, the step's rows one after the
 /// other from `offset` (accel-allocate-buffers' #accel.homes).
@@ -139,6 +161,10 @@ private:
   /// alone (r11 = 1), every other tile skips to the step's end.
   mlir::LogicalResult enterOutputTail();
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
+  /// Where `op`'s attention keeps its operands in the kv and scratch
+  /// buffers, or an error at `op` if they do not fit.
+  mlir::FailureOr<AttentionLayout> attentionLayout(CacheAttentionOp op,
+                                                   const CacheLayout &c);
   /// Loads (or stores) `records` (a register) cache records between slot
   /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
   /// index `index` (a register) of `base` in the kv buffer.
@@ -149,6 +175,26 @@ private:
   /// int8_attention, of queriesPerPass queries from `kQuery`).
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, int64_t keysAt, int64_t valuesAt);
+  /// One vqk (scores of `head`'s query at `src` against `count` key records
+  /// from `records`, key 0 of rank `firstRank`) or vpv (context, `acc`
+  /// continues the sum at `dst`).
+  void scoreOrContext(CacheAttentionOp op, Opcode opcode, int64_t dstBuf,
+                      unsigned dst, int64_t srcBuf, unsigned src,
+                      unsigned records, unsigned count, int64_t head,
+                      bool acc, bool split, unsigned firstRank = 0);
+  /// A runtime loop over the step's earlier positions [0, r6) in chunks of
+  /// `chunk`: `body` runs with kChunkAt the chunk's first position and
+  /// kChunkKeys its count (once, with 0, when there are none), between
+  /// barriers.
+  void chunkLoop(int64_t chunk, llvm::function_ref<void()> body);
+  /// The attention of query kQuery over a cache streamed through the kv
+  /// buffer (CodegenAttentionStream.cpp), fp32 (vqk, vsoftmax, vpv).
+  void attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
+                         const Home &q, const Home &out,
+                         const AttentionLayout &at);
+  /// The bytes of the scratch buffer's top that `op`'s RoPE tables by rank
+  /// take (0 without them).
+  int64_t rankTableBytes(CacheAttentionOp op);
   /// rope-positions=cache (CodegenRope.cpp): loads the rows of `op`'s RoPE
   /// tables the step's queries rotate by to the top of the scratch buffer
   /// (above `attentionEnd`) and points the vector unit at them (vrset),

@@ -18,6 +18,11 @@
 // Reading the cache before writing it lets a tile's queries see keys its
 // own writes would overwrite in the ring.
 //
+// Without Λ a step's queries see every earlier position. When those records
+// do not fit the kv buffer (attentionLayout's chunk), step 1 loads none,
+// the own records go after a chunk's room, and step 3 streams the cache
+// through that room for each query (CodegenAttentionStream.cpp).
+//
 // With `int8_attention` (NUMERICS §6.5) one vqact before step 3 quantizes
 // the heads of all the step's queries (one int8 group per head), and step 3
 // is, per query and group of heads (all of them when the scratch holds
@@ -34,12 +39,20 @@
 
 #include "Codegen.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
 namespace {
+
+/// The most keys a query of a step of `tile` rows sees: its sinks and
+/// window, or (without Λ) every slot, and the tile's own.
+int64_t keysSeen(const CacheLayout &c, int64_t tile) {
+  return (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
+}
 
 /// Where the integer attention keeps its operands in the scratch buffer's
 /// upper half (ISA §5.9): the int8 heads of the step's `tile` queries and
@@ -81,6 +94,14 @@ int64_t attentionRows(int64_t scrBytes, int64_t tile, int64_t heads,
             scrBytes)
       return rows;
   return 0;
+}
+
+/// The bits of the fp32 scale of `op`'s scores.
+uint32_t scaleBits(CacheAttentionOp op) {
+  float scale = op.getEffectiveScale();
+  uint32_t bits;
+  std::memcpy(&bits, &scale, 4);
+  return bits;
 }
 
 /// The queries of a tile one pass of the query loop attends with integer
@@ -181,18 +202,38 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
   move(records, index, 0, s * n);
 }
 
+void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
+                             int64_t dstBuf, unsigned dst, int64_t srcBuf,
+                             unsigned src, unsigned records, unsigned count,
+                             int64_t head, bool acc, bool split,
+                             unsigned firstRank) {
+  isa::Instruction i = make(opcode);
+  i.set("dbuf", dstBuf);
+  i.set("rd", dst);
+  i.set("abuf", srcBuf);
+  i.set("ra", src);
+  i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
+  i.set("rb", records);
+  i.set("rn", count);
+  i.set("himm", head);
+  if (opcode == Opcode::Vqk) {
+    i.set("scale", scaleBits(op));
+    rotateByRank(op, i, firstRank, split);
+  }
+  if (acc)
+    i.set("acc", 1);
+  program.emit(i);
+}
+
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
                           const Home &q, const Home &out, int64_t keysAt,
                           int64_t valuesAt) {
   int64_t sink = c.sink, window = c.window;
-  int64_t loaded = (window > 0 ? sink + window - 1 : c.slots) + tile;
+  int64_t loaded = keysSeen(c, tile);
   int64_t scoresAt = config.buffers[space(Buffer::Scr)].bytes / 2;
   int64_t probsAt = scoresAt + alignTo(loaded * 4, kAlign);
   int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
   int64_t headBytes = c.headDim * 4;
-  float scale = op.getEffectiveScale();
-  uint32_t scaleBits;
-  std::memcpy(&scaleBits, &scale, 4);
 
   // The registers of query t = kQuery + j (the tile's last row when past
   // it, attended again to the same result): position p = r6 + t; the sinks
@@ -244,33 +285,12 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     }
   };
   if (op.getInt8Attention()) {
-    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits,
+    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits(op),
                     queries, select);
     return;
   }
   select(0);
 
-  auto attention = [&](Opcode opcode, int64_t dstBuf, unsigned dst,
-                       int64_t srcBuf, unsigned src, unsigned records,
-                       unsigned count, int64_t head, bool acc,
-                       unsigned firstRank = 0) {
-    isa::Instruction i = make(opcode);
-    i.set("dbuf", dstBuf);
-    i.set("rd", dst);
-    i.set("abuf", srcBuf);
-    i.set("ra", src);
-    i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
-    i.set("rb", records);
-    i.set("rn", count);
-    i.set("himm", head);
-    if (opcode == Opcode::Vqk) {
-      i.set("scale", scaleBits);
-      rotateByRank(op, i, firstRank, split);
-    }
-    if (acc)
-      i.set("acc", 1);
-    program.emit(i);
-  };
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
   for (int64_t h = 0; h < heads; ++h) {
@@ -281,18 +301,19 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Addi, keys, kWindowAt, keysAt);
     unsigned count = kWindowKeys;
     if (split) {
-      attention(Opcode::Vqk, scr, program.constant(scoresAt), act, query,
-                program.constant(keysAt), kSinkKeys, kvHead, false);
+      scoreOrContext(op, Opcode::Vqk, scr, program.constant(scoresAt), act,
+                     query, program.constant(keysAt), kSinkKeys, kvHead,
+                     false, split);
       unsigned scores = program.scratch();
       aluImm(Opcode::Muli, scores, kSinkKeys, 4);
       aluImm(Opcode::Addi, scores, scores, scoresAt);
-      attention(Opcode::Vqk, scr, scores, act, query, keys, kWindowKeys,
-                kvHead, false, kSinkKeys);
+      scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, keys,
+                     kWindowKeys, kvHead, false, split, kSinkKeys);
       count = program.scratch();
       alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
     } else {
-      attention(Opcode::Vqk, scr, program.constant(scoresAt), act, query,
-                keys, kWindowKeys, kvHead, false);
+      scoreOrContext(op, Opcode::Vqk, scr, program.constant(scoresAt), act,
+                     query, keys, kWindowKeys, kvHead, false, split);
     }
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
@@ -308,16 +329,18 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     unsigned values = program.scratch();
     aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
     if (split) {
-      attention(Opcode::Vpv, act, output, scr, program.constant(probsAt),
-                program.constant(valuesAt), kSinkKeys, kvHead, false);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr,
+                     program.constant(probsAt), program.constant(valuesAt),
+                     kSinkKeys, kvHead, false, split);
       unsigned probs = program.scratch();
       aluImm(Opcode::Muli, probs, kSinkKeys, 4);
       aluImm(Opcode::Addi, probs, probs, probsAt);
-      attention(Opcode::Vpv, act, output, scr, probs, values, kWindowKeys,
-                kvHead, true);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, probs, values,
+                     kWindowKeys, kvHead, true, split);
     } else {
-      attention(Opcode::Vpv, act, output, scr, program.constant(probsAt),
-                values, kWindowKeys, kvHead, false);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr,
+                     program.constant(probsAt), values, kWindowKeys, kvHead,
+                     false, split);
     }
   }
 }
@@ -328,7 +351,7 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
                               uint32_t scaleBits, int64_t queries,
                               llvm::function_ref<void(int64_t)> select) {
   int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
-  int64_t loaded = (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
+  int64_t loaded = keysSeen(c, tile);
   int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
   int64_t rows = attentionRows(scrBytes, tile, heads, c.qpk, c.headDim,
                                groups, loaded, heads);
@@ -433,6 +456,69 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   }
 }
 
+FailureOr<AttentionLayout> Codegen::attentionLayout(CacheAttentionOp op,
+                                                   const CacheLayout &c) {
+  int64_t loaded = keysSeen(c, tile), heads = op.getNumHeads();
+  int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
+  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
+  AttentionLayout at;
+  at.scoresAt = scrBytes / 2;
+  at.valuesAt = alignTo(loaded * c.record, kAlign);
+  if (2 * at.valuesAt > kvBytes) {
+    // Stream the earlier positions: a chunk of them, then the step's own
+    // records, in each half.
+    at.chunk = kvBytes / 2 / kAlign * kAlign / c.record - tile;
+    if (c.window > 0 || at.chunk < 1)
+      return op.emitError("the ")
+             << (c.window > 0 ? loaded : tile + 1) << " KV records a tile "
+             << "of queries reads at once (" << c.record
+             << " bytes each, keys and values) do not fit the kv buffer ("
+             << kvBytes << " bytes)";
+    at.valuesAt = alignTo((at.chunk + tile) * c.record, kAlign);
+    if (op.getInt8Attention())
+      return op.emitError("int8_attention over a KV cache streamed through "
+                          "the kv buffer (")
+             << loaded << " records of " << c.record << " bytes, keys and "
+             << "values, in " << kvBytes << " bytes) is not lowered";
+    // As many heads' rows of scores a pass as fit below the RoPE tables.
+    int64_t room = scrBytes / 2 - rankTableBytes(op);
+    for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
+      if (heads % rows == 0 && alignTo(rows * loaded * 4, kAlign) <= room) {
+        at.headsPerPass = rows;
+        break;
+      }
+    if (!at.headsPerPass)
+      return op.emitError("the scores of one head over ")
+             << loaded << " keys (" << alignTo(loaded * 4, kAlign)
+             << " bytes) do not fit the scratch buffer's upper half ("
+             << scrBytes / 2 << " bytes"
+             << (room < scrBytes / 2 ? ", less the RoPE tables by rank"
+                                     : "")
+             << ")";
+    at.scratchEnd =
+        at.scoresAt + alignTo(at.headsPerPass * loaded * 4, kAlign);
+    return at;
+  }
+  // attendQuery's scores and probabilities, one head at a time.
+  at.scratchEnd = at.scoresAt + 2 * alignTo(loaded * 4, kAlign);
+  if (op.getInt8Attention()) {
+    if (c.format == 2)
+      return op.emitError("int8_attention needs an integer KV cache");
+    if (!attentionRows(scrBytes, tile, heads, c.qpk, c.headDim,
+                       c.headDim / c.group, loaded, 1))
+      return op.emitError("the integer attention of ")
+             << tile << " queries (" << loaded << " keys, " << heads
+             << " heads) needs "
+             << IntScratch(scrBytes / 2, tile, heads, c.headDim,
+                           c.headDim / c.group, loaded, 1)
+                        .end -
+                    scrBytes / 2
+             << " bytes of the scratch buffer's upper half ("
+             << scrBytes / 2 << ")";
+  }
+  return at;
+}
+
 LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   FailureOr<CacheLayout *> layout = cacheOf(op);
   FailureOr<Home> q = homeOf(op.getQuery());
@@ -452,37 +538,11 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
                         "query heads per KV head, not ")
            << c.qpk;
   setAttention(c);
-  int64_t sink = c.sink, window = c.window;
-  int64_t past = window > 0 ? sink + window - 1 : c.slots;
-  int64_t loaded = past + tile;
-  // Above attendQuery's scores and probabilities.
-  if (failed(loadRankTables(
-          op, config.buffers[space(Buffer::Scr)].bytes / 2 +
-                  2 * alignTo(loaded * 4, kAlign))))
+  FailureOr<AttentionLayout> onChip = attentionLayout(op, c);
+  if (failed(onChip) || failed(loadRankTables(op, onChip->scratchEnd)))
     return failure();
-  int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
-  int64_t keysAt = 0, valuesAt = alignTo(loaded * c.record, kAlign);
-  if (2 * valuesAt > kvBytes)
-    return op.emitError("the ")
-           << loaded << " KV records a tile of queries reads ("
-           << c.record << " bytes each, keys and values) do not fit the kv "
-           << "buffer (" << kvBytes << " bytes)";
-  if (op.getInt8Attention()) {
-    if (c.format == 2)
-      return op.emitError("int8_attention needs an integer KV cache");
-    int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-    if (!attentionRows(scrBytes, tile, op.getNumHeads(), c.qpk, c.headDim,
-                       c.headDim / c.group, loaded, 1))
-      return op.emitError("the integer attention of ")
-             << tile << " queries (" << loaded << " keys, "
-             << op.getNumHeads() << " heads) needs "
-             << IntScratch(scrBytes / 2, tile, op.getNumHeads(), c.headDim,
-                           c.headDim / c.group, loaded, 1)
-                        .end -
-                    scrBytes / 2
-             << " bytes of the scratch buffer's upper half ("
-             << scrBytes / 2 << ")";
-  }
+  int64_t sink = c.sink, window = c.window;
+  int64_t keysAt = onChip->keysAt, valuesAt = onChip->valuesAt;
   isa::Instruction records = make(Opcode::Maset);
   records.set("hd", c.headDim);
   records.set("kvh", c.kvHeads);
@@ -500,10 +560,14 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // 1. The earlier positions: sinks s0 = min(S, p0) from slot 0, then the
   // window's w0 = p0 - max(S, p0 - W + 1) records from their ring slot (one
   // run to the ring's end, one from its start). Without Λ, every earlier
-  // position from slot 0.
+  // position from slot 0. When the queries stream them instead, none: s0 +
+  // w0, the records before the step's own, is the chunk.
   unsigned s0 = kSinkKeys, w0 = kWindowKeys, ring = kWindowAt,
            runA = kQuery, firstPast = program.scratch();
-  if (window > 0) {
+  if (onChip->chunk > 0) {
+    aluImm(Opcode::Addi, s0, 0, 0);
+    aluImm(Opcode::Addi, w0, 0, onChip->chunk);
+  } else if (window > 0) {
     aluImm(Opcode::Minui, s0, kPosition, sink);
     aluImm(Opcode::Addi, firstPast, kPosition, 1 - window);
     aluImm(Opcode::Maxi, firstPast, firstPast, sink);
@@ -522,6 +586,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   for (auto [rows, base] :
        {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
         {&c.values, valuesAt}}) {
+    if (onChip->chunk > 0)
+      continue;
     if (window > 0) {
       moveRecords(Opcode::Load, *rows, c, base, s0, 0, 0, 0);
       moveRecords(Opcode::Load, *rows, c, base, runA, ring, 0, s0);
@@ -533,7 +599,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
       moveRecords(Opcode::Load, *rows, c, base, w0, 0, 0, 0);
     }
   }
-  // The record index of position j >= S is j + layerBase.
+  // The record index of position j >= S (streaming: j >= p0) is
+  // j + layerBase.
   alu(Opcode::Add, kLayerBase, s0, w0);
   alu(Opcode::Sub, kLayerBase, kLayerBase, kPosition);
 
@@ -559,16 +626,17 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // of D), by one vqact of the step's rows.
   if (op.getInt8Attention()) {
     int64_t heads = op.getNumHeads();
-    IntScratch at(config.buffers[space(Buffer::Scr)].bytes / 2, tile, heads,
-                  c.headDim, c.headDim / c.group, loaded, 1);
+    IntScratch scratch(config.buffers[space(Buffer::Scr)].bytes / 2, tile,
+                       heads, c.headDim, c.headDim / c.group,
+                       keysSeen(c, tile), 1);
     int64_t scr = static_cast<int64_t>(Buffer::Scr);
     isa::Instruction quantize = make(Opcode::Vqact);
     quantize.set("dbuf", scr);
-    quantize.set("rd", program.constant(at.queries));
+    quantize.set("rd", program.constant(scratch.queries));
     quantize.set("abuf", static_cast<int64_t>(q->buffer));
     quantize.set("ra", program.constant(q->offset));
     quantize.set("bbuf", scr);
-    quantize.set("rb", program.constant(at.queryScales));
+    quantize.set("rb", program.constant(scratch.queryScales));
     quantize.set("nimm", heads * c.headDim);
     if (tile > 1)
       quantize.set("rm", kRows);
@@ -599,7 +667,10 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   } else {
     aluImm(Opcode::Addi, kQuery, 0, 0);
   }
-  attendQuery(op, c, *q, *out, keysAt, valuesAt);
+  if (onChip->chunk > 0)
+    attendQueryStream(op, c, *q, *out, *onChip);
+  else
+    attendQuery(op, c, *q, *out, keysAt, valuesAt);
   if (tile > 1) {
     program.emit(make(Opcode::Barrier));
     aluImm(Opcode::Addi, kQuery, kQuery, queriesPerPass(op, tile));

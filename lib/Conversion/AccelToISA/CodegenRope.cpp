@@ -23,6 +23,14 @@ using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
+int64_t Codegen::rankTableBytes(CacheAttentionOp op) {
+  Value cos = op.getRopeCos();
+  if (!cos)
+    return 0;
+  auto type = cast<RankedTensorType>(cos.getType());
+  return 2 * alignTo(type.getDimSize(0) * type.getDimSize(1) * 4, kAlign);
+}
+
 LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
                                       int64_t attentionEnd) {
   Value cos = op.getRopeCos();
@@ -31,7 +39,7 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   Value tables[2] = {cos, op.getRopeSin()};
   auto type = cast<RankedTensorType>(cos.getType());
   int64_t rows = type.getDimSize(0), rotary = type.getDimSize(1);
-  int64_t rowBytes = rotary * 4, tableBytes = alignTo(rows * rowBytes, kAlign);
+  int64_t rowBytes = rotary * 4, tableBytes = rankTableBytes(op) / 2;
   if (rowBytes % kAlign != 0)
     return op.emitError("the engine reads RoPE table rows of whole 64-byte "
                         "units; the rotary dimension ")

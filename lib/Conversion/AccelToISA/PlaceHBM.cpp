@@ -149,7 +149,8 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   // units divide the record's, times the records sharing a row of channels
   // (ENGINE §4, kvRecordsPerRow): pad the record to the stride of 2^k units
   // that loads a run fastest (fewest units per channel, then the fewest
-  // bytes) while the records a step reads fit the kv buffer.
+  // bytes) while the records a step reads fit the kv buffer (a cache
+  // streamed through it: a step's own records and one more).
   auto perChannel = [&](int64_t units) {
     int64_t n = stripeRows(1, units * kAlign, channels).channels;
     return double(units) /
@@ -160,6 +161,8 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
       (c->window > 0 ? c->sink + c->window - 1 : c->slots) + largestTile;
   int64_t kvBytes = config.buffers[static_cast<unsigned>(accel::isa::Buffer::Kv)]
                         .bytes;
+  if (c->window == 0 && 2 * loaded * c->record > kvBytes)
+    loaded = largestTile + 1;
   for (int64_t n = 2; n <= channels; n *= 2) {
     int64_t padded = alignTo(units, n);
     if (2 * loaded * padded * kAlign <= kvBytes &&

@@ -174,13 +174,15 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
   }
 
   /// A step of `prefillTile` rows reads the records of the earlier
-  /// positions its queries see and its own, keys and values.
+  /// positions its queries see and its own, keys and values; without Λ the
+  /// earlier ones may stream through the kv buffer, at least one at a time
+  /// beside its own.
   LogicalResult checkRecords(CacheAttentionOp op) {
     FailureOr<CacheLayout> c = cacheFormat(op);
     if (failed(c))
       return failure();
     int64_t rows = prefillTile;
-    int64_t loaded = (c->window > 0 ? c->sink + c->window - 1 : c->slots) + rows;
+    int64_t loaded = (c->window > 0 ? c->sink + c->window - 1 : 1) + rows;
     int64_t kvBytes = bufferBytes(*config, isa::Buffer::Kv);
     if (2 * alignTo(loaded * c->record, kAlign) > kvBytes)
       return op.emitError("accel-tile: the ")

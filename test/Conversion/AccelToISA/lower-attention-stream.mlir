@@ -1,0 +1,84 @@
+// accel-lower-to-isa without Λ when a layer's cache does not fit the kv
+// buffer: a kv buffer of one BRAM36 block (4 KiB: 2 KiB of keys, 2 KiB of
+// values, 64-byte KV8 records) holds a chunk of 31 earlier positions and the
+// decode step's own record at record 31 (byte 1984; values from 2048). Each
+// query streams the cache through it in two runtime loops (keys, values),
+// between barriers, scoring into a row of n = r6 + 1 scores per head.
+// RUN: sed '/"kv": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 256,/"value": 1,/ }' %accel_src/configs/u280.json > %t.kv4k.json
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s
+// With the default kv buffer the whole cache is loaded once a step, as
+// before: no chunk loop.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=WHOLE
+// The scores of one head's row must fit the scratch buffer's upper half
+// (here 2 KiB of a 4 KiB scratch buffer).
+// RUN: sed '/"scr": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 128,/"value": 1,/ }' %t.kv4k.json > %t.scr4k.json
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=1024},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json},accel-lower-to-isa{config=%t.scr4k.json})' 2>&1 | FileCheck %s --check-prefix=SCORES
+// A step's own records and one earlier one must fit the kv buffer.
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=32 config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=ONEMORE
+
+// The decode step: its own records after the chunk (s0 = 0, w0 = 31).
+// CHECK-LABEL: accelisa.label @decode_step
+// CHECK:      accelisa.addi r14, r0, 0
+// CHECK-NEXT: accelisa.addi r15, r0, 31
+// CHECK:      accelisa.vkvq kv[
+// CHECK:      accelisa.addi r28, r28, 2048
+// CHECK:      accelisa.vkvq kv[r28]
+// n = r6 + t + 1 keys for query t = r13.
+// CHECK:      accelisa.add r15, r6, r13
+// CHECK-NEXT: accelisa.addi r15, r15, 1
+// The keys' loop: r14 the chunk's first position, r3 its records.
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r14, r0, 0
+// CHECK-NEXT: accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
+// CHECK-NEXT: accelisa.sub r3, r6, r14
+// CHECK-NEXT: accelisa.minui r3, r3, 31
+// CHECK:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64, rel=vec
+// Head 1's row starts n scores after head 0's; a chunk's scores at 4 · r14.
+// CHECK:      accelisa.muli [[ROW:r[0-9]+]], r15, 0
+// CHECK-NEXT: accelisa.slli [[AT:r[0-9]+]], r14, 2
+// CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], [[AT]]
+// CHECK-NEXT: accelisa.addi [[ROW]], [[ROW]], 2097152
+// CHECK-NEXT: accelisa.vqk scr[[[ROW]]], act[{{r[0-9]+}}], kv[r0], r3, 0, r0, r0, scale={{.*}}, wait=ld
+// CHECK:      accelisa.muli [[ROW1:r[0-9]+]], r15, 4
+// CHECK:      accelisa.vqk scr[[[ROW1]]], act[{{r[0-9]+}}], kv[r0], r3, 0, r0, r0, scale=
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r14, r14, 31
+// CHECK-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
+// The query's own keys, 1 + t of them at record 31, their scores at 4 · r6.
+// CHECK-NEXT: accelisa.addi [[OWN:r[0-9]+]], r13, 1
+// CHECK-NEXT: accelisa.addi [[OWNAT:r[0-9]+]], r0, 1984
+// CHECK:      accelisa.slli {{r[0-9]+}}, r6, 2
+// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[[[OWNAT]]], [[OWN]], 0, r0, r0, scale=
+// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, r0, r0, scale=
+// One softmax over both heads' rows of n, in place.
+// CHECK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 2097152
+// CHECK-NEXT: accelisa.vsoftmax scr[[[S]]], scr[[[S]]], r15, r0, r0, 2
+// The context rows start at -0.0; the values' loop continues their sums.
+// CHECK-NEXT: accelisa.addi [[OUT:r[0-9]+]], r7, 640
+// CHECK-NEXT: accelisa.vfill act[[[OUT]]], 64, -0.0
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r14, r0, 0
+// CHECK-NEXT: accelisa.label @[[VALUES:chunk_[0-9]+_of_decode]]
+// CHECK:      accelisa.load kv[{{r[0-9]+}} + 2048], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4, hstride=64, sstride=64, rel=vec
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, 0, r0, r0, acc=1, wait=ld
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, 0, r0, r0, acc=1
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r14, r14, 31
+// CHECK-NEXT: accelisa.bltu r14, r6, @[[VALUES]]
+// CHECK:      accelisa.addi [[OWNV:r[0-9]+]], r0, 4032
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[OWNV]]], {{r[0-9]+}}, 0, r0, r0, acc=1
+// The own records are stored from record 31 (r12 = 31 - r6, + r6).
+// CHECK:      accelisa.add r12, r12, r6
+// CHECK:      accelisa.store kv[
+// The prefill step streams too (a chunk of 28 beside its tile of 4).
+// CHECK-LABEL: accelisa.label @prefill_step
+// CHECK:      accelisa.label @{{chunk_[0-9]+_of_prefill}}
+// CHECK-NEXT: accelisa.sub r3, r6, r14
+// CHECK-NEXT: accelisa.minui r3, r3, 28
+
+// WHOLE-NOT: chunk_
+// WHOLE:     accelisa.vsoftmax
+// WHOLE-NOT: chunk_
+
+// SCORES: error: the scores of one head over 1025 keys (4160 bytes) do not fit the scratch buffer's upper half (2048 bytes)
+// ONEMORE: error: accel-tile: the 33 KV records a step of 32 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile

@@ -1,0 +1,89 @@
+"""A KV cache streamed through the kv buffer (no Λ, a cache larger than the
+buffer, docs/ENGINE.md §3): each query loads its earlier positions a chunk
+at a time, scores every chunk into one row per head, takes one softmax over
+the row and sums the values chunk by chunk. The engine's program computes
+what the golden model computes, bit for bit: a kv buffer of one BRAM36
+block (4 KiB) holds a handful of records, so prompts and decode steps run
+through several chunk boundaries, with fp32, KV8 and KV4 caches,
+grouped-query attention, prefill tiles and rope-positions=cache."""
+
+import re
+import subprocess
+
+import pytest
+
+from test_engine import (assert_engine_matches_golden, bram_config,  # noqa: F401
+                         export, tools)
+
+CONTEXT = 64
+SETTINGS = {
+    "kv8": dict(
+        cli=["--quant=w8a8kv8", "--group=32", "--decode",
+             f"--max-context={CONTEXT}"],
+        passes=["accel-quantize{scheme=w8a8kv8 group=32}"],
+        lam=f"accel-lambda-attention{{max-context={CONTEXT}}}"),
+    "kv4": dict(
+        cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32", "--decode",
+             f"--max-context={CONTEXT}"],
+        passes=["accel-prune{n=2 m=4}",
+                "accel-quantize{scheme=w2a8kv4 group=32}"],
+        lam=f"accel-lambda-attention{{max-context={CONTEXT}}}"),
+    "fp32": dict(
+        cli=["--decode", f"--max-context={CONTEXT}"], passes=[],
+        lam=f"accel-lambda-attention{{max-context={CONTEXT}}}"),
+}
+PROMPT = [(7 * i + 3) % 96 for i in range(23)]
+
+
+def streamed(tmp_path, tools, path, setting, flags):
+    """The assembly of `path` compiled with a kv buffer of 4 KiB: it
+    streams (a chunk loop) and does not load the whole cache."""
+    asm = subprocess.run([tools["accelc"], str(path), "--dim",
+                          "batch=1,sequence=16", *setting["cli"], *flags,
+                          "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    for step in ("decode", "prefill"):
+        assert re.search(rf"^chunk_\d+_of_{step}:", asm, re.M)
+    return asm
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize("heads", [(4, 2), (4, 4)], ids=["gqa-4:2", "mha"])
+def test_streamed_cache_matches_golden(tmp_path, tools, setting, heads):
+    """A 23-token prompt one token a step, then 12 decode steps: positions
+    up to 34, through several chunks of the cache."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             "--prefill-tile=1"]
+    streamed(tmp_path, tools, path, SETTINGS[setting], flags)
+    assert_engine_matches_golden(tmp_path, tools, path, SETTINGS[setting],
+                                 PROMPT, 12, flags)
+
+
+@pytest.mark.parametrize("tile", [4, 8])
+@pytest.mark.parametrize("setting", ["kv8", "fp32"])
+def test_streamed_cache_prefill_tiles(tmp_path, tools, setting, tile):
+    """The prompt in tiles: every query of a tile streams the earlier
+    positions and then sees the tile's own records up to its own."""
+    path = export(tmp_path, heads=4, kv_heads=2)
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    streamed(tmp_path, tools, path, SETTINGS[setting], flags)
+    assert_engine_matches_golden(tmp_path, tools, path, SETTINGS[setting],
+                                 PROMPT, 6, flags)
+
+
+@pytest.mark.parametrize("setting", ["kv4", "fp32"])
+def test_streamed_cache_rope_by_rank(tmp_path, tools, setting):
+    """rope-positions=cache: a chunk's keys are rotated by their ranks (the
+    chunk's first position on), the step's own from r6."""
+    rank = dict(SETTINGS[setting])
+    rank["cli"] = rank["cli"] + ["--rope-positions=cache"]
+    rank["lam"] = (f"accel-lambda-attention{{max-context={CONTEXT} "
+                   "rope-positions=cache}")
+    path = export(tmp_path, heads=4, kv_heads=2)
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             "--prefill-tile=4"]
+    streamed(tmp_path, tools, path, rank, flags)
+    assert_engine_matches_golden(tmp_path, tools, path, rank, PROMPT, 12,
+                                 flags)
