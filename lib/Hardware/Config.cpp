@@ -8,6 +8,7 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -95,6 +96,16 @@ public:
     return s->str();
   }
 
+  /// The object holding the leaf at `key` ("clock_mhz": the root;
+  /// "hbm.latency_cycles": the root's "hbm") and the leaf's own name.
+  std::pair<const json::Object *, StringRef> parentOf(const json::Object *root,
+                                                      StringRef key) {
+    auto [section, name] = key.split('.');
+    if (name.empty())
+      return {root, key};
+    return {object(root, section, section.str()), name};
+  }
+
   void fail(const std::string &path, const Twine &message) {
     if (!failed())
       error = file + ": " + path + ": " + message.str();
@@ -125,6 +136,83 @@ private:
   std::string file;
   std::string error;
 };
+
+/// A field only the simulator's timing model (lib/Sim Timing.cpp, Cost.cpp)
+/// and its report read: the compiler reads none of them (it reads the HBM
+/// channels and their size and the buffers), and the functional results do
+/// not depend on them, so accel-sim --what-if may change them. The queues
+/// and tokens are left out: a program's synchronisation depends on them (a
+/// dispatch that blocks on a full queue, or a release on a full counter, can
+/// deadlock it); so are control.imem_uram (the program must fit it) and the
+/// fields nothing but the loader's budget checks reads (device resources,
+/// vector.dsp, matrix.accumulator_bram36, dma.host_gbps).
+struct TimingField {
+  const char *key; ///< its JSON path
+  /// An integer field in [min, max], or a number field in (0, realMax].
+  uint64_t Config::*count;
+  double Config::*real;
+  uint64_t min, max;
+  double realMax;
+};
+
+constexpr TimingField count(const char *key, uint64_t Config::*field,
+                            uint64_t min = 1, uint64_t max = kMaxCount) {
+  return {key, field, nullptr, min, max, 0};
+}
+constexpr TimingField real(const char *key, double Config::*field,
+                           double max = std::numeric_limits<double>::max()) {
+  return {key, nullptr, field, 0, 0, max};
+}
+
+/// Every timing field: readConfig reads them from this table, and it is the
+/// list of what-if keys.
+constexpr TimingField kTimingFields[] = {
+    real("clock_mhz", &Config::clockMHz),
+    real("hbm.channel_gbps", &Config::hbmChannelGBps),
+    count("hbm.latency_cycles", &Config::hbmLatencyCycles, 0),
+    count("hbm.burst_bytes", &Config::hbmBurstBytes),
+    real("hbm.efficiency", &Config::hbmEfficiency, 1.0),
+    count("matrix.dsp", &Config::matrixDsp),
+    count("matrix.macs_per_dsp_w8", &Config::macsPerDspW8),
+    count("matrix.macs_per_dsp_w4", &Config::macsPerDspW4),
+    count("matrix.macs_per_dsp_w2", &Config::macsPerDspW2),
+    count("matrix.fp32_macs_per_cycle", &Config::fp32MacsPerCycle),
+    count("matrix.pipeline_cycles", &Config::matrixPipelineCycles, 0),
+    count("vector.lanes", &Config::vectorLanes),
+    count("vector.add_cycles", &Config::addCycles),
+    count("vector.mul_cycles", &Config::mulCycles),
+    count("vector.div_cycles", &Config::divCycles),
+    count("vector.sqrt_cycles", &Config::sqrtCycles),
+    count("vector.exp_cycles", &Config::expCycles),
+    count("vector.issue_cycles", &Config::vectorIssueCycles, 0),
+    count("vector.reduction_rows", &Config::vectorReductionRows, 1, 64),
+    count("control.dispatch_per_cycle", &Config::dispatchPerCycle),
+    count("control.taken_branch_cycles", &Config::takenBranchCycles, 0),
+    count("dma.issue_cycles", &Config::dmaIssueCycles, 0),
+    real("energy.int8_mac_pj", &Config::int8MacPJ),
+    real("energy.fp32_op_pj", &Config::fp32OpPJ),
+    real("energy.hbm_byte_pj", &Config::hbmBytePJ),
+    real("energy.sram_byte_pj", &Config::sramBytePJ),
+    real("energy.static_w", &Config::staticW),
+};
+
+/// The keys of kTimingFields, in its order.
+constexpr auto kTimingKeys = [] {
+  std::array<const char *, std::size(kTimingFields)> keys{};
+  for (size_t i = 0; i < keys.size(); ++i)
+    keys[i] = kTimingFields[i].key;
+  return keys;
+}();
+
+void readTimingFields(Reader &r, const json::Object *root, Config &c) {
+  for (const TimingField &f : kTimingFields) {
+    auto [parent, name] = r.parentOf(root, f.key);
+    if (f.count)
+      c.*f.count = r.uint(parent, name, f.key, f.min, f.max);
+    else
+      c.*f.real = r.number(parent, name, f.key, f.realMax);
+  }
+}
 
 void readBuffers(Reader &r, const json::Object *root, Config &c) {
   const json::Object *buffers = r.object(root, "buffers", "buffers");
@@ -187,108 +275,37 @@ Config readConfig(Reader &r, const json::Object *root) {
   c.bram36Bits = r.uint(dev, "bram36_bits", "device.bram36_bits");
   c.bram36DataBits = r.uint(dev, "bram36_data_bits", "device.bram36_data_bits",
                             8, c.bram36Bits);
-  c.clockMHz = r.number(root, "clock_mhz", "clock_mhz");
 
   const json::Object *hbm = r.object(root, "hbm", "hbm");
   c.hbmChannels = r.uint(hbm, "channels", "hbm.channels", 1, kMaxChannels);
   c.hbmChannelBytes =
       r.uint(hbm, "channel_bytes", "hbm.channel_bytes", 64, kMaxChannelBytes);
-  c.hbmChannelGBps = r.number(hbm, "channel_gbps", "hbm.channel_gbps");
-  c.hbmLatencyCycles = r.uint(hbm, "latency_cycles", "hbm.latency_cycles", 0);
-  c.hbmBurstBytes = r.uint(hbm, "burst_bytes", "hbm.burst_bytes");
-  c.hbmEfficiency = r.number(hbm, "efficiency", "hbm.efficiency", 1.0);
   if (!r.failed() && c.hbmChannelBytes % 64)
     r.fail("hbm.channel_bytes.value", "must be a multiple of 64");
 
   const json::Object *mx = r.object(root, "matrix", "matrix");
-  c.matrixDsp = r.uint(mx, "dsp", "matrix.dsp");
-  c.macsPerDspW8 = r.uint(mx, "macs_per_dsp_w8", "matrix.macs_per_dsp_w8");
-  c.macsPerDspW4 = r.uint(mx, "macs_per_dsp_w4", "matrix.macs_per_dsp_w4");
-  c.macsPerDspW2 = r.uint(mx, "macs_per_dsp_w2", "matrix.macs_per_dsp_w2");
-  c.fp32MacsPerCycle =
-      r.uint(mx, "fp32_macs_per_cycle", "matrix.fp32_macs_per_cycle");
-  c.matrixPipelineCycles =
-      r.uint(mx, "pipeline_cycles", "matrix.pipeline_cycles", 0);
   c.accumulatorBram36 =
       r.uint(mx, "accumulator_bram36", "matrix.accumulator_bram36", 0);
 
   const json::Object *vec = r.object(root, "vector", "vector");
-  c.vectorLanes = r.uint(vec, "lanes", "vector.lanes");
   c.vectorDsp = r.uint(vec, "dsp", "vector.dsp", 0);
-  c.addCycles = r.uint(vec, "add_cycles", "vector.add_cycles");
-  c.mulCycles = r.uint(vec, "mul_cycles", "vector.mul_cycles");
-  c.divCycles = r.uint(vec, "div_cycles", "vector.div_cycles");
-  c.sqrtCycles = r.uint(vec, "sqrt_cycles", "vector.sqrt_cycles");
-  c.expCycles = r.uint(vec, "exp_cycles", "vector.exp_cycles");
-  c.vectorIssueCycles = r.uint(vec, "issue_cycles", "vector.issue_cycles", 0);
-  c.vectorReductionRows =
-      r.uint(vec, "reduction_rows", "vector.reduction_rows", 1, 64);
-  if (!r.failed() && c.matrixDsp + c.vectorDsp > c.dsp)
-    r.fail("matrix.dsp", Twine(c.matrixDsp) + " + vector.dsp " +
-                             Twine(c.vectorDsp) + " exceed the device's " +
-                             Twine(c.dsp) + " DSPs");
 
   const json::Object *q = r.object(root, "queues", "queues");
   c.queueDepth = r.uint(q, "depth", "queues.depth");
   c.tokenCapacity = r.uint(q, "token_capacity", "queues.token_capacity");
   const json::Object *ctl = r.object(root, "control", "control");
-  c.dispatchPerCycle =
-      r.uint(ctl, "dispatch_per_cycle", "control.dispatch_per_cycle");
-  c.takenBranchCycles =
-      r.uint(ctl, "taken_branch_cycles", "control.taken_branch_cycles", 0);
   c.imemUram = r.uint(ctl, "imem_uram", "control.imem_uram");
 
   readBuffers(r, root, c);
   const json::Object *dma = r.object(root, "dma", "dma");
-  c.dmaIssueCycles = r.uint(dma, "issue_cycles", "dma.issue_cycles", 0);
   c.hostGBps = r.number(dma, "host_gbps", "dma.host_gbps");
-  const json::Object *e = r.object(root, "energy", "energy");
-  c.int8MacPJ = r.number(e, "int8_mac_pj", "energy.int8_mac_pj");
-  c.fp32OpPJ = r.number(e, "fp32_op_pj", "energy.fp32_op_pj");
-  c.hbmBytePJ = r.number(e, "hbm_byte_pj", "energy.hbm_byte_pj");
-  c.sramBytePJ = r.number(e, "sram_byte_pj", "energy.sram_byte_pj");
-  c.staticW = r.number(e, "static_w", "energy.static_w");
+  readTimingFields(r, root, c);
+  if (!r.failed() && c.matrixDsp + c.vectorDsp > c.dsp)
+    r.fail("matrix.dsp", Twine(c.matrixDsp) + " + vector.dsp " +
+                             Twine(c.vectorDsp) + " exceed the device's " +
+                             Twine(c.dsp) + " DSPs");
   return c;
 }
-
-/// The fields only the simulator's timing model (lib/Sim Timing.cpp,
-/// Cost.cpp) and its report read: the compiler reads none of them (it reads
-/// the HBM channels and their size and the buffers), and the functional
-/// results do not depend on them. The queues and tokens are left out: a
-/// program's synchronisation depends on them (a dispatch that blocks on a
-/// full queue, or a release on a full counter, can deadlock it); so are
-/// control.imem_uram (the program must fit it) and the fields nothing but the
-/// loader's budget checks reads (device resources, vector.dsp,
-/// matrix.accumulator_bram36, dma.host_gbps).
-constexpr const char *kTimingKeys[] = {
-    "clock_mhz",
-    "hbm.channel_gbps",
-    "hbm.latency_cycles",
-    "hbm.burst_bytes",
-    "hbm.efficiency",
-    "matrix.dsp",
-    "matrix.macs_per_dsp_w8",
-    "matrix.macs_per_dsp_w4",
-    "matrix.macs_per_dsp_w2",
-    "matrix.fp32_macs_per_cycle",
-    "matrix.pipeline_cycles",
-    "vector.lanes",
-    "vector.add_cycles",
-    "vector.mul_cycles",
-    "vector.div_cycles",
-    "vector.sqrt_cycles",
-    "vector.exp_cycles",
-    "vector.issue_cycles",
-    "vector.reduction_rows",
-    "control.dispatch_per_cycle",
-    "control.taken_branch_cycles",
-    "dma.issue_cycles",
-    "energy.int8_mac_pj",
-    "energy.fp32_op_pj",
-    "energy.hbm_byte_pj",
-    "energy.sram_byte_pj",
-    "energy.static_w",
-};
 
 /// The leaf object at dotted `key` under `root` (`{"value": ...}`), if any.
 json::Object *findLeaf(json::Object &root, StringRef key) {
