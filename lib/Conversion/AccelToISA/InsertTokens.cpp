@@ -309,13 +309,9 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
     break;
   case Opcode::Load:
   case Opcode::Store: {
-    std::optional<int64_t> rows = count(i, "rn", "rimm");
-    std::optional<int64_t> bytes =
-        rows ? std::optional<int64_t>(*rows == 0 ? 0
-                                                 : (*rows - 1) *
-                                                           i.get("sstride") +
-                                                       i.get("len"))
-             : std::nullopt;
+    std::optional<int64_t> rows = count(i, "rn", "rimm"), bytes;
+    if (rows)
+      bytes = *rows == 0 ? 0 : (*rows - 1) * i.get("sstride") + i.get("len");
     bool load = i.opcode == Opcode::Load;
     onChip(out, i, "buf", "rs", i.get("simm"), bytes, load);
     hbm(out, i, !load);
@@ -398,9 +394,9 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
   case Opcode::Vrmsnorm:
   case Opcode::Vlnorm: {
     std::optional<int64_t> h = count(i, "rn", "nimm"),
-                           m = count(i, "rm", "mimm");
-    std::optional<int64_t> rows =
-        h && m ? std::optional<int64_t>(*h * *m * 4) : std::nullopt;
+                           m = count(i, "rm", "mimm"), rows;
+    if (h && m)
+      rows = *h * *m * 4;
     onChip(out, i, "abuf", "ra", 0, rows, false);
     onChip(out, i, "bbuf", "rb", 0, times(h, 4), false);
     if (i.opcode == Opcode::Vlnorm && i.get("beta"))
