@@ -211,9 +211,9 @@ FailureOr<MatrixSpec> readSpec(LinearOp op, int64_t rowsPerTile) {
 /// weights (the run's integers take 8 bytes each while read: 512 KiB stay
 /// in a core's cache from reading to packing).
 constexpr int64_t kRunElements = int64_t(1) << 16;
-/// Tasks packing a matrix's runs: a few per core, so that the cores stay
-/// busy when runs take unequal times.
-constexpr int64_t kPackTasks = 8;
+/// Tasks packing a matrix's runs per thread of the pool: a few, so that the
+/// threads stay busy when runs take unequal times.
+constexpr int64_t kPackTasksPerThread = 4;
 
 /// The rows of one run of `spec`'s matrix: whole tiles, all of them when
 /// the matrix is one tile or its weight is stored transposed (float
@@ -414,9 +414,9 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
                                             : weight->packed();
       int64_t rows = runRows(spec, transposed);
       int64_t runs = (spec.rows + rows - 1) / rows;
-      // The runs are read and packed by kPackTasks tasks, each through a
-      // buffer of its own that stays in its core's cache from reading to
-      // packing; the error of the first failing run is reported.
+      // The runs are read and packed by a few tasks per thread, each
+      // through a buffer of its own that stays in its core's cache from
+      // reading to packing; the error of the first failing run is reported.
       std::vector<std::string> errors(runs);
       auto pack = [&](int64_t task, int64_t tasks) {
         MatrixData data;
@@ -442,13 +442,13 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
         }
       };
       // One run (a small or transposed weight) spreads its own loops.
-      if (runs == 1)
+      int64_t tasks = std::min<int64_t>(
+          runs,
+          kPackTasksPerThread * int64_t(llvm::parallel::getThreadCount()));
+      if (tasks == 1)
         pack(0, 1);
       else
-        llvm::parallelFor(0, std::min(runs, kPackTasks),
-                          [&](int64_t task) {
-                            pack(task, std::min(runs, kPackTasks));
-                          });
+        llvm::parallelFor(0, tasks, [&](int64_t task) { pack(task, tasks); });
       for (const std::string &error : errors)
         if (!error.empty()) {
           op.emitError("accel-pack: ") << error;
