@@ -26,15 +26,94 @@ uint64_t lowBits(unsigned bits) {
 constexpr uint64_t kChunk = uint64_t(1) << 16;
 
 /// The `bytes` bytes at `in` as 8 / B fields of B bits each, LSB first.
-template <unsigned B>
-void unpackBytes(const uint8_t *in, uint64_t bytes, uint64_t *out) {
+template <unsigned B, typename T>
+void unpackBytes(const uint8_t *in, uint64_t bytes, T *out) {
   constexpr unsigned per = 8 / B;
   for (uint64_t b = 0; b < bytes; ++b)
     for (unsigned j = 0; j < per; ++j)
-      out[b * per + j] = (in[b] >> (j * B)) & ((1u << B) - 1);
+      out[b * per + j] = T((in[b] >> (j * B)) & ((1u << B) - 1));
+}
+
+/// packIntFields for B dividing 8: each byte from 8 / B values.
+template <unsigned B>
+void packBytes(const uint8_t *values, uint64_t count, uint8_t *out) {
+  constexpr unsigned per = 8 / B;
+  uint64_t bytes = count / per;
+  for (uint64_t b = 0; b < bytes; ++b) {
+    uint8_t byte = 0;
+    for (unsigned j = 0; j < per; ++j)
+      byte |= uint8_t(values[b * per + j] << (j * B));
+    out[b] = byte;
+  }
+  if (uint64_t rest = count % per) {
+    uint8_t byte = 0;
+    for (unsigned j = 0; j < rest; ++j)
+      byte |= uint8_t(values[bytes * per + j] << (j * B));
+    out[bytes] = byte;
+  }
 }
 
 } // namespace
+
+void accel::packIntFields(const uint8_t *values, uint64_t count, unsigned bits,
+                          uint8_t *out) {
+  switch (bits) {
+  case 1:
+    return packBytes<1>(values, count, out);
+  case 2:
+    return packBytes<2>(values, count, out);
+  case 4:
+    return packBytes<4>(values, count, out);
+  case 8:
+    return packBytes<8>(values, count, out);
+  default:
+    break;
+  }
+  uint64_t pending = 0;
+  unsigned fill = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    pending |= uint64_t(values[i]) << fill;
+    fill += bits;
+    if (fill >= 8) {
+      *out++ = uint8_t(pending);
+      pending >>= 8;
+      fill -= 8;
+    }
+  }
+  if (fill)
+    *out = uint8_t(pending);
+}
+
+template <typename T>
+void accel::unpackIntFields(const uint8_t *bytes, unsigned bits, uint64_t first,
+                            llvm::MutableArrayRef<T> out) {
+  uint64_t i = 0, n = out.size();
+  if (8 % bits == 0) {
+    unsigned per = 8 / bits;
+    for (; i < n && (first + i) % per; ++i)
+      out[i] = T(intFieldAt(bytes, bits, first + i));
+    uint64_t whole = (n - i) / per;
+    const uint8_t *in = bytes + (first + i) / per;
+    if (bits == 1)
+      unpackBytes<1>(in, whole, &out[i]);
+    else if (bits == 2)
+      unpackBytes<2>(in, whole, &out[i]);
+    else if (bits == 4)
+      unpackBytes<4>(in, whole, &out[i]);
+    else
+      unpackBytes<8>(in, whole, &out[i]);
+    i += whole * per;
+  }
+  for (; i < n; ++i)
+    out[i] = T(intFieldAt(bytes, bits, first + i));
+}
+
+template void accel::unpackIntFields<uint64_t>(const uint8_t *, unsigned,
+                                               uint64_t,
+                                               llvm::MutableArrayRef<uint64_t>);
+template void accel::unpackIntFields<int64_t>(const uint8_t *, unsigned,
+                                              uint64_t,
+                                              llvm::MutableArrayRef<int64_t>);
 
 llvm::ArrayRef<uint8_t> IntElements::packedBytes() const {
   if (data && packed)
@@ -46,22 +125,9 @@ llvm::ArrayRef<uint8_t> IntElements::packedBytes() const {
 
 void IntElements::read(uint64_t begin,
                        llvm::MutableArrayRef<uint64_t> out) const {
-  uint64_t i = 0, n = out.size();
-  if (data && packed && 8 % bits == 0) {
-    unsigned per = 8 / bits;
-    for (; i < n && (begin + i) % per; ++i)
-      out[i] = (*this)[begin + i];
-    uint64_t bytes = (n - i) / per;
-    const uint8_t *in = data + (begin + i) / per;
-    if (bits == 1)
-      unpackBytes<1>(in, bytes, &out[i]);
-    else if (bits == 2)
-      unpackBytes<2>(in, bytes, &out[i]);
-    else
-      unpackBytes<4>(in, bytes, &out[i]);
-    i += bytes * per;
-  }
-  for (; i < n; ++i)
+  if (data && packed)
+    return unpackIntFields(data, bits, begin, out);
+  for (uint64_t i = 0; i < out.size(); ++i)
     out[i] = (*this)[begin + i];
 }
 
@@ -87,20 +153,11 @@ void accel::packIntElements(uint64_t count, unsigned bits,
       }
       return;
     }
-    uint8_t *out = blob.data() + begin * bits / 8;
-    uint64_t pending = 0;
-    unsigned fill = 0;
-    for (uint64_t i = begin; i < end; ++i) {
-      pending |= (bitsOf(i) & mask) << fill;
-      fill += bits;
-      if (fill >= 8) {
-        *out++ = uint8_t(pending);
-        pending >>= 8;
-        fill -= 8;
-      }
-    }
-    if (fill)
-      *out = uint8_t(pending);
+    std::vector<uint8_t> values(end - begin);
+    for (uint64_t i = begin; i < end; ++i)
+      values[i - begin] = uint8_t(bitsOf(i) & mask);
+    packIntFields(values.data(), values.size(), bits,
+                  blob.data() + begin * bits / 8);
   });
 }
 

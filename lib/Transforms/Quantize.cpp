@@ -11,6 +11,7 @@
 #include "RoundToNearest.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/IntElements.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -79,8 +80,8 @@ void quantizeRTN(const FloatWeight &w, int64_t group, unsigned bits,
         out.zeros[n * groups + g] = params.zeroPoint;
       }
     }
-    packBits(q.data(), q.size(), bits,
-             out.bytes() + (first + r0) * w.cols * bits / 8);
+    packIntFields(q.data(), q.size(), bits,
+                  out.bytes() + (first + r0) * w.cols * bits / 8);
   });
 }
 

@@ -37,25 +37,6 @@ constexpr float kClamp = 0x1p20f;
 /// Adding and subtracting it rounds |x| <= 2^22 to nearest even.
 constexpr float kRound = 0x1.8p23f;
 
-/// packBits for B dividing 8: each byte from 8 / B values.
-template <unsigned B>
-void packWhole(const uint8_t *q, uint64_t count, uint8_t *out) {
-  constexpr unsigned per = 8 / B;
-  uint64_t bytes = count / per;
-  for (uint64_t b = 0; b < bytes; ++b) {
-    uint8_t byte = 0;
-    for (unsigned j = 0; j < per; ++j)
-      byte |= uint8_t(q[b * per + j] << (j * B));
-    out[b] = byte;
-  }
-  if (uint64_t rest = count % per) {
-    uint8_t byte = 0;
-    for (unsigned j = 0; j < rest; ++j)
-      byte |= uint8_t(q[bytes * per + j] << (j * B));
-    out[bytes] = byte;
-  }
-}
-
 } // namespace
 
 GroupParams compression::quantizeGroup(llvm::ArrayRef<float> values,
@@ -101,31 +82,4 @@ GroupParams compression::quantizeGroup(llvm::ArrayRef<float> values,
     q[j] = uint8_t(v) & mask;
   }
   return params;
-}
-
-void compression::packBits(const uint8_t *q, uint64_t count, unsigned bits,
-                           uint8_t *out) {
-  switch (bits) {
-  case 2:
-    return packWhole<2>(q, count, out);
-  case 4:
-    return packWhole<4>(q, count, out);
-  case 8:
-    return packWhole<8>(q, count, out);
-  default:
-    break;
-  }
-  uint64_t pending = 0;
-  unsigned fill = 0;
-  for (uint64_t i = 0; i < count; ++i) {
-    pending |= uint64_t(q[i]) << fill;
-    fill += bits;
-    if (fill >= 8) {
-      *out++ = uint8_t(pending);
-      pending >>= 8;
-      fill -= 8;
-    }
-  }
-  if (fill)
-    *out = uint8_t(pending);
 }

@@ -29,11 +29,6 @@ reference::golden::GroupParams quantizeGroup(llvm::ArrayRef<float> values,
                                              unsigned bits, bool symmetric,
                                              uint8_t *q);
 
-/// Packs the `count` values of `q` (each below 2^bits, bits <= 8) LSB-first
-/// into `out` from bit 0 (bits of the last byte beyond the values are
-/// cleared): the layout of IntElements.h's packed blobs.
-void packBits(const uint8_t *q, uint64_t count, unsigned bits, uint8_t *out);
-
 } // namespace accel::compression
 
 #endif // ACCEL_LIB_TRANSFORMS_ROUNDTONEAREST_H

@@ -9,6 +9,8 @@
 
 #include "accel/Transforms/WeightImage.h"
 
+#include "accel/Support/IntElements.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/ADT/Twine.h"
@@ -316,19 +318,9 @@ struct PackedRows {
   bool inRange() const { return !symmetric; }
   const int64_t *row(int64_t n, std::vector<int64_t> &buffer) const {
     buffer.resize(cols);
-    const uint8_t *bytes = values.bytes.data();
-    uint64_t bit = (values.first + uint64_t(n) * uint64_t(cols)) * bits;
-    int64_t k = 0;
-    if (bits == 2 && bit % 8 == 0)
-      for (const uint8_t *in = bytes + bit / 8; k + 4 <= cols; k += 4, ++in)
-        for (unsigned j = 0; j < 4; ++j)
-          buffer[k + j] = (*in >> (2 * j)) & 3;
-    for (; k < cols; ++k) {
-      uint64_t at = bit + uint64_t(k) * bits, pair = bytes[at / 8];
-      if (at % 8 + bits > 8)
-        pair |= uint64_t(bytes[at / 8 + 1]) << 8;
-      buffer[k] = int64_t((pair >> (at % 8)) & ((1u << bits) - 1));
-    }
+    unpackIntFields(values.bytes.data(), bits,
+                    values.first + uint64_t(n) * uint64_t(cols),
+                    MutableArrayRef<int64_t>(buffer));
     if (symmetric)
       for (int64_t &value : buffer)
         value -= (value >> (bits - 1)) << bits; // sign-extend

@@ -128,28 +128,4 @@ TEST(RoundToNearest, Random) {
   }
 }
 
-TEST(RoundToNearest, PackBits) {
-  std::mt19937 random(7);
-  for (unsigned bits : {2u, 3u, 4u, 8u})
-    for (uint64_t count : {1u, 3u, 4u, 7u, 8u, 9u, 33u, 1000u}) {
-      std::vector<uint8_t> q(count);
-      for (uint8_t &v : q)
-        v = uint8_t(random() & ((1u << bits) - 1));
-      std::vector<uint8_t> packed((count * bits + 7) / 8, 0xff);
-      compression::packBits(q.data(), count, bits, packed.data());
-      for (uint64_t i = 0; i < count; ++i) {
-        uint64_t value = 0;
-        for (unsigned b = 0; b < bits; ++b) {
-          uint64_t bit = i * bits + b;
-          value |= uint64_t(packed[bit / 8] >> (bit % 8) & 1) << b;
-        }
-        ASSERT_EQ(value, q[i]) << bits << " bits, element " << i;
-      }
-      // The last byte's bits beyond the values are cleared.
-      if (uint64_t used = count * bits % 8) {
-        EXPECT_EQ(packed.back() >> used, 0);
-      }
-    }
-}
-
 } // namespace

@@ -7,9 +7,11 @@
 // one byte per element (DenseElementsAttr's raw layout, which dense<>
 // attributes keep) is read as well. Every reader of integer constants that
 // may be such blobs (the golden executor, accel-pack) goes through
-// IntElements; writers use packIntElements, except the quantizer's fast
-// paths, which write the same layout directly (lib/Transforms:
-// RoundToNearest.cpp's packBits, the GPTQ path's Quantized::set).
+// IntElements; writers use packIntElements or packIntFields, except the GPTQ
+// path's Quantized::set (lib/Transforms/Quantize.cpp), which sets one
+// element at a time. packIntFields and unpackIntFields work on the bytes
+// alone (LLVM only): the weight image's packer reads the blobs' bits with
+// unpackIntFields.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,30 @@ void packIntElements(uint64_t count, unsigned bits,
                      llvm::function_ref<uint64_t(uint64_t)> bitsOf,
                      llvm::MutableArrayRef<uint8_t> blob);
 
+/// Packs the `count` values of `values` (each below 2^bits, bits <= 8)
+/// LSB-first into `out` from bit 0, the layout above; the bits of the last
+/// byte beyond the values are cleared.
+void packIntFields(const uint8_t *values, uint64_t count, unsigned bits,
+                   uint8_t *out);
+
+/// The field of `bits` bits (bits <= 8) at element `i` of `bytes`, packed
+/// as above, zero-extended.
+inline uint64_t intFieldAt(const uint8_t *bytes, unsigned bits, uint64_t i) {
+  uint64_t bit = i * bits;
+  // The two bytes a field can span.
+  uint64_t pair = bytes[bit / 8];
+  if (bit % 8 + bits > 8)
+    pair |= uint64_t(bytes[bit / 8 + 1]) << 8;
+  return (pair >> (bit % 8)) & ((uint64_t(1) << bits) - 1);
+}
+
+/// Fields [first, first + out.size()) of `bits` bits each (bits <= 8)
+/// packed in `bytes` as above, zero-extended into `out`; B dividing 8 is
+/// read a byte at a time. Defined for uint64_t and int64_t.
+template <typename T>
+void unpackIntFields(const uint8_t *bytes, unsigned bits, uint64_t first,
+                     llvm::MutableArrayRef<T> out);
+
 /// The elements of an integer constant (a DenseElementsAttr, or a
 /// DenseResourceElementsAttr whose blob holds them packed or one per byte)
 /// as their low B bits, zero-extended.
@@ -55,14 +81,8 @@ public:
   uint64_t operator[](uint64_t i) const {
     if (!data)
       return values[values.size() == 1 ? 0 : i];
-    if (packed) {
-      uint64_t bit = i * bits;
-      // The two bytes an element of B < 8 bits can span.
-      uint64_t pair = data[bit / 8];
-      if (bit % 8 + bits > 8)
-        pair |= uint64_t(data[bit / 8 + 1]) << 8;
-      return (pair >> (bit % 8)) & mask;
-    }
+    if (packed)
+      return intFieldAt(data, bits, i);
     uint64_t v = 0;
     for (unsigned b = 0; b < stride; ++b)
       v |= uint64_t(data[i * stride + b]) << (8 * b);
