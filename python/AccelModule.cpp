@@ -264,12 +264,31 @@ PYBIND11_MODULE(_accel, m) {
   m.def(
       "import_onnx",
       [](const std::string &path, const std::map<std::string, int64_t> &dims,
-         int64_t defaultDim, bool inferShapes) {
-        return unwrap(Module::importONNX(path, dims, defaultDim, inferShapes));
+         int64_t defaultDim, bool inferShapes, double seconds,
+         uint64_t memoryMiB) {
+        accel::ONNXImportOptions options;
+        for (const auto &[name, size] : dims)
+          options.dimValues[name] = size;
+        options.defaultDimValue = defaultDim;
+        options.inferShapes = inferShapes;
+        options.shapeInferenceSeconds = seconds;
+        options.shapeInferenceMemoryMiB = memoryMiB;
+        options.shapeInferenceSecondsSetting =
+            "import_onnx's shape_inference_timeout";
+        options.shapeInferenceMemorySetting =
+            "import_onnx's shape_inference_memory";
+        return unwrap(Module::importONNX(path, options));
       },
       py::arg("path"), py::arg("dims") = std::map<std::string, int64_t>(),
       py::arg("default_dim") = 0, py::arg("infer_shapes") = true,
-      "Import an ONNX model (weights inline or in external data files)");
+      py::arg("shape_inference_timeout") =
+          accel::ONNXImportOptions().shapeInferenceSeconds,
+      py::arg("shape_inference_memory") =
+          accel::ONNXImportOptions().shapeInferenceMemoryMiB,
+      "Import an ONNX model (weights inline or in external data files). "
+      "ONNX shape inference runs in a child process that may take "
+      "shape_inference_timeout seconds and map shape_inference_memory MiB "
+      "beyond what it inherits");
   m.def(
       "load_mlir",
       [](const std::string &path) { return unwrap(Module::load(path)); },

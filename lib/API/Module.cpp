@@ -126,17 +126,10 @@ Module::compileToPackage(llvm::StringRef path,
   return llvm::Error::success();
 }
 
-llvm::Expected<Module>
-Module::importONNX(llvm::StringRef path,
-                   const std::map<std::string, int64_t> &dims,
-                   int64_t defaultDim, bool inferShapes) {
+llvm::Expected<Module> Module::importONNX(llvm::StringRef path,
+                                          const ONNXImportOptions &options) {
   auto state = std::make_unique<State>();
   accel::DiagnosticCollector diagnostics(state->context);
-  accel::ONNXImportOptions options;
-  for (const auto &[name, size] : dims)
-    options.dimValues[name] = size;
-  options.defaultDimValue = defaultDim;
-  options.inferShapes = inferShapes;
   state->module = accel::importONNXFile(state->context, path, options);
   if (!state->module)
     return diagnostics.takeError("cannot import '" + path.str() + "'");

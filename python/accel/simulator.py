@@ -34,7 +34,7 @@ def _accel_sim() -> str:
 
 
 def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
-             trace_path=None, threads=None):
+             trace_path=None, threads=None, what_if=None):
     """Runs `package_path` on the simulated engine: the prefill entry over
     `prompt_ids`, then greedy decoding to `max_new_tokens` tokens.
 
@@ -45,6 +45,10 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
     functional mode). `trace_path` also writes the Perfetto trace there.
     `threads` caps the threads of the functional matrix unit (default: every
     core; the results are the same for any count).
+    `what_if` ({"vector.reduction_rows": 1, ...}) times the run with those
+    config fields changed (accel-sim --what-if, docs/SIMULATOR.md
+    "What-if": only the fields the timing model alone reads); the report's
+    "what_if" lists them.
     Raises `accel.AccelError` with accel-sim's message when the run fails.
     """
     import numpy as np
@@ -77,6 +81,8 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
             cmd.append(f"--trace={os.fspath(trace_path)}")
         if threads is not None:
             cmd.append(f"--threads={int(threads)}")
+        cmd += [f"--what-if={key}={value}"
+                for key, value in (what_if or {}).items()]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise AccelError(proc.stderr.strip() or

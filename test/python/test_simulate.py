@@ -103,6 +103,39 @@ def test_timing_mode_needs_no_data(package, both):
         c["cycles"] for c in both["report"]["calls"]]
 
 
+def test_what_if(package, both):
+    """what_if times the same package with timing-only config fields
+    changed: at half the clock and half the HBM rate a step takes the same
+    cycles and twice the seconds; one row in flight on the vector unit's
+    reduction path cannot be faster than eight; a field the code depends on
+    is refused."""
+    import json
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "configs", "u280.json")) as f:
+        u280 = json.load(f)
+    clock = u280["clock_mhz"]["value"]
+    gbps = u280["hbm"]["channel_gbps"]["value"]
+    half = accel.simulate(package, PROMPT, NEW, mode="timing",
+                          what_if={"clock_mhz": clock / 2,
+                                   "hbm.channel_gbps": gbps / 2})["report"]
+    assert half["clock_mhz"] == clock / 2
+    assert half["what_if"] == [
+        {"key": "clock_mhz", "value": clock / 2, "config_value": clock},
+        {"key": "hbm.channel_gbps", "value": gbps / 2, "config_value": gbps}]
+    for slow, fast in zip(half["calls"], both["report"]["calls"]):
+        assert slow["cycles"] == fast["cycles"]
+        assert slow["seconds"] == pytest.approx(2 * fast["seconds"])
+    rows1 = accel.simulate(package, PROMPT, NEW, mode="timing",
+                           what_if={"vector.reduction_rows": 1})["report"]
+    assert rows1["what_if"] == [{"key": "vector.reduction_rows", "value": 1,
+                                 "config_value": 8}]
+    for slow, fast in zip(rows1["calls"], both["report"]["calls"]):
+        assert slow["cycles"] >= fast["cycles"]
+    with pytest.raises(accel.AccelError, match="queues.depth is not a timing"):
+        accel.simulate(package, PROMPT, NEW, mode="timing",
+                       what_if={"queues.depth": 4})
+
+
 def test_trace(package, tmp_path):
     import json
     path = tmp_path / "trace.json"

@@ -246,6 +246,8 @@ OwningOpRef<ModuleOp> load(MLIRContext &context) {
     options.inferShapes = !noShapeInference;
     options.shapeInferenceSeconds = shapeInferenceTimeout;
     options.shapeInferenceMemoryMiB = shapeInferenceMemory;
+    options.shapeInferenceSecondsSetting = "accelc --shape-inference-timeout";
+    options.shapeInferenceMemorySetting = "accelc --shape-inference-memory";
     for (const std::string &dim : dims) {
       auto [name, size] = StringRef(dim).split('=');
       int64_t value = 0;

@@ -9,6 +9,7 @@
 #ifndef ACCEL_API_MODULE_H
 #define ACCEL_API_MODULE_H
 
+#include "accel/Frontend/ONNXImport.h"
 #include "accel/Reference/Tensor.h"
 #include "accel/Target/ISA/Compile.h"
 
@@ -29,11 +30,10 @@ public:
                                       llvm::StringRef bufferName = "<string>");
   /// Reads, parses and verifies an IR file (textual or bytecode).
   static llvm::Expected<Module> load(llvm::StringRef path);
-  /// Imports an ONNX model; `dims` gives symbolic input dimensions sizes
-  /// by name, `defaultDim` (if > 0) all the others.
-  static llvm::Expected<Module>
-  importONNX(llvm::StringRef path, const std::map<std::string, int64_t> &dims,
-             int64_t defaultDim, bool inferShapes);
+  /// Imports an ONNX model: the sizes of its symbolic input dimensions,
+  /// shape inference and its limits as `options` say.
+  static llvm::Expected<Module> importONNX(llvm::StringRef path,
+                                           const ONNXImportOptions &options);
 
   /// Runs a function on the reference executor: `function` by name, or by
   /// default the main one (`main_graph`, else the module's only function).

@@ -45,6 +45,10 @@ struct ONNXImportOptions {
   /// takes 20 to 50 ms and 4 MiB (docs/FRONTEND.md).
   double shapeInferenceSeconds = 10;
   uint64_t shapeInferenceMemoryMiB = 1024;
+  /// What sets each limit, in the caller's terms ("accelc
+  /// --shape-inference-timeout"): the error that names the limit and its
+  /// value adds "(... sets the limit)" when given.
+  std::string shapeInferenceSecondsSetting, shapeInferenceMemorySetting;
 };
 
 /// Imports the ONNX model at `path`. On failure, returns null after emitting

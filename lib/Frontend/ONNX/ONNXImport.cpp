@@ -551,8 +551,7 @@ OwningOpRef<ModuleOp> importParsed(MLIRContext &context,
     return nullptr;
   std::string inferenceError;
   if (options.inferShapes && tensorsFitShapes(context, model->graph())) {
-    if (failed(inferShapes(*model, fileLoc, options.shapeInferenceSeconds,
-                           options.shapeInferenceMemoryMiB, inferenceError)))
+    if (failed(inferShapes(*model, fileLoc, options, inferenceError)))
       return nullptr;
     inferenceError = firstLine(inferenceError.c_str());
   }

@@ -260,9 +260,16 @@ LogicalResult takeReply(StringRef reply, onnx::ModelProto &model,
 } // namespace
 
 LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
-                                              Location fileLoc, double seconds,
-                                              uint64_t memoryMiB,
+                                              Location fileLoc,
+                                              const ONNXImportOptions &options,
                                               std::string &thrown) {
+  double seconds = options.shapeInferenceSeconds;
+  uint64_t memoryMiB = options.shapeInferenceMemoryMiB;
+  // " (what sets the limit)", when the caller says.
+  auto setBy = [](const std::string &setting) {
+    return setting.empty() ? std::string()
+                           : " (" + setting + " sets the limit)";
+  };
   // The schema registry is built on first use, under a lock: build it here,
   // so that the child never waits for a lock another thread held at fork.
   onnx::OpSchemaRegistry::Schema("Identity", 1);
@@ -270,7 +277,8 @@ LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
     emitError(fileLoc) << "the time limit of ONNX shape inference must be in "
                           "(0, "
                        << secondsText(kMaxSeconds) << "] s, got "
-                       << secondsText(seconds);
+                       << secondsText(seconds)
+                       << setBy(options.shapeInferenceSecondsSetting);
     return failure();
   }
   uint64_t inherited = addressSpaceBytes();
@@ -322,8 +330,8 @@ LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
     emitError(fileLoc) << "ONNX shape inference did not finish within its "
                           "time limit of "
                        << secondsText(seconds)
-                       << " s on this model, so it was stopped (accelc "
-                          "--shape-inference-timeout sets the limit)";
+                       << " s on this model, so it was stopped"
+                       << setBy(options.shapeInferenceSecondsSetting);
     return failure();
   }
   // ECHILD: the host ignores SIGCHLD, so the child was reaped for us; a
@@ -332,9 +340,8 @@ LogicalResult accel::onnx_import::inferShapes(onnx::ModelProto &model,
       WEXITSTATUS(status) == kOutOfMemory) {
     emitError(fileLoc) << "ONNX shape inference ran out of its memory limit "
                           "of "
-                       << memoryMiB
-                       << " MiB on this model (accelc "
-                          "--shape-inference-memory sets the limit)";
+                       << memoryMiB << " MiB on this model"
+                       << setBy(options.shapeInferenceMemorySetting);
     return failure();
   }
   if (waited == child && WIFSIGNALED(status)) {

@@ -10,6 +10,8 @@
 #ifndef ACCEL_LIB_FRONTEND_ONNX_ONNXSHAPEINFERENCE_H
 #define ACCEL_LIB_FRONTEND_ONNX_ONNXSHAPEINFERENCE_H
 
+#include "accel/Frontend/ONNXImport.h"
+
 #include "mlir/IR/Location.h"
 #include "mlir/Support/LogicalResult.h"
 
@@ -25,13 +27,15 @@ namespace accel::onnx_import {
 /// forked child, which sends back the graph's value_info and outputs; they
 /// replace `model`'s. When inference throws, `thrown` is its message (the
 /// value_info and outputs are what it had inferred until then); otherwise it
-/// is empty. The child may take `seconds` of wall-clock time (then it is
-/// killed) and map `memoryMiB` MiB of address space beyond what it inherits.
-/// Fails, with one error at `fileLoc`, when the child dies on a signal,
-/// exceeds a limit, exits with a non-zero status or sends back a malformed
-/// reply, or when no child can be started.
+/// is empty. The child may take `options.shapeInferenceSeconds` of
+/// wall-clock time (then it is killed) and map
+/// `options.shapeInferenceMemoryMiB` MiB of address space beyond what it
+/// inherits. Fails, with one error at `fileLoc`, when the child dies on a
+/// signal, exceeds a limit (the error names the limit, its value and what
+/// sets it), exits with a non-zero status or sends back a malformed reply,
+/// or when no child can be started.
 mlir::LogicalResult inferShapes(onnx::ModelProto &model, mlir::Location fileLoc,
-                                double seconds, uint64_t memoryMiB,
+                                const ONNXImportOptions &options,
                                 std::string &thrown);
 
 } // namespace accel::onnx_import
