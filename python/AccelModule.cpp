@@ -155,6 +155,7 @@ PYBIND11_MODULE(_accel, m) {
       .def_readwrite("quant_head", &CompileOptions::quantHead)
       .def_readwrite("calibration", &CompileOptions::calibration)
       .def_readwrite("group", &CompileOptions::group)
+      .def_readwrite("kv_group", &CompileOptions::kvGroup)
       .def_readwrite("lambda_", &CompileOptions::lambda)
       .def_readwrite("decode", &CompileOptions::decode)
       .def_readwrite("rope_positions", &CompileOptions::ropePositions)

@@ -136,7 +136,7 @@ def generate(module: Module, prompt_ids, max_new_tokens: int,
 
 
 def compile(module: Module, path, *, prune=None, quant=None, group=None,
-            lambda_=None, decode=False, prefill_tile=None, config=None,
+            kv_group=None, lambda_=None, decode=False, prefill_tile=None, config=None,
             tokenizer=None, prune_criterion=None, masks=None,
             quant_method=None, quant_head=None, calibration=None, tile=None,
             rope_positions=None, max_context=None, report=None,
@@ -158,7 +158,8 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       "none" (default: float);
       `calibration`: a file of token ids, one sequence per line (for wanda
       and calibrated). `group`: weight group size along K (default 128; 0:
-      per channel).
+      per channel). `kv_group`: KV cache group size along the head dim
+      (default -1: the head dim; 0: per channel).
     - `lambda_`: Λ-shaped attention, (sink tokens, window) such as (4, 1020)
       or "4,1020"; implies `decode`. Default none. `decode`: derive the
       one-token decode function without Λ. `tile`: query rows per prefill
@@ -184,6 +185,7 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
                            else ",".join(map(str, lambda_)))
     options.decode = bool(decode)
     for name, value in (("quant", quant), ("group", group),
+                        ("kv_group", kv_group),
                         ("prefill_tile", prefill_tile),
                         ("prune_criterion", prune_criterion),
                         ("quant_method", quant_method),

@@ -73,9 +73,10 @@ def test_the_package_simulates(module, build_dir, tmp_path):
 def test_report_and_weight_image(module, tmp_path):
     report, image = tmp_path / "report.txt", tmp_path / "weights.wimg"
     accel.compile(module, tmp_path / "m.accel", quant="w4a8kv4", group=32,
-                  decode=True, report=report, weight_image=image)
+                  kv_group=8, decode=True, report=report, weight_image=image)
     text = report.read_text()
     assert "w4b g32" in text and "entry    instructions" in text, text
+    assert "kv4b g8 asym" in text, text
     assert image.stat().st_size > 0
 
 
@@ -85,6 +86,7 @@ def test_report_and_weight_image(module, tmp_path):
     ({"quant": "w1"}, "unknown scheme 'w1'"),
     ({"quant": "w2a8kv4", "quant_method": "calibrated"}, "needs calibration"),
     ({"masks": "x.onnx"}, "--masks needs --prune"),
+    ({"quant": "w2a8kv4", "kv_group": -2}, "--kv-group expects a group size"),
     ({"lambda_": (4,)}, "--lambda expects S,W"),
     ({"lambda_": (4, 0)}, "--lambda expects S,W"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),

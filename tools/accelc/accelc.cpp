@@ -175,6 +175,12 @@ cl::opt<int64_t> group("group",
                                 "per channel)"),
                        cl::value_desc("G"), cl::init(128),
                        cl::cat(compressionCategory));
+cl::opt<int64_t> kvGroup(
+    "kv-group",
+    cl::desc("KV cache quantization group size along the head dim (-1: the "
+             "head dim, one scale per token and head; 0: per channel)"),
+    cl::value_desc("G"), cl::init(accel::accelisa::CompileOptions().kvGroup),
+    cl::cat(compressionCategory));
 
 cl::OptionCategory attentionCategory(
     "accelc attention options",
@@ -297,6 +303,7 @@ accel::accelisa::CompileOptions compileOptions() {
   options.quantHead = quantHead;
   options.calibration = calibration;
   options.group = group;
+  options.kvGroup = kvGroup;
   options.lambda = lambda;
   options.decode = decode;
   options.ropePositions = ropePositions;

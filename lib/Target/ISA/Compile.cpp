@@ -96,6 +96,12 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
       return failure();
     }
   }
+  if (options.kvGroup < -1) {
+    error(module) << "--kv-group expects a group size, 0 (per channel) or -1 "
+                     "(the head dim), got "
+                  << options.kvGroup;
+    return failure();
+  }
   if (options.quant == "none")
     return prune;
   bool fused = !prune.empty() && options.pruneCriterion == "magnitude" &&
@@ -105,6 +111,7 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
       "accel-quantize{scheme=" + optionValue(options.quant) +
       " method=" + optionValue(options.quantMethod) +
       " group=" + std::to_string(options.group) +
+      " kv-group=" + std::to_string(options.kvGroup) +
       " head-bits=" + std::to_string(headBits);
   if (fused)
     quantize += " prune-n=" + std::to_string(n) + " prune-m=" + std::to_string(m);

@@ -41,6 +41,9 @@ struct CompileOptions {
   std::string calibration;
   /// --group: weight quantization group size along K (0: per channel).
   int64_t group = 128;
+  /// --kv-group: KV cache quantization group size along the head dim (-1:
+  /// the head dim, one scale per token and head; 0: per channel).
+  int64_t kvGroup = -1;
   /// --lambda: "S,W" (sink tokens, window) or "none"; --decode derives the
   /// decode function without Λ.
   std::string lambda = "none";
