@@ -326,6 +326,7 @@ llvm::Error Parser::parseAttr(const InstrSpec &spec, const OperandSpec &op,
   llvm::Expected<int64_t> value = field.kind == FieldKind::Enum
                                       ? parseEnum(field, p)
                                   : field.kind == FieldKind::F32 ? parseF32(p)
+                                  : field.kind == FieldKind::Reg ? parseReg(p)
                                                                  : parseInt(p);
   if (!value)
     return value.takeError();

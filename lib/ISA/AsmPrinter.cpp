@@ -118,6 +118,8 @@ void accel::isa::printOperands(llvm::raw_ostream &out,
         printAddress(out, name(fi[1]), value(fi[2]), std::nullopt);
       else if (format.fields[fi[0]].kind == FieldKind::F32)
         out << style.f32(uint32_t(value(fi[0])));
+      else if (format.fields[fi[0]].kind == FieldKind::Reg)
+        out << 'r' << value(fi[0]);
       else
         out << name(fi[0]);
       break;

@@ -346,15 +346,20 @@ const OperandSpec vSoftmaxOps[] = {
       uimm("himm", 72, 8, "KV head added to rh"),                              \
       reg("rp", 80, "query position"), reg("rk", 85, "position of key 0"),     \
       flag("mask", 90, "apply the causal / Lambda mask")
+#define ACCEL_ATTENTION_ROWS                                                   \
+  uimm("rows", 92, 4, "rows (query heads) sharing the keys (0: 1)")
 const FieldSpec vScoreFields[] = {
     ACCEL_ATTENTION_FIELDS("key"),
     flag("rope", 91, "rotate query and keys by table rows qpos, kpos + j"),
+    ACCEL_ATTENTION_ROWS,
     f32("scale", 96, "score scale"),
 };
 const FieldSpec vContextFields[] = {
     ACCEL_ATTENTION_FIELDS("value"),
     flag("acc", 91, "continue the sum held in d"),
+    ACCEL_ATTENTION_ROWS,
 };
+#undef ACCEL_ATTENTION_ROWS
 #undef ACCEL_ATTENTION_FIELDS
 #define ACCEL_ATTENTION_OPERANDS(A, B)                                         \
   {O::Addr, "d", f(0, 1)}, {O::Addr, A, f(2, 3)}, {O::Addr, B, f(4, 5)},       \
@@ -362,11 +367,12 @@ const FieldSpec vContextFields[] = {
       {O::Reg, "qpos", f(10)}, {O::Reg, "kpos", f(11)}, {                      \
     O::Attr, "mask", f(12)                                                     \
   }
-const OperandSpec vScoreOps[] = {ACCEL_ATTENTION_OPERANDS("q", "k"),
-                                 {O::Attr, "rope", f(13)},
-                                 {O::Attr, "scale", f(14)}};
+const OperandSpec vScoreOps[] = {
+    ACCEL_ATTENTION_OPERANDS("q", "k"), {O::Attr, "rope", f(13)},
+    {O::Attr, "rows", f(14)}, {O::Attr, "scale", f(15)}};
 const OperandSpec vContextOps[] = {ACCEL_ATTENTION_OPERANDS("p", "v"),
-                                   {O::Attr, "acc", f(13)}};
+                                   {O::Attr, "acc", f(13)},
+                                   {O::Attr, "rows", f(14)}};
 #undef ACCEL_ATTENTION_OPERANDS
 
 const FieldSpec vAttnConfigFields[] = {
@@ -379,7 +385,7 @@ const FieldSpec vAttnConfigFields[] = {
     uimm("window", 72, 24, "Lambda window W (0: no Lambda)"),
     flag("causal", 96, "keys after the query are masked"),
     uimm("recu", 97, 10, "record stride in 64-byte units (0: the smallest)"),
-    uimm("qpk", 107, 8, "rows per KV head of mqk, vpq, mpv (0: 1)"),
+    uimm("qpk", 107, 8, "rows per KV head of multi-row attention (0: 1)"),
 };
 const OperandSpec vAttnConfigOps[] = {
     {O::Attr, "hd", f(0)},     {O::Attr, "kvh", f(1)},
@@ -405,7 +411,8 @@ const OperandSpec vRopeConfigOps[] = {
 };
 
 // The integer attention instructions (mqk, mpv, vpq): key j's record is
-// at rb + j * rec for j < R[rc], else at rg + (j - R[rc]) * rec.
+// at rb + j * rec for j < R[rc], else at rg + (j - R[rc]) * rec. mqk's and
+// vpq's rows of n scores or probabilities lie R[rp] apart (r0: n apart).
 #define ACCEL_ATTN_INT_FIELDS(A, S, B)                                         \
   buf("dbuf", 18, "destination buffer"), reg("rd", 21, "destination address"), \
       buf("abuf", 26, A " buffer"), reg("ra", 29, A " address"),               \
@@ -415,29 +422,53 @@ const OperandSpec vRopeConfigOps[] = {
       reg("rc", 50, "records in the first run"),                               \
       reg("rg", 55, "second run of records"),                                  \
       reg("rn", 60, "key count register"),                                     \
-      uimm("nimm", 65, 12, "key count added to rn"),                           \
-      reg("rh", 77, "KV head register"),                                       \
+      uimm("nimm", 65, 7, "key count added to rn")
+#define ACCEL_ATTN_INT_PITCH                                                   \
+  reg("rp", 72, "row pitch in keys (r0: n)")
+#define ACCEL_ATTN_INT_HEADS                                                   \
+  reg("rh", 77, "KV head register"),                                           \
       uimm("himm", 82, 8, "KV head added to rh"),                              \
       uimm("rows", 90, 6, "rows (query heads)", 1)
+const char *const kQuantParts[] = {"whole", "first", "next", "last", "quant"};
+const char *const kSumParts[] = {"whole", "first", "next", "last"};
 const FieldSpec attnScoreFields[] = {
     ACCEL_ATTN_INT_FIELDS("int8 query", "query scale", "key"),
+    ACCEL_ATTN_INT_PITCH,
+    ACCEL_ATTN_INT_HEADS,
     f32("scale", 96, "score scale"),
 };
+const FieldSpec attnQuantFields[] = {
+    ACCEL_ATTN_INT_FIELDS("probability", "weight scale", "value"),
+    ACCEL_ATTN_INT_PITCH,
+    ACCEL_ATTN_INT_HEADS,
+    enumField("part", 96, 3, kQuantParts,
+              "the whole, a chunk's max pass (first, next, last) or its "
+              "quantization"),
+};
 const FieldSpec attnIntFields[] = {
-    ACCEL_ATTN_INT_FIELDS("weights (int8 or fp32 probabilities)",
-                          "weight scales", "value"),
+    ACCEL_ATTN_INT_FIELDS("int8 weight", "weight scale", "value"),
+    ACCEL_ATTN_INT_HEADS,
+    enumField("part", 96, 2, kSumParts,
+              "the whole, or a chunk's int32 partial sum (first, next, last)"),
 };
 #undef ACCEL_ATTN_INT_FIELDS
-#define ACCEL_ATTN_INT_OPERANDS                                                \
+#undef ACCEL_ATTN_INT_PITCH
+#undef ACCEL_ATTN_INT_HEADS
+#define ACCEL_ATTN_INT_OPERANDS(RH)                                            \
   {O::Addr, "d", f(0, 1)}, {O::Addr, "a", f(2, 3)}, {O::Addr, "s", f(4, 5)},   \
       {O::Addr, "b", f(6, 7)}, {O::Reg, "split", f(8)},                        \
       {O::Reg, "second", f(9)}, {O::Count, "n", f(10, 11)},                    \
-      {O::Count, "head", f(12, 13)}, {                                         \
-    O::Imm, "rows", f(14)                                                      \
+      {O::Count, "head", f(RH, RH + 1)}, {                                     \
+    O::Imm, "rows", f(RH + 2)                                                  \
   }
-const OperandSpec attnScoreOps[] = {ACCEL_ATTN_INT_OPERANDS,
-                                    {O::Attr, "scale", f(15)}};
-const OperandSpec attnIntOps[] = {ACCEL_ATTN_INT_OPERANDS};
+const OperandSpec attnScoreOps[] = {ACCEL_ATTN_INT_OPERANDS(13),
+                                    {O::Attr, "pitch", f(12)},
+                                    {O::Attr, "scale", f(16)}};
+const OperandSpec attnQuantOps[] = {ACCEL_ATTN_INT_OPERANDS(13),
+                                    {O::Attr, "pitch", f(12)},
+                                    {O::Attr, "part", f(16)}};
+const OperandSpec attnIntOps[] = {ACCEL_ATTN_INT_OPERANDS(12),
+                                  {O::Attr, "part", f(15)}};
 #undef ACCEL_ATTN_INT_OPERANDS
 
 const FieldSpec vKvQuantFields[] = {
@@ -532,6 +563,7 @@ const FormatSpec fmtVQuant{"v-quant", vQuantFields, vQuantOps};
 const FormatSpec fmtVArgmax{"v-argmax", vArgmaxFields, vUnaryOps};
 const FormatSpec fmtAttnScore{"attn-score", attnScoreFields, attnScoreOps};
 const FormatSpec fmtAttnInt{"attn-int", attnIntFields, attnIntOps};
+const FormatSpec fmtAttnQuant{"attn-quant", attnQuantFields, attnQuantOps};
 
 const InstrSpec kInstructions[] = {
 #define ACCEL_INSN(ID, MNEMONIC, UNIT, OP, FUNCT, FORMAT, SUMMARY)             \
@@ -547,7 +579,7 @@ const FormatSpec *const kFormats[] = {
     &fmtVFill,        &fmtVNorm,     &fmtVNormBeta,    &fmtVRope,
     &fmtVSoftmax,     &fmtVScore,    &fmtVContext,     &fmtVAttnConfig,
     &fmtVKvQuant,     &fmtVQuantAct, &fmtVQuant,       &fmtVArgmax,
-    &fmtAttnScore,    &fmtAttnInt,   &fmtVRopeConfig,
+    &fmtAttnScore,    &fmtAttnInt,   &fmtVRopeConfig,  &fmtAttnQuant,
 };
 
 } // namespace

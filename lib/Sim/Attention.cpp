@@ -11,9 +11,11 @@
 
 #include "Kernels.h"
 
+#include "accel/ISA/AsmPrinter.h"
 #include "accel/Sim/Numerics.h"
 
 #include "llvm/ADT/Twine.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
 
@@ -179,12 +181,36 @@ llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
   return llvm::Error::success();
 }
 
-/// The KV head of vqk / vpv, checked against kvh.
-llvm::Expected<uint64_t> kvHead(const Op &op, const AttnConfig &c) {
+/// The KV head of each of `rows` rows of an attention instruction (ISA
+/// §5.7, §5.9): `qpk` rows per head from R[rh] + himm on, checked against
+/// kvh.
+llvm::Expected<std::vector<uint64_t>> rowHeads(const Op &op,
+                                               const AttnConfig &c,
+                                               uint64_t rows) {
   uint64_t h = reg(op, "rh") + uint64_t(op.get("himm"));
   if (h >= c.kvh)
     return fault("KV head " + Twine(h) + " is not below kvh = " + Twine(c.kvh));
-  return h;
+  std::vector<uint64_t> heads;
+  for (uint64_t r = 0; r < rows; ++r)
+    heads.push_back(c.rowHead(h, r));
+  if (heads.back() >= c.kvh)
+    return fault("row " + Twine(rows - 1) + "'s KV head " +
+                 Twine(heads.back()) + " is not below kvh = " + Twine(c.kvh));
+  return heads;
+}
+
+/// The rows of vqk / vpv (`rows` 0 and 1: one) and their KV heads.
+llvm::Expected<std::vector<uint64_t>> vectorRowHeads(const Op &op,
+                                                     const AttnConfig &c) {
+  return rowHeads(op, c, std::max<uint64_t>(uint64_t(op.get("rows")), 1));
+}
+
+/// The end of the run of rows from `r0` that read the KV head of row `r0`.
+uint64_t headRunEnd(llvm::ArrayRef<uint64_t> heads, uint64_t r0) {
+  uint64_t r1 = r0 + 1;
+  while (r1 < heads.size() && heads[r1] == heads[r0])
+    ++r1;
+  return r1;
 }
 
 /// vqk's rotation (rope=1, ISA §5.7): `x` (D fp32) rotated in place by row
@@ -226,18 +252,20 @@ private:
   std::vector<float> cosRow, sinRow, in;
 };
 
+/// vqk: row r's query at ra + 4*r*D, its n scores at rd + 4*r*n. Each key
+/// is dequantized (and rotated) once for the rows that read its KV head.
 llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
-  uint64_t D = c.hd, rec = c.recordBytes();
+  llvm::Expected<std::vector<uint64_t>> heads = vectorRowHeads(op, c);
+  if (!heads)
+    return heads.takeError();
+  uint64_t rows = heads->size(), D = c.hd, rec = c.recordBytes();
   llvm::Expected<uint8_t *> qp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D * rows);
   if (!qp)
     return qp.takeError();
-  std::vector<float> q(D), k(D), out(n, 0.0f);
-  for (uint64_t d = 0; d < D; ++d)
+  std::vector<float> q(D * rows), k(D), out(n * rows, 0.0f);
+  for (uint64_t d = 0; d < D * rows; ++d)
     q[d] = loadF32(*qp + 4 * d);
   llvm::Expected<uint8_t *> keys =
       m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n);
@@ -245,39 +273,47 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
     return keys.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
   std::vector<bool> seen = seenKeys(c, op, n);
-  // rope=1: the query by row R[rp], key j by row R[rk] + j.
+  // rope=1: every row's query by row R[rp], key j by row R[rk] + j.
   std::optional<KeyRotation> rotation;
   if (op.get("rope") && n > 0) {
     llvm::Expected<KeyRotation> made = KeyRotation::make(m, c);
     if (!made)
       return made.takeError();
     rotation.emplace(std::move(*made));
-    if (llvm::Error error = rotation->rotate(reg(op, "rp"), q.data()))
-      return error;
+    for (uint64_t r = 0; r < rows; ++r)
+      if (llvm::Error error =
+              rotation->rotate(reg(op, "rp"), q.data() + r * D))
+        return error;
   }
-  // kFloatRows keys side by side: kT[d * kFloatRows + r] is key j0 + r's d.
+  // kFloatRows keys side by side: kT[d * kFloatRows + i] is key j0 + i's d.
   constexpr unsigned L = detail::kFloatRows;
   std::vector<float> kT(D * L);
   std::vector<int16_t> scratch;
   float dots[L];
-  for (uint64_t j0 = 0; j0 < n; j0 += L) {
-    uint64_t count = std::min<uint64_t>(L, n - j0);
-    std::fill(kT.begin(), kT.end(), 0.0f);
-    for (uint64_t r = 0; r < count; ++r) {
-      if (!seen[j0 + r])
-        continue;
-      unpackHead(c, *keys + (j0 + r) * rec, *h, scratch, k.data());
-      if (rotation)
-        if (llvm::Error error =
-                rotation->rotate(reg(op, "rk") + j0 + r, k.data()))
-          return error;
-      for (uint64_t d = 0; d < D; ++d)
-        kT[d * L + r] = k[d];
+  for (uint64_t r0 = 0, r1; r0 < rows; r0 = r1) {
+    r1 = headRunEnd(*heads, r0);
+    for (uint64_t j0 = 0; j0 < n; j0 += L) {
+      uint64_t count = std::min<uint64_t>(L, n - j0);
+      std::fill(kT.begin(), kT.end(), 0.0f);
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!seen[j0 + i])
+          continue;
+        unpackHead(c, *keys + (j0 + i) * rec, (*heads)[r0], scratch,
+                   k.data());
+        if (rotation)
+          if (llvm::Error error =
+                  rotation->rotate(reg(op, "rk") + j0 + i, k.data()))
+            return error;
+        for (uint64_t d = 0; d < D; ++d)
+          kT[d * L + i] = k[d];
+      }
+      for (uint64_t r = r0; r < r1; ++r) {
+        detail::dotFloatRows(kT.data(), q.data() + r * D, uint32_t(D), dots);
+        for (uint64_t i = 0; i < count; ++i)
+          if (seen[j0 + i])
+            out[r * n + j0 + i] = dots[i] * scale;
+      }
     }
-    detail::dotFloatRows(kT.data(), q.data(), uint32_t(D), dots);
-    for (uint64_t r = 0; r < count; ++r)
-      if (seen[j0 + r])
-        out[j0 + r] = dots[r] * scale;
   }
   return storeFloats(m, op, out);
 }
@@ -326,14 +362,16 @@ llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
   return storeFloats(m, op, out);
 }
 
+/// vpv: row r's n probabilities at ra + 4*r*n, its D outputs at rd + 4*r*D.
+/// Each value record is dequantized once for the rows that read its head.
 llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
-  uint64_t D = c.hd, rec = c.recordBytes();
+  llvm::Expected<std::vector<uint64_t>> heads = vectorRowHeads(op, c);
+  if (!heads)
+    return heads.takeError();
+  uint64_t rows = heads->size(), D = c.hd, rec = c.recordBytes();
   llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
   if (!pp)
     return pp.takeError();
   llvm::Expected<uint8_t *> values =
@@ -341,26 +379,33 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
   if (!values)
     return values.takeError();
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D * rows);
   if (!dst)
     return dst.takeError();
-  bool started = op.get("acc") != 0;
-  std::vector<float> out(D, 0.0f), v(D);
+  bool acc = op.get("acc") != 0;
+  std::vector<float> out(D * rows, 0.0f), v(D);
   std::vector<int16_t> scratch;
-  if (started)
-    for (uint64_t d = 0; d < D; ++d)
+  if (acc)
+    for (uint64_t d = 0; d < D * rows; ++d)
       out[d] = loadF32(*dst + 4 * d);
   std::vector<bool> seen = seenKeys(c, op, n);
-  for (uint64_t j = 0; j < n; ++j) {
-    if (!seen[j])
-      continue;
-    float p = loadF32(*pp + 4 * j);
-    unpackHead(c, *values + j * rec, *h, scratch, v.data());
-    for (uint64_t d = 0; d < D; ++d)
-      out[d] = started ? out[d] + p * v[d] : p * v[d];
-    started = true;
+  for (uint64_t r0 = 0, r1; r0 < rows; r0 = r1) {
+    r1 = headRunEnd(*heads, r0);
+    bool started = acc;
+    for (uint64_t j = 0; j < n; ++j) {
+      if (!seen[j])
+        continue;
+      unpackHead(c, *values + j * rec, (*heads)[r0], scratch, v.data());
+      for (uint64_t r = r0; r < r1; ++r) {
+        float p = loadF32(*pp + 4 * (r * n + j));
+        float *o = out.data() + r * D;
+        for (uint64_t d = 0; d < D; ++d)
+          o[d] = started ? o[d] + p * v[d] : p * v[d];
+      }
+      started = true;
+    }
   }
-  for (uint64_t d = 0; d < D; ++d)
+  for (uint64_t d = 0; d < D * rows; ++d)
     storeF32(*dst + 4 * d, out[d]);
   return llvm::Error::success();
 }
@@ -383,15 +428,11 @@ llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
   k.n = reg(op, "rn") + uint64_t(op.get("nimm"));
   if (k.n > 65536)
     return fault(Twine(k.n) + " keys: integer attention takes at most 65536");
-  llvm::Expected<uint64_t> h = kvHead(op, c);
-  if (!h)
-    return h.takeError();
   k.rows = uint64_t(op.get("rows"));
-  for (uint64_t r = 0; r < k.rows; ++r)
-    k.heads.push_back(c.rowHead(*h, r));
-  if (k.heads.back() >= c.kvh)
-    return fault("row " + Twine(k.rows - 1) + "'s KV head " +
-                 Twine(k.heads.back()) + " is not below kvh = " + Twine(c.kvh));
+  llvm::Expected<std::vector<uint64_t>> heads = rowHeads(op, c, k.rows);
+  if (!heads)
+    return heads.takeError();
+  k.heads = std::move(*heads);
   uint64_t rec = c.recordBytes(), first = std::min(reg(op, "rc"), k.n);
   llvm::Expected<uint8_t *> a =
       m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first);
@@ -407,14 +448,55 @@ llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
   return k;
 }
 
+/// Calls `f(r0, r1, j, w, scales)` for every key j and every run [r0, r1)
+/// of rows that read one KV head, with that head of key j's record unpacked
+/// once for the run (`w[d]` = q - z, `scales[g]` = f32(S)): keys inside the
+/// head, so a record is unpacked once per KV head, not once per row.
+template <typename F>
+void forEachHeadKey(const AttnConfig &c, const KeyRuns &k, F f) {
+  std::vector<int16_t> w(c.hd), zeros;
+  std::vector<float> scales(c.hd / c.group());
+  for (uint64_t r0 = 0, r1 = 0; r0 < k.rows; r0 = r1) {
+    r1 = headRunEnd(k.heads, r0);
+    for (uint64_t j = 0; j < k.n; ++j) {
+      unpackHeadInts(c, k.records[j], k.heads[r0], zeros, w.data(),
+                     scales.data());
+      f(r0, r1, j, w.data(), scales.data());
+    }
+  }
+}
+
+/// The keys between the starts of two rows of mqk's scores or vpq's
+/// probabilities: R[rp], or n with rp = r0; a fault below n.
+llvm::Expected<uint64_t> rowPitch(const Op &op, uint64_t n) {
+  int64_t field = op.instr->get("rp");
+  if (field == 0)
+    return n;
+  uint64_t pitch = reg(op, "rp");
+  if (pitch < n)
+    return fault("row pitch " + Twine(pitch) + " (r" + Twine(field) +
+                 ") is below the key count " + Twine(n));
+  return pitch;
+}
+
+/// The bytes of `rows` rows of `n` elements of `size` bytes, `pitch`
+/// elements apart.
+uint64_t pitchedBytes(uint64_t rows, uint64_t n, uint64_t pitch,
+                      uint64_t size) {
+  return rows && n ? size * ((rows - 1) * pitch + n) : 0;
+}
+
 /// mqk: row r's int8 query at ra + r*D and its scale at rs + 4r; its n
-/// scores at rd + 4*r*n.
+/// scores at rd + 4*r*pitch.
 llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> keys = keyRuns(m, op, c);
   if (!keys)
     return keys.takeError();
   uint64_t n = keys->n, rows = keys->rows;
   uint64_t D = c.hd, G = c.group(), groups = D / G;
+  llvm::Expected<uint64_t> pitch = rowPitch(op, n);
+  if (!pitch)
+    return pitch.takeError();
   llvm::Expected<uint8_t *> qp =
       m.buffers.span(op.buf("abuf"), reg(op, "ra"), D * rows);
   if (!qp)
@@ -424,68 +506,138 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
   if (!sp)
     return sp.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
-  std::vector<int16_t> q(D), w(D), zeros;
-  std::vector<float> scales(groups), out(n * rows);
-  for (uint64_t r = 0; r < rows; ++r) {
-    for (uint64_t d = 0; d < D; ++d)
-      q[d] = int16_t(int8_t((*qp)[r * D + d]));
-    float sq = loadF32(*sp + 4 * r);
-    for (uint64_t j = 0; j < n; ++j) {
-      unpackHeadInts(c, keys->records[j], keys->heads[r], zeros, w.data(),
-                     scales.data());
-      float t = 0;
-      for (uint64_t g = 0; g < groups; ++g) {
-        int32_t acc = 0;
-        for (uint64_t d = g * G; d < (g + 1) * G; ++d)
-          acc += int32_t(q[d]) * int32_t(w[d]);
-        float product = float(acc) * scales[g];
-        t = g == 0 ? product : t + product;
-      }
-      out[r * n + j] = (t * sq) * scale;
-    }
-  }
-  return storeFloats(m, op, out);
+  std::vector<int16_t> q(D * rows);
+  std::vector<float> sq(rows), out(n * rows);
+  for (uint64_t i = 0; i < D * rows; ++i)
+    q[i] = int16_t(int8_t((*qp)[i]));
+  for (uint64_t r = 0; r < rows; ++r)
+    sq[r] = loadF32(*sp + 4 * r);
+  forEachHeadKey(c, *keys,
+                 [&](uint64_t r0, uint64_t r1, uint64_t j, const int16_t *w,
+                     const float *scales) {
+                   for (uint64_t r = r0; r < r1; ++r) {
+                     const int16_t *qr = q.data() + r * D;
+                     float t = 0;
+                     for (uint64_t g = 0; g < groups; ++g) {
+                       int32_t acc = 0;
+                       for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+                         acc += int32_t(qr[d]) * int32_t(w[d]);
+                       float product = float(acc) * scales[g];
+                       t = g == 0 ? product : t + product;
+                     }
+                     out[r * n + j] = (t * sq[r]) * scale;
+                   }
+                 });
+  llvm::Expected<uint8_t *> dst = m.buffers.span(
+      op.buf("dbuf"), reg(op, "rd"), pitchedBytes(rows, n, *pitch, 4));
+  if (!dst)
+    return dst.takeError();
+  for (uint64_t r = 0; r < rows; ++r)
+    for (uint64_t j = 0; j < n; ++j)
+      storeF32(*dst + 4 * (r * *pitch + j), out[r * n + j]);
+  return llvm::Error::success();
 }
 
-/// vpq: row r's n probabilities at ra + 4*r*n; its group g's int8 weights at
-/// rd + (r * groups + g) * n and scale at rs + 4(r * groups + g).
+/// `vpq`'s and `mpv`'s `part` (ISA §5.9).
+enum Part : int64_t { Whole = 0, First = 1, Next = 2, Last = 3, Quant = 4 };
+const char *partName(int64_t part) {
+  static const char *const names[] = {"whole", "first", "next", "last",
+                                      "quant"};
+  return names[part];
+}
+
+/// NUMERICS §4 step 1 at 8 bits, in the three pieces a chunked vpq runs
+/// separately: the running max |w| (NaNs ignored) from `a`, the scale of a
+/// max, and the int8 of `w` at a scale.
+float runningMax(llvm::ArrayRef<float> w, float a) {
+  for (float v : w)
+    if (std::fabs(v) > a)
+      a = std::fabs(v);
+  return a;
+}
+float scaleOfMax(float a) {
+  float s = a / 127.0f;
+  return s == 0 ? 1.0f : s;
+}
+void quantizeAt(llvm::ArrayRef<float> w, float s, uint8_t *q) {
+  for (size_t j = 0; j < w.size(); ++j)
+    q[j] = uint8_t(int8_t(num::rneClamp(w[j] / s, -127, 127)));
+}
+
+/// vpq: row r's n probabilities at ra + 4*r*pitch; with k = r*groups + g,
+/// group g's int8 weights at rd + k*n and its scale (or running max) at
+/// rs + 4k.
 llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
   if (!values)
     return values.takeError();
   uint64_t n = values->n, rows = values->rows, groups = c.hd / c.group();
-  llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
+  llvm::Expected<uint64_t> pitch = rowPitch(op, n);
+  if (!pitch)
+    return pitch.takeError();
+  llvm::Expected<uint8_t *> pp = m.buffers.span(
+      op.buf("abuf"), reg(op, "ra"), pitchedBytes(rows, n, *pitch, 4));
   if (!pp)
     return pp.takeError();
-  std::vector<float> w(n), scales(rows * groups);
-  std::vector<int32_t> q(rows * groups * n);
-  for (uint64_t r = 0; r < rows; ++r)
-    for (uint64_t g = 0; g < groups; ++g) {
-      for (uint64_t j = 0; j < n; ++j)
-        w[j] = loadF32(*pp + 4 * (r * n + j)) *
-               groupScale(c, values->records[j], values->heads[r], g);
-      uint64_t at = r * groups + g;
-      scales[at] = num::quantizeActivation(
-          w, 8, llvm::MutableArrayRef<int32_t>(q).slice(at * n, n));
-    }
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
-  if (!dst)
-    return dst.takeError();
-  llvm::Expected<uint8_t *> sdst =
+  llvm::Expected<uint8_t *> sp =
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
-  if (!sdst)
-    return sdst.takeError();
-  for (uint64_t i = 0; i < rows * groups * n; ++i)
-    (*dst)[i] = uint8_t(int8_t(q[i]));
-  for (uint64_t i = 0; i < rows * groups; ++i)
-    storeF32(*sdst + 4 * i, scales[i]);
+  if (!sp)
+    return sp.takeError();
+  // w[k*n + j] = p_j x f32(S_{j,g}): each record's scales read once per
+  // KV head.
+  std::vector<float> w(rows * groups * n);
+  for (uint64_t r0 = 0, r1 = 0; r0 < rows; r0 = r1) {
+    r1 = headRunEnd(values->heads, r0);
+    for (uint64_t j = 0; j < n; ++j)
+      for (uint64_t g = 0; g < groups; ++g) {
+        float S = groupScale(c, values->records[j], values->heads[r0], g);
+        for (uint64_t r = r0; r < r1; ++r)
+          w[(r * groups + g) * n + j] =
+              loadF32(*pp + 4 * (r * *pitch + j)) * S;
+      }
+  }
+  int64_t part = op.get("part");
+  std::vector<float> held(rows * groups);
+  for (uint64_t k = 0; k < rows * groups; ++k) {
+    held[k] = loadF32(*sp + 4 * k);
+    auto bad = [&](const char *what, const char *want) {
+      return fault(llvm::formatv("vpq part={0}: {1} {2} (row {3}, group {4}) "
+                                 "is {5}, not {6}",
+                                 partName(part), what, k, k / groups,
+                                 k % groups,
+                                 isa::formatF32(loadU32(*sp + 4 * k)), want)
+                       .str());
+    };
+    if (part == Quant && !(held[k] > 0 && std::isfinite(held[k])))
+      return bad("scale", "a positive finite number");
+    if ((part == Next || part == Last) && !(held[k] >= 0))
+      return bad("running max", "a number >= 0");
+  }
+  std::vector<float> scales(rows * groups);
+  for (uint64_t k = 0; k < rows * groups; ++k) {
+    llvm::ArrayRef<float> wk = llvm::ArrayRef<float>(w).slice(k * n, n);
+    float a = runningMax(wk, part == Next || part == Last ? held[k] : 0.0f);
+    scales[k] = part == Whole || part == Last ? scaleOfMax(a)
+                : part == Quant               ? held[k]
+                                              : a;
+  }
+  if (part == Whole || part == Quant) {
+    llvm::Expected<uint8_t *> dst =
+        m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
+    if (!dst)
+      return dst.takeError();
+    for (uint64_t k = 0; k < rows * groups; ++k)
+      quantizeAt(llvm::ArrayRef<float>(w).slice(k * n, n), scales[k],
+                 *dst + k * n);
+  }
+  if (part != Quant)
+    for (uint64_t k = 0; k < rows * groups; ++k)
+      storeF32(*sp + 4 * k, scales[k]);
   return llvm::Error::success();
 }
 
-/// mpv: row r's weights and scales as vpq writes them; its D outputs at
-/// rd + 4*r*D.
+/// mpv: row r's weights and scales as vpq writes them; its D outputs (or
+/// int32 partial sums) at rd + 4*r*D.
 llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<KeyRuns> values = keyRuns(m, op, c);
   if (!values)
@@ -496,29 +648,50 @@ llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("abuf"), reg(op, "ra"), rows * groups * n);
   if (!wp)
     return wp.takeError();
+  int64_t part = op.get("part");
   llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"),
+                     part == Whole || part == Last ? 4 * rows * groups : 0);
   if (!sp)
     return sp.takeError();
-  std::vector<int16_t> v(D), zeros;
-  std::vector<float> scales(groups), out(D * rows);
-  // |sum| < 2^31 for n <= 65536 (NUMERICS §6.5); uint32 wraps like int32.
-  std::vector<uint32_t> sum(D);
-  for (uint64_t r = 0; r < rows; ++r) {
-    const uint8_t *weights = *wp + r * groups * n;
-    std::fill(sum.begin(), sum.end(), 0);
-    for (uint64_t j = 0; j < n; ++j) {
-      unpackHeadInts(c, values->records[j], values->heads[r], zeros, v.data(),
-                     scales.data());
-      for (uint64_t d = 0; d < D; ++d)
-        sum[d] += uint32_t(int32_t(int8_t(weights[(d / G) * n + j])) *
-                           int32_t(v[d]));
-    }
-    for (uint64_t d = 0; d < D; ++d)
-      out[r * D + d] = float(int32_t(sum[d])) *
-                       loadF32(*sp + 4 * (r * groups + d / G));
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * rows * D);
+  if (!dst)
+    return dst.takeError();
+  // Exact sums in int64: |sum| < 2^31 for n <= 65536 keys over all parts
+  // (NUMERICS §6.5); a partial sum that leaves int32 is a fault.
+  std::vector<int64_t> sum(rows * D, 0);
+  if (part == Next || part == Last)
+    for (uint64_t i = 0; i < rows * D; ++i)
+      sum[i] = int32_t(loadU32(*dst + 4 * i));
+  forEachHeadKey(c, *values,
+                 [&](uint64_t r0, uint64_t r1, uint64_t j, const int16_t *v,
+                     const float *) {
+                   for (uint64_t r = r0; r < r1; ++r) {
+                     const uint8_t *weights = *wp + r * groups * n + j;
+                     int64_t *row = sum.data() + r * D;
+                     for (uint64_t d = 0; d < D; ++d)
+                       row[d] += int32_t(int8_t(weights[(d / G) * n])) *
+                                 int32_t(v[d]);
+                   }
+                 });
+  for (uint64_t i = 0; i < rows * D; ++i)
+    if (sum[i] < INT32_MIN || sum[i] > INT32_MAX)
+      return fault("mpv: row " + Twine(i / D) + "'s sum for d = " +
+                   Twine(i % D) + " is " + Twine(sum[i]) +
+                   ", outside int32 (at most 65536 keys over all parts)");
+  if (part == First || part == Next) {
+    for (uint64_t i = 0; i < rows * D; ++i)
+      storeU32(*dst + 4 * i, uint32_t(int32_t(sum[i])));
+    return llvm::Error::success();
   }
-  return storeFloats(m, op, out);
+  std::vector<float> out(rows * D);
+  for (uint64_t i = 0; i < rows * D; ++i)
+    out[i] = float(int32_t(sum[i])) *
+             loadF32(*sp + 4 * (i / D * groups + i % D / G));
+  for (uint64_t i = 0; i < rows * D; ++i)
+    storeF32(*dst + 4 * i, out[i]);
+  return llvm::Error::success();
 }
 
 } // namespace

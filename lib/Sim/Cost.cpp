@@ -259,32 +259,51 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
     reduction(2, A + tree + 2 * D + A, 4, 5);
     break;
   case Opcode::Vqk: // dequantize, multiply, reduce over d, scale
-  case Opcode::Vpv: // dequantize, multiply, accumulate over keys
+  case Opcode::Vpv: { // dequantize, multiply, accumulate over keys
+    // Each row's products take a lane an element each; a key's dequantized
+    // head stays in the lanes for the rows of its KV head (ISA §5.7), so
+    // the records stream once for all rows.
     n = count(op, "rn", "nimm");
-    s.perRow = n * m.attn->hd;
+    uint64_t rows = std::max<uint64_t>(uint64_t(op.get("rows")), 1);
+    uint64_t kvHeads = m.attn->rowHead(0, rows - 1) + 1;
+    s.perRow = rows * n * m.attn->hd;
     s.chain = code == Opcode::Vqk ? 3 * M + tree : 2 * M + A;
     s.flops = 3;
-    s.sramBytes = n * m.attn->recordBytes() + 4 * n + 4 * m.attn->hd;
+    s.sramBytes =
+        n * m.attn->recordBytes() + 4 * rows * (n + uint64_t(m.attn->hd));
     if (code == Opcode::Vqk && op.get("rope") && n > 0) {
-      // rope=1: the query and each key rotated first (NUMERICS §8: two
-      // products and a sum per rotated element), reading two table rows.
+      // rope=1: each row's query and each key of each of the rows' KV
+      // heads rotated first (NUMERICS §8: two products and a sum per
+      // rotated element), reading two table rows each.
       if (llvm::Error err = vqkRotation(m, *m.attn).takeError())
         return std::move(err);
-      s.perRow += (n + 1) * m.rope->rot;
+      uint64_t rotated = rows + kvHeads * n;
+      s.perRow += rotated * m.rope->rot;
       s.chain += M + A;
-      s.sramBytes += (n + 1) * 8 * uint64_t(m.rope->rot);
+      s.sramBytes += rotated * 8 * uint64_t(m.rope->rot);
     }
     break;
-  case Opcode::Vpq: // per group: p x S, max |w|; s = a / 127; w / s, round
-    s.perRow = count(op, "rn", "nimm");
-    s.rows = uint64_t(op.get("rows")) * (m.attn->hd / m.attn->group());
-    s.passes = 2;
-    s.chain = M + A + tree + 2 * D + A;
-    s.rowChain = true;
-    s.flops = 5;
-    s.sramBytes = s.rows * s.perRow * (2 + 4 + 1) +
-                  4 * s.perRow * uint64_t(op.get("rows"));
+  }
+  case Opcode::Vpq: { // per group: p x S, max |w|; s = a / 127; w / s, round
+    // part=whole sweeps twice (the max, then the quantization); a chunk's
+    // max part (first, next, last) and its quant part once each. The max
+    // is a reduction per row and group; quant is element-wise.
+    int64_t part = op.get("part");
+    uint64_t keys = count(op, "rn", "nimm"), rows = uint64_t(op.get("rows"));
+    uint64_t groupRows = rows * (m.attn->hd / m.attn->group());
+    bool max = part != 0 && part != 4, quant = part == 4;
+    s.rows = groupRows;
+    s.perRow = quant ? groupRows * keys : keys;
+    s.passes = part == 0 ? 2 : 1;
+    s.chain = quant ? M + D + A : M + A + tree + (max ? 0 : 2 * D + A);
+    if (part == 3)
+      s.chain += D;
+    s.rowChain = !quant;
+    s.flops = quant ? 3 : max ? 2 : 5;
+    s.sramBytes = groupRows * keys * (2 + (max ? 0 : 1) + (part == 0 ? 4 : 0)) +
+                  4 * keys * rows;
     break;
+  }
   case Opcode::Vsoftmax: // max; exp and sum; divide
     n = count(op, "rn", "nimm");
     s.rows = uint64_t(op.get("rows"));

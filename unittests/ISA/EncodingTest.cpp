@@ -159,19 +159,34 @@ TEST(Encoding, ConstrainedExtremes) {
     EXPECT_EQ(message(verify(masked)),
               "the matrix unit has no mask: sink, window and causal are 0");
   }
-  // mqk / mpv / vpq: every key-count, head, row and register field at
-  // once; rows 1 (the baseline) and 63 round-trip, 0 and 64 are rejected.
+  // mqk / mpv / vpq: every key-count, head, row, register, pitch and part
+  // field at once; rows 1 (the baseline) and 63 round-trip, 0 and 64 are
+  // rejected; a part past the last is out of range.
   for (Opcode opcode : {Opcode::Mqk, Opcode::Mpv, Opcode::Vpq}) {
     Instruction attention = baseline(opcode);
     EXPECT_EQ(roundTrip(attention), attention);
     for (llvm::StringRef reg : {"rd", "ra", "rs", "rb", "rc", "rg", "rn",
                                 "rh"})
       attention.set(reg, 31);
-    attention.set("nimm", 4095);
+    attention.set("nimm", 127);
     attention.set("himm", 255);
     attention.set("rows", 63);
     attention.set("bbuf", 4);
+    if (opcode != Opcode::Mpv)
+      attention.set("rp", 31);
+    int64_t lastPart = opcode == Opcode::Vpq ? 4 : 3;
+    if (opcode != Opcode::Mqk)
+      attention.set("part", lastPart);
     EXPECT_EQ(roundTrip(attention), attention);
+    attention.set("nimm", 128);
+    EXPECT_EQ(message(verify(attention)), "nimm = 128 is out of range [0, 127]");
+    if (opcode == Opcode::Mqk)
+      continue;
+    attention.set("nimm", 0);
+    attention.set("part", lastPart + 1);
+    EXPECT_EQ(message(verify(attention)),
+              "part = " + std::to_string(lastPart + 1) +
+                  " is out of range [0, " + std::to_string(lastPart) + "]");
   }
   Instruction softmax = baseline(Opcode::Vsoftmax);
   EXPECT_EQ(roundTrip(softmax), softmax);

@@ -56,9 +56,9 @@ TEST(Package, RejectsCorruptFiles) {
             "offset 0x0: bad magic: not an accel package (expected "
             "'ACCELPKG')");
   std::vector<uint8_t> version = bytes;
-  version[8] = 3;
+  version[8] = 4;
   EXPECT_EQ(readError(version),
-            "offset 0x8: package version 3, this tool reads version 2");
+            "offset 0x8: package version 4, this tool reads version 3");
   std::vector<uint8_t> section = bytes;
   section[130] ^= 1;
   EXPECT_NE(readError(section).find("offset 0x80: code section CRC mismatch"),

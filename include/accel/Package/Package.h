@@ -22,7 +22,7 @@
 namespace accel::package {
 
 constexpr char kMagic[8] = {'A', 'C', 'C', 'E', 'L', 'P', 'K', 'G'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr uint64_t kAlign = 64;
 constexpr uint64_t kHeaderBytes = 64;
 constexpr uint64_t kEntryBytes = 32;

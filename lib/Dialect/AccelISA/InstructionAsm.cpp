@@ -260,6 +260,8 @@ private:
       }
       if (field.kind == isa::FieldKind::F32)
         return parseFloat(f[fi[0]]);
+      if (field.kind == isa::FieldKind::Reg)
+        return parseRegister(f[fi[0]]);
       if (!field.names)
         return parser.parseInteger(f[fi[0]]);
       SMLoc valueLoc = parser.getCurrentLocation();

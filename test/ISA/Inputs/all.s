@@ -80,10 +80,10 @@ loop:
   vdequant act[r1], scr[r2], scr[r3], scr[r4], 64, 1, bits=8
   vargmax  scr[r1], act[r2], r3 + 32000
   maset    hd=128, kvh=8, kvg=32, kvbits=4, recu=40, qpk=4
-  mqk      scr[r3], scr[r4], scr[r5], kv[r6], r7, r8, r9 + 4095, r10 + 255, 63, scale=0.088388346
-  mpv      act[r3], scr[r4], scr[r5], kv[r6], r7, r0, r7, 3, 1
+  mqk      scr[r3], scr[r4], scr[r5], kv[r6], r7, r8, r9 + 127, r10 + 255, 63, pitch=r31, scale=0.088388346
+  mpv      act[r3], scr[r4], scr[r5], kv[r6], r7, r0, r7, 3, 1, part=last
   maset    hd=64, kvh=2, kvfmt=sym, kvbits=8
-  vpq      scr[r1], scr[r2], scr[r3], kv[r4], r5, r6, r5 + 1, r7, 32
+  vpq      scr[r1], scr[r2], scr[r3], kv[r4], r5, r6, r5 + 1, r7, 32, pitch=r12, part=quant
   vrset    scr[r1], prm[r31], rot=4094, style=inter
   vqk      scr[r3], act[r4], kv[r5], r6, r7, r8, r9, rope=1, scale=0.125
 end:

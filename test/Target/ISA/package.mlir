@@ -20,7 +20,7 @@
 // RUN: accelc %s --emit=isa | FileCheck %s --check-prefix=ISA
 // RUN: accelc %s --emit=asm --report=- | FileCheck %s --check-prefix=REPORT
 
-// HDR: m.accel: accel package version 2, 5 sections,
+// HDR: m.accel: accel package version 3, 5 sections,
 // HDR: code {{.*}} 0x00000080
 // HDR: metadata
 // HDR: symbols
