@@ -429,7 +429,9 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
       most prompt rows the prefill step takes at a time (`prefill-tile`);
       the KV records a step of that many rows reads from each layer's cache
       (the sinks and the window before it, or every slot without Λ, plus
-      the tile's own) must fit half the kv buffer at their unpadded size;
+      the tile's own) must fit half the kv buffer at their unpadded size,
+      or, without Λ, where a cache that does not fit streams through it,
+      the tile's own records and one more;
     * the **output tail** (`accel.last_row` on its ops; `output-tail`): the
       row-wise ops only the logits need (the final norm, the LM head), which
       the prompt's last tile runs for its last row alone (its other tiles
@@ -496,6 +498,25 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     prefill = ...}`, one offset per parameter in the order the op loads
     them. Values or parameters that do not fit are an error naming the op.
 
+    Each `accel.cache_attention` gets its on-chip layout in each step,
+    `accel.attention_layout = {decode = {...}, prefill = {...}}`, integer
+    fields (AttentionLayout.h): the step's `tile` and the KV `record` stride
+    it was planned for (accel-place-hbm's, padded, when it ran first);
+    `keys` and `values`, where the key and value records start in the kv
+    buffer; `chunk`, 0 when the records of the earlier positions a step's
+    queries see fit (they are loaded once, the step's own after them), else
+    without Λ the records of them each query streams at a time (the own
+    records at record `chunk`; with Λ, or when not even one fits beside the
+    own, an error); `rows`, the heads one attention instruction (or one
+    streamed pass) takes; in the scratch buffer's upper half `scores` and
+    `probs` (the fp32 attention's rows of scores, the probabilities in
+    place; the integer attention's bank 0), the integer attention's
+    `queries`, `query_scales`, `weights`, `weight_scales` and `bank` (bank
+    1 after bank 0), the attention's `end`, and `tables`, where
+    `rope-positions=cache`'s RoPE tables by rank go at the buffer's top (an
+    error if they do not fit above `end`). Scores that do not fit are an
+    error naming the op and the sizes.
+
     ```
     accel-opt --accel-allocate-buffers='config=configs/u280.json' model.mlir
     ```
@@ -528,7 +549,8 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
       is striped in the kv region the same way, its record padded to the
       power-of-two multiple of 64-byte units that loads a run of records
       fastest while the records a step of `accel.prefill_tile` rows
-      (accel-tile) reads fit the kv buffer; records of `n < C` pieces share
+      (accel-tile) reads fit the kv buffer (a cache streamed through it:
+      the step's own records and one more); records of `n < C` pieces share
       a row of channels, up to 4 of them (record `r` on channels `c₀ + (r
       mod s) · n + i` at `(r div s)` pieces), so that a run of records
       loads from `s · n` channels at once;
@@ -606,7 +628,13 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       tile never overwrites keys its own queries still need; the output
       tail (accel-tile's `accel.last_row`: the ops only the logits need,
       the final norm, the LM head) runs in the prompt's last tile only, for
-      its last row.
+      its last row. Without Λ, when a layer's cache does not fit the kv
+      buffer (the layout's `chunk`), each query streams it instead: a loop
+      over the earlier positions loads a chunk's keys and scores them into
+      the query's rows of scores, then its own keys; one `vsoftmax`; the
+      context rows set to -0.0 and a second loop adds each chunk's values
+      (`vpv acc=1`), then its own, the same sequential sums bit for bit
+      (a prefill tile's queries each read the cache).
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 

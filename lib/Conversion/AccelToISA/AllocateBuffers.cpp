@@ -4,10 +4,14 @@
 // step (AccelPasses.td) and records it as #accel.homes attributes, which
 // accel-lower-to-isa reads: first-fit by liveness over the ops in order, for
 // the decode step (one row) and the prefill step (accel.prefill_tile rows);
-// and where the parameters each op loads go in the prm buffer (accel.prm).
+// and where the parameters each op loads go in the prm buffer (accel.prm);
+// and where each attention layer keeps its KV records, scores and the
+// integer attention's operands in the kv and scratch buffers
+// (accel.attention_layout, AttentionLayout.h).
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionLayout.h"
 #include "Placement.h"
 
 #include "accel/ISA/ISA.h"
@@ -309,6 +313,7 @@ struct AllocateBuffersPass
     decode.walk([](Operation *op) {
       op->removeAttr(kActAttr);
       op->removeAttr(kPrmAttr);
+      op->removeAttr(kAttentionLayoutAttr);
     });
     Builder b(module.getContext());
     llvm::DenseMap<Operation *, SmallVector<NamedAttribute, 2>> homes, params;
@@ -336,6 +341,30 @@ struct AllocateBuffersPass
     for (auto &[op, steps] : params)
       op->setAttr(kPrmAttr, b.getDictionaryAttr(steps));
     module->setAttr(kActBytesAttr, b.getDictionaryAttr(peaks));
+    // Each attention's layout in each step, for KV records at the stride
+    // accel-place-hbm placed them at (unpadded before it).
+    WalkResult planned = decode.walk([&](CacheAttentionOp op) {
+      FailureOr<CacheLayout> c = cacheFormat(op);
+      if (failed(c))
+        return WalkResult::interrupt();
+      if (auto placed = op.getKeyCache().getDefiningOp()->getAttrOfType<HbmAttr>(
+              kHbmAttr))
+        c->record = stripedRows(placed, c->slots).rowBytes;
+      SmallVector<NamedAttribute, 2> steps;
+      for (auto [step, rows] : {std::pair<StringRef, int64_t>{"decode", 1},
+                                {"prefill", *tile}}) {
+        FailureOr<AttentionLayout> layout =
+            planAttention(op, *c, *config, rows);
+        if (failed(layout))
+          return WalkResult::interrupt();
+        steps.push_back(
+            b.getNamedAttr(step, toAttr(module.getContext(), *layout)));
+      }
+      op->setAttr(kAttentionLayoutAttr, b.getDictionaryAttr(steps));
+      return WalkResult::advance();
+    });
+    if (planned.wasInterrupted())
+      signalPassFailure();
   }
 };
 

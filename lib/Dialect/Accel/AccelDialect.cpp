@@ -111,6 +111,25 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                              "arrays of offsets, multiples of 64");
     return success();
   }
+  if (name == "accel.attention_layout") {
+    auto steps = dyn_cast<DictionaryAttr>(value);
+    bool valid =
+        steps && !steps.empty() && isa<CacheAttentionOp>(op) &&
+        llvm::all_of(steps, [](NamedAttribute s) {
+          auto fields = dyn_cast<DictionaryAttr>(s.getValue());
+          return (s.getName() == "decode" || s.getName() == "prefill") &&
+                 fields && llvm::all_of(fields, [](NamedAttribute f) {
+                   auto v = dyn_cast<IntegerAttr>(f.getValue());
+                   return v && v.getInt() >= 0;
+                 });
+        });
+    if (!valid)
+      return op->emitOpError("accel.attention_layout must be on an "
+                             "accel.cache_attention and map decode and "
+                             "prefill to dictionaries of non-negative "
+                             "integers");
+    return success();
+  }
   if (name == "accel.act") {
     auto steps = dyn_cast<DictionaryAttr>(value);
     if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {

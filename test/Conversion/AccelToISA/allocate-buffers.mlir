@@ -16,6 +16,13 @@
 // RUN: accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=4},accel-allocate-buffers{config=%t.act1.json})' | FileCheck %s --check-prefix=FITS
 // RUN: not accel-opt %t.packed.mlir --pass-pipeline='builtin.module(accel-fuse,accel-tile{prefill-tile=32},accel-allocate-buffers{config=%t.act1.json})' 2>&1 | FileCheck %s --check-prefix=FULL
 // RUN: not accel-opt %t.packed.mlir --accel-allocate-buffers 2>&1 | FileCheck %s --check-prefix=NOTILE
+// The integer attention's layout: the tile's int8 queries and scales, then
+// two banks of scores, probabilities, weights and weight scales.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-allocate-buffers)' | FileCheck %s --check-prefix=INT8
+// Without Λ and with a 4 KiB kv buffer, the cache streams: a chunk of 31
+// (decode) or 28 (prefill) records of 64 bytes beside the step's own.
+// RUN: sed '/"kv": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 256,/"value": 1,/ }' %accel_src/configs/u280.json > %t.kv4k.json
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json})' | FileCheck %s --check-prefix=STREAM
 // A prm buffer of one BRAM (4 KiB) holds the RoPE rows (128 bytes) of a
 // step of 32 positions, not of 33.
 // RUN: sed '/"prm": {/,/"blocks"/ {s/"value": "uram"/"value": "bram"/; s/"value": 32,/"value": 1,/}' %accel_src/configs/u280.json > %t.prm1.json
@@ -44,6 +51,12 @@
 // CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 256>, prefill = #accel.homes<rows = 4, result = 1024>}, accel.prm = {decode = array<i64: 256, 384>, prefill = array<i64: 256, 768>}
 // CHECK: accel.rope {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 512>, prefill = #accel.homes<rows = 4, result = 2048>}, accel.prm = {decode = array<i64: 512, 640>, prefill = array<i64: 1280, 1792>}
 // CHECK: accel.cache_attention {{.*}}accel.act = {decode = #accel.homes<rows = 1, result = 640>, prefill = #accel.homes<rows = 4, result = 2560>}
+// Its layout in the kv and scratch buffers (AttentionLayout.h): keys from
+// 0, values after the 7 (decode) or 10 (prefill) records a step reads;
+// scores (the probabilities in place) from the scratch buffer's middle, of
+// both heads at once in decode, one head when a prefill query's sinks are
+// scored apart; records unpadded (no accel-place-hbm yet).
+// CHECK-SAME: accel.attention_layout = {decode = {bank = 0 : i64, chunk = 0 : i64, end = 2097216 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, tables = 0 : i64, tile = 1 : i64, values = 448 : i64, weight_scales = 0 : i64, weights = 0 : i64}, prefill = {bank = 0 : i64, chunk = 0 : i64, end = 2097216 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 1 : i64, scores = 2097152 : i64, tables = 0 : i64, tile = 4 : i64, values = 640 : i64, weight_scales = 0 : i64, weights = 0 : i64}}
 // The rows of k and v the cache writes took (decode 512 and 1,024) die with
 // the attention: the output projection's quantized input and output take
 // their places.
@@ -76,3 +89,6 @@
 // PRM: error: accel-allocate-buffers: 4224 bytes of parameters do not fit the prm buffer (4096 bytes)
 // NOHOMES: error: no act-buffer homes (accel.act) for the decode step: run accel-allocate-buffers before accel-lower-to-isa
 // ROWS: error: accel-allocate-buffers allocated the prefill step for 4 rows, not 2 (run it after accel-tile)
+
+// INT8: accel.attention_layout = {decode = {bank = 256 : i64, chunk = 0 : i64, end = 2097792 : i64, keys = 0 : i64, probs = 2097344 : i64, queries = 2097152 : i64, query_scales = 2097216 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097280 : i64, tables = 0 : i64, tile = 1 : i64, values = 448 : i64, weight_scales = 2097472 : i64, weights = 2097408 : i64}, prefill = {bank = 384 : i64, chunk = 0 : i64, end = 2098240 : i64, keys = 0 : i64, probs = 2097600 : i64, queries = 2097152 : i64, query_scales = 2097408 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097472 : i64, tables = 0 : i64, tile = 4 : i64, values = 640 : i64, weight_scales = 2097792 : i64, weights = 2097728 : i64}}
+// STREAM: accel.attention_layout = {decode = {bank = 0 : i64, chunk = 31 : i64, end = 2097728 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, tables = 0 : i64, tile = 1 : i64, values = 2048 : i64, weight_scales = 0 : i64, weights = 0 : i64}, prefill = {bank = 0 : i64, chunk = 28 : i64, end = 2097728 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, tables = 0 : i64, tile = 4 : i64, values = 2048 : i64, weight_scales = 0 : i64, weights = 0 : i64}}

@@ -118,3 +118,11 @@ func.func @prm_offset(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> tensor<1x1x
   %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.prm = {decode = array<i64: 100>}} : tensor<1x1x64xf32>, tensor<64xf32>
   return %n : tensor<1x1x64xf32>
 }
+
+// -----
+
+func.func @attention_layout_on_a_norm(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> tensor<1x1x64xf32> {
+  // expected-error @+1 {{accel.attention_layout must be on an accel.cache_attention and map decode and prefill to dictionaries of non-negative integers}}
+  %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.attention_layout = {decode = {keys = 0}}} : tensor<1x1x64xf32>, tensor<64xf32>
+  return %n : tensor<1x1x64xf32>
+}

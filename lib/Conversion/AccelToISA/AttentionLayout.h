@@ -1,0 +1,81 @@
+//===- AttentionLayout.h - an attention layer's kv and scratch places -*- C++ -*-===//
+//
+// Internal to the accel -> ISA lowering: where one attention layer's step
+// keeps its operands in the kv and scratch buffers. accel-allocate-buffers
+// plans it for each step (planAttention) and records it on the
+// accel.cache_attention as `accel.attention_layout = {decode = {...},
+// prefill = {...}}` (toAttr); accel-lower-to-isa reads it
+// (attentionLayoutOf). The fields, all byte offsets unless said:
+//
+//   tile, record   the step's rows and the KV record stride it was planned
+//                  for (accel-place-hbm's padded record);
+//   keys, values   kv buffer: where the key and value records start;
+//   chunk          0: the earlier positions the step's queries see are
+//                  loaded once, the step's own records after them; else
+//                  the cache does not fit and each query streams its
+//                  earlier positions `chunk` records at a time through
+//                  records 0 .. chunk - 1, the own records at record chunk;
+//   rows           heads one integer attention instruction takes, or one
+//                  pass of a streamed fp32 attention (1 otherwise);
+//   scores, probs  scratch: the scores and probabilities (the fp32
+//                  attention's one head; a streamed one's `rows` rows of n,
+//                  its softmax in place: probs = scores; the integer
+//                  attention's bank 0);
+//   queries, query_scales, weights, weight_scales, bank
+//                  the integer attention's int8 queries of the tile and
+//                  their scales, int8 weights and their scales (bank 0),
+//                  and the distance from bank 0 to bank 1 (0 in fp32);
+//   end            the end of the attention's part of the scratch buffer;
+//   tables         where rope-positions=cache's RoPE tables by rank go (cos,
+//                  then sin), at the scratch buffer's top (0 without them).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_ATTENTIONLAYOUT_H
+#define ACCEL_LIB_CONVERSION_ACCELTOISA_ATTENTIONLAYOUT_H
+
+#include "Placement.h"
+
+#include "accel/Hardware/Config.h"
+
+namespace accel::lowering {
+
+inline constexpr llvm::StringLiteral kAttentionLayoutAttr =
+    "accel.attention_layout";
+
+struct AttentionLayout {
+  int64_t tile = 0, record = 0;
+  int64_t keysAt = 0, valuesAt = 0, chunk = 0, headsPerPass = 1;
+  int64_t scoresAt = 0, probsAt = 0;
+  int64_t queries = 0, queryScales = 0, weights = 0, weightScales = 0,
+          bank = 0;
+  int64_t scratchEnd = 0, tablesAt = 0;
+};
+
+/// The most keys a query of a step of `tile` rows sees: its sinks and
+/// window, or (without Λ) every slot, and the tile's own.
+int64_t keysSeen(const CacheLayout &c, int64_t tile);
+
+/// The bytes of the RoPE tables by rank (cos and sin) `op` rotates by (0
+/// without them).
+int64_t rankTableBytes(CacheAttentionOp op);
+
+/// Plans `op`'s attention for a step of `tile` rows over the cache `c` (its
+/// record at the stride it is placed at); an error at `op` if it does not
+/// fit the config's kv and scratch buffers.
+mlir::FailureOr<AttentionLayout> planAttention(CacheAttentionOp op,
+                                               const CacheLayout &c,
+                                               const hw::Config &config,
+                                               int64_t tile);
+
+mlir::DictionaryAttr toAttr(mlir::MLIRContext *context,
+                            const AttentionLayout &layout);
+
+/// The layout accel-allocate-buffers recorded on `op` for `step`; an error
+/// at `op` if there is none or a field is missing.
+mlir::FailureOr<AttentionLayout> attentionLayoutOf(CacheAttentionOp op,
+                                                   llvm::StringRef step);
+
+} // namespace accel::lowering
+
+#endif // ACCEL_LIB_CONVERSION_ACCELTOISA_ATTENTIONLAYOUT_H
