@@ -620,7 +620,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       position; a cache write quantizes the row into a KV record (`vkvq`)
       and stores it at its ring slot (computed with `remui`); attention loads
       the sink and window records in ascending position (at most two runs of
-      the ring) and runs `vqk`, `vsoftmax`, `vpv` per head; the logits are
+      the ring) and runs `vqk`, `vsoftmax`, `vpv` over the layout's `rows`
+      heads at a time (multi-row, ISA §5.7: the query heads of whole KV
+      heads or of part of one; one head when a prefill query's sinks are
+      scored apart from its window); the logits are
       stored and `vargmax` gives the greedy token. In a step of several
       rows, attention first loads the earlier positions' records, appends
       the step's own, attends each query (a loop over the rows between

@@ -15,12 +15,13 @@
 //                  the cache does not fit and each query streams its
 //                  earlier positions `chunk` records at a time through
 //                  records 0 .. chunk - 1, the own records at record chunk;
-//   rows           heads one integer attention instruction takes, or one
-//                  pass of a streamed fp32 attention (1 otherwise);
-//   scores, probs  scratch: the scores and probabilities (the fp32
-//                  attention's one head; a streamed one's `rows` rows of n,
-//                  its softmax in place: probs = scores; the integer
-//                  attention's bank 0);
+//   rows           heads one attention instruction takes (integer; fp32
+//                  vqk, vsoftmax and vpv, 1 when a prefill query's sinks
+//                  are scored apart), or one pass of a streamed fp32
+//                  attention;
+//   scores, probs  scratch: the scores and probabilities (fp32: `rows`
+//                  rows of n, the softmax in place, probs = scores; the
+//                  integer attention's bank 0);
 //   queries, query_scales, weights, weight_scales, bank
 //                  the integer attention's int8 queries of the tile and
 //                  their scales, int8 weights and their scales (bank 0),
