@@ -221,7 +221,7 @@ public:
     llvm::Expected<const RopeConfig *> rope = vqkRotation(m, c);
     if (!rope)
       return rope.takeError();
-    return KeyRotation(m, **rope, c.hd);
+    return KeyRotation(m, **rope);
   }
   llvm::Error rotate(uint64_t row, float *x) {
     uint64_t R = rope.rot;
@@ -237,19 +237,17 @@ public:
       cosRow[j] = loadF32(*cos + 4 * j);
       sinRow[j] = loadF32(*sin + 4 * j);
     }
-    std::copy(x, x + D, in.begin());
-    detail::ropeRow(in.data(), cosRow.data(), sinRow.data(), uint32_t(D),
-                    uint32_t(R), rope.interleaved, x);
+    detail::ropeRow(x, cosRow.data(), sinRow.data(), uint32_t(R),
+                    rope.interleaved);
     return llvm::Error::success();
   }
 
 private:
-  KeyRotation(Machine &m, const RopeConfig &rope, uint64_t D)
-      : m(m), rope(rope), D(D), cosRow(rope.rot), sinRow(rope.rot), in(D) {}
+  KeyRotation(Machine &m, const RopeConfig &rope)
+      : m(m), rope(rope), cosRow(rope.rot), sinRow(rope.rot) {}
   Machine &m;
   RopeConfig rope;
-  uint64_t D;
-  std::vector<float> cosRow, sinRow, in;
+  std::vector<float> cosRow, sinRow;
 };
 
 /// vqk: row r's query at ra + 4*r*D, its n scores at rd + 4*r*n. Each key
@@ -658,37 +656,41 @@ llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * rows * D);
   if (!dst)
     return dst.takeError();
-  // Exact sums in int64: |sum| < 2^31 for n <= 65536 keys over all parts
-  // (NUMERICS §6.5); a partial sum that leaves int32 is a fault.
-  std::vector<int64_t> sum(rows * D, 0);
-  if (part == Next || part == Last)
-    for (uint64_t i = 0; i < rows * D; ++i)
-      sum[i] = int32_t(loadU32(*dst + 4 * i));
+  // This instruction's exact sums: |sum| < 2^31 for its n <= 65536 keys
+  // (NUMERICS §6.5), so int32 lanes hold them.
+  std::vector<int32_t> sum(rows * D, 0);
   forEachHeadKey(c, *values,
                  [&](uint64_t r0, uint64_t r1, uint64_t j, const int16_t *v,
                      const float *) {
                    for (uint64_t r = r0; r < r1; ++r) {
                      const uint8_t *weights = *wp + r * groups * n + j;
-                     int64_t *row = sum.data() + r * D;
-                     for (uint64_t d = 0; d < D; ++d)
-                       row[d] += int32_t(int8_t(weights[(d / G) * n])) *
-                                 int32_t(v[d]);
+                     int32_t *row = sum.data() + r * D;
+                     for (uint64_t g = 0; g < groups; ++g) {
+                       int32_t w = int8_t(weights[g * n]);
+                       for (uint64_t d = g * G; d < (g + 1) * G; ++d)
+                         row[d] += w * int32_t(v[d]);
+                     }
                    }
                  });
-  for (uint64_t i = 0; i < rows * D; ++i)
-    if (sum[i] < INT32_MIN || sum[i] > INT32_MAX)
-      return fault("mpv: row " + Twine(i / D) + "'s sum for d = " +
-                   Twine(i % D) + " is " + Twine(sum[i]) +
-                   ", outside int32 (at most 65536 keys over all parts)");
+  // part=next and last add the int32 held at d: a total outside int32 (more
+  // than 65536 keys over all parts) is a fault.
+  if (part == Next || part == Last)
+    for (uint64_t i = 0; i < rows * D; ++i) {
+      int64_t total = int64_t(int32_t(loadU32(*dst + 4 * i))) + sum[i];
+      if (total < INT32_MIN || total > INT32_MAX)
+        return fault("mpv: row " + Twine(i / D) + "'s sum for d = " +
+                     Twine(i % D) + " is " + Twine(total) +
+                     ", outside int32 (at most 65536 keys over all parts)");
+      sum[i] = int32_t(total);
+    }
   if (part == First || part == Next) {
     for (uint64_t i = 0; i < rows * D; ++i)
-      storeU32(*dst + 4 * i, uint32_t(int32_t(sum[i])));
+      storeU32(*dst + 4 * i, uint32_t(sum[i]));
     return llvm::Error::success();
   }
   std::vector<float> out(rows * D);
   for (uint64_t i = 0; i < rows * D; ++i)
-    out[i] = float(int32_t(sum[i])) *
-             loadF32(*sp + 4 * (i / D * groups + i % D / G));
+    out[i] = float(sum[i]) * loadF32(*sp + 4 * (i / D * groups + i % D / G));
   for (uint64_t i = 0; i < rows * D; ++i)
     storeF32(*dst + 4 * i, out[i]);
   return llvm::Error::success();

@@ -75,11 +75,11 @@ constexpr unsigned kFloatRows = 16;
 /// each row's sum in NUMERICS's order, the rows in the vector lanes.
 void dotFloatRows(const float *wT, const float *x, uint32_t K, float *y);
 
-/// RoPE of one head's row (NUMERICS §8): for j < R, y_j = x_j × cos_j +
-/// rot(x)_j × sin_j (rotate_half, or interleaved pairs); y_j = x_j after.
-/// `y` is not `x`.
-void ropeRow(const float *x, const float *cos, const float *sin, uint32_t D,
-             uint32_t R, bool interleaved, float *y);
+/// RoPE of one head's row in place (NUMERICS §8): for j < R, x_j becomes
+/// x_j × cos_j + rot(x)_j × sin_j (rotate_half, or interleaved pairs) of
+/// the row before; the values from R on stay. R is even.
+void ropeRow(float *x, const float *cos, const float *sin, uint32_t R,
+             bool interleaved);
 
 } // namespace accel::sim::detail
 

@@ -198,7 +198,6 @@ llvm::Error rope(Machine &m, const Op &op) {
   auto x = readF32(m, op.buf("abuf"), reg(op, "ra"), rows * H * D);
   if (!x)
     return x.takeError();
-  std::vector<float> row(D);
   for (uint64_t t = 0; t < rows; ++t) {
     uint64_t p = p0 + t;
     auto cos = readF32(m, op.buf("bbuf"), reg(op, "rb") + 4 * p * R, R);
@@ -207,12 +206,9 @@ llvm::Error rope(Machine &m, const Op &op) {
     auto sin = readF32(m, op.buf("cbuf"), reg(op, "rc") + 4 * p * R, R);
     if (!sin)
       return sin.takeError();
-    for (uint64_t h = 0; h < H; ++h) {
-      float *v = x->data() + (t * H + h) * D;
-      std::copy(v, v + D, row.begin());
-      detail::ropeRow(row.data(), cos->data(), sin->data(), uint32_t(D),
-                      uint32_t(R), interleaved, v);
-    }
+    for (uint64_t h = 0; h < H; ++h)
+      detail::ropeRow(x->data() + (t * H + h) * D, cos->data(), sin->data(),
+                      uint32_t(R), interleaved);
   }
   return writeF32(m, op.buf("dbuf"), reg(op, "rd"), *x);
 }
@@ -367,17 +363,18 @@ llvm::Error argmax(Machine &m, const Op &op) {
 
 } // namespace
 
-void sim::detail::ropeRow(const float *x, const float *cos, const float *sin,
-                         uint32_t D, uint32_t R, bool interleaved, float *y) {
-  for (uint32_t j = 0; j < R; ++j) {
-    float rotated;
-    if (interleaved)
-      rotated = j % 2 == 0 ? -x[j + 1] : x[j - 1];
-    else
-      rotated = j < R / 2 ? -x[j + R / 2] : x[j - R / 2];
-    y[j] = x[j] * cos[j] + rotated * sin[j];
+void sim::detail::ropeRow(float *x, const float *cos, const float *sin,
+                         uint32_t R, bool interleaved) {
+  // Each pair (j, k) rotates into itself: rot(x)_j = -x_k, rot(x)_k = x_j
+  // (k = j + 1 for interleaved pairs, j + R/2 for rotate_half).
+  uint32_t step = interleaved ? 2 : 1, half = interleaved ? 1 : R / 2;
+  uint32_t pairs = R / 2;
+  for (uint32_t i = 0; i < pairs; ++i) {
+    uint32_t j = i * step, k = j + half;
+    float a = x[j], b = x[k];
+    x[j] = a * cos[j] + -b * sin[j];
+    x[k] = b * cos[k] + a * sin[k];
   }
-  std::copy(x + R, x + D, y + R);
 }
 
 llvm::Error sim::executeVector(Machine &m, const Op &op) {
