@@ -191,14 +191,18 @@ LogicalResult Codegen::placeParam(Operation *user, Value value) {
   FailureOr<HbmAttr> at = placementOf(user, value.getDefiningOp());
   if (failed(at))
     return failure();
-  // Whole on one channel, or striped: piece i of `stride` bytes on channel
-  // first + i (accel-place-hbm).
+  // Striped as one embedding row is: piece i of `stride` bytes on channel
+  // first + i (accel-place-hbm); whole when on one channel (a RoPE table,
+  // whose placement has no stride).
   int64_t bytes = values->size() * 4;
-  int64_t piece = at->getChannels() > 1 ? at->getStride() : bytes;
-  const auto *data = reinterpret_cast<const uint8_t *>(values->data());
-  for (int64_t i = 0; i < at->getChannels() && i * piece < bytes; ++i)
-    copyParams(data + i * piece, std::min(piece, bytes - i * piece),
-               (at->getChannel() + i) % hbmChannels(), at->getOffset());
+  StripedRows striped = stripedRows(*at, 1);
+  if (striped.channels == 1)
+    striped.stripe = alignTo(bytes, kAlign);
+  forEachStripedColumn(
+      striped, reinterpret_cast<const uint8_t *>(values->data()), bytes,
+      hbmChannels(), [&](ArrayRef<uint8_t> column, int64_t channel) {
+        copyParams(column.data(), column.size(), channel, at->getOffset());
+      });
   shared.paramOffsets[value] = at->getOffset();
   shared.paramChannels[value] = at->getChannel();
   return success();
@@ -220,16 +224,17 @@ FailureOr<int64_t> Codegen::loadParam(Operation *user, Value value,
   auto type = cast<RankedTensorType>(value.getType());
   int64_t padded = alignTo(type.getNumElements() * 4, kAlign);
   FailureOr<int64_t> at = prmOf(user, index);
-  FailureOr<HbmAttr> placed = placementOf(user, value.getDefiningOp());
-  if (failed(at) || failed(placed) || failed(placeParam(user, value)))
+  if (failed(at) || failed(placeParam(user, value)))
     return failure();
-  // Its pieces from all their channels at once, side by side on chip.
-  int64_t pieces = placed->getChannels();
-  int64_t piece = pieces > 1 ? placed->getStride() : padded;
+  // The placement placeParam checked; its pieces from all their channels at
+  // once, side by side on chip.
+  auto placed = value.getDefiningOp()->getAttrOfType<HbmAttr>(kHbmAttr);
+  int64_t pieces = placed.getChannels();
+  int64_t piece = pieces > 1 ? placed.getStride() : padded;
   unsigned hbm = program.scratch();
-  aluImm(Opcode::Addi, hbm, kWeights, shared.paramOffsets[value]);
-  dma(Opcode::Load, Buffer::Prm, *at, hbm, shared.paramChannels[value],
-      pieces, 0, pieces, piece, 0, piece);
+  aluImm(Opcode::Addi, hbm, kWeights, placed.getOffset());
+  dma(Opcode::Load, Buffer::Prm, *at, hbm, placed.getChannel(), pieces, 0,
+      pieces, piece, 0, piece);
   return at;
 }
 

@@ -103,20 +103,11 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
       return op.emitError("the HBM placement ")
              << *at << " does not stripe rows of " << hidden * 4 << " bytes";
     // Row r's piece i goes to channel firstChannel + i at base + r · stripe.
-    for (int64_t i = 0; i < striped.channels; ++i) {
-      int64_t channel = (striped.firstChannel + i) % hbmChannels();
-      std::vector<uint8_t> column(rows * striped.stripe, 0);
-      for (int64_t r = 0; r < rows; ++r) {
-        int64_t from = i * striped.stripe,
-                to = std::min(from + striped.stripe, hidden * 4);
-        if (from < to)
-          std::memcpy(column.data() + r * striped.stripe,
-                      reinterpret_cast<const uint8_t *>(table->data()) +
-                          r * hidden * 4 + from,
-                      to - from);
-      }
-      copyParams(column.data(), column.size(), channel, striped.base);
-    }
+    forEachStripedColumn(
+        striped, reinterpret_cast<const uint8_t *>(table->data()), hidden * 4,
+        hbmChannels(), [&](ArrayRef<uint8_t> column, int64_t channel) {
+          copyParams(column.data(), column.size(), channel, striped.base);
+        });
   }
   if (tile > 1 && striped.channels * striped.stripe != hidden * 4)
     return op.emitError("the prefill step needs embedding rows of whole "

@@ -7,6 +7,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
+#include <cstring>
 
 using namespace mlir;
 using namespace accel;
@@ -26,6 +27,22 @@ StripedRows accel::lowering::stripeRows(int64_t rows, int64_t rowBytes,
     s.channels *= 2;
   s.stripe = s.rowBytes / s.channels;
   return s;
+}
+
+void accel::lowering::forEachStripedColumn(
+    const StripedRows &striped, const uint8_t *data, int64_t rowBytes,
+    int64_t channels,
+    llvm::function_ref<void(llvm::ArrayRef<uint8_t>, int64_t)> column) {
+  std::vector<uint8_t> bytes;
+  for (int64_t i = 0; i < striped.channels; ++i) {
+    bytes.assign(striped.rows * striped.stripe, 0);
+    int64_t from = i * striped.stripe,
+            to = std::min(from + striped.stripe, rowBytes);
+    for (int64_t r = 0; r < striped.rows && from < to; ++r)
+      std::memcpy(bytes.data() + r * striped.stripe, data + r * rowBytes + from,
+                  to - from);
+    column(bytes, (striped.firstChannel + i) % channels);
+  }
 }
 
 int64_t RegionLayout::reserveAll(int64_t bytes) {

@@ -20,6 +20,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/bit.h"
 
 #include <algorithm>
@@ -61,6 +62,15 @@ struct StripedRows {
 /// Stripes rows of `rowBytes` (padded) over the most of `channels` channels
 /// that keep pieces 64-byte multiples.
 StripedRows stripeRows(int64_t rows, int64_t rowBytes, int64_t channels);
+
+/// What each channel of `striped` holds of its rows when row r is the
+/// `rowBytes` bytes at `data` + r · rowBytes: `column(bytes, channel)` once
+/// per piece i, with piece i of every row (zero-padded to the stripe, row
+/// r's at r · stripe), channel (firstChannel + i) mod `channels`.
+void forEachStripedColumn(
+    const StripedRows &striped, const uint8_t *data, int64_t rowBytes,
+    int64_t channels,
+    llvm::function_ref<void(llvm::ArrayRef<uint8_t>, int64_t)> column);
 
 /// How many KV records of a cache striped over `recordChannels` of the
 /// `channels` channels share one row of channels, at most `most`
