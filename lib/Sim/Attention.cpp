@@ -581,19 +581,6 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
   if (!sp)
     return sp.takeError();
-  // w[k*n + j] = p_j x f32(S_{j,g}): each record's scales read once per
-  // KV head.
-  std::vector<float> w(rows * groups * n);
-  for (uint64_t r0 = 0, r1 = 0; r0 < rows; r0 = r1) {
-    r1 = headRunEnd(values->heads, r0);
-    for (uint64_t j = 0; j < n; ++j)
-      for (uint64_t g = 0; g < groups; ++g) {
-        float S = groupScale(c, values->records[j], values->heads[r0], g);
-        for (uint64_t r = r0; r < r1; ++r)
-          w[(r * groups + g) * n + j] =
-              loadF32(*pp + 4 * (r * *pitch + j)) * S;
-      }
-  }
   int64_t part = op.get("part");
   std::vector<float> held(rows * groups);
   for (uint64_t k = 0; k < rows * groups; ++k) {
@@ -611,24 +598,47 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
     if ((part == Next || part == Last) && !(held[k] >= 0))
       return bad("running max", "a number >= 0");
   }
-  std::vector<float> scales(rows * groups);
-  for (uint64_t k = 0; k < rows * groups; ++k) {
-    llvm::ArrayRef<float> wk = llvm::ArrayRef<float>(w).slice(k * n, n);
-    float a = runningMax(wk, part == Next || part == Last ? held[k] : 0.0f);
-    scales[k] = part == Whole || part == Last ? scaleOfMax(a)
-                : part == Quant               ? held[k]
-                                              : a;
-  }
-  if (part == Whole || part == Quant) {
-    llvm::Expected<uint8_t *> dst =
-        m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
-    if (!dst)
-      return dst.takeError();
+  // Calls f(k, j, w_j) for w_j = p_j x f32(S_{j,g}), k = r * groups + g:
+  // each record's scales read once per KV head.
+  auto forEachWeight = [&](auto f) {
+    for (uint64_t r0 = 0, r1 = 0; r0 < rows; r0 = r1) {
+      r1 = headRunEnd(values->heads, r0);
+      for (uint64_t j = 0; j < n; ++j)
+        for (uint64_t g = 0; g < groups; ++g) {
+          float S = groupScale(c, values->records[j], values->heads[r0], g);
+          for (uint64_t r = r0; r < r1; ++r)
+            f(r * groups + g, j, loadF32(*pp + 4 * (r * *pitch + j)) * S);
+        }
+    }
+  };
+  if (part == First || part == Next || part == Last) {
+    // The running max alone: no int8 weights, nothing kept per key.
+    std::vector<float> a(rows * groups, 0.0f);
+    if (part != First)
+      a = held;
+    forEachWeight([&](uint64_t k, uint64_t, float w) {
+      a[k] = runningMax(w, a[k]);
+    });
     for (uint64_t k = 0; k < rows * groups; ++k)
-      quantizeAt(llvm::ArrayRef<float>(w).slice(k * n, n), scales[k],
-                 *dst + k * n);
+      storeF32(*sp + 4 * k, part == Last ? scaleOfMax(a[k]) : a[k]);
+    return llvm::Error::success();
   }
-  if (part != Quant)
+  // whole and quant write rows x groups x n int8 weights.
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
+  if (!dst)
+    return dst.takeError();
+  std::vector<float> w(rows * groups * n);
+  forEachWeight([&](uint64_t k, uint64_t j, float v) { w[k * n + j] = v; });
+  std::vector<float> scales = held;
+  if (part == Whole)
+    for (uint64_t k = 0; k < rows * groups; ++k)
+      scales[k] = scaleOfMax(
+          runningMax(llvm::ArrayRef<float>(w).slice(k * n, n), 0.0f));
+  for (uint64_t k = 0; k < rows * groups; ++k)
+    quantizeAt(llvm::ArrayRef<float>(w).slice(k * n, n), scales[k],
+               *dst + k * n);
+  if (part == Whole)
     for (uint64_t k = 0; k < rows * groups; ++k)
       storeF32(*sp + 4 * k, scales[k]);
   return llvm::Error::success();
