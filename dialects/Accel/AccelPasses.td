@@ -611,8 +611,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     * **Decisions** read, not made: the tiles of accel-tile
       (`accel.prefill_tile`, each linear's `accel.load_tiles`), the fusions
       of accel-fuse (`accel.epilogue`, `accel.quantized`, `accel.in_place`)
-      and the act-buffer homes of accel-allocate-buffers (`accel.act`); an
-      error names the first op without what it needs.
+      and the act-buffer homes and attention layouts of
+      accel-allocate-buffers (`accel.act`, `accel.attention_layout`, checked
+      to be for the step's rows and KV record stride); an error names the
+      first op without what it needs.
     * **Code**: every linear quantizes its input (`vqact`) unless its int8
       form is shared and made, sets the matrix unit (`mcfg`) and streams its
       load groups through the two halves of the weight buffer (`load` +
@@ -634,10 +636,16 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       its last row. Without Λ, when a layer's cache does not fit the kv
       buffer (the layout's `chunk`), each query streams it instead: a loop
       over the earlier positions loads a chunk's keys and scores them into
-      the query's rows of scores, then its own keys; one `vsoftmax`; the
-      context rows set to -0.0 and a second loop adds each chunk's values
-      (`vpv acc=1`), then its own, the same sequential sums bit for bit
-      (a prefill tile's queries each read the cache).
+      the query's rows of scores (`vqk` per head in a runtime loop over the
+      heads), then its own keys; one `vsoftmax`; the context rows set to
+      -0.0 and a second loop adds each chunk's values (`vpv acc=1`), then
+      its own, the same sequential sums bit for bit. With `int8_attention`
+      one `mqk` per chunk scores all the pass's heads (`pitch`), and after
+      the `vsoftmax` two loops over the values give each group's weight
+      scale (`vpq` parts first/next/last: the max over every chunk) and then
+      each chunk's int8 weights and exact int32 sums (`vpq part=quant`,
+      `mpv` parts first/next/last), ISA §5.9's chunks. A prefill tile's
+      queries each read the cache (keys once, values once or twice).
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 

@@ -14,6 +14,7 @@ import pytest
 
 from test_engine import (assert_engine_matches_golden, bram_config,  # noqa: F401
                          export, tools)
+from test_int8_attention import INT8
 
 CONTEXT = 64
 SETTINGS = {
@@ -87,3 +88,26 @@ def test_streamed_cache_rope_by_rank(tmp_path, tools, setting):
     streamed(tmp_path, tools, path, rank, flags)
     assert_engine_matches_golden(tmp_path, tools, path, rank, PROMPT, 12,
                                  flags)
+
+
+def int8(setting):
+    """`setting` with int8 attention (NUMERICS §6.5)."""
+    return dict(setting, cli=setting["cli"] + ["--attention=int8"],
+                lam=setting["lam"] + "," + INT8)
+
+
+@pytest.mark.parametrize("tile", [1, 4])
+@pytest.mark.parametrize("setting", ["kv8", "kv4"])
+@pytest.mark.parametrize("heads", [(4, 2), (4, 4)], ids=["gqa-4:2", "mha"])
+def test_streamed_cache_int8_attention(tmp_path, tools, setting, heads, tile):
+    """Integer attention over a streamed cache (2 chunks of KV8/KV4 records
+    with 2 KV heads, 3 with 4): mqk per chunk into the rows of scores (pitch
+    n), one vsoftmax, each group's weight scale as the max over every chunk
+    (vpq first/next/last), then each chunk's int8 weights and exact int32
+    sums (vpq quant, mpv first/next/last)."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    streamed(tmp_path, tools, path, int8(SETTINGS[setting]), flags)
+    assert_engine_matches_golden(tmp_path, tools, path,
+                                 int8(SETTINGS[setting]), PROMPT, 12, flags)

@@ -96,12 +96,42 @@ LogicalResult planRecords(CacheAttentionOp op, const CacheLayout &c,
            << " bytes each, keys and values) do not fit the kv buffer ("
            << kvBytes << " bytes)";
   at.valuesAt = alignTo((at.chunk + tile) * c.record, kAlign);
-  if (op.getInt8Attention())
-    return op.emitError("int8_attention over a KV cache streamed through "
-                        "the kv buffer (")
-           << loaded << " records of " << c.record << " bytes, keys and "
-           << "values, in " << kvBytes << " bytes) is not lowered";
   return success();
+}
+
+/// A streamed integer attention's part of the scratch buffer, below
+/// `room`: the int8 heads of the step's queries and their scales, then
+/// `rows` rows of n scores (the probabilities in place), their weight
+/// scales (each group's running max first) and the int8 weights of a chunk.
+LogicalResult planStreamedInt8(CacheAttentionOp op, const CacheLayout &c,
+                               int64_t scrBytes, int64_t room, int64_t loaded,
+                               int64_t tile, AttentionLayout &at) {
+  if (c.format == 2)
+    return op.emitError("int8_attention needs an integer KV cache");
+  int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
+  at.queries = scrBytes / 2;
+  at.queryScales = at.queries + alignTo(tile * heads * c.headDim, kAlign);
+  at.scoresAt = at.queryScales + alignTo(tile * heads * 4, kAlign);
+  at.probsAt = at.scoresAt;
+  auto end = [&](int64_t rows) {
+    return at.scoresAt + alignTo(rows * loaded * 4, kAlign) +
+           alignTo(rows * groups * 4, kAlign) +
+           alignTo(rows * groups * std::max(at.chunk, tile), kAlign);
+  };
+  for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
+    if (heads % rows == 0 && (rows % c.qpk == 0 || c.qpk % rows == 0) &&
+        end(rows) <= room) {
+      at.headsPerPass = rows;
+      at.weightScales = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
+      at.weights = at.weightScales + alignTo(rows * groups * 4, kAlign);
+      at.scratchEnd = end(rows);
+      return success();
+    }
+  return op.emitError("the integer attention of ")
+         << tile << " queries streaming " << loaded << " keys (" << heads
+         << " heads) needs " << end(1) - scrBytes / 2
+         << " bytes of the scratch buffer's upper half (" << scrBytes / 2
+         << ")";
 }
 
 /// The scratch buffer's part of `at`, below `room` (the tables' start).
@@ -110,6 +140,8 @@ LogicalResult planScratch(CacheAttentionOp op, const CacheLayout &c,
                           int64_t tile, AttentionLayout &at) {
   int64_t heads = op.getNumHeads();
   at.scoresAt = scrBytes / 2;
+  if (at.chunk > 0 && op.getInt8Attention())
+    return planStreamedInt8(op, c, scrBytes, room, loaded, tile, at);
   if (at.chunk > 0) {
     // As many heads' rows of n scores a pass as fit, softmax in place.
     for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)

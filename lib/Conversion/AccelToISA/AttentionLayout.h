@@ -17,15 +17,17 @@
 //                  records 0 .. chunk - 1, the own records at record chunk;
 //   rows           heads one attention instruction takes (integer; fp32
 //                  vqk, vsoftmax and vpv, 1 when a prefill query's sinks
-//                  are scored apart), or one pass of a streamed fp32
-//                  attention;
-//   scores, probs  scratch: the scores and probabilities (fp32: `rows`
-//                  rows of n, the softmax in place, probs = scores; the
-//                  integer attention's bank 0);
+//                  are scored apart), or one pass of a streamed attention
+//                  (its head loop's, fp32; its instructions', integer);
+//   scores, probs  scratch: the scores and probabilities (fp32 and
+//                  streamed: `rows` rows of n, the softmax in place, probs
+//                  = scores; the integer attention's bank 0);
 //   queries, query_scales, weights, weight_scales, bank
 //                  the integer attention's int8 queries of the tile and
-//                  their scales, int8 weights and their scales (bank 0),
-//                  and the distance from bank 0 to bank 1 (0 in fp32);
+//                  their scales, int8 weights and their scales (bank 0;
+//                  streamed: a chunk's weights, and each group's running
+//                  max before its scale), and the distance from bank 0 to
+//                  bank 1 (0 in fp32 and streamed);
 //   end            the end of the attention's part of the scratch buffer;
 //   tables         where rope-positions=cache's RoPE tables by rank go (cos,
 //                  then sin), at the scratch buffer's top (0 without them).

@@ -16,6 +16,7 @@
 #ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_CODEGEN_H
 #define ACCEL_LIB_CONVERSION_ACCELTOISA_CODEGEN_H
 
+#include "AttentionLayout.h"
 #include "DecodeCodegen.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
@@ -40,25 +41,11 @@ constexpr unsigned kLink = 8, kTokenId = 9, kFirstToken = 10, kRows = 11,
 /// chunk's first position and its record count (a query's key count n is
 /// in kWindowKeys).
 constexpr unsigned kChunkAt = kSinkKeys, kChunkKeys = kWindowAt;
+/// The head a streamed fp32 attention's head loop is at (the embedding's
+/// token id register, free during attention).
+constexpr unsigned kHead = kTokenId;
 
 inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
-
-/// Where one attention layer's step keeps its operands on chip.
-struct AttentionLayout {
-  /// kv buffer: key records from `keysAt`, value records from `valuesAt`.
-  int64_t keysAt = 0, valuesAt = 0;
-  /// 0: the records of the earlier positions the step's queries see are
-  /// loaded once, the step's own records after them. Otherwise the cache
-  /// does not fit the kv buffer and each query streams its earlier
-  /// positions `chunk` records at a time through records 0 .. chunk - 1;
-  /// the step's own records stay at record `chunk`.
-  int64_t chunk = 0;
-  /// Streaming, fp32 attention: `headsPerPass` heads' scores, one row of
-  /// n keys each, from `scoresAt` of the scratch buffer (softmax in place).
-  int64_t scoresAt = 0, headsPerPass = 0;
-  /// The end of the attention's part of the scratch buffer.
-  int64_t scratchEnd = 0;
-};
 
 /// A value's home on chip: `bytes` per row, the step's rows one after the
 /// other from `offset` (accel-allocate-buffers' #accel.homes).
@@ -66,6 +53,9 @@ struct Home {
   Buffer buffer;
   int64_t offset, bytes;
 };
+
+/// The bits of the fp32 scale of `op`'s scores.
+uint32_t scaleBits(CacheAttentionOp op);
 
 /// The f32 values of a constant.
 mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
@@ -81,6 +71,9 @@ struct SharedPlacement {
   llvm::DenseMap<mlir::Value, CacheLayout> caches;
   /// The RoPE tables by rank already in the parameter blob.
   llvm::DenseSet<mlir::Operation *> rankTables;
+  /// accel-place-hbm's kv_records_per_row bound (accel.hbm_regions), read
+  /// by the first moveRecords.
+  std::optional<int64_t> kvRecordsMost;
 };
 
 class Codegen {
@@ -161,10 +154,6 @@ private:
   /// alone (r11 = 1), every other tile skips to the step's end.
   mlir::LogicalResult enterOutputTail();
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
-  /// Where `op`'s attention keeps its operands in the kv and scratch
-  /// buffers, or an error at `op` if they do not fit.
-  mlir::FailureOr<AttentionLayout> attentionLayout(CacheAttentionOp op,
-                                                   const CacheLayout &c);
   /// Loads (or stores) `records` (a register) cache records between slot
   /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
   /// index `index` (a register) of `base` in the kv buffer.
@@ -174,33 +163,42 @@ private:
   /// The attention of query `kQuery` of the tile, every head (with
   /// int8_attention, of queriesPerPass queries from `kQuery`).
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
-                   const Home &out, int64_t keysAt, int64_t valuesAt);
+                   const Home &out, const AttentionLayout &at);
   /// One vqk (scores of `head`'s query at `src` against `count` key records
   /// from `records`, key 0 of rank `firstRank`) or vpv (context, `acc`
-  /// continues the sum at `dst`).
+  /// continues the sum at `dst`), of `rows` query heads, the first of KV
+  /// head `headReg` (a register) + `head`.
   void scoreOrContext(CacheAttentionOp op, Opcode opcode, int64_t dstBuf,
                       unsigned dst, int64_t srcBuf, unsigned src,
                       unsigned records, unsigned count, int64_t head,
-                      bool acc, bool split, unsigned firstRank = 0);
+                      bool acc, bool split, unsigned firstRank = 0,
+                      int64_t rows = 1, unsigned headReg = 0);
   /// A runtime loop over the step's earlier positions [0, r6) in chunks of
   /// `chunk`: `body` runs with kChunkAt the chunk's first position and
   /// kChunkKeys its count (once, with 0, when there are none), between
   /// barriers.
   void chunkLoop(int64_t chunk, llvm::function_ref<void()> body);
+  /// A runtime loop over heads [first, first + rows), `unroll` a pass
+  /// between barriers: `body(u)` emits head kHead + u's instructions.
+  void headLoop(int64_t first, int64_t rows, int64_t unroll,
+                llvm::function_ref<void(int64_t)> body);
   /// The attention of query kQuery over a cache streamed through the kv
-  /// buffer (CodegenAttentionStream.cpp), fp32 (vqk, vsoftmax, vpv).
+  /// buffer (CodegenAttentionStream.cpp): fp32 (vqk, vsoftmax, vpv), or
+  /// integer (attendQueryStreamInt8).
   void attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                          const Home &q, const Home &out,
                          const AttentionLayout &at);
-  /// The bytes of the scratch buffer's top that `op`'s RoPE tables by rank
-  /// take (0 without them).
-  int64_t rankTableBytes(CacheAttentionOp op);
+  /// With int8_attention (mqk, vsoftmax, vpq and mpv over chunks, ISA
+  /// §5.9).
+  void attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
+                             const Home &q, const Home &out,
+                             const AttentionLayout &at);
   /// rope-positions=cache (CodegenRope.cpp): loads the rows of `op`'s RoPE
   /// tables the step's queries rotate by to the top of the scratch buffer
-  /// (above `attentionEnd`) and points the vector unit at them (vrset),
-  /// unless the step already has these tables.
+  /// (where the attention layout `at` puts them) and points the vector unit
+  /// at them (vrset), unless the step already has these tables.
   mlir::LogicalResult loadRankTables(CacheAttentionOp op,
-                                     int64_t attentionEnd);
+                                     const AttentionLayout &at);
   /// Makes the vqk `score` rotate by rank when `op` has RoPE by rank: the
   /// query by row n - 1 of its n keys, key j by row `firstRank` + j.
   void rotateByRank(CacheAttentionOp op, isa::Instruction &score,
@@ -209,9 +207,9 @@ private:
   /// `queries` queries, software-pipelined; `select(j)` sets the registers
   /// of query kQuery + j.
   void attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
-                       const Home &q, const Home &out, int64_t keysAt,
-                       int64_t valuesAt, bool split, uint32_t scaleBits,
-                       int64_t queries,
+                       const Home &q, const Home &out,
+                       const AttentionLayout &at, bool split,
+                       uint32_t scaleBits, int64_t queries,
                        llvm::function_ref<void(int64_t)> select);
 
   mlir::func::FuncOp decode;

@@ -11,7 +11,11 @@
 // 3. attends each query to its sinks and its window, two segments of that
 //    run (vqk, vsoftmax, vpv per head; the window's vpv continues the sinks'
 //    sum), in a loop over the rows when the step has more than one; the
-//    decode step's query sees one segment, its window right after the sinks;
+//    decode step's query (and a prefill query without sinks) sees one
+//    segment, its window right after the sinks, and takes the layout's
+//    `rows` heads in one multi-row vqk, vsoftmax and vpv (ISA §5.7: each
+//    key dequantized, and rotated by rank, once for the heads of its KV
+//    head);
 // 4. stores its own records into their slots (the ring wraps; of a tile
 //    longer than the window only the last W positions are kept).
 //
@@ -48,71 +52,26 @@ using namespace accel::lowering::detail;
 
 namespace {
 
-/// The most keys a query of a step of `tile` rows sees: its sinks and
-/// window, or (without Λ) every slot, and the tile's own.
-int64_t keysSeen(const CacheLayout &c, int64_t tile) {
-  return (c.window > 0 ? c.sink + c.window - 1 : c.slots) + tile;
+/// The queries of a tile one pass of the query loop attends with integer
+/// attention, in one software-pipelined run of straight-line code between
+/// the loop's barriers (the loop's code grows with them); 1 otherwise and
+/// when the queries stream the cache.
+constexpr int64_t kQueriesPerPass = 8;
+int64_t queriesPerPass(CacheAttentionOp op, int64_t tile,
+                       const AttentionLayout &at) {
+  return op.getInt8Attention() && at.chunk == 0
+             ? std::min(tile, kQueriesPerPass)
+             : 1;
 }
 
-/// Where the integer attention keeps its operands in the scratch buffer's
-/// upper half (ISA §5.9): the int8 heads of the step's `tile` queries and
-/// their scales (a query after another), then two banks (parity of the work
-/// item) of scores, probabilities, int8 weights and weight scales, `rows`
-/// rows each.
-struct IntScratch {
-  int64_t queries = 0, queryScales = 0;
-  int64_t scores = 0, probs = 0, weights = 0, weightScales = 0, bank = 0;
-  int64_t end = 0;
+} // namespace
 
-  IntScratch(int64_t start, int64_t tile, int64_t heads, int64_t headDim,
-             int64_t groups, int64_t loaded, int64_t rows) {
-    queries = start;
-    queryScales = queries + alignTo(tile * heads * headDim, kAlign);
-    scores = queryScales + alignTo(tile * heads * 4, kAlign);
-    probs = scores + alignTo(rows * loaded * 4, kAlign);
-    weights = probs + alignTo(rows * loaded * 4, kAlign);
-    weightScales = weights + alignTo(rows * groups * loaded, kAlign);
-    bank = weightScales + alignTo(rows * groups * 4, kAlign) - scores;
-    end = scores + 2 * bank;
-  }
-};
-
-/// The most heads one mqk / vsoftmax / vpq / mpv takes (their 6-bit `rows`).
-constexpr int64_t kMaxAttentionRows = 63;
-
-/// The heads each integer attention instruction takes: the largest divisor
-/// of `heads`, at most `most`, whose rows fit the scratch buffer's upper
-/// half and stay with the state's `qpk` rows per KV head (a multiple of
-/// qpk, or within one KV head), or 0 if not even one head fits.
-int64_t attentionRows(int64_t scrBytes, int64_t tile, int64_t heads,
-                      int64_t qpk, int64_t headDim, int64_t groups,
-                      int64_t loaded, int64_t most) {
-  for (int64_t rows = std::min(most, kMaxAttentionRows); rows > 0; --rows)
-    if (heads % rows == 0 && (rows % qpk == 0 || qpk % rows == 0) &&
-        IntScratch(scrBytes / 2, tile, heads, headDim, groups, loaded, rows)
-                .end <=
-            scrBytes)
-      return rows;
-  return 0;
-}
-
-/// The bits of the fp32 scale of `op`'s scores.
-uint32_t scaleBits(CacheAttentionOp op) {
+uint32_t accel::lowering::detail::scaleBits(CacheAttentionOp op) {
   float scale = op.getEffectiveScale();
   uint32_t bits;
   std::memcpy(&bits, &scale, 4);
   return bits;
 }
-
-/// The queries of a tile one pass of the query loop attends with integer
-/// attention, in one software-pipelined run of straight-line code between
-/// the loop's barriers (the loop's code grows with them); 1 otherwise.
-constexpr int64_t kQueriesPerPass = 8;
-int64_t queriesPerPass(CacheAttentionOp op, int64_t tile) {
-  return op.getInt8Attention() ? std::min(tile, kQueriesPerPass) : 1;
-}
-
-} // namespace
 
 FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   Value key = attention.getKeyCache();
@@ -146,12 +105,15 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
   // s records share a row of s · n channels (kvRecordsPerRow, up to
   // accel-place-hbm's kv_records_per_row): record a's piece i on channel
   // c0 + (a mod s) · n + i at base + (a div s) · stripe.
-  auto regions = decode->getParentOfType<ModuleOp>()
-                     ->getAttrOfType<DictionaryAttr>(kRegionsAttr);
-  auto most = regions ? regions.getAs<IntegerAttr>("kv_records_per_row")
-                      : IntegerAttr();
+  if (!shared.kvRecordsMost) {
+    auto regions = decode->getParentOfType<ModuleOp>()
+                       ->getAttrOfType<DictionaryAttr>(kRegionsAttr);
+    auto most = regions ? regions.getAs<IntegerAttr>("kv_records_per_row")
+                        : IntegerAttr();
+    shared.kvRecordsMost = most ? most.getInt() : 1;
+  }
   int64_t n = rows.channels,
-          s = kvRecordsPerRow(hbmChannels(), n, most ? most.getInt() : 1);
+          s = kvRecordsPerRow(hbmChannels(), n, *shared.kvRecordsMost);
   // Registers the DMAs read when dispatched, reused for each.
   unsigned a = program.scratch(), lead = program.scratch(),
            count = program.scratch(), at = program.scratch(),
@@ -206,7 +168,8 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
                              int64_t dstBuf, unsigned dst, int64_t srcBuf,
                              unsigned src, unsigned records, unsigned count,
                              int64_t head, bool acc, bool split,
-                             unsigned firstRank) {
+                             unsigned firstRank, int64_t rows,
+                             unsigned headReg) {
   isa::Instruction i = make(opcode);
   i.set("dbuf", dstBuf);
   i.set("rd", dst);
@@ -215,6 +178,7 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
   i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
   i.set("rb", records);
   i.set("rn", count);
+  i.set("rh", headReg);
   i.set("himm", head);
   if (opcode == Opcode::Vqk) {
     i.set("scale", scaleBits(op));
@@ -222,16 +186,16 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
   }
   if (acc)
     i.set("acc", 1);
+  if (rows > 1)
+    i.set("rows", rows);
   program.emit(i);
 }
 
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
-                          const Home &q, const Home &out, int64_t keysAt,
-                          int64_t valuesAt) {
+                          const Home &q, const Home &out,
+                          const AttentionLayout &at) {
   int64_t sink = c.sink, window = c.window;
-  int64_t loaded = keysSeen(c, tile);
-  int64_t scoresAt = config.buffers[space(Buffer::Scr)].bytes / 2;
-  int64_t probsAt = scoresAt + alignTo(loaded * 4, kAlign);
+  int64_t keysAt = at.keysAt, valuesAt = at.valuesAt;
   int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
   int64_t headBytes = c.headDim * 4;
 
@@ -244,7 +208,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   // A pass of several queries bounds t by the tile too, so that
   // accel-insert-tokens sees one query's rows apart from another's.
   bool split = sink > 0 && tile > 1;
-  int64_t queries = queriesPerPass(op, tile);
+  int64_t queries = queriesPerPass(op, tile, at);
   auto select = [&](int64_t j) {
     unsigned t = kQuery;
     if (j > 0) {
@@ -285,15 +249,27 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     }
   };
   if (op.getInt8Attention()) {
-    attendQueryInt8(op, c, q, out, keysAt, valuesAt, split, scaleBits(op),
-                    queries, select);
+    attendQueryInt8(op, c, q, out, at, split, scaleBits(op), queries,
+                    select);
     return;
   }
   select(0);
 
+  // A group of `rows` heads at a time (one when the sinks are scored
+  // apart): its rows of n scores at scoresAt, the probabilities in place.
+  // (Scratch registers rotate: the address is made again at each use.)
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
-  for (int64_t h = 0; h < heads; ++h) {
+  int64_t rows = at.headsPerPass;
+  auto scores = [&] { return program.constant(at.scoresAt); };
+  // Split: the window's scores (and probabilities) after the sinks'.
+  auto windowRow = [&] {
+    unsigned row = program.scratch();
+    aluImm(Opcode::Muli, row, kSinkKeys, 4);
+    aluImm(Opcode::Addi, row, row, at.scoresAt);
+    return row;
+  };
+  for (int64_t h = 0; h < heads; h += rows) {
     int64_t kvHead = h / perKv;
     unsigned query = program.scratch();
     aluImm(Opcode::Addi, query, kQueryAt, q.offset + h * headBytes);
@@ -301,27 +277,25 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Addi, keys, kWindowAt, keysAt);
     unsigned count = kWindowKeys;
     if (split) {
-      scoreOrContext(op, Opcode::Vqk, scr, program.constant(scoresAt), act,
-                     query, program.constant(keysAt), kSinkKeys, kvHead,
-                     false, split);
-      unsigned scores = program.scratch();
-      aluImm(Opcode::Muli, scores, kSinkKeys, 4);
-      aluImm(Opcode::Addi, scores, scores, scoresAt);
-      scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, keys,
+      scoreOrContext(op, Opcode::Vqk, scr, scores(), act, query,
+                     program.constant(keysAt), kSinkKeys, kvHead, false,
+                     split);
+      scoreOrContext(op, Opcode::Vqk, scr, windowRow(), act, query, keys,
                      kWindowKeys, kvHead, false, split, kSinkKeys);
       count = program.scratch();
       alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
     } else {
-      scoreOrContext(op, Opcode::Vqk, scr, program.constant(scoresAt), act,
-                     query, keys, kWindowKeys, kvHead, false, split);
+      scoreOrContext(op, Opcode::Vqk, scr, scores(), act, query, keys,
+                     kWindowKeys, kvHead, false, split, 0, rows);
     }
+    unsigned inPlace = scores();
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
-    softmax.set("rd", program.constant(probsAt));
+    softmax.set("rd", inPlace);
     softmax.set("abuf", scr);
-    softmax.set("ra", program.constant(scoresAt));
+    softmax.set("ra", inPlace);
     softmax.set("rn", count);
-    softmax.set("rows", 1);
+    softmax.set("rows", rows);
     program.emit(softmax);
     unsigned output = program.scratch();
     aluImm(Opcode::Addi, output, kQueryAt,
@@ -329,33 +303,25 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     unsigned values = program.scratch();
     aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
     if (split) {
-      scoreOrContext(op, Opcode::Vpv, act, output, scr,
-                     program.constant(probsAt), program.constant(valuesAt),
-                     kSinkKeys, kvHead, false, split);
-      unsigned probs = program.scratch();
-      aluImm(Opcode::Muli, probs, kSinkKeys, 4);
-      aluImm(Opcode::Addi, probs, probs, probsAt);
-      scoreOrContext(op, Opcode::Vpv, act, output, scr, probs, values,
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(),
+                     program.constant(valuesAt), kSinkKeys, kvHead, false,
+                     split);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow(), values,
                      kWindowKeys, kvHead, true, split);
     } else {
-      scoreOrContext(op, Opcode::Vpv, act, output, scr,
-                     program.constant(probsAt), values, kWindowKeys, kvHead,
-                     false, split);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(), values,
+                     kWindowKeys, kvHead, false, split, 0, rows);
     }
   }
 }
 
 void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
-                              const Home &q, const Home &out, int64_t keysAt,
-                              int64_t valuesAt, bool split,
+                              const Home &q, const Home &out,
+                              const AttentionLayout &at, bool split,
                               uint32_t scaleBits, int64_t queries,
                               llvm::function_ref<void(int64_t)> select) {
-  int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
-  int64_t loaded = keysSeen(c, tile);
-  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-  int64_t rows = attentionRows(scrBytes, tile, heads, c.qpk, c.headDim,
-                               groups, loaded, heads);
-  IntScratch at(scrBytes / 2, tile, heads, c.headDim, groups, loaded, rows);
+  int64_t heads = op.getNumHeads(), rows = at.headsPerPass;
+  int64_t keysAt = at.keysAt, valuesAt = at.valuesAt;
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
   // Each query's keys (and values) as two runs of records: the sinks from
   // record 0, then the window from kWindowAt; one run (all from kWindowAt)
@@ -416,7 +382,7 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Divui, queryScales, kQueryAt, c.headDim);
     aluImm(Opcode::Addi, queryScales, queryScales, at.queryScales + 4 * h);
     isa::Instruction score = make(Opcode::Mqk);
-    operands(score, scr, program.constant(at.scores + bankOf(w)), query,
+    operands(score, scr, program.constant(at.scoresAt + bankOf(w)), query,
              queryScales, runsAt(keysAt), h / c.qpk);
     score.set("scale", scaleBits);
     program.emit(score);
@@ -424,12 +390,12 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   auto context = [&](int64_t w) {
     int64_t h = w % perQuery * rows, bank = bankOf(w);
     to(w / perQuery);
-    unsigned probs = program.constant(at.probs + bank);
+    unsigned probs = program.constant(at.probsAt + bank);
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
     softmax.set("rd", probs);
     softmax.set("abuf", scr);
-    softmax.set("ra", program.constant(at.scores + bank));
+    softmax.set("ra", program.constant(at.scoresAt + bank));
     softmax.set("rn", count());
     softmax.set("rows", rows);
     program.emit(softmax);
@@ -456,69 +422,6 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   }
 }
 
-FailureOr<AttentionLayout> Codegen::attentionLayout(CacheAttentionOp op,
-                                                   const CacheLayout &c) {
-  int64_t loaded = keysSeen(c, tile), heads = op.getNumHeads();
-  int64_t kvBytes = config.buffers[space(Buffer::Kv)].bytes;
-  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-  AttentionLayout at;
-  at.scoresAt = scrBytes / 2;
-  at.valuesAt = alignTo(loaded * c.record, kAlign);
-  if (2 * at.valuesAt > kvBytes) {
-    // Stream the earlier positions: a chunk of them, then the step's own
-    // records, in each half.
-    at.chunk = kvBytes / 2 / kAlign * kAlign / c.record - tile;
-    if (c.window > 0 || at.chunk < 1)
-      return op.emitError("the ")
-             << (c.window > 0 ? loaded : tile + 1) << " KV records a tile "
-             << "of queries reads at once (" << c.record
-             << " bytes each, keys and values) do not fit the kv buffer ("
-             << kvBytes << " bytes)";
-    at.valuesAt = alignTo((at.chunk + tile) * c.record, kAlign);
-    if (op.getInt8Attention())
-      return op.emitError("int8_attention over a KV cache streamed through "
-                          "the kv buffer (")
-             << loaded << " records of " << c.record << " bytes, keys and "
-             << "values, in " << kvBytes << " bytes) is not lowered";
-    // As many heads' rows of scores a pass as fit below the RoPE tables.
-    int64_t room = scrBytes / 2 - rankTableBytes(op);
-    for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
-      if (heads % rows == 0 && alignTo(rows * loaded * 4, kAlign) <= room) {
-        at.headsPerPass = rows;
-        break;
-      }
-    if (!at.headsPerPass)
-      return op.emitError("the scores of one head over ")
-             << loaded << " keys (" << alignTo(loaded * 4, kAlign)
-             << " bytes) do not fit the scratch buffer's upper half ("
-             << scrBytes / 2 << " bytes"
-             << (room < scrBytes / 2 ? ", less the RoPE tables by rank"
-                                     : "")
-             << ")";
-    at.scratchEnd =
-        at.scoresAt + alignTo(at.headsPerPass * loaded * 4, kAlign);
-    return at;
-  }
-  // attendQuery's scores and probabilities, one head at a time.
-  at.scratchEnd = at.scoresAt + 2 * alignTo(loaded * 4, kAlign);
-  if (op.getInt8Attention()) {
-    if (c.format == 2)
-      return op.emitError("int8_attention needs an integer KV cache");
-    if (!attentionRows(scrBytes, tile, heads, c.qpk, c.headDim,
-                       c.headDim / c.group, loaded, 1))
-      return op.emitError("the integer attention of ")
-             << tile << " queries (" << loaded << " keys, " << heads
-             << " heads) needs "
-             << IntScratch(scrBytes / 2, tile, heads, c.headDim,
-                           c.headDim / c.group, loaded, 1)
-                        .end -
-                    scrBytes / 2
-             << " bytes of the scratch buffer's upper half ("
-             << scrBytes / 2 << ")";
-  }
-  return at;
-}
-
 LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   FailureOr<CacheLayout *> layout = cacheOf(op);
   FailureOr<Home> q = homeOf(op.getQuery());
@@ -538,8 +441,17 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
                         "query heads per KV head, not ")
            << c.qpk;
   setAttention(c);
-  FailureOr<AttentionLayout> onChip = attentionLayout(op, c);
-  if (failed(onChip) || failed(loadRankTables(op, onChip->scratchEnd)))
+  FailureOr<AttentionLayout> onChip = attentionLayoutOf(op, step);
+  if (failed(onChip))
+    return failure();
+  if (onChip->tile != tile || onChip->record != c.record)
+    return op.emitError("the attention layout (")
+           << kAttentionLayoutAttr << ") is for steps of " << onChip->tile
+           << " rows over KV records of " << onChip->record
+           << " bytes, not " << tile << " rows over " << c.record
+           << ": run accel-allocate-buffers after accel-tile and "
+              "accel-place-hbm";
+  if (failed(loadRankTables(op, *onChip)))
     return failure();
   int64_t sink = c.sink, window = c.window;
   int64_t keysAt = onChip->keysAt, valuesAt = onChip->valuesAt;
@@ -626,17 +538,14 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // of D), by one vqact of the step's rows.
   if (op.getInt8Attention()) {
     int64_t heads = op.getNumHeads();
-    IntScratch scratch(config.buffers[space(Buffer::Scr)].bytes / 2, tile,
-                       heads, c.headDim, c.headDim / c.group,
-                       keysSeen(c, tile), 1);
     int64_t scr = static_cast<int64_t>(Buffer::Scr);
     isa::Instruction quantize = make(Opcode::Vqact);
     quantize.set("dbuf", scr);
-    quantize.set("rd", program.constant(scratch.queries));
+    quantize.set("rd", program.constant(onChip->queries));
     quantize.set("abuf", static_cast<int64_t>(q->buffer));
     quantize.set("ra", program.constant(q->offset));
     quantize.set("bbuf", scr);
-    quantize.set("rb", program.constant(scratch.queryScales));
+    quantize.set("rb", program.constant(onChip->queryScales));
     quantize.set("nimm", heads * c.headDim);
     if (tile > 1)
       quantize.set("rm", kRows);
@@ -662,7 +571,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     // The record format again where the loop starts, for accel-insert-tokens
     // (which forgets it at a label): with it, the extents of mqk, vpq and
     // mpv are known and a pass's queries do not wait for one another.
-    if (queriesPerPass(op, tile) > 1)
+    if (queriesPerPass(op, tile, *onChip) > 1)
       program.emit(records);
   } else {
     aluImm(Opcode::Addi, kQuery, 0, 0);
@@ -670,10 +579,11 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   if (onChip->chunk > 0)
     attendQueryStream(op, c, *q, *out, *onChip);
   else
-    attendQuery(op, c, *q, *out, keysAt, valuesAt);
+    attendQuery(op, c, *q, *out, *onChip);
   if (tile > 1) {
     program.emit(make(Opcode::Barrier));
-    aluImm(Opcode::Addi, kQuery, kQuery, queriesPerPass(op, tile));
+    aluImm(Opcode::Addi, kQuery, kQuery,
+           queriesPerPass(op, tile, *onChip));
     isa::Instruction again = make(Opcode::Bltu);
     again.set("rs1", kQuery);
     again.set("rs2", kRows);

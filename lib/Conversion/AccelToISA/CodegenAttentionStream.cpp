@@ -5,7 +5,7 @@
 // through it (AttentionLayout::chunk; CodegenAttention.cpp lowers the rest of
 // the layer: the step's own records stay at record `chunk` of each half).
 // For each query t of the tile (position p = r6 + t, n = p + 1 keys) and
-// each pass over `headsPerPass` of its heads:
+// each pass over `rows` of its heads:
 //
 // 1. a runtime loop over the earlier positions [0, r6), a chunk of C
 //    records at a time: load the chunk's keys to records 0 .. C - 1, and
@@ -18,10 +18,23 @@
 //    of NUMERICS §6.4, bit for bit; a second loop over the chunks loads
 //    their values and adds each chunk's terms, then the own records'.
 //
-// A query reads the whole cache twice (keys, then values) per pass: a
-// prefill tile's queries read it once each. The loops' bodies are fenced
-// by barriers (accel-insert-tokens orders straight-line code), so a
-// chunk's load does not overlap the vector unit's work on the chunk before.
+// The heads are a runtime loop too (kHeadsUnrolled a pass), so the code
+// does not grow with them (a 7B model's 32 heads x 32 layers would not fit
+// the instruction memory unrolled).
+//
+// With int8_attention (NUMERICS §6.5 over ISA §5.9's chunks) one mqk per
+// chunk scores all the pass's heads into their rows (pitch n); after the
+// vsoftmax, one loop over the values' chunks takes each group's weight
+// scale as the max over all of them and the own records (vpq first over no
+// keys, next per chunk, last over none), and a second one quantizes each
+// chunk's weights by it and adds its exact int32 sums (vpq quant, mpv first
+// over none, next per chunk, last with the own records: the fp32 context).
+//
+// A query reads the whole cache twice (fp32: keys, then values) or three
+// times (integer: keys, values twice) per pass: a prefill tile's queries
+// each read it. The loops' bodies are fenced by barriers (accel-insert-
+// tokens orders straight-line code), so a chunk's load does not overlap
+// the work on the chunk before.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +44,9 @@ using namespace mlir;
 using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
+
+/// The heads one pass of a head loop takes (between its barriers).
+constexpr int64_t kHeadsUnrolled = 4;
 
 void Codegen::chunkLoop(int64_t chunk, llvm::function_ref<void()> body) {
   std::string loop =
@@ -49,84 +65,244 @@ void Codegen::chunkLoop(int64_t chunk, llvm::function_ref<void()> body) {
   program.emit(again, loop);
 }
 
+void Codegen::headLoop(int64_t first, int64_t rows, int64_t unroll,
+                       llvm::function_ref<void(int64_t)> body) {
+  std::string loop = ("heads_" + Twine(loops++) + "_of_" + step).str();
+  program.emit(make(Opcode::Barrier));
+  aluImm(Opcode::Addi, kHead, 0, first);
+  program.label(loop);
+  for (int64_t u = 0; u < unroll; ++u)
+    body(u);
+  program.emit(make(Opcode::Barrier));
+  aluImm(Opcode::Addi, kHead, kHead, unroll);
+  isa::Instruction again = make(Opcode::Bltu);
+  again.set("rs1", kHead);
+  again.set("rs2", program.constant(first + rows));
+  program.emit(again, loop);
+}
+
 void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                                 const Home &q, const Home &out,
                                 const AttentionLayout &at) {
+  if (op.getInt8Attention()) {
+    attendQueryStreamInt8(op, c, q, out, at);
+    return;
+  }
   int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
   int64_t headBytes = c.headDim * 4, rows = at.headsPerPass;
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
   int64_t ownKeys = at.keysAt + at.chunk * c.record,
           ownValues = at.valuesAt + at.chunk * c.record;
+  int64_t unroll = 1;
+  while (unroll < kHeadsUnrolled && rows % (2 * unroll) == 0)
+    unroll *= 2;
   // n = p + 1 keys, p = r6 + t; query t's rows at t · (heads · D · 4).
   aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
   alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
   aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
   for (int64_t first = 0; first < heads; first += rows) {
-    // The score (or probability) of key `key` (a register) in the row of
-    // head h: scoresAt + 4 · ((h - first) · n + key).
-    auto scoreOf = [&](int64_t h, unsigned key) {
-      unsigned at4 = program.scratch(), row = program.scratch();
-      aluImm(Opcode::Muli, row, kWindowKeys, 4 * (h - first));
-      aluImm(Opcode::Slli, at4, key, 2);
-      alu(Opcode::Add, row, row, at4);
-      aluImm(Opcode::Addi, row, row, at.scoresAt);
-      return row;
-    };
-    auto headOf = [&](const Home &home, int64_t h) {
+    // Head h = kHead + u of the loop: its query or output row, its KV head
+    // and the score (or probability) of key `key` (a register) in its row,
+    // scoresAt + 4 · ((h - first) · n + key).
+    auto headOf = [&](const Home &home, int64_t u) {
       unsigned reg = program.scratch();
-      aluImm(Opcode::Addi, reg, kQueryAt, home.offset + h * headBytes);
+      aluImm(Opcode::Muli, reg, kHead, headBytes);
+      alu(Opcode::Add, reg, reg, kQueryAt);
+      aluImm(Opcode::Addi, reg, reg, home.offset + u * headBytes);
       return reg;
     };
+    auto kvHeadOf = [&](int64_t u) {
+      unsigned reg = program.scratch();
+      aluImm(Opcode::Addi, reg, kHead, u);
+      aluImm(Opcode::Divui, reg, reg, perKv);
+      return reg;
+    };
+    auto scoreOf = [&](int64_t u, unsigned key) {
+      unsigned reg = program.scratch();
+      aluImm(Opcode::Addi, reg, kHead, u - first);
+      alu(Opcode::Mul, reg, reg, kWindowKeys);
+      alu(Opcode::Add, reg, reg, key);
+      aluImm(Opcode::Slli, reg, reg, 2);
+      aluImm(Opcode::Addi, reg, reg, at.scoresAt);
+      return reg;
+    };
+    // The query's own keys, t + 1 (kept across a head loop).
     auto ownCount = [&]() {
-      unsigned count = program.scratch();
-      aluImm(Opcode::Addi, count, kQuery, 1);
-      return count;
+      aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
+      return kChunkKeys;
+    };
+    auto scores = [&](int64_t records, unsigned key, unsigned count) {
+      headLoop(first, rows, unroll, [&](int64_t u) {
+        scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
+                       headOf(q, u), program.constant(records), count, 0,
+                       false, false, key, 1, kvHeadOf(u));
+      });
+    };
+    auto context = [&](int64_t records, unsigned key, unsigned count) {
+      headLoop(first, rows, unroll, [&](int64_t u) {
+        scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
+                       scoreOf(u, key), program.constant(records), count, 0,
+                       true, false, 0, 1, kvHeadOf(u));
+      });
     };
 
     // 1. Scores: the chunks', then the query's own keys (ranks from r6).
     chunkLoop(at.chunk, [&] {
       moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt,
                   0, 0);
-      for (int64_t h = first; h < first + rows; ++h)
-        scoreOrContext(op, Opcode::Vqk, scr, scoreOf(h, kChunkAt), act,
-                       headOf(q, h), program.constant(at.keysAt),
-                       kChunkKeys, h / perKv, false, false, kChunkAt);
+      scores(at.keysAt, kChunkAt, kChunkKeys);
     });
-    for (int64_t h = first; h < first + rows; ++h)
-      scoreOrContext(op, Opcode::Vqk, scr, scoreOf(h, kPosition), act,
-                     headOf(q, h), program.constant(ownKeys), ownCount(),
-                     h / perKv, false, false, kPosition);
+    scores(ownKeys, kPosition, ownCount());
 
     // 2. The probabilities, in place.
-    unsigned scores = program.constant(at.scoresAt);
+    unsigned probs = program.constant(at.scoresAt);
     isa::Instruction softmax = make(Opcode::Vsoftmax);
     softmax.set("dbuf", scr);
-    softmax.set("rd", scores);
+    softmax.set("rd", probs);
     softmax.set("abuf", scr);
-    softmax.set("ra", scores);
+    softmax.set("ra", probs);
     softmax.set("rn", kWindowKeys);
     softmax.set("rows", rows);
     program.emit(softmax);
 
     // 3. The context: -0.0, then every chunk's terms, then the own keys'.
+    unsigned output = program.scratch();
+    aluImm(Opcode::Addi, output, kQueryAt, out.offset + first * headBytes);
     isa::Instruction zero = make(Opcode::Vfill);
     zero.set("dbuf", act);
-    zero.set("rd", headOf(out, first));
+    zero.set("rd", output);
     zero.set("nimm", rows * c.headDim);
     zero.set("f", 0x80000000u);
     program.emit(zero);
     chunkLoop(at.chunk, [&] {
       moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
                   kChunkAt, 0, 0);
-      for (int64_t h = first; h < first + rows; ++h)
-        scoreOrContext(op, Opcode::Vpv, act, headOf(out, h), scr,
-                       scoreOf(h, kChunkAt), program.constant(at.valuesAt),
-                       kChunkKeys, h / perKv, true, false);
+      context(at.valuesAt, kChunkAt, kChunkKeys);
     });
-    for (int64_t h = first; h < first + rows; ++h)
-      scoreOrContext(op, Opcode::Vpv, act, headOf(out, h), scr,
-                     scoreOf(h, kPosition), program.constant(ownValues),
-                     ownCount(), h / perKv, true, false);
+    context(ownValues, kPosition, ownCount());
+  }
+}
+
+void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
+                                    const Home &q, const Home &out,
+                                    const AttentionLayout &at) {
+  int64_t heads = op.getNumHeads(), rows = at.headsPerPass;
+  int64_t scr = static_cast<int64_t>(Buffer::Scr),
+          kv = static_cast<int64_t>(Buffer::Kv);
+  int64_t ownKeys = at.keysAt + at.chunk * c.record,
+          ownValues = at.valuesAt + at.chunk * c.record;
+  enum Part { Whole, First, Next, Last, Quant };
+  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
+  alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
+  aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
+  for (int64_t first = 0; first < heads; first += rows) {
+    // One instruction of the pass's rows over `count` keys from the
+    // records at `records` (one run); mqk's scores and vpq's probabilities
+    // rows of n apart (pitch), from key `key` (a register) of the row.
+    auto emit = [&](Opcode opcode, int64_t dBuf, unsigned d, int64_t aBuf,
+                    unsigned a, unsigned s, int64_t records, unsigned count,
+                    int64_t part) {
+      isa::Instruction i = make(opcode);
+      i.set("dbuf", dBuf);
+      i.set("rd", d);
+      i.set("abuf", aBuf);
+      i.set("ra", a);
+      i.set("sbuf", scr);
+      i.set("rs", s);
+      i.set("bbuf", kv);
+      i.set("rb", program.constant(records));
+      i.set("rc", count);
+      i.set("rn", count);
+      i.set("himm", first / c.qpk);
+      i.set("rows", rows);
+      if (opcode != Opcode::Mpv)
+        i.set("rp", kWindowKeys);
+      if (opcode == Opcode::Mqk)
+        i.set("scale", scaleBits(op));
+      else
+        i.set("part", part);
+      program.emit(i);
+    };
+    auto rowsAt = [&](int64_t base, unsigned key) {
+      unsigned reg = program.scratch();
+      aluImm(Opcode::Slli, reg, key, 2);
+      aluImm(Opcode::Addi, reg, reg, base);
+      return reg;
+    };
+    // Query t's int8 heads at kQueryAt / 4 from at.queries, its scales at
+    // kQueryAt / D from at.queryScales (kQueryAt = t · heads · D · 4).
+    auto scores = [&](int64_t records, unsigned key, unsigned count) {
+      unsigned query = program.scratch(), queryScales = program.scratch();
+      aluImm(Opcode::Srli, query, kQueryAt, 2);
+      aluImm(Opcode::Addi, query, query, at.queries + first * c.headDim);
+      aluImm(Opcode::Divui, queryScales, kQueryAt, c.headDim);
+      aluImm(Opcode::Addi, queryScales, queryScales,
+             at.queryScales + 4 * first);
+      emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), scr, query,
+           queryScales, records, count, Whole);
+    };
+    auto ownCount = [&]() {
+      unsigned count = program.scratch();
+      aluImm(Opcode::Addi, count, kQuery, 1);
+      return count;
+    };
+    auto maxPass = [&](int64_t records, unsigned key, unsigned count,
+                       int64_t part) {
+      emit(Opcode::Vpq, scr, program.constant(at.weights), scr,
+           rowsAt(at.probsAt, key), program.constant(at.weightScales),
+           records, count, part);
+    };
+    auto context = [&](int64_t records, unsigned key, unsigned count,
+                       int64_t part) {
+      if (part != First)
+        emit(Opcode::Vpq, scr, program.constant(at.weights), scr,
+             rowsAt(at.probsAt, key), program.constant(at.weightScales),
+             records, count, Quant);
+      unsigned output = program.scratch();
+      aluImm(Opcode::Addi, output, kQueryAt,
+             out.offset + first * c.headDim * 4);
+      emit(Opcode::Mpv, static_cast<int64_t>(Buffer::Act), output, scr,
+           program.constant(at.weights), program.constant(at.weightScales),
+           records, count, part);
+    };
+
+    // 1. Scores (mqk): the chunks', then the query's own keys.
+    chunkLoop(at.chunk, [&] {
+      moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt,
+                  0, 0);
+      scores(at.keysAt, kChunkAt, kChunkKeys);
+    });
+    scores(ownKeys, kPosition, ownCount());
+    // 2. The probabilities, in place.
+    unsigned probs = program.constant(at.probsAt);
+    isa::Instruction softmax = make(Opcode::Vsoftmax);
+    softmax.set("dbuf", scr);
+    softmax.set("rd", probs);
+    softmax.set("abuf", scr);
+    softmax.set("ra", probs);
+    softmax.set("rn", kWindowKeys);
+    softmax.set("rows", rows);
+    program.emit(softmax);
+    // 3. Each group's weight scale s_g: the max over every chunk's values
+    // and the own ones (vpq first and last over no keys around them).
+    maxPass(at.valuesAt, 0, 0, First);
+    chunkLoop(at.chunk, [&] {
+      moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
+                  kChunkAt, 0, 0);
+      maxPass(at.valuesAt, kChunkAt, kChunkKeys, Next);
+    });
+    maxPass(ownValues, kPosition, ownCount(), Next);
+    maxPass(at.valuesAt, 0, 0, Last);
+    // 4. The context: each chunk's int8 weights (vpq quant) and their exact
+    // int32 sums (mpv), from 0 (first over no keys) to the own keys' (last,
+    // the fp32 result).
+    context(at.valuesAt, 0, 0, First);
+    chunkLoop(at.chunk, [&] {
+      moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
+                  kChunkAt, 0, 0);
+      context(at.valuesAt, kChunkAt, kChunkKeys, Next);
+    });
+    context(ownValues, kPosition, ownCount(), Last);
   }
 }

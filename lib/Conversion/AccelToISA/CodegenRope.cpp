@@ -23,16 +23,8 @@ using namespace accel;
 using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
-int64_t Codegen::rankTableBytes(CacheAttentionOp op) {
-  Value cos = op.getRopeCos();
-  if (!cos)
-    return 0;
-  auto type = cast<RankedTensorType>(cos.getType());
-  return 2 * alignTo(type.getDimSize(0) * type.getDimSize(1) * 4, kAlign);
-}
-
 LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
-                                      int64_t attentionEnd) {
+                                      const AttentionLayout &layout) {
   Value cos = op.getRopeCos();
   if (!cos)
     return success();
@@ -44,17 +36,11 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
     return op.emitError("the engine reads RoPE table rows of whole 64-byte "
                         "units; the rotary dimension ")
            << rotary << " is not a multiple of 16";
-  int64_t scrBytes = config.buffers[space(Buffer::Scr)].bytes;
-  int64_t at[2] = {scrBytes - 2 * tableBytes, scrBytes - tableBytes};
-  if (at[0] < attentionEnd)
-    return op.emitError("the RoPE tables by rank (2 x ")
-           << tableBytes << " bytes) do not fit the scratch buffer ("
-           << scrBytes << " bytes) above the attention's scores ("
-           << attentionEnd << " bytes)";
-  // Loaded by an earlier layer (the fit is checked for each layer: its
-  // scores may reach further).
+  // Loaded by an earlier layer (accel-allocate-buffers checked that they
+  // fit above each layer's scores).
   if (cos == rankTables)
     return success();
+  int64_t at[2] = {layout.tablesAt, layout.tablesAt + tableBytes};
   LambdaAttr lambda = op.getLambdaAttr();
   int64_t ranks = lambda ? std::min(rows, lambda.getSpan()) : rows;
   for (int index = 0; index < 2; ++index) {

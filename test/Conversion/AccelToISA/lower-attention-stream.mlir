@@ -3,9 +3,16 @@
 // values, 64-byte KV8 records) holds a chunk of 31 earlier positions and the
 // decode step's own record at record 31 (byte 1984; values from 2048). Each
 // query streams the cache through it in two runtime loops (keys, values),
-// between barriers, scoring into a row of n = r6 + 1 scores per head.
+// between barriers, scoring into a row of n = r6 + 1 scores per head, the
+// heads in a runtime loop too (the code does not grow with them).
 // RUN: sed '/"kv": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 256,/"value": 1,/ }' %accel_src/configs/u280.json > %t.kv4k.json
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s
+// Integer attention streams the same way, all heads in each instruction
+// (ISA §5.9 chunks): mqk into the rows of n scores (pitch=r15), one
+// vsoftmax, the weight scales' max over every chunk and the own values (vpq
+// first and last over no keys around the loop), then each chunk's int8
+// weights and int32 sums (vpq quant, mpv first over none, next, last).
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=INT8
 // With the default kv buffer the whole cache is loaded once a step, as
 // before: no chunk loop.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=WHOLE
@@ -32,25 +39,39 @@
 // CHECK-NEXT: accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
 // CHECK-NEXT: accelisa.sub r3, r6, r14
 // CHECK-NEXT: accelisa.minui r3, r3, 31
-// CHECK:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64, rel=vec
-// Head 1's row starts n scores after head 0's; a chunk's scores at 4 · r14.
-// CHECK:      accelisa.muli [[ROW:r[0-9]+]], r15, 0
-// CHECK-NEXT: accelisa.slli [[AT:r[0-9]+]], r14, 2
-// CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], [[AT]]
+// CHECK:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64
+// A loop over the heads (r9), two a pass: head h's KV head h / 2 and its
+// chunk's scores at 4 · (h · n + r14) of the rows.
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r9, r0, 0
+// CHECK-NEXT: accelisa.label @[[HEADS:heads_[0-9]+_of_decode]]
+// CHECK-NEXT: accelisa.addi [[KVH:r[0-9]+]], r9, 0
+// CHECK-NEXT: accelisa.divui [[KVH]], [[KVH]], 2
+// CHECK-NEXT: accelisa.muli [[Q:r[0-9]+]], r9, 128
+// CHECK-NEXT: accelisa.add [[Q]], [[Q]], r7
+// CHECK-NEXT: accelisa.addi [[Q]], [[Q]], 256
+// CHECK-NEXT: accelisa.addi [[ROW:r[0-9]+]], r9, 0
+// CHECK-NEXT: accelisa.mul [[ROW]], [[ROW]], r15
+// CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], r14
+// CHECK-NEXT: accelisa.slli [[ROW]], [[ROW]], 2
 // CHECK-NEXT: accelisa.addi [[ROW]], [[ROW]], 2097152
-// CHECK-NEXT: accelisa.vqk scr[[[ROW]]], act[{{r[0-9]+}}], kv[r0], r3, 0, r0, r0, scale={{.*}}, wait=ld
-// CHECK:      accelisa.muli [[ROW1:r[0-9]+]], r15, 4
-// CHECK:      accelisa.vqk scr[[[ROW1]]], act[{{r[0-9]+}}], kv[r0], r3, 0, r0, r0, scale=
+// CHECK-NEXT: accelisa.vqk scr[[[ROW]]], act[[[Q]]], kv[r0], r3, [[KVH]], r0, r0, scale=
+// CHECK:      accelisa.addi [[ROW1:r[0-9]+]], r9, 1
+// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r3, {{r[0-9]+}}, r0, r0, scale=
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.addi r9, r9, 2
+// CHECK-NEXT: accelisa.addi [[END:r[0-9]+]], r0, 2
+// CHECK-NEXT: accelisa.bltu r9, [[END]], @[[HEADS]]
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r14, 31
 // CHECK-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
-// The query's own keys, 1 + t of them at record 31, their scores at 4 · r6.
-// CHECK-NEXT: accelisa.addi [[OWN:r[0-9]+]], r13, 1
-// CHECK-NEXT: accelisa.addi [[OWNAT:r[0-9]+]], r0, 1984
-// CHECK:      accelisa.slli {{r[0-9]+}}, r6, 2
-// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[[[OWNAT]]], [[OWN]], 0, r0, r0, scale=
-// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, r0, r0, scale=
+// The query's own keys, t + 1 of them at record 31, their scores at 4 · r6.
+// CHECK-NEXT: accelisa.addi r3, r13, 1
+// CHECK:      accelisa.addi [[OWNAT:r[0-9]+]], r0, 1984
+// CHECK:      accelisa.add {{r[0-9]+}}, {{r[0-9]+}}, r6
+// CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[[[OWNAT]]], r3, {{r[0-9]+}}, r0, r0, scale=
 // One softmax over both heads' rows of n, in place.
+// CHECK:      accelisa.bltu r9,
 // CHECK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 2097152
 // CHECK-NEXT: accelisa.vsoftmax scr[[[S]]], scr[[[S]]], r15, r0, r0, 2
 // The context rows start at -0.0; the values' loop continues their sums.
@@ -59,14 +80,17 @@
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r0, 0
 // CHECK-NEXT: accelisa.label @[[VALUES:chunk_[0-9]+_of_decode]]
-// CHECK:      accelisa.load kv[{{r[0-9]+}} + 2048], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4, hstride=64, sstride=64, rel=vec
-// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, 0, r0, r0, acc=1, wait=ld
-// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, 0, r0, r0, acc=1
+// CHECK:      accelisa.load kv[{{r[0-9]+}} + 2048], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4, hstride=64, sstride=64
+// CHECK:      accelisa.label @[[VHEADS:heads_[0-9]+_of_decode]]
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, {{r[0-9]+}}, r0, r0, acc=1
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r3, {{r[0-9]+}}, r0, r0, acc=1
+// CHECK:      accelisa.bltu r9, {{r[0-9]+}}, @[[VHEADS]]
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r14, 31
 // CHECK-NEXT: accelisa.bltu r14, r6, @[[VALUES]]
+// CHECK-NEXT: accelisa.addi r3, r13, 1
 // CHECK:      accelisa.addi [[OWNV:r[0-9]+]], r0, 4032
-// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[OWNV]]], {{r[0-9]+}}, 0, r0, r0, acc=1
+// CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[OWNV]]], r3, {{r[0-9]+}}, r0, r0, acc=1
 // The own records are stored from record 31 (r12 = 31 - r6, + r6).
 // CHECK:      accelisa.add r12, r12, r6
 // CHECK:      accelisa.store kv[
@@ -75,6 +99,26 @@
 // CHECK:      accelisa.label @{{chunk_[0-9]+_of_prefill}}
 // CHECK-NEXT: accelisa.sub r3, r6, r14
 // CHECK-NEXT: accelisa.minui r3, r3, 28
+
+// INT8-LABEL: accelisa.label @decode_step
+// INT8:      accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
+// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.bltu r14, r6, @[[KEYS]]
+// INT8:      accelisa.mqk {{.*}}, 0, 2, pitch=r15, scale=
+// INT8:      accelisa.vsoftmax scr[[[S:r[0-9]+]]], scr[[[S]]], r15, r0, r0, 2
+// INT8:      accelisa.vpq {{.*}}, r0, r0, 0, 0, 2, pitch=r15, part=first
+// INT8:      accelisa.label @[[MAX:chunk_[0-9]+_of_decode]]
+// INT8:      accelisa.vpq {{.*}}, r3, r0, r3, 0, 2, pitch=r15, part=next, wait=ld
+// INT8:      accelisa.bltu r14, r6, @[[MAX]]
+// INT8:      accelisa.vpq {{.*}}, 0, 2, pitch=r15, part=next
+// INT8:      accelisa.vpq {{.*}}, r0, r0, 0, 0, 2, pitch=r15, part=last
+// INT8:      accelisa.mpv {{.*}}, r0, r0, 0, 0, 2, part=first
+// INT8:      accelisa.label @[[SUM:chunk_[0-9]+_of_decode]]
+// INT8:      accelisa.vpq {{.*}}, r3, r0, r3, 0, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, r3, r0, r3, 0, 2, part=next
+// INT8:      accelisa.bltu r14, r6, @[[SUM]]
+// INT8:      accelisa.vpq {{.*}}, 0, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, 0, 2, part=last
 
 // WHOLE-NOT: chunk_
 // WHOLE:     accelisa.vsoftmax

@@ -181,16 +181,20 @@
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=14, hstride=64, sstride=64
 // CHECK: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64
 // CHECK: accelisa.load kv[{{r[0-9]+}} + 448], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4, hstride=64, sstride=64
-// The step's own records right after them; then per head one segment: the
-// query's sinks, then its window, one run from record 0.
+// The step's own records right after them; then one segment, the query's
+// sinks then its window, one run from record 0, for both heads (the query
+// heads of KV head 0) in one vqk, vsoftmax (in place) and vpv of 2 rows.
 // CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11, wait=ld
 // CHECK: accelisa.vkvq kv[{{r[0-9]+}}], act[{{r[0-9]+}}], r11
 // CHECK: accelisa.add r15, r14, r15
 // CHECK-NEXT: accelisa.addi r3, r0, 0
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
+// CHECK: accelisa.addi {{r[0-9]+}}, r0, [[SCORES:[0-9]+]]
+// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, rows=2, scale=0.17677669
 // CHECK-NOT: accelisa.vqk
-// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0
-// CHECK: accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0{{$}}
+// CHECK: accelisa.addi [[S:r[0-9]+]], r0, [[SCORES]]
+// CHECK-NEXT: accelisa.vsoftmax scr[[[S]]], scr[[[S]]], r15, r0, r0, 2{{$}}
+// CHECK: accelisa.addi [[P:r[0-9]+]], r0, [[SCORES]]
+// CHECK-NEXT: accelisa.vpv act[{{r[0-9]+}}], scr[[[P]]], kv[{{r[0-9]+}}], r15, 0, r0, r0, rows=2{{$}}
 // CHECK-NOT: acc=1
 // Then the own records into their slots: the sink slots, then the ring.
 // CHECK: accelisa.store kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=14, hstride=64, sstride=64, wait=ld|vec
@@ -227,7 +231,7 @@
 // CHECK-NEXT: accelisa.addi r13, r0, 0
 // CHECK-NEXT: accelisa.label @[[LOOP:query_[0-9]+_of_tile4]]
 // Each query's sinks and its window are two segments (the window's vpv
-// continues the sinks' sum).
+// continues the sinks' sum), one head at a time.
 // CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r0, r0, scale=0.17677669
 // CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
 // CHECK: accelisa.add [[N:r[0-9]+]], r14, r15

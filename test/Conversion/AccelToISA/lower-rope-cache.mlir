@@ -30,13 +30,13 @@
 // CHECK-NEXT: accelisa.addi [[C2:r[0-9]+]], r0, 4192256
 // CHECK-NEXT: accelisa.addi [[S2:r[0-9]+]], r0, 4193280
 // CHECK-NEXT: accelisa.vrset scr{{\[}}[[C2]]], scr{{\[}}[[S2]]], rot=32
-// The decode query sees its sinks and window as one run of r15 keys.
+// The decode query sees its sinks and window as one run of r15 keys; one
+// vqk of both heads (2 rows, KV head 0) rotates each key once for both.
 // CHECK: accelisa.addi [[LAST:r[0-9]+]], r15, -1
 // CHECK-NEXT: accelisa.maxi [[LAST]], [[LAST]], 0
-// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, [[LAST]], r0, rope=1, scale=0.17677669
-// CHECK: accelisa.vpv
-// CHECK-NOT: rope=1
-// CHECK: accelisa.vqk {{.*}}, rope=1
+// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, [[LAST]], r0, rope=1, rows=2, scale=0.17677669
+// CHECK: accelisa.vpv {{.*}}, rows=2
+// CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vrset
 // CHECK-LABEL: accelisa.label @prefill_step
 // CHECK: accelisa.vrset scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], rot=32
@@ -51,4 +51,4 @@
 // ABS-NOT: vrset
 // ABS-NOT: rope=1
 
-// SCR: llama-layer.mlir:23:8: error: the RoPE tables by rank (2 x 128256 bytes) do not fit the scratch buffer (131072 bytes) above the attention's scores (73600 bytes)
+// SCR: llama-layer.mlir:23:8: error: the RoPE tables by rank (2 x 128256 bytes) do not fit the scratch buffer (131072 bytes) above the attention's scores (69568 bytes)
