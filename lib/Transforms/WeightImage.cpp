@@ -21,6 +21,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -330,6 +332,50 @@ struct PackedRows {
 
 } // namespace
 
+/// What packing N:M groups looks up, by the bit mask of a group's kept
+/// positions.
+struct PatternTables {
+  /// The pattern code of every set of N positions.
+  std::vector<uint32_t> codeOf;
+  /// Every set of at most N positions completed to N with the lowest
+  /// positions it lacks (kept weights that quantized to the zero point); 0
+  /// for a set of more than N (N >= 1, so no completed set is empty).
+  std::vector<uint32_t> completed;
+};
+
+/// The PatternTables of N:M, built on first use and then shared: at M = 16
+/// they hold 2^16 entries each, which packing a run of a few tiles built
+/// afresh in most of a compile's time.
+static const PatternTables &patternTables(unsigned n, unsigned m) {
+  static std::mutex lock;
+  static std::map<std::pair<unsigned, unsigned>, PatternTables> built;
+  std::lock_guard<std::mutex> guard(lock);
+  auto [it, inserted] = built.try_emplace({n, m});
+  PatternTables &tables = it->second;
+  if (!inserted)
+    return tables;
+  tables.codeOf.assign(size_t(1) << m, 0);
+  tables.completed.assign(size_t(1) << m, 0);
+  for (uint32_t set = 0; set < tables.codeOf.size(); ++set) {
+    unsigned count = llvm::popcount(set);
+    if (count == n) {
+      std::vector<unsigned> positions;
+      for (unsigned j = 0; j < m; ++j)
+        if (set >> j & 1)
+          positions.push_back(j);
+      tables.codeOf[set] = patternCode(positions, m);
+    }
+    uint32_t full = set;
+    for (unsigned j = 0; j < m && count < n; ++j)
+      if (!(full >> j & 1)) {
+        full |= uint32_t(1) << j;
+        ++count;
+      }
+    tables.completed[set] = count > n ? 0 : full;
+  }
+  return tables;
+}
+
 /// packMatrix of the values `rows` gives (WideRows or PackedRows), the
 /// scales and zero points of `data`.
 template <typename Rows>
@@ -363,30 +409,11 @@ static llvm::Error packRows(const MatrixSpec &spec, const MatrixData &data,
   };
 
   unsigned m = spec.sparse() ? spec.sparseM : 0, codeBits = spec.codeBits();
-  // The pattern code of every set of N kept positions, by its bit mask.
-  std::vector<uint32_t> codeOf(m ? size_t(1) << m : 0);
-  for (uint32_t set = 0; set < codeOf.size(); ++set) {
-    if (unsigned(llvm::popcount(set)) != spec.sparseN)
-      continue;
-    std::vector<unsigned> positions;
-    for (unsigned j = 0; j < m; ++j)
-      if (set >> j & 1)
-        positions.push_back(j);
-    codeOf[set] = patternCode(positions, m);
-  }
-  // Every set of at most N positions completed to N with the lowest
-  // positions it lacks (kept weights that quantized to the zero point); 0
-  // for a set of more than N (N >= 1, so no completed set is empty).
-  std::vector<uint32_t> completed(codeOf.size());
-  for (uint32_t set = 0; set < completed.size(); ++set) {
-    uint32_t full = set;
-    unsigned count = llvm::popcount(set);
-    for (unsigned j = 0; j < m && count < spec.sparseN; ++j)
-      if (!(full >> j & 1)) {
-        full |= uint32_t(1) << j;
-        ++count;
-      }
-    completed[set] = count > spec.sparseN ? 0 : full;
+  ArrayRef<uint32_t> codeOf, completed;
+  if (m) {
+    const PatternTables &tables = patternTables(spec.sparseN, m);
+    codeOf = tables.codeOf;
+    completed = tables.completed;
   }
   // A group of M lies within one quantization group: its zero point is read
   // once.
