@@ -173,11 +173,28 @@ private:
                       unsigned records, unsigned count, int64_t head,
                       bool acc, bool split, unsigned firstRank = 0,
                       int64_t rows = 1, unsigned headReg = 0);
+  /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`
+  /// to probabilities at `probs` (registers; scratch buffer).
+  void softmax(unsigned probs, unsigned scores, unsigned count, int64_t rows);
   /// A runtime loop over the step's earlier positions [0, r6) in chunks of
   /// `chunk`: `body` runs with kChunkAt the chunk's first position and
   /// kChunkKeys its count (once, with 0, when there are none), between
   /// barriers.
   void chunkLoop(int64_t chunk, llvm::function_ref<void()> body);
+  /// A streamed attention's scores and probabilities: `scores(records,
+  /// key, count)` scores `count` (a register) key records from `records`,
+  /// key 0 being key `key` (a register) of the query's row, in a loop over
+  /// the chunks and for the query's own keys; then one vsoftmax of `rows`
+  /// rows of n, in place.
+  void streamKeys(const CacheLayout &c, const AttentionLayout &at,
+                  int64_t rows,
+                  llvm::function_ref<void(int64_t, unsigned, unsigned)>
+                      scores);
+  /// `body(records, key, count, own)` over the chunks' value records and
+  /// then (own) the query's own.
+  void streamValues(
+      const CacheLayout &c, const AttentionLayout &at,
+      llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body);
   /// A runtime loop over heads [first, first + rows), `unroll` a pass
   /// between barriers: `body(u)` emits head kHead + u's instructions.
   void headLoop(int64_t first, int64_t rows, int64_t unroll,

@@ -191,6 +191,19 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
   program.emit(i);
 }
 
+void Codegen::softmax(unsigned probs, unsigned scores, unsigned count,
+                      int64_t rows) {
+  int64_t scr = static_cast<int64_t>(Buffer::Scr);
+  isa::Instruction i = make(Opcode::Vsoftmax);
+  i.set("dbuf", scr);
+  i.set("rd", probs);
+  i.set("abuf", scr);
+  i.set("ra", scores);
+  i.set("rn", count);
+  i.set("rows", rows);
+  program.emit(i);
+}
+
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
                           const Home &q, const Home &out,
                           const AttentionLayout &at) {
@@ -289,14 +302,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
                      kWindowKeys, kvHead, false, split, 0, rows);
     }
     unsigned inPlace = scores();
-    isa::Instruction softmax = make(Opcode::Vsoftmax);
-    softmax.set("dbuf", scr);
-    softmax.set("rd", inPlace);
-    softmax.set("abuf", scr);
-    softmax.set("ra", inPlace);
-    softmax.set("rn", count);
-    softmax.set("rows", rows);
-    program.emit(softmax);
+    softmax(inPlace, inPlace, count, rows);
     unsigned output = program.scratch();
     aluImm(Opcode::Addi, output, kQueryAt,
            out.offset + h * headBytes);
@@ -391,14 +397,8 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
     int64_t h = w % perQuery * rows, bank = bankOf(w);
     to(w / perQuery);
     unsigned probs = program.constant(at.probsAt + bank);
-    isa::Instruction softmax = make(Opcode::Vsoftmax);
-    softmax.set("dbuf", scr);
-    softmax.set("rd", probs);
-    softmax.set("abuf", scr);
-    softmax.set("ra", program.constant(at.scoresAt + bank));
-    softmax.set("rn", count());
-    softmax.set("rows", rows);
-    program.emit(softmax);
+    unsigned bankScores = program.constant(at.scoresAt + bank);
+    softmax(probs, bankScores, count(), rows);
 
     unsigned weights = program.constant(at.weights + bank),
              weightScales = program.constant(at.weightScales + bank);

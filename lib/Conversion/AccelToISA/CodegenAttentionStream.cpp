@@ -81,9 +81,42 @@ void Codegen::headLoop(int64_t first, int64_t rows, int64_t unroll,
   program.emit(again, loop);
 }
 
+void Codegen::streamKeys(const CacheLayout &c, const AttentionLayout &at,
+                         int64_t rows, llvm::function_ref<void(
+                                           int64_t, unsigned, unsigned)>
+                                           scores) {
+  // The chunks' scores, then the query's own t + 1 keys' (ranks from r6).
+  chunkLoop(at.chunk, [&] {
+    moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt, 0,
+                0);
+    scores(at.keysAt, kChunkAt, kChunkKeys);
+  });
+  aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
+  scores(at.keysAt + at.chunk * c.record, kPosition, kChunkKeys);
+  // The probabilities, in place.
+  unsigned probs = program.constant(at.probsAt);
+  softmax(probs, probs, kWindowKeys, rows);
+}
+
+void Codegen::streamValues(
+    const CacheLayout &c, const AttentionLayout &at,
+    llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body) {
+  chunkLoop(at.chunk, [&] {
+    moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
+                kChunkAt, 0, 0);
+    body(at.valuesAt, kChunkAt, kChunkKeys, false);
+  });
+  aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
+  body(at.valuesAt + at.chunk * c.record, kPosition, kChunkKeys, true);
+}
+
 void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                                 const Home &q, const Home &out,
                                 const AttentionLayout &at) {
+  // n = p + 1 keys, p = r6 + t; query t's rows at t · (heads · D · 4).
+  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
+  alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
+  aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
   if (op.getInt8Attention()) {
     attendQueryStreamInt8(op, c, q, out, at);
     return;
@@ -92,15 +125,9 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
   int64_t headBytes = c.headDim * 4, rows = at.headsPerPass;
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
-  int64_t ownKeys = at.keysAt + at.chunk * c.record,
-          ownValues = at.valuesAt + at.chunk * c.record;
   int64_t unroll = 1;
   while (unroll < kHeadsUnrolled && rows % (2 * unroll) == 0)
     unroll *= 2;
-  // n = p + 1 keys, p = r6 + t; query t's rows at t · (heads · D · 4).
-  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
-  alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
-  aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
   for (int64_t first = 0; first < heads; first += rows) {
     // Head h = kHead + u of the loop: its query or output row, its KV head
     // and the score (or probability) of key `key` (a register) in its row,
@@ -127,11 +154,6 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
       aluImm(Opcode::Addi, reg, reg, at.scoresAt);
       return reg;
     };
-    // The query's own keys, t + 1 (kept across a head loop).
-    auto ownCount = [&]() {
-      aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
-      return kChunkKeys;
-    };
     auto scores = [&](int64_t records, unsigned key, unsigned count) {
       headLoop(first, rows, unroll, [&](int64_t u) {
         scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
@@ -139,32 +161,9 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                        false, false, key, 1, kvHeadOf(u));
       });
     };
-    auto context = [&](int64_t records, unsigned key, unsigned count) {
-      headLoop(first, rows, unroll, [&](int64_t u) {
-        scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
-                       scoreOf(u, key), program.constant(records), count, 0,
-                       true, false, 0, 1, kvHeadOf(u));
-      });
-    };
 
-    // 1. Scores: the chunks', then the query's own keys (ranks from r6).
-    chunkLoop(at.chunk, [&] {
-      moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt,
-                  0, 0);
-      scores(at.keysAt, kChunkAt, kChunkKeys);
-    });
-    scores(ownKeys, kPosition, ownCount());
-
-    // 2. The probabilities, in place.
-    unsigned probs = program.constant(at.scoresAt);
-    isa::Instruction softmax = make(Opcode::Vsoftmax);
-    softmax.set("dbuf", scr);
-    softmax.set("rd", probs);
-    softmax.set("abuf", scr);
-    softmax.set("ra", probs);
-    softmax.set("rn", kWindowKeys);
-    softmax.set("rows", rows);
-    program.emit(softmax);
+    // 1-2. Scores and probabilities.
+    streamKeys(c, at, rows, scores);
 
     // 3. The context: -0.0, then every chunk's terms, then the own keys'.
     unsigned output = program.scratch();
@@ -175,12 +174,14 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     zero.set("nimm", rows * c.headDim);
     zero.set("f", 0x80000000u);
     program.emit(zero);
-    chunkLoop(at.chunk, [&] {
-      moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
-                  kChunkAt, 0, 0);
-      context(at.valuesAt, kChunkAt, kChunkKeys);
+    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
+                            bool) {
+      headLoop(first, rows, unroll, [&](int64_t u) {
+        scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
+                       scoreOf(u, key), program.constant(records), count, 0,
+                       true, false, 0, 1, kvHeadOf(u));
+      });
     });
-    context(ownValues, kPosition, ownCount());
   }
 }
 
@@ -190,12 +191,7 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
   int64_t heads = op.getNumHeads(), rows = at.headsPerPass;
   int64_t scr = static_cast<int64_t>(Buffer::Scr),
           kv = static_cast<int64_t>(Buffer::Kv);
-  int64_t ownKeys = at.keysAt + at.chunk * c.record,
-          ownValues = at.valuesAt + at.chunk * c.record;
   enum Part { Whole, First, Next, Last, Quant };
-  aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
-  alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
-  aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
   for (int64_t first = 0; first < heads; first += rows) {
     // One instruction of the pass's rows over `count` keys from the
     // records at `records` (one run); mqk's scores and vpq's probabilities
@@ -242,11 +238,6 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
       emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), scr, query,
            queryScales, records, count, Whole);
     };
-    auto ownCount = [&]() {
-      unsigned count = program.scratch();
-      aluImm(Opcode::Addi, count, kQuery, 1);
-      return count;
-    };
     auto maxPass = [&](int64_t records, unsigned key, unsigned count,
                        int64_t part) {
       emit(Opcode::Vpq, scr, program.constant(at.weights), scr,
@@ -267,42 +258,21 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
            records, count, part);
     };
 
-    // 1. Scores (mqk): the chunks', then the query's own keys.
-    chunkLoop(at.chunk, [&] {
-      moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt,
-                  0, 0);
-      scores(at.keysAt, kChunkAt, kChunkKeys);
-    });
-    scores(ownKeys, kPosition, ownCount());
-    // 2. The probabilities, in place.
-    unsigned probs = program.constant(at.probsAt);
-    isa::Instruction softmax = make(Opcode::Vsoftmax);
-    softmax.set("dbuf", scr);
-    softmax.set("rd", probs);
-    softmax.set("abuf", scr);
-    softmax.set("ra", probs);
-    softmax.set("rn", kWindowKeys);
-    softmax.set("rows", rows);
-    program.emit(softmax);
+    // 1-2. Scores (mqk) and probabilities.
+    streamKeys(c, at, rows, scores);
     // 3. Each group's weight scale s_g: the max over every chunk's values
     // and the own ones (vpq first and last over no keys around them).
     maxPass(at.valuesAt, 0, 0, First);
-    chunkLoop(at.chunk, [&] {
-      moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
-                  kChunkAt, 0, 0);
-      maxPass(at.valuesAt, kChunkAt, kChunkKeys, Next);
-    });
-    maxPass(ownValues, kPosition, ownCount(), Next);
+    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
+                            bool) { maxPass(records, key, count, Next); });
     maxPass(at.valuesAt, 0, 0, Last);
     // 4. The context: each chunk's int8 weights (vpq quant) and their exact
     // int32 sums (mpv), from 0 (first over no keys) to the own keys' (last,
     // the fp32 result).
     context(at.valuesAt, 0, 0, First);
-    chunkLoop(at.chunk, [&] {
-      moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
-                  kChunkAt, 0, 0);
-      context(at.valuesAt, kChunkAt, kChunkKeys, Next);
+    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
+                            bool own) {
+      context(records, key, count, own ? Last : Next);
     });
-    context(ownValues, kPosition, ownCount(), Last);
   }
 }
