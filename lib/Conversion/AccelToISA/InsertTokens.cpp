@@ -484,19 +484,19 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
       onChip(out, i, "dbuf", "rd", 0, scores, true);
       break;
     }
+    // vqk, vpv: `rows` rows (0: one) of queries and scores, or of
+    // probabilities and outputs, one after another (ISA §5.7).
     bool scores = i.opcode == Opcode::Vqk;
+    int64_t rows = std::max<int64_t>(i.get("rows"), 1);
+    std::optional<int64_t> heads =
+        attentionConfig ? std::optional<int64_t>(hd * rows) : std::nullopt;
     if (scores && i.get("rope"))
       rankTableReads(out, i, n);
-    onChip(out, i, "abuf", "ra", 0,
-           scores ? (attentionConfig ? std::optional<int64_t>(hd)
-                                     : std::nullopt)
-                  : times(n, 4),
+    onChip(out, i, "abuf", "ra", 0, scores ? heads : times(n, 4 * rows),
            false);
     onChip(out, i, "bbuf", "rb", 0, rec ? times(n, *rec) : std::nullopt,
            false);
-    std::optional<int64_t> written =
-        scores ? times(n, 4)
-               : (attentionConfig ? std::optional<int64_t>(hd) : std::nullopt);
+    std::optional<int64_t> written = scores ? times(n, 4 * rows) : heads;
     if (!scores && i.get("acc"))
       onChip(out, i, "dbuf", "rd", 0, written, false);
     onChip(out, i, "dbuf", "rd", 0, written, true);

@@ -188,3 +188,30 @@ accelisa.program @calls {
   accelisa.bltu r22, r20, @loop
   accelisa.jr r8
 }
+
+// -----
+
+// A multi-row vqk and vpv (ISA §5.7) read and write `rows` rows one after
+// another: the vqk of 2 rows of hd 16 over 16 keys reads the queries at
+// act[0, 128), so it waits for the load of the second row's query at
+// act[64]; its 2 rows of 16 scores end at scr[128], so the store of
+// scr[64] waits for it. The store of act[576] waits for the vpv's 2 rows of
+// 16 outputs, act[512, 640).
+// CHECK-LABEL: accelisa.program @attention_rows
+// CHECK:      accelisa.load act[64], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32, qpk=2
+// CHECK-NEXT: accelisa.vqk scr[r0], act[r0], kv[r0], 16, 0, r0, r0, rows=2, scale={{.*}}, wait=ld, rel=st
+// CHECK-NEXT: accelisa.store scr[64], hbm[r2], 1, 64, wait=vec
+// CHECK-NEXT: accelisa.vpv act[r20], scr[r0], kv[r0], 16, 0, r0, r0, rows=2, rel=st
+// CHECK-NEXT: accelisa.store act[576], hbm[r2 + 64], 1, 64, wait=vec
+accelisa.program @attention_rows {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 512
+  accelisa.load act[64], hbm[r1], 1, 64
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32, qpk=2
+  accelisa.vqk scr[r0], act[r0], kv[r0], 16, 0, r0, r0, rows=2, scale=1.0
+  accelisa.store scr[64], hbm[r2], 1, 64
+  accelisa.vpv act[r20], scr[r0], kv[r0], 16, 0, r0, r0, rows=2
+  accelisa.store act[576], hbm[r2 + 64], 1, 64
+  accelisa.halt
+}
