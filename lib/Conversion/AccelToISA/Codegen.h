@@ -156,10 +156,14 @@ private:
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
   /// Loads (or stores) `records` (a register) cache records between slot
   /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
-  /// index `index` (a register) of `base` in the kv buffer.
+  /// index `index` (a register) of `base` in the kv buffer. `bounded`
+  /// restates that the run after a row's lead holds at most `records`
+  /// (minu), so that accel-insert-tokens bounds its bytes by the range of
+  /// `records` (a streamed chunk's half).
   void moveRecords(Opcode opcode, const StripedRows &rows,
                    const CacheLayout &c, int64_t base, unsigned records,
-                   unsigned slot, int64_t slotImm, unsigned index);
+                   unsigned slot, int64_t slotImm, unsigned index,
+                   bool bounded = false);
   /// The attention of query `kQuery` of the tile, every head (with
   /// int8_attention, of queriesPerPass queries from `kQuery`).
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
@@ -173,27 +177,37 @@ private:
                       unsigned records, unsigned count, int64_t head,
                       bool acc, bool split, unsigned firstRank = 0,
                       int64_t rows = 1, unsigned headReg = 0);
+  /// The matrix unit's KV record format (maset) of the cache `c`.
+  isa::Instruction matrixRecords(const CacheLayout &c);
   /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`
   /// to probabilities at `probs` (registers; scratch buffer).
   void softmax(unsigned probs, unsigned scores, unsigned count, int64_t rows);
   /// A runtime loop over the step's earlier positions [0, r6) in chunks of
-  /// `chunk`: `body` runs with kChunkAt the chunk's first position and
-  /// kChunkKeys its count (once, with 0, when there are none), between
-  /// barriers.
-  void chunkLoop(int64_t chunk, llvm::function_ref<void()> body);
+  /// `chunk` (once, with none, when there are none), between barriers:
+  /// `load(base, first)` loads a chunk's records, from position `first` (a
+  /// register), to `base` of the kv buffer (the chunks' room at `room`) and
+  /// `use(base, first)` works on them, kChunkKeys the chunk's count. With
+  /// `pipelined`, a pass
+  /// takes kChunksPerPass chunks of half the size, alternately in the two
+  /// halves of the chunk's room, each loaded while the one before is used
+  /// (accel-insert-tokens orders a load after the use of the half it
+  /// overwrites; the record formats are restated after the label for it).
+  void chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
+                 int64_t room, llvm::function_ref<void(int64_t, unsigned)> load,
+                 llvm::function_ref<void(int64_t, unsigned)> use);
   /// A streamed attention's scores and probabilities: `scores(records,
   /// key, count)` scores `count` (a register) key records from `records`,
   /// key 0 being key `key` (a register) of the query's row, in a loop over
   /// the chunks and for the query's own keys; then one vsoftmax of `rows`
-  /// rows of n, in place.
+  /// rows of n, in place (`pipelined`: as chunkLoop's).
   void streamKeys(const CacheLayout &c, const AttentionLayout &at,
-                  int64_t rows,
+                  int64_t rows, bool pipelined,
                   llvm::function_ref<void(int64_t, unsigned, unsigned)>
                       scores);
   /// `body(records, key, count, own)` over the chunks' value records and
-  /// then (own) the query's own.
+  /// then (own) the query's own (`pipelined`: as chunkLoop's).
   void streamValues(
-      const CacheLayout &c, const AttentionLayout &at,
+      const CacheLayout &c, const AttentionLayout &at, bool pipelined,
       llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body);
   /// A runtime loop over heads [first, first + rows), `unroll` a pass
   /// between barriers: `body(u)` emits head kHead + u's instructions.

@@ -101,7 +101,7 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
 void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
                           const CacheLayout &c, int64_t base,
                           unsigned records, unsigned slot, int64_t slotImm,
-                          unsigned index) {
+                          unsigned index, bool bounded) {
   // s records share a row of s · n channels (kvRecordsPerRow, up to
   // accel-place-hbm's kv_records_per_row): record a's piece i on channel
   // c0 + (a mod s) · n + i at base + (a div s) · stripe.
@@ -156,6 +156,8 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
     // The rest from the row after them.
     alu(Opcode::Add, a, a, lead);
     alu(Opcode::Sub, count, records, lead);
+    if (bounded)
+      alu(Opcode::Minu, count, count, records);
     alu(Opcode::Add, at, index, lead);
     records = count;
     index = at;
@@ -189,6 +191,21 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
   if (rows > 1)
     i.set("rows", rows);
   program.emit(i);
+}
+
+isa::Instruction Codegen::matrixRecords(const CacheLayout &c) {
+  isa::Instruction records = make(Opcode::Maset);
+  records.set("hd", c.headDim);
+  records.set("kvh", c.kvHeads);
+  records.set("kvg", c.group);
+  records.set("kvfmt", c.format);
+  records.set("kvbits", c.bits);
+  if (c.qpk > 1)
+    records.set("qpk", c.qpk);
+  if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
+                                     c.group))
+    records.set("recu", c.record / kAlign);
+  return records;
 }
 
 void Codegen::softmax(unsigned probs, unsigned scores, unsigned count,
@@ -455,17 +472,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     return failure();
   int64_t sink = c.sink, window = c.window;
   int64_t keysAt = onChip->keysAt, valuesAt = onChip->valuesAt;
-  isa::Instruction records = make(Opcode::Maset);
-  records.set("hd", c.headDim);
-  records.set("kvh", c.kvHeads);
-  records.set("kvg", c.group);
-  records.set("kvfmt", c.format);
-  records.set("kvbits", c.bits);
-  if (c.qpk > 1)
-    records.set("qpk", c.qpk);
-  if (c.record != isa::kvRecordBytes(c.kvHeads, c.headDim, c.format, c.bits,
-                                     c.group))
-    records.set("recu", c.record / kAlign);
+  isa::Instruction records = matrixRecords(c);
   if (op.getInt8Attention())
     program.emit(records);
 

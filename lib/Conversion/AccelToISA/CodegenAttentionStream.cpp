@@ -47,18 +47,54 @@ using namespace accel::lowering::detail;
 
 /// The heads one pass of a head loop takes (between its barriers).
 constexpr int64_t kHeadsUnrolled = 4;
+/// The chunks one pass of a pipelined chunk loop takes.
+constexpr int64_t kChunksPerPass = 4;
+/// The most records of a run before its first whole row of channels
+/// (accel-place-hbm shares a row among at most 4 records).
+constexpr int64_t kLeadRecords = 3;
 
-void Codegen::chunkLoop(int64_t chunk, llvm::function_ref<void()> body) {
-  std::string loop =
-      ("chunk_" + Twine(loops++) + "_of_" + step).str();
+void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
+                        int64_t room,
+                        llvm::function_ref<void(int64_t, unsigned)> load,
+                        llvm::function_ref<void(int64_t, unsigned)> use) {
+  std::string loop = ("chunk_" + Twine(loops++) + "_of_" + step).str();
+  // Pipelined, the halves are kLeadRecords apart: a run's lead (the
+  // records before a row of channels, moveRecords) and the rest are
+  // bounded apart, so accel-insert-tokens sees a half's load end before
+  // the other half.
+  pipelined &= chunk >= 2 + kLeadRecords;
+  int64_t parts = pipelined ? kChunksPerPass : 1,
+          size = pipelined ? (chunk - kLeadRecords) / 2 : chunk;
+  unsigned first = pipelined ? kHead : kChunkAt;
   program.emit(make(Opcode::Barrier));
   aluImm(Opcode::Addi, kChunkAt, 0, 0);
   program.label(loop);
-  alu(Opcode::Sub, kChunkKeys, kPosition, kChunkAt);
-  aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, chunk);
-  body();
+  if (pipelined) {
+    // For accel-insert-tokens, which forgets them at a label: with them,
+    // a load waits only for the use of the half it overwrites.
+    program.emit(matrixRecords(c));
+    attentionState.reset();
+    setAttention(c);
+  }
+  // Part i: at most `size` positions from kChunkAt + i · size, in half
+  // i mod 2 of the room.
+  auto select = [&](int64_t i) {
+    if (pipelined)
+      aluImm(Opcode::Addi, kHead, kChunkAt, i * size);
+    alu(Opcode::Sub, kChunkKeys, kPosition, first);
+    if (pipelined)
+      aluImm(Opcode::Maxi, kChunkKeys, kChunkKeys, 0);
+    aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
+    return room + (i % 2) * (size + kLeadRecords) * c.record;
+  };
+  load(select(0), first);
+  for (int64_t i = 0; i < parts; ++i) {
+    if (i + 1 < parts)
+      load(select(i + 1), first);
+    use(pipelined ? select(i) : room, first);
+  }
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kChunkAt, kChunkAt, chunk);
+  aluImm(Opcode::Addi, kChunkAt, kChunkAt, parts * size);
   isa::Instruction again = make(Opcode::Bltu);
   again.set("rs1", kChunkAt);
   again.set("rs2", kPosition);
@@ -82,15 +118,19 @@ void Codegen::headLoop(int64_t first, int64_t rows, int64_t unroll,
 }
 
 void Codegen::streamKeys(const CacheLayout &c, const AttentionLayout &at,
-                         int64_t rows, llvm::function_ref<void(
-                                           int64_t, unsigned, unsigned)>
-                                           scores) {
+                         int64_t rows, bool pipelined,
+                         llvm::function_ref<void(int64_t, unsigned, unsigned)>
+                             scores) {
   // The chunks' scores, then the query's own t + 1 keys' (ranks from r6).
-  chunkLoop(at.chunk, [&] {
-    moveRecords(Opcode::Load, c.keys, c, at.keysAt, kChunkKeys, kChunkAt, 0,
-                0);
-    scores(at.keysAt, kChunkAt, kChunkKeys);
-  });
+  chunkLoop(
+      c, at.chunk, pipelined, at.keysAt,
+      [&](int64_t base, unsigned first) {
+        moveRecords(Opcode::Load, c.keys, c, base, kChunkKeys, first, 0, 0,
+                    pipelined);
+      },
+      [&](int64_t base, unsigned first) {
+        scores(base, first, kChunkKeys);
+      });
   aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
   scores(at.keysAt + at.chunk * c.record, kPosition, kChunkKeys);
   // The probabilities, in place.
@@ -99,13 +139,17 @@ void Codegen::streamKeys(const CacheLayout &c, const AttentionLayout &at,
 }
 
 void Codegen::streamValues(
-    const CacheLayout &c, const AttentionLayout &at,
+    const CacheLayout &c, const AttentionLayout &at, bool pipelined,
     llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body) {
-  chunkLoop(at.chunk, [&] {
-    moveRecords(Opcode::Load, c.values, c, at.valuesAt, kChunkKeys,
-                kChunkAt, 0, 0);
-    body(at.valuesAt, kChunkAt, kChunkKeys, false);
-  });
+  chunkLoop(
+      c, at.chunk, pipelined, at.valuesAt,
+      [&](int64_t base, unsigned first) {
+        moveRecords(Opcode::Load, c.values, c, base, kChunkKeys, first, 0,
+                    0, pipelined);
+      },
+      [&](int64_t base, unsigned first) {
+        body(base, first, kChunkKeys, false);
+      });
   aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
   body(at.valuesAt + at.chunk * c.record, kPosition, kChunkKeys, true);
 }
@@ -163,7 +207,7 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     };
 
     // 1-2. Scores and probabilities.
-    streamKeys(c, at, rows, scores);
+    streamKeys(c, at, rows, false, scores);
 
     // 3. The context: -0.0, then every chunk's terms, then the own keys'.
     unsigned output = program.scratch();
@@ -174,8 +218,8 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     zero.set("nimm", rows * c.headDim);
     zero.set("f", 0x80000000u);
     program.emit(zero);
-    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
-                            bool) {
+    streamValues(c, at, false, [&](int64_t records, unsigned key,
+                                   unsigned count, bool) {
       headLoop(first, rows, unroll, [&](int64_t u) {
         scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
                        scoreOf(u, key), program.constant(records), count, 0,
@@ -206,8 +250,12 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
       i.set("ra", a);
       i.set("sbuf", scr);
       i.set("rs", s);
+      // One run: the second (none of the keys) at the first's records
+      // too, so that accel-insert-tokens sees the one half they are in.
+      unsigned run = program.constant(records);
       i.set("bbuf", kv);
-      i.set("rb", program.constant(records));
+      i.set("rb", run);
+      i.set("rg", run);
       i.set("rc", count);
       i.set("rn", count);
       i.set("himm", first / c.qpk);
@@ -259,20 +307,23 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
     };
 
     // 1-2. Scores (mqk) and probabilities.
-    streamKeys(c, at, rows, scores);
+    streamKeys(c, at, rows, true, scores);
     // 3. Each group's weight scale s_g: the max over every chunk's values
     // and the own ones (vpq first and last over no keys around them).
     maxPass(at.valuesAt, 0, 0, First);
-    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
-                            bool) { maxPass(records, key, count, Next); });
+    streamValues(c, at, true,
+                 [&](int64_t records, unsigned key, unsigned count, bool) {
+                   maxPass(records, key, count, Next);
+                 });
     maxPass(at.valuesAt, 0, 0, Last);
     // 4. The context: each chunk's int8 weights (vpq quant) and their exact
     // int32 sums (mpv), from 0 (first over no keys) to the own keys' (last,
     // the fp32 result).
     context(at.valuesAt, 0, 0, First);
-    streamValues(c, at, [&](int64_t records, unsigned key, unsigned count,
-                            bool own) {
-      context(records, key, count, own ? Last : Next);
-    });
+    streamValues(c, at, true,
+                 [&](int64_t records, unsigned key, unsigned count,
+                     bool own) {
+                   context(records, key, count, own ? Last : Next);
+                 });
   }
 }

@@ -101,24 +101,48 @@
 // CHECK-NEXT: accelisa.minui r3, r3, 28
 
 // INT8-LABEL: accelisa.label @decode_step
+// Four chunks of 14 a pass, alternately at record 0 and record 17 (halves
+// 3 records apart: a run's lead and rest bounded apart), each loaded while
+// the one before is used; the record formats restated for
+// accel-insert-tokens after the label, so a load waits only for the mqk
+// that read its half. The second key run (none of the keys) at the first's
+// records too.
 // INT8:      accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
-// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
-// INT8:      accelisa.bltu r14, r6, @[[KEYS]]
+// INT8-NEXT: accelisa.maset
+// INT8-NEXT: accelisa.vaset
+// INT8-NEXT: accelisa.addi r9, r14, 0
+// INT8-NEXT: accelisa.sub r3, r6, r9
+// INT8-NEXT: accelisa.maxi r3, r3, 0
+// INT8-NEXT: accelisa.minui r3, r3, 14
+// INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// INT8:      accelisa.addi r9, r14, 14
+// INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld, rel=ld
+// INT8:      accelisa.addi r9, r14, 28
+// INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, wait=mx
+// INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld, rel=ld
+// INT8:      accelisa.addi r9, r14, 42
+// INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, wait=mx
+// INT8:      accelisa.mqk {{.*}}, kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.mqk {{.*}}, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8-NEXT: accelisa.barrier
+// INT8-NEXT: accelisa.addi r14, r14, 56
+// INT8-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
 // INT8:      accelisa.mqk {{.*}}, 0, 2, pitch=r15, scale=
 // INT8:      accelisa.vsoftmax scr[[[S:r[0-9]+]]], scr[[[S]]], r15, r0, r0, 2
-// INT8:      accelisa.vpq {{.*}}, r0, r0, 0, 0, 2, pitch=r15, part=first
+// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, pitch=r15, part=first
 // INT8:      accelisa.label @[[MAX:chunk_[0-9]+_of_decode]]
-// INT8:      accelisa.vpq {{.*}}, r3, r0, r3, 0, 2, pitch=r15, part=next, wait=ld
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, pitch=r15, part=next, wait=ld
 // INT8:      accelisa.bltu r14, r6, @[[MAX]]
-// INT8:      accelisa.vpq {{.*}}, 0, 2, pitch=r15, part=next
-// INT8:      accelisa.vpq {{.*}}, r0, r0, 0, 0, 2, pitch=r15, part=last
-// INT8:      accelisa.mpv {{.*}}, r0, r0, 0, 0, 2, part=first
+// INT8:      accelisa.vpq {{.*}}, r3, 0, 2, pitch=r15, part=next
+// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, pitch=r15, part=last
+// INT8:      accelisa.mpv {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, part=first
 // INT8:      accelisa.label @[[SUM:chunk_[0-9]+_of_decode]]
-// INT8:      accelisa.vpq {{.*}}, r3, r0, r3, 0, 2, pitch=r15, part=quant
-// INT8:      accelisa.mpv {{.*}}, r3, r0, r3, 0, 2, part=next
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, part=next
 // INT8:      accelisa.bltu r14, r6, @[[SUM]]
-// INT8:      accelisa.vpq {{.*}}, 0, 2, pitch=r15, part=quant
-// INT8:      accelisa.mpv {{.*}}, 0, 2, part=last
+// INT8:      accelisa.vpq {{.*}}, r3, 0, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, r3, 0, 2, part=last
 
 // WHOLE-NOT: chunk_
 // WHOLE:     accelisa.vsoftmax
