@@ -2,6 +2,7 @@
 """The LLaMA-scale benchmarks of docs/PERFORMANCE.md, in one run.
 
     bench/run.py [--build=build-bench] [--work=/tmp/accel-bench] [--shapes=1b,7b]
+                 [--only=flightllm]
 
 Any shape gen_llama.py offers runs (tiny: a check of the script in seconds,
 test/python/test_bench.py); the prompts' token ids stay within the package's
@@ -22,7 +23,8 @@ beside the config's figures. On the 1B shape it also
 runs a few decode steps in functional mode (MAC/s per core). On the 7B
 shape it also compiles and times FlightLLM's design point
 (configs/flightllm-u280.json: 8-bit weights, 8:16 sparse, int8
-attention, no Λ, 960 positions) beside its 55 token/s board figure. Writes every figure to
+attention, no Λ, 2,048 positions) beside its 55 token/s board figure;
+--only=flightllm runs that alone, on each shape of --shapes. Writes every figure to
 <work>/results.json and a roofline PNG to <work>/roofline.png. Every
 engine figure is modelled, not measured on hardware.
 
@@ -63,15 +65,16 @@ ATTENTION = "int8"
 # head and attention's two products on the matrix unit in int8 (its MPE
 # computes every matrix product of a layer, attention's included, on int8
 # operands; its SFU only the softmax and norms), no Λ: a full KV cache of
-# 960 positions, as many
-# as the attention lowering fits in the 8 MiB kv buffer at 8 bits (a 7B
-# layer's keys and values, 4,224 bytes each per position, in its two
-# halves; FlightLLM compiles for up to 2,048).
+# 2,048 positions, the longest FlightLLM compiles for (a 7B layer's 8-bit
+# keys and values, 4,224 bytes each per position, fit the 8 MiB kv buffer
+# for at most 992 positions: a longer cache streams through it in chunks;
+# the streamed 7B program, 85,203 instructions, is compiled for the 2 MiB
+# instruction memory variant, imem_variant).
 FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                  flags=["--prune=8:16", "--quant=w8a8kv8", "--quant-head=w8a8",
-                        "--attention=" + ATTENTION, "--decode", "--max-context=960",
+                        "--attention=" + ATTENTION, "--decode", "--max-context=2048",
                         "--prefill-tile=4"],
-                 positions=(512, 959))
+                 positions=(512, 1024, 2047))
 # The conservative setting of the vector unit's reduction path (one row in
 # flight, each row's sweep and chain in turn; configs/u280.json has 8): the
 # decode steps and the prefill are also timed with it, through accel-sim's
@@ -276,11 +279,11 @@ def decode_steps(bin_dir, package, work, positions, tag="",
     return decode, dict(report["peak"], clock_mhz=report["clock_mhz"])
 
 
-def bench_flightllm(model, args, bin_dir):
-    """FlightLLM's design point on the 7B model: compile, decode steps."""
-    work = os.path.join(args.work, "7b")
-    print("7b, FlightLLM's design point (%s):" % os.path.basename(
-        FLIGHTLLM["config"]))
+def bench_flightllm(shape, model, args, bin_dir):
+    """FlightLLM's design point on `shape`'s model: compile, decode steps."""
+    work = os.path.join(args.work, shape)
+    print("%s, FlightLLM's design point (%s):" % (shape, os.path.basename(
+        FLIGHTLLM["config"])))
     out = {"config": os.path.basename(FLIGHTLLM["config"]),
            "flags": FLIGHTLLM["flags"]}
     package = os.path.join(work, "flightllm.accel")
@@ -291,13 +294,10 @@ def bench_flightllm(model, args, bin_dir):
     return out
 
 
-def bench_shape(shape, args, bin_dir):
+def bench_shape(shape, model, args, bin_dir):
     work = os.path.join(args.work, shape)
-    model, generated = generate(shape, args)
     out = {"shape": shape, "model": model, "dtype": "fp16",
            "weights_bytes": os.path.getsize(model + ".data")}
-    if generated is not None:
-        out["generate_seconds"] = generated
 
     package = os.path.join(work, "model.accel")
     out["compile"] = compile_model(
@@ -419,43 +419,8 @@ def plot(results, path):
     print("bench: roofline plot %s" % path)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
-    parser.add_argument("--work", default="/tmp/accel-bench")
-    parser.add_argument("--shapes", default="1b,7b")
-    # Enough steps that they outweigh the noise of loading the package
-    # (7B: 2.2 GB) on a loaded machine: at 128, 7B measured below zero.
-    parser.add_argument("--sim-steps", type=int, default=1024)
-    parser.add_argument("--no-functional", dest="functional",
-                        action="store_false")
-    parser.add_argument("--no-flightllm", dest="flightllm",
-                        action="store_false",
-                        help="skip FlightLLM's design point (7B)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="reuse packages already compiled in --work "
-                             "(no compile figures)")
-    parser.add_argument("--no-build", dest="build_first",
-                        action="store_false",
-                        help="use --build's binaries as they are (by default "
-                             "utils/setup.sh configures and builds it first, "
-                             "so the figures are the checked-out tree's)")
-    args = parser.parse_args()
-    started = time.time()
-    if args.build_first:
-        _, wall = run(["bash", os.path.join(ROOT, "utils", "setup.sh")],
-                      env=dict(os.environ, ACCEL_BUILD_DIR=args.build))
-        print("bench: built %s (%.0f s)" % (args.build, wall))
-    bin_dir = os.path.join(args.build, "bin")
-    print("bench: %d cores, build %s, work %s" % (os.cpu_count(), args.build,
-                                                 args.work))
-    results, flightllm = {}, None
-    for shape in args.shapes.split(","):
-        print("%s:" % shape)
-        results[shape] = bench_shape(shape, args, bin_dir)
-        if shape == "7b" and args.flightllm:
-            flightllm = bench_flightllm(results[shape]["model"], args, bin_dir)
-
+def summary(results):
+    """Prints the AccLLM-way figures of every shape in `results`."""
     print("\nsummary (engine figures modelled; fp16 models; LM head %s; "
           "roofline: decode of the memory, prefill of the compute roofline; "
           "right of |: the same package timed with accel-sim --what-if=%s)"
@@ -486,22 +451,76 @@ def main():
                   shape, c["seconds"], c["cpu_seconds"],
                   c["peak_rss_bytes"] / 1e9, c["code"]["bytes"],
                   1e3 * r["sim_seconds_per_decode_step"]))
-    if flightllm:
-        print("FlightLLM's design point (%s, %s), 7B:" % (
-            flightllm["compile"]["config"], " ".join(flightllm["flags"])))
-        for pos, f in flightllm["decode"].items():
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build-bench"))
+    parser.add_argument("--work", default="/tmp/accel-bench")
+    parser.add_argument("--shapes", default="1b,7b")
+    # Enough steps that they outweigh the noise of loading the package
+    # (7B: 2.2 GB) on a loaded machine: at 128, 7B measured below zero.
+    parser.add_argument("--sim-steps", type=int, default=1024)
+    parser.add_argument("--no-functional", dest="functional",
+                        action="store_false")
+    parser.add_argument("--no-flightllm", dest="flightllm",
+                        action="store_false",
+                        help="skip FlightLLM's design point (7B)")
+    parser.add_argument("--only", choices=["flightllm"],
+                        help="flightllm: only FlightLLM's design point, on "
+                             "each shape of --shapes")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse packages already compiled in --work "
+                             "(no compile figures)")
+    parser.add_argument("--no-build", dest="build_first",
+                        action="store_false",
+                        help="use --build's binaries as they are (by default "
+                             "utils/setup.sh configures and builds it first, "
+                             "so the figures are the checked-out tree's)")
+    args = parser.parse_args()
+    started = time.time()
+    if args.build_first:
+        _, wall = run(["bash", os.path.join(ROOT, "utils", "setup.sh")],
+                      env=dict(os.environ, ACCEL_BUILD_DIR=args.build))
+        print("bench: built %s (%.0f s)" % (args.build, wall))
+    bin_dir = os.path.join(args.build, "bin")
+    print("bench: %d cores, build %s, work %s" % (os.cpu_count(), args.build,
+                                                 args.work))
+    results, flightllm = {}, {}
+    for shape in args.shapes.split(","):
+        print("%s:" % shape)
+        model, generated = generate(shape, args)
+        if args.only != "flightllm":
+            results[shape] = bench_shape(shape, model, args, bin_dir)
+            if generated is not None:
+                results[shape]["generate_seconds"] = generated
+        if args.only == "flightllm" or (shape == "7b" and args.flightllm):
+            flightllm[shape] = bench_flightllm(shape, model, args, bin_dir)
+
+    if results:
+        summary(results)
+    for shape, point in flightllm.items():
+        c = point["compile"]
+        print("FlightLLM's design point (%s, %s), %s:" % (
+            c["config"], " ".join(point["flags"]), shape))
+        for pos, f in point["decode"].items():
             print("  decode@%-5d %8.1f token/s = %.2fx its 55 token/s on the "
                   "U280 board; HBM %.1f GB/s, %.1f%% of the modelled roofline"
                   "; %s" % (pos, f["tokens_per_second"],
                             f["tokens_per_second"] / FLIGHTLLM_TPS,
                             f["hbm_gbps"],
                             100 * f["hbm_fraction_of_modelled_peak"], busy(f)))
+        print("  compile %.1f s (%.1f s CPU), peak RSS %.2f GB, package %.2f "
+              "GB" % (c["seconds"], c["cpu_seconds"],
+                      c["peak_rss_bytes"] / 1e9, c["package_bytes"] / 1e9))
+    if flightllm:
         results["flightllm"] = flightllm
     results["bench_seconds"] = time.time() - started
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
-    plot({k: v for k, v in results.items() if k in args.shapes.split(",")},
-         os.path.join(args.work, "roofline.png"))
+    if args.only != "flightllm":
+        plot({k: v for k, v in results.items() if k in args.shapes.split(",")},
+             os.path.join(args.work, "roofline.png"))
     print("bench: %.1f minutes" % (results["bench_seconds"] / 60))
 
 

@@ -49,3 +49,34 @@ def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
         assert rows1["cycles"] >= figures["cycles"]
         assert rows1["tokens_per_second"] <= figures["tokens_per_second"]
     assert tiny["compile"]["code"]["instructions"] > 0
+
+
+def test_bench_runs_flightllm_only(tmp_path, build_dir, accelc):
+    """--only=flightllm: FlightLLM's design point alone (its flags, its
+    config, its three decode positions), on the shape given, and no AccLLM
+    table."""
+    run = subprocess.run(
+        [sys.executable, BENCH, "--no-build", "--build=" + build_dir,
+         "--work=" + str(tmp_path), "--shapes=tiny", "--only=flightllm"],
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    out = run.stdout
+    assert "summary" not in out and "decode@2048" not in out, out
+    assert re.search(r"^FlightLLM's design point \(flightllm-u280\.json, "
+                     r"--prune=8:16 .*--max-context=2048 .*\), tiny:$", out,
+                     re.M), out
+    for pos in (512, 1024, 2047):
+        assert re.search(r"^  decode@%-5d\s+[\d.]+ token/s = [\d.]+x its 55 "
+                         r"token/s" % pos, out, re.M), pos
+
+    with open(tmp_path / "results.json") as f:
+        results = json.load(f)
+    assert "tiny" not in results
+    point = results["flightllm"]["tiny"]
+    assert point["config"] == "flightllm-u280.json"
+    assert sorted(point["decode"], key=int) == ["512", "1024", "2047"]
+    cycles = [point["decode"][p]["cycles"] for p in ("512", "1024", "2047")]
+    # No Λ: a longer context reads more of the cache.
+    assert 0 < cycles[0] < cycles[1] < cycles[2], cycles
+    assert point["compile"]["code"]["instructions"] > 0
+    assert not (tmp_path / "roofline.png").exists()
