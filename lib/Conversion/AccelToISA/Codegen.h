@@ -44,6 +44,9 @@ constexpr unsigned kChunkAt = kSinkKeys, kChunkKeys = kWindowAt;
 /// The head a streamed fp32 attention's head loop is at (the embedding's
 /// token id register, free during attention).
 constexpr unsigned kHead = kTokenId;
+/// The query's rank (RoPE by rank) across the heads of an attention that
+/// loads its cache whole (the same register, free during attention).
+constexpr unsigned kQueryRank = kTokenId;
 
 inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
 
@@ -169,13 +172,14 @@ private:
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                    const Home &out, const AttentionLayout &at);
   /// One vqk (scores of `head`'s query at `src` against `count` key records
-  /// from `records`, key 0 of rank `firstRank`) or vpv (context, `acc`
+  /// from `records`, key 0 of rank `firstRank`, the query of rank R[`rank`]
+  /// with RoPE by rank) or vpv (context, `acc`
   /// continues the sum at `dst`), of `rows` query heads, the first of KV
   /// head `headReg` (a register) + `head`.
   void scoreOrContext(CacheAttentionOp op, Opcode opcode, int64_t dstBuf,
                       unsigned dst, int64_t srcBuf, unsigned src,
                       unsigned records, unsigned count, int64_t head,
-                      bool acc, bool split, unsigned firstRank = 0,
+                      bool acc, unsigned rank, unsigned firstRank = 0,
                       int64_t rows = 1, unsigned headReg = 0);
   /// The matrix unit's KV record format (maset) of the cache `c`.
   isa::Instruction matrixRecords(const CacheLayout &c);
@@ -230,10 +234,14 @@ private:
   /// at them (vrset), unless the step already has these tables.
   mlir::LogicalResult loadRankTables(CacheAttentionOp op,
                                      const AttentionLayout &at);
+  /// With RoPE by rank, the query's rank n - 1 (n its keys: the sinks and
+  /// the window when `split`, else kWindowKeys) into `reg`, returned; 0
+  /// (r0) without.
+  unsigned queryRank(CacheAttentionOp op, bool split, unsigned reg);
   /// Makes the vqk `score` rotate by rank when `op` has RoPE by rank: the
-  /// query by row n - 1 of its n keys, key j by row `firstRank` + j.
+  /// query by row R[`rank`] (queryRank's), key j by row `firstRank` + j.
   void rotateByRank(CacheAttentionOp op, isa::Instruction &score,
-                    unsigned firstRank, bool split);
+                    unsigned firstRank, unsigned rank);
   /// attendQuery's integer form (int8_attention, NUMERICS §6.5) of
   /// `queries` queries, software-pipelined; `select(j)` sets the registers
   /// of query kQuery + j.

@@ -169,7 +169,7 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
 void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
                              int64_t dstBuf, unsigned dst, int64_t srcBuf,
                              unsigned src, unsigned records, unsigned count,
-                             int64_t head, bool acc, bool split,
+                             int64_t head, bool acc, unsigned rank,
                              unsigned firstRank, int64_t rows,
                              unsigned headReg) {
   isa::Instruction i = make(opcode);
@@ -184,7 +184,7 @@ void Codegen::scoreOrContext(CacheAttentionOp op, Opcode opcode,
   i.set("himm", head);
   if (opcode == Opcode::Vqk) {
     i.set("scale", scaleBits(op));
-    rotateByRank(op, i, firstRank, split);
+    rotateByRank(op, i, firstRank, rank);
   }
   if (acc)
     i.set("acc", 1);
@@ -284,6 +284,7 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     return;
   }
   select(0);
+  unsigned rank = queryRank(op, split, kQueryRank);
 
   // A group of `rows` heads at a time (one when the sinks are scored
   // apart): its rows of n scores at scoresAt, the probabilities in place.
@@ -309,14 +310,14 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     if (split) {
       scoreOrContext(op, Opcode::Vqk, scr, scores(), act, query,
                      program.constant(keysAt), kSinkKeys, kvHead, false,
-                     split);
+                     rank);
       scoreOrContext(op, Opcode::Vqk, scr, windowRow(), act, query, keys,
-                     kWindowKeys, kvHead, false, split, kSinkKeys);
+                     kWindowKeys, kvHead, false, rank, kSinkKeys);
       count = program.scratch();
       alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
     } else {
       scoreOrContext(op, Opcode::Vqk, scr, scores(), act, query, keys,
-                     kWindowKeys, kvHead, false, split, 0, rows);
+                     kWindowKeys, kvHead, false, rank, 0, rows);
     }
     unsigned inPlace = scores();
     softmax(inPlace, inPlace, count, rows);
@@ -328,12 +329,12 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     if (split) {
       scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(),
                      program.constant(valuesAt), kSinkKeys, kvHead, false,
-                     split);
+                     rank);
       scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow(), values,
-                     kWindowKeys, kvHead, true, split);
+                     kWindowKeys, kvHead, true, rank);
     } else {
       scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(), values,
-                     kWindowKeys, kvHead, false, split, 0, rows);
+                     kWindowKeys, kvHead, false, rank, 0, rows);
     }
   }
 }

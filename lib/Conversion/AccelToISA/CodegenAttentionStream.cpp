@@ -48,7 +48,7 @@ using namespace accel::lowering::detail;
 /// The heads one pass of a head loop takes (between its barriers).
 constexpr int64_t kHeadsUnrolled = 4;
 /// The chunks one pass of a pipelined chunk loop takes.
-constexpr int64_t kChunksPerPass = 4;
+constexpr int64_t kChunksPerPass = 2;
 /// The most records of a run before its first whole row of channels
 /// (accel-place-hbm shares a row among at most 4 records).
 constexpr int64_t kLeadRecords = 3;
@@ -200,9 +200,10 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     };
     auto scores = [&](int64_t records, unsigned key, unsigned count) {
       headLoop(first, rows, unroll, [&](int64_t u) {
+        unsigned rank = queryRank(op, false, program.scratch());
         scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
                        headOf(q, u), program.constant(records), count, 0,
-                       false, false, key, 1, kvHeadOf(u));
+                       false, rank, key, 1, kvHeadOf(u));
       });
     };
 
@@ -223,7 +224,7 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
       headLoop(first, rows, unroll, [&](int64_t u) {
         scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
                        scoreOf(u, key), program.constant(records), count, 0,
-                       true, false, 0, 1, kvHeadOf(u));
+                       true, 0, 0, 1, kvHeadOf(u));
       });
     });
   }

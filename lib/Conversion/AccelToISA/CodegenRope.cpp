@@ -89,21 +89,26 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   return success();
 }
 
-void Codegen::rotateByRank(CacheAttentionOp op, isa::Instruction &score,
-                           unsigned firstRank, bool split) {
+unsigned Codegen::queryRank(CacheAttentionOp op, bool split, unsigned reg) {
   if (!op.getRopeCos())
-    return;
+    return 0;
   // The query sees n >= 1 keys (the sinks and the window, or one run): its
   // row is n - 1 (kept >= 0, so that accel-insert-tokens bounds the rows).
-  unsigned last = program.scratch();
   if (split) {
-    alu(Opcode::Add, last, kSinkKeys, kWindowKeys);
-    aluImm(Opcode::Addi, last, last, -1);
+    alu(Opcode::Add, reg, kSinkKeys, kWindowKeys);
+    aluImm(Opcode::Addi, reg, reg, -1);
   } else {
-    aluImm(Opcode::Addi, last, kWindowKeys, -1);
+    aluImm(Opcode::Addi, reg, kWindowKeys, -1);
   }
-  aluImm(Opcode::Maxi, last, last, 0);
+  aluImm(Opcode::Maxi, reg, reg, 0);
+  return reg;
+}
+
+void Codegen::rotateByRank(CacheAttentionOp op, isa::Instruction &score,
+                           unsigned firstRank, unsigned rank) {
+  if (!op.getRopeCos())
+    return;
   score.set("rope", 1);
-  score.set("rp", last);
+  score.set("rp", rank);
   score.set("rk", firstRank);
 }

@@ -101,12 +101,11 @@
 // CHECK-NEXT: accelisa.minui r3, r3, 28
 
 // INT8-LABEL: accelisa.label @decode_step
-// Four chunks of 14 a pass, alternately at record 0 and record 17 (halves
-// 3 records apart: a run's lead and rest bounded apart), each loaded while
-// the one before is used; the record formats restated for
-// accel-insert-tokens after the label, so a load waits only for the mqk
-// that read its half. The second key run (none of the keys) at the first's
-// records too.
+// Two chunks of 14 a pass, at record 0 and record 17 (halves 3 records
+// apart: a run's lead and rest bounded apart), the second loaded while the
+// first is used; the record formats restated for accel-insert-tokens after
+// the label, so a load waits only for the mqk that read its half. The
+// second key run (none of the keys) at the first's records too.
 // INT8:      accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
 // INT8-NEXT: accelisa.maset
 // INT8-NEXT: accelisa.vaset
@@ -117,16 +116,10 @@
 // INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
 // INT8:      accelisa.addi r9, r14, 14
 // INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
-// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld, rel=ld
-// INT8:      accelisa.addi r9, r14, 28
-// INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, wait=mx
-// INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld, rel=ld
-// INT8:      accelisa.addi r9, r14, 42
-// INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, wait=mx
-// INT8:      accelisa.mqk {{.*}}, kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
-// INT8:      accelisa.mqk {{.*}}, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
 // INT8-NEXT: accelisa.barrier
-// INT8-NEXT: accelisa.addi r14, r14, 56
+// INT8-NEXT: accelisa.addi r14, r14, 28
 // INT8-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
 // INT8:      accelisa.mqk {{.*}}, 0, 2, pitch=r15, scale=
 // INT8:      accelisa.vsoftmax scr[[[S:r[0-9]+]]], scr[[[S]]], r15, r0, r0, 2

@@ -32,9 +32,10 @@
 // CHECK-NEXT: accelisa.vrset scr{{\[}}[[C2]]], scr{{\[}}[[S2]]], rot=32
 // The decode query sees its sinks and window as one run of r15 keys; one
 // vqk of both heads (2 rows, KV head 0) rotates each key once for both.
-// CHECK: accelisa.addi [[LAST:r[0-9]+]], r15, -1
-// CHECK-NEXT: accelisa.maxi [[LAST]], [[LAST]], 0
-// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, [[LAST]], r0, rope=1, rows=2, scale=0.17677669
+// The query's rank (r9), once per query.
+// CHECK: accelisa.addi r9, r15, -1
+// CHECK-NEXT: accelisa.maxi r9, r9, 0
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r9, r0, rope=1, rows=2, scale=0.17677669
 // CHECK: accelisa.vpv {{.*}}, rows=2
 // CHECK-NOT: accelisa.vqk
 // CHECK-NOT: accelisa.vrset
@@ -42,11 +43,14 @@
 // CHECK: accelisa.vrset scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], rot=32
 // CHECK-LABEL: accelisa.label @query_0_of_tile4
 // The sinks (r14 keys) from rank 0, the window (r15 keys) from rank r14.
-// CHECK: accelisa.add [[N1:r[0-9]+]], r14, r15
-// CHECK-NEXT: accelisa.addi [[N1]], [[N1]], -1
-// CHECK-NEXT: accelisa.maxi [[N1]], [[N1]], 0
-// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, [[N1]], r0, rope=1
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, {{r[0-9]+}}, r14, rope=1
+// CHECK: accelisa.add r9, r14, r15
+// CHECK-NEXT: accelisa.addi r9, r9, -1
+// CHECK-NEXT: accelisa.maxi r9, r9, 0
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r9, r0, rope=1
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r9, r14, rope=1
+// The next head's vqk reuses r9: no rank computed again in between.
+// CHECK-NOT: accelisa.maxi r9
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r9, r0, rope=1
 
 // ABS-NOT: vrset
 // ABS-NOT: rope=1
