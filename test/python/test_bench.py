@@ -14,13 +14,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BENCH = os.path.join(ROOT, "bench", "run.py")
 
 
-def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
+def bench_tiny(tmp_path, build_dir, *flags):
+    """bench/run.py's stdout on the tiny shape with `flags`, --work at
+    `tmp_path`."""
     run = subprocess.run(
         [sys.executable, BENCH, "--no-build", "--build=" + build_dir,
-         "--work=" + str(tmp_path), "--shapes=tiny", "--sim-steps=4"],
+         "--work=" + str(tmp_path), "--shapes=tiny"] + list(flags),
         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    out = run.stdout
+    return run.stdout
+
+
+def test_bench_runs_the_tiny_shape(tmp_path, build_dir, accelc):
+    out = bench_tiny(tmp_path, build_dir, "--sim-steps=4")
     assert re.search(r"^shape\s+phase\s+token/s\s+vs AccLLM.*\|\s+"
                      r"vector\.reduction_rows=1 token/s\s+cycles\s+roofline$",
                      out, re.M), out
@@ -55,12 +61,7 @@ def test_bench_runs_flightllm_only(tmp_path, build_dir, accelc):
     """--only=flightllm: FlightLLM's design point alone (its flags, its
     config, its three decode positions), on the shape given, and no AccLLM
     table."""
-    run = subprocess.run(
-        [sys.executable, BENCH, "--no-build", "--build=" + build_dir,
-         "--work=" + str(tmp_path), "--shapes=tiny", "--only=flightllm"],
-        capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    out = run.stdout
+    out = bench_tiny(tmp_path, build_dir, "--only=flightllm")
     assert "summary" not in out and "decode@2048" not in out, out
     assert re.search(r"^FlightLLM's design point \(flightllm-u280\.json, "
                      r"--prune=8:16 .*--max-context=2048 .*\), tiny:$", out,
