@@ -153,8 +153,8 @@ AttnConfig readConfig(const Op &op) {
 /// Writes `values` as fp32 at dbuf[R[rd]].
 llvm::Error storeFloats(Machine &m, const Op &op,
                         llvm::ArrayRef<float> values) {
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * values.size());
+  llvm::Expected<uint8_t *> dst = m.buffers.span(op.buf("dbuf"), reg(op, "rd"),
+                                                 4 * values.size(), Use::Write);
   if (!dst)
     return dst.takeError();
   for (size_t j = 0; j < values.size(); ++j)
@@ -165,15 +165,15 @@ llvm::Error storeFloats(Machine &m, const Op &op,
 llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t rows = reg(op, "rm") + uint64_t(op.get("mimm"));
   uint64_t values = uint64_t(c.kvh) * c.hd, rec = c.recordBytes();
-  llvm::Expected<uint8_t *> src =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * values * rows);
+  llvm::Expected<uint8_t *> src = m.buffers.span(op.buf("abuf"), reg(op, "ra"),
+                                                 4 * values * rows, Use::Read);
   if (!src)
     return src.takeError();
   std::vector<float> x(values * rows);
   for (uint64_t i = 0; i < values * rows; ++i)
     x[i] = loadF32(*src + 4 * i);
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rec * rows);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rec * rows, Use::Write);
   if (!dst)
     return dst.takeError();
   for (uint64_t t = 0; t < rows; ++t)
@@ -226,11 +226,11 @@ public:
   llvm::Error rotate(uint64_t row, float *x) {
     uint64_t R = rope.rot;
     llvm::Expected<uint8_t *> cos =
-        m.buffers.span(rope.cosBuf, rope.cos + 4 * row * R, 4 * R);
+        m.buffers.span(rope.cosBuf, rope.cos + 4 * row * R, 4 * R, Use::Read);
     if (!cos)
       return cos.takeError();
     llvm::Expected<uint8_t *> sin =
-        m.buffers.span(rope.sinBuf, rope.sin + 4 * row * R, 4 * R);
+        m.buffers.span(rope.sinBuf, rope.sin + 4 * row * R, 4 * R, Use::Read);
     if (!sin)
       return sin.takeError();
     for (uint64_t j = 0; j < R; ++j) {
@@ -259,14 +259,14 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
     return heads.takeError();
   uint64_t rows = heads->size(), D = c.hd, rec = c.recordBytes();
   llvm::Expected<uint8_t *> qp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D * rows);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D * rows, Use::Read);
   if (!qp)
     return qp.takeError();
   std::vector<float> q(D * rows), k(D), out(n * rows, 0.0f);
   for (uint64_t d = 0; d < D * rows; ++d)
     q[d] = loadF32(*qp + 4 * d);
   llvm::Expected<uint8_t *> keys =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n);
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n, Use::Read);
   if (!keys)
     return keys.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
@@ -347,7 +347,7 @@ llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
   uint64_t rows = uint64_t(op.get("rows"));
   llvm::Expected<uint8_t *> src =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows, Use::Read);
   if (!src)
     return src.takeError();
   std::vector<float> s(n * rows), out(n * rows, 0.0f);
@@ -369,15 +369,15 @@ llvm::Error context(Machine &m, const Op &op, const AttnConfig &c) {
     return heads.takeError();
   uint64_t rows = heads->size(), D = c.hd, rec = c.recordBytes();
   llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows, Use::Read);
   if (!pp)
     return pp.takeError();
   llvm::Expected<uint8_t *> values =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n);
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n, Use::Read);
   if (!values)
     return values.takeError();
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D * rows);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * D * rows, Use::Write);
   if (!dst)
     return dst.takeError();
   bool acc = op.get("acc") != 0;
@@ -433,11 +433,11 @@ llvm::Expected<KeyRuns> keyRuns(Machine &m, const Op &op,
   k.heads = std::move(*heads);
   uint64_t rec = c.recordBytes(), first = std::min(reg(op, "rc"), k.n);
   llvm::Expected<uint8_t *> a =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first);
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * first, Use::Read);
   if (!a)
     return a.takeError();
-  llvm::Expected<uint8_t *> b =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rg"), rec * (k.n - first));
+  llvm::Expected<uint8_t *> b = m.buffers.span(op.buf("bbuf"), reg(op, "rg"),
+                                               rec * (k.n - first), Use::Read);
   if (!b)
     return b.takeError();
   k.records.resize(k.n);
@@ -496,11 +496,11 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
   if (!pitch)
     return pitch.takeError();
   llvm::Expected<uint8_t *> qp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), D * rows);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), D * rows, Use::Read);
   if (!qp)
     return qp.takeError();
   llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows, Use::Read);
   if (!sp)
     return sp.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
@@ -526,8 +526,9 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
                      out[r * n + j] = (t * sq[r]) * scale;
                    }
                  });
-  llvm::Expected<uint8_t *> dst = m.buffers.span(
-      op.buf("dbuf"), reg(op, "rd"), pitchedBytes(rows, n, *pitch, 4));
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"),
+                     pitchedBytes(rows, n, *pitch, 4), Use::Write);
   if (!dst)
     return dst.takeError();
   for (uint64_t r = 0; r < rows; ++r)
@@ -573,12 +574,14 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<uint64_t> pitch = rowPitch(op, n);
   if (!pitch)
     return pitch.takeError();
-  llvm::Expected<uint8_t *> pp = m.buffers.span(
-      op.buf("abuf"), reg(op, "ra"), pitchedBytes(rows, n, *pitch, 4));
+  llvm::Expected<uint8_t *> pp =
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"),
+                     pitchedBytes(rows, n, *pitch, 4), Use::Read);
   if (!pp)
     return pp.takeError();
   llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups);
+      m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows * groups,
+                     op.get("part") == Quant ? Use::Read : Use::Write);
   if (!sp)
     return sp.takeError();
   int64_t part = op.get("part");
@@ -624,8 +627,8 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
     return llvm::Error::success();
   }
   // whole and quant write rows x groups x n int8 weights.
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), rows * groups * n);
+  llvm::Expected<uint8_t *> dst = m.buffers.span(op.buf("dbuf"), reg(op, "rd"),
+                                                 rows * groups * n, Use::Write);
   if (!dst)
     return dst.takeError();
   std::vector<float> w(rows * groups * n);
@@ -652,18 +655,18 @@ llvm::Error intContext(Machine &m, const Op &op, const AttnConfig &c) {
     return values.takeError();
   uint64_t n = values->n, rows = values->rows, D = c.hd, G = c.group(),
            groups = D / G;
-  llvm::Expected<uint8_t *> wp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), rows * groups * n);
+  llvm::Expected<uint8_t *> wp = m.buffers.span(op.buf("abuf"), reg(op, "ra"),
+                                                rows * groups * n, Use::Read);
   if (!wp)
     return wp.takeError();
   int64_t part = op.get("part");
-  llvm::Expected<uint8_t *> sp =
-      m.buffers.span(op.buf("sbuf"), reg(op, "rs"),
-                     part == Whole || part == Last ? 4 * rows * groups : 0);
+  llvm::Expected<uint8_t *> sp = m.buffers.span(
+      op.buf("sbuf"), reg(op, "rs"),
+      part == Whole || part == Last ? 4 * rows * groups : 0, Use::Read);
   if (!sp)
     return sp.takeError();
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * rows * D);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * rows * D, Use::Write);
   if (!dst)
     return dst.takeError();
   // This instruction's exact sums: |sum| < 2^31 for its n <= 65536 keys

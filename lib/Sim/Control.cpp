@@ -96,7 +96,8 @@ llvm::Expected<uint8_t *> scalarWord(Machine &m, const isa::Instruction &in) {
     return fault("scalar address " + hex(addr) + " of " +
                  isa::bufferName(isa::Buffer(in.get("buf"))) +
                  " is not 4-aligned");
-  return m.buffers.span(unsigned(in.get("buf")), addr, 4);
+  return m.buffers.span(unsigned(in.get("buf")), addr, 4,
+                        in.opcode == isa::Opcode::Sts ? Use::Write : Use::Read);
 }
 
 } // namespace

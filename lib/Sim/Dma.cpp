@@ -40,8 +40,8 @@ llvm::Error sim::executeDma(Machine &m, const Op &op) {
   for (uint64_t i = 0; i < rows; ++i) {
     unsigned channel = unsigned((first + i % nch) % m.hbm.channels());
     uint64_t offset = hbmBase + (i / nch) * hstride;
-    llvm::Expected<uint8_t *> p =
-        m.buffers.span(buffer, bufBase + i * sstride, len);
+    llvm::Expected<uint8_t *> p = m.buffers.span(
+        buffer, bufBase + i * sstride, len, isLoad ? Use::Write : Use::Read);
     if (!p)
       return fault("row " + Twine(i) + ": " + llvm::toString(p.takeError()));
     llvm::Error err = isLoad ? m.hbm.read(channel, offset, {*p, size_t(len)})

@@ -42,6 +42,9 @@ llvm::Error Hbm::read(unsigned channel, uint64_t offset,
                       llvm::MutableArrayRef<uint8_t> out) const {
   if (llvm::Error err = check(channel, offset, out.size()))
     return err;
+  if (log && !out.empty())
+    log->push_back(
+        {offset, offset + out.size(), isa::kNumBuffers + channel, Use::Read});
   const auto &map = pages[channel];
   uint64_t done = 0;
   while (done < out.size()) {
@@ -62,6 +65,9 @@ llvm::Error Hbm::write(unsigned channel, uint64_t offset,
                        llvm::ArrayRef<uint8_t> in) {
   if (llvm::Error err = check(channel, offset, in.size()))
     return err;
+  if (log && !in.empty())
+    log->push_back(
+        {offset, offset + in.size(), isa::kNumBuffers + channel, Use::Write});
   auto &map = pages[channel];
   uint64_t done = 0;
   while (done < in.size()) {
@@ -96,7 +102,7 @@ Buffers::Buffers(const hw::Config &config) {
 }
 
 llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
-                                        uint64_t size) {
+                                        uint64_t size, Use use) {
   if (buffer >= isa::kNumBuffers)
     return fault("buffer id " + Twine(buffer) + " does not exist");
   uint64_t total = mem[buffer].size();
@@ -104,6 +110,8 @@ llvm::Expected<uint8_t *> Buffers::span(unsigned buffer, uint64_t addr,
     return fault(isa::bufferName(isa::Buffer(buffer)) + "[" + hex(addr) + ", " +
                  hex(addr + size) + ") is outside the buffer (" + Twine(total) +
                  " bytes)");
+  if (log && size)
+    log->push_back({addr, addr + size, buffer, use});
   auto &[lo, hi] = touched[buffer];
   lo = std::min(lo, addr);
   hi = std::max(hi, addr + size);

@@ -175,17 +175,20 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
                    " must be at least a token's activation row (" +
                    Twine(aRow) + " bytes) and output row (" + Twine(dRow) +
                    " bytes)");
-    std::pair<const char *, std::pair<uint64_t, uint64_t>> last[] = {
-        {"abuf", {aBase + (tokens - 1) * astride, aRow}},
-        {"dbuf", {dBase + (tokens - 1) * dstride, dRow}},
+    struct {
+      const char *buffer;
+      uint64_t addr, bytes;
+      Use use;
+    } last[] = {
+        {"abuf", aBase + (tokens - 1) * astride, aRow, Use::Read},
+        {"dbuf", dBase + (tokens - 1) * dstride, dRow, Use::Write},
         {"sbuf",
-         {uint64_t(uint32_t(op.get("rs"))) +
-              4 * (tokens - 1) * scalesPerToken,
-          c.afp ? 0 : 4 * scalesPerToken}}};
-    for (auto &[buffer, span] : last)
-      if (span.second)
+         uint64_t(uint32_t(op.get("rs"))) + 4 * (tokens - 1) * scalesPerToken,
+         c.afp ? 0 : 4 * scalesPerToken, Use::Read}};
+    for (auto &[buffer, addr, bytes, use] : last)
+      if (bytes)
         if (llvm::Expected<uint8_t *> p =
-                m.buffers.span(op.buf(buffer), span.first, span.second);
+                m.buffers.span(op.buf(buffer), addr, bytes, use);
             !p)
           return p.takeError();
   }
@@ -197,7 +200,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   for (uint64_t t = 0; t < tokens; ++t) {
     uint64_t at = aBase + t * astride;
     llvm::Expected<uint8_t *> p =
-        m.buffers.span(op.buf("abuf"), at, c.afp ? 4 * K : K);
+        m.buffers.span(op.buf("abuf"), at, c.afp ? 4 * K : K, Use::Read);
     if (!p)
       return p.takeError();
     if (c.afp) {
@@ -210,7 +213,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
     llvm::Expected<uint8_t *> s = m.buffers.span(
         op.buf("sbuf"),
         uint64_t(uint32_t(op.get("rs"))) + 4 * t * scalesPerToken,
-        4 * scalesPerToken);
+        4 * scalesPerToken, Use::Read);
     if (!s)
       return s.takeError();
     for (uint64_t i = 0; i < scalesPerToken; ++i)
@@ -222,7 +225,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   uint64_t wBase = uint32_t(op.get("rw"));
   uint64_t wBytes = weightTileBytes(c, rows);
   llvm::Expected<uint8_t *> weights =
-      m.buffers.span(op.buf("wbuf"), wBase, wBytes);
+      m.buffers.span(op.buf("wbuf"), wBase, wBytes, Use::Read);
   if (!weights)
     return weights.takeError();
   RowSource source{c, *weights, R, tiles, rows,
@@ -255,7 +258,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
   // Bias and epilogue.
   if (op.get("bias")) {
     llvm::Expected<uint8_t *> b = m.buffers.span(
-        op.buf("bbuf"), uint64_t(uint32_t(op.get("rb"))), 4 * rows);
+        op.buf("bbuf"), uint64_t(uint32_t(op.get("rb"))), 4 * rows, Use::Read);
     if (!b)
       return b.takeError();
     for (uint64_t t = 0; t < tokens; ++t)
@@ -273,7 +276,7 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
     uint64_t at = dBase + t * dstride;
     if (!rq) {
       llvm::Expected<uint8_t *> d =
-          m.buffers.span(op.buf("dbuf"), at, 4 * rows);
+          m.buffers.span(op.buf("dbuf"), at, 4 * rows, Use::Write);
       if (!d)
         return d.takeError();
       for (uint64_t n = 0; n < rows; ++n)
@@ -281,13 +284,15 @@ llvm::Error executeMultiply(Machine &m, const Op &op) {
       continue;
     }
     float s = num::quantizeActivation(yt, 8, q);
-    llvm::Expected<uint8_t *> d = m.buffers.span(op.buf("dbuf"), at, rows);
+    llvm::Expected<uint8_t *> d =
+        m.buffers.span(op.buf("dbuf"), at, rows, Use::Write);
     if (!d)
       return d.takeError();
     for (uint64_t n = 0; n < rows; ++n)
       (*d)[n] = uint8_t(int8_t(q[n]));
-    llvm::Expected<uint8_t *> so = m.buffers.span(
-        op.buf("obuf"), uint64_t(uint32_t(op.get("ro"))) + 4 * t, 4);
+    llvm::Expected<uint8_t *> so =
+        m.buffers.span(op.buf("obuf"), uint64_t(uint32_t(op.get("ro"))) + 4 * t,
+                       4, Use::Write);
     if (!so)
       return so.takeError();
     storeF32(*so, s);

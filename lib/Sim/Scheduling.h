@@ -16,6 +16,11 @@ namespace accel::sim::detail {
 /// `instruction N (mnemonic)`.
 std::string describe(const isa::Instruction &in, uint32_t pc);
 
+/// The assembly text of `in`, branch targets by their `symbols` name (else
+/// `.L<index>`).
+void printAssembly(llvm::raw_ostream &os, const isa::Instruction &in,
+                   llvm::ArrayRef<isa::Symbol> symbols);
+
 /// The control unit's progress through its current instruction.
 struct CtlProgress {
   uint32_t pc = 0, nextPc = 0;

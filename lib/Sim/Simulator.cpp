@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Races.h"
 #include "Scheduling.h"
 
 #include "accel/ISA/AsmPrinter.h"
@@ -199,6 +200,16 @@ llvm::Error Run::run(uint32_t entry) {
 
 } // namespace
 
+void detail::printAssembly(llvm::raw_ostream &os, const isa::Instruction &in,
+                           llvm::ArrayRef<isa::Symbol> symbols) {
+  isa::printInstruction(os, in, [&](uint32_t target) {
+    for (const isa::Symbol &s : symbols)
+      if (s.index == target)
+        return s.name;
+    return (".L" + Twine(target)).str();
+  });
+}
+
 std::string detail::describe(const isa::Instruction &in, uint32_t pc) {
   return ("instruction " + Twine(pc) + " (" + in.getSpec().mnemonic + ")")
       .str();
@@ -215,6 +226,8 @@ bool detail::takeWaits(Machine &m, unsigned self, uint8_t mask, uint8_t &taken,
       return false;
     }
     --m.tokens[u][self];
+    if (m.races)
+      m.races->took(u, self);
     taken |= 1 << u;
     progress = true;
   }
@@ -232,6 +245,8 @@ bool detail::giveReleases(Machine &m, unsigned self, uint8_t mask,
       return false;
     }
     ++m.tokens[self][v];
+    if (m.races)
+      m.races->gave(self, v);
     given |= 1 << v;
     progress = true;
   }
@@ -246,6 +261,8 @@ Op detail::dispatch(const Machine &m, const isa::Instruction &in, uint32_t pc) {
   for (auto [i, field] : llvm::enumerate(in.getSpec().format->fields))
     if (field.kind == isa::FieldKind::Reg)
       op.v[i] = m.regs[in.fields[i]];
+  if (m.races)
+    m.races->dispatched(unsigned(in.getSpec().unit));
   return op;
 }
 
@@ -262,18 +279,15 @@ llvm::Error detail::countStep(const RunOptions &options, RunStats &stats,
   ++stats.executed[unit];
   if (options.trace) {
     *options.trace << llvm::format("%-4s %6u  ", unitName(unit).data(), pc);
-    isa::printInstruction(*options.trace, in, [&](uint32_t target) {
-      for (const isa::Symbol &s : options.symbols)
-        if (s.index == target)
-          return s.name;
-      return (".L" + Twine(target)).str();
-    });
+    printAssembly(*options.trace, in, options.symbols);
     *options.trace << '\n';
   }
   return llvm::Error::success();
 }
 
 llvm::Error detail::executeData(Machine &m, unsigned unit, const Op &op) {
+  if (m.races)
+    m.races->begin(unit, op.pc);
   llvm::Error err = llvm::Error::success();
   switch (Unit(unit)) {
   case Unit::Load:
@@ -290,19 +304,24 @@ llvm::Error detail::executeData(Machine &m, unsigned unit, const Op &op) {
   if (err)
     return fault("fault at " + describe(*op.instr, op.pc) + " on " +
                  unitName(unit) + ": " + llvm::toString(std::move(err)));
-  return llvm::Error::success();
+  return m.races ? m.races->end() : llvm::Error::success();
 }
 
 llvm::Error detail::executeCtl(Machine &m, const isa::Instruction &in,
                                uint32_t pc, uint32_t codeSize,
                                uint32_t &nextPc) {
   nextPc = pc + 1;
-  if (in.opcode == Opcode::Halt || in.opcode == Opcode::Barrier)
+  if (in.opcode == Opcode::Halt || in.opcode == Opcode::Barrier) {
+    if (m.races)
+      m.races->drain();
     return llvm::Error::success();
+  }
+  if (m.races)
+    m.races->begin(kCtl, pc);
   if (llvm::Error err = executeControl(m, in, pc, codeSize, nextPc))
     return fault("fault at " + describe(in, pc) +
                  " on ctl: " + llvm::toString(std::move(err)));
-  return llvm::Error::success();
+  return m.races ? m.races->end() : llvm::Error::success();
 }
 
 llvm::Error detail::deadlock(const Machine &m,
@@ -338,6 +357,9 @@ llvm::Error Simulator::run(uint32_t entry, const RunOptions &options,
                  " instructions)");
   RunStats local;
   RunStats &counts = stats ? *stats : local;
+  std::optional<RaceDetector> races;
+  if (options.data && options.races != RaceCheck::Off)
+    races.emplace(state, program, options, counts);
   if (options.timed)
     return runTimed(state, program, entry, options, counts);
   Run run(state, program, options, counts);

@@ -36,7 +36,7 @@ uint64_t count(const Op &op, llvm::StringRef r, llvm::StringRef imm) {
 
 llvm::Expected<std::vector<float>> readF32(Machine &m, unsigned buf,
                                            uint64_t addr, uint64_t n) {
-  llvm::Expected<uint8_t *> p = m.buffers.span(buf, addr, 4 * n);
+  llvm::Expected<uint8_t *> p = m.buffers.span(buf, addr, 4 * n, Use::Read);
   if (!p)
     return p.takeError();
   std::vector<float> out(n);
@@ -47,7 +47,8 @@ llvm::Expected<std::vector<float>> readF32(Machine &m, unsigned buf,
 
 llvm::Error writeF32(Machine &m, unsigned buf, uint64_t addr,
                      llvm::ArrayRef<float> values) {
-  llvm::Expected<uint8_t *> p = m.buffers.span(buf, addr, 4 * values.size());
+  llvm::Expected<uint8_t *> p =
+      m.buffers.span(buf, addr, 4 * values.size(), Use::Write);
   if (!p)
     return p.takeError();
   for (size_t i = 0; i < values.size(); ++i)
@@ -116,11 +117,11 @@ llvm::Error elementwise(Machine &m, const Op &op) {
 llvm::Error copy(Machine &m, const Op &op) {
   uint64_t n = count(op, "rn", "nimm");
   llvm::Expected<uint8_t *> src =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"), n);
+      m.buffers.span(op.buf("abuf"), reg(op, "ra"), n, Use::Read);
   if (!src)
     return src.takeError();
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n, Use::Write);
   if (!dst)
     return dst.takeError();
   std::memmove(*dst, *src, n);
@@ -130,7 +131,7 @@ llvm::Error copy(Machine &m, const Op &op) {
 llvm::Error fill(Machine &m, const Op &op) {
   uint64_t n = count(op, "rn", "nimm");
   llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n, Use::Write);
   if (!dst)
     return dst.takeError();
   for (uint64_t i = 0; i < n; ++i)
@@ -263,7 +264,7 @@ llvm::Error quantAct(Machine &m, const Op &op) {
       return err;
   } else {
     llvm::Expected<uint8_t *> d =
-        m.buffers.span(op.buf("dbuf"), reg(op, "rd"), K * rows);
+        m.buffers.span(op.buf("dbuf"), reg(op, "rd"), K * rows, Use::Write);
     if (!d)
       return d.takeError();
     for (uint64_t i = 0; i < K * rows; ++i)
@@ -284,20 +285,22 @@ llvm::Error quant(Machine &m, const Op &op) {
   bool sym = op.get("sym") != 0, f16 = op.get("f16") != 0;
   uint64_t groups = rows * (n / *G), scaleBytes = f16 ? 2 : 4;
   llvm::Expected<uint8_t *> scales =
-      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), scaleBytes * groups);
+      m.buffers.span(op.buf("bbuf"), reg(op, "rb"), scaleBytes * groups,
+                     dequant ? Use::Read : Use::Write);
   if (!scales)
     return scales.takeError();
   uint8_t *zeros = nullptr;
   if (!sym) {
     llvm::Expected<uint8_t *> z =
-        m.buffers.span(op.buf("cbuf"), reg(op, "rc"), groups);
+        m.buffers.span(op.buf("cbuf"), reg(op, "rc"), groups,
+                       dequant ? Use::Read : Use::Write);
     if (!z)
       return z.takeError();
     zeros = *z;
   }
   if (dequant) {
     llvm::Expected<uint8_t *> q =
-        m.buffers.span(op.buf("abuf"), reg(op, "ra"), n * rows);
+        m.buffers.span(op.buf("abuf"), reg(op, "ra"), n * rows, Use::Read);
     if (!q)
       return q.takeError();
     std::vector<float> y(n * rows);
@@ -321,7 +324,7 @@ llvm::Error quant(Machine &m, const Op &op) {
         llvm::ArrayRef<float>(*x).slice(g * *G, *G), bits, sym, f16,
         llvm::MutableArrayRef<int32_t>(q).slice(g * *G, *G));
   llvm::Expected<uint8_t *> d =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n * rows);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), n * rows, Use::Write);
   if (!d)
     return d.takeError();
   for (uint64_t i = 0; i < n * rows; ++i)
@@ -354,7 +357,7 @@ llvm::Error argmax(Machine &m, const Op &op) {
     }
   }
   llvm::Expected<uint8_t *> d =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4);
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4, Use::Write);
   if (!d)
     return d.takeError();
   storeU32(*d, best);

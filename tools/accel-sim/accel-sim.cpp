@@ -13,9 +13,10 @@
 //   --threads=N (the functional matrix unit's threads; default every core),
 //   --what-if=KEY=VALUE,... (time the run with config fields that only the
 //   timing model reads changed)
+//   --races=error|warn|off (default error): races between units (ISA §3)
 //
-// Errors (a corrupt package, a fault, a deadlock, a runaway) are one line on
-// stderr and exit status 1.
+// Errors (a corrupt package, a fault, a deadlock, a runaway, a race) are one
+// line on stderr and exit status 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -102,6 +103,17 @@ cl::opt<Mode> mode(
                           "the timing only: no data effects, no weights "
                           "needed (lds of loaded values reads 0)"),
                clEnumValN(Mode::Both, "both", "data and timing (default)")),
+    cl::cat(category));
+cl::opt<sim::RaceCheck> races(
+    "races",
+    cl::desc("Races between units (docs/ISA.md §3 Ordering) in the data "
+             "modes"),
+    cl::init(sim::RaceCheck::Error),
+    cl::values(clEnumValN(sim::RaceCheck::Error, "error",
+                          "the first race is an error (default)"),
+               clEnumValN(sim::RaceCheck::Warn, "warn",
+                          "a warning per pair of instructions, then go on"),
+               clEnumValN(sim::RaceCheck::Off, "off", "not checked")),
     cl::cat(category));
 cl::opt<std::string> reportPath("report",
                                 cl::desc("Write the timing report as JSON "
@@ -221,7 +233,8 @@ llvm::Error dumpMemory(sim::Machine &m, llvm::StringRef spec) {
         buffer = b;
     if (!buffer)
       return bad("SPACE is wgt, act, kv, scr, prm or hbmN");
-    llvm::Expected<uint8_t *> p = m.buffers.span(*buffer, addr, bytes);
+    llvm::Expected<uint8_t *> p =
+        m.buffers.span(*buffer, addr, bytes, sim::Use::Read);
     if (!p)
       return p.takeError();
     std::memcpy(data.data(), *p, bytes);
@@ -331,6 +344,8 @@ int main(int argc, char **argv) {
   options.maxSteps = maxSteps;
   options.timed = timed;
   options.data = data;
+  options.races = races;
+  options.warnings = &llvm::errs();
   if (!tracePath.empty())
     options.timeline = &timeline;
   if (traceInsns)

@@ -28,6 +28,22 @@
 
 namespace accel::sim {
 
+namespace detail {
+class RaceDetector;
+} // namespace detail
+
+/// Whether an instruction reads bytes or writes them (a read-modify-write
+/// counts as a write): what the race detector (lib/Sim/Races.cpp) records.
+enum class Use : uint8_t { Read, Write };
+
+/// A byte range [lo, hi) one instruction used: of buffer `space`, or of HBM
+/// channel `space - isa::kNumBuffers`.
+struct Access {
+  uint64_t lo = 0, hi = 0;
+  uint32_t space = 0;
+  Use use = Use::Read;
+};
+
 /// A failed run-time check: the condition, without the instruction (the
 /// scheduler adds its index and mnemonic).
 llvm::Error fault(const llvm::Twine &message);
@@ -51,6 +67,8 @@ public:
                     llvm::ArrayRef<uint8_t> in);
   /// Bytes allocated so far (pages x page size).
   uint64_t allocatedBytes() const;
+  /// When set, every checked range read() and write() move is appended.
+  std::vector<Access> *log = nullptr;
 
 private:
   llvm::Error check(unsigned channel, uint64_t offset, uint64_t size) const;
@@ -65,10 +83,14 @@ class Buffers {
 public:
   explicit Buffers(const hw::Config &config);
   uint64_t size(unsigned buffer) const { return mem[buffer].size(); }
-  /// The bytes [addr, addr + size) of `buffer`; faults when outside.
-  llvm::Expected<uint8_t *> span(unsigned buffer, uint64_t addr, uint64_t size);
+  /// The bytes [addr, addr + size) of `buffer`, which the caller will
+  /// read or write as `use` says; faults when outside.
+  llvm::Expected<uint8_t *> span(unsigned buffer, uint64_t addr, uint64_t size,
+                                 Use use);
   /// Every byte to 0 (buffers hold no state between calls).
   void clear();
+  /// When set, every non-empty range span() hands out is appended.
+  std::vector<Access> *log = nullptr;
 
 private:
   std::array<std::vector<uint8_t>, isa::kNumBuffers> mem;
@@ -176,6 +198,8 @@ struct Machine {
   std::optional<RopeConfig> rope;
   /// The matrix unit's record format, set by `maset` (ISA §5.9).
   std::optional<AttnConfig> matrixAttn;
+  /// The race detector of the running call, when it checks races.
+  detail::RaceDetector *races = nullptr;
 
   /// The state a call starts from (ISA §7): registers, buffers, queues,
   /// tokens and unit configuration reset; HBM kept.

@@ -30,6 +30,10 @@ namespace accel::sim {
 uint64_t defaultStepLimit(uint64_t codeSize, uint64_t tokens,
                           uint64_t position);
 
+/// What a data run does with a race (docs/ISA.md §3 "Ordering",
+/// docs/SIMULATOR.md "Races").
+enum class RaceCheck { Off, Warn, Error };
+
 struct RunOptions {
   /// Instructions executed (by every unit together) before the run is
   /// stopped as a runaway; 0 in Session::call: defaultStepLimit.
@@ -47,6 +51,11 @@ struct RunOptions {
   /// buffers keep what sts wrote (else 0).
   bool data = true;
   CallTiming *timing = nullptr;
+  /// Races between units: an error (the first one stops the call), a
+  /// warning on `warnings` per pair of instructions, or not checked. Only
+  /// data runs check them.
+  RaceCheck races = RaceCheck::Error;
+  llvm::raw_ostream *warnings = nullptr;
   /// Instruction slices for the trace, when set (needs `timed`).
   Timeline *timeline = nullptr;
 };
@@ -54,6 +63,8 @@ struct RunOptions {
 struct RunStats {
   uint64_t steps = 0;
   std::array<uint64_t, isa::kNumUnits> executed{};
+  /// Races found (RaceCheck::Warn; each pair of instructions once).
+  uint64_t races = 0;
 };
 
 /// The scalar semantics of a control instruction other than halt and
