@@ -106,8 +106,13 @@ void RaceDetector::drain() {
     for (unsigned u = 0; u < isa::kNumUnits; ++u)
       all[u] = std::max(all[u], c[u]);
   clocks.fill(all);
+  forget();
+}
+
+void RaceDetector::forget() {
   for (Shadow &shadow : shadows)
     shadow.clear();
+  cells = 0;
 }
 
 void RaceDetector::split(Shadow &shadow, uint64_t at) {
@@ -120,6 +125,7 @@ void RaceDetector::split(Shadow &shadow, uint64_t at) {
   Cell tail = it->second;
   it->second.hi = at;
   shadow.emplace_hint(std::next(it), at, tail);
+  ++cells;
 }
 
 void RaceDetector::merge(Shadow &shadow, uint64_t lo, uint64_t hi) {
@@ -133,6 +139,7 @@ void RaceDetector::merge(Shadow &shadow, uint64_t lo, uint64_t hi) {
     if (it->second.hi == next->first && it->second.sameAs(next->second)) {
       it->second.hi = next->second.hi;
       shadow.erase(next);
+      --cells;
       continue;
     }
     it = next;
@@ -151,6 +158,7 @@ llvm::Error RaceDetector::access(const Access &a) {
       Cell fresh;
       fresh.hi = end;
       it = shadow.emplace_hint(it, at, fresh);
+      ++cells;
     }
     Cell &cell = it->second;
     if (cell.write.clock && cell.writer != unit &&
@@ -172,6 +180,8 @@ llvm::Error RaceDetector::access(const Access &a) {
     ++it;
   }
   merge(shadow, a.lo, a.hi);
+  if (cells > kMaxCells)
+    forget();
   return llvm::Error::success();
 }
 

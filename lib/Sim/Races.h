@@ -67,9 +67,11 @@ private:
   using Shadow = std::map<uint64_t, Cell>;
 
   /// Splits the cell holding `at` (if any) so a cell starts at `at`.
-  static void split(Shadow &shadow, uint64_t at);
+  void split(Shadow &shadow, uint64_t at);
+  /// Clears the shadow state.
+  void forget();
   /// Merges equal neighbouring cells of [lo, hi] into one.
-  static void merge(Shadow &shadow, uint64_t lo, uint64_t hi);
+  void merge(Shadow &shadow, uint64_t lo, uint64_t hi);
   llvm::Error access(const Access &a);
   llvm::Error race(const Access &a, uint64_t byte, unsigned otherUnit,
                    const Epoch &other, bool otherWrote);
@@ -87,6 +89,11 @@ private:
   std::array<std::deque<Clock>, isa::kNumUnits> queued;
   /// Buffers, then HBM channels.
   std::vector<Shadow> shadows;
+  /// Cells in `shadows`: past kMaxCells (a program touching millions of
+  /// scattered ranges between barriers) they are forgotten, which can only
+  /// miss races, so the detector's memory stays bounded (about 0.6 GB).
+  uint64_t cells = 0;
+  static constexpr uint64_t kMaxCells = uint64_t(1) << 22;
   std::vector<Access> log;
   unsigned unit = 0;
   uint32_t pc = 0;
