@@ -181,6 +181,14 @@ private:
                       unsigned records, unsigned count, int64_t head,
                       bool acc, unsigned rank, unsigned firstRank = 0,
                       int64_t rows = 1, unsigned headReg = 0);
+  /// The operands of an integer attention instruction `i` (ISA §5.9) of
+  /// `rows` rows from KV head `kvHead`: destination `d` in `dBuf`, `a` and
+  /// `s` in the scratch buffer, `count` keys (registers) as two runs of
+  /// records, `firstCount` from `first` and the rest from `second`.
+  void intOperands(isa::Instruction &i, int64_t rows, int64_t dBuf,
+                   unsigned d, unsigned a, unsigned s, unsigned first,
+                   unsigned firstCount, unsigned second, unsigned count,
+                   int64_t kvHead);
   /// The matrix unit's KV record format (maset) of the cache `c`.
   isa::Instruction matrixRecords(const CacheLayout &c);
   /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`

@@ -208,6 +208,26 @@ isa::Instruction Codegen::matrixRecords(const CacheLayout &c) {
   return records;
 }
 
+void Codegen::intOperands(isa::Instruction &i, int64_t rows, int64_t dBuf,
+                          unsigned d, unsigned a, unsigned s, unsigned first,
+                          unsigned firstCount, unsigned second,
+                          unsigned count, int64_t kvHead) {
+  int64_t scr = static_cast<int64_t>(Buffer::Scr);
+  i.set("rows", rows);
+  i.set("dbuf", dBuf);
+  i.set("rd", d);
+  i.set("abuf", scr);
+  i.set("ra", a);
+  i.set("sbuf", scr);
+  i.set("rs", s);
+  i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
+  i.set("rb", first);
+  i.set("rc", firstCount);
+  i.set("rg", second);
+  i.set("rn", count);
+  i.set("himm", kvHead);
+}
+
 void Codegen::softmax(unsigned probs, unsigned scores, unsigned count,
                       int64_t rows) {
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
@@ -368,19 +388,9 @@ void Codegen::attendQueryInt8(CacheAttentionOp op, const CacheLayout &c,
   };
   auto operands = [&](isa::Instruction &i, int64_t dBuf, unsigned d,
                       unsigned a, unsigned s, Runs runs, int64_t kvHead) {
-    i.set("rows", rows);
-    i.set("dbuf", dBuf);
-    i.set("rd", d);
-    i.set("abuf", scr);
-    i.set("ra", a);
-    i.set("sbuf", scr);
-    i.set("rs", s);
-    i.set("bbuf", static_cast<int64_t>(Buffer::Kv));
-    i.set("rb", runs.first);
-    i.set("rc", split ? kSinkKeys : kWindowKeys);
-    i.set("rg", runs.second);
-    i.set("rn", count());
-    i.set("himm", kvHead);
+    unsigned n = count();
+    intOperands(i, rows, dBuf, d, a, s, runs.first,
+                split ? kSinkKeys : kWindowKeys, runs.second, n, kvHead);
   };
   // Work items: group g of query j, item w = j · (heads / rows) + g, in
   // scratch bank w mod 2. Item w + 1's scores are made before item w's

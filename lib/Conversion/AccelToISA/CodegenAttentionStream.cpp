@@ -234,33 +234,21 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
                                     const Home &q, const Home &out,
                                     const AttentionLayout &at) {
   int64_t heads = op.getNumHeads(), rows = at.headsPerPass;
-  int64_t scr = static_cast<int64_t>(Buffer::Scr),
-          kv = static_cast<int64_t>(Buffer::Kv);
+  int64_t scr = static_cast<int64_t>(Buffer::Scr);
   enum Part { Whole, First, Next, Last, Quant };
   for (int64_t first = 0; first < heads; first += rows) {
     // One instruction of the pass's rows over `count` keys from the
     // records at `records` (one run); mqk's scores and vpq's probabilities
     // rows of n apart (pitch), from key `key` (a register) of the row.
-    auto emit = [&](Opcode opcode, int64_t dBuf, unsigned d, int64_t aBuf,
-                    unsigned a, unsigned s, int64_t records, unsigned count,
+    auto emit = [&](Opcode opcode, int64_t dBuf, unsigned d, unsigned a,
+                    unsigned s, int64_t records, unsigned count,
                     int64_t part) {
       isa::Instruction i = make(opcode);
-      i.set("dbuf", dBuf);
-      i.set("rd", d);
-      i.set("abuf", aBuf);
-      i.set("ra", a);
-      i.set("sbuf", scr);
-      i.set("rs", s);
       // One run: the second (none of the keys) at the first's records
       // too, so that accel-insert-tokens sees the one half they are in.
       unsigned run = program.constant(records);
-      i.set("bbuf", kv);
-      i.set("rb", run);
-      i.set("rg", run);
-      i.set("rc", count);
-      i.set("rn", count);
-      i.set("himm", first / c.qpk);
-      i.set("rows", rows);
+      intOperands(i, rows, dBuf, d, a, s, run, count, run, count,
+                  first / c.qpk);
       if (opcode != Opcode::Mpv)
         i.set("rp", kWindowKeys);
       if (opcode == Opcode::Mqk)
@@ -284,25 +272,25 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
       aluImm(Opcode::Divui, queryScales, kQueryAt, c.headDim);
       aluImm(Opcode::Addi, queryScales, queryScales,
              at.queryScales + 4 * first);
-      emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), scr, query,
-           queryScales, records, count, Whole);
+      emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), query, queryScales,
+           records, count, Whole);
     };
     auto maxPass = [&](int64_t records, unsigned key, unsigned count,
                        int64_t part) {
-      emit(Opcode::Vpq, scr, program.constant(at.weights), scr,
+      emit(Opcode::Vpq, scr, program.constant(at.weights),
            rowsAt(at.probsAt, key), program.constant(at.weightScales),
            records, count, part);
     };
     auto context = [&](int64_t records, unsigned key, unsigned count,
                        int64_t part) {
       if (part != First)
-        emit(Opcode::Vpq, scr, program.constant(at.weights), scr,
+        emit(Opcode::Vpq, scr, program.constant(at.weights),
              rowsAt(at.probsAt, key), program.constant(at.weightScales),
              records, count, Quant);
       unsigned output = program.scratch();
       aluImm(Opcode::Addi, output, kQueryAt,
              out.offset + first * c.headDim * 4);
-      emit(Opcode::Mpv, static_cast<int64_t>(Buffer::Act), output, scr,
+      emit(Opcode::Mpv, static_cast<int64_t>(Buffer::Act), output,
            program.constant(at.weights), program.constant(at.weightScales),
            records, count, part);
     };
