@@ -14,7 +14,8 @@ own inputs (utils/fuzz.sh runs it once per corpus directory):
            (sim-config.json), as accel-sim-fuzzer's fallback
   as/      the same assembly
   config/  configs/*.json, u280-imem2m.json (configs/u280.json with 2 MiB of
-           instruction memory, as bench/run.py makes it) and sim-config.json
+           instruction memory, as bench/run.py makes it) and sim-config.json,
+           and u280.json with what-ifs for every field
   as.dict, config.dict: mnemonics (include/accel/ISA/Instructions.def) and
            the JSON keys of configs/u280.json
 
@@ -36,11 +37,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def assembly_files(tmp):
     """The .s files of test/Sim and test/ISA/Inputs, and the `//--- NAME.s`
-    parts of test/Sim's split-file tests written to tmp as TEST-NAME.s."""
+    (or `#--- NAME.s`) parts of test/Sim's split-file tests written to tmp
+    as TEST-NAME.s."""
     files = sorted((ROOT / "test/Sim").glob("*.s")) + \
         sorted((ROOT / "test/ISA/Inputs").glob("*.s"))
     for test in sorted((ROOT / "test/Sim").glob("*.test")):
-        parts = re.split(r"^//--- (\S+)\n", test.read_text(), flags=re.M)
+        parts = re.split(r"^(?://|#)--- (\S+)\n", test.read_text(),
+                         flags=re.M)
         for name, text in zip(parts[1::2], parts[2::2]):
             if name.endswith(".s"):
                 files.append(tmp / f"{test.stem}-{name}")
@@ -118,6 +121,21 @@ def sim_seeds(out, build, tmp, assembly, llamas, config):
                        capture_output=True)
 
 
+def config_fields(config):
+    """The paths of the config's fields (the objects with a "value")."""
+    fields = []
+
+    def walk(node, path):
+        if isinstance(node, dict) and "value" in node:
+            fields.append(path)
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, path + [key])
+
+    walk(config, [])
+    return fields
+
+
 def config_seeds(out):
     """The shipped configs, and configs/u280.json once per field with its
     value replaced by one that a check refuses, by 1, value + 1, 3 x value
@@ -131,16 +149,7 @@ def config_seeds(out):
     import run as bench
     bench.imem_variant(ROOT / "configs/u280.json", out)
     config = json.loads((ROOT / "configs/u280.json").read_text())
-    fields = []
-
-    def walk(node, path):
-        if isinstance(node, dict) and "value" in node:
-            fields.append(path)
-        elif isinstance(node, dict):
-            for key, child in node.items():
-                walk(child, path + [key])
-
-    walk(config, [])
+    fields = config_fields(config)
     refused = [0, -1, 0.5, 2**32, 2**64, "x", None, [], {}]
     for i, path in enumerate(fields):
         value = functools.reduce(lambda node, key: node[key], path,
@@ -166,6 +175,24 @@ def config_seeds(out):
                 json.dumps(seed, separators=(",", ":")))
 
 
+def what_if_seeds(out):
+    """configs/u280.json, a NUL and accel-sim what-ifs (KEY=VALUE lines,
+    accel-config-fuzzer's input format) for every field: its value + 1
+    (only the timing fields may change), 0, and given twice."""
+    config = json.loads((ROOT / "configs/u280.json").read_text())
+    text = json.dumps(config, separators=(",", ":"))
+    for i, path in enumerate(config_fields(config)):
+        key = ".".join(path)
+        value = functools.reduce(lambda node, k: node[k], path,
+                                 config)["value"]
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        for j, lines in enumerate([[f"{key}={value + 1}"], [f"{key}=0"],
+                                   [f"{key}={value}", f"{key}={value}"]]):
+            (out / f"what-if{i:02d}-{j}.txt").write_text(
+                text + "\0" + "\n".join(lines))
+
+
 def write_dict(path, words):
     path.write_text("".join(json.dumps(w) + "\n" for w in sorted(set(words))))
 
@@ -184,6 +211,7 @@ def main():
         for path in assembly:
             shutil.copy(path, dirs["as"])
     config_seeds(dirs["config"])
+    what_if_seeds(dirs["config"])
 
     defs = (ROOT / "include/accel/ISA/Instructions.def").read_text()
     mnemonics = re.findall(r'ACCEL_INSN\(\w+, "([^"]+)"', defs)
