@@ -7,6 +7,7 @@ block (4 KiB) holds a handful of records, so prompts and decode steps run
 through several chunk boundaries, with fp32, KV8 and KV4 caches,
 grouped-query attention, prefill tiles and rope-positions=cache."""
 
+import json
 import re
 import subprocess
 
@@ -111,3 +112,28 @@ def test_streamed_cache_int8_attention(tmp_path, tools, setting, heads, tile):
     streamed(tmp_path, tools, path, int8(SETTINGS[setting]), flags)
     assert_engine_matches_golden(tmp_path, tools, path,
                                  int8(SETTINGS[setting]), PROMPT, 12, flags)
+
+
+@pytest.mark.parametrize("attention", ["f32", "int8"])
+def test_streamed_cache_head_passes(tmp_path, tools, attention):
+    """With 4 KiB kv and scratch buffers and 256 positions a pass takes one
+    head's row of scores: the query's heads are a runtime loop of passes
+    (each streaming the cache), and the code is the same as with one."""
+    config = json.loads(bram_config(tmp_path, "kv", 1).read_text())
+    config["buffers"]["scr"]["memory"]["value"] = "bram"
+    config["buffers"]["scr"]["blocks"]["value"] = 1
+    path = tmp_path / "kv4k-scr4k.json"
+    path.write_text(json.dumps(config))
+    setting = dict(
+        cli=["--quant=w8a8kv8", "--group=32", "--decode",
+             "--max-context=256"],
+        passes=["accel-quantize{scheme=w8a8kv8 group=32}"],
+        lam="accel-lambda-attention{max-context=256}")
+    if attention == "int8":
+        setting = int8(setting)
+    model = export(tmp_path, heads=4, kv_heads=2)
+    flags = ["--config=" + str(path), "--prefill-tile=1"]
+    asm = streamed(tmp_path, tools, model, setting, flags)
+    assert re.search(r"^pass_\d+_of_decode:", asm, re.M)
+    assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, 12,
+                                 flags)

@@ -47,6 +47,9 @@ constexpr unsigned kHead = kTokenId;
 /// The query's rank (RoPE by rank) across the heads of an attention that
 /// loads its cache whole (the same register, free during attention).
 constexpr unsigned kQueryRank = kTokenId;
+/// A streamed attention's pass (its first head): kLayerBase, which it
+/// restates when done (its records' index base, chunk - r6).
+constexpr unsigned kPass = kLayerBase;
 
 inline unsigned space(Buffer buffer) { return static_cast<unsigned>(buffer); }
 
@@ -182,13 +185,13 @@ private:
                       bool acc, unsigned rank, unsigned firstRank = 0,
                       int64_t rows = 1, unsigned headReg = 0);
   /// The operands of an integer attention instruction `i` (ISA §5.9) of
-  /// `rows` rows from KV head `kvHead`: destination `d` in `dBuf`, `a` and
+  /// `rows` rows from KV head `headReg` (a register) + `kvHead`: destination `d` in `dBuf`, `a` and
   /// `s` in the scratch buffer, `count` keys (registers) as two runs of
   /// records, `firstCount` from `first` and the rest from `second`.
   void intOperands(isa::Instruction &i, int64_t rows, int64_t dBuf,
                    unsigned d, unsigned a, unsigned s, unsigned first,
                    unsigned firstCount, unsigned second, unsigned count,
-                   int64_t kvHead);
+                   int64_t kvHead, unsigned headReg = 0);
   /// The matrix unit's KV record format (maset) of the cache `c`.
   isa::Instruction matrixRecords(const CacheLayout &c);
   /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`
@@ -221,16 +224,24 @@ private:
   void streamValues(
       const CacheLayout &c, const AttentionLayout &at, bool pipelined,
       llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body);
-  /// A runtime loop over heads [first, first + rows), `unroll` a pass
+  /// A runtime loop over heads [kPass, kPass + rows), `unroll` a pass
   /// between barriers: `body(u)` emits head kHead + u's instructions.
-  void headLoop(int64_t first, int64_t rows, int64_t unroll,
+  void headLoop(int64_t rows, int64_t unroll,
                 llvm::function_ref<void(int64_t)> body);
+  /// A runtime loop over the passes of `rows` of `heads` heads, kPass the
+  /// pass's first head (no loop for one pass), so that the code does not
+  /// grow when a longer context takes more passes.
+  void passLoop(int64_t heads, int64_t rows, llvm::function_ref<void()> body);
   /// The attention of query kQuery over a cache streamed through the kv
-  /// buffer (CodegenAttentionStream.cpp): fp32 (vqk, vsoftmax, vpv), or
-  /// integer (attendQueryStreamInt8).
+  /// buffer (CodegenAttentionStream.cpp): attendQueryStreamFloat or
+  /// attendQueryStreamInt8.
   void attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                          const Home &q, const Home &out,
                          const AttentionLayout &at);
+  /// fp32 (vqk, vsoftmax, vpv; a runtime loop over the heads).
+  void attendQueryStreamFloat(CacheAttentionOp op, const CacheLayout &c,
+                              const Home &q, const Home &out,
+                              const AttentionLayout &at);
   /// With int8_attention (mqk, vsoftmax, vpq and mpv over chunks, ISA
   /// §5.9).
   void attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,

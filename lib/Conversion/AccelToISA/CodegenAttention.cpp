@@ -211,7 +211,7 @@ isa::Instruction Codegen::matrixRecords(const CacheLayout &c) {
 void Codegen::intOperands(isa::Instruction &i, int64_t rows, int64_t dBuf,
                           unsigned d, unsigned a, unsigned s, unsigned first,
                           unsigned firstCount, unsigned second,
-                          unsigned count, int64_t kvHead) {
+                          unsigned count, int64_t kvHead, unsigned headReg) {
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
   i.set("rows", rows);
   i.set("dbuf", dBuf);
@@ -225,6 +225,7 @@ void Codegen::intOperands(isa::Instruction &i, int64_t rows, int64_t dBuf,
   i.set("rc", firstCount);
   i.set("rg", second);
   i.set("rn", count);
+  i.set("rh", headReg);
   i.set("himm", kvHead);
 }
 

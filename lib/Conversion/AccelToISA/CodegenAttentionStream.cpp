@@ -101,19 +101,41 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
   program.emit(again, loop);
 }
 
-void Codegen::headLoop(int64_t first, int64_t rows, int64_t unroll,
+void Codegen::headLoop(int64_t rows, int64_t unroll,
                        llvm::function_ref<void(int64_t)> body) {
   std::string loop = ("heads_" + Twine(loops++) + "_of_" + step).str();
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kHead, 0, first);
+  aluImm(Opcode::Addi, kHead, kPass, 0);
   program.label(loop);
   for (int64_t u = 0; u < unroll; ++u)
     body(u);
   program.emit(make(Opcode::Barrier));
   aluImm(Opcode::Addi, kHead, kHead, unroll);
+  unsigned end = program.scratch();
+  aluImm(Opcode::Addi, end, kPass, rows);
   isa::Instruction again = make(Opcode::Bltu);
   again.set("rs1", kHead);
-  again.set("rs2", program.constant(first + rows));
+  again.set("rs2", end);
+  program.emit(again, loop);
+}
+
+void Codegen::passLoop(int64_t heads, int64_t rows,
+                       llvm::function_ref<void()> body) {
+  if (heads == rows) {
+    aluImm(Opcode::Addi, kPass, 0, 0);
+    body();
+    return;
+  }
+  std::string loop = ("pass_" + Twine(loops++) + "_of_" + step).str();
+  program.emit(make(Opcode::Barrier));
+  aluImm(Opcode::Addi, kPass, 0, 0);
+  program.label(loop);
+  body();
+  program.emit(make(Opcode::Barrier));
+  aluImm(Opcode::Addi, kPass, kPass, rows);
+  isa::Instruction again = make(Opcode::Bltu);
+  again.set("rs1", kPass);
+  again.set("rs2", program.constant(heads));
   program.emit(again, loop);
 }
 
@@ -161,10 +183,19 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
   aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
   alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
   aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
-  if (op.getInt8Attention()) {
+  if (op.getInt8Attention())
     attendQueryStreamInt8(op, c, q, out, at);
-    return;
-  }
+  else
+    attendQueryStreamFloat(op, c, q, out, at);
+  // kPass was the records' index base: chunk - r6 again.
+  aluImm(Opcode::Addi, kLayerBase, 0, at.chunk);
+  alu(Opcode::Sub, kLayerBase, kLayerBase, kPosition);
+}
+
+void Codegen::attendQueryStreamFloat(CacheAttentionOp op,
+                                     const CacheLayout &c, const Home &q,
+                                     const Home &out,
+                                     const AttentionLayout &at) {
   int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
   int64_t headBytes = c.headDim * 4, rows = at.headsPerPass;
   int64_t act = static_cast<int64_t>(Buffer::Act),
@@ -172,10 +203,10 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
   int64_t unroll = 1;
   while (unroll < kHeadsUnrolled && rows % (2 * unroll) == 0)
     unroll *= 2;
-  for (int64_t first = 0; first < heads; first += rows) {
+  passLoop(heads, rows, [&] {
     // Head h = kHead + u of the loop: its query or output row, its KV head
     // and the score (or probability) of key `key` (a register) in its row,
-    // scoresAt + 4 · ((h - first) · n + key).
+    // scoresAt + 4 · ((h - kPass) · n + key).
     auto headOf = [&](const Home &home, int64_t u) {
       unsigned reg = program.scratch();
       aluImm(Opcode::Muli, reg, kHead, headBytes);
@@ -191,7 +222,8 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     };
     auto scoreOf = [&](int64_t u, unsigned key) {
       unsigned reg = program.scratch();
-      aluImm(Opcode::Addi, reg, kHead, u - first);
+      alu(Opcode::Sub, reg, kHead, kPass);
+      aluImm(Opcode::Addi, reg, reg, u);
       alu(Opcode::Mul, reg, reg, kWindowKeys);
       alu(Opcode::Add, reg, reg, key);
       aluImm(Opcode::Slli, reg, reg, 2);
@@ -199,7 +231,7 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
       return reg;
     };
     auto scores = [&](int64_t records, unsigned key, unsigned count) {
-      headLoop(first, rows, unroll, [&](int64_t u) {
+      headLoop(rows, unroll, [&](int64_t u) {
         unsigned rank = queryRank(op, false, program.scratch());
         scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
                        headOf(q, u), program.constant(records), count, 0,
@@ -212,7 +244,9 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
 
     // 3. The context: -0.0, then every chunk's terms, then the own keys'.
     unsigned output = program.scratch();
-    aluImm(Opcode::Addi, output, kQueryAt, out.offset + first * headBytes);
+    aluImm(Opcode::Muli, output, kPass, headBytes);
+    alu(Opcode::Add, output, output, kQueryAt);
+    aluImm(Opcode::Addi, output, output, out.offset);
     isa::Instruction zero = make(Opcode::Vfill);
     zero.set("dbuf", act);
     zero.set("rd", output);
@@ -221,13 +255,13 @@ void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
     program.emit(zero);
     streamValues(c, at, false, [&](int64_t records, unsigned key,
                                    unsigned count, bool) {
-      headLoop(first, rows, unroll, [&](int64_t u) {
+      headLoop(rows, unroll, [&](int64_t u) {
         scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
                        scoreOf(u, key), program.constant(records), count, 0,
                        true, 0, 0, 1, kvHeadOf(u));
       });
     });
-  }
+  });
 }
 
 void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
@@ -236,7 +270,7 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
   int64_t heads = op.getNumHeads(), rows = at.headsPerPass;
   int64_t scr = static_cast<int64_t>(Buffer::Scr);
   enum Part { Whole, First, Next, Last, Quant };
-  for (int64_t first = 0; first < heads; first += rows) {
+  passLoop(heads, rows, [&] {
     // One instruction of the pass's rows over `count` keys from the
     // records at `records` (one run); mqk's scores and vpq's probabilities
     // rows of n apart (pitch), from key `key` (a register) of the row.
@@ -247,8 +281,9 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
       // One run: the second (none of the keys) at the first's records
       // too, so that accel-insert-tokens sees the one half they are in.
       unsigned run = program.constant(records);
-      intOperands(i, rows, dBuf, d, a, s, run, count, run, count,
-                  first / c.qpk);
+      unsigned kvHead = program.scratch();
+      aluImm(Opcode::Divui, kvHead, kPass, c.qpk);
+      intOperands(i, rows, dBuf, d, a, s, run, count, run, count, 0, kvHead);
       if (opcode != Opcode::Mpv)
         i.set("rp", kWindowKeys);
       if (opcode == Opcode::Mqk)
@@ -266,12 +301,16 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
     // Query t's int8 heads at kQueryAt / 4 from at.queries, its scales at
     // kQueryAt / D from at.queryScales (kQueryAt = t · heads · D · 4).
     auto scores = [&](int64_t records, unsigned key, unsigned count) {
-      unsigned query = program.scratch(), queryScales = program.scratch();
+      unsigned query = program.scratch(), queryScales = program.scratch(),
+               pass = program.scratch();
       aluImm(Opcode::Srli, query, kQueryAt, 2);
-      aluImm(Opcode::Addi, query, query, at.queries + first * c.headDim);
+      aluImm(Opcode::Muli, pass, kPass, c.headDim);
+      alu(Opcode::Add, query, query, pass);
+      aluImm(Opcode::Addi, query, query, at.queries);
       aluImm(Opcode::Divui, queryScales, kQueryAt, c.headDim);
-      aluImm(Opcode::Addi, queryScales, queryScales,
-             at.queryScales + 4 * first);
+      aluImm(Opcode::Slli, pass, kPass, 2);
+      alu(Opcode::Add, queryScales, queryScales, pass);
+      aluImm(Opcode::Addi, queryScales, queryScales, at.queryScales);
       emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), query, queryScales,
            records, count, Whole);
     };
@@ -288,8 +327,9 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
              rowsAt(at.probsAt, key), program.constant(at.weightScales),
              records, count, Quant);
       unsigned output = program.scratch();
-      aluImm(Opcode::Addi, output, kQueryAt,
-             out.offset + first * c.headDim * 4);
+      aluImm(Opcode::Muli, output, kPass, c.headDim * 4);
+      alu(Opcode::Add, output, output, kQueryAt);
+      aluImm(Opcode::Addi, output, output, out.offset);
       emit(Opcode::Mpv, static_cast<int64_t>(Buffer::Act), output,
            program.constant(at.weights), program.constant(at.weightScales),
            records, count, part);
@@ -314,5 +354,5 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
                      bool own) {
                    context(records, key, count, own ? Last : Next);
                  });
-  }
+  });
 }

@@ -33,6 +33,8 @@
 // n = r6 + t + 1 keys for query t = r13.
 // CHECK:      accelisa.add r15, r6, r13
 // CHECK-NEXT: accelisa.addi r15, r15, 1
+// One pass over both heads: r12, its first head, is 0.
+// CHECK-NEXT: accelisa.addi r12, r0, 0
 // The keys' loop: r14 the chunk's first position, r3 its records.
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r0, 0
@@ -40,27 +42,30 @@
 // CHECK-NEXT: accelisa.sub r3, r6, r14
 // CHECK-NEXT: accelisa.minui r3, r3, 31
 // CHECK:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64
-// A loop over the heads (r9), two a pass: head h's KV head h / 2 and its
-// chunk's scores at 4 · (h · n + r14) of the rows.
+// A loop over the heads (r9) of the pass from head r12 (one pass: r12 = 0),
+// two a pass: head h's KV head h / 2 and its chunk's scores at
+// 4 · ((h - r12) · n + r14) of the rows.
 // CHECK-NEXT: accelisa.barrier
-// CHECK-NEXT: accelisa.addi r9, r0, 0
+// CHECK-NEXT: accelisa.addi r9, r12, 0
 // CHECK-NEXT: accelisa.label @[[HEADS:heads_[0-9]+_of_decode]]
 // CHECK-NEXT: accelisa.addi [[KVH:r[0-9]+]], r9, 0
 // CHECK-NEXT: accelisa.divui [[KVH]], [[KVH]], 2
 // CHECK-NEXT: accelisa.muli [[Q:r[0-9]+]], r9, 128
 // CHECK-NEXT: accelisa.add [[Q]], [[Q]], r7
 // CHECK-NEXT: accelisa.addi [[Q]], [[Q]], 256
-// CHECK-NEXT: accelisa.addi [[ROW:r[0-9]+]], r9, 0
+// CHECK-NEXT: accelisa.sub [[ROW:r[0-9]+]], r9, r12
+// CHECK-NEXT: accelisa.addi [[ROW]], [[ROW]], 0
 // CHECK-NEXT: accelisa.mul [[ROW]], [[ROW]], r15
 // CHECK-NEXT: accelisa.add [[ROW]], [[ROW]], r14
 // CHECK-NEXT: accelisa.slli [[ROW]], [[ROW]], 2
 // CHECK-NEXT: accelisa.addi [[ROW]], [[ROW]], 2097152
 // CHECK-NEXT: accelisa.vqk scr[[[ROW]]], act[[[Q]]], kv[r0], r3, [[KVH]], r0, r0, scale=
-// CHECK:      accelisa.addi [[ROW1:r[0-9]+]], r9, 1
+// CHECK:      accelisa.sub [[ROW1:r[0-9]+]], r9, r12
+// CHECK-NEXT: accelisa.addi [[ROW1]], [[ROW1]], 1
 // CHECK:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r3, {{r[0-9]+}}, r0, r0, scale=
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r9, r9, 2
-// CHECK-NEXT: accelisa.addi [[END:r[0-9]+]], r0, 2
+// CHECK-NEXT: accelisa.addi [[END:r[0-9]+]], r12, 2
 // CHECK-NEXT: accelisa.bltu r9, [[END]], @[[HEADS]]
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r14, 31
@@ -75,7 +80,9 @@
 // CHECK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 2097152
 // CHECK-NEXT: accelisa.vsoftmax scr[[[S]]], scr[[[S]]], r15, r0, r0, 2
 // The context rows start at -0.0; the values' loop continues their sums.
-// CHECK-NEXT: accelisa.addi [[OUT:r[0-9]+]], r7, 640
+// CHECK-NEXT: accelisa.muli [[OUT:r[0-9]+]], r12, 128
+// CHECK-NEXT: accelisa.add [[OUT]], [[OUT]], r7
+// CHECK-NEXT: accelisa.addi [[OUT]], [[OUT]], 640
 // CHECK-NEXT: accelisa.vfill act[[[OUT]]], 64, -0.0
 // CHECK-NEXT: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r14, r0, 0
@@ -91,7 +98,10 @@
 // CHECK-NEXT: accelisa.addi r3, r13, 1
 // CHECK:      accelisa.addi [[OWNV:r[0-9]+]], r0, 4032
 // CHECK:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[OWNV]]], r3, {{r[0-9]+}}, r0, r0, acc=1
-// The own records are stored from record 31 (r12 = 31 - r6, + r6).
+// r12 the records' index base again (31 - r6); the own records are stored
+// from record 31 (r12 + r6).
+// CHECK:      accelisa.addi r12, r0, 31
+// CHECK-NEXT: accelisa.sub r12, r12, r6
 // CHECK:      accelisa.add r12, r12, r6
 // CHECK:      accelisa.store kv[
 // The prefill step streams too (a chunk of 28 beside its tile of 4).
@@ -116,26 +126,26 @@
 // INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
 // INT8:      accelisa.addi r9, r14, 14
 // INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
-// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
-// INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, 0, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
+// INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
 // INT8-NEXT: accelisa.barrier
 // INT8-NEXT: accelisa.addi r14, r14, 28
 // INT8-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
-// INT8:      accelisa.mqk {{.*}}, 0, 2, pitch=r15, scale=
+// INT8:      accelisa.mqk {{.*}}, {{r[0-9]+}}, 2, pitch=r15, scale=
 // INT8:      accelisa.vsoftmax scr[[[S:r[0-9]+]]], scr[[[S]]], r15, r0, r0, 2
-// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, pitch=r15, part=first
+// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, pitch=r15, part=first
 // INT8:      accelisa.label @[[MAX:chunk_[0-9]+_of_decode]]
-// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, pitch=r15, part=next, wait=ld
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=next, wait=ld
 // INT8:      accelisa.bltu r14, r6, @[[MAX]]
-// INT8:      accelisa.vpq {{.*}}, r3, 0, 2, pitch=r15, part=next
-// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, pitch=r15, part=last
-// INT8:      accelisa.mpv {{.*}}, r0, {{r[0-9]+}}, 0, 0, 2, part=first
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=next
+// INT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, pitch=r15, part=last
+// INT8:      accelisa.mpv {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, part=first
 // INT8:      accelisa.label @[[SUM:chunk_[0-9]+_of_decode]]
-// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, pitch=r15, part=quant
-// INT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, 0, 2, part=next
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, part=next
 // INT8:      accelisa.bltu r14, r6, @[[SUM]]
-// INT8:      accelisa.vpq {{.*}}, r3, 0, 2, pitch=r15, part=quant
-// INT8:      accelisa.mpv {{.*}}, r3, 0, 2, part=last
+// INT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=quant
+// INT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, 2, part=last
 
 // WHOLE-NOT: chunk_
 // WHOLE:     accelisa.vsoftmax
