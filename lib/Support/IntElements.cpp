@@ -95,13 +95,13 @@ void accel::unpackIntFields(const uint8_t *bytes, unsigned bits, uint64_t first,
     uint64_t whole = (n - i) / per;
     const uint8_t *in = bytes + (first + i) / per;
     if (bits == 1)
-      unpackBytes<1>(in, whole, &out[i]);
+      unpackBytes<1>(in, whole, out.data() + i);
     else if (bits == 2)
-      unpackBytes<2>(in, whole, &out[i]);
+      unpackBytes<2>(in, whole, out.data() + i);
     else if (bits == 4)
-      unpackBytes<4>(in, whole, &out[i]);
+      unpackBytes<4>(in, whole, out.data() + i);
     else
-      unpackBytes<8>(in, whole, &out[i]);
+      unpackBytes<8>(in, whole, out.data() + i);
     i += whole * per;
   }
   for (; i < n; ++i)
