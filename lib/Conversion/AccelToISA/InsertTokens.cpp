@@ -449,15 +449,23 @@ SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
     onChip(out, i, "bbuf", "rb", 0, records, false);
     onChip(out, i, "bbuf", "rg", 0, records, false);
     bool scores = i.opcode == Opcode::Mqk, context = i.opcode == Opcode::Mpv;
+    // mqk's scores and vpq's probabilities: row r's element j at
+    // 4(r·P + j), P = R[rp] (n for r0; a fault when less than n).
+    std::optional<int64_t> pitched;
+    if (!context) {
+      std::optional<int64_t> pitch = i.get("rp") ? count(i, "rp") : n;
+      if (n && pitch)
+        pitched = ((rows - 1) * std::max(*pitch, *n) + *n) * 4;
+    }
     onChip(out, i, "abuf", "ra", 0,
-           times(scores ? hd : (context ? weights : times(n, 4)), rows),
+           scores ? times(hd, rows)
+                  : (context ? times(weights, rows) : pitched),
            false);
     onChip(out, i, "sbuf", "rs", 0,
            times(scores ? std::optional<int64_t>(4) : times(groups, 4), rows),
            i.opcode == Opcode::Vpq);
     onChip(out, i, "dbuf", "rd", 0,
-           times(scores ? times(n, 4) : (context ? times(hd, 4) : weights),
-                 rows),
+           scores ? pitched : times(context ? times(hd, 4) : weights, rows),
            true);
     break;
   }

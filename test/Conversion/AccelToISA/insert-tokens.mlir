@@ -215,3 +215,39 @@ accelisa.program @attention_rows {
   accelisa.store act[576], hbm[r2 + 64], 1, 64
   accelisa.halt
 }
+
+// -----
+
+// mqk's scores and vpq's probabilities (ISA §5.9) lie P = R[rp] elements
+// apart from row to row: with 2 rows of 16 keys and a pitch of 64, row 1's
+// are at scr[256, 320), not in the rows × n = scr[0, 128) after row 0's.
+// The store of scr[256] waits for the mqk's scores; the load into scr[256]
+// waits for the vpq that reads them (and for the store and the mqk). A
+// pitch from data (lds) is unknown: the scores run to the end of the
+// buffer, so the store of scr[8192] waits for that mqk.
+// CHECK-LABEL: accelisa.program @pitched_rows
+// CHECK:      accelisa.mqk scr[r0], act[r0], act[r21], kv[r0], r0, r0, 16, 0, 2, pitch=r20, scale={{.*}}, rel=ld|st|vec
+// CHECK-NEXT: accelisa.store scr[256], hbm[r2], 1, 64, wait=mx, rel=ld
+// CHECK-NEXT: accelisa.vaset
+// CHECK-NEXT: accelisa.vpq scr[r22], scr[r0], scr[r23], kv[r0], r0, r0, 16, 0, 2, pitch=r20, wait=mx, rel=ld|mx
+// CHECK-NEXT: accelisa.load scr[256], hbm[r1], 1, 64, wait=st|mx|vec, rel=mx
+// CHECK-NEXT: accelisa.lds r24, act[2048]
+// CHECK-NEXT: accelisa.mqk {{.*}}, pitch=r24, scale={{.*}}, wait=ld|vec, rel=st
+// CHECK-NEXT: accelisa.store scr[8192], hbm[r2 + 64], 1, 64, wait=mx
+accelisa.program @pitched_rows {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 64
+  accelisa.addi r21, r0, 512
+  accelisa.addi r22, r0, 1024
+  accelisa.addi r23, r0, 512
+  accelisa.maset hd=16, kvh=1, kvg=16, kvbits=4, qpk=2
+  accelisa.mqk scr[r0], act[r0], act[r21], kv[r0], r0, r0, 16, r0, 2, pitch=r20, scale=1.0
+  accelisa.store scr[256], hbm[r2], 1, 64
+  accelisa.vaset hd=16, kvh=1, kvg=16, kvbits=4, qpk=2
+  accelisa.vpq scr[r22], scr[r0], scr[r23], kv[r0], r0, r0, 16, r0, 2, pitch=r20
+  accelisa.load scr[256], hbm[r1], 1, 64
+  accelisa.lds r24, act[r0 + 2048]
+  accelisa.mqk scr[r0], act[r0], act[r21], kv[r0], r0, r0, 16, r0, 2, pitch=r24, scale=1.0
+  accelisa.store scr[8192], hbm[r2 + 64], 1, 64
+  accelisa.halt
+}
