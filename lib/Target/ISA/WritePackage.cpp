@@ -132,6 +132,12 @@ packageSections(ModuleOp module, const PackageOptions &options,
       return module.emitError("invalid hardware config: ")
              << llvm::toString(config.takeError());
     configName = config->name;
+    if (program->code.size() > config->imemInstructions())
+      return programOp->emitError("the program's ")
+             << program->code.size()
+             << " instructions do not fit the instruction memory of '"
+             << options.configPath << "' (" << config->imemInstructions()
+             << " instructions: control.imem_uram)";
   }
   llvm::Expected<std::string> metadata = package::metadataJSON(
       *program, packageMetadata(module, *programOp, configName));

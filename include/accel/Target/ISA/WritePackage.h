@@ -31,7 +31,8 @@ struct PackageOptions {
   /// header's size and checksum must match `accel.weight_image`.
   std::string weightImageFile;
   /// The hardware config compiled for, as JSON text (empty: none), and the
-  /// file it came from (for errors).
+  /// file it came from (for errors). The program must fit the config's
+  /// instruction memory (control.imem_uram).
   llvm::StringRef configJSON, configPath;
   /// Other sections, embedded when not empty. Without `params`, the
   /// program's `accel.params` (an i8 elements attribute the lowering
