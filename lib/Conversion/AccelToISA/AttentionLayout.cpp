@@ -19,46 +19,48 @@ using namespace accel::lowering;
 
 namespace {
 
-/// The integer attention's operands in the scratch buffer's upper half
-/// (ISA §5.9): the int8 heads of the step's `tile` queries and their scales
-/// (a query after another), then two banks (parity of the work item) of
-/// scores, probabilities, int8 weights and weight scales, `rows` rows each.
-struct IntScratch {
-  int64_t queries = 0, queryScales = 0;
-  int64_t scores = 0, probs = 0, weights = 0, weightScales = 0, bank = 0;
-  int64_t end = 0;
-
-  IntScratch(int64_t start, int64_t tile, int64_t heads, int64_t headDim,
-             int64_t groups, int64_t loaded, int64_t rows) {
-    queries = start;
-    queryScales = queries + alignTo(tile * heads * headDim, kAlign);
-    scores = queryScales + alignTo(tile * heads * 4, kAlign);
-    probs = scores + alignTo(rows * loaded * 4, kAlign);
-    weights = probs + alignTo(rows * loaded * 4, kAlign);
-    weightScales = weights + alignTo(rows * groups * loaded, kAlign);
-    bank = weightScales + alignTo(rows * groups * 4, kAlign) - scores;
-    end = scores + 2 * bank;
-  }
-};
-
 /// The most heads one mqk / vsoftmax / vpq / mpv takes (their 6-bit `rows`).
 constexpr int64_t kMaxAttentionRows = 63;
 /// The most heads one vqk / vpv takes (their 4-bit `rows`).
 constexpr int64_t kMaxVectorRows = 15;
 
-/// The heads each integer attention instruction takes: the largest divisor
-/// of `heads` whose rows fit the scratch buffer's upper half and stay with
-/// the state's `qpk` rows per KV head (a multiple of qpk, or within one KV
-/// head), or 0 if not even one head fits.
-int64_t attentionRows(int64_t scrBytes, int64_t tile, int64_t heads,
-                      int64_t qpk, int64_t headDim, int64_t groups,
-                      int64_t loaded) {
-  for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
-    if (heads % rows == 0 && (rows % qpk == 0 || qpk % rows == 0) &&
-        IntScratch(scrBytes / 2, tile, heads, headDim, groups, loaded, rows)
-                .end <= scrBytes)
+/// The largest divisor of `heads`, at most `most`, that stays with `qpk`
+/// rows per KV head (a multiple of qpk, or within one KV head) and `fits`;
+/// 0 if not even one head fits.
+int64_t largestRows(int64_t heads, int64_t most, int64_t qpk,
+                    llvm::function_ref<bool(int64_t)> fits) {
+  for (int64_t rows = std::min(heads, most); rows > 0; --rows)
+    if (heads % rows == 0 && (rows % qpk == 0 || qpk % rows == 0) && fits(rows))
       return rows;
   return 0;
+}
+
+/// The integer attention's operands in the scratch buffer's upper half
+/// (ISA §5.9) from `start`: the int8 heads of the step's `tile` queries and
+/// their scales (a query after another), then `rows` rows of scores and the
+/// rest: with the whole cache two banks (parity of the work item) of
+/// scores, probabilities, int8 weights and weight scales; streamed, the
+/// scores of n keys (the probabilities in place), their weight scales (each
+/// group's running max first) and the int8 weights of `width` records.
+void placeIntScratch(AttentionLayout &at, int64_t start, int64_t tile,
+                     int64_t heads, int64_t headDim, int64_t groups,
+                     int64_t loaded, int64_t width, int64_t rows) {
+  at.queries = start;
+  at.queryScales = at.queries + alignTo(tile * heads * headDim, kAlign);
+  at.scoresAt = at.queryScales + alignTo(tile * heads * 4, kAlign);
+  if (at.chunk > 0) {
+    at.probsAt = at.scoresAt;
+    at.weightScales = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
+    at.weights = at.weightScales + alignTo(rows * groups * 4, kAlign);
+    at.bank = 0;
+    at.scratchEnd = at.weights + alignTo(rows * groups * width, kAlign);
+    return;
+  }
+  at.probsAt = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
+  at.weights = at.probsAt + alignTo(rows * loaded * 4, kAlign);
+  at.weightScales = at.weights + alignTo(rows * groups * loaded, kAlign);
+  at.bank = at.weightScales + alignTo(rows * groups * 4, kAlign) - at.scoresAt;
+  at.scratchEnd = at.scoresAt + 2 * at.bank;
 }
 
 /// The dictionary's fields (AttentionLayout.h).
@@ -99,103 +101,61 @@ LogicalResult planRecords(CacheAttentionOp op, const CacheLayout &c,
   return success();
 }
 
-/// A streamed integer attention's part of the scratch buffer, below
-/// `room`: the int8 heads of the step's queries and their scales, then
-/// `rows` rows of n scores (the probabilities in place), their weight
-/// scales (each group's running max first) and the int8 weights of a chunk.
-LogicalResult planStreamedInt8(CacheAttentionOp op, const CacheLayout &c,
-                               int64_t scrBytes, int64_t room, int64_t loaded,
-                               int64_t tile, AttentionLayout &at) {
-  if (c.format == 2)
-    return op.emitError("int8_attention needs an integer KV cache");
-  int64_t heads = op.getNumHeads(), groups = c.headDim / c.group;
-  at.queries = scrBytes / 2;
-  at.queryScales = at.queries + alignTo(tile * heads * c.headDim, kAlign);
-  at.scoresAt = at.queryScales + alignTo(tile * heads * 4, kAlign);
-  at.probsAt = at.scoresAt;
-  auto end = [&](int64_t rows) {
-    return at.scoresAt + alignTo(rows * loaded * 4, kAlign) +
-           alignTo(rows * groups * 4, kAlign) +
-           alignTo(rows * groups * std::max(at.chunk, tile), kAlign);
-  };
-  for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
-    if (heads % rows == 0 && (rows % c.qpk == 0 || c.qpk % rows == 0) &&
-        end(rows) <= room) {
-      at.headsPerPass = rows;
-      at.weightScales = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
-      at.weights = at.weightScales + alignTo(rows * groups * 4, kAlign);
-      at.scratchEnd = end(rows);
-      return success();
-    }
-  return op.emitError("the integer attention of ")
-         << tile << " queries streaming " << loaded << " keys (" << heads
-         << " heads) needs " << end(1) - scrBytes / 2
-         << " bytes of the scratch buffer's upper half (" << scrBytes / 2
-         << ")";
-}
-
 /// The scratch buffer's part of `at`, below `room` (the tables' start).
 LogicalResult planScratch(CacheAttentionOp op, const CacheLayout &c,
                           int64_t scrBytes, int64_t room, int64_t loaded,
                           int64_t tile, AttentionLayout &at) {
-  int64_t heads = op.getNumHeads();
-  at.scoresAt = scrBytes / 2;
-  if (at.chunk > 0 && op.getInt8Attention())
-    return planStreamedInt8(op, c, scrBytes, room, loaded, tile, at);
-  if (at.chunk > 0) {
-    // As many heads' rows of n scores a pass as fit, softmax in place.
-    for (int64_t rows = std::min(heads, kMaxAttentionRows); rows > 0; --rows)
-      if (heads % rows == 0 &&
-          at.scoresAt + alignTo(rows * loaded * 4, kAlign) <= room) {
-        at.headsPerPass = rows;
-        at.probsAt = at.scoresAt;
-        at.scratchEnd = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
-        return success();
-      }
-    return op.emitError("the scores of one head over ")
-           << loaded << " keys (" << alignTo(loaded * 4, kAlign)
-           << " bytes) do not fit the scratch buffer's upper half ("
-           << scrBytes / 2 << " bytes"
-           << (room < scrBytes ? ", less the RoPE tables by rank" : "")
-           << ")";
-  }
+  int64_t heads = op.getNumHeads(), half = scrBytes / 2;
+  bool streamed = at.chunk > 0;
+  // Rows below the RoPE tables; with the whole cache one head need only fit
+  // the upper half (planAttention then names the tables that do not fit).
+  auto fitsBelow = [&](int64_t rows, int64_t end) {
+    return end <= room || (!streamed && rows == 1 && end <= scrBytes);
+  };
   if (!op.getInt8Attention()) {
-    // The fp32 scores (the probabilities in place) of `rows` heads: one
-    // multi-row vqk, vsoftmax and vpv (ISA §5.7) of the query heads of whole
-    // KV heads, or of part of one, as many as fit below the RoPE tables; one
-    // head when the sinks are scored apart from the window.
-    int64_t rows = 1;
-    if (!(c.sink > 0 && tile > 1))
-      for (rows = std::min(heads, kMaxVectorRows); rows > 1; --rows)
-        if (heads % rows == 0 && (rows % c.qpk == 0 || c.qpk % rows == 0) &&
-            at.scoresAt + alignTo(rows * loaded * 4, kAlign) <= room)
-          break;
-    at.headsPerPass = rows;
-    at.probsAt = at.scoresAt;
-    at.scratchEnd = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
+    // The fp32 scores (the probabilities in place) of `rows` heads. With the
+    // whole cache, one multi-row vqk, vsoftmax and vpv (ISA §5.7) of the
+    // query heads of whole KV heads or of part of one (one head when the
+    // sinks are scored apart from the window); streamed, a pass of the head
+    // loop. As many as fit below the RoPE tables.
+    auto end = [&](int64_t rows) {
+      return half + alignTo(rows * loaded * 4, kAlign);
+    };
+    int64_t most = streamed                 ? kMaxAttentionRows
+                   : c.sink > 0 && tile > 1 ? 1
+                                            : kMaxVectorRows;
+    at.headsPerPass =
+        largestRows(heads, most, streamed ? 1 : c.qpk,
+                    [&](int64_t rows) { return fitsBelow(rows, end(rows)); });
+    if (!at.headsPerPass)
+      return op.emitError("the scores of one head over ")
+             << loaded << " keys (" << alignTo(loaded * 4, kAlign)
+             << " bytes) do not fit the scratch buffer's upper half (" << half
+             << " bytes"
+             << (streamed && room < scrBytes ? ", less the RoPE tables by rank"
+                                             : "")
+             << ")";
+    at.scoresAt = at.probsAt = half;
+    at.scratchEnd = end(at.headsPerPass);
     return success();
   }
   if (c.format == 2)
     return op.emitError("int8_attention needs an integer KV cache");
   int64_t groups = c.headDim / c.group;
-  at.headsPerPass = attentionRows(scrBytes, tile, heads, c.qpk, c.headDim, groups,
-                          loaded);
-  IntScratch s(at.scoresAt, tile, heads, c.headDim, groups, loaded,
-               std::max<int64_t>(at.headsPerPass, 1));
+  auto end = [&](int64_t rows) {
+    placeIntScratch(at, half, tile, heads, c.headDim, groups, loaded,
+                    std::max(at.chunk, tile), rows);
+    return at.scratchEnd;
+  };
+  at.headsPerPass =
+      largestRows(heads, kMaxAttentionRows, c.qpk,
+                  [&](int64_t rows) { return fitsBelow(rows, end(rows)); });
   if (!at.headsPerPass)
     return op.emitError("the integer attention of ")
-           << tile << " queries (" << loaded << " keys, " << heads
-           << " heads) needs " << s.end - scrBytes / 2
-           << " bytes of the scratch buffer's upper half (" << scrBytes / 2
-           << ")";
-  at.queries = s.queries;
-  at.queryScales = s.queryScales;
-  at.scoresAt = s.scores;
-  at.probsAt = s.probs;
-  at.weights = s.weights;
-  at.weightScales = s.weightScales;
-  at.bank = s.bank;
-  at.scratchEnd = s.end;
+           << tile << " queries " << (streamed ? "streaming " : "over ")
+           << loaded << " keys (" << heads << " heads) needs " << end(1) - half
+           << " bytes of the scratch buffer's upper half (" << half << ")";
+  end(at.headsPerPass);
   return success();
 }
 
@@ -225,8 +185,7 @@ accel::lowering::planAttention(CacheAttentionOp op, const CacheLayout &c,
   at.tile = tile;
   at.record = c.record;
   if (failed(planRecords(op, c, bytes(isa::Buffer::Kv), loaded, tile, at)) ||
-      failed(planScratch(op, c, scrBytes, scrBytes - tables, loaded, tile,
-                         at)))
+      failed(planScratch(op, c, scrBytes, scrBytes - tables, loaded, tile, at)))
     return failure();
   if (tables > 0) {
     at.tablesAt = scrBytes - tables;
@@ -249,7 +208,9 @@ DictionaryAttr accel::lowering::toAttr(MLIRContext *context,
 }
 
 FailureOr<AttentionLayout>
-accel::lowering::attentionLayoutOf(CacheAttentionOp op, StringRef step) {
+accel::lowering::attentionLayoutOf(CacheAttentionOp op, StringRef step,
+                                   const CacheLayout &c,
+                                   const hw::Config &config, int64_t tile) {
   auto steps = op->getAttrOfType<DictionaryAttr>(kAttentionLayoutAttr);
   auto fields = steps ? steps.getAs<DictionaryAttr>(step) : DictionaryAttr();
   if (!fields)
@@ -261,9 +222,26 @@ accel::lowering::attentionLayoutOf(CacheAttentionOp op, StringRef step) {
     auto value = fields.getAs<IntegerAttr>(name);
     if (!value)
       return op.emitError(kAttentionLayoutAttr)
-             << " of the " << step << " step has no integer '" << name
-             << "'";
+             << " of the " << step << " step has no integer '" << name << "'";
     layout.*field = value.getInt();
   }
+  if (layout.tile != tile || layout.record != c.record)
+    return op.emitError(kAttentionLayoutAttr)
+           << " of the " << step << " step is for steps of " << layout.tile
+           << " rows over KV records of " << layout.record << " bytes, not "
+           << tile << " rows over " << c.record
+           << ": run accel-allocate-buffers after accel-tile and "
+              "accel-place-hbm";
+  // The code generator trusts every offset and count: a layout is taken only
+  // if it is the one planned for this op, cache and config.
+  FailureOr<AttentionLayout> planned = planAttention(op, c, config, tile);
+  if (failed(planned))
+    return failure();
+  for (auto [name, field] : kFields)
+    if (layout.*field != (*planned).*field)
+      return op.emitError(kAttentionLayoutAttr)
+             << " of the " << step
+             << " step does not match the plan for this config: field '" << name
+             << "' is " << layout.*field << ", expected " << (*planned).*field;
   return layout;
 }

@@ -74,10 +74,14 @@ mlir::FailureOr<AttentionLayout> planAttention(CacheAttentionOp op,
 mlir::DictionaryAttr toAttr(mlir::MLIRContext *context,
                             const AttentionLayout &layout);
 
-/// The layout accel-allocate-buffers recorded on `op` for `step`; an error
-/// at `op` if there is none or a field is missing.
-mlir::FailureOr<AttentionLayout> attentionLayoutOf(CacheAttentionOp op,
-                                                   llvm::StringRef step);
+/// The layout accel-allocate-buffers recorded on `op` for `step` of `tile`
+/// rows over the cache `c`; an error at `op` if there is none, a field is
+/// missing, or it differs from planAttention's for `config` (the code
+/// generator relies on its bounds).
+mlir::FailureOr<AttentionLayout>
+attentionLayoutOf(CacheAttentionOp op, llvm::StringRef step,
+                  const CacheLayout &c, const hw::Config &config,
+                  int64_t tile);
 
 } // namespace accel::lowering
 

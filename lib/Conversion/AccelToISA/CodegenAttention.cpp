@@ -470,16 +470,10 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
                         "query heads per KV head, not ")
            << c.qpk;
   setAttention(c);
-  FailureOr<AttentionLayout> onChip = attentionLayoutOf(op, step);
+  FailureOr<AttentionLayout> onChip =
+      attentionLayoutOf(op, step, c, config, tile);
   if (failed(onChip))
     return failure();
-  if (onChip->tile != tile || onChip->record != c.record)
-    return op.emitError("the attention layout (")
-           << kAttentionLayoutAttr << ") is for steps of " << onChip->tile
-           << " rows over KV records of " << onChip->record
-           << " bytes, not " << tile << " rows over " << c.record
-           << ": run accel-allocate-buffers after accel-tile and "
-              "accel-place-hbm";
   if (failed(loadRankTables(op, *onChip)))
     return failure();
   int64_t sink = c.sink, window = c.window;
