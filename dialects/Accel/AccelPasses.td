@@ -505,9 +505,12 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     `keys` and `values`, where the key and value records start in the kv
     buffer; `chunk`, 0 when the records of the earlier positions a step's
     queries see fit (they are loaded once, the step's own after them), else
-    without Λ the records of them each query streams at a time (the own
-    records at record `chunk`; with Λ, or when not even one fits beside the
-    own, an error); `rows`, the heads one attention instruction (or one
+    without Λ the room each query streams them through, records 0 ..
+    `chunk` - 1 (the own records at record `chunk`; with Λ, or when not
+    even one fits beside the own, an error): the fp32 attention takes
+    `chunk` records a pass, the integer one (`chunk` >= 5) two half-chunks
+    of (`chunk` - 3) / 2 records a pass, 3 records apart, loading one while
+    the other is used (a smaller chunk whole, one a pass); `rows`, the heads one attention instruction (or one
     streamed pass) takes; in the scratch buffer's upper half `scores` and
     `probs` (the fp32 attention's rows of scores, the probabilities in
     place; the integer attention's bank 0), the integer attention's
@@ -613,8 +616,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       of accel-fuse (`accel.epilogue`, `accel.quantized`, `accel.in_place`)
       and the act-buffer homes and attention layouts of
       accel-allocate-buffers (`accel.act`, `accel.attention_layout`, checked
-      to be for the step's rows and KV record stride); an error names the
-      first op without what it needs.
+      to be for the step's rows and KV record stride and to equal the plan
+      for the op and the config, field by field); an error names the first
+      op without what it needs.
     * **Code**: every linear quantizes its input (`vqact`) unless its int8
       form is shared and made, sets the matrix unit (`mcfg`) and streams its
       load groups through the two halves of the weight buffer (`load` +

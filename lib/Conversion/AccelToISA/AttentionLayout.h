@@ -13,8 +13,11 @@
 //   chunk          0: the earlier positions the step's queries see are
 //                  loaded once, the step's own records after them; else
 //                  the cache does not fit and each query streams its
-//                  earlier positions `chunk` records at a time through
-//                  records 0 .. chunk - 1, the own records at record chunk;
+//                  earlier positions through records 0 .. chunk - 1, the
+//                  own records at record chunk: fp32 `chunk` records a
+//                  pass; integer (chunk >= 5) two half-chunks of
+//                  (chunk - 3) / 2 records a pass, 3 records apart, one
+//                  loaded while the other is used (else one whole chunk);
 //   rows           heads one attention instruction takes (integer; fp32
 //                  vqk, vsoftmax and vpv, 1 when a prefill query's sinks
 //                  are scored apart), or one pass of a streamed attention

@@ -8,7 +8,7 @@
 // each pass over `rows` of its heads:
 //
 // 1. a runtime loop over the earlier positions [0, r6), a chunk of C
-//    records at a time: load the chunk's keys to records 0 .. C - 1, and
+//    records a pass: load the chunk's keys to records 0 .. C - 1, and
 //    per head a vqk writes their scores into the head's row of n scores in
 //    scratch, at the chunk's offset; then the scores of the query's own
 //    keys, the step's records 0 .. t;
@@ -33,8 +33,12 @@
 // A query reads the whole cache twice (fp32: keys, then values) or three
 // times (integer: keys, values twice) per pass: a prefill tile's queries
 // each read it. The loops' bodies are fenced by barriers (accel-insert-
-// tokens orders straight-line code), so a chunk's load does not overlap
-// the work on the chunk before.
+// tokens orders straight-line code). fp32's chunk loops take one chunk a
+// pass (its head loops' barriers would serialise more anyway), so a
+// chunk's load does not overlap the work on the one before. The integer
+// ones (chunkLoop, pipelined) take two half-chunks of (C - 3) / 2 records a
+// pass, 3 records apart in the chunk's room, and load one while the other
+// is used; a chunk of fewer than 5 records is taken whole, one a pass.
 //
 //===----------------------------------------------------------------------===//
 
