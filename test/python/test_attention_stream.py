@@ -91,6 +91,12 @@ def test_streamed_cache_rope_by_rank(tmp_path, tools, setting):
                                  flags)
 
 
+def instructions(asm):
+    """The instructions of an assembly listing (indented; not its labels
+    or directives)."""
+    return sum(line.startswith("  ") for line in asm.splitlines())
+
+
 def int8(setting):
     """`setting` with int8 attention (NUMERICS §6.5)."""
     return dict(setting, cli=setting["cli"] + ["--attention=int8"],
@@ -114,26 +120,51 @@ def test_streamed_cache_int8_attention(tmp_path, tools, setting, heads, tile):
                                  int8(SETTINGS[setting]), PROMPT, 12, flags)
 
 
+@pytest.mark.parametrize("tile,chunk", [(12, 4), (15, 1)])
+def test_streamed_cache_int8_small_chunk(tmp_path, tools, tile, chunk):
+    """A prefill tile of 12 or 15 MHA KV8 records of 128 bytes leaves a
+    chunk of 4 or 1 earlier records in a 4 KiB kv buffer's half: too few for
+    two half-chunks, the integer chunk loops take the whole chunk a pass
+    (no maset / vaset restated after the label)."""
+    path = export(tmp_path, heads=4, kv_heads=4)
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    setting = int8(SETTINGS["kv8"])
+    asm = streamed(tmp_path, tools, path, setting, flags)
+    assert re.search(rf"^chunk_\d+_of_prefill:\n  sub .*\n  minui .*, {chunk}$",
+                     asm, re.M)
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 6,
+                                 flags)
+
+
+def passes_setting(attention, context):
+    """KV8 at `context` positions, fp32 or int8 attention."""
+    setting = dict(
+        cli=["--quant=w8a8kv8", "--group=32", "--decode",
+             f"--max-context={context}"],
+        passes=["accel-quantize{scheme=w8a8kv8 group=32}"],
+        lam=f"accel-lambda-attention{{max-context={context}}}")
+    return int8(setting) if attention == "int8" else setting
+
+
 @pytest.mark.parametrize("attention", ["f32", "int8"])
 def test_streamed_cache_head_passes(tmp_path, tools, attention):
     """With 4 KiB kv and scratch buffers and 256 positions a pass takes one
     head's row of scores: the query's heads are a runtime loop of passes
-    (each streaming the cache), and the code is the same as with one."""
+    (each streaming the cache), so the code does not grow with their
+    number: no more instructions than at 128 positions (2 heads a pass)."""
     config = json.loads(bram_config(tmp_path, "kv", 1).read_text())
     config["buffers"]["scr"]["memory"]["value"] = "bram"
     config["buffers"]["scr"]["blocks"]["value"] = 1
     path = tmp_path / "kv4k-scr4k.json"
     path.write_text(json.dumps(config))
-    setting = dict(
-        cli=["--quant=w8a8kv8", "--group=32", "--decode",
-             "--max-context=256"],
-        passes=["accel-quantize{scheme=w8a8kv8 group=32}"],
-        lam="accel-lambda-attention{max-context=256}")
-    if attention == "int8":
-        setting = int8(setting)
     model = export(tmp_path, heads=4, kv_heads=2)
     flags = ["--config=" + str(path), "--prefill-tile=1"]
+    setting = passes_setting(attention, 256)
     asm = streamed(tmp_path, tools, model, setting, flags)
+    fewer = streamed(tmp_path, tools, model, passes_setting(attention, 128),
+                     flags)
     assert re.search(r"^pass_\d+_of_decode:", asm, re.M)
+    assert instructions(asm) <= instructions(fewer)
     assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, 12,
                                  flags)

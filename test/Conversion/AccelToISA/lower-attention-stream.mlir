@@ -13,6 +13,10 @@
 // first and last over no keys around the loop), then each chunk's int8
 // weights and int32 sums (vpq quant, mpv first over none, next, last).
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=INT8
+// A prefill tile of 28 leaves a chunk of 4 records: too few for two
+// half-chunks, the integer chunk loops take it whole, one a pass, with no
+// maset / vaset restated after the label.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=28 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=SMALL
 // With the default kv buffer the whole cache is loaded once a step, as
 // before: no chunk loop.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=WHOLE
@@ -152,4 +156,12 @@
 // WHOLE-NOT: chunk_
 
 // SCORES: error: the scores of one head over 1025 keys (4160 bytes) do not fit the scratch buffer's upper half (2048 bytes)
+// SMALL-LABEL: accelisa.label @prefill_step
+// SMALL:      accelisa.label @[[KEYS:chunk_[0-9]+_of_prefill]]
+// SMALL-NEXT: accelisa.sub r3, r6, r14
+// SMALL-NEXT: accelisa.minui r3, r3, 4
+// SMALL:      accelisa.mqk {{.*}}, kv[r0], r3, r0, r3, {{r[0-9]+}}, 2, pitch=r15
+// SMALL-NEXT: accelisa.barrier
+// SMALL-NEXT: accelisa.addi r14, r14, 4
+// SMALL-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
 // ONEMORE: error: accel-tile: the 33 KV records a step of 32 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
