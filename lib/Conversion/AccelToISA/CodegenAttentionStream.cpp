@@ -69,7 +69,6 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
   pipelined &= chunk >= 2 + kLeadRecords;
   int64_t parts = pipelined ? kChunksPerPass : 1,
           size = pipelined ? (chunk - kLeadRecords) / 2 : chunk;
-  unsigned first = pipelined ? kHead : kChunkAt;
   program.emit(make(Opcode::Barrier));
   aluImm(Opcode::Addi, kChunkAt, 0, 0);
   program.label(loop);
@@ -80,22 +79,28 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
     attentionState.reset();
     setAttention(c);
   }
-  // Part i: at most `size` positions from kChunkAt + i · size, in half
-  // i mod 2 of the room.
-  auto select = [&](int64_t i) {
-    if (pipelined)
+  // Part i: at most `size` positions from kChunkAt + i · size (kHead's
+  // after part 0), in half i mod 2 of the room. Part 0 starts at or before
+  // r6 (the loop runs while kChunkAt < r6, once when r6 = 0): its count is
+  // not negative.
+  auto select = [&](int64_t i, auto &&body) {
+    unsigned first = i == 0 ? kChunkAt : kHead;
+    if (i > 0)
       aluImm(Opcode::Addi, kHead, kChunkAt, i * size);
     alu(Opcode::Sub, kChunkKeys, kPosition, first);
-    if (pipelined)
+    if (i > 0)
       aluImm(Opcode::Maxi, kChunkKeys, kChunkKeys, 0);
     aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
-    return room + (i % 2) * (size + kLeadRecords) * c.record;
+    body(room + (i % 2) * (size + kLeadRecords) * c.record, first);
   };
-  load(select(0), first);
+  select(0, load);
   for (int64_t i = 0; i < parts; ++i) {
     if (i + 1 < parts)
-      load(select(i + 1), first);
-    use(pipelined ? select(i) : room, first);
+      select(i + 1, load);
+    if (pipelined)
+      select(i, use);
+    else
+      use(room, kChunkAt);
   }
   program.emit(make(Opcode::Barrier));
   aluImm(Opcode::Addi, kChunkAt, kChunkAt, parts * size);

@@ -119,16 +119,18 @@
 // apart: a run's lead and rest bounded apart), the second loaded while the
 // first is used; the record formats restated for accel-insert-tokens after
 // the label, so a load waits only for the mqk that read its half. The
-// second key run (none of the keys) at the first's records too.
+// second key run (none of the keys) at the first's records too. The first
+// chunk counts from r14 (not past r6: no maxi), the second from r9.
 // INT8:      accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
 // INT8-NEXT: accelisa.maset
 // INT8-NEXT: accelisa.vaset
-// INT8-NEXT: accelisa.addi r9, r14, 0
-// INT8-NEXT: accelisa.sub r3, r6, r9
-// INT8-NEXT: accelisa.maxi r3, r3, 0
+// INT8-NEXT: accelisa.sub r3, r6, r14
 // INT8-NEXT: accelisa.minui r3, r3, 14
 // INT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
 // INT8:      accelisa.addi r9, r14, 14
+// INT8-NEXT: accelisa.sub r3, r6, r9
+// INT8-NEXT: accelisa.maxi r3, r3, 0
+// INT8-NEXT: accelisa.minui r3, r3, 14
 // INT8:      accelisa.load kv[{{r[0-9]+}} + 1088], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
 // INT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
 // INT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
