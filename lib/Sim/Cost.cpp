@@ -292,7 +292,8 @@ llvm::Expected<uint64_t> sim::vectorCycles(const Machine &m, const Op &op,
     uint64_t keys = count(op, "rn", "nimm"), rows = uint64_t(op.get("rows"));
     uint64_t groupRows = rows * (m.attn->hd / m.attn->group());
     bool max = part != 0 && part != 4, quant = part == 4;
-    s.rows = groupRows;
+    // quant: one element-wise sweep over every (row, group)'s keys.
+    s.rows = quant ? 1 : groupRows;
     s.perRow = quant ? groupRows * keys : keys;
     s.passes = part == 0 ? 2 : 1;
     s.chain = quant ? M + D + A : M + A + tree + (max ? 0 : 2 * D + A);
