@@ -18,6 +18,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <utility>
 
 using namespace accel;
 using namespace accel::sim;
@@ -150,16 +151,10 @@ AttnConfig readConfig(const Op &op) {
   return c;
 }
 
-/// Writes `values` as fp32 at dbuf[R[rd]].
-llvm::Error storeFloats(Machine &m, const Op &op,
-                        llvm::ArrayRef<float> values) {
-  llvm::Expected<uint8_t *> dst = m.buffers.span(op.buf("dbuf"), reg(op, "rd"),
-                                                 4 * values.size(), Use::Write);
-  if (!dst)
-    return dst.takeError();
+/// Writes `values` as fp32 at `dst`.
+void storeFloats(uint8_t *dst, llvm::ArrayRef<float> values) {
   for (size_t j = 0; j < values.size(); ++j)
-    storeF32(*dst + 4 * j, values[j]);
-  return llvm::Error::success();
+    storeF32(dst + 4 * j, values[j]);
 }
 
 llvm::Error quantizeRecords(Machine &m, const Op &op, const AttnConfig &c) {
@@ -252,6 +247,8 @@ private:
 
 /// vqk: row r's query at ra + 4*r*D, its n scores at rd + 4*r*n. Each key
 /// is dequantized (and rotated) once for the rows that read its KV head.
+/// Every span is checked before anything of size n is allocated (n is a
+/// 32-bit register).
 llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
   uint64_t n = reg(op, "rn") + uint64_t(op.get("nimm"));
   llvm::Expected<std::vector<uint64_t>> heads = vectorRowHeads(op, c);
@@ -262,13 +259,17 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * D * rows, Use::Read);
   if (!qp)
     return qp.takeError();
-  std::vector<float> q(D * rows), k(D), out(n * rows, 0.0f);
-  for (uint64_t d = 0; d < D * rows; ++d)
-    q[d] = loadF32(*qp + 4 * d);
   llvm::Expected<uint8_t *> keys =
       m.buffers.span(op.buf("bbuf"), reg(op, "rb"), rec * n, Use::Read);
   if (!keys)
     return keys.takeError();
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n * rows, Use::Write);
+  if (!dst)
+    return dst.takeError();
+  std::vector<float> q(D * rows), k(D), out(n * rows, 0.0f);
+  for (uint64_t d = 0; d < D * rows; ++d)
+    q[d] = loadF32(*qp + 4 * d);
   float scale = num::fromBits(uint32_t(op.get("scale")));
   std::vector<bool> seen = seenKeys(c, op, n);
   // rope=1: every row's query by row R[rp], key j by row R[rk] + j.
@@ -313,7 +314,8 @@ llvm::Error scores(Machine &m, const Op &op, const AttnConfig &c) {
       }
     }
   }
-  return storeFloats(m, op, out);
+  storeFloats(*dst, out);
+  return llvm::Error::success();
 }
 
 /// NUMERICS §6.3 over the seen scores of one row: `out` (+0 where unseen).
@@ -350,6 +352,10 @@ llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("abuf"), reg(op, "ra"), 4 * n * rows, Use::Read);
   if (!src)
     return src.takeError();
+  llvm::Expected<uint8_t *> dst =
+      m.buffers.span(op.buf("dbuf"), reg(op, "rd"), 4 * n * rows, Use::Write);
+  if (!dst)
+    return dst.takeError();
   std::vector<float> s(n * rows), out(n * rows, 0.0f);
   for (uint64_t j = 0; j < n * rows; ++j)
     s[j] = loadF32(*src + 4 * j);
@@ -357,7 +363,8 @@ llvm::Error softmax(Machine &m, const Op &op, const AttnConfig &c) {
   for (uint64_t r = 0; r < rows; ++r)
     softmaxRow(llvm::ArrayRef<float>(s).slice(r * n, n), seen,
                out.data() + r * n);
-  return storeFloats(m, op, out);
+  storeFloats(*dst, out);
+  return llvm::Error::success();
 }
 
 /// vpv: row r's n probabilities at ra + 4*r*n, its D outputs at rd + 4*r*D.
@@ -477,11 +484,23 @@ llvm::Expected<uint64_t> rowPitch(const Op &op, uint64_t n) {
   return pitch;
 }
 
-/// The bytes of `rows` rows of `n` elements of `size` bytes, `pitch`
-/// elements apart.
-uint64_t pitchedBytes(uint64_t rows, uint64_t n, uint64_t pitch,
-                      uint64_t size) {
-  return rows && n ? size * ((rows - 1) * pitch + n) : 0;
+/// `rows` rows of `n` elements of `size` bytes, `pitch` elements apart, at
+/// buffer[addr]: checked against the buffer over the whole extent, but
+/// logged for the race detector row by row, as only the rows are touched
+/// (ISA §5.9), not the gaps between them.
+llvm::Expected<uint8_t *> pitchedSpan(Machine &m, unsigned buffer,
+                                      uint64_t addr, uint64_t rows, uint64_t n,
+                                      uint64_t pitch, uint64_t size, Use use) {
+  uint64_t extent = rows && n ? size * ((rows - 1) * pitch + n) : 0;
+  std::vector<Access> *log = std::exchange(m.buffers.log, nullptr);
+  llvm::Expected<uint8_t *> all = m.buffers.span(buffer, addr, extent, use);
+  m.buffers.log = log;
+  if (all && log && extent)
+    for (uint64_t r = 0; r < rows; ++r) {
+      uint64_t lo = addr + size * r * pitch;
+      log->push_back({lo, lo + size * n, buffer, use});
+    }
+  return all;
 }
 
 /// mqk: row r's int8 query at ra + r*D and its scale at rs + 4r; its n
@@ -503,6 +522,10 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
       m.buffers.span(op.buf("sbuf"), reg(op, "rs"), 4 * rows, Use::Read);
   if (!sp)
     return sp.takeError();
+  llvm::Expected<uint8_t *> dst = pitchedSpan(
+      m, op.buf("dbuf"), reg(op, "rd"), rows, n, *pitch, 4, Use::Write);
+  if (!dst)
+    return dst.takeError();
   float scale = num::fromBits(uint32_t(op.get("scale")));
   std::vector<int16_t> q(D * rows);
   std::vector<float> sq(rows), out(n * rows);
@@ -526,11 +549,6 @@ llvm::Error intScores(Machine &m, const Op &op, const AttnConfig &c) {
                      out[r * n + j] = (t * sq[r]) * scale;
                    }
                  });
-  llvm::Expected<uint8_t *> dst =
-      m.buffers.span(op.buf("dbuf"), reg(op, "rd"),
-                     pitchedBytes(rows, n, *pitch, 4), Use::Write);
-  if (!dst)
-    return dst.takeError();
   for (uint64_t r = 0; r < rows; ++r)
     for (uint64_t j = 0; j < n; ++j)
       storeF32(*dst + 4 * (r * *pitch + j), out[r * n + j]);
@@ -574,9 +592,8 @@ llvm::Error quantizeWeights(Machine &m, const Op &op, const AttnConfig &c) {
   llvm::Expected<uint64_t> pitch = rowPitch(op, n);
   if (!pitch)
     return pitch.takeError();
-  llvm::Expected<uint8_t *> pp =
-      m.buffers.span(op.buf("abuf"), reg(op, "ra"),
-                     pitchedBytes(rows, n, *pitch, 4), Use::Read);
+  llvm::Expected<uint8_t *> pp = pitchedSpan(
+      m, op.buf("abuf"), reg(op, "ra"), rows, n, *pitch, 4, Use::Read);
   if (!pp)
     return pp.takeError();
   llvm::Expected<uint8_t *> sp =
