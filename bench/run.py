@@ -68,9 +68,9 @@ ATTENTION = "int8"
 # 2,048 positions, the longest FlightLLM compiles for (a 7B layer's 8-bit
 # keys and values, 4,224 bytes each per position, fit the 8 MiB kv buffer
 # for at most 992 positions: a longer cache streams through it in chunks;
-# the streamed 7B program is a little over the config's 65,536
-# instructions, which accelc refuses, so compile_model compiles it again
-# for imem_variant's).
+# compile_model falls back to imem_variant's config only if accelc refuses
+# the program for the config's instruction memory, which the streamed 7B
+# program fits since f37192c).
 FLIGHTLLM = dict(config=os.path.join(ROOT, "configs", "flightllm-u280.json"),
                  flags=["--prune=8:16", "--quant=w8a8kv8", "--quant-head=w8a8",
                         "--attention=" + ATTENTION, "--decode", "--max-context=2048",
