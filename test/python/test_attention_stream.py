@@ -77,8 +77,10 @@ def test_streamed_cache_prefill_tiles(tmp_path, tools, setting, tile):
 
 @pytest.mark.parametrize("setting", ["kv4", "fp32"])
 def test_streamed_cache_rope_by_rank(tmp_path, tools, setting):
-    """rope-positions=cache: a chunk's keys are rotated by their ranks (the
-    chunk's first position on), the step's own from r6."""
+    """rope-positions=cache without Λ: a key's rank is its position, so
+    accel-lambda-attention keeps RoPE by position (vrope before the cache,
+    no vrset / vqk rope=1) and the streamed cache matches the golden model
+    as with absolute positions."""
     rank = dict(SETTINGS[setting])
     rank["cli"] = rank["cli"] + ["--rope-positions=cache"]
     rank["lam"] = (f"accel-lambda-attention{{max-context={CONTEXT} "
@@ -86,7 +88,8 @@ def test_streamed_cache_rope_by_rank(tmp_path, tools, setting):
     path = export(tmp_path, heads=4, kv_heads=2)
     flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
              "--prefill-tile=4"]
-    streamed(tmp_path, tools, path, rank, flags)
+    asm = streamed(tmp_path, tools, path, rank, flags)
+    assert "vrope" in asm and "vrset" not in asm
     assert_engine_matches_golden(tmp_path, tools, path, rank, PROMPT, 12,
                                  flags)
 
