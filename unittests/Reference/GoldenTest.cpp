@@ -30,12 +30,6 @@ uint32_t bitsOf(float x) {
   return b;
 }
 
-float fromBits(uint32_t b) {
-  float x;
-  std::memcpy(&x, &b, 4);
-  return x;
-}
-
 llvm::Expected<std::vector<Tensor>> runGoldenMLIR(llvm::StringRef source,
                                                   llvm::ArrayRef<Tensor> inputs) {
   return accel::reference::testing::runMLIR(source, inputs, runGolden);
