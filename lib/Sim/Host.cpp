@@ -34,6 +34,29 @@ llvm::Expected<uint64_t> getU64(const json::Object &obj, llvm::StringRef key,
 
 uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
 
+/// An io slot `{"offset", "bytes", "channel"}` at `path`, inside an io
+/// region of `ioBytes` (0: unchecked) on one of `channels` channels.
+llvm::Expected<IoSlot> parseSlot(const json::Object &item,
+                                 const std::string &path, uint64_t channels,
+                                 uint64_t ioBytes) {
+  llvm::Expected<uint64_t> offset = getU64(item, "offset", path);
+  if (!offset)
+    return offset.takeError();
+  llvm::Expected<uint64_t> bytes = getU64(item, "bytes", path);
+  if (!bytes)
+    return bytes.takeError();
+  llvm::Expected<uint64_t> channel = getU64(item, "channel", path);
+  if (!channel)
+    return channel.takeError();
+  if (*channel >= channels)
+    return metaError(path + ".channel: " + Twine(*channel) +
+                     " is not an HBM channel");
+  if (ioBytes && *offset + *bytes > ioBytes)
+    return metaError(path + ": [" + Twine(*offset) + ", " +
+                     Twine(*offset + *bytes) + ") is outside the io region");
+  return IoSlot{*offset, *bytes, unsigned(*channel)};
+}
+
 } // namespace
 
 llvm::StringRef sim::regionName(Region region) {
@@ -147,6 +170,9 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
     const json::Object *obj = io->getAsObject();
     if (!obj)
       return metaError("io: expected an object");
+    if (obj->get("max_rows"))
+      if (llvm::Error err = parseForwardIo(*obj, sizes[3]))
+        return err;
     for (auto [name, slot] :
          {std::pair("tokens", &tokensSlot), std::pair("logits", &logitsSlot),
           std::pair("token", &tokenSlot)}) {
@@ -157,23 +183,11 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
       std::string path = std::string("io.") + name;
       if (!item)
         return metaError(path + ": expected an object");
-      llvm::Expected<uint64_t> offset = getU64(*item, "offset", path);
-      if (!offset)
-        return offset.takeError();
-      llvm::Expected<uint64_t> bytes = getU64(*item, "bytes", path);
-      if (!bytes)
-        return bytes.takeError();
-      llvm::Expected<uint64_t> channel = getU64(*item, "channel", path);
-      if (!channel)
-        return channel.takeError();
-      if (*channel >= hwConfig.hbmChannels)
-        return metaError(path + ".channel: " + Twine(*channel) +
-                         " is not an HBM channel");
-      if (sizes[3] && *offset + *bytes > sizes[3])
-        return metaError(path + ": [" + Twine(*offset) + ", " +
-                         Twine(*offset + *bytes) +
-                         ") is outside the io region");
-      *slot = IoSlot{*offset, *bytes, unsigned(*channel)};
+      llvm::Expected<IoSlot> parsed =
+          parseSlot(*item, path, hwConfig.hbmChannels, sizes[3]);
+      if (!parsed)
+        return parsed.takeError();
+      *slot = *parsed;
     }
   }
 
@@ -244,6 +258,54 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
   return llvm::Error::success();
 }
 
+llvm::Error Session::parseForwardIo(const json::Object &io,
+                                    uint64_t ioBytes) {
+  llvm::Expected<uint64_t> rows = getU64(io, "max_rows", "io");
+  if (!rows)
+    return rows.takeError();
+  maxRows = *rows;
+  for (auto [key, list] : {std::pair("inputs", &forwardInputs),
+                           std::pair("outputs", &forwardOutputs)}) {
+    const json::Array *items = io.getArray(key);
+    if (!items)
+      return metaError(Twine("io.") + key + ": expected an array");
+    for (auto [i, value] : llvm::enumerate(*items)) {
+      std::string path = ("io." + Twine(key) + "[" + Twine(i) + "]").str();
+      const json::Object *item = value.getAsObject();
+      if (!item)
+        return metaError(path + ": expected an object");
+      IoTensor t;
+      llvm::Expected<IoSlot> slot =
+          parseSlot(*item, path, hwConfig.hbmChannels, ioBytes);
+      if (!slot)
+        return slot.takeError();
+      t.slot = *slot;
+      llvm::Expected<uint64_t> rowBytes = getU64(*item, "row_bytes", path);
+      if (!rowBytes)
+        return rowBytes.takeError();
+      t.rowBytes = *rowBytes;
+      std::optional<llvm::StringRef> name = item->getString("name");
+      std::optional<llvm::StringRef> dtype = item->getString("dtype");
+      if (!name || !dtype || (*dtype != "f32" && *dtype != "i32"))
+        return metaError(path + ": expected a \"name\" and a \"dtype\" "
+                                "(f32 or i32)");
+      t.name = name->str();
+      t.ids = *dtype == "i32";
+      if (t.rowBytes == 0 || t.rowBytes % 4 != 0 ||
+          (t.ids && t.rowBytes != 4) || *maxRows * t.rowBytes > t.slot.bytes)
+        return metaError(path + ": " + Twine(*maxRows) + " rows of " +
+                         Twine(t.rowBytes) + " bytes (" + *dtype +
+                         ") do not fit its " + Twine(t.slot.bytes) +
+                         " bytes");
+      if (const json::Array *shape = item->getArray("shape"))
+        for (const json::Value &d : *shape)
+          t.shape.push_back(d.getAsInteger().value_or(0));
+      list->push_back(std::move(t));
+    }
+  }
+  return llvm::Error::success();
+}
+
 const std::optional<IoSlot> &Session::ioSlot(llvm::StringRef name) const {
   if (name == "tokens")
     return tokensSlot;
@@ -307,16 +369,77 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
             bases[unsigned(Region::Io)] + tokensSlot->offset, bytes))
       return err;
   }
+  return run(*index, tokens.size(), position, options, stats);
+}
+
+llvm::Error Session::run(uint32_t index, uint64_t count, uint32_t position,
+                         const RunOptions &options, RunStats *stats) {
+  Machine &m = sim->machine();
   for (unsigned r = 0; r < kNumRegions; ++r)
     m.regs[1 + r] = uint32_t(bases[r]);
-  m.regs[5] = uint32_t(tokens.size());
+  m.regs[5] = uint32_t(count);
   m.regs[6] = position;
   m.regs[7] = 1;
   RunOptions named = options;
   named.symbols = prog.symbols;
   if (named.maxSteps == 0)
-    named.maxSteps = defaultStepLimit(prog.code.size(), tokens.size(), position);
-  return sim->run(*index, named, stats);
+    named.maxSteps = defaultStepLimit(prog.code.size(), count, position);
+  return sim->run(index, named, stats);
+}
+
+llvm::Error Session::callForward(uint64_t rows,
+                                 llvm::ArrayRef<std::vector<uint8_t>> data,
+                                 const RunOptions &options, RunStats *stats) {
+  auto error = [](const Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  if (!maxRows)
+    return error("the package has no forward entry (metadata io.max_rows)");
+  llvm::Expected<uint32_t> index = entry("forward");
+  if (!index)
+    return index.takeError();
+  if (rows == 0 || rows > *maxRows)
+    return error(Twine(rows) + " rows: a call takes 1 to " + Twine(*maxRows) +
+                 " rows (metadata io.max_rows: the graph's rows)");
+  if (data.size() != forwardInputs.size())
+    return error(Twine(data.size()) + " inputs given, the graph has " +
+                 Twine(forwardInputs.size()));
+  Machine &m = sim->machine();
+  m.resetForCall();
+  for (auto [t, bytes] : llvm::zip(forwardInputs, data)) {
+    if (bytes.size() != rows * t.rowBytes)
+      return error("input '" + t.name + "': " + Twine(bytes.size()) +
+                   " bytes, not " + Twine(rows) + " rows of " +
+                   Twine(t.rowBytes));
+    for (size_t i = 0; t.ids && vocab && i < rows; ++i)
+      if (int32_t id = int32_t(loadU32(bytes.data() + 4 * i));
+          id < 0 || uint64_t(id) >= *vocab)
+        return error("token id " + Twine(id) + " (input '" + t.name +
+                     "', row " + Twine(i) +
+                     ") is not in the model's vocabulary [0, " +
+                     Twine(*vocab) + ") (metadata model.vocab)");
+    if (llvm::Error err = m.hbm.write(
+            t.slot.channel, bases[unsigned(Region::Io)] + t.slot.offset,
+            bytes))
+      return err;
+  }
+  return run(*index, rows, 0, options, stats);
+}
+
+llvm::Expected<std::vector<uint8_t>> Session::output(size_t index,
+                                                     uint64_t rows) {
+  if (index >= forwardOutputs.size() ||
+      rows * forwardOutputs[index].rowBytes > forwardOutputs[index].slot.bytes)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "no output %zu of %llu rows", index,
+                                   (unsigned long long)rows);
+  const IoTensor &t = forwardOutputs[index];
+  std::vector<uint8_t> bytes(rows * t.rowBytes);
+  if (llvm::Error err = sim->machine().hbm.read(
+          t.slot.channel, bases[unsigned(Region::Io)] + t.slot.offset, bytes))
+    return std::move(err);
+  return bytes;
 }
 
 llvm::Expected<std::vector<float>> Session::logits() {

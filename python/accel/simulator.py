@@ -3,7 +3,8 @@
 The simulator stays behind its wall (docs/SIMULATOR.md): this runs the
 `accel-sim` executable of the build as a subprocess, reads its JSON report
 (`--report`) and the last step's logits (`--logits-out`, raw little-endian
-fp32), and never links the simulator into the compiler's extension module.
+fp32) or a forward package's outputs (`--output`), and never links the
+simulator into the compiler's extension module.
 The executable is `$ACCEL_SIM`, else `bin/accel-sim` of the build tree this
 package sits in, else `accel-sim` on the PATH.
 """
@@ -33,10 +34,80 @@ def _accel_sim() -> str:
     return found
 
 
-def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
-             trace_path=None, threads=None, what_if=None):
+def _tool(name: str) -> str:
+    """The build's `name` beside accel-sim."""
+    path = os.path.join(os.path.dirname(_accel_sim()), name)
+    return path if os.path.exists(path) else (shutil.which(name) or name)
+
+
+def _forward_io(package_path):
+    """A forward package's io metadata (docs/FORMATS.md §5.2), or None for
+    a decoder's."""
+    proc = subprocess.run([_tool("accel-objdump"), "--section=metadata",
+                           os.fspath(package_path)], capture_output=True)
+    if proc.returncode != 0:
+        from ._accel import AccelError
+        raise AccelError(proc.stderr.decode().strip())
+    io = json.loads(proc.stdout).get("io", {})
+    return io if "max_rows" in io else None
+
+
+def _simulate_forward(io, inputs, mode, cmd, tmp):
+    """Writes `inputs` for accel-sim --input (added to `cmd`, with
+    --output), and returns the function reading the outputs back as arrays
+    of the inputs' rows."""
+    import numpy as np
+
+    given = set(inputs)
+    names = [t["name"] for t in io["inputs"]]
+    if given != set(names):
+        raise ValueError(f"inputs must name the package's inputs {names}, "
+                         f"not {sorted(given)}")
+    leading = None
+    for i, t in enumerate(io["inputs"]):
+        ids = t["dtype"] == "i32"
+        array = np.asarray(inputs[t["name"]])
+        array = array.astype("<i4" if ids else "<f4")
+        if not ids and (array.ndim < 1 or array.shape[-1] * 4 != t["row_bytes"]):
+            raise ValueError(f"input {t['name']!r} has rows of "
+                             f"{t['row_bytes'] // 4} values, not shape "
+                             f"{array.shape}")
+        shape = array.shape if ids else array.shape[:-1]
+        if leading is not None and int(np.prod(shape)) != int(np.prod(leading)):
+            raise ValueError(f"input {t['name']!r} has {int(np.prod(shape))} "
+                             f"rows, the others {int(np.prod(leading))}")
+        leading = shape
+        path = os.path.join(tmp, f"input{i}.bin")
+        array.tofile(path)
+        cmd.append(f"--input={t['name']}={path}")
+    outputs = []
+    if mode != "timing":
+        for i, t in enumerate(io["outputs"]):
+            path = os.path.join(tmp, f"output{i}.bin")
+            cmd.append(f"--output={t['name']}={path}")
+            outputs.append((t["name"], path, t["row_bytes"] // 4))
+
+    def read(stdout):
+        if mode == "timing":
+            return {"outputs": None}
+        return {"outputs": {
+            name: np.fromfile(path, dtype="<f4").astype(np.float32)
+            .reshape(*leading, width) for name, path, width in outputs}}
+    return read
+
+
+def simulate(package_path, prompt_ids=None, max_new_tokens=None, mode="both",
+             trace_path=None, threads=None, what_if=None, inputs=None):
     """Runs `package_path` on the simulated engine: the prefill entry over
-    `prompt_ids`, then greedy decoding to `max_new_tokens` tokens.
+    `prompt_ids`, then greedy decoding to `max_new_tokens` tokens; or, for
+    a forward package (a graph without attention, compiled without
+    `decode`), its graph once over `inputs`.
+
+    `inputs` ({name: array}) gives each graph input: fp32 rows [..., F]
+    (F its features) or token ids [...], the same rows (the product of the
+    leading dimensions, at most the graph's) in each; the result's
+    "outputs" ({name: float32 array [..., F_out]} of those rows, None in
+    timing mode) replaces "tokens" and "logits".
 
     `mode` is "functional" (data only), "timing" (the timing model without
     data: no weights needed, generated tokens read as 0) or "both". Returns a
@@ -56,25 +127,60 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    ids = [int(i) for i in prompt_ids]
-    if not ids or any(i < 0 for i in ids):
-        raise ValueError("prompt_ids must be a non-empty list of token ids")
-    if int(max_new_tokens) < 0:
-        raise ValueError("max_new_tokens must not be negative")
     if trace_path is not None and mode == "functional":
         raise ValueError("a trace needs mode 'timing' or 'both'")
     if threads is not None and int(threads) < 1:
         raise ValueError("threads must be at least 1")
+    io = _forward_io(package_path)
+    if io is not None:
+        if prompt_ids is not None or max_new_tokens is not None:
+            raise ValueError("a forward package takes inputs, not prompt_ids "
+                             "or max_new_tokens")
+        if inputs is None:
+            raise ValueError("a forward package needs inputs ({name: array})")
+        return _run(package_path, mode, trace_path, threads, what_if,
+                    lambda cmd, tmp: _simulate_forward(io, inputs, mode, cmd,
+                                                       tmp))
+    if inputs is not None:
+        raise ValueError("inputs are for a forward package (a graph without "
+                         "attention); a decoder takes prompt_ids")
+    ids = [int(i) for i in prompt_ids or []]
+    if not ids or any(i < 0 for i in ids):
+        raise ValueError("prompt_ids must be a non-empty list of token ids")
+    if max_new_tokens is None or int(max_new_tokens) < 0:
+        raise ValueError("max_new_tokens must be given and not negative")
 
-    with tempfile.TemporaryDirectory(prefix="accel-sim-") as tmp:
+    def decoder(cmd, tmp):
         logits_path = os.path.join(tmp, "logits.bin")
-        report_path = os.path.join(tmp, "report.json")
-        cmd = [_accel_sim(), os.fspath(package_path),
-               "--prompt-ids=" + ",".join(map(str, ids)),
-               f"--max-new-tokens={int(max_new_tokens)}",
-               f"--mode={mode}", "--no-summary"]
+        cmd += ["--prompt-ids=" + ",".join(map(str, ids)),
+                f"--max-new-tokens={int(max_new_tokens)}"]
         if mode != "timing":
             cmd.append(f"--logits-out={logits_path}")
+
+        def read(stdout):
+            match = re.search(r"^tokens:(.*)$", stdout, re.M)
+            if not match:
+                raise AccelError("accel-sim printed no tokens: " + stdout)
+            return {"tokens": [int(t) for t in match.group(1).split()],
+                    "logits": (np.fromfile(logits_path, dtype="<f4")
+                               .astype(np.float32)
+                               if mode != "timing" else None)}
+        return read
+    return _run(package_path, mode, trace_path, threads, what_if, decoder)
+
+
+def _run(package_path, mode, trace_path, threads, what_if, prepare):
+    """Runs accel-sim on `package_path` with the flags all calls share and
+    those `prepare(cmd, tmp)` adds: the result is the dict the function
+    `prepare` returns makes of accel-sim's standard output, with the
+    "report"."""
+    from ._accel import AccelError
+
+    with tempfile.TemporaryDirectory(prefix="accel-sim-") as tmp:
+        report_path = os.path.join(tmp, "report.json")
+        cmd = [_accel_sim(), os.fspath(package_path), f"--mode={mode}",
+               "--no-summary"]
+        read = prepare(cmd, tmp)
         if mode != "functional":
             cmd.append(f"--report={report_path}")
         if trace_path is not None:
@@ -87,14 +193,9 @@ def simulate(package_path, prompt_ids, max_new_tokens, mode="both",
         if proc.returncode != 0:
             raise AccelError(proc.stderr.strip() or
                              f"accel-sim exited with status {proc.returncode}")
-        match = re.search(r"^tokens:(.*)$", proc.stdout, re.M)
-        if not match:
-            raise AccelError("accel-sim printed no tokens: " + proc.stdout)
-        tokens = [int(t) for t in match.group(1).split()]
-        logits = (np.fromfile(logits_path, dtype="<f4").astype(np.float32)
-                  if mode != "timing" else None)
-        report = None
+        result = read(proc.stdout)
+        result["report"] = None
         if mode != "functional":
             with open(report_path) as f:
-                report = json.load(f)
-    return {"tokens": tokens, "logits": logits, "report": report}
+                result["report"] = json.load(f)
+    return result

@@ -5,6 +5,9 @@
 //       (greedy), printing the generated token ids
 //   accel-sim prog.accel --entry=NAME [--prompt-ids=...] [--position=P]
 //       one call of an entry point
+//   accel-sim graph.accel --input=x=x.f32 --output=y=y.f32
+//       a forward package (a graph without attention): its entry over the
+//       input files' rows, the outputs' rows written to files (raw fp32)
 //   --mode=functional|timing|both (default both): the timing model of
 //   docs/ENGINE.md §6 prints a summary after the run; --report=FILE.json,
 //   --trace=FILE.json (Chrome/Perfetto), --logits-out=FILE (raw fp32)
@@ -33,6 +36,7 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
@@ -133,6 +137,17 @@ cl::opt<std::string>
               cl::desc("Write the last call's logits as raw little-endian "
                        "fp32"),
               cl::value_desc("file"), cl::cat(category));
+cl::list<std::string> inputFiles(
+    "input",
+    cl::desc("A forward package's input: NAME=FILE, its rows as raw "
+             "little-endian fp32 (int32 for token ids); the call takes the "
+             "rows the files hold"),
+    cl::value_desc("name=file"), cl::cat(category));
+cl::list<std::string> outputFiles(
+    "output",
+    cl::desc("Write a forward package's output NAME's rows to FILE as raw "
+             "little-endian fp32"),
+    cl::value_desc("name=file"), cl::cat(category));
 cl::opt<bool> noSummary("no-summary",
                         cl::desc("Do not print the timing summary"),
                         cl::cat(category));
@@ -255,6 +270,70 @@ llvm::Error dumpMemory(sim::Machine &m, llvm::StringRef spec) {
   return llvm::Error::success();
 }
 
+/// `--input` and `--output`'s NAME=FILE: the index of the package's input
+/// or output NAME (of `tensors`) and the file.
+llvm::Expected<std::pair<size_t, std::string>>
+namedFile(llvm::StringRef flag, llvm::StringRef spec,
+          llvm::ArrayRef<sim::IoTensor> tensors) {
+  auto [name, file] = spec.split('=');
+  std::string names;
+  for (auto [i, t] : llvm::enumerate(tensors)) {
+    if (t.name == name && !file.empty())
+      return std::pair(i, file.str());
+    names += (names.empty() ? "" : ", ") + t.name;
+  }
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "--%s=%s: expected NAME=FILE, NAME one of the package's %s (%s)",
+      flag.str().c_str(), spec.str().c_str(), flag.str().c_str(),
+      names.c_str());
+}
+
+/// A forward package's call: the rows of every input from its --input
+/// file (the same rows in each).
+llvm::Error callForward(sim::Session &s, sim::RunReport &report,
+                        sim::RunOptions &options) {
+  auto error = [](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  std::vector<std::vector<uint8_t>> data(s.inputs().size());
+  std::vector<bool> given(s.inputs().size());
+  std::optional<uint64_t> rows;
+  for (const std::string &spec : inputFiles) {
+    llvm::Expected<std::pair<size_t, std::string>> named =
+        namedFile("input", spec, s.inputs());
+    if (!named)
+      return named.takeError();
+    auto [index, file] = *named;
+    const sim::IoTensor &t = s.inputs()[index];
+    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return error("--input=" + spec + ": " + buffer.getError().message());
+    llvm::StringRef bytes = (*buffer)->getBuffer();
+    if (bytes.empty() || bytes.size() % t.rowBytes != 0)
+      return error("--input=" + spec + ": " + llvm::Twine(bytes.size()) +
+                   " bytes are not whole rows of " + llvm::Twine(t.rowBytes));
+    uint64_t count = bytes.size() / t.rowBytes;
+    if (rows && count != *rows)
+      return error("--input=" + spec + ": " + llvm::Twine(count) +
+                   " rows, the other inputs " + llvm::Twine(*rows));
+    rows = count;
+    data[index].assign(bytes.begin(), bytes.end());
+    given[index] = true;
+  }
+  for (auto [t, ok] : llvm::zip(s.inputs(), given))
+    if (!ok)
+      return error("give the package's input '" + t.name +
+                   "' with --input=" + t.name + "=FILE");
+  sim::CallTiming &t = report.calls.emplace_back();
+  t.entry = "forward";
+  t.tokens = uint32_t(*rows);
+  options.timing = &t;
+  return s.callForward(*rows, data, options);
+}
+
 void printRegs(const sim::Machine &m) {
   for (unsigned r = 0; r < isa::kNumRegisters; ++r)
     llvm::outs() << llvm::format("r%-2u = ", r)
@@ -360,7 +439,18 @@ int main(int argc, char **argv) {
     return s.call(entry, tokens, at, options);
   };
 
-  if (!entryName.empty()) {
+  if (s.isForward()) {
+    if (!ids->empty() || maxNewTokens || !logitsOut.empty() ||
+        (!entryName.empty() && entryName != "forward"))
+      return fail("a forward package runs its graph over --input rows; "
+                  "--prompt-ids, --prompt, --max-new-tokens, --logits-out "
+                  "and other entries are for decoders");
+    if (llvm::Error err = callForward(s, report, options))
+      return fail(llvm::toString(std::move(err)));
+  } else if (!inputFiles.empty() || !outputFiles.empty()) {
+    return fail("--input and --output are for a forward package (accelc of "
+                "a graph without attention)");
+  } else if (!entryName.empty()) {
     if (maxNewTokens)
       return fail("--entry runs one call; --max-new-tokens needs the "
                   "prefill and decode entries");
@@ -425,6 +515,28 @@ int main(int argc, char **argv) {
     if (err)
       return fail("--logits-out: " + llvm::toString(std::move(err)));
     written.push_back(logitsOut);
+  }
+  for (const std::string &spec : outputFiles) {
+    llvm::Expected<std::pair<size_t, std::string>> named =
+        namedFile("output", spec, s.outputs());
+    if (!named)
+      return failWriting(llvm::toString(named.takeError()));
+    if (!data)
+      return failWriting("--output needs the data: --mode=functional or "
+                         "both");
+    llvm::Expected<std::vector<uint8_t>> rows =
+        s.output(named->first, report.calls.back().tokens);
+    if (!rows)
+      return failWriting(llvm::toString(rows.takeError()));
+    if (llvm::Error err =
+            llvm::writeToOutput(named->second, [&](llvm::raw_ostream &os) {
+              os.write(reinterpret_cast<const char *>(rows->data()),
+                       rows->size());
+              return llvm::Error::success();
+            }))
+      return failWriting("--output=" + spec + ": " +
+                         llvm::toString(std::move(err)));
+    written.push_back(named->second);
   }
   if (timed) {
     report.traceTruncated = timeline.truncated;

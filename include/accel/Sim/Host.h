@@ -4,7 +4,8 @@
 // open a package, choose the HBM regions' bases, copy the placement segments
 // into HBM once, then per call write the input token ids into the io region,
 // set r1..r7, run an entry point to halt and read the logits and the greedy
-// token. HBM (the KV cache) is kept between calls.
+// token; or, for a forward package, write its input rows, run `forward` and
+// read its output rows. HBM (the KV cache) is kept between calls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,8 @@
 #include "accel/ISA/Program.h"
 #include "accel/Package/Package.h"
 #include "accel/Sim/Simulator.h"
+
+#include "llvm/Support/JSON.h"
 
 #include <map>
 #include <memory>
@@ -31,6 +34,17 @@ llvm::StringRef regionName(Region region);
 struct IoSlot {
   uint64_t offset = 0, bytes = 0;
   unsigned channel = 0;
+};
+
+/// A forward package's input or output (FORMATS §5.2 "io": "inputs",
+/// "outputs"): rows of `rowBytes` packed from the slot's offset, fp32 or
+/// (`ids`) int32 token ids; `shape` is the graph's.
+struct IoTensor {
+  std::string name;
+  IoSlot slot;
+  uint64_t rowBytes = 0;
+  bool ids = false;
+  std::vector<int64_t> shape;
 };
 
 class Session {
@@ -67,10 +81,33 @@ public:
   llvm::Expected<std::vector<float>> logits();
   llvm::Expected<uint32_t> token();
 
+  /// A forward package (metadata io.max_rows): its inputs and outputs and
+  /// the rows a call may take.
+  bool isForward() const { return maxRows.has_value(); }
+  const std::vector<IoTensor> &inputs() const { return forwardInputs; }
+  const std::vector<IoTensor> &outputs() const { return forwardOutputs; }
+  uint64_t maxRowCount() const { return maxRows.value_or(0); }
+
+  /// One call of the forward entry over `rows` rows (ISA §7: r5 = rows,
+  /// r6 = 0): `data[i]` holds the rows of inputs()[i], rows × rowBytes
+  /// little-endian bytes (token ids each below model.vocab, when given).
+  llvm::Error callForward(uint64_t rows,
+                          llvm::ArrayRef<std::vector<uint8_t>> data,
+                          const RunOptions &options,
+                          RunStats *stats = nullptr);
+  /// The `rows` rows of outputs()[index] the last call wrote.
+  llvm::Expected<std::vector<uint8_t>> output(size_t index, uint64_t rows);
+
 private:
   Session(hw::Config config, isa::Program program);
   llvm::Error parseMetadata(const package::Package &package,
                             llvm::StringRef text, bool withData);
+  /// Reads io.inputs and io.outputs of a forward package's `io`.
+  llvm::Error parseForwardIo(const llvm::json::Object &io,
+                             uint64_t ioBytes);
+  /// Sets r1..r7 (r5 = `count`, r6 = `position`) and runs entry `index`.
+  llvm::Error run(uint32_t index, uint64_t count, uint32_t position,
+                  const RunOptions &options, RunStats *stats);
 
   hw::Config hwConfig;
   isa::Program prog;
@@ -83,6 +120,8 @@ private:
   /// The positions a call may use (metadata model.max_positions): the
   /// program reads RoPE and position rows and cache slots unchecked.
   std::optional<uint64_t> maxPositions;
+  std::optional<uint64_t> maxRows;
+  std::vector<IoTensor> forwardInputs, forwardOutputs;
 };
 
 } // namespace accel::sim
