@@ -5,9 +5,12 @@ rank, inside `vqk` (rope=1, the tables `vrset` points at, docs/ISA.md §5.7).
 The engine's program computes what the golden model computes, bit for bit:
 KV4 and KV8 and fp32 caches, grouped-query and interleaved RoPE, decoding
 far past S + W (ranks are not positions once the window slides), and
-prefill tiles whose queries see their sinks and window apart."""
+prefill tiles whose queries see their sinks and window apart; and with a
+scratch buffer too small for the whole tables by rank, the keys scored in
+segments of ranks, each segment's table rows loaded apart."""
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -15,7 +18,8 @@ import torch
 
 import decoders
 from test_engine import (PROMPT, NEW, SEQ,  # noqa: F401
-                         assert_engine_matches_golden, export, tools)
+                         assert_engine_matches_golden, bram_config, export,
+                         tools)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -93,3 +97,70 @@ def test_rope_by_rank_needs_whole_table_rows(tmp_path, tools):
     assert ("error: the engine reads RoPE table rows of whole 64-byte units; "
             "the rotary dimension 8 is not a multiple of 16") in run.stderr
     assert not package.exists()
+
+
+# A scratch buffer of 16 KiB: the whole tables by rank of Λ(S, W) with
+# S + W = 128 (2 x 8 KiB) do not fit its upper half above the scores, so
+# each query scores its keys in segments of 32 ranks (one per HBM channel),
+# loading each segment's table rows (CodegenRope.cpp).
+def segmented(tmp_path, tools, model, sink, flags, quantized=True):
+    """The settings of Λ(sink, 128 - sink) (W2A8KV4, or fp32) and the flags
+    of the 16 KiB scratch buffer, after checking that the program scores in
+    segments."""
+    window = 128 - sink
+    quant = (["--prune=2:4", "--quant=w2a8kv4", "--group=32"], [
+        "accel-prune{n=2 m=4}", "accel-quantize{scheme=w2a8kv4 group=32}"
+    ]) if quantized else ([], [])
+    setting = dict(
+        cli=[*quant[0], f"--lambda={sink},{window}", CACHE],
+        passes=quant[1],
+        lam=f"accel-lambda-attention{{sink={sink} window={window} "
+            "rope-positions=cache}")
+    flags = ["--config=" + str(bram_config(tmp_path, "scr", 4)), *flags]
+    asm = subprocess.run([tools["accelc"], str(model), "--dim",
+                          "batch=1,sequence=16", *setting["cli"], *flags,
+                          "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    for step in ("decode", "prefill"):
+        assert re.search(rf"^segment_\d+_of_{step}:", asm, re.M)
+    return setting, flags
+
+
+@pytest.mark.parametrize("heads", [(4, 2), (4, 1), (4, 4)],
+                         ids=["gqa-4:2", "gqa-4:1", "mha"])
+@pytest.mark.parametrize("sink", [1, 4])
+def test_rope_by_rank_segments_decode(tmp_path, tools, heads, sink):
+    """A 23-token prompt one token a step and 110 decode steps: positions
+    up to 132, past S + W = 128, through 4 segments once the window is
+    full (the last query rank in the last segment)."""
+    model = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    setting, flags = segmented(tmp_path, tools, model, sink,
+                               ["--prefill-tile=1"])
+    prompt = [(7 * i + 3) % 96 for i in range(23)]
+    assert_engine_matches_golden(tmp_path, tools, model, setting, prompt,
+                                 110, flags)
+
+
+@pytest.mark.parametrize("tile", [5, 16])
+@pytest.mark.parametrize("sink", [1, 40])
+def test_rope_by_rank_segments_prefill(tmp_path, tools, tile, sink):
+    """A 150-token prompt in tiles, the ring wrapping inside the prompt:
+    each query's sinks and window are scored apart, a segment holding
+    sinks, window keys or (40 sinks, segments of 32) both."""
+    model = export(tmp_path, heads=4, kv_heads=2)
+    setting, flags = segmented(tmp_path, tools, model, sink,
+                               [f"--prefill-tile={tile}"])
+    prompt = [(5 * i + 1) % 96 for i in range(150)]
+    assert_engine_matches_golden(tmp_path, tools, model, setting, prompt, 8,
+                                 flags)
+
+
+def test_rope_by_rank_segments_fp32_cache(tmp_path, tools):
+    """An fp32 model and cache (records of 128 bytes), decoding past
+    S + W in segments."""
+    model = export(tmp_path, heads=4, kv_heads=2)
+    setting, flags = segmented(tmp_path, tools, model, 4,
+                               ["--prefill-tile=4"], quantized=False)
+    prompt = [(3 * i + 2) % 96 for i in range(40)]
+    assert_engine_matches_golden(tmp_path, tools, model, setting, prompt,
+                                 100, flags)

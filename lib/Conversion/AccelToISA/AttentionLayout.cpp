@@ -80,24 +80,32 @@ constexpr std::pair<const char *, int64_t AttentionLayout::*> kFields[] = {
     {"bank", &AttentionLayout::bank},
     {"end", &AttentionLayout::scratchEnd},
     {"tables", &AttentionLayout::tablesAt},
+    {"segment", &AttentionLayout::segment},
 };
 
-/// The kv buffer's part of `at`: the whole, or (without Λ, when that does
-/// not fit) a chunk beside the step's own records.
+/// The kv buffer's part of `at`: the whole, or (when that does not fit) a
+/// chunk beside the step's own records (with Λ, and the sinks before them).
 LogicalResult planRecords(CacheAttentionOp op, const CacheLayout &c,
                           int64_t kvBytes, int64_t loaded, int64_t tile,
                           AttentionLayout &at) {
   at.valuesAt = alignTo(loaded * c.record, kAlign);
   if (2 * at.valuesAt <= kvBytes)
     return success();
-  at.chunk = kvBytes / 2 / kAlign * kAlign / c.record - tile;
-  if (c.window > 0 || at.chunk < 1)
+  int64_t resident = streamedSinks(c) + tile;
+  at.chunk = kvBytes / 2 / kAlign * kAlign / c.record - resident;
+  if (at.chunk < 1)
     return op.emitError("the ")
-           << (c.window > 0 ? loaded : tile + 1) << " KV records a tile "
-           << "of queries reads at once (" << c.record
+           << resident + 1 << " KV records a tile of queries streaming the "
+           << "cache needs at once (" << c.record
            << " bytes each, keys and values) do not fit the kv buffer ("
            << kvBytes << " bytes)";
-  at.valuesAt = alignTo((at.chunk + tile) * c.record, kAlign);
+  if (c.window > 0 && rankTableBytes(op) > 0)
+    return op.emitError("the ")
+           << loaded << " KV records a tile of queries reads at once ("
+           << c.record << " bytes each, keys and values) do not fit the kv "
+           << "buffer (" << kvBytes << " bytes), and a streamed Λ cache "
+           << "cannot rotate its keys by rank (rope-positions=cache)";
+  at.valuesAt = alignTo((at.chunk + resident) * c.record, kAlign);
   return success();
 }
 
@@ -144,7 +152,7 @@ LogicalResult planScratch(CacheAttentionOp op, const CacheLayout &c,
   int64_t groups = c.headDim / c.group;
   auto end = [&](int64_t rows) {
     placeIntScratch(at, half, tile, heads, c.headDim, groups, loaded,
-                    std::max(at.chunk, tile), rows);
+                    std::max({at.chunk, tile, streamedSinks(c)}), rows);
     return at.scratchEnd;
   };
   at.headsPerPass =
@@ -173,6 +181,69 @@ int64_t accel::lowering::rankTableBytes(CacheAttentionOp op) {
   return 2 * alignTo(type.getDimSize(0) * type.getDimSize(1) * 4, kAlign);
 }
 
+int64_t accel::lowering::rankRowBytes(CacheAttentionOp op) {
+  Value cos = op.getRopeCos();
+  if (!cos)
+    return 0;
+  return alignTo(cast<RankedTensorType>(cos.getType()).getDimSize(1) * 4,
+                 kAlign);
+}
+
+int64_t accel::lowering::segmentRows(int64_t rows, int64_t qpk) {
+  return largestRows(rows, kMaxVectorRows, qpk, [](int64_t) { return true; });
+}
+
+int64_t accel::lowering::segmentScoresAt(const AttentionLayout &at,
+                                         const CacheLayout &c) {
+  return at.scoresAt +
+         alignTo(at.headsPerPass * keysSeen(c, at.tile) * 4, kAlign);
+}
+
+/// The fp32 attention's scratch when the whole RoPE tables by rank do not
+/// fit above its scores (AttentionLayout.h's `segment`): as many heads a
+/// pass as fit beside a segment of one rank per HBM channel, then segments
+/// of as many ranks (a multiple of the channels) as fit beside them.
+static LogicalResult planSegments(CacheAttentionOp op, const CacheLayout &c,
+                                  int64_t scrBytes, int64_t channels,
+                                  int64_t loaded, AttentionLayout &at) {
+  int64_t half = scrBytes / 2, rowBytes = rankRowBytes(op);
+  auto scores = [&](int64_t rows) {
+    return alignTo(rows * loaded * 4, kAlign);
+  };
+  // A segment's scores and both tables' rows: its ranks and the query's.
+  auto segment = [&](int64_t rows, int64_t ranks) {
+    return alignTo(segmentRows(rows, c.qpk) * ranks * 4, kAlign) +
+           2 * (ranks + 1) * rowBytes;
+  };
+  auto fits = [&](int64_t rows, int64_t ranks) {
+    return half + scores(rows) + segment(rows, ranks) <= scrBytes;
+  };
+  // (Integer attention never rotates by rank: accel-int8-attention.)
+  int64_t rows = op.getInt8Attention()
+                     ? 0
+                     : largestRows(op.getNumHeads(), kMaxAttentionRows,
+                                   c.qpk, [&](int64_t rows) {
+                                     return fits(rows, channels);
+                                   });
+  if (!rows)
+    return op.emitError("the RoPE tables by rank (2 x ")
+           << rankTableBytes(op) / 2 << " bytes) do not fit the scratch "
+           << "buffer (" << scrBytes << " bytes) above the attention's "
+           << "scores (" << at.scratchEnd << " bytes), nor do segments of "
+           << channels << " ranks of them (" << segment(1, channels)
+           << " bytes)";
+  int64_t ranks = alignTo(loaded, channels);
+  while (!fits(rows, ranks))
+    ranks -= channels;
+  at.headsPerPass = rows;
+  at.segment = ranks;
+  at.scoresAt = at.probsAt = half;
+  at.scratchEnd = half + scores(rows) +
+                  alignTo(segmentRows(rows, c.qpk) * ranks * 4, kAlign);
+  at.tablesAt = scrBytes - 2 * (ranks + 1) * rowBytes;
+  return success();
+}
+
 FailureOr<AttentionLayout>
 accel::lowering::planAttention(CacheAttentionOp op, const CacheLayout &c,
                                const hw::Config &config, int64_t tile) {
@@ -189,11 +260,10 @@ accel::lowering::planAttention(CacheAttentionOp op, const CacheLayout &c,
     return failure();
   if (tables > 0) {
     at.tablesAt = scrBytes - tables;
-    if (at.tablesAt < at.scratchEnd)
-      return op.emitError("the RoPE tables by rank (2 x ")
-             << tables / 2 << " bytes) do not fit the scratch buffer ("
-             << scrBytes << " bytes) above the attention's scores ("
-             << at.scratchEnd << " bytes)";
+    if (at.tablesAt < at.scratchEnd &&
+        failed(planSegments(op, c, scrBytes, int64_t(config.hbmChannels),
+                                 loaded, at)))
+      return failure();
   }
   return at;
 }

@@ -13,8 +13,10 @@
 //   chunk          0: the earlier positions the step's queries see are
 //                  loaded once, the step's own records after them; else
 //                  the cache does not fit and each query streams its
-//                  earlier positions through records 0 .. chunk - 1, the
-//                  own records at record chunk: fp32 `chunk` records a
+//                  earlier positions (with Λ its window's) through records
+//                  0 .. chunk - 1, the own records at record chunk (with
+//                  Λ chunk + S, the sinks loaded before them once for the
+//                  step, streamedSinks): fp32 `chunk` records a
 //                  pass; integer (chunk >= 5) two half-chunks of
 //                  (chunk - 3) / 2 records a pass, 3 records apart, one
 //                  loaded while the other is used (else one whole chunk);
@@ -33,7 +35,16 @@
 //                  bank 1 (0 in fp32 and streamed);
 //   end            the end of the attention's part of the scratch buffer;
 //   tables         where rope-positions=cache's RoPE tables by rank go (cos,
-//                  then sin), at the scratch buffer's top (0 without them).
+//                  then sin), at the scratch buffer's top (0 without them);
+//   segment        0: those tables whole, loaded once a step; else they do
+//                  not fit (fp32 attention over the whole cache) and each
+//                  query's keys are scored in segments of `segment` ranks,
+//                  a multiple of the HBM channels (CodegenRope.cpp): the
+//                  tables hold `segment` + 1 rows each, a segment's ranks
+//                  and, in the last, the query's; `rows` heads' scores of n
+//                  keys at `scores` (one vsoftmax), and a segment's vqk
+//                  (segmentRows rows) writes its scores at segmentScoresAt,
+//                  to be copied into their rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,16 +66,34 @@ struct AttentionLayout {
   int64_t scoresAt = 0, probsAt = 0;
   int64_t queries = 0, queryScales = 0, weights = 0, weightScales = 0,
           bank = 0;
-  int64_t scratchEnd = 0, tablesAt = 0;
+  int64_t scratchEnd = 0, tablesAt = 0, segment = 0;
 };
 
 /// The most keys a query of a step of `tile` rows sees: its sinks and
 /// window, or (without Λ) every slot, and the tile's own.
 int64_t keysSeen(const CacheLayout &c, int64_t tile);
 
+/// The records a streamed cache's step keeps in the kv buffer besides its
+/// chunk and its own: with Λ the sinks (S), loaded once for the step.
+inline int64_t streamedSinks(const CacheLayout &c) {
+  return c.window > 0 ? c.sink : 0;
+}
+
 /// The bytes of the RoPE tables by rank (cos and sin) `op` rotates by (0
 /// without them).
 int64_t rankTableBytes(CacheAttentionOp op);
+
+/// The bytes of one row of those tables in the scratch buffer.
+int64_t rankRowBytes(CacheAttentionOp op);
+
+/// The heads one vqk (and vpv) takes when a pass of `rows` heads scores its
+/// keys in segments: the most that divide `rows`, at most 15, within the
+/// `qpk` rule (whole KV heads or part of one).
+int64_t segmentRows(int64_t rows, int64_t qpk);
+
+/// Where a segment's vqk writes its scores (`at.segment` > 0): after the
+/// pass's rows of scores over the cache `c`.
+int64_t segmentScoresAt(const AttentionLayout &at, const CacheLayout &c);
 
 /// Plans `op`'s attention for a step of `tile` rows over the cache `c` (its
 /// record at the stride it is placed at); an error at `op` if it does not

@@ -37,9 +37,9 @@ constexpr unsigned kWeights = 1, kKv = 2, kIo = 4, kTokens = 5,
 constexpr unsigned kLink = 8, kTokenId = 9, kFirstToken = 10, kRows = 11,
                    kLayerBase = 12, kQuery = 13, kSinkKeys = 14,
                    kWindowKeys = 15, kWindowAt = 3, kQueryAt = 7;
-/// A streamed attention's (window 0) registers across its chunk loops: the
-/// chunk's first position and its record count (a query's key count n is
-/// in kWindowKeys).
+/// A streamed attention's registers across its chunk loops: the chunk's
+/// first position and its record count (a query's key count n is in
+/// kWindowKeys).
 constexpr unsigned kChunkAt = kSinkKeys, kChunkKeys = kWindowAt;
 /// The head a streamed fp32 attention's head loop is at (the embedding's
 /// token id register, free during attention).
@@ -82,10 +82,38 @@ struct SharedPlacement {
   std::optional<int64_t> kvRecordsMost;
 };
 
+/// An instruction with `fields` set (the others 0).
+isa::Instruction
+instruction(Opcode opcode,
+            llvm::ArrayRef<std::pair<llvm::StringRef, int64_t>> fields);
+
+/// The entry point `entry` (ISA §7): the r5 rows from r10 = 0, a tile of
+/// at most `tile` rows (r11) at a time, each a call of `step` (at the label
+/// `loop`; `done` halts); with `positions`, r6 advances with the rows.
+void emitTileLoop(ProgramBuilder &program, llvm::StringRef entry,
+                  llvm::StringRef loop, llvm::StringRef done,
+                  llvm::StringRef step, int64_t tile, bool positions);
+
+/// The lowered model: `shared`'s, with `program`'s code, the matrices in
+/// weight image order and a weights region of `weightsBytes`.
+LoweredModel finishModel(SharedPlacement &shared, ProgramBuilder &program,
+                         int64_t weightsBytes);
+
+/// A run of a streamed query's key (or value) records in the kv buffer:
+/// `count` (a register kept across its instructions) records from the
+/// address `records()` makes, the first being key `key()` of the query's
+/// row of n (registers made again at each use); `own`: the query's own,
+/// the last run.
+struct StreamRun {
+  llvm::function_ref<unsigned()> records, key;
+  unsigned count;
+  bool own;
+};
+
 class Codegen {
 public:
-  /// The step `step` ("decode" or "prefill", the accel.act entry it reads)
-  /// of `tile` rows.
+  /// The step `step` ("decode", "prefill" or "forward", the accel.act entry
+  /// it reads) of `tile` rows of the function `decode`.
   Codegen(mlir::func::FuncOp decode, const hw::Config &config,
           SharedPlacement &shared, ProgramBuilder &program,
           llvm::StringRef step, int64_t tile)
@@ -152,6 +180,15 @@ private:
   mlir::LogicalResult lowerActivation(ActivationOp op);
   mlir::LogicalResult lowerArith(mlir::Operation *op);
   mlir::LogicalResult lowerReturn(mlir::func::ReturnOp op);
+  /// A forward step (CodegenForward.cpp): loads the tile's rows of the fp32
+  /// inputs from the io region into their homes (accel.act of the
+  /// arguments).
+  mlir::LogicalResult loadInputs();
+  /// A forward step's return: stores the tile's rows of every output.
+  mlir::LogicalResult storeOutputs(mlir::func::ReturnOp op);
+  /// Moves the tile's r11 rows of `home` between the act buffer and the
+  /// packed rows at `ioOffset` of the io region (row r10 first).
+  void moveRows(Opcode opcode, const Home &home, int64_t ioOffset);
   /// The prefill step's output tail, as accel-tile marked it: the row-wise
   /// ops only the logits need (the final norm and the LM head), and the one
   /// activation they read.
@@ -197,8 +234,10 @@ private:
   /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`
   /// to probabilities at `probs` (registers; scratch buffer).
   void softmax(unsigned probs, unsigned scores, unsigned count, int64_t rows);
-  /// A runtime loop over the step's earlier positions [0, r6) in chunks of
-  /// `chunk` (once, with none, when there are none), between barriers:
+  /// A runtime loop over the step's earlier positions [0, r6) (with Λ
+  /// query kQuery's window's, [min(ws, r6), r6), a chunk never past the
+  /// ring's end) in chunks of `chunk` (once, with none, when there are
+  /// none), between barriers:
   /// `load(base, first)` loads a chunk's records, from position `first` (a
   /// register), to `base` of the kv buffer (the chunks' room at `room`) and
   /// `use(base, first)` works on them, kChunkKeys the chunk's count. With
@@ -210,20 +249,22 @@ private:
   void chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
                  int64_t room, llvm::function_ref<void(int64_t, unsigned)> load,
                  llvm::function_ref<void(int64_t, unsigned)> use);
-  /// A streamed attention's scores and probabilities: `scores(records,
-  /// key, count)` scores `count` (a register) key records from `records`,
-  /// key 0 being key `key` (a register) of the query's row, in a loop over
-  /// the chunks and for the query's own keys; then one vsoftmax of `rows`
-  /// rows of n, in place (`pipelined`: as chunkLoop's).
+  /// `body(run)` over a streamed query's runs of key (or `values`) records
+  /// in key order (`pipelined`: as chunkLoop's): with Λ its sinks (resident
+  /// before the own records), the chunks of the earlier positions it sees
+  /// (streamed through the room at keys or values), then its own records.
+  void streamRuns(const CacheLayout &c, const AttentionLayout &at,
+                  bool values, bool pipelined,
+                  llvm::function_ref<void(const StreamRun &)> body);
+  /// A streamed attention's scores and probabilities: `scores(run)` over
+  /// streamRuns' key runs, then one vsoftmax of `rows` rows of n, in place.
   void streamKeys(const CacheLayout &c, const AttentionLayout &at,
                   int64_t rows, bool pipelined,
-                  llvm::function_ref<void(int64_t, unsigned, unsigned)>
-                      scores);
-  /// `body(records, key, count, own)` over the chunks' value records and
-  /// then (own) the query's own (`pipelined`: as chunkLoop's).
-  void streamValues(
-      const CacheLayout &c, const AttentionLayout &at, bool pipelined,
-      llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body);
+                  llvm::function_ref<void(const StreamRun &)> scores);
+  /// With Λ, query kQuery's shift into `reg`: its window's first position
+  /// ws = max(S, p - W + 1) less S, so that window position j is key
+  /// j - shift of its row (after the S sinks).
+  void windowShift(const CacheLayout &c, unsigned reg);
   /// A runtime loop over heads [kPass, kPass + rows), `unroll` a pass
   /// between barriers: `body(u)` emits head kHead + u's instructions.
   void headLoop(int64_t rows, int64_t unroll,
@@ -253,6 +294,13 @@ private:
   /// at them (vrset), unless the step already has these tables.
   mlir::LogicalResult loadRankTables(CacheAttentionOp op,
                                      const AttentionLayout &at);
+  /// attendQuery's form when the RoPE tables by rank do not fit whole
+  /// (`at.segment` > 0, CodegenRope.cpp): per pass of `at.headsPerPass`
+  /// heads, a runtime loop over the query's keys in segments, loading each
+  /// segment's table rows; `split` as attendQuery's.
+  void attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
+                             const Home &q, const Home &out,
+                             const AttentionLayout &at, bool split);
   /// With RoPE by rank, the query's rank n - 1 (n its keys: the sinks and
   /// the window when `split`, else kWindowKeys) into `reg`, returned; 0
   /// (r0) without.
@@ -288,8 +336,14 @@ private:
                            int64_t, int64_t, int64_t, int64_t>>
       attentionState;
   unsigned loops = 0;
-  /// The cos table the vector unit rotates by (loadRankTables).
-  mlir::Value rankTables;
+  /// The RoPE tables by rank the vector unit rotates by (loadRankTables):
+  /// the cos table, where in the scratch buffer and in segments of how many
+  /// ranks (0: whole), and both tables' HBM placements.
+  struct RankTables {
+    mlir::Value cos;
+    int64_t at = 0, segment = 0;
+    HbmAttr places[2];
+  } rankTables;
   mlir::Operation *tailStart = nullptr;
   mlir::Value tailInput;
   std::string tailEnd;

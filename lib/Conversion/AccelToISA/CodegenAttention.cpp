@@ -22,10 +22,11 @@
 // Reading the cache before writing it lets a tile's queries see keys its
 // own writes would overwrite in the ring.
 //
-// Without Λ a step's queries see every earlier position. When those records
-// do not fit the kv buffer (attentionLayout's chunk), step 1 loads none,
-// the own records go after a chunk's room, and step 3 streams the cache
-// through that room for each query (CodegenAttentionStream.cpp).
+// When the records a step's queries see do not fit the kv buffer
+// (attentionLayout's chunk), step 1 loads none but Λ's sinks, the own
+// records go after a chunk's room (and the sinks), and step 3 streams the
+// cache (Λ: the window's positions) through that room for each query
+// (CodegenAttentionStream.cpp).
 //
 // With `int8_attention` (NUMERICS §6.5) one vqact before step 3 quantizes
 // the heads of all the step's queries (one int8 group per head), and step 3
@@ -305,6 +306,10 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     return;
   }
   select(0);
+  if (at.segment > 0) {
+    attendQueryBySegments(op, c, q, out, at, split);
+    return;
+  }
   unsigned rank = queryRank(op, split, kQueryRank);
 
   // A group of `rows` heads at a time (one when the sinks are scored
@@ -485,13 +490,14 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // 1. The earlier positions: sinks s0 = min(S, p0) from slot 0, then the
   // window's w0 = p0 - max(S, p0 - W + 1) records from their ring slot (one
   // run to the ring's end, one from its start). Without Λ, every earlier
-  // position from slot 0. When the queries stream them instead, none: s0 +
-  // w0, the records before the step's own, is the chunk.
+  // position from slot 0. When the queries stream them instead, none but
+  // (with Λ) the sinks, right before the step's own records: s0 + w0, the
+  // records before the step's own, is the chunk (and the S sinks' room).
   unsigned s0 = kSinkKeys, w0 = kWindowKeys, ring = kWindowAt,
            runA = kQuery, firstPast = program.scratch();
   if (onChip->chunk > 0) {
     aluImm(Opcode::Addi, s0, 0, 0);
-    aluImm(Opcode::Addi, w0, 0, onChip->chunk);
+    aluImm(Opcode::Addi, w0, 0, onChip->chunk + streamedSinks(c));
   } else if (window > 0) {
     aluImm(Opcode::Minui, s0, kPosition, sink);
     aluImm(Opcode::Addi, firstPast, kPosition, 1 - window);
@@ -511,8 +517,15 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   for (auto [rows, base] :
        {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
         {&c.values, valuesAt}}) {
-    if (onChip->chunk > 0)
+    if (onChip->chunk > 0) {
+      if (window > 0) {
+        unsigned sinks = program.scratch(), index = program.scratch();
+        aluImm(Opcode::Minui, sinks, kPosition, sink);
+        alu(Opcode::Sub, index, w0, sinks);
+        moveRecords(Opcode::Load, *rows, c, base, sinks, 0, 0, index);
+      }
       continue;
+    }
     if (window > 0) {
       moveRecords(Opcode::Load, *rows, c, base, s0, 0, 0, 0);
       moveRecords(Opcode::Load, *rows, c, base, runA, ring, 0, s0);

@@ -1,34 +1,42 @@
 //===- CodegenAttentionStream.cpp - attention over a streamed cache -------===//
 //
-// Without Λ a layer's cache holds every earlier position, and when the
-// records a step's queries see do not fit the kv buffer they are streamed
-// through it (AttentionLayout::chunk; CodegenAttention.cpp lowers the rest of
-// the layer: the step's own records stay at record `chunk` of each half).
-// For each query t of the tile (position p = r6 + t, n = p + 1 keys) and
-// each pass over `rows` of its heads:
+// When the records a step's queries see do not fit the kv buffer they are
+// streamed through it (AttentionLayout::chunk; CodegenAttention.cpp lowers
+// the rest of the layer: the step's own records stay at record `chunk` of
+// each half, with Λ at `chunk` + S after the S sinks, which it loads once
+// for the step). For each query t of the tile (position p = r6 + t, n = p +
+// 1 keys, with Λ min(p + 1, S + W)) and each pass over `rows` of its heads,
+// over its runs of keys in NUMERICS §6.4's order (streamRuns):
 //
-// 1. a runtime loop over the earlier positions [0, r6), a chunk of C
-//    records a pass: load the chunk's keys to records 0 .. C - 1, and
-//    per head a vqk writes their scores into the head's row of n scores in
-//    scratch, at the chunk's offset; then the scores of the query's own
-//    keys, the step's records 0 .. t;
+// 1. with Λ its sinks' scores (min(S, p + 1) keys: the earlier sinks and
+//    those among its own records); a runtime loop over the earlier
+//    positions [0, r6) (with Λ its window's, [ws, r6), ws = max(S, p - W +
+//    1), whose ring slots S + (j - S) mod W wrap at most once: a chunk ends
+//    where the ring does, so its load is one run of slots, and the next
+//    starts there), a chunk of C records a pass: load the chunk's keys to
+//    records 0 .. C - 1, and per head a vqk writes their scores into the
+//    head's row of n scores in scratch, at the chunk's key (position j is
+//    key j, with Λ key j - (ws - S) after the sinks); then the scores of
+//    the query's own keys, the step's records 0 .. t (with Λ those of its
+//    window, from max(ws, r6));
 // 2. one vsoftmax over the pass's rows of n scores (in place);
 // 3. the context rows set to -0.0, the additive identity, so that every
 //    vpv continues the sum (acc=1) and the whole is the one sequential sum
-//    of NUMERICS §6.4, bit for bit; a second loop over the chunks loads
-//    their values and adds each chunk's terms, then the own records'.
+//    of NUMERICS §6.4, bit for bit; the same runs' values: with Λ the
+//    sinks', then a second loop over the chunks loads their values and
+//    adds each chunk's terms, then the own records'.
 //
 // The heads are a runtime loop too (kHeadsUnrolled a pass), so the code
 // does not grow with them (a 7B model's 32 heads x 32 layers would not fit
 // the instruction memory unrolled).
 //
 // With int8_attention (NUMERICS §6.5 over ISA §5.9's chunks) one mqk per
-// chunk scores all the pass's heads into their rows (pitch n); after the
-// vsoftmax, one loop over the values' chunks takes each group's weight
-// scale as the max over all of them and the own records (vpq first over no
-// keys, next per chunk, last over none), and a second one quantizes each
-// chunk's weights by it and adds its exact int32 sums (vpq quant, mpv first
-// over none, next per chunk, last with the own records: the fp32 context).
+// run scores all the pass's heads into their rows (pitch n); after the
+// vsoftmax, one loop over the values' runs takes each group's weight scale
+// as the max over all of them (vpq first over no keys, next per run, last
+// over none), and a second one quantizes each run's weights by it and adds
+// its exact int32 sums (vpq quant, mpv first over none, next per run, last
+// with the own records: the fp32 context).
 //
 // A query reads the whole cache twice (fp32: keys, then values) or three
 // times (integer: keys, values twice) per pass: a prefill tile's queries
@@ -57,6 +65,12 @@ constexpr int64_t kChunksPerPass = 2;
 /// (accel-place-hbm shares a row among at most 4 records).
 constexpr int64_t kLeadRecords = 3;
 
+void Codegen::windowShift(const CacheLayout &c, unsigned reg) {
+  alu(Opcode::Add, reg, kPosition, kQuery);
+  aluImm(Opcode::Addi, reg, reg, 1 - c.window - c.sink);
+  aluImm(Opcode::Maxi, reg, reg, 0);
+}
+
 void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
                         int64_t room,
                         llvm::function_ref<void(int64_t, unsigned)> load,
@@ -69,8 +83,17 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
   pipelined &= chunk >= 2 + kLeadRecords;
   int64_t parts = pipelined ? kChunksPerPass : 1,
           size = pipelined ? (chunk - kLeadRecords) / 2 : chunk;
+  int64_t sink = c.sink, window = c.window;
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kChunkAt, 0, 0);
+  if (window > 0) {
+    // With Λ, from the window's first position ws = S + shift, or r6 if
+    // that is later (the query sees no earlier position of the window).
+    windowShift(c, kChunkAt);
+    aluImm(Opcode::Addi, kChunkAt, kChunkAt, sink);
+    alu(Opcode::Minu, kChunkAt, kChunkAt, kPosition);
+  } else {
+    aluImm(Opcode::Addi, kChunkAt, 0, 0);
+  }
   program.label(loop);
   if (pipelined) {
     // For accel-insert-tokens, which forgets them at a label: with them,
@@ -82,15 +105,28 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
   // Part i: at most `size` positions from kChunkAt + i · size (kHead's
   // after part 0), in half i mod 2 of the room. Part 0 starts at or before
   // r6 (the loop runs while kChunkAt < r6, once when r6 = 0): its count is
-  // not negative.
+  // not negative. With Λ a part also ends where the ring does (its slots
+  // one run) and the next starts where it ends: kHead = kChunkAt + part
+  // 0's count (kChunkKeys when part 1 is selected), never past r6.
   auto select = [&](int64_t i, auto &&body) {
     unsigned first = i == 0 ? kChunkAt : kHead;
-    if (i > 0)
+    if (i > 0 && window > 0)
+      alu(Opcode::Add, kHead, kChunkAt, kChunkKeys);
+    else if (i > 0)
       aluImm(Opcode::Addi, kHead, kChunkAt, i * size);
     alu(Opcode::Sub, kChunkKeys, kPosition, first);
-    if (i > 0)
+    if (i > 0 && window == 0)
       aluImm(Opcode::Maxi, kChunkKeys, kChunkKeys, 0);
     aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
+    if (window > 0) {
+      // W - (first - S) mod W slots to the ring's end.
+      unsigned left = program.scratch();
+      aluImm(Opcode::Addi, left, first, -sink);
+      aluImm(Opcode::Remui, left, left, window);
+      aluImm(Opcode::Addi, left, left, -window);
+      alu(Opcode::Sub, left, 0, left);
+      alu(Opcode::Minu, kChunkKeys, kChunkKeys, left);
+    }
     body(room + (i % 2) * (size + kLeadRecords) * c.record, first);
   };
   select(0, load);
@@ -103,7 +139,10 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
       use(room, kChunkAt);
   }
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kChunkAt, kChunkAt, parts * size);
+  if (window > 0)
+    alu(Opcode::Add, kChunkAt, parts > 1 ? kHead : kChunkAt, kChunkKeys);
+  else
+    aluImm(Opcode::Addi, kChunkAt, kChunkAt, parts * size);
   isa::Instruction again = make(Opcode::Bltu);
   again.set("rs1", kChunkAt);
   again.set("rs2", kPosition);
@@ -148,56 +187,116 @@ void Codegen::passLoop(int64_t heads, int64_t rows,
   program.emit(again, loop);
 }
 
-void Codegen::streamKeys(const CacheLayout &c, const AttentionLayout &at,
-                         int64_t rows, bool pipelined,
-                         llvm::function_ref<void(int64_t, unsigned, unsigned)>
-                             scores) {
-  // The chunks' scores, then the query's own t + 1 keys' (ranks from r6).
+void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
+                         bool values, bool pipelined,
+                         llvm::function_ref<void(const StreamRun &)> body) {
+  const StripedRows &rows = values ? c.values : c.keys;
+  int64_t base = values ? at.valuesAt : at.keysAt;
+  int64_t own = at.chunk + streamedSinks(c), sink = c.sink;
+  auto none = [] { return 0u; };
+  // With Λ the query's min(S, p + 1) sinks, keys 0 ..: the min(S, r6)
+  // earlier ones step 1 put right before the own records, then its own.
+  if (c.window > 0) {
+    alu(Opcode::Add, kChunkKeys, kPosition, kQuery);
+    aluImm(Opcode::Addi, kChunkKeys, kChunkKeys, 1);
+    aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, sink);
+    auto records = [&] {
+      unsigned reg = program.scratch(), end = program.scratch();
+      aluImm(Opcode::Minui, reg, kPosition, sink);
+      aluImm(Opcode::Muli, reg, reg, c.record);
+      aluImm(Opcode::Addi, end, 0, base + own * c.record);
+      alu(Opcode::Sub, reg, end, reg);
+      return reg;
+    };
+    body({records, none, kChunkKeys, false});
+  }
+  // The chunks; with Λ position j of the window is key j - shift.
   chunkLoop(
-      c, at.chunk, pipelined, at.keysAt,
-      [&](int64_t base, unsigned first) {
-        moveRecords(Opcode::Load, c.keys, c, base, kChunkKeys, first, 0, 0,
+      c, at.chunk, pipelined, base,
+      [&](int64_t half, unsigned first) {
+        unsigned slot = first;
+        int64_t slotImm = 0;
+        if (c.window > 0) {
+          slot = program.scratch();
+          slotImm = sink;
+          aluImm(Opcode::Addi, slot, first, -sink);
+          aluImm(Opcode::Remui, slot, slot, c.window);
+        }
+        moveRecords(Opcode::Load, rows, c, half, kChunkKeys, slot, slotImm, 0,
                     pipelined);
       },
-      [&](int64_t base, unsigned first) {
-        scores(base, first, kChunkKeys);
+      [&](int64_t half, unsigned first) {
+        auto records = [&] { return program.constant(half); };
+        auto key = [&] {
+          if (c.window == 0)
+            return first;
+          unsigned reg = program.scratch();
+          windowShift(c, reg);
+          alu(Opcode::Sub, reg, first, reg);
+          return reg;
+        };
+        body({records, key, kChunkKeys, false});
       });
-  aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
-  scores(at.keysAt + at.chunk * c.record, kPosition, kChunkKeys);
+  // The query's own records: positions r6 .. p; with Λ those of its window,
+  // from f = max(ws, r6) (kChunkAt), the sinks among them seen above.
+  if (c.window == 0) {
+    aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
+    body({[&] { return program.constant(base + at.chunk * c.record); },
+          [] { return kPosition; }, kChunkKeys, true});
+    return;
+  }
+  windowShift(c, kChunkAt);
+  aluImm(Opcode::Addi, kChunkAt, kChunkAt, sink);
+  alu(Opcode::Max, kChunkAt, kChunkAt, kPosition);
+  alu(Opcode::Add, kChunkKeys, kPosition, kQuery);
+  aluImm(Opcode::Addi, kChunkKeys, kChunkKeys, 1);
+  alu(Opcode::Sub, kChunkKeys, kChunkKeys, kChunkAt);
+  aluImm(Opcode::Maxi, kChunkKeys, kChunkKeys, 0);
+  aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, tile);
+  auto records = [&] {
+    if (tile == 1)
+      return program.constant(base + own * c.record);
+    unsigned reg = program.scratch();
+    alu(Opcode::Sub, reg, kChunkAt, kPosition);
+    aluImm(Opcode::Minui, reg, reg, tile - 1);
+    aluImm(Opcode::Muli, reg, reg, c.record);
+    aluImm(Opcode::Addi, reg, reg, base + own * c.record);
+    return reg;
+  };
+  auto key = [&] {
+    unsigned reg = program.scratch();
+    windowShift(c, reg);
+    alu(Opcode::Sub, reg, kChunkAt, reg);
+    return reg;
+  };
+  body({records, key, kChunkKeys, true});
+}
+
+void Codegen::streamKeys(const CacheLayout &c, const AttentionLayout &at,
+                         int64_t rows, bool pipelined,
+                         llvm::function_ref<void(const StreamRun &)> scores) {
+  streamRuns(c, at, false, pipelined, scores);
   // The probabilities, in place.
   unsigned probs = program.constant(at.probsAt);
   softmax(probs, probs, kWindowKeys, rows);
 }
 
-void Codegen::streamValues(
-    const CacheLayout &c, const AttentionLayout &at, bool pipelined,
-    llvm::function_ref<void(int64_t, unsigned, unsigned, bool)> body) {
-  chunkLoop(
-      c, at.chunk, pipelined, at.valuesAt,
-      [&](int64_t base, unsigned first) {
-        moveRecords(Opcode::Load, c.values, c, base, kChunkKeys, first, 0,
-                    0, pipelined);
-      },
-      [&](int64_t base, unsigned first) {
-        body(base, first, kChunkKeys, false);
-      });
-  aluImm(Opcode::Addi, kChunkKeys, kQuery, 1);
-  body(at.valuesAt + at.chunk * c.record, kPosition, kChunkKeys, true);
-}
-
 void Codegen::attendQueryStream(CacheAttentionOp op, const CacheLayout &c,
                                 const Home &q, const Home &out,
                                 const AttentionLayout &at) {
-  // n = p + 1 keys, p = r6 + t; query t's rows at t · (heads · D · 4).
+  // n = p + 1 keys (Λ: min(p + 1, S + W)), p = r6 + t; query t's rows at
+  // t · (heads · D · 4).
   aluImm(Opcode::Muli, kQueryAt, kQuery, q.bytes);
   alu(Opcode::Add, kWindowKeys, kPosition, kQuery);
   aluImm(Opcode::Addi, kWindowKeys, kWindowKeys, 1);
+  if (c.window > 0)
+    aluImm(Opcode::Minui, kWindowKeys, kWindowKeys, c.sink + c.window);
   if (op.getInt8Attention())
     attendQueryStreamInt8(op, c, q, out, at);
   else
     attendQueryStreamFloat(op, c, q, out, at);
-  // kPass was the records' index base: chunk - r6 again.
-  aluImm(Opcode::Addi, kLayerBase, 0, at.chunk);
+  // kPass was the records' index base: the own records' index - r6 again.
+  aluImm(Opcode::Addi, kLayerBase, 0, at.chunk + streamedSinks(c));
   alu(Opcode::Sub, kLayerBase, kLayerBase, kPosition);
 }
 
@@ -239,12 +338,13 @@ void Codegen::attendQueryStreamFloat(CacheAttentionOp op,
       aluImm(Opcode::Addi, reg, reg, at.scoresAt);
       return reg;
     };
-    auto scores = [&](int64_t records, unsigned key, unsigned count) {
+    auto scores = [&](const StreamRun &run) {
       headLoop(rows, unroll, [&](int64_t u) {
         unsigned rank = queryRank(op, false, program.scratch());
+        unsigned key = run.key();
         scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
-                       headOf(q, u), program.constant(records), count, 0,
-                       false, rank, key, 1, kvHeadOf(u));
+                       headOf(q, u), run.records(), run.count, 0, false, rank,
+                       key, 1, kvHeadOf(u));
       });
     };
 
@@ -262,12 +362,12 @@ void Codegen::attendQueryStreamFloat(CacheAttentionOp op,
     zero.set("nimm", rows * c.headDim);
     zero.set("f", 0x80000000u);
     program.emit(zero);
-    streamValues(c, at, false, [&](int64_t records, unsigned key,
-                                   unsigned count, bool) {
+    streamRuns(c, at, true, false, [&](const StreamRun &run) {
       headLoop(rows, unroll, [&](int64_t u) {
+        unsigned key = run.key();
         scoreOrContext(op, Opcode::Vpv, act, headOf(out, u), scr,
-                       scoreOf(u, key), program.constant(records), count, 0,
-                       true, 0, 0, 1, kvHeadOf(u));
+                       scoreOf(u, key), run.records(), run.count, 0, true, 0,
+                       0, 1, kvHeadOf(u));
       });
     });
   });
@@ -284,12 +384,11 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
     // records at `records` (one run); mqk's scores and vpq's probabilities
     // rows of n apart (pitch), from key `key` (a register) of the row.
     auto emit = [&](Opcode opcode, int64_t dBuf, unsigned d, unsigned a,
-                    unsigned s, int64_t records, unsigned count,
-                    int64_t part) {
+                    unsigned s, const StreamRun &keys, int64_t part) {
       isa::Instruction i = make(opcode);
       // One run: the second (none of the keys) at the first's records
       // too, so that accel-insert-tokens sees the one half they are in.
-      unsigned run = program.constant(records);
+      unsigned run = keys.records(), count = keys.count;
       unsigned kvHead = program.scratch();
       aluImm(Opcode::Divui, kvHead, kPass, c.qpk);
       intOperands(i, rows, dBuf, d, a, s, run, count, run, count, 0, kvHead);
@@ -309,7 +408,7 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
     };
     // Query t's int8 heads at kQueryAt / 4 from at.queries, its scales at
     // kQueryAt / D from at.queryScales (kQueryAt = t · heads · D · 4).
-    auto scores = [&](int64_t records, unsigned key, unsigned count) {
+    auto scores = [&](const StreamRun &run) {
       unsigned query = program.scratch(), queryScales = program.scratch(),
                pass = program.scratch();
       aluImm(Opcode::Srli, query, kQueryAt, 2);
@@ -320,48 +419,46 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
       aluImm(Opcode::Slli, pass, kPass, 2);
       alu(Opcode::Add, queryScales, queryScales, pass);
       aluImm(Opcode::Addi, queryScales, queryScales, at.queryScales);
-      emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, key), query, queryScales,
-           records, count, Whole);
+      emit(Opcode::Mqk, scr, rowsAt(at.scoresAt, run.key()), query,
+           queryScales, run, Whole);
     };
-    auto maxPass = [&](int64_t records, unsigned key, unsigned count,
-                       int64_t part) {
+    auto maxPass = [&](const StreamRun &run, int64_t part) {
       emit(Opcode::Vpq, scr, program.constant(at.weights),
-           rowsAt(at.probsAt, key), program.constant(at.weightScales),
-           records, count, part);
+           rowsAt(at.probsAt, run.key()), program.constant(at.weightScales),
+           run, part);
     };
-    auto context = [&](int64_t records, unsigned key, unsigned count,
-                       int64_t part) {
+    auto context = [&](const StreamRun &run, int64_t part) {
       if (part != First)
         emit(Opcode::Vpq, scr, program.constant(at.weights),
-             rowsAt(at.probsAt, key), program.constant(at.weightScales),
-             records, count, Quant);
+             rowsAt(at.probsAt, run.key()),
+             program.constant(at.weightScales), run, Quant);
       unsigned output = program.scratch();
       aluImm(Opcode::Muli, output, kPass, c.headDim * 4);
       alu(Opcode::Add, output, output, kQueryAt);
       aluImm(Opcode::Addi, output, output, out.offset);
       emit(Opcode::Mpv, static_cast<int64_t>(Buffer::Act), output,
            program.constant(at.weights), program.constant(at.weightScales),
-           records, count, part);
+           run, part);
     };
+    // No keys (vpq and mpv first and last around the runs).
+    auto noRecords = [&] { return program.constant(at.valuesAt); };
+    auto noKey = [] { return 0u; };
+    StreamRun none{noRecords, noKey, 0, false};
 
     // 1-2. Scores (mqk) and probabilities.
     streamKeys(c, at, rows, true, scores);
-    // 3. Each group's weight scale s_g: the max over every chunk's values
-    // and the own ones (vpq first and last over no keys around them).
-    maxPass(at.valuesAt, 0, 0, First);
-    streamValues(c, at, true,
-                 [&](int64_t records, unsigned key, unsigned count, bool) {
-                   maxPass(records, key, count, Next);
-                 });
-    maxPass(at.valuesAt, 0, 0, Last);
-    // 4. The context: each chunk's int8 weights (vpq quant) and their exact
+    // 3. Each group's weight scale s_g: the max over every run's values
+    // (vpq first and last over no keys around them).
+    maxPass(none, First);
+    streamRuns(c, at, true, true,
+               [&](const StreamRun &run) { maxPass(run, Next); });
+    maxPass(none, Last);
+    // 4. The context: each run's int8 weights (vpq quant) and their exact
     // int32 sums (mpv), from 0 (first over no keys) to the own keys' (last,
     // the fp32 result).
-    context(at.valuesAt, 0, 0, First);
-    streamValues(c, at, true,
-                 [&](int64_t records, unsigned key, unsigned count,
-                     bool own) {
-                   context(records, key, count, own ? Last : Next);
-                 });
+    context(none, First);
+    streamRuns(c, at, true, true, [&](const StreamRun &run) {
+      context(run, run.own ? Last : Next);
+    });
   });
 }

@@ -12,6 +12,22 @@
 // queries rotate by to the top of the scratch buffer; a step loads them once
 // and every layer reading the same tables reuses them.
 //
+// When they do not fit there (the attention layout's `segment`), each
+// query takes its keys' ranks 0 .. n - 1 in segments of `segment` ranks, a
+// multiple of C, so that a segment's rows start on channel c0 and one load
+// per table brings them:
+//
+// 1. the query's row n - 1 to row `segment` of each table's area, loaded
+//    with the rows before it from its multiple of C (into the segment's
+//    rows, which each segment loads again);
+// 2. per pass of `rows` heads, a runtime loop over the segments: load their
+//    rows to rows 0 .., then per group of segmentRows heads one multi-row
+//    vqk (rank rows from 0, the query's `segment`; each key rotated once
+//    for the heads of its KV head) into the segment's scores and a vcopy of
+//    each head's into its row of n scores (a prefill query whose sinks are
+//    scored apart: a vqk and a vcopy for each of its two runs of records);
+// 3. one vsoftmax of the pass's rows and vpv as attendQuery's.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
@@ -31,14 +47,17 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   Value tables[2] = {cos, op.getRopeSin()};
   auto type = cast<RankedTensorType>(cos.getType());
   int64_t rows = type.getDimSize(0), rotary = type.getDimSize(1);
-  int64_t rowBytes = rotary * 4, tableBytes = rankTableBytes(op) / 2;
+  int64_t rowBytes = rotary * 4,
+          tableBytes = layout.segment > 0 ? (layout.segment + 1) * rowBytes
+                                          : rankTableBytes(op) / 2;
   if (rowBytes % kAlign != 0)
     return op.emitError("the engine reads RoPE table rows of whole 64-byte "
                         "units; the rotary dimension ")
            << rotary << " is not a multiple of 16";
   // Loaded by an earlier layer (accel-allocate-buffers checked that they
-  // fit above each layer's scores).
-  if (cos == rankTables)
+  // fit above each layer's scores), or its areas set for segments.
+  if (cos == rankTables.cos && layout.tablesAt == rankTables.at &&
+      layout.segment == rankTables.segment)
     return success();
   int64_t at[2] = {layout.tablesAt, layout.tablesAt + tableBytes};
   LambdaAttr lambda = op.getLambdaAttr();
@@ -69,6 +88,9 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
                    placed->getOffset());
       }
     }
+    rankTables.places[index] = *placed;
+    if (layout.segment > 0)
+      continue;
     // The ranks of this step's queries: 0 .. min(r6 + r11, S + W) - 1.
     unsigned count = program.scratch(), hbm = program.scratch();
     alu(Opcode::Add, count, kPosition, kRows);
@@ -85,8 +107,193 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   set.set("rot", rotary);
   set.set("style", op.getRopeStyle() == RopeStyle::RotateHalf ? 0 : 1);
   program.emit(set);
-  rankTables = cos;
+  rankTables.cos = cos;
+  rankTables.at = layout.tablesAt;
+  rankTables.segment = layout.segment;
   return success();
+}
+
+void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
+                                    const Home &q, const Home &out,
+                                    const AttentionLayout &at, bool split) {
+  int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
+  int64_t headBytes = c.headDim * 4, rows = at.headsPerPass;
+  int64_t group = segmentRows(rows, c.qpk), ranks = at.segment;
+  int64_t channels = hbmChannels(),
+          rowBytes = rankTables.places[0].getStride();
+  int64_t act = static_cast<int64_t>(Buffer::Act),
+          scr = static_cast<int64_t>(Buffer::Scr);
+  int64_t segmentScores = segmentScoresAt(at, c);
+  int64_t area[2] = {at.tablesAt, at.tablesAt + (ranks + 1) * rowBytes};
+  // The segment's first rank, across its loop (the query's rank before).
+  constexpr unsigned kSegment = kQueryRank;
+  // (Scratch registers rotate: a count or an address is made again rather
+  // than kept across a group of heads.)
+  auto keys = [&] {
+    if (!split)
+      return kWindowKeys;
+    unsigned n = program.scratch();
+    alu(Opcode::Add, n, kSinkKeys, kWindowKeys);
+    return n;
+  };
+  // The segment's count: min(segment, n - R[kSegment]).
+  auto count = [&] {
+    unsigned n = keys(), left = program.scratch();
+    alu(Opcode::Sub, left, n, kSegment);
+    aluImm(Opcode::Minui, left, left, ranks);
+    return left;
+  };
+  // Table `index`'s rows of ranks from R[first] rounded down to a multiple
+  // of the channels, R[`rowCount`] of them, to `onChip` (+ R[onChipReg]).
+  auto loadRows = [&](int index, unsigned first, unsigned rowCount,
+                      int64_t onChip, unsigned onChipReg) {
+    HbmAttr placed = rankTables.places[index];
+    unsigned hbm = program.scratch();
+    aluImm(Opcode::Divui, hbm, first, channels);
+    aluImm(Opcode::Muli, hbm, hbm, rowBytes);
+    alu(Opcode::Add, hbm, hbm, kWeights);
+    aluImm(Opcode::Addi, hbm, hbm, placed.getOffset());
+    dma(Opcode::Load, Buffer::Scr, onChip, hbm, placed.getChannel(),
+        channels, rowCount, 0, rowBytes, rowBytes, rowBytes, onChipReg);
+  };
+
+  // Score R[kSegment] of row `row` of R[n] scores, into a scratch register.
+  auto rowAt = [&](int64_t row, unsigned n) {
+    unsigned to = program.scratch();
+    aluImm(Opcode::Muli, to, kSegment, 4);
+    if (row > 0) {
+      unsigned before = program.scratch();
+      aluImm(Opcode::Muli, before, n, 4 * row);
+      alu(Opcode::Add, to, to, before);
+    }
+    aluImm(Opcode::Addi, to, to, at.scoresAt);
+    return to;
+  };
+  // A prefill query whose sinks are scored apart, one head at a time (as
+  // attendQuery): the segment's ranks below the sink count kSinkKeys are
+  // sinks from record R[kSegment], the others window records from
+  // kWindowAt, both scored in place into row `row` of n at their ranks.
+  auto scoreSplit = [&](int64_t row, int64_t kvHead, unsigned query,
+                        unsigned queryRow) {
+    unsigned sinkCount = count(), before = program.scratch();
+    alu(Opcode::Add, sinkCount, sinkCount, kSegment);
+    alu(Opcode::Minu, sinkCount, sinkCount, kSinkKeys);
+    alu(Opcode::Minu, before, kSegment, kSinkKeys);
+    alu(Opcode::Sub, sinkCount, sinkCount, before);
+    unsigned to = rowAt(row, keys()), records = program.scratch();
+    aluImm(Opcode::Muli, records, kSegment, c.record);
+    aluImm(Opcode::Addi, records, records, at.keysAt);
+    scoreOrContext(op, Opcode::Vqk, scr, to, act, query, records, sinkCount,
+                   kvHead, false, queryRow);
+    unsigned windowTo = program.scratch(), windowFirst = program.scratch();
+    aluImm(Opcode::Muli, windowTo, sinkCount, 4);
+    alu(Opcode::Add, windowTo, windowTo, to);
+    alu(Opcode::Max, windowFirst, kSegment, kSinkKeys);
+    alu(Opcode::Sub, windowFirst, windowFirst, kSinkKeys);
+    aluImm(Opcode::Muli, windowFirst, windowFirst, c.record);
+    alu(Opcode::Add, windowFirst, windowFirst, kWindowAt);
+    aluImm(Opcode::Addi, windowFirst, windowFirst, at.keysAt);
+    unsigned windowCount = count();
+    alu(Opcode::Sub, windowCount, windowCount, sinkCount);
+    scoreOrContext(op, Opcode::Vqk, scr, windowTo, act, query, windowFirst,
+                   windowCount, kvHead, false, queryRow, sinkCount);
+  };
+
+  // 1. The query's row, r = n - 1, to row `ranks`: r mod C + 1 rows.
+  unsigned rank = queryRank(op, split, kQueryRank);
+  for (int index = 0; index < 2; ++index) {
+    unsigned lead = program.scratch(), rowCount = program.scratch(),
+             onChip = program.scratch();
+    aluImm(Opcode::Remui, lead, rank, channels);
+    aluImm(Opcode::Addi, rowCount, lead, 1);
+    aluImm(Opcode::Muli, onChip, lead, -rowBytes);
+    aluImm(Opcode::Addi, onChip, onChip, area[index] + ranks * rowBytes);
+    loadRows(index, rank, rowCount, 0, onChip);
+  }
+
+  for (int64_t first = 0; first < heads; first += rows) {
+    // 2. The segments of this pass's heads.
+    std::string loop = ("segment_" + Twine(loops++) + "_of_" + step).str();
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kSegment, 0, 0);
+    program.label(loop);
+    for (int index = 0; index < 2; ++index) {
+      unsigned rowCount = count();
+      loadRows(index, kSegment, rowCount, area[index], 0);
+    }
+    for (int64_t h = first; h < first + rows; h += split ? 1 : group) {
+      int64_t kvHead = h / perKv;
+      unsigned query = program.scratch();
+      aluImm(Opcode::Addi, query, kQueryAt, q.offset + h * headBytes);
+      unsigned queryRow = program.constant(ranks);
+      if (split) {
+        scoreSplit(h - first, kvHead, query, queryRow);
+        continue;
+      }
+      // The segment's records from kWindowAt, its scores at segmentScores.
+      unsigned records = program.scratch(), keyCount = count();
+      aluImm(Opcode::Muli, records, kSegment, c.record);
+      alu(Opcode::Add, records, records, kWindowAt);
+      if (at.keysAt)
+        aluImm(Opcode::Addi, records, records, at.keysAt);
+      unsigned scores = program.constant(segmentScores);
+      scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, records,
+                     keyCount, kvHead, false, queryRow, 0, group);
+      // Each head's `bytes` of them into its row of n (`pitch` bytes) at
+      // the segment's first rank.
+      unsigned bytes = program.scratch(), pitch = program.scratch(),
+               to = rowAt(h - first, kWindowKeys), from = program.scratch();
+      aluImm(Opcode::Muli, bytes, keyCount, 4);
+      aluImm(Opcode::Muli, pitch, kWindowKeys, 4);
+      aluImm(Opcode::Addi, from, 0, segmentScores);
+      for (int64_t r = 0; r < group; ++r) {
+        if (r > 0) {
+          alu(Opcode::Add, to, to, pitch);
+          alu(Opcode::Add, from, from, bytes);
+        }
+        isa::Instruction copy = make(Opcode::Vcopy);
+        copy.set("dbuf", scr);
+        copy.set("rd", to);
+        copy.set("abuf", scr);
+        copy.set("ra", from);
+        copy.set("rn", bytes);
+        program.emit(copy);
+      }
+    }
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kSegment, kSegment, ranks);
+    isa::Instruction again = make(Opcode::Bltu);
+    again.set("rs1", kSegment);
+    again.set("rs2", keys());
+    program.emit(again, loop);
+
+    // 3. The probabilities in place, and the context.
+    unsigned probs = program.constant(at.scoresAt), n = keys();
+    softmax(probs, probs, n, rows);
+    for (int64_t h = first; h < first + rows; h += split ? 1 : group) {
+      int64_t kvHead = h / perKv;
+      unsigned row = program.scratch();
+      if (h > first)
+        aluImm(Opcode::Muli, row, keys(), 4 * (h - first));
+      aluImm(Opcode::Addi, row, h > first ? row : 0, at.scoresAt);
+      unsigned output = program.scratch(), values = program.scratch();
+      aluImm(Opcode::Addi, output, kQueryAt, out.offset + h * headBytes);
+      aluImm(Opcode::Addi, values, kWindowAt, at.valuesAt);
+      if (!split) {
+        scoreOrContext(op, Opcode::Vpv, act, output, scr, row, values,
+                       kWindowKeys, kvHead, false, 0, 0, group);
+        continue;
+      }
+      unsigned sinks = program.constant(at.valuesAt);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, row, sinks,
+                     kSinkKeys, kvHead, false, 0);
+      unsigned windowRow = program.scratch();
+      aluImm(Opcode::Muli, windowRow, kSinkKeys, 4);
+      alu(Opcode::Add, windowRow, windowRow, row);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow, values,
+                     kWindowKeys, kvHead, true, 0);
+    }
+  }
 }
 
 unsigned Codegen::queryRank(CacheAttentionOp op, bool split, unsigned reg) {

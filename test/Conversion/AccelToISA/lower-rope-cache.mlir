@@ -10,9 +10,14 @@
 // The absolute form has no rotation by rank.
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-prune,accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers,accel-lower-to-isa,accel-insert-tokens)' | FileCheck %s --check-prefix=ABS
 // A scratch buffer of 128 KiB has no room for the tables of Λ(2, 1000)
-// above a query's scores.
+// (2 x 1002 rows of 128 bytes) above a query's scores: each query scores
+// its keys in segments of 192 ranks (a multiple of the 32 channels), each
+// segment's table rows loaded apart (CodegenRope.cpp).
 // RUN: sed 's/"blocks": {"value": 128, "unit": "URAM", "source": "design choice: 4 MiB/"blocks": {"value": 4, "unit": "URAM", "source": "design choice: 4 MiB/' %accel_src/configs/u280.json > %t.scr.json
-// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=1000 rope-positions=cache},cse,accel-pack,accel-tile{prefill-tile=4 config=%t.scr.json},accel-place-hbm{config=%t.scr.json},accel-allocate-buffers{config=%t.scr.json},accel-lower-to-isa{config=%t.scr.json})' 2>&1 | FileCheck %s --check-prefix=SCR
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=1000 rope-positions=cache},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr.json},accel-place-hbm{config=%t.scr.json},accel-allocate-buffers{config=%t.scr.json},accel-lower-to-isa{config=%t.scr.json},accel-insert-tokens)' | FileCheck %s --check-prefix=SEG
+// One of 16 KiB has no room for a segment of 32 ranks either.
+// RUN: sed '/"scr": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 128,/"value": 4,/ }' %accel_src/configs/u280.json > %t.scr16k.json
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=1000 rope-positions=cache},cse,accel-pack,accel-tile{prefill-tile=4 config=%t.scr16k.json},accel-place-hbm{config=%t.scr16k.json},accel-allocate-buffers{config=%t.scr16k.json})' 2>&1 | FileCheck %s --check-prefix=SCR
 
 // The [8, 32] tables: rows of 128 bytes on every channel.
 // CHECK-DAG: %[[SIN:.*]] = arith.constant {accel.hbm = #accel.hbm<channel = [[SINCH:[0-9]+]], offset = [[SINAT:[0-9]+]], channels = 32, stride = 128>} dense<{{.*}}> : tensor<8x32xf32>
@@ -55,4 +60,78 @@
 // ABS-NOT: vrset
 // ABS-NOT: rope=1
 
-// SCR: llama-layer.mlir:23:8: error: the RoPE tables by rank (2 x 128256 bytes) do not fit the scratch buffer (131072 bytes) above the attention's scores (69568 bytes)
+// The layout: 2 heads' scores of 1002 keys at the upper half (65536), a
+// segment's 2 x 192 scores after them (73600), 2 x 193 table rows at the top.
+// SEG-DAG: %[[SIN:.*]] = arith.constant {accel.hbm = #accel.hbm<channel = [[SINCH:[0-9]+]], offset = [[SINAT:[0-9]+]], channels = 32, stride = 128>} dense<{{.*}}> : tensor<1002x32xf32>
+// SEG-DAG: %[[COS:.*]] = arith.constant {accel.hbm = #accel.hbm<channel = [[COSCH:[0-9]+]], offset = [[COSAT:[0-9]+]], channels = 32, stride = 128>} dense<{{.*}}> : tensor<1002x32xf32>
+// SEG: accel.attention_layout = {decode = {{{.*}}, end = 75136 : i64, {{.*}}, rows = 2 : i64, scores = 65536 : i64, segment = 192 : i64, tables = 81664 : i64, tile = 1 : i64
+// SEG-LABEL: accelisa.label @decode_step
+// The vector unit points at the two areas; no whole table is loaded.
+// SEG-NOT: ch=[[COSCH]],
+// SEG: accelisa.addi [[C0:r[0-9]+]], r0, 81664
+// SEG-NEXT: accelisa.addi [[S0:r[0-9]+]], r0, 106368
+// SEG-NEXT: accelisa.vrset scr{{\[}}[[C0]]], scr{{\[}}[[S0]]], rot=32
+// The query's row r9 = n - 1 to row 192 of each area (81664 + 192 x 128),
+// with the r9 mod 32 rows before it from the multiple of 32 at or below it.
+// SEG: accelisa.addi r9, r15, -1
+// SEG-NEXT: accelisa.maxi r9, r9, 0
+// SEG-NEXT: accelisa.remui [[LEAD:r[0-9]+]], r9, 32
+// SEG-NEXT: accelisa.addi [[ROWS:r[0-9]+]], [[LEAD]], 1
+// SEG-NEXT: accelisa.muli [[AT:r[0-9]+]], [[LEAD]], -128
+// SEG-NEXT: accelisa.addi [[AT]], [[AT]], 106240
+// SEG-NEXT: accelisa.divui [[H:r[0-9]+]], r9, 32
+// SEG-NEXT: accelisa.muli [[H]], [[H]], 128
+// SEG-NEXT: accelisa.add [[H]], [[H]], r1
+// SEG-NEXT: accelisa.addi [[H]], [[H]], [[COSAT]]
+// SEG-NEXT: accelisa.load scr{{\[}}[[AT]]], hbm{{\[}}[[H]]], [[ROWS]], 128, ch=[[COSCH]], nch=32, hstride=128, sstride=128
+// SEG: accelisa.addi {{r[0-9]+}}, {{r[0-9]+}}, 130944
+// SEG: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32, hstride=128, sstride=128
+// The segments: ranks r9 .. r9 + min(192, n - r9) - 1, their rows to row
+// 0 of each area, one vqk of both heads (ranks from row 0, the query's
+// row 192) and each head's scores copied into its row of n at rank r9.
+// SEG-NEXT: accelisa.barrier
+// SEG-NEXT: accelisa.addi r9, r0, 0
+// SEG-NEXT: accelisa.label @segment_{{[0-9]+}}_of_decode
+// SEG-NEXT: accelisa.sub [[N:r[0-9]+]], r15, r9
+// SEG-NEXT: accelisa.minui [[N]], [[N]], 192
+// SEG-NEXT: accelisa.divui [[H:r[0-9]+]], r9, 32
+// SEG-NEXT: accelisa.muli [[H]], [[H]], 128
+// SEG-NEXT: accelisa.add [[H]], [[H]], r1
+// SEG-NEXT: accelisa.addi [[H]], [[H]], [[COSAT]]
+// SEG-NEXT: accelisa.addi [[AT:r[0-9]+]], r0, 81664
+// SEG-NEXT: accelisa.load scr{{\[}}[[AT]]], hbm{{\[}}[[H]]], [[N]], 128, ch=[[COSCH]], nch=32, hstride=128, sstride=128
+// SEG: accelisa.addi {{r[0-9]+}}, r0, 106368
+// SEG-NEXT: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32
+// SEG: accelisa.addi [[QROW:r[0-9]+]], r0, 192
+// SEG: accelisa.addi [[T:r[0-9]+]], r0, 73600
+// SEG-NEXT: accelisa.vqk scr{{\[}}[[T]]], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], [[K:r[0-9]+]], 0, [[QROW]], r0, rope=1, rows=2, scale=0.17677669, wait=ld
+// SEG-NEXT: accelisa.muli [[TO:r[0-9]+]], r9, 4
+// SEG-NEXT: accelisa.addi [[TO]], [[TO]], 65536
+// SEG-NEXT: accelisa.muli [[BYTES:r[0-9]+]], [[K]], 4
+// SEG-NEXT: accelisa.muli [[PITCH:r[0-9]+]], r15, 4
+// SEG-NEXT: accelisa.addi [[FROM:r[0-9]+]], r0, 73600
+// SEG-NEXT: accelisa.vcopy scr{{\[}}[[TO]]], scr{{\[}}[[FROM]]], [[BYTES]]
+// SEG-NEXT: accelisa.add [[TO]], [[TO]], [[PITCH]]
+// SEG-NEXT: accelisa.add [[FROM]], [[FROM]], [[BYTES]]
+// SEG-NEXT: accelisa.vcopy scr{{\[}}[[TO]]], scr{{\[}}[[FROM]]], [[BYTES]]
+// SEG-NEXT: accelisa.barrier
+// SEG-NEXT: accelisa.addi r9, r9, 192
+// SEG-NEXT: accelisa.bltu r9, r15, @segment_{{[0-9]+}}_of_decode
+// Then the softmax and the context as with the whole tables.
+// SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 2
+// SEG: accelisa.vpv {{.*}}, r15, 0, r0, r0, rows=2
+// A prefill query's sinks (ranks below r14) and window are scored apart,
+// a head at a time, the window's part of a segment from row r14 - r9 (0
+// past the sinks) of the areas.
+// SEG-LABEL: accelisa.label @prefill_step
+// SEG: accelisa.label @segment_{{[0-9]+}}_of_prefill
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q:r[0-9]+]]], kv[{{r[0-9]+}}], [[SINKS:r[0-9]+]], 0, [[QROW:r[0-9]+]], r0, rope=1, scale
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q]]], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, [[QROW]], [[SINKS]], rope=1, scale
+// SEG: accelisa.bltu r9, {{r[0-9]+}}, @segment_{{[0-9]+}}_of_prefill
+// SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], {{r[0-9]+}}, r0, r0, 2
+// SEG: accelisa.vpv {{.*}}, r14, 0, r0, r0
+// SEG-NEXT: accelisa.muli
+// SEG-NEXT: accelisa.add
+// SEG-NEXT: accelisa.vpv {{.*}}, r15, 0, r0, r0, acc=1
+
+// SCR: llama-layer.mlir:23:8: error: the RoPE tables by rank (2 x 128256 bytes) do not fit the scratch buffer (16384 bytes) above the attention's scores (12224 bytes), nor do segments of 32 ranks of them (8576 bytes)
