@@ -43,12 +43,14 @@ struct Slots {
 /// First-fit allocation of one step's values in the act buffer.
 class Allocator {
 public:
-  Allocator(func::FuncOp decode, int64_t rows, int64_t size,
+  Allocator(func::FuncOp decode, StringRef step, int64_t rows, int64_t size,
             int64_t prmSize)
-      : decode(decode), rows(rows), size(size), prmSize(prmSize) {}
+      : decode(decode), step(step), rows(rows), size(size), prmSize(prmSize) {}
 
   LogicalResult run();
   const llvm::DenseMap<Operation *, Slots> &getSlots() const { return slots; }
+  /// A forward function's fp32 inputs: argument index -> home offset.
+  const std::map<unsigned, int64_t> &getArgSlots() const { return argSlots; }
   int64_t getPeak() const { return peak; }
 
   /// The rows `op`'s values have in this step: one in accel-tile's output
@@ -74,6 +76,7 @@ private:
   void freeDead(Operation *op);
 
   func::FuncOp decode;
+  StringRef step;
   int64_t rows, size, prmSize, prmNext = 0, peak = 0;
   std::map<int64_t, int64_t> used;
   /// Per value: its home's offset and bytes per row.
@@ -82,6 +85,7 @@ private:
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> quantized;
   llvm::DenseMap<Value, Operation *> lastUse;
   llvm::DenseMap<Operation *, Slots> slots;
+  std::map<unsigned, int64_t> argSlots;
 };
 
 FailureOr<int64_t> Allocator::allocate(Operation *op, int64_t bytes) {
@@ -94,8 +98,9 @@ FailureOr<int64_t> Allocator::allocate(Operation *op, int64_t bytes) {
   }
   if (at + bytes > size)
     return op->emitError("accel-allocate-buffers: the live values of the ")
-           << (rows == 1 ? "decode step"
-                         : "prefill step of " + std::to_string(rows) + " rows")
+           << (step == "decode" ? "decode step"
+                                : step.str() + " step of " +
+                                      std::to_string(rows) + " rows")
            << " do not fit the act buffer (" << size
            << " bytes); lower the prefill tile";
   used[at] = bytes;
@@ -188,7 +193,8 @@ LogicalResult Allocator::allocateLinear(LinearOp op) {
 }
 
 LogicalResult Allocator::allocateActivation(ActivationOp op) {
-  int64_t width = op.getInput().getType().getDimSize(2);
+  auto type = op.getInput().getType();
+  int64_t width = type.getDimSize(type.getRank() - 1);
   auto producer = op.getInput().getDefiningOp<LinearOp>();
   bool fused = producer && producer->hasAttr(kEpilogueAttr);
   if (!op.getUp()) {
@@ -246,6 +252,20 @@ LogicalResult Allocator::run() {
       for (Value cache : {attention.getKeyCache(), attention.getValueCache()})
         if (auto write = cache.getDefiningOp<KVCacheWriteOp>())
           lastUse[write.getRows()] = &op;
+  // A forward function's fp32 inputs are loaded into homes of their own
+  // (its token ids are read by the embedding).
+  if (isForward(decode))
+    for (BlockArgument arg : body.getArguments()) {
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      if (!type || !type.getElementType().isF32() || arg.use_empty())
+        continue;
+      FailureOr<int64_t> at =
+          allocate(decode, type.getDimSize(type.getRank() - 1) * 4);
+      if (failed(at))
+        return failure();
+      homes[arg] = {*at, type.getDimSize(type.getRank() - 1) * 4};
+      argSlots[arg.getArgNumber()] = *at;
+    }
   for (Operation &op : body) {
     LogicalResult result = success();
     if (auto e = dyn_cast<EmbeddingOp>(op))
@@ -282,8 +302,9 @@ LogicalResult Allocator::run() {
                        arith::DivFOp>(
                  op))
       if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
-          type && type.getRank() == 3)
-        result = define(op.getResult(0), type.getDimSize(2) * 4);
+          type && type.getRank() >= 1)
+        result = define(op.getResult(0),
+                        type.getDimSize(type.getRank() - 1) * 4);
     if (failed(result))
       return failure();
     freeDead(&op);
@@ -297,7 +318,7 @@ struct AllocateBuffersPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp decode = findDecode(module);
+    func::FuncOp decode = findLowered(module);
     if (!decode)
       return;
     FailureOr<hw::Config> config =
@@ -315,15 +336,21 @@ struct AllocateBuffersPass
       op->removeAttr(kPrmAttr);
       op->removeAttr(kAttentionLayoutAttr);
     });
+    for (unsigned i = 0; i < decode.getNumArguments(); ++i)
+      decode.removeArgAttr(i, kActAttr);
     Builder b(module.getContext());
     llvm::DenseMap<Operation *, SmallVector<NamedAttribute, 2>> homes, params;
     SmallVector<NamedAttribute, 2> peaks;
-    for (auto [step, rows] : {std::pair<StringRef, int64_t>{"decode", 1},
-                              {"prefill", *tile}}) {
-      Allocator allocator(decode, rows, bytesOf(isa::Buffer::Act),
+    SmallVector<SmallVector<NamedAttribute, 1>> argHomes(
+        decode.getNumArguments());
+    for (auto [step, rows] : stepsOf(decode, *tile)) {
+      Allocator allocator(decode, step, rows, bytesOf(isa::Buffer::Act),
                           bytesOf(isa::Buffer::Prm));
       if (failed(allocator.run()))
         return signalPassFailure();
+      for (auto [index, at] : allocator.getArgSlots())
+        argHomes[index].push_back(b.getNamedAttr(
+            step, HomesAttr::get(b.getContext(), rows, at, -1, -1, -1)));
       for (auto &[op, s] : allocator.getSlots()) {
         if (s.result >= 0 || s.quantized >= 0 || s.temp >= 0)
           homes[op].push_back(b.getNamedAttr(
@@ -338,6 +365,9 @@ struct AllocateBuffersPass
     }
     for (auto &[op, steps] : homes)
       op->setAttr(kActAttr, b.getDictionaryAttr(steps));
+    for (auto [index, steps] : llvm::enumerate(argHomes))
+      if (!steps.empty())
+        decode.setArgAttr(index, kActAttr, b.getDictionaryAttr(steps));
     for (auto &[op, steps] : params)
       op->setAttr(kPrmAttr, b.getDictionaryAttr(steps));
     module->setAttr(kActBytesAttr, b.getDictionaryAttr(peaks));
@@ -351,8 +381,7 @@ struct AllocateBuffersPass
               kHbmAttr))
         c->record = stripedRows(placed, c->slots).rowBytes;
       SmallVector<NamedAttribute, 2> steps;
-      for (auto [step, rows] : {std::pair<StringRef, int64_t>{"decode", 1},
-                                {"prefill", *tile}}) {
+      for (auto [step, rows] : stepsOf(decode, *tile)) {
         FailureOr<AttentionLayout> layout =
             planAttention(op, *c, *config, rows);
         if (failed(layout))

@@ -299,6 +299,8 @@ LogicalResult Codegen::run(StringRef name) {
   tailEnd = (name + "_tail_skipped").str();
 
   program.label(name);
+  if (isForward(decode) && failed(loadInputs()))
+    return failure();
   for (Operation &op : body) {
     if (&op == tailStart && failed(enterOutputTail()))
       return failure();
@@ -338,43 +340,69 @@ LogicalResult Codegen::run(StringRef name) {
   return success();
 }
 
+isa::Instruction accel::lowering::detail::instruction(
+    Opcode opcode, ArrayRef<std::pair<StringRef, int64_t>> fields) {
+  isa::Instruction i = isa::Instruction::create(opcode);
+  for (auto [name, value] : fields)
+    i.set(name, value);
+  return i;
+}
+
+void accel::lowering::detail::emitTileLoop(ProgramBuilder &program,
+                                           StringRef entry, StringRef loop,
+                                           StringRef done, StringRef step,
+                                           int64_t tile, bool positions) {
+  program.entry(entry);
+  program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
+  program.label(loop);
+  program.emit(
+      instruction(Opcode::Bgeu, {{"rs1", kFirstToken}, {"rs2", kTokens}}),
+      done);
+  program.emit(instruction(Opcode::Sub, {{"rd", kRows},
+                                         {"rs1", kTokens},
+                                         {"rs2", kFirstToken}}));
+  program.emit(instruction(Opcode::Minui,
+                           {{"rd", kRows}, {"rs1", kRows}, {"imm", tile}}));
+  program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), step);
+  program.emit(instruction(Opcode::Add, {{"rd", kFirstToken},
+                                         {"rs1", kFirstToken},
+                                         {"rs2", kRows}}));
+  if (positions)
+    program.emit(instruction(Opcode::Add, {{"rd", kPosition},
+                                           {"rs1", kPosition},
+                                           {"rs2", kRows}}));
+  program.emit(instruction(Opcode::Jmp, {}), loop);
+  program.label(done);
+  program.emit(instruction(Opcode::Halt, {}));
+}
+
+LoweredModel accel::lowering::detail::finishModel(SharedPlacement &shared,
+                                                  ProgramBuilder &program,
+                                                  int64_t weightsBytes) {
+  LoweredModel model = std::move(shared.model);
+  model.code = std::move(program.getCode());
+  for (auto &entry : shared.matrices)
+    model.matrices.push_back(entry.second);
+  llvm::sort(model.matrices, [](const TiledMatrix &a, const TiledMatrix &b) {
+    return a.imageOffset < b.imageOffset;
+  });
+  model.weightsBytes = weightsBytes;
+  return model;
+}
+
 FailureOr<LoweredModel>
 accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
                              int64_t maxPrompt, int64_t prefillTile) {
   ProgramBuilder program;
-  auto emit = [&](Opcode opcode, auto... fields) {
-    isa::Instruction i = isa::Instruction::create(opcode);
-    (i.set(fields.first, fields.second), ...);
-    return i;
-  };
-  using F = std::pair<StringRef, int64_t>;
   // decode: one token at position r6, the step of one row.
   program.entry("decode");
-  program.emit(emit(Opcode::Addi, F{"rd", kFirstToken}, F{"rs1", 0},
-                    F{"imm", 0}));
-  program.emit(emit(Opcode::Addi, F{"rd", kRows}, F{"rs1", 0}, F{"imm", 1}));
-  program.emit(emit(Opcode::Jal, F{"rd", kLink}), "decode_step");
-  program.emit(emit(Opcode::Halt));
+  program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
+  program.emit(instruction(Opcode::Addi, {{"rd", kRows}, {"imm", 1}}));
+  program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), "decode_step");
+  program.emit(instruction(Opcode::Halt, {}));
   // prefill: the r5 prompt tokens from position r6, a tile at a time.
-  program.entry("prefill");
-  program.emit(emit(Opcode::Addi, F{"rd", kFirstToken}, F{"rs1", 0},
-                    F{"imm", 0}));
-  program.label("next_tile");
-  program.emit(emit(Opcode::Bgeu, F{"rs1", kFirstToken}, F{"rs2", kTokens}),
-               "prompt_done");
-  program.emit(emit(Opcode::Sub, F{"rd", kRows}, F{"rs1", kTokens},
-                    F{"rs2", kFirstToken}));
-  program.emit(emit(Opcode::Minui, F{"rd", kRows}, F{"rs1", kRows},
-                    F{"imm", prefillTile}));
-  program.emit(emit(Opcode::Jal, F{"rd", kLink}), "prefill_step");
-  program.emit(emit(Opcode::Add, F{"rd", kFirstToken},
-                    F{"rs1", kFirstToken}, F{"rs2", kRows}));
-  program.emit(emit(Opcode::Add, F{"rd", kPosition}, F{"rs1", kPosition},
-                    F{"rs2", kRows}));
-  program.emit(emit(Opcode::Jmp), "next_tile");
-  program.label("prompt_done");
-  program.emit(emit(Opcode::Halt));
-
+  emitTileLoop(program, "prefill", "next_tile", "prompt_done", "prefill_step",
+               prefillTile, /*positions=*/true);
   auto regions = decode->getParentOfType<ModuleOp>()->getAttrOfType<
       DictionaryAttr>(kRegionsAttr);
   auto regionBytes = [&](StringRef name) {
@@ -399,14 +427,8 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
     if (failed(codegen.run((step + "_step").str())))
       return failure();
   }
-  LoweredModel model = std::move(shared.model);
-  model.code = std::move(program.getCode());
-  for (auto &entry : shared.matrices)
-    model.matrices.push_back(entry.second);
-  llvm::sort(model.matrices, [](const TiledMatrix &a, const TiledMatrix &b) {
-    return a.imageOffset < b.imageOffset;
-  });
-  model.weightsBytes = regionBytes("weights");
+  LoweredModel model =
+      finishModel(shared, program, regionBytes("weights"));
   model.kvBytes = regionBytes("kv");
   return model;
 }

@@ -446,7 +446,8 @@ LogicalResult Codegen::lowerActivation(ActivationOp op) {
   FailureOr<Home> in = homeOf(op.getInput());
   if (failed(in))
     return failure();
-  int64_t width = op.getInput().getType().getDimSize(2);
+  auto type = op.getInput().getType();
+  int64_t width = type.getDimSize(type.getRank() - 1);
   auto producer = op.getInput().getDefiningOp<LinearOp>();
   bool fused = producer && producer->hasAttr(kEpilogueAttr);
   Home activated = *in;
@@ -488,13 +489,13 @@ LogicalResult Codegen::lowerArith(Operation *op) {
            << op->getName() << "'";
   auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!type || op->getOperand(0).getType() != type ||
-      op->getOperand(1).getType() != type || type.getRank() != 3)
-    return op->emitError("element-wise operands of one [B, T, H] shape are "
-                         "needed");
+      op->getOperand(1).getType() != type || type.getRank() < 1)
+    return op->emitError("element-wise operands of one [.., rows, features] "
+                         "shape are needed");
   FailureOr<Home> a = homeOf(op->getOperand(0)), b = homeOf(op->getOperand(1));
   if (failed(a) || failed(b))
     return failure();
-  int64_t width = type.getDimSize(2);
+  int64_t width = type.getDimSize(type.getRank() - 1);
   FailureOr<Home> d = define(op->getResult(0), width * 4);
   if (failed(d))
     return failure();
@@ -503,6 +504,8 @@ LogicalResult Codegen::lowerArith(Operation *op) {
 }
 
 LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
+  if (isForward(decode))
+    return storeOutputs(op);
   if (op.getNumOperands() == 0)
     return op.emitError("the decode step returns no logits");
   Value logits = op.getOperand(0);

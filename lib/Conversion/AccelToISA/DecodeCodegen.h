@@ -27,6 +27,16 @@
 
 namespace accel::lowering {
 
+/// A forward function's input or output in the io region: fp32 rows of
+/// `rowBytes` packed one after the other, or (`ids`) int32 token ids; the
+/// `bytes` hold the graph's rows (its `shape`'s leading dimensions).
+struct IoTensor {
+  std::string name;
+  int64_t offset = 0, bytes = 0, rowBytes = 0;
+  bool ids = false;
+  llvm::SmallVector<int64_t> shape;
+};
+
 /// A program and the data layout it expects.
 struct LoweredModel {
   std::vector<Emitted> code;
@@ -37,6 +47,10 @@ struct LoweredModel {
   int64_t idsOffset = 0, logitsOffset = 0, tokenOffset = 0; ///< in io
   int64_t vocab = 0, maxTokens = 1;
   int64_t channels = 1; ///< hbm.channels, which tiles rotate over
+  /// A forward function's io (empty for a decoder) and the rows a call may
+  /// take at most.
+  std::vector<IoTensor> inputs, outputs;
+  int64_t maxRows = 0;
 };
 
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
@@ -47,6 +61,15 @@ mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
                                           const hw::Config &config,
                                           int64_t maxPrompt,
                                           int64_t prefillTile);
+
+/// Lowers `forward` (accel.entry = "forward": a graph without attention,
+/// every op row-wise over the flattened leading dimensions of its tensors)
+/// to the entry point `forward`, which runs the graph's step over the r5
+/// input rows a tile of `prefillTile` rows at a time. Errors name the op
+/// (or input) the engine cannot run row by row.
+mlir::FailureOr<LoweredModel> lowerForward(mlir::func::FuncOp forward,
+                                           const hw::Config &config,
+                                           int64_t prefillTile);
 
 } // namespace accel::lowering
 

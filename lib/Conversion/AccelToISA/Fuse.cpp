@@ -27,7 +27,7 @@ struct FusePass : public accel::impl::FuseBase<FusePass> {
   using FuseBase::FuseBase;
 
   void runOnOperation() override {
-    func::FuncOp decode = findDecode(getOperation());
+    func::FuncOp decode = findLowered(getOperation());
     if (!decode)
       return;
     Block &body = decode.getBody().front();

@@ -1,8 +1,9 @@
 //===- LowerToISA.cpp - accel-lower-to-isa --------------------------------===//
 //
-// Lowers the decode step to an `accelisa.program` (AccelPasses.td): the code
-// from DecodeCodegen, materialized as accelisa ops, and the data layout the
-// package writer needs as attributes of the program.
+// Lowers the decode step, or a forward function, to an `accelisa.program`
+// (AccelPasses.td): the code from DecodeCodegen, materialized as accelisa
+// ops, and the data layout the package writer needs as attributes of the
+// program.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +31,9 @@ namespace {
 
 /// The host's view of `model` (docs/FORMATS.md §5.2): `hbm` (bytes per
 /// channel of each region), `io` (where the token ids, the logits and the
-/// greedy token are) and `placement` (what to copy where before the first
-/// call: every weight tile of the image and every parameter segment).
+/// greedy token are; a forward function's inputs and outputs) and
+/// `placement` (what to copy where before the first call: every weight tile
+/// of the image and every parameter segment).
 SmallVector<NamedAttribute> hostAttrs(Builder &b, const LoweredModel &model) {
   auto i64 = [&](int64_t v) { return b.getI64IntegerAttr(v); };
   auto slot = [&](int64_t offset, int64_t bytes) {
@@ -60,6 +62,32 @@ SmallVector<NamedAttribute> hostAttrs(Builder &b, const LoweredModel &model) {
   for (const Segment &s : model.segments)
     placement.push_back(
         segment("params", s.sourceOffset, s.bytes, s.channel, s.offset));
+  DictionaryAttr io;
+  if (model.maxRows) {
+    // A forward function's inputs and outputs.
+    auto tensors = [&](ArrayRef<IoTensor> list) {
+      SmallVector<Attribute> out;
+      for (const IoTensor &t : list)
+        out.push_back(b.getDictionaryAttr(
+            {b.getNamedAttr("name", b.getStringAttr(t.name)),
+             b.getNamedAttr("offset", i64(t.offset)),
+             b.getNamedAttr("bytes", i64(t.bytes)),
+             b.getNamedAttr("channel", i64(0)),
+             b.getNamedAttr("row_bytes", i64(t.rowBytes)),
+             b.getNamedAttr("dtype", b.getStringAttr(t.ids ? "i32" : "f32")),
+             b.getNamedAttr("shape", b.getDenseI64ArrayAttr(t.shape))}));
+      return b.getArrayAttr(out);
+    };
+    io = b.getDictionaryAttr(
+        {b.getNamedAttr("max_rows", i64(model.maxRows)),
+         b.getNamedAttr("inputs", tensors(model.inputs)),
+         b.getNamedAttr("outputs", tensors(model.outputs))});
+  } else {
+    io = b.getDictionaryAttr(
+        {b.getNamedAttr("tokens", slot(model.idsOffset, model.maxTokens * 4)),
+         b.getNamedAttr("logits", slot(model.logitsOffset, model.vocab * 4)),
+         b.getNamedAttr("token", slot(model.tokenOffset, 4))});
+  }
   return {
       b.getNamedAttr(
           "accel.hbm",
@@ -67,14 +95,7 @@ SmallVector<NamedAttribute> hostAttrs(Builder &b, const LoweredModel &model) {
                                b.getNamedAttr("kv", i64(model.kvBytes)),
                                b.getNamedAttr("act", i64(model.actBytes)),
                                b.getNamedAttr("io", i64(model.ioBytes))})),
-      b.getNamedAttr(
-          "accel.io",
-          b.getDictionaryAttr(
-              {b.getNamedAttr("tokens", slot(model.idsOffset,
-                                             model.maxTokens * 4)),
-               b.getNamedAttr("logits",
-                              slot(model.logitsOffset, model.vocab * 4)),
-               b.getNamedAttr("token", slot(model.tokenOffset, 4))})),
+      b.getNamedAttr("accel.io", io),
       b.getNamedAttr("accel.placement", b.getArrayAttr(placement))};
 }
 
@@ -84,10 +105,11 @@ struct LowerToISAPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp decode = findDecode(module);
+    func::FuncOp decode = findLowered(module);
     if (!decode) {
       module.emitError("accel-lower-to-isa: no decode function (run "
-                       "accel-lambda-attention, or accelc --decode)");
+                       "accel-lambda-attention, or accelc --decode) and no "
+                       "forward function (accel.entry = \"forward\")");
       return signalPassFailure();
     }
     FailureOr<hw::Config> config =
@@ -103,7 +125,9 @@ struct LowerToISAPass
     if (failed(prefillTile))
       return signalPassFailure();
     FailureOr<LoweredModel> model =
-        lowerDecode(decode, *config, maxPrompt, *prefillTile);
+        isForward(decode)
+            ? lowerForward(decode, *config, *prefillTile)
+            : lowerDecode(decode, *config, maxPrompt, *prefillTile);
     if (failed(model))
       return signalPassFailure();
 

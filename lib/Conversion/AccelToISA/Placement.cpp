@@ -117,12 +117,34 @@ StripedRows accel::lowering::stripedRows(HbmAttr attr, int64_t rows) {
   return s;
 }
 
-func::FuncOp accel::lowering::findDecode(ModuleOp module) {
+/// The function of `module` marked accel.entry = `name`, or null.
+static func::FuncOp findEntry(ModuleOp module, StringRef name) {
   for (auto fn : module.getOps<func::FuncOp>())
     if (auto entry = fn->getAttrOfType<StringAttr>("accel.entry");
-        entry && entry.getValue() == "decode")
+        entry && entry.getValue() == name)
       return fn;
   return {};
+}
+
+func::FuncOp accel::lowering::findDecode(ModuleOp module) {
+  return findEntry(module, "decode");
+}
+
+func::FuncOp accel::lowering::findLowered(ModuleOp module) {
+  func::FuncOp decode = findDecode(module);
+  return decode ? decode : findEntry(module, "forward");
+}
+
+bool accel::lowering::isForward(func::FuncOp fn) {
+  auto entry = fn->getAttrOfType<StringAttr>("accel.entry");
+  return entry && entry.getValue() == "forward";
+}
+
+SmallVector<std::pair<StringRef, int64_t>, 2>
+accel::lowering::stepsOf(func::FuncOp fn, int64_t prefillTile) {
+  if (isForward(fn))
+    return {{"forward", prefillTile}};
+  return {{"decode", 1}, {"prefill", prefillTile}};
 }
 
 FailureOr<hw::Config>

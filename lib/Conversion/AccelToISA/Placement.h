@@ -134,6 +134,21 @@ mlir::FailureOr<int64_t> prefillTileOf(mlir::ModuleOp module,
 /// The decode function (accel.entry = "decode") of `module`, or null.
 mlir::func::FuncOp findDecode(mlir::ModuleOp module);
 
+/// The function the lowering turns into code: the decode function, else the
+/// function marked accel.entry = "forward" (a graph without attention, run
+/// once over its input rows), else null.
+mlir::func::FuncOp findLowered(mlir::ModuleOp module);
+
+/// Whether `fn` is a forward function (accel.entry = "forward").
+bool isForward(mlir::func::FuncOp fn);
+
+/// The steps the lowering emits for `fn` and the rows each takes (the keys
+/// of accel.act, accel.prm and accel.attention_layout): "decode" (1) and
+/// "prefill" (`prefillTile`) for a decode function, "forward"
+/// (`prefillTile`) for a forward function.
+llvm::SmallVector<std::pair<llvm::StringRef, int64_t>, 2>
+stepsOf(mlir::func::FuncOp fn, int64_t prefillTile);
+
 /// The hardware config at `path` (empty: the bundled one) for the pass
 /// `pass`; errors at `module` if it does not load or if its hbm.channels is
 /// not a power of two.

@@ -20,6 +20,12 @@ void AccelDialect::initialize() {
       >();
 }
 
+/// A step of the lowering (the keys of accel.act, accel.prm and
+/// accel.attention_layout): decode and prefill, or a forward function's one.
+static bool isStep(StringRef name) {
+  return name == "decode" || name == "prefill" || name == "forward";
+}
+
 /// The lowering's decisions, where their passes put them (AccelPasses.td).
 LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
@@ -102,13 +108,13 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
     auto steps = dyn_cast<DictionaryAttr>(value);
     if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {
           auto offsets = dyn_cast<DenseI64ArrayAttr>(s.getValue());
-          return (s.getName() == "decode" || s.getName() == "prefill") &&
+          return isStep(s.getName()) &&
                  offsets && llvm::all_of(offsets.asArrayRef(), [](int64_t o) {
                    return o >= 0 && o % 64 == 0;
                  });
         }))
-      return op->emitOpError("accel.prm must map decode and prefill to "
-                             "arrays of offsets, multiples of 64");
+      return op->emitOpError("accel.prm must map decode and prefill (or "
+                             "forward) to arrays of offsets, multiples of 64");
     return success();
   }
   if (name == "accel.attention_layout") {
@@ -117,7 +123,7 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
         steps && !steps.empty() && isa<CacheAttentionOp>(op) &&
         llvm::all_of(steps, [](NamedAttribute s) {
           auto fields = dyn_cast<DictionaryAttr>(s.getValue());
-          return (s.getName() == "decode" || s.getName() == "prefill") &&
+          return isStep(s.getName()) &&
                  fields && llvm::all_of(fields, [](NamedAttribute f) {
                    auto v = dyn_cast<IntegerAttr>(f.getValue());
                    return v && v.getInt() >= 0;
@@ -133,11 +139,11 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
   if (name == "accel.act") {
     auto steps = dyn_cast<DictionaryAttr>(value);
     if (!steps || steps.empty() || !llvm::all_of(steps, [](NamedAttribute s) {
-          return (s.getName() == "decode" || s.getName() == "prefill") &&
+          return isStep(s.getName()) &&
                  isa<HomesAttr>(s.getValue());
         }))
-      return op->emitOpError("accel.act must map decode and prefill to "
-                             "#accel.homes");
+      return op->emitOpError("accel.act must map decode and prefill (or "
+                             "forward) to #accel.homes");
     return success();
   }
   return success();

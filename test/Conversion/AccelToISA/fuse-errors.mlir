@@ -97,7 +97,7 @@ func.func @homes_rows() attributes {p = #accel.homes<rows = 0>} {
 // -----
 
 func.func @act_of_another_step(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> tensor<1x1x64xf32> {
-  // expected-error @+1 {{accel.act must map decode and prefill to #accel.homes}}
+  // expected-error @+1 {{accel.act must map decode and prefill (or forward) to #accel.homes}}
   %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.act = {verify = #accel.homes<rows = 1, result = 0>}} : tensor<1x1x64xf32>, tensor<64xf32>
   return %n : tensor<1x1x64xf32>
 }
@@ -114,7 +114,7 @@ func.func @last_row_feeding_the_step(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>)
 // -----
 
 func.func @prm_offset(%x: tensor<1x1x64xf32>, %g: tensor<64xf32>) -> tensor<1x1x64xf32> {
-  // expected-error @+1 {{accel.prm must map decode and prefill to arrays of offsets, multiples of 64}}
+  // expected-error @+1 {{accel.prm must map decode and prefill (or forward) to arrays of offsets, multiples of 64}}
   %n = accel.rmsnorm %x, %g epsilon(1.0e-5) {accel.prm = {decode = array<i64: 100>}} : tensor<1x1x64xf32>, tensor<64xf32>
   return %n : tensor<1x1x64xf32>
 }
