@@ -379,7 +379,8 @@ def Int8Attention : Pass<"accel-int8-attention", "mlir::ModuleOp"> {
 def Fuse : Pass<"accel-fuse", "mlir::ModuleOp"> {
   let summary = "Decide which ops of the decode step the lowering fuses";
   let description = [{
-    Marks, in the decode function (`accel.entry = "decode"`), the fusions
+    Marks, in the decode function (`accel.entry = "decode"`; without one,
+    the forward function, `accel.entry = "forward"`), the fusions
     accel-lower-to-isa then makes, each as an attribute the dialect
     verifies (markings from an earlier run are replaced):
 
@@ -421,7 +422,8 @@ def Fuse : Pass<"accel-fuse", "mlir::ModuleOp"> {
 def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
   let summary = "Choose the step's tile sizes from the config's buffers";
   let description = [{
-    Decides, for the decode function and the hardware config's on-chip
+    Decides, for the decode function (or the forward function, which has
+    no output tail: it returns every row) and the hardware config's on-chip
     buffers, the tile sizes accel-place-hbm, accel-allocate-buffers and
     accel-lower-to-isa read, and records them (replacing an earlier run's):
 
@@ -430,8 +432,8 @@ def Tile : Pass<"accel-tile", "mlir::ModuleOp"> {
       the KV records a step of that many rows reads from each layer's cache
       (the sinks and the window before it, or every slot without Λ, plus
       the tile's own) must fit half the kv buffer at their unpadded size,
-      or, without Λ, where a cache that does not fit streams through it,
-      the tile's own records and one more;
+      or, where a cache (with Λ, its window) that does not fit streams
+      through it, the tile's own records, one more and with Λ the sinks;
     * the **output tail** (`accel.last_row` on its ops; `output-tail`): the
       row-wise ops only the logits need (the final norm, the LM head), which
       the prompt's last tile runs for its last row alone (its other tiles
@@ -481,6 +483,10 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     Decides where each value of the decode function lives on chip, in each
     of the two steps accel-lower-to-isa generates (the decode step of one
     row; the prefill step of `accel.prefill_tile` rows, from accel-tile),
+    or of the forward function in its one step (`forward`, of
+    `accel.prefill_tile` rows; its fp32 inputs, loaded from the io region,
+    get their homes first, recorded on the arguments as `accel.act =
+    {forward = #accel.homes<...>}`),
     and records it on the op that defines it as `accel.act = {decode =
     #accel.homes<...>, prefill = #accel.homes<...>}` (AccelAttrs.td; one row
     for the output tail's values, `accel.last_row`); the
@@ -505,9 +511,11 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     `keys` and `values`, where the key and value records start in the kv
     buffer; `chunk`, 0 when the records of the earlier positions a step's
     queries see fit (they are loaded once, the step's own after them), else
-    without Λ the room each query streams them through, records 0 ..
-    `chunk` - 1 (the own records at record `chunk`; with Λ, or when not
-    even one fits beside the own, an error): the fp32 attention takes
+    the room each query streams them (with Λ its window's) through, records
+    0 .. `chunk` - 1 (the own records at record `chunk`, with Λ at `chunk`
+    + S after the S sinks, loaded once for the step; an error when not even
+    one fits beside them, and for now with Λ and rope-positions=cache's
+    RoPE tables by rank): the fp32 attention takes
     `chunk` records a pass, the integer one (`chunk` >= 5) two half-chunks
     of (`chunk` - 3) / 2 records a pass, 3 records apart, loading one while
     the other is used (a smaller chunk whole, one a pass); `rows`, the heads one attention instruction (or one
@@ -516,9 +524,15 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     place; the integer attention's bank 0), the integer attention's
     `queries`, `query_scales`, `weights`, `weight_scales` and `bank` (bank
     1 after bank 0), the attention's `end`, and `tables`, where
-    `rope-positions=cache`'s RoPE tables by rank go at the buffer's top (an
-    error if they do not fit above `end`). Scores that do not fit are an
-    error naming the op and the sizes.
+    `rope-positions=cache`'s RoPE tables by rank go at the buffer's top;
+    `segment`, 0 when those tables fit whole above `end`, else the ranks of
+    the segments a query's keys are scored in (a multiple of the HBM
+    channels: as many heads as fit a pass, `rows`, with a segment of one
+    rank per channel, then as many ranks as fit beside them): the tables'
+    area holds `segment` + 1 rows of each (a segment's and the query's),
+    and a segment's scores go after the pass's rows of scores, below `end`
+    (an error if not even a segment of one rank per channel fits). Scores
+    that do not fit are an error naming the op and the sizes.
 
     ```
     accel-opt --accel-allocate-buffers='config=configs/u280.json' model.mlir
@@ -553,7 +567,8 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
       power-of-two multiple of 64-byte units that loads a run of records
       fastest while the records a step of `accel.prefill_tile` rows
       (accel-tile) reads fit the kv buffer (a cache streamed through it:
-      the step's own records and one more); records of `n < C` pieces share
+      the step's own records, one more and with Λ the sinks); records of
+      `n < C` pieces share
       a row of channels, up to 4 of them (record `r` on channels `c₀ + (r
       mod s) · n + i` at `(r div s)` pieces), so that a run of records
       loads from `s · n` channels at once;
@@ -569,8 +584,9 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
     tile the KV records were padded for and the most records a row of
     channels holds. It is an error when the two regions need more bytes per
     channel than the config's `hbm.channel_bytes` (the package could not be
-    loaded). Placements from an earlier run are replaced; a module without
-    a decode function is left alone.
+    loaded). Placements from an earlier run are replaced; without a decode
+    function the forward function is placed (its linears, tables and
+    parameters); a module with neither is left alone.
 
     ```
     accel-opt --accel-place-hbm='config=configs/u280.json' model.mlir
@@ -585,7 +601,8 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
 }
 
 def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
-  let summary = "Lower a model's decode step to the engine's instructions";
+  let summary = "Lower a model's decode step (or a forward graph) to the "
+                "engine's instructions";
   let description = [{
     Turns the one-token decode function (`accel.entry = "decode"`, made by
     accel-lambda-attention from a compressed model whose linears accel-pack
@@ -602,6 +619,21 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     tokens. Every op of docs/NUMERICS.md is row-wise, so both compute what a
     whole-prompt prefill computes, bit for bit. One program serves every
     prompt length and position.
+
+    Without a decode function, the forward function (`accel.entry =
+    "forward"`: a graph without attention, marked by accelc) becomes the
+    entry point `forward` (docs/ISA.md §7): the step of up to
+    `accel.prefill_tile` rows, run over the `r5` input rows, loads the
+    tile's rows of each fp32 input from the io region into its home (token
+    ids are read by the embedding, as a prompt's), runs the ops as the
+    prefill step does and stores the tile's rows of each output to io; the
+    program's `accel.io` names `max_rows` (the graph's rows: the product of
+    its tensors' leading dimensions) and each input's and output's slot. An
+    error names an op the engine cannot run row by row (an unraised ONNX
+    node, attention, a reshape, an element-wise op with a constant or
+    broadcast operand, rows that differ from the inputs'), an input that is
+    not fp32 rows or token ids, a dynamic shape, and rows whose bytes the
+    tile does not keep 64-byte aligned in io.
 
     * **Placement** (docs/ENGINE.md §4): as accel-place-hbm recorded it in
       `#accel.hbm` attributes (run it first; an error names the first op
@@ -637,13 +669,16 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       tile never overwrites keys its own queries still need; the output
       tail (accel-tile's `accel.last_row`: the ops only the logits need,
       the final norm, the LM head) runs in the prompt's last tile only, for
-      its last row. Without Λ, when a layer's cache does not fit the kv
-      buffer (the layout's `chunk`), each query streams it instead: a loop
-      over the earlier positions loads a chunk's keys and scores them into
-      the query's rows of scores (`vqk` per head in a runtime loop over the
-      heads), then its own keys; one `vsoftmax`; the context rows set to
-      -0.0 and a second loop adds each chunk's values (`vpv acc=1`), then
-      its own, the same sequential sums bit for bit. With `int8_attention`
+      its last row. When a layer's cache (with Λ, its window) does not fit
+      the kv buffer (the layout's `chunk`), each query streams it instead:
+      a loop over the earlier positions (with Λ the window's, in ascending
+      position, a chunk never past the ring's end, so one run of slots;
+      the sinks stay in the kv buffer for the step, scored first) loads a
+      chunk's keys and scores them into the query's rows of scores (`vqk`
+      per head in a runtime loop over the heads), then its own keys; one
+      `vsoftmax`; the context rows set to -0.0 and a second loop adds each
+      chunk's values (`vpv acc=1`), then its own, the same sequential sums
+      (NUMERICS §6.4's key order: sinks, then the window) bit for bit. With `int8_attention`
       one `mqk` per chunk scores all the pass's heads (`pitch`), and after
       the `vsoftmax` two loops over the values give each group's weight
       scale (`vpq` parts first/next/last: the max over every chunk) and then
@@ -659,6 +694,13 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     `vrset` points at): the step loads the tables' rows
     `0 .. min(r6 + rows, S + W) - 1` to the top of the scratch buffer with
     one load over every channel, once for all the layers that share them.
+    When they do not fit (the layout's `segment`), each query loads its own
+    rank's row, and a runtime loop over its keys' ranks in segments loads a
+    segment's rows (from a multiple of the channels, one load per table),
+    scores the segment with one multi-row `vqk` per group of heads and
+    copies each head's scores into its row (`vcopy`); then one `vsoftmax`
+    and `vpv` as with the whole tables (a prefill query whose sinks are
+    scored apart: two `vqk` per head and segment, in place).
 
     The step is straight-line and does not depend on the context length:
     the code's size is fixed by the model.

@@ -1,10 +1,11 @@
-"""A KV cache streamed through the kv buffer (no Λ, a cache larger than the
-buffer, docs/ENGINE.md §3): each query loads its earlier positions a chunk
-at a time, scores every chunk into one row per head, takes one softmax over
-the row and sums the values chunk by chunk. The engine's program computes
-what the golden model computes, bit for bit: a kv buffer of one BRAM36
-block (4 KiB) holds a handful of records, so prompts and decode steps run
-through several chunk boundaries, with fp32, KV8 and KV4 caches,
+"""A KV cache streamed through the kv buffer (a cache, or a Λ window, larger
+than the buffer, docs/ENGINE.md §3): each query loads its earlier positions
+(with Λ its window's; the sinks stay for the step) a chunk at a time, scores
+every chunk into one row per head, takes one softmax over the row and sums
+the values chunk by chunk. The engine's program computes what the golden
+model computes, bit for bit: a kv buffer of one BRAM36 block (4 KiB) holds
+a handful of records, so prompts and decode steps run through several chunk
+boundaries (and the Λ ring's wrap), with fp32, KV8 and KV4 caches,
 grouped-query attention, prefill tiles and rope-positions=cache."""
 
 import json
@@ -37,13 +38,18 @@ SETTINGS = {
 PROMPT = [(7 * i + 3) % 96 for i in range(23)]
 
 
+def assembly(tools, path, setting, flags):
+    """The assembly of `path` compiled with `setting` and `flags`."""
+    return subprocess.run([tools["accelc"], str(path), "--dim",
+                           "batch=1,sequence=16", *setting["cli"], *flags,
+                           "--emit=asm", "-o", "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
 def streamed(tmp_path, tools, path, setting, flags):
     """The assembly of `path` compiled with a kv buffer of 4 KiB: it
     streams (a chunk loop) and does not load the whole cache."""
-    asm = subprocess.run([tools["accelc"], str(path), "--dim",
-                          "batch=1,sequence=16", *setting["cli"], *flags,
-                          "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    asm = assembly(tools, path, setting, flags)
     for step in ("decode", "prefill"):
         assert re.search(rf"^chunk_\d+_of_{step}:", asm, re.M)
     return asm
@@ -171,3 +177,121 @@ def test_streamed_cache_head_passes(tmp_path, tools, attention):
     assert instructions(asm) <= instructions(fewer)
     assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, 12,
                                  flags)
+
+
+def lam(setting, sink, window, attention="f32"):
+    """`setting` (no Λ) with Λ: `sink` sinks and a ring of `window`
+    positions (and int8 attention)."""
+    with_lambda = dict(
+        setting,
+        cli=[f for f in setting["cli"]
+             if f != "--decode" and not f.startswith("--max-context")]
+        + [f"--lambda={sink},{window}"],
+        lam=f"accel-lambda-attention{{sink={sink} window={window}}}")
+    return int8(with_lambda) if attention == "int8" else with_lambda
+
+
+def streamed_lambda(tools, path, setting, flags, steps):
+    """`streamed` for a Λ cache in `steps`: each chunk loop starts at the
+    query's window (minu r14, r14, r6) and ends its chunks at the ring's
+    end (remui of the position less S by W; after the record formats
+    restated for a pipelined loop)."""
+    asm = assembly(tools, path, setting, flags)
+    for step in steps:
+        loop = re.search(rf"^ +minu +r14, r14, r6\nchunk_\d+_of_{step}:\n"
+                         r"(?: +(?:maset|vaset) .*\n)*"
+                         r" +sub +r3, r6, r14\n +minui +r3, r3, \d+\n"
+                         r" +addi +(r\d+), r14, -\d+\n +remui +\1, \1, \d+$",
+                         asm, re.M)
+        assert loop, f"no Λ chunk loop in the {step} step"
+    return asm
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize("heads", [(4, 2), (4, 4)], ids=["gqa-4:2", "mha"])
+def test_streamed_lambda_matches_golden(tmp_path, tools, setting, heads):
+    """A Λ cache (3 sinks, a ring of 40) over a 4 KiB kv buffer streams its
+    window a chunk at a time (a chunk ends where the ring does, so a
+    window is one or two runs of chunks), the sinks resident for the step:
+    a 23-token prompt one token a step, then 24 decode steps to position
+    46, past the ring's wrap (at 43) and through several chunks (of 28 or
+    fewer records), bit for bit."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             "--prefill-tile=1"]
+    setting = lam(SETTINGS[setting], 3, 40)
+    streamed_lambda(tools, path, setting, flags, ["decode"])
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
+                                 flags)
+
+
+@pytest.mark.parametrize("tile", [4, 8])
+@pytest.mark.parametrize("setting,heads", [("kv8", (4, 4)), ("fp32", (4, 2))],
+                         ids=["kv8-mha", "fp32-gqa-4:2"])
+def test_streamed_lambda_prefill_tiles(tmp_path, tools, setting, heads, tile):
+    """Prefill tiles over a streamed Λ cache (2 sinks, a ring of 16, the
+    23-token prompt longer than it; records of 128 bytes, chunks of 10 and
+    6): each query streams the window before the tile, then sees the
+    tile's sinks and its own window's records."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    setting = lam(SETTINGS[setting], 2, 16)
+    streamed_lambda(tools, path, setting, flags, ["prefill"])
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 6,
+                                 flags)
+
+
+@pytest.mark.parametrize("setting,heads,tile", [
+    ("kv8", (4, 2), 1), ("kv4", (4, 2), 4), ("kv8", (4, 4), 4),
+    ("kv4", (4, 4), 1)])
+def test_streamed_lambda_int8_attention(tmp_path, tools, setting, heads,
+                                        tile):
+    """Integer attention over a streamed Λ cache (2 sinks, a ring of 40):
+    mqk, vpq and mpv take the sinks, each chunk of the window (two
+    half-chunks a pass) and the own records as runs in key order, the
+    scales' max and the int32 sums exact, so the context is bit for bit
+    the whole-cache one; decode steps past the ring's wrap."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    setting = lam(SETTINGS[setting], 2, 40, "int8")
+    streamed_lambda(tools, path, setting, flags, ["decode"])
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
+                                 flags)
+
+
+@pytest.mark.parametrize("setting,tile,attention", [
+    ("fp32", 5, "f32"), ("kv8", 12, "f32"), ("kv8", 12, "int8")])
+def test_streamed_lambda_tile_over_window(tmp_path, tools, setting, tile,
+                                          attention):
+    """MHA prefill tiles longer than the ring (2 sinks, a ring of 4): the
+    ring wraps inside a tile, whose queries see their window among the
+    tile's own records and the earlier ones from the ring, streamed a
+    record or two at a time (a chunk of 1 and 2)."""
+    path = export(tmp_path, heads=4, kv_heads=4)
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    setting = lam(SETTINGS[setting], 2, 4, attention)
+    streamed_lambda(tools, path, setting, flags, ["prefill"])
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 8,
+                                 flags)
+
+
+def test_streamed_lambda_rope_by_rank_refused(tmp_path, tools):
+    """rope-positions=cache rotates a Λ cache's keys by rank from tables a
+    streamed cache does not load per chunk: accelc refuses it, naming the
+    records and the kv buffer, exit 1, no package."""
+    path = export(tmp_path, heads=4, kv_heads=2)
+    package = tmp_path / "model.accel"
+    run = subprocess.run(
+        [tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
+         "--lambda=2,40", "--rope-positions=cache", "--prefill-tile=1",
+         "--config=" + str(bram_config(tmp_path, "kv", 1)),
+         "-o", str(package)], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert ("the 42 KV records a tile of queries reads at once (128 bytes "
+            "each, keys and values) do not fit the kv buffer (4096 bytes), "
+            "and a streamed Λ cache cannot rotate its keys by rank "
+            "(rope-positions=cache)") in run.stderr
+    assert not package.exists()

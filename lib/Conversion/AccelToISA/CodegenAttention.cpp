@@ -518,7 +518,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
        {std::pair<const StripedRows *, int64_t>{&c.keys, keysAt},
         {&c.values, valuesAt}}) {
     if (onChip->chunk > 0) {
-      if (window > 0) {
+      if (window > 0 && sink > 0) {
         unsigned sinks = program.scratch(), index = program.scratch();
         aluImm(Opcode::Minui, sinks, kPosition, sink);
         alu(Opcode::Sub, index, w0, sinks);

@@ -196,7 +196,7 @@ void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
   auto none = [] { return 0u; };
   // With Λ the query's min(S, p + 1) sinks, keys 0 ..: the min(S, r6)
   // earlier ones step 1 put right before the own records, then its own.
-  if (c.window > 0) {
+  if (c.window > 0 && sink > 0) {
     alu(Opcode::Add, kChunkKeys, kPosition, kQuery);
     aluImm(Opcode::Addi, kChunkKeys, kChunkKeys, 1);
     aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, sink);

@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Placement.h"
+#include "AttentionLayout.h"
 
 #include "accel/ISA/ISA.h"
 #include "accel/Transforms/Passes.h"
@@ -150,7 +150,8 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   // (ENGINE §4, kvRecordsPerRow): pad the record to the stride of 2^k units
   // that loads a run fastest (fewest units per channel, then the fewest
   // bytes) while the records a step reads fit the kv buffer (a cache
-  // streamed through it: a step's own records and one more).
+  // streamed through it: a step's own records, one more and with Λ the
+  // sinks, streamedSinks).
   auto perChannel = [&](int64_t units) {
     int64_t n = stripeRows(1, units * kAlign, channels).channels;
     return double(units) /
@@ -161,8 +162,8 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
       (c->window > 0 ? c->sink + c->window - 1 : c->slots) + largestTile;
   int64_t kvBytes = config.buffers[static_cast<unsigned>(accel::isa::Buffer::Kv)]
                         .bytes;
-  if (c->window == 0 && 2 * loaded * c->record > kvBytes)
-    loaded = largestTile + 1;
+  if (2 * loaded * c->record > kvBytes)
+    loaded = streamedSinks(*c) + largestTile + 1;
   for (int64_t n = 2; n <= channels; n *= 2) {
     int64_t padded = alignTo(units, n);
     if (2 * loaded * padded * kAlign <= kvBytes &&
@@ -252,7 +253,7 @@ struct PlaceHBMPass : public accel::impl::PlaceHBMBase<PlaceHBMPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp decode = findDecode(module);
+    func::FuncOp decode = findLowered(module);
     if (!decode)
       return;
     FailureOr<hw::Config> config =

@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Placement.h"
+#include "AttentionLayout.h"
 
 #include "accel/ISA/ISA.h"
 #include "accel/Transforms/Passes.h"
@@ -174,15 +174,15 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
   }
 
   /// A step of `prefillTile` rows reads the records of the earlier
-  /// positions its queries see and its own, keys and values; without Λ the
-  /// earlier ones may stream through the kv buffer, at least one at a time
-  /// beside its own.
+  /// positions its queries see and its own, keys and values; the earlier
+  /// ones may stream through the kv buffer, at least one at a time beside
+  /// its own (and with Λ the sinks, AttentionLayout's streamedSinks).
   LogicalResult checkRecords(CacheAttentionOp op) {
     FailureOr<CacheLayout> c = cacheFormat(op);
     if (failed(c))
       return failure();
     int64_t rows = prefillTile;
-    int64_t loaded = (c->window > 0 ? c->sink + c->window - 1 : 1) + rows;
+    int64_t loaded = streamedSinks(*c) + 1 + rows;
     int64_t kvBytes = bufferBytes(*config, isa::Buffer::Kv);
     if (2 * alignTo(loaded * c->record, kAlign) > kvBytes)
       return op.emitError("accel-tile: the ")
@@ -195,7 +195,7 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    func::FuncOp decode = findDecode(module);
+    func::FuncOp decode = findLowered(module);
     if (!decode)
       return;
     config = loadPlacementConfig(module, "accel-tile", configPath);
@@ -221,7 +221,8 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
     Block &body = decode.getBody().front();
     for (Operation &op : body)
       op.removeAttr(kLastRowAttr);
-    if (outputTail)
+    // A forward function returns every row of its outputs.
+    if (outputTail && !isForward(decode))
       markOutputTail(body);
     int64_t ring = 0;
     for (LinearOp linear : body.getOps<LinearOp>()) {

@@ -1,4 +1,4 @@
-// accel-lower-to-isa without Λ when a layer's cache does not fit the kv
+// accel-lower-to-isa when a layer's cache (or Λ window) does not fit the kv
 // buffer: a kv buffer of one BRAM36 block (4 KiB: 2 KiB of keys, 2 KiB of
 // values, 64-byte KV8 records) holds a chunk of 31 earlier positions and the
 // decode step's own record at record 31 (byte 1984; values from 2048). Each
@@ -26,6 +26,16 @@
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=1024},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json},accel-lower-to-isa{config=%t.scr4k.json})' 2>&1 | FileCheck %s --check-prefix=SCORES
 // A step's own records and one earlier one must fit the kv buffer.
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{max-context=64},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=32 config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=ONEMORE
+// With Λ (2 sinks, a ring of 40) the 41 earlier records and the own one do
+// not fit either: the window streams through a chunk of 29 records, the
+// sinks stay for the step right before the own records (w0 = 29 + 2).
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LAMBDA
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LINT8
+// A step's own records, the sinks and one streamed record must fit.
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=30 config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=LONEMORE
+// RoPE by rank (rope-positions=cache) needs its tables' rows per chunk:
+// refused, for now, when a Λ cache streams.
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40 rope-positions=cache},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=LRANK
 
 // The decode step: its own records after the chunk (s0 = 0, w0 = 31).
 // CHECK-LABEL: accelisa.label @decode_step
@@ -167,3 +177,145 @@
 // SMALL-NEXT: accelisa.addi r14, r14, 4
 // SMALL-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
 // ONEMORE: error: accel-tile: the 33 KV records a step of 32 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
+
+// LAMBDA-LABEL: accelisa.label @decode_step
+// Step 1 loads the min(S, r6) sinks right before the own records (record
+// 31), keys and values.
+// LAMBDA:      accelisa.addi r14, r0, 0
+// LAMBDA-NEXT: accelisa.addi r15, r0, 31
+// LAMBDA-NEXT: accelisa.minui [[SINKS:r[0-9]+]], r6, 2
+// LAMBDA-NEXT: accelisa.sub [[AT:r[0-9]+]], r15, [[SINKS]]
+// LAMBDA:      accelisa.muli {{r[0-9]+}}, [[AT]], 64
+// LAMBDA-NEXT: accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4
+// LAMBDA:      accelisa.load kv[{{r[0-9]+}} + 2048], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4
+// n = min(p + 1, S + W) keys; the sinks' run: min(S, p + 1) keys (r3) from
+// key 0, at record 31 - min(S, r6).
+// LAMBDA:      accelisa.add r15, r6, r13
+// LAMBDA-NEXT: accelisa.addi r15, r15, 1
+// LAMBDA-NEXT: accelisa.minui r15, r15, 42
+// LAMBDA-NEXT: accelisa.addi r12, r0, 0
+// LAMBDA-NEXT: accelisa.add r3, r6, r13
+// LAMBDA-NEXT: accelisa.addi r3, r3, 1
+// LAMBDA-NEXT: accelisa.minui r3, r3, 2
+// LAMBDA:      accelisa.minui [[S:r[0-9]+]], r6, 2
+// LAMBDA-NEXT: accelisa.muli [[S]], [[S]], 64
+// LAMBDA-NEXT: accelisa.addi [[END:r[0-9]+]], r0, 1984
+// LAMBDA-NEXT: accelisa.sub [[S]], [[END]], [[S]]
+// LAMBDA:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[[[S]]], r3, {{r[0-9]+}}, r0, r0, scale=
+// The keys' loop over the window's earlier positions, from min(ws, r6),
+// ws = S + max(0, p + 1 - W - S); a chunk of at most 29 records, not past
+// the ring's end (W - (r14 - S) mod W slots left): one run of the ring
+// from slot S + (r14 - S) mod W.
+// LAMBDA:      accelisa.bltu r9, {{r[0-9]+}}, @{{heads_[0-9]+_of_decode}}
+// LAMBDA-NEXT: accelisa.barrier
+// LAMBDA-NEXT: accelisa.add r14, r6, r13
+// LAMBDA-NEXT: accelisa.addi r14, r14, -41
+// LAMBDA-NEXT: accelisa.maxi r14, r14, 0
+// LAMBDA-NEXT: accelisa.addi r14, r14, 2
+// LAMBDA-NEXT: accelisa.minu r14, r14, r6
+// LAMBDA-NEXT: accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
+// LAMBDA-NEXT: accelisa.sub r3, r6, r14
+// LAMBDA-NEXT: accelisa.minui r3, r3, 29
+// LAMBDA-NEXT: accelisa.addi [[LEFT:r[0-9]+]], r14, -2
+// LAMBDA-NEXT: accelisa.remui [[LEFT]], [[LEFT]], 40
+// LAMBDA-NEXT: accelisa.addi [[LEFT]], [[LEFT]], -40
+// LAMBDA-NEXT: accelisa.sub [[LEFT]], r0, [[LEFT]]
+// LAMBDA-NEXT: accelisa.minu r3, r3, [[LEFT]]
+// LAMBDA-NEXT: accelisa.addi [[RING:r[0-9]+]], r14, -2
+// LAMBDA-NEXT: accelisa.remui [[RING]], [[RING]], 40
+// LAMBDA-NEXT: accelisa.addi {{r[0-9]+}}, [[RING]], 2
+// LAMBDA:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64
+// Per head, the chunk's scores from key r14 - shift of its row.
+// LAMBDA:      accelisa.label @{{heads_[0-9]+_of_decode}}
+// LAMBDA-NEXT: accelisa.add [[K:r[0-9]+]], r6, r13
+// LAMBDA-NEXT: accelisa.addi [[K]], [[K]], -41
+// LAMBDA-NEXT: accelisa.maxi [[K]], [[K]], 0
+// LAMBDA-NEXT: accelisa.sub [[K]], r14, [[K]]
+// LAMBDA:      accelisa.add [[ROW:r[0-9]+]], [[ROW]], [[K]]
+// LAMBDA:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r3, {{r[0-9]+}}, r0, r0, scale=
+// The next chunk starts where this one ended.
+// LAMBDA:      accelisa.bltu r9, {{r[0-9]+}}, @{{heads_[0-9]+_of_decode}}
+// LAMBDA-NEXT: accelisa.barrier
+// LAMBDA-NEXT: accelisa.add r14, r14, r3
+// LAMBDA-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
+// The own run: positions max(ws, r6) .. p (r14 the first, r3 their count).
+// LAMBDA-NEXT: accelisa.add r14, r6, r13
+// LAMBDA-NEXT: accelisa.addi r14, r14, -41
+// LAMBDA-NEXT: accelisa.maxi r14, r14, 0
+// LAMBDA-NEXT: accelisa.addi r14, r14, 2
+// LAMBDA-NEXT: accelisa.max r14, r14, r6
+// LAMBDA-NEXT: accelisa.add r3, r6, r13
+// LAMBDA-NEXT: accelisa.addi r3, r3, 1
+// LAMBDA-NEXT: accelisa.sub r3, r3, r14
+// LAMBDA-NEXT: accelisa.maxi r3, r3, 0
+// LAMBDA-NEXT: accelisa.minui r3, r3, 1
+// LAMBDA:      accelisa.addi [[OWN:r[0-9]+]], r0, 1984
+// LAMBDA:      accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[[[OWN]]], r3, {{r[0-9]+}}, r0, r0, scale=
+// LAMBDA:      accelisa.vsoftmax
+// The values: -0.0, then the sinks', each chunk's and the own terms.
+// LAMBDA:      accelisa.vfill
+// LAMBDA:      accelisa.vpv {{.*}}, r3, {{r[0-9]+}}, r0, r0, acc=1
+// LAMBDA:      accelisa.label @[[VALUES:chunk_[0-9]+_of_decode]]
+// LAMBDA:      accelisa.load kv[{{r[0-9]+}} + 2048], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=17, nch=4, hstride=64, sstride=64
+// LAMBDA:      accelisa.vpv {{.*}}, r3, {{r[0-9]+}}, r0, r0, acc=1
+// LAMBDA:      accelisa.bltu r14, r6, @[[VALUES]]
+// LAMBDA:      accelisa.addi [[OWNV:r[0-9]+]], r0, 4032
+// LAMBDA:      accelisa.vpv act[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[OWNV]]], r3, {{r[0-9]+}}, r0, r0, acc=1
+// The own records' index base again (31 - r6); they go to the ring.
+// LAMBDA:      accelisa.addi r12, r0, 31
+// LAMBDA-NEXT: accelisa.sub r12, r12, r6
+// LAMBDA:      accelisa.remui
+// LAMBDA:      accelisa.store kv[
+// The prefill step: a chunk of 26 beside its 2 sinks and tile of 4; its
+// own run starts at record 26 + 2 + (max(ws, r6) - r6), at most 3.
+// LAMBDA-LABEL: accelisa.label @prefill_step
+// LAMBDA:      accelisa.label @{{chunk_[0-9]+_of_prefill}}
+// LAMBDA-NEXT: accelisa.sub r3, r6, r14
+// LAMBDA-NEXT: accelisa.minui r3, r3, 26
+// LAMBDA:      accelisa.sub [[F:r[0-9]+]], r14, r6
+// LAMBDA-NEXT: accelisa.minui [[F]], [[F]], 3
+// LAMBDA-NEXT: accelisa.muli [[F]], [[F]], 64
+// LAMBDA-NEXT: accelisa.addi [[F]], [[F]], 1792
+
+// Integer attention: the sinks' run, then two half-chunks of 13 a pass (at
+// records 0 and 16), the second from where the first ended (r9 = r14 +
+// r3), each loaded while the other is used (no wait on the mqk), then the
+// own run; the values' max and sums take the same runs.
+// LINT8-LABEL: accelisa.label @decode_step
+// LINT8:      accelisa.minui r3, r3, 2
+// LINT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[[[S:r[0-9]+]]], r3, [[S]], r3, {{r[0-9]+}}, 2, pitch=r15
+// LINT8:      accelisa.minu r14, r14, r6
+// LINT8-NEXT: accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
+// LINT8-NEXT: accelisa.maset
+// LINT8-NEXT: accelisa.vaset
+// LINT8-NEXT: accelisa.sub r3, r6, r14
+// LINT8-NEXT: accelisa.minui r3, r3, 13
+// LINT8:      accelisa.remui
+// LINT8:      accelisa.load kv[{{r[0-9]+}}], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// LINT8-NEXT: accelisa.add r9, r14, r3
+// LINT8-NEXT: accelisa.sub r3, r6, r9
+// LINT8-NEXT: accelisa.minui r3, r3, 13
+// LINT8:      accelisa.load kv[{{r[0-9]+}} + 1024], {{.*}}, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// LINT8:      accelisa.mqk scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], kv[r0], r3, r0, r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
+// LINT8:      accelisa.mqk {{.*}}, kv[[[B:r[0-9]+]]], r3, [[B]], r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
+// LINT8-NEXT: accelisa.barrier
+// LINT8-NEXT: accelisa.add r14, r9, r3
+// LINT8-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
+// LINT8:      accelisa.mqk {{.*}}, r3, {{r[0-9]+}}, 2, pitch=r15, scale=
+// LINT8:      accelisa.vsoftmax scr[[[P:r[0-9]+]]], scr[[[P]]], r15, r0, r0, 2
+// LINT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, pitch=r15, part=first
+// LINT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=next
+// LINT8:      accelisa.label @[[MAX:chunk_[0-9]+_of_decode]]
+// LINT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=next, wait=ld
+// LINT8:      accelisa.bltu r14, r6, @[[MAX]]
+// LINT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=next
+// LINT8:      accelisa.vpq {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, pitch=r15, part=last
+// LINT8:      accelisa.mpv {{.*}}, r0, {{r[0-9]+}}, 0, {{r[0-9]+}}, 2, part=first
+// LINT8:      accelisa.vpq {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, pitch=r15, part=quant
+// LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, part=next
+// LINT8:      accelisa.label @[[SUM:chunk_[0-9]+_of_decode]]
+// LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, part=next
+// LINT8:      accelisa.bltu r14, r6, @[[SUM]]
+// LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, 2, part=last
+// LONEMORE: error: accel-tile: the 33 KV records a step of 30 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
+// LRANK: error: the 42 KV records a tile of queries reads at once (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes), and a streamed Λ cache cannot rotate its keys by rank (rope-positions=cache)

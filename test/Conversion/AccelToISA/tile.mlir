@@ -18,12 +18,13 @@
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='weight-slots=9' 2>&1 | FileCheck %s --check-prefix=SLOTRANGE
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=0' 2>&1 | FileCheck %s --check-prefix=RANGE
 // RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='prefill-tile=256' 2>&1 | FileCheck %s --check-prefix=RANGE
-// A kv buffer of one URAM (32 KiB): the 7 earlier records (2 sinks, a
-// window of 6 before the position) and the tile's own, 64 bytes each, keys
-// and values, fit for a tile of 249 (32,768 bytes), not of 250.
+// A kv buffer of one URAM (32 KiB): the window streams through it, so a
+// step needs its 2 sinks, one streamed record and the tile's own, 64 bytes
+// each, keys and values: they fit for a tile of 253 (32,768 bytes), not of
+// 254.
 // RUN: sed '/"kv": {/,/"blocks"/ s/"value": 256,/"value": 1,/' %accel_src/configs/u280.json > %t.kv1.json
-// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=249' | FileCheck %s --check-prefix=KV
-// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=250' 2>&1 | FileCheck %s --check-prefix=KVFULL
+// RUN: accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=253' | FileCheck %s --check-prefix=KV
+// RUN: not accel-opt %S/Inputs/decode-step.mlir --accel-tile='config=%t.kv1.json prefill-tile=254' 2>&1 | FileCheck %s --check-prefix=KVFULL
 // A tile larger than a third of the weight buffer.
 // RUN: sed 's/tile_bytes = 1024 : i64/tile_bytes = 20480 : i64/' %S/Inputs/decode-step.mlir | not accel-opt --accel-tile='config=%t.wgt1.json' 2>&1 | FileCheck %s --check-prefix=TILEBIG
 
@@ -62,6 +63,6 @@
 // NOFIT: error: accel-tile: load-tiles=64: 64 tiles of 384 bytes exceed a third of the weight buffer (10880 bytes)
 // NOTPOW2: error: accel-tile: load-tiles must be 0 or a power of two
 // RANGE: error: accel-tile: prefill-tile must be in 1..255
-// KV: module attributes {accel.prefill_tile = 249 : i64}
-// KVFULL: error: accel-tile: the 257 KV records a step of 250 rows reads (64 bytes each, keys and values) do not fit the kv buffer (32768 bytes); lower prefill-tile
+// KV: module attributes {accel.prefill_tile = 253 : i64}
+// KVFULL: error: accel-tile: the 257 KV records a step of 254 rows reads (64 bytes each, keys and values) do not fit the kv buffer (32768 bytes); lower prefill-tile
 // TILEBIG: error: a weight tile of 20480 bytes exceeds a third of the weight buffer (10880 bytes); pack with fewer rows per tile
