@@ -648,9 +648,21 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       of accel-fuse (`accel.epilogue`, `accel.quantized`, `accel.in_place`)
       and the act-buffer homes and attention layouts of
       accel-allocate-buffers (`accel.act`, `accel.attention_layout`, checked
-      to be for the step's rows and KV record stride and to equal the plan
-      for the op and the config, field by field); an error names the first
-      op without what it needs.
+      to be for the step's rows and KV record stride and, whether planned or
+      edited by hand, to keep the invariants the code relies on for the op
+      and the config, AttentionLayout.h: every offset a multiple of 64 in
+      its buffer; `rows` a divisor of the heads within the instructions'
+      row limits (15 for the whole cache's multi-row `vqk`/`vpv`, 1 when a
+      prefill query's sinks are scored apart, else 63) and, where the
+      instructions read KV heads by row, whole KV heads or part of one; no
+      `chunk` with Λ and RoPE tables by rank; `segment` a multiple of the
+      HBM channels and only with tables by rank over the whole fp32 cache;
+      the fields a form does not read 0 and `probs` = `scores` where the
+      softmax is in place; the key and value records inside the kv buffer
+      and apart; the scores and integer operands inside the scratch
+      buffer's upper half below `end` and apart; the tables above `end`;
+      an error names the step, the field and why); an error names the
+      first op without what it needs.
     * **Code**: every linear quantizes its input (`vqact`) unless its int8
       form is shared and made, sets the matrix unit (`mcfg`) and streams its
       load groups through the two halves of the weight buffer (`load` +

@@ -268,6 +268,177 @@ accel::lowering::planAttention(CacheAttentionOp op, const CacheLayout &c,
   return at;
 }
 
+namespace {
+
+/// A field of a layout that breaks what the code generator relies on, and
+/// why.
+struct Broken {
+  const char *field;
+  std::string why;
+};
+
+/// Bytes of a buffer a layout places from its field `field`.
+struct Area {
+  const char *field;
+  int64_t at, bytes;
+};
+
+/// The first of `areas` (offsets within `[lo, hi)`) outside `[lo, hi)` or
+/// overlapping an earlier one.
+std::optional<Broken> checkAreas(ArrayRef<Area> areas, int64_t lo,
+                                 int64_t hi, StringRef what) {
+  for (auto [i, area] : llvm::enumerate(areas)) {
+    if (area.at < lo || area.at + area.bytes > hi)
+      return Broken{area.field, (Twine("its ") + Twine(area.bytes) +
+                                 " bytes are not within " + what + " (" +
+                                 Twine(lo) + " .. " + Twine(hi) + ")")
+                                    .str()};
+    for (const Area &other : areas.take_front(i))
+      if (area.at < other.at + other.bytes && other.at < area.at + area.bytes)
+        return Broken{area.field,
+                      (Twine("its ") + Twine(area.bytes) +
+                       " bytes overlap '" + other.field + "' (" +
+                       Twine(other.at) + " .. " +
+                       Twine(other.at + other.bytes) + ")")
+                          .str()};
+  }
+  return std::nullopt;
+}
+
+/// The first field of `at`, a layout for `op`'s step over the cache `c`
+/// with the buffers of `config`, that the code generator cannot take (the
+/// invariants of AttentionLayout.h).
+std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
+                                  const hw::Config &config,
+                                  const AttentionLayout &at) {
+  auto broken = [](const char *field, const Twine &why) {
+    return std::optional<Broken>(Broken{field, why.str()});
+  };
+  auto bytes = [&](isa::Buffer buffer) {
+    return int64_t(config.buffers[static_cast<unsigned>(buffer)].bytes);
+  };
+  int64_t kvBytes = bytes(isa::Buffer::Kv), scrBytes = bytes(isa::Buffer::Scr);
+  int64_t heads = op.getNumHeads(), channels = int64_t(config.hbmChannels);
+  bool int8 = op.getInt8Attention(), streamed = at.chunk > 0,
+       byRank = rankTableBytes(op) > 0;
+  // Offsets are multiples of 64 within their buffer, counts within what a
+  // buffer holds (so that the sums below stay small).
+  for (auto [name, field] : kFields) {
+    bool kv = field == &AttentionLayout::keysAt ||
+              field == &AttentionLayout::valuesAt ||
+              field == &AttentionLayout::chunk;
+    int64_t most = kv ? kvBytes : scrBytes;
+    bool count = field == &AttentionLayout::chunk ||
+                 field == &AttentionLayout::headsPerPass ||
+                 field == &AttentionLayout::segment;
+    if (field == &AttentionLayout::tile || field == &AttentionLayout::record)
+      continue;
+    if (at.*field > most)
+      return broken(name, Twine("more than the ") + (kv ? "kv" : "scratch") +
+                              " buffer's " + Twine(most) + " bytes");
+    if (!count && at.*field % kAlign != 0)
+      return broken(name, "not a multiple of 64");
+  }
+
+  // rows: a divisor of the heads, within the instructions' `rows` and, for
+  // multi-row vqk and vpv or mqk, vpq and mpv, the qpk rule (whole KV heads
+  // or part of one); one head when a prefill query's sinks are scored apart
+  // with the whole tables (attendQuery).
+  int64_t rows = at.headsPerPass;
+  bool vectorRows = !int8 && !streamed && at.segment == 0;
+  int64_t most = vectorRows ? kMaxVectorRows : kMaxAttentionRows;
+  if (rows < 1 || heads % rows != 0 || rows > most)
+    return broken("rows", Twine("not a divisor of the ") + Twine(heads) +
+                              " heads, at most " + Twine(most));
+  if ((int8 || vectorRows) && rows % c.qpk != 0 && c.qpk % rows != 0)
+    return broken("rows", Twine("neither whole KV heads nor part of one (") +
+                              Twine(c.qpk) + " query heads each)");
+  if (vectorRows && c.sink > 0 && at.tile > 1 && rows != 1)
+    return broken("rows", "not 1, though the step's queries score their "
+                          "sinks apart");
+
+  // chunk and segment: streaming and segments of ranks where they apply.
+  if (streamed && byRank && c.window > 0)
+    return broken("chunk", "a streamed Λ cache cannot rotate its keys by "
+                           "rank (rope-positions=cache)");
+  if (at.segment > 0 && (!byRank || int8 || streamed))
+    return broken("segment", "not 0, though the attention "
+                             + Twine(!byRank ? "has no RoPE tables by rank"
+                                     : int8  ? "is integer"
+                                             : "streams its cache"));
+  if (at.segment % channels != 0)
+    return broken("segment", Twine("not a multiple of the ") +
+                                 Twine(channels) + " HBM channels");
+  // The fields this form of the attention does not read are 0.
+  SmallVector<int64_t AttentionLayout::*> zero;
+  if (!int8)
+    zero = {&AttentionLayout::queries, &AttentionLayout::queryScales,
+            &AttentionLayout::weights, &AttentionLayout::weightScales,
+            &AttentionLayout::bank};
+  else if (streamed)
+    zero = {&AttentionLayout::bank};
+  if (!byRank)
+    zero.push_back(&AttentionLayout::tablesAt);
+  for (auto [name, field] : kFields)
+    if (at.*field != 0 && llvm::is_contained(zero, field))
+      return broken(name, "not 0, though this attention does not use it");
+  if ((!int8 || streamed) && at.probsAt != at.scoresAt)
+    return broken("probs", Twine("not 'scores' (") + Twine(at.scoresAt) +
+                               "): the softmax is in place");
+
+  // The kv buffer: the key and the value records a step holds.
+  int64_t loaded = keysSeen(c, at.tile),
+          records = streamed ? at.chunk + streamedSinks(c) + at.tile : loaded;
+  Area kv[] = {{"keys", at.keysAt, records * c.record},
+               {"values", at.valuesAt, records * c.record}};
+  if (auto bad = checkAreas(kv, 0, kvBytes, "the kv buffer"))
+    return bad;
+
+  // The scratch buffer's upper half (the lower half stages the other ops'
+  // data) up to `end`: the scores and the integer attention's operands.
+  SmallVector<Area> areas;
+  int64_t groups = c.headDim / c.group;
+  if (!int8) {
+    areas.push_back({"scores", at.scoresAt, rows * loaded * 4});
+    if (at.segment > 0)
+      areas.push_back({"segment", segmentScoresAt(at, c),
+                       segmentRows(rows, c.qpk) * at.segment * 4});
+  } else {
+    areas.push_back({"queries", at.queries, at.tile * heads * c.headDim});
+    areas.push_back({"query_scales", at.queryScales, at.tile * heads * 4});
+    int64_t width = std::max({at.chunk, at.tile, streamedSinks(c)});
+    SmallVector<int64_t, 2> banks = {0};
+    if (!streamed)
+      banks.push_back(at.bank);
+    for (int64_t bank : banks) {
+      areas.push_back({"scores", at.scoresAt + bank, rows * loaded * 4});
+      if (!streamed)
+        areas.push_back({"probs", at.probsAt + bank, rows * loaded * 4});
+      areas.push_back({"weights", at.weights + bank,
+                       rows * groups * (streamed ? width : loaded)});
+      areas.push_back({"weight_scales", at.weightScales + bank,
+                       rows * groups * 4});
+    }
+  }
+  if (auto bad = checkAreas(areas, scrBytes / 2, at.scratchEnd,
+                            "the scratch buffer's upper half up to 'end'"))
+    return bad;
+
+  // The RoPE tables by rank (cos, then sin) above `end`: whole, or a
+  // segment's and the query's rows of each.
+  if (byRank) {
+    int64_t tables = at.segment > 0 ? 2 * (at.segment + 1) * rankRowBytes(op)
+                                    : rankTableBytes(op);
+    Area area[] = {{"tables", at.tablesAt, tables}};
+    if (auto bad = checkAreas(area, at.scratchEnd, scrBytes,
+                              "the scratch buffer above 'end'"))
+      return bad;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 DictionaryAttr accel::lowering::toAttr(MLIRContext *context,
                                        const AttentionLayout &layout) {
   Builder b(context);
@@ -302,16 +473,17 @@ accel::lowering::attentionLayoutOf(CacheAttentionOp op, StringRef step,
            << tile << " rows over " << c.record
            << ": run accel-allocate-buffers after accel-tile and "
               "accel-place-hbm";
-  // The code generator trusts every offset and count: a layout is taken only
-  // if it is the one planned for this op, cache and config.
-  FailureOr<AttentionLayout> planned = planAttention(op, c, config, tile);
-  if (failed(planned))
-    return failure();
-  for (auto [name, field] : kFields)
-    if (layout.*field != (*planned).*field)
-      return op.emitError(kAttentionLayoutAttr)
-             << " of the " << step
-             << " step does not match the plan for this config: field '" << name
-             << "' is " << layout.*field << ", expected " << (*planned).*field;
+  // The code generator relies on the layout's offsets and counts: it is
+  // taken if it keeps AttentionLayout.h's invariants for this op, cache and
+  // config (whether or not accel-allocate-buffers would plan it).
+  if (std::optional<Broken> bad = checkLayout(op, c, config, layout)) {
+    int64_t value = 0;
+    for (auto [name, field] : kFields)
+      if (StringRef(name) == bad->field)
+        value = layout.*field;
+    return op.emitError(kAttentionLayoutAttr)
+           << " of the " << step << " step: '" << bad->field << "' = "
+           << value << ": " << bad->why;
+  }
   return layout;
 }

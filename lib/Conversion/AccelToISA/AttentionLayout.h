@@ -46,6 +46,26 @@
 //                  (segmentRows rows) writes its scores at segmentScoresAt,
 //                  to be copied into their rows.
 //
+// accel-lower-to-isa takes any layout (not only planAttention's) that keeps
+// what the code generator relies on:
+// - every offset a multiple of 64 within its buffer;
+// - `rows` a divisor of the heads, at most 15 for the whole cache's fp32
+//   vqk and vpv (then whole KV heads or part of one, and 1 when a prefill
+//   query's sinks are scored apart), else at most 63 (vsoftmax, and the
+//   integer attention's instructions, also whole KV heads or part of one);
+// - `chunk` > 0 (streaming) not with Λ and RoPE tables by rank; `segment`
+//   a multiple of the HBM channels, > 0 only with RoPE tables by rank over
+//   the whole cache in fp32;
+// - the fields a form does not read 0 (fp32: the integer operands and
+//   `bank`; streamed integer: `bank`; without tables by rank: `tables`),
+//   and `probs` = `scores` where the softmax is in place (fp32, streamed);
+// - kv buffer: the key and the value records a step holds (keysSeen, or
+//   streamed chunk + S + tile) inside it and apart;
+// - scratch buffer: each area (scores, a segment's scores; the integer
+//   queries, their scales and, per bank, scores, probabilities, weights
+//   and weight scales) inside [upper half, `end`) and apart, the tables'
+//   area (whole, or 2 x (segment + 1) rows) inside [`end`, buffer end).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef ACCEL_LIB_CONVERSION_ACCELTOISA_ATTENTIONLAYOUT_H
@@ -106,10 +126,10 @@ mlir::FailureOr<AttentionLayout> planAttention(CacheAttentionOp op,
 mlir::DictionaryAttr toAttr(mlir::MLIRContext *context,
                             const AttentionLayout &layout);
 
-/// The layout accel-allocate-buffers recorded on `op` for `step` of `tile`
-/// rows over the cache `c`; an error at `op` if there is none, a field is
-/// missing, or it differs from planAttention's for `config` (the code
-/// generator relies on its bounds).
+/// The layout recorded on `op` for `step` of `tile` rows over the cache
+/// `c` (by accel-allocate-buffers, or edited by hand); an error at `op`
+/// naming the field if there is none, a field is missing, or it breaks one
+/// of the invariants above for `config`.
 mlir::FailureOr<AttentionLayout>
 attentionLayoutOf(CacheAttentionOp op, llvm::StringRef step,
                   const CacheLayout &c, const hw::Config &config,
