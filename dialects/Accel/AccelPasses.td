@@ -514,8 +514,9 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     the room each query streams them (with Λ its window's) through, records
     0 .. `chunk` - 1 (the own records at record `chunk`, with Λ at `chunk`
     + S after the S sinks, loaded once for the step; an error when not even
-    one fits beside them, and for now with Λ and rope-positions=cache's
-    RoPE tables by rank): the fp32 attention takes
+    one fits beside them; with rope-positions=cache's RoPE tables by rank,
+    at most as many as leave room for their rows beside the scores of as
+    many heads a pass as fit): the fp32 attention takes
     `chunk` records a pass, the integer one (`chunk` >= 5) two half-chunks
     of (`chunk` - 3) / 2 records a pass, 3 records apart, loading one while
     the other is used (a smaller chunk whole, one a pass); `rows`, the heads one attention instruction (or one
@@ -531,8 +532,10 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     rank per channel, then as many ranks as fit beside them): the tables'
     area holds `segment` + 1 rows of each (a segment's and the query's),
     and a segment's scores go after the pass's rows of scores, below `end`
-    (an error if not even a segment of one rank per channel fits). Scores
-    that do not fit are an error naming the op and the sizes.
+    (an error if not even a segment of one rank per channel fits); with a
+    streamed cache it holds max(S, `chunk`, tile) + C rows of each (a run
+    of keys' ranks from their multiple of the channels, and the query's).
+    Scores that do not fit are an error naming the op and the sizes.
 
     ```
     accel-opt --accel-allocate-buffers='config=configs/u280.json' model.mlir
@@ -712,7 +715,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     scores the segment with one multi-row `vqk` per group of heads and
     copies each head's scores into its row (`vcopy`); then one `vsoftmax`
     and `vpv` as with the whole tables (a prefill query whose sinks are
-    scored apart: two `vqk` per head and segment, in place).
+    scored apart: two `vqk` per head and segment, in place). A streamed
+    cache loads, per query, its rank's row and, before each run of its keys
+    (its sinks, each chunk, its own records), the run's ranks' rows from
+    their multiple of the channels, its `vqk`s rotating by those rows.
 
     The step is straight-line and does not depend on the context length:
     the code's size is fixed by the model.

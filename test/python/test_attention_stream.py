@@ -278,20 +278,27 @@ def test_streamed_lambda_tile_over_window(tmp_path, tools, setting, tile,
                                  flags)
 
 
-def test_streamed_lambda_rope_by_rank_refused(tmp_path, tools):
-    """rope-positions=cache rotates a Λ cache's keys by rank from tables a
-    streamed cache does not load per chunk: accelc refuses it, naming the
-    records and the kv buffer, exit 1, no package."""
-    path = export(tmp_path, heads=4, kv_heads=2)
-    package = tmp_path / "model.accel"
-    run = subprocess.run(
-        [tools["accelc"], str(path), "--dim", "batch=1,sequence=16",
-         "--lambda=2,40", "--rope-positions=cache", "--prefill-tile=1",
-         "--config=" + str(bram_config(tmp_path, "kv", 1)),
-         "-o", str(package)], capture_output=True, text=True)
-    assert run.returncode == 1
-    assert ("the 42 KV records a tile of queries reads at once (128 bytes "
-            "each, keys and values) do not fit the kv buffer (4096 bytes), "
-            "and a streamed Λ cache cannot rotate its keys by rank "
-            "(rope-positions=cache)") in run.stderr
-    assert not package.exists()
+def rope_by_rank(setting):
+    """`setting` (with Λ) under rope-positions=cache."""
+    return dict(setting, cli=setting["cli"] + ["--rope-positions=cache"],
+                lam=setting["lam"][:-1] + " rope-positions=cache}")
+
+
+@pytest.mark.parametrize("setting,heads,tile", [
+    ("kv4", (4, 2), 1), ("fp32", (4, 4), 1), ("kv8", (4, 2), 5),
+    ("kv4", (4, 1), 4)])
+def test_streamed_lambda_rope_by_rank(tmp_path, tools, setting, heads, tile):
+    """rope-positions=cache over a streamed Λ cache (3 sinks, a ring of
+    40): each run of a query's keys (its sinks, each chunk, its own
+    records) loads the table rows of its ranks from their multiple of the
+    32 HBM channels, the query's rank row once a query (CodegenRope.cpp):
+    a 23-token prompt and 24 decode steps past the ring's wrap, bit for
+    bit."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             f"--prefill-tile={tile}"]
+    setting = rope_by_rank(lam(SETTINGS[setting], 3, 40))
+    asm = streamed_lambda(tools, path, setting, flags, ["decode"])
+    assert "vrset" in asm and "rope=1" in asm
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
+                                 flags)

@@ -84,27 +84,23 @@ constexpr std::pair<const char *, int64_t AttentionLayout::*> kFields[] = {
 };
 
 /// The kv buffer's part of `at`: the whole, or (when that does not fit) a
-/// chunk beside the step's own records (with Λ, and the sinks before them).
+/// chunk of at most `mostChunk` records beside the step's own records
+/// (with Λ, and the sinks before them).
 LogicalResult planRecords(CacheAttentionOp op, const CacheLayout &c,
                           int64_t kvBytes, int64_t loaded, int64_t tile,
-                          AttentionLayout &at) {
+                          int64_t mostChunk, AttentionLayout &at) {
   at.valuesAt = alignTo(loaded * c.record, kAlign);
   if (2 * at.valuesAt <= kvBytes)
     return success();
   int64_t resident = streamedSinks(c) + tile;
-  at.chunk = kvBytes / 2 / kAlign * kAlign / c.record - resident;
+  at.chunk = std::min(mostChunk,
+                      kvBytes / 2 / kAlign * kAlign / c.record - resident);
   if (at.chunk < 1)
     return op.emitError("the ")
            << resident + 1 << " KV records a tile of queries streaming the "
            << "cache needs at once (" << c.record
            << " bytes each, keys and values) do not fit the kv buffer ("
            << kvBytes << " bytes)";
-  if (c.window > 0 && rankTableBytes(op) > 0)
-    return op.emitError("the ")
-           << loaded << " KV records a tile of queries reads at once ("
-           << c.record << " bytes each, keys and values) do not fit the kv "
-           << "buffer (" << kvBytes << " bytes), and a streamed Λ cache "
-           << "cannot rotate its keys by rank (rope-positions=cache)";
   at.valuesAt = alignTo((at.chunk + resident) * c.record, kAlign);
   return success();
 }
@@ -193,6 +189,16 @@ int64_t accel::lowering::segmentRows(int64_t rows, int64_t qpk) {
   return largestRows(rows, kMaxVectorRows, qpk, [](int64_t) { return true; });
 }
 
+int64_t accel::lowering::rankAreaRows(const AttentionLayout &at,
+                                      const CacheLayout &c,
+                                      int64_t channels) {
+  if (at.segment > 0)
+    return at.segment + 1;
+  if (at.chunk > 0)
+    return std::max({c.sink, at.chunk, at.tile}) + channels;
+  return 0;
+}
+
 int64_t accel::lowering::segmentScoresAt(const AttentionLayout &at,
                                          const CacheLayout &c) {
   return at.scoresAt +
@@ -255,14 +261,35 @@ accel::lowering::planAttention(CacheAttentionOp op, const CacheLayout &c,
   AttentionLayout at;
   at.tile = tile;
   at.record = c.record;
-  if (failed(planRecords(op, c, bytes(isa::Buffer::Kv), loaded, tile, at)) ||
-      failed(planScratch(op, c, scrBytes, scrBytes - tables, loaded, tile, at)))
+  // Streamed, each run of keys loads its ranks' table rows: a chunk no
+  // longer than leaves room for the scores of as many heads a pass as fit
+  // beside runs of twice the channels (a pass streams the whole cache).
+  int64_t channels = int64_t(config.hbmChannels), mostChunk = INT64_MAX;
+  if (tables > 0) {
+    int64_t areaRow = 2 * rankRowBytes(op);
+    auto room = [&](int64_t rows) {
+      return scrBytes / 2 - alignTo(rows * loaded * 4, kAlign);
+    };
+    int64_t rows = largestRows(
+        op.getNumHeads(), kMaxAttentionRows, 1, [&](int64_t rows) {
+          return room(rows) >= (std::max(c.sink, tile) + 2 * channels) *
+                                   areaRow;
+        });
+    mostChunk = std::max<int64_t>(1, room(std::max<int64_t>(rows, 1)) /
+                                         areaRow -
+                                     channels);
+  }
+  if (failed(planRecords(op, c, bytes(isa::Buffer::Kv), loaded, tile,
+                         mostChunk, at)))
+    return failure();
+  if (tables > 0 && at.chunk > 0)
+    tables = 2 * rankAreaRows(at, c, channels) * rankRowBytes(op);
+  if (failed(planScratch(op, c, scrBytes, scrBytes - tables, loaded, tile, at)))
     return failure();
   if (tables > 0) {
     at.tablesAt = scrBytes - tables;
     if (at.tablesAt < at.scratchEnd &&
-        failed(planSegments(op, c, scrBytes, int64_t(config.hbmChannels),
-                                 loaded, at)))
+        failed(planSegments(op, c, scrBytes, channels, loaded, at)))
       return failure();
   }
   return at;
@@ -357,10 +384,7 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
     return broken("rows", "not 1, though the step's queries score their "
                           "sinks apart");
 
-  // chunk and segment: streaming and segments of ranks where they apply.
-  if (streamed && byRank && c.window > 0)
-    return broken("chunk", "a streamed Λ cache cannot rotate its keys by "
-                           "rank (rope-positions=cache)");
+  // Segments of ranks where they apply.
   if (at.segment > 0 && (!byRank || int8 || streamed))
     return broken("segment", "not 0, though the attention "
                              + Twine(!byRank ? "has no RoPE tables by rank"
@@ -425,10 +449,11 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
     return bad;
 
   // The RoPE tables by rank (cos, then sin) above `end`: whole, or a
-  // segment's and the query's rows of each.
+  // segment's or run's and the query's rows of each.
   if (byRank) {
-    int64_t tables = at.segment > 0 ? 2 * (at.segment + 1) * rankRowBytes(op)
-                                    : rankTableBytes(op);
+    int64_t areaRows = rankAreaRows(at, c, channels);
+    int64_t tables = areaRows > 0 ? 2 * areaRows * rankRowBytes(op)
+                                  : rankTableBytes(op);
     Area area[] = {{"tables", at.tablesAt, tables}};
     if (auto bad = checkAreas(area, at.scratchEnd, scrBytes,
                               "the scratch buffer above 'end'"))

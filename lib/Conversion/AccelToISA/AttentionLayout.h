@@ -44,7 +44,9 @@
 //                  and, in the last, the query's; `rows` heads' scores of n
 //                  keys at `scores` (one vsoftmax), and a segment's vqk
 //                  (segmentRows rows) writes its scores at segmentScoresAt,
-//                  to be copied into their rows.
+//                  to be copied into their rows. A streamed cache's
+//                  (`chunk` > 0) tables hold rankAreaRows rows each: each
+//                  run of keys (sinks, chunk, own) loads its ranks' rows.
 //
 // accel-lower-to-isa takes any layout (not only planAttention's) that keeps
 // what the code generator relies on:
@@ -53,9 +55,8 @@
 //   vqk and vpv (then whole KV heads or part of one, and 1 when a prefill
 //   query's sinks are scored apart), else at most 63 (vsoftmax, and the
 //   integer attention's instructions, also whole KV heads or part of one);
-// - `chunk` > 0 (streaming) not with Λ and RoPE tables by rank; `segment`
-//   a multiple of the HBM channels, > 0 only with RoPE tables by rank over
-//   the whole cache in fp32;
+// - `segment` a multiple of the HBM channels, > 0 only with RoPE tables by
+//   rank over the whole cache in fp32;
 // - the fields a form does not read 0 (fp32: the integer operands and
 //   `bank`; streamed integer: `bank`; without tables by rank: `tables`),
 //   and `probs` = `scores` where the softmax is in place (fp32, streamed);
@@ -64,7 +65,7 @@
 // - scratch buffer: each area (scores, a segment's scores; the integer
 //   queries, their scales and, per bank, scores, probabilities, weights
 //   and weight scales) inside [upper half, `end`) and apart, the tables'
-//   area (whole, or 2 x (segment + 1) rows) inside [`end`, buffer end).
+//   area (whole, or 2 x rankAreaRows rows) inside [`end`, buffer end).
 //
 //===----------------------------------------------------------------------===//
 
@@ -114,6 +115,14 @@ int64_t segmentRows(int64_t rows, int64_t qpk);
 /// Where a segment's vqk writes its scores (`at.segment` > 0): after the
 /// pass's rows of scores over the cache `c`.
 int64_t segmentScoresAt(const AttentionLayout &at, const CacheLayout &c);
+
+/// The rows of each RoPE table by rank the layout `at` keeps in the scratch
+/// buffer when a query loads them a segment or a run of keys at a time, the
+/// query's rank in the last (0: the whole tables): `segment` + 1; streamed
+/// (`chunk` > 0), a run of at most max(S, chunk, tile) ranks from the
+/// multiple of the `channels` at or below its first, and the query's.
+int64_t rankAreaRows(const AttentionLayout &at, const CacheLayout &c,
+                     int64_t channels);
 
 /// Plans `op`'s attention for a step of `tile` rows over the cache `c` (its
 /// record at the stride it is placed at); an error at `op` if it does not

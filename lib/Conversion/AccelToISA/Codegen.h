@@ -292,8 +292,29 @@ private:
   /// tables the step's queries rotate by to the top of the scratch buffer
   /// (where the attention layout `at` puts them) and points the vector unit
   /// at them (vrset), unless the step already has these tables.
-  mlir::LogicalResult loadRankTables(CacheAttentionOp op,
+  mlir::LogicalResult loadRankTables(CacheAttentionOp op, const CacheLayout &c,
                                      const AttentionLayout &at);
+  /// Where RoPE table `index` (0 cos, 1 sin) by rank starts in the scratch
+  /// buffer when a query loads it a segment or a run at a time.
+  int64_t rankArea(int index) const;
+  /// Loads R[`count`] rows of RoPE table `index` by rank, from the rank
+  /// R[`first`] rounded down to a multiple of the HBM channels (one load
+  /// over every channel takes them), to `onChip` + R[`onChipReg`].
+  void loadRankRows(int index, unsigned first, unsigned count,
+                    int64_t onChip, unsigned onChipReg = 0);
+  /// The query's rank R[`rank`]'s row to the last row of each table's area
+  /// (rankAreaRows), the rows before it from their multiple of the
+  /// channels into the rows a segment or run loads again.
+  void loadQueryRankRows(unsigned rank);
+  /// A streamed cache's RoPE by rank (nothing without): the query's row,
+  /// once a query; a run's ranks' rows to the areas' rows from R[first] mod
+  /// C (first its first rank), before its vqk; that vqk's registers: the
+  /// area row of the query's rank (a scratch register either way, 0 without)
+  /// and of the run's first rank R[`key`] (R[key] without).
+  void loadStreamedQueryRank(CacheAttentionOp op);
+  void loadStreamedRanks(CacheAttentionOp op, const StreamRun &run);
+  unsigned streamedQueryRank(CacheAttentionOp op);
+  unsigned streamedFirstRank(CacheAttentionOp op, unsigned key);
   /// attendQuery's form when the RoPE tables by rank do not fit whole
   /// (`at.segment` > 0, CodegenRope.cpp): per pass of `at.headsPerPass`
   /// heads, a runtime loop over the query's keys in segments, loading each
@@ -337,11 +358,11 @@ private:
       attentionState;
   unsigned loops = 0;
   /// The RoPE tables by rank the vector unit rotates by (loadRankTables):
-  /// the cos table, where in the scratch buffer and in segments of how many
-  /// ranks (0: whole), and both tables' HBM placements.
+  /// the cos table, where in the scratch buffer and in areas of how many
+  /// rows (rankAreaRows; 0: whole), and both tables' HBM placements.
   struct RankTables {
     mlir::Value cos;
-    int64_t at = 0, segment = 0;
+    int64_t at = 0, areaRows = 0;
     HbmAttr places[2];
   } rankTables;
   mlir::Operation *tailStart = nullptr;

@@ -479,7 +479,7 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
       attentionLayoutOf(op, step, c, config, tile);
   if (failed(onChip))
     return failure();
-  if (failed(loadRankTables(op, *onChip)))
+  if (failed(loadRankTables(op, c, *onChip)))
     return failure();
   int64_t sink = c.sink, window = c.window;
   int64_t keysAt = onChip->keysAt, valuesAt = onChip->valuesAt;

@@ -338,17 +338,20 @@ void Codegen::attendQueryStreamFloat(CacheAttentionOp op,
       aluImm(Opcode::Addi, reg, reg, at.scoresAt);
       return reg;
     };
+    // With RoPE by rank, each run's table rows first (CodegenRope.cpp).
     auto scores = [&](const StreamRun &run) {
+      loadStreamedRanks(op, run);
       headLoop(rows, unroll, [&](int64_t u) {
-        unsigned rank = queryRank(op, false, program.scratch());
-        unsigned key = run.key();
+        unsigned rank = streamedQueryRank(op);
+        unsigned key = run.key(), first = streamedFirstRank(op, key);
         scoreOrContext(op, Opcode::Vqk, scr, scoreOf(u, key), act,
                        headOf(q, u), run.records(), run.count, 0, false, rank,
-                       key, 1, kvHeadOf(u));
+                       first, 1, kvHeadOf(u));
       });
     };
 
     // 1-2. Scores and probabilities.
+    loadStreamedQueryRank(op);
     streamKeys(c, at, rows, false, scores);
 
     // 3. The context: -0.0, then every chunk's terms, then the own keys'.

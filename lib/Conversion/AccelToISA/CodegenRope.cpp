@@ -28,6 +28,12 @@
 //    scored apart: a vqk and a vcopy for each of its two runs of records);
 // 3. one vsoftmax of the pass's rows and vpv as attendQuery's.
 //
+// A streamed cache (CodegenAttentionStream.cpp) takes a query's keys in runs
+// (its sinks, each chunk, its own records) whose first ranks are not
+// multiples of C: per query the query's row as in 1. (to the areas' last
+// row, rankAreaRows), and before each run's vqk its ranks' rows, loaded
+// from their multiple of C to row 0, the run's first at row r mod C.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
@@ -40,6 +46,7 @@ using namespace accel::lowering;
 using namespace accel::lowering::detail;
 
 LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
+                                      const CacheLayout &c,
                                       const AttentionLayout &layout) {
   Value cos = op.getRopeCos();
   if (!cos)
@@ -47,17 +54,18 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   Value tables[2] = {cos, op.getRopeSin()};
   auto type = cast<RankedTensorType>(cos.getType());
   int64_t rows = type.getDimSize(0), rotary = type.getDimSize(1);
+  int64_t areaRows = rankAreaRows(layout, c, hbmChannels());
   int64_t rowBytes = rotary * 4,
-          tableBytes = layout.segment > 0 ? (layout.segment + 1) * rowBytes
-                                          : rankTableBytes(op) / 2;
+          tableBytes = areaRows > 0 ? areaRows * rowBytes
+                                    : rankTableBytes(op) / 2;
   if (rowBytes % kAlign != 0)
     return op.emitError("the engine reads RoPE table rows of whole 64-byte "
                         "units; the rotary dimension ")
            << rotary << " is not a multiple of 16";
   // Loaded by an earlier layer (accel-allocate-buffers checked that they
-  // fit above each layer's scores), or its areas set for segments.
+  // fit above each layer's scores), or its areas set for segments or runs.
   if (cos == rankTables.cos && layout.tablesAt == rankTables.at &&
-      layout.segment == rankTables.segment)
+      areaRows == rankTables.areaRows)
     return success();
   int64_t at[2] = {layout.tablesAt, layout.tablesAt + tableBytes};
   LambdaAttr lambda = op.getLambdaAttr();
@@ -89,7 +97,7 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
       }
     }
     rankTables.places[index] = *placed;
-    if (layout.segment > 0)
+    if (areaRows > 0)
       continue;
     // The ranks of this step's queries: 0 .. min(r6 + r11, S + W) - 1.
     unsigned count = program.scratch(), hbm = program.scratch();
@@ -109,8 +117,79 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
   program.emit(set);
   rankTables.cos = cos;
   rankTables.at = layout.tablesAt;
-  rankTables.segment = layout.segment;
+  rankTables.areaRows = areaRows;
   return success();
+}
+
+int64_t Codegen::rankArea(int index) const {
+  return rankTables.at +
+         index * rankTables.areaRows * rankTables.places[0].getStride();
+}
+
+void Codegen::loadRankRows(int index, unsigned first, unsigned count,
+                           int64_t onChip, unsigned onChipReg) {
+  // Rank r is row r div C of channel (c0 + r) mod C: from a multiple of C
+  // the rows rotate over the channels from c0, as one load takes them.
+  HbmAttr placed = rankTables.places[index];
+  int64_t channels = hbmChannels(), rowBytes = placed.getStride();
+  unsigned hbm = program.scratch();
+  aluImm(Opcode::Divui, hbm, first, channels);
+  aluImm(Opcode::Muli, hbm, hbm, rowBytes);
+  alu(Opcode::Add, hbm, hbm, kWeights);
+  aluImm(Opcode::Addi, hbm, hbm, placed.getOffset());
+  dma(Opcode::Load, Buffer::Scr, onChip, hbm, placed.getChannel(), channels,
+      count, 0, rowBytes, rowBytes, rowBytes, onChipReg);
+}
+
+void Codegen::loadQueryRankRows(unsigned rank) {
+  // R[rank] mod C + 1 rows, the last (the query's) to the areas' last row,
+  // the others into the rows before it, which each segment or run loads
+  // again.
+  int64_t rowBytes = rankTables.places[0].getStride(),
+          last = (rankTables.areaRows - 1) * rowBytes;
+  for (int index = 0; index < 2; ++index) {
+    unsigned lead = program.scratch(), count = program.scratch(),
+             onChip = program.scratch();
+    aluImm(Opcode::Remui, lead, rank, hbmChannels());
+    aluImm(Opcode::Addi, count, lead, 1);
+    aluImm(Opcode::Muli, onChip, lead, -rowBytes);
+    aluImm(Opcode::Addi, onChip, onChip, rankArea(index) + last);
+    loadRankRows(index, rank, count, 0, onChip);
+  }
+}
+
+void Codegen::loadStreamedQueryRank(CacheAttentionOp op) {
+  if (op.getRopeCos())
+    loadQueryRankRows(queryRank(op, false, program.scratch()));
+}
+
+void Codegen::loadStreamedRanks(CacheAttentionOp op, const StreamRun &run) {
+  if (!op.getRopeCos())
+    return;
+  // Ranks from the run's first, R[first] mod C + count rows from their
+  // multiple of C to row 0 of the areas.
+  for (int index = 0; index < 2; ++index) {
+    unsigned first = run.key(), rows = program.scratch();
+    aluImm(Opcode::Remui, rows, first, hbmChannels());
+    alu(Opcode::Add, rows, rows, run.count);
+    loadRankRows(index, first, rows, rankArea(index));
+  }
+}
+
+unsigned Codegen::streamedQueryRank(CacheAttentionOp op) {
+  unsigned reg = program.scratch();
+  if (!op.getRopeCos())
+    return 0;
+  aluImm(Opcode::Addi, reg, 0, rankTables.areaRows - 1);
+  return reg;
+}
+
+unsigned Codegen::streamedFirstRank(CacheAttentionOp op, unsigned key) {
+  if (!op.getRopeCos())
+    return key;
+  unsigned reg = program.scratch();
+  aluImm(Opcode::Remui, reg, key, hbmChannels());
+  return reg;
 }
 
 void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
@@ -119,12 +198,9 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
   int64_t heads = op.getNumHeads(), perKv = heads / c.kvHeads;
   int64_t headBytes = c.headDim * 4, rows = at.headsPerPass;
   int64_t group = segmentRows(rows, c.qpk), ranks = at.segment;
-  int64_t channels = hbmChannels(),
-          rowBytes = rankTables.places[0].getStride();
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
   int64_t segmentScores = segmentScoresAt(at, c);
-  int64_t area[2] = {at.tablesAt, at.tablesAt + (ranks + 1) * rowBytes};
   // The segment's first rank, across its loop (the query's rank before).
   constexpr unsigned kSegment = kQueryRank;
   // (Scratch registers rotate: a count or an address is made again rather
@@ -143,20 +219,6 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Minui, left, left, ranks);
     return left;
   };
-  // Table `index`'s rows of ranks from R[first] rounded down to a multiple
-  // of the channels, R[`rowCount`] of them, to `onChip` (+ R[onChipReg]).
-  auto loadRows = [&](int index, unsigned first, unsigned rowCount,
-                      int64_t onChip, unsigned onChipReg) {
-    HbmAttr placed = rankTables.places[index];
-    unsigned hbm = program.scratch();
-    aluImm(Opcode::Divui, hbm, first, channels);
-    aluImm(Opcode::Muli, hbm, hbm, rowBytes);
-    alu(Opcode::Add, hbm, hbm, kWeights);
-    aluImm(Opcode::Addi, hbm, hbm, placed.getOffset());
-    dma(Opcode::Load, Buffer::Scr, onChip, hbm, placed.getChannel(),
-        channels, rowCount, 0, rowBytes, rowBytes, rowBytes, onChipReg);
-  };
-
   // Score R[kSegment] of row `row` of R[n] scores, into a scratch register.
   auto rowAt = [&](int64_t row, unsigned n) {
     unsigned to = program.scratch();
@@ -199,17 +261,8 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
                    windowCount, kvHead, false, queryRow, sinkCount);
   };
 
-  // 1. The query's row, r = n - 1, to row `ranks`: r mod C + 1 rows.
-  unsigned rank = queryRank(op, split, kQueryRank);
-  for (int index = 0; index < 2; ++index) {
-    unsigned lead = program.scratch(), rowCount = program.scratch(),
-             onChip = program.scratch();
-    aluImm(Opcode::Remui, lead, rank, channels);
-    aluImm(Opcode::Addi, rowCount, lead, 1);
-    aluImm(Opcode::Muli, onChip, lead, -rowBytes);
-    aluImm(Opcode::Addi, onChip, onChip, area[index] + ranks * rowBytes);
-    loadRows(index, rank, rowCount, 0, onChip);
-  }
+  // 1. The query's row, r = n - 1, to row `ranks`.
+  loadQueryRankRows(queryRank(op, split, kQueryRank));
 
   for (int64_t first = 0; first < heads; first += rows) {
     // 2. The segments of this pass's heads.
@@ -219,7 +272,7 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
     program.label(loop);
     for (int index = 0; index < 2; ++index) {
       unsigned rowCount = count();
-      loadRows(index, kSegment, rowCount, area[index], 0);
+      loadRankRows(index, kSegment, rowCount, rankArea(index));
     }
     for (int64_t h = first; h < first + rows; h += split ? 1 : group) {
       int64_t kvHead = h / perKv;

@@ -33,9 +33,9 @@
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LINT8
 // A step's own records, the sinks and one streamed record must fit.
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=30 config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=LONEMORE
-// RoPE by rank (rope-positions=cache) needs its tables' rows per chunk:
-// refused, for now, when a Λ cache streams.
-// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40 rope-positions=cache},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=LRANK
+// RoPE by rank (rope-positions=cache) over the streamed Λ cache: each run
+// of a query's keys loads its ranks' table rows (CodegenRope.cpp).
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40 rope-positions=cache},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LRANK
 
 // The decode step: its own records after the chunk (s0 = 0, w0 = 31).
 // CHECK-LABEL: accelisa.label @decode_step
@@ -318,4 +318,30 @@
 // LINT8:      accelisa.bltu r14, r6, @[[SUM]]
 // LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, 2, part=last
 // LONEMORE: error: accel-tile: the 33 KV records a step of 30 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
-// LRANK: error: the 42 KV records a tile of queries reads at once (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes), and a streamed Λ cache cannot rotate its keys by rank (rope-positions=cache)
+// The vector unit points at two areas of 29 + 32 rows of 128 bytes: a
+// run's ranks from their multiple of the 32 channels (at most a chunk's 29),
+// the query's in row 60. Per query, its rank n - 1's row to row 60 (with
+// the rows before it from their multiple of 32); per run (here a chunk,
+// from key r14 less the window's shift) its r mod 32 + r3 rows to row 0;
+// its vqk rotates the query by row 60 and key j by row r mod 32 + j.
+// LRANK-LABEL: accelisa.label @decode_step
+// LRANK: accelisa.addi [[C:r[0-9]+]], r0, 4178688
+// LRANK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 4186496
+// LRANK-NEXT: accelisa.vrset scr{{\[}}[[C]]], scr{{\[}}[[S]]], rot=32
+// LRANK: accelisa.addi [[RANK:r[0-9]+]], r15, -1
+// LRANK-NEXT: accelisa.maxi [[RANK]], [[RANK]], 0
+// LRANK-NEXT: accelisa.remui [[LEAD:r[0-9]+]], [[RANK]], 32
+// LRANK-NEXT: accelisa.addi [[N:r[0-9]+]], [[LEAD]], 1
+// LRANK-NEXT: accelisa.muli [[AT:r[0-9]+]], [[LEAD]], -128
+// LRANK-NEXT: accelisa.addi [[AT]], [[AT]], 4186368
+// LRANK: accelisa.load scr{{\[}}[[AT]]], hbm[{{r[0-9]+}}], [[N]], 128, ch={{[0-9]+}}, nch=32, hstride=128, sstride=128
+// LRANK: accelisa.label @chunk_{{[0-9]+}}_of_decode
+// LRANK: accelisa.sub [[KEY:r[0-9]+]], r14, {{r[0-9]+}}
+// LRANK-NEXT: accelisa.remui [[ROWS:r[0-9]+]], [[KEY]], 32
+// LRANK-NEXT: accelisa.add [[ROWS]], [[ROWS]], r3
+// LRANK: accelisa.addi [[AREA:r[0-9]+]], r0, 4178688
+// LRANK-NEXT: accelisa.load scr{{\[}}[[AREA]]], hbm[{{r[0-9]+}}], [[ROWS]], 128, ch={{[0-9]+}}, nch=32, hstride=128, sstride=128
+// LRANK: accelisa.label @heads_{{[0-9]+}}_of_decode
+// LRANK-NEXT: accelisa.addi [[Q:r[0-9]+]], r0, 60
+// LRANK: accelisa.remui [[FIRST:r[0-9]+]], {{r[0-9]+}}, 32
+// LRANK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r3, {{r[0-9]+}}, [[Q]], [[FIRST]], rope=1
