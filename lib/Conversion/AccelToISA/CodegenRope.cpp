@@ -231,36 +231,6 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Addi, to, to, at.scoresAt);
     return to;
   };
-  // A prefill query whose sinks are scored apart, one head at a time (as
-  // attendQuery): the segment's ranks below the sink count kSinkKeys are
-  // sinks from record R[kSegment], the others window records from
-  // kWindowAt, both scored in place into row `row` of n at their ranks.
-  auto scoreSplit = [&](int64_t row, int64_t kvHead, unsigned query,
-                        unsigned queryRow) {
-    unsigned sinkCount = count(), before = program.scratch();
-    alu(Opcode::Add, sinkCount, sinkCount, kSegment);
-    alu(Opcode::Minu, sinkCount, sinkCount, kSinkKeys);
-    alu(Opcode::Minu, before, kSegment, kSinkKeys);
-    alu(Opcode::Sub, sinkCount, sinkCount, before);
-    unsigned to = rowAt(row, keys()), records = program.scratch();
-    aluImm(Opcode::Muli, records, kSegment, c.record);
-    aluImm(Opcode::Addi, records, records, at.keysAt);
-    scoreOrContext(op, Opcode::Vqk, scr, to, act, query, records, sinkCount,
-                   kvHead, false, queryRow);
-    unsigned windowTo = program.scratch(), windowFirst = program.scratch();
-    aluImm(Opcode::Muli, windowTo, sinkCount, 4);
-    alu(Opcode::Add, windowTo, windowTo, to);
-    alu(Opcode::Max, windowFirst, kSegment, kSinkKeys);
-    alu(Opcode::Sub, windowFirst, windowFirst, kSinkKeys);
-    aluImm(Opcode::Muli, windowFirst, windowFirst, c.record);
-    alu(Opcode::Add, windowFirst, windowFirst, kWindowAt);
-    aluImm(Opcode::Addi, windowFirst, windowFirst, at.keysAt);
-    unsigned windowCount = count();
-    alu(Opcode::Sub, windowCount, windowCount, sinkCount);
-    scoreOrContext(op, Opcode::Vqk, scr, windowTo, act, query, windowFirst,
-                   windowCount, kvHead, false, queryRow, sinkCount);
-  };
-
   // 1. The query's row, r = n - 1, to row `ranks`.
   loadQueryRankRows(queryRank(op, split, kQueryRank));
 
@@ -274,43 +244,84 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
       unsigned rowCount = count();
       loadRankRows(index, kSegment, rowCount, rankArea(index));
     }
-    for (int64_t h = first; h < first + rows; h += split ? 1 : group) {
+    for (int64_t h = first; h < first + rows; h += group) {
       int64_t kvHead = h / perKv;
-      unsigned query = program.scratch();
+      unsigned query = program.scratch(), queryRow = program.constant(ranks),
+               scores = program.constant(segmentScores);
       aluImm(Opcode::Addi, query, kQueryAt, q.offset + h * headBytes);
-      unsigned queryRow = program.constant(ranks);
+      // The segment's keys as runs of records: one from kWindowAt; split,
+      // the sinks' (ranks below kSinkKeys, from record R[kSegment]), then
+      // the window's (from kWindowAt, area row `sinkCount`). A multi-row
+      // vqk a run, its rows of scores one after another from `scores`.
+      unsigned sinkCount = 0;
       if (split) {
-        scoreSplit(h - first, kvHead, query, queryRow);
-        continue;
+        unsigned before = program.scratch(), records = program.scratch();
+        sinkCount = count();
+        alu(Opcode::Add, sinkCount, sinkCount, kSegment);
+        alu(Opcode::Minu, sinkCount, sinkCount, kSinkKeys);
+        alu(Opcode::Minu, before, kSegment, kSinkKeys);
+        alu(Opcode::Sub, sinkCount, sinkCount, before);
+        aluImm(Opcode::Muli, records, kSegment, c.record);
+        aluImm(Opcode::Addi, records, records, at.keysAt);
+        scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, records,
+                       sinkCount, kvHead, false, queryRow, 0, group);
       }
-      // The segment's records from kWindowAt, its scores at segmentScores.
-      unsigned records = program.scratch(), keyCount = count();
-      aluImm(Opcode::Muli, records, kSegment, c.record);
+      unsigned records = program.scratch(), dst = scores,
+               windowCount = count();
+      if (split) {
+        alu(Opcode::Max, records, kSegment, kSinkKeys);
+        alu(Opcode::Sub, records, records, kSinkKeys);
+        aluImm(Opcode::Muli, records, records, c.record);
+        alu(Opcode::Sub, windowCount, windowCount, sinkCount);
+        dst = program.scratch();
+        aluImm(Opcode::Muli, dst, sinkCount, 4 * group);
+        alu(Opcode::Add, dst, dst, scores);
+      } else {
+        aluImm(Opcode::Muli, records, kSegment, c.record);
+      }
       alu(Opcode::Add, records, records, kWindowAt);
       if (at.keysAt)
         aluImm(Opcode::Addi, records, records, at.keysAt);
-      unsigned scores = program.constant(segmentScores);
-      scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, records,
-                     keyCount, kvHead, false, queryRow, 0, group);
-      // Each head's `bytes` of them into its row of n (`pitch` bytes) at
-      // the segment's first rank.
-      unsigned bytes = program.scratch(), pitch = program.scratch(),
-               to = rowAt(h - first, kWindowKeys), from = program.scratch();
-      aluImm(Opcode::Muli, bytes, keyCount, 4);
-      aluImm(Opcode::Muli, pitch, kWindowKeys, 4);
-      aluImm(Opcode::Addi, from, 0, segmentScores);
-      for (int64_t r = 0; r < group; ++r) {
-        if (r > 0) {
-          alu(Opcode::Add, to, to, pitch);
-          alu(Opcode::Add, from, from, bytes);
+      scoreOrContext(op, Opcode::Vqk, scr, dst, act, query, records,
+                     windowCount, kvHead, false, queryRow, sinkCount, group);
+      // Each head's `bytes` of each run into its row of n scores (`pitch`
+      // bytes) at the segment's first rank, the runs one after another.
+      struct Run {
+        unsigned from, bytes;
+      };
+      SmallVector<Run, 2> runs;
+      for (unsigned keyCount : split ? SmallVector<unsigned, 2>{sinkCount,
+                                                                windowCount}
+                                     : SmallVector<unsigned, 2>{windowCount}) {
+        Run run{program.scratch(), program.scratch()};
+        aluImm(Opcode::Muli, run.bytes, keyCount, 4);
+        if (runs.empty()) {
+          aluImm(Opcode::Addi, run.from, 0, segmentScores);
+        } else {
+          aluImm(Opcode::Muli, run.from, runs.back().bytes, group);
+          alu(Opcode::Add, run.from, run.from, runs.back().from);
         }
-        isa::Instruction copy = make(Opcode::Vcopy);
-        copy.set("dbuf", scr);
-        copy.set("rd", to);
-        copy.set("abuf", scr);
-        copy.set("ra", from);
-        copy.set("rn", bytes);
-        program.emit(copy);
+        runs.push_back(run);
+      }
+      unsigned n = keys(), rest = program.scratch();
+      unsigned to = rowAt(h - first, n);
+      aluImm(Opcode::Muli, rest, n, 4);
+      for (const Run &run : ArrayRef<Run>(runs).drop_back())
+        alu(Opcode::Sub, rest, rest, run.bytes);
+      for (int64_t r = 0; r < group; ++r) {
+        for (auto [i, run] : llvm::enumerate(runs)) {
+          if (r > 0 || i > 0)
+            alu(Opcode::Add, to, to, i > 0 ? runs[i - 1].bytes : rest);
+          if (r > 0)
+            alu(Opcode::Add, run.from, run.from, run.bytes);
+          isa::Instruction copy = make(Opcode::Vcopy);
+          copy.set("dbuf", scr);
+          copy.set("rd", to);
+          copy.set("abuf", scr);
+          copy.set("ra", run.from);
+          copy.set("rn", run.bytes);
+          program.emit(copy);
+        }
       }
     }
     program.emit(make(Opcode::Barrier));

@@ -103,13 +103,18 @@
 // SEG: accelisa.addi {{r[0-9]+}}, r0, 106368
 // SEG-NEXT: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32
 // SEG: accelisa.addi [[QROW:r[0-9]+]], r0, 192
-// SEG: accelisa.addi [[T:r[0-9]+]], r0, 73600
-// SEG-NEXT: accelisa.vqk scr{{\[}}[[T]]], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], [[K:r[0-9]+]], 0, [[QROW]], r0, rope=1, rows=2, scale=0.17677669, wait=ld
+// SEG-NEXT: accelisa.addi [[T:r[0-9]+]], r0, 73600
+// SEG-NEXT: accelisa.addi [[Q:r[0-9]+]], r7, 640
+// SEG-NEXT: accelisa.sub [[K:r[0-9]+]], r15, r9
+// SEG-NEXT: accelisa.minui [[K]], [[K]], 192
+// SEG-NEXT: accelisa.muli [[R:r[0-9]+]], r9, 64
+// SEG-NEXT: accelisa.add [[R]], [[R]], r3
+// SEG-NEXT: accelisa.vqk scr{{\[}}[[T]]], act{{\[}}[[Q]]], kv{{\[}}[[R]]], [[K]], 0, [[QROW]], r0, rope=1, rows=2, scale=0.17677669, wait=ld
+// SEG-NEXT: accelisa.muli [[BYTES:r[0-9]+]], [[K]], 4
+// SEG-NEXT: accelisa.addi [[FROM:r[0-9]+]], r0, 73600
 // SEG-NEXT: accelisa.muli [[TO:r[0-9]+]], r9, 4
 // SEG-NEXT: accelisa.addi [[TO]], [[TO]], 65536
-// SEG-NEXT: accelisa.muli [[BYTES:r[0-9]+]], [[K]], 4
 // SEG-NEXT: accelisa.muli [[PITCH:r[0-9]+]], r15, 4
-// SEG-NEXT: accelisa.addi [[FROM:r[0-9]+]], r0, 73600
 // SEG-NEXT: accelisa.vcopy scr{{\[}}[[TO]]], scr{{\[}}[[FROM]]], [[BYTES]]
 // SEG-NEXT: accelisa.add [[TO]], [[TO]], [[PITCH]]
 // SEG-NEXT: accelisa.add [[FROM]], [[FROM]], [[BYTES]]
@@ -120,13 +125,15 @@
 // Then the softmax and the context as with the whole tables.
 // SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 2
 // SEG: accelisa.vpv {{.*}}, r15, 0, r0, r0, rows=2
-// A prefill query's sinks (ranks below r14) and window are scored apart,
-// a head at a time, the window's part of a segment from row r14 - r9 (0
-// past the sinks) of the areas.
+// A prefill query's sinks (ranks below r14) and window are scored apart:
+// a vqk of both heads for each part of a segment, the window's from row
+// min(r9 + count, r14) - min(r9, r14) (0 past the sinks) of the areas,
+// and two copies a head.
 // SEG-LABEL: accelisa.label @prefill_step
 // SEG: accelisa.label @segment_{{[0-9]+}}_of_prefill
-// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q:r[0-9]+]]], kv[{{r[0-9]+}}], [[SINKS:r[0-9]+]], 0, [[QROW:r[0-9]+]], r0, rope=1, scale
-// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q]]], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, [[QROW]], [[SINKS]], rope=1, scale
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q:r[0-9]+]]], kv[{{r[0-9]+}}], [[SINKS:r[0-9]+]], 0, [[QROW:r[0-9]+]], r0, rope=1, rows=2, scale
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q]]], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, [[QROW]], [[SINKS]], rope=1, rows=2, scale
+// SEG-COUNT-4: accelisa.vcopy
 // SEG: accelisa.bltu r9, {{r[0-9]+}}, @segment_{{[0-9]+}}_of_prefill
 // SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], {{r[0-9]+}}, r0, r0, 2
 // SEG: accelisa.vpv {{.*}}, r14, 0, r0, r0
