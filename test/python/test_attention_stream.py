@@ -191,11 +191,12 @@ def lam(setting, sink, window, attention="f32"):
     return int8(with_lambda) if attention == "int8" else with_lambda
 
 
-def streamed_lambda(tools, path, setting, flags, steps):
+def streamed_lambda(tools, path, setting, flags, steps, aligned=False):
     """`streamed` for a Λ cache in `steps`: each chunk loop starts at the
     query's window (minu r14, r14, r6) and ends its chunks at the ring's
     end (remui of the position less S by W; after the record formats
-    restated for a pipelined loop)."""
+    restated for a pipelined loop). `aligned` (S and W multiples of the 4
+    records of a row): its loads start at a row, with no lead (sltu)."""
     asm = assembly(tools, path, setting, flags)
     for step in steps:
         loop = re.search(rf"^ +minu +r14, r14, r6\nchunk_\d+_of_{step}:\n"
@@ -204,23 +205,30 @@ def streamed_lambda(tools, path, setting, flags, steps):
                          r" +addi +(r\d+), r14, -\d+\n +remui +\1, \1, \d+$",
                          asm, re.M)
         assert loop, f"no Λ chunk loop in the {step} step"
+        body = asm[loop.end():asm.index("bltu     r14, r6", loop.end())]
+        assert ("sltu" in body) != aligned
     return asm
 
 
+@pytest.mark.parametrize("sinks", [3, 4], ids=["lead", "aligned"])
 @pytest.mark.parametrize("setting", list(SETTINGS))
 @pytest.mark.parametrize("heads", [(4, 2), (4, 4)], ids=["gqa-4:2", "mha"])
-def test_streamed_lambda_matches_golden(tmp_path, tools, setting, heads):
-    """A Λ cache (3 sinks, a ring of 40) over a 4 KiB kv buffer streams its
-    window a chunk at a time (a chunk ends where the ring does, so a
+def test_streamed_lambda_matches_golden(tmp_path, tools, setting, heads,
+                                        sinks):
+    """A Λ cache (3 or 4 sinks, a ring of 40) over a 4 KiB kv buffer streams
+    its window a chunk at a time (a chunk ends where the ring does, so a
     window is one or two runs of chunks), the sinks resident for the step:
     a 23-token prompt one token a step, then 24 decode steps to position
-    46, past the ring's wrap (at 43) and through several chunks (of 28 or
-    fewer records), bit for bit."""
+    46, past the ring's wrap and through several chunks (of 28 or fewer
+    records), bit for bit. With 4 sinks a chunk loads from its row's
+    start (no lead), the records before its first unused, unless the chunk
+    has fewer than 4 records (fp32 MHA: 3)."""
     path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
     flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
              "--prefill-tile=1"]
-    setting = lam(SETTINGS[setting], 3, 40)
-    streamed_lambda(tools, path, setting, flags, ["decode"])
+    aligned = sinks == 4 and (setting, heads) != ("fp32", (4, 4))
+    setting = lam(SETTINGS[setting], sinks, 40)
+    streamed_lambda(tools, path, setting, flags, ["decode"], aligned)
     assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
                                  flags)
 
@@ -242,21 +250,22 @@ def test_streamed_lambda_prefill_tiles(tmp_path, tools, setting, heads, tile):
                                  flags)
 
 
-@pytest.mark.parametrize("setting,heads,tile", [
-    ("kv8", (4, 2), 1), ("kv4", (4, 2), 4), ("kv8", (4, 4), 4),
-    ("kv4", (4, 4), 1)])
+@pytest.mark.parametrize("setting,heads,tile,sinks", [
+    ("kv8", (4, 2), 1, 2), ("kv4", (4, 2), 4, 4), ("kv8", (4, 4), 4, 2),
+    ("kv4", (4, 4), 1, 4), ("kv8", (4, 4), 1, 4)])
 def test_streamed_lambda_int8_attention(tmp_path, tools, setting, heads,
-                                        tile):
-    """Integer attention over a streamed Λ cache (2 sinks, a ring of 40):
-    mqk, vpq and mpv take the sinks, each chunk of the window (two
-    half-chunks a pass) and the own records as runs in key order, the
-    scales' max and the int32 sums exact, so the context is bit for bit
-    the whole-cache one; decode steps past the ring's wrap."""
+                                        tile, sinks):
+    """Integer attention over a streamed Λ cache (2 or 4 sinks, a ring of
+    40): mqk, vpq and mpv take the sinks, each chunk of the window (two
+    half-chunks a pass; with 4 sinks loaded from their rows' starts) and
+    the own records as runs in key order, the scales' max and the int32
+    sums exact, so the context is bit for bit the whole-cache one; decode
+    steps past the ring's wrap."""
     path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
     flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
              f"--prefill-tile={tile}"]
-    setting = lam(SETTINGS[setting], 2, 40, "int8")
-    streamed_lambda(tools, path, setting, flags, ["decode"])
+    setting = lam(SETTINGS[setting], sinks, 40, "int8")
+    streamed_lambda(tools, path, setting, flags, ["decode"], sinks == 4)
     assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
                                  flags)
 

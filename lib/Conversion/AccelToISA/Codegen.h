@@ -202,11 +202,15 @@ private:
   /// index `index` (a register) of `base` in the kv buffer. `bounded`
   /// restates that the run after a row's lead holds at most `records`
   /// (minu), so that accel-insert-tokens bounds its bytes by the range of
-  /// `records` (a streamed chunk's half).
+  /// `records` (a streamed chunk's half). `aligned`: the slot is known to
+  /// start a row (a multiple of recordsPerRow), so no lead is moved.
   void moveRecords(Opcode opcode, const StripedRows &rows,
                    const CacheLayout &c, int64_t base, unsigned records,
                    unsigned slot, int64_t slotImm, unsigned index,
-                   bool bounded = false);
+                   bool bounded = false, bool aligned = false);
+  /// How many records of the striped cache `rows` share a row of channels
+  /// (kvRecordsPerRow with accel-place-hbm's bound).
+  int64_t recordsPerRow(const StripedRows &rows);
   /// The attention of query `kQuery` of the tile, every head (with
   /// int8_attention, of queriesPerPass queries from `kQuery`).
   void attendQuery(CacheAttentionOp op, const CacheLayout &c, const Home &q,
@@ -238,16 +242,20 @@ private:
   /// query kQuery's window's, [min(ws, r6), r6), a chunk never past the
   /// ring's end) in chunks of `chunk` (once, with none, when there are
   /// none), between barriers:
-  /// `load(base, first)` loads a chunk's records, from position `first` (a
-  /// register), to `base` of the kv buffer (the chunks' room at `room`) and
+  /// `load(base, first, offset)` loads a chunk's records, from position
+  /// `first` (a register; with Λ ring slot S + `offset`, a register), to
+  /// `base` of the kv buffer (the chunks' room at `room`) and
   /// `use(base, first)` works on them, kChunkKeys the chunk's count. With
   /// `pipelined`, a pass
   /// takes kChunksPerPass chunks of half the size, alternately in the two
   /// halves of the chunk's room, each loaded while the one before is used
   /// (accel-insert-tokens orders a load after the use of the half it
   /// overwrites; the record formats are restated after the label for it).
+  /// `skip`: the most records a load takes before its chunk's first (from
+  /// its row's start), which its half holds too.
   void chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
-                 int64_t room, llvm::function_ref<void(int64_t, unsigned)> load,
+                 int64_t room, int64_t skip,
+                 llvm::function_ref<void(int64_t, unsigned, unsigned)> load,
                  llvm::function_ref<void(int64_t, unsigned)> use);
   /// `body(run)` over a streamed query's runs of key (or `values`) records
   /// in key order (`pipelined`: as chunkLoop's): with Λ its sinks (resident

@@ -99,13 +99,7 @@ FailureOr<CacheLayout *> Codegen::cacheOf(CacheAttentionOp attention) {
   return &shared.caches.try_emplace(key, *c).first->second;
 }
 
-void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
-                          const CacheLayout &c, int64_t base,
-                          unsigned records, unsigned slot, int64_t slotImm,
-                          unsigned index, bool bounded) {
-  // s records share a row of s · n channels (kvRecordsPerRow, up to
-  // accel-place-hbm's kv_records_per_row): record a's piece i on channel
-  // c0 + (a mod s) · n + i at base + (a div s) · stripe.
+int64_t Codegen::recordsPerRow(const StripedRows &rows) {
   if (!shared.kvRecordsMost) {
     auto regions = decode->getParentOfType<ModuleOp>()
                        ->getAttrOfType<DictionaryAttr>(kRegionsAttr);
@@ -113,8 +107,17 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
                         : IntegerAttr();
     shared.kvRecordsMost = most ? most.getInt() : 1;
   }
-  int64_t n = rows.channels,
-          s = kvRecordsPerRow(hbmChannels(), n, *shared.kvRecordsMost);
+  return kvRecordsPerRow(hbmChannels(), rows.channels, *shared.kvRecordsMost);
+}
+
+void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
+                          const CacheLayout &c, int64_t base,
+                          unsigned records, unsigned slot, int64_t slotImm,
+                          unsigned index, bool bounded, bool aligned) {
+  // s records share a row of s · n channels (kvRecordsPerRow, up to
+  // accel-place-hbm's kv_records_per_row): record a's piece i on channel
+  // c0 + (a mod s) · n + i at base + (a div s) · stripe.
+  int64_t n = rows.channels, s = recordsPerRow(rows);
   // Registers the DMAs read when dispatched, reused for each.
   unsigned a = program.scratch(), lead = program.scratch(),
            count = program.scratch(), at = program.scratch(),
@@ -137,7 +140,7 @@ void Codegen::moveRecords(Opcode opcode, const StripedRows &rows,
         channels, pieces, 0, rows.stripe, rows.stripe, rows.stripe, onChip);
   };
   aluImm(Opcode::Addi, a, slot, slotImm);
-  if (s > 1 && (slot != 0 || slotImm % s != 0)) {
+  if (s > 1 && !aligned && (slot != 0 || slotImm % s != 0)) {
     // The lead: records a .. a + L - 1 before the next row, L = min((s - a
     // mod s) mod s, records), record a + t in channel group a mod s + t;
     // one DMA for each group g > 0 (of 1 record if t = g - a mod s < L).

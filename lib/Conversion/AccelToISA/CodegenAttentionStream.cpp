@@ -13,7 +13,10 @@
 //    positions [0, r6) (with Λ its window's, [ws, r6), ws = max(S, p - W +
 //    1), whose ring slots S + (j - S) mod W wrap at most once: a chunk ends
 //    where the ring does, so its load is one run of slots, and the next
-//    starts there), a chunk of C records a pass: load the chunk's keys to
+//    starts there; when S and W are multiples of the s records that share
+//    a row of channels, a chunk loads from its row's start, the up to s - 1
+//    records before it unused, so that no row's lead is moved one DMA per
+//    record), a chunk of C records a pass: load the chunk's keys to
 //    records 0 .. C - 1, and per head a vqk writes their scores into the
 //    head's row of n scores in scratch, at the chunk's key (position j is
 //    key j, with Λ key j - (ws - S) after the sinks); then the scores of
@@ -71,18 +74,23 @@ void Codegen::windowShift(const CacheLayout &c, unsigned reg) {
   aluImm(Opcode::Maxi, reg, reg, 0);
 }
 
-void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
-                        int64_t room,
-                        llvm::function_ref<void(int64_t, unsigned)> load,
-                        llvm::function_ref<void(int64_t, unsigned)> use) {
+void Codegen::chunkLoop(
+    const CacheLayout &c, int64_t chunk, bool pipelined, int64_t room,
+    int64_t skip, llvm::function_ref<void(int64_t, unsigned, unsigned)> load,
+    llvm::function_ref<void(int64_t, unsigned)> use) {
   std::string loop = ("chunk_" + Twine(loops++) + "_of_" + step).str();
   // Pipelined, the halves are kLeadRecords apart: a run's lead (the
   // records before a row of channels, moveRecords) and the rest are
   // bounded apart, so accel-insert-tokens sees a half's load end before
-  // the other half.
-  pipelined &= chunk >= 2 + kLeadRecords;
+  // the other half. A load of `size` records and up to `skip` before them
+  // (from a row's start) takes size + skip records of its half, the
+  // halves as far apart.
+  int64_t gap = skip > 0 ? skip : kLeadRecords;
+  pipelined &= (skip > 0 ? chunk / 2 - gap : (chunk - gap) / 2) >= 1;
   int64_t parts = pipelined ? kChunksPerPass : 1,
-          size = pipelined ? (chunk - kLeadRecords) / 2 : chunk;
+          size = !pipelined   ? chunk - skip
+                 : skip > 0   ? chunk / 2 - gap
+                              : (chunk - gap) / 2;
   int64_t sink = c.sink, window = c.window;
   program.emit(make(Opcode::Barrier));
   if (window > 0) {
@@ -107,34 +115,48 @@ void Codegen::chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
   // r6 (the loop runs while kChunkAt < r6, once when r6 = 0): its count is
   // not negative. With Λ a part also ends where the ring does (its slots
   // one run) and the next starts where it ends: kHead = kChunkAt + part
-  // 0's count (kChunkKeys when part 1 is selected), never past r6.
-  auto select = [&](int64_t i, auto &&body) {
+  // 0's count (kChunkKeys when part 1 is selected), never past r6; when
+  // part 0 is used after that, its count is kHead - kChunkAt. A load from
+  // a row's start (`skip`) takes the records before the part's first too.
+  auto select = [&](int64_t i, bool using_, auto &&body) {
     unsigned first = i == 0 ? kChunkAt : kHead;
     if (i > 0 && window > 0)
       alu(Opcode::Add, kHead, kChunkAt, kChunkKeys);
     else if (i > 0)
       aluImm(Opcode::Addi, kHead, kChunkAt, i * size);
+    if (i == 0 && using_ && window > 0) {
+      // (minui: a bound accel-insert-tokens sees.)
+      alu(Opcode::Sub, kChunkKeys, kHead, kChunkAt);
+      aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
+      body(room, first, 0);
+      return;
+    }
     alu(Opcode::Sub, kChunkKeys, kPosition, first);
     if (i > 0 && window == 0)
       aluImm(Opcode::Maxi, kChunkKeys, kChunkKeys, 0);
     aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
+    unsigned offset = 0;
     if (window > 0) {
       // W - (first - S) mod W slots to the ring's end.
+      offset = program.scratch();
+      aluImm(Opcode::Addi, offset, first, -sink);
+      aluImm(Opcode::Remui, offset, offset, window);
       unsigned left = program.scratch();
-      aluImm(Opcode::Addi, left, first, -sink);
-      aluImm(Opcode::Remui, left, left, window);
-      aluImm(Opcode::Addi, left, left, -window);
+      aluImm(Opcode::Addi, left, offset, -window);
       alu(Opcode::Sub, left, 0, left);
       alu(Opcode::Minu, kChunkKeys, kChunkKeys, left);
     }
-    body(room + (i % 2) * (size + kLeadRecords) * c.record, first);
+    body(room + (i % 2) * (size + gap) * c.record, first, offset);
   };
-  select(0, load);
+  auto used = [&](int64_t base, unsigned first, unsigned) {
+    use(base, first);
+  };
+  select(0, false, load);
   for (int64_t i = 0; i < parts; ++i) {
     if (i + 1 < parts)
-      select(i + 1, load);
+      select(i + 1, false, load);
     if (pipelined)
-      select(i, use);
+      select(i, true, used);
     else
       use(room, kChunkAt);
   }
@@ -210,23 +232,46 @@ void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
     };
     body({records, none, kChunkKeys, false});
   }
-  // The chunks; with Λ position j of the window is key j - shift.
+  // The chunks; with Λ position j of the window is key j - shift. When the
+  // ring's rows of s records (recordsPerRow) start at multiples of s (S and
+  // W are), a chunk from j loads from the row's start, (j - S) mod s records
+  // earlier (none before S), so that no lead is moved (moveRecords).
+  int64_t s = recordsPerRow(rows);
+  int64_t skip = c.window > 0 && s > 1 && sink % s == 0 &&
+                         c.window % s == 0 && at.chunk > s - 1
+                     ? s - 1
+                     : 0;
+  auto skipped = [&](unsigned first) {
+    unsigned reg = program.scratch();
+    aluImm(Opcode::Addi, reg, first, -sink);
+    aluImm(Opcode::Maxi, reg, reg, 0);
+    aluImm(Opcode::Andi, reg, reg, s - 1);
+    return reg;
+  };
   chunkLoop(
-      c, at.chunk, pipelined, base,
-      [&](int64_t half, unsigned first) {
-        unsigned slot = first;
-        int64_t slotImm = 0;
-        if (c.window > 0) {
-          slot = program.scratch();
-          slotImm = sink;
-          aluImm(Opcode::Addi, slot, first, -sink);
-          aluImm(Opcode::Remui, slot, slot, c.window);
+      c, at.chunk, pipelined, base, skip,
+      [&](int64_t half, unsigned first, unsigned offset) {
+        // With Λ from slot S + offset, offset = (first - S) mod W.
+        unsigned slot = c.window > 0 ? offset : first, count = kChunkKeys;
+        int64_t slotImm = c.window > 0 ? sink : 0;
+        if (skip > 0) {
+          unsigned before = skipped(first);
+          alu(Opcode::Sub, slot, slot, before);
+          count = program.scratch();
+          alu(Opcode::Add, count, kChunkKeys, before);
         }
-        moveRecords(Opcode::Load, rows, c, half, kChunkKeys, slot, slotImm, 0,
-                    pipelined);
+        moveRecords(Opcode::Load, rows, c, half, count, slot, slotImm, 0,
+                    pipelined, skip > 0);
       },
       [&](int64_t half, unsigned first) {
-        auto records = [&] { return program.constant(half); };
+        auto records = [&] {
+          if (skip == 0)
+            return program.constant(half);
+          unsigned reg = skipped(first);
+          aluImm(Opcode::Muli, reg, reg, c.record);
+          aluImm(Opcode::Addi, reg, reg, half);
+          return reg;
+        };
         auto key = [&] {
           if (c.window == 0)
             return first;

@@ -31,6 +31,9 @@
 // sinks stay for the step right before the own records (w0 = 29 + 2).
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LAMBDA
 // RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LINT8
+// With 4 sinks and a ring of 40, multiples of the 4 records of a row, a
+// chunk loads from its row's start: no lead.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=4 window=40},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json},accel-lower-to-isa{config=%t.kv4k.json},accel-insert-tokens{config=%t.kv4k.json})' | FileCheck %s --check-prefix=LALIGN
 // A step's own records, the sinks and one streamed record must fit.
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=40},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=30 config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=LONEMORE
 // RoPE by rank (rope-positions=cache) over the streamed Λ cache: each run
@@ -205,7 +208,8 @@
 // The keys' loop over the window's earlier positions, from min(ws, r6),
 // ws = S + max(0, p + 1 - W - S); a chunk of at most 29 records, not past
 // the ring's end (W - (r14 - S) mod W slots left): one run of the ring
-// from slot S + (r14 - S) mod W.
+// from slot S + (r14 - S) mod W (the sinks, 2, are not a multiple of the 4
+// records of a row: the load moves a row's lead first).
 // LAMBDA:      accelisa.bltu r9, {{r[0-9]+}}, @{{heads_[0-9]+_of_decode}}
 // LAMBDA-NEXT: accelisa.barrier
 // LAMBDA-NEXT: accelisa.add r14, r6, r13
@@ -216,14 +220,14 @@
 // LAMBDA-NEXT: accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
 // LAMBDA-NEXT: accelisa.sub r3, r6, r14
 // LAMBDA-NEXT: accelisa.minui r3, r3, 29
-// LAMBDA-NEXT: accelisa.addi [[LEFT:r[0-9]+]], r14, -2
-// LAMBDA-NEXT: accelisa.remui [[LEFT]], [[LEFT]], 40
-// LAMBDA-NEXT: accelisa.addi [[LEFT]], [[LEFT]], -40
-// LAMBDA-NEXT: accelisa.sub [[LEFT]], r0, [[LEFT]]
-// LAMBDA-NEXT: accelisa.minu r3, r3, [[LEFT]]
 // LAMBDA-NEXT: accelisa.addi [[RING:r[0-9]+]], r14, -2
 // LAMBDA-NEXT: accelisa.remui [[RING]], [[RING]], 40
+// LAMBDA-NEXT: accelisa.addi [[LEFT:r[0-9]+]], [[RING]], -40
+// LAMBDA-NEXT: accelisa.sub [[LEFT]], r0, [[LEFT]]
+// LAMBDA-NEXT: accelisa.minu r3, r3, [[LEFT]]
 // LAMBDA-NEXT: accelisa.addi {{r[0-9]+}}, [[RING]], 2
+// LAMBDA:      accelisa.andi
+// LAMBDA:      accelisa.sltu
 // LAMBDA:      accelisa.load kv[{{r[0-9]+}}], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64
 // Per head, the chunk's scores from key r14 - shift of its row.
 // LAMBDA:      accelisa.label @{{heads_[0-9]+_of_decode}}
@@ -317,6 +321,49 @@
 // LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, r3, {{r[0-9]+}}, 2, part=next
 // LINT8:      accelisa.bltu r14, r6, @[[SUM]]
 // LINT8:      accelisa.mpv {{.*}}, r3, {{r[0-9]+}}, 2, part=last
+// A chunk of 27 records beside 4 sinks and the own one: two half-chunks of
+// 27 / 2 - 3 = 10 a pass, 13 records apart (a load takes up to 3 records
+// before its first, from its row's start). A part's ring offset o = (r14 -
+// S) mod W gives its count (at most W - o) and its slot S + o - (o mod 4)
+// (r14 - S clamped at 0), from which (o mod 4) + r3 records load in one DMA
+// over the row's 4 channels; the mqk takes them from record o mod 4. Part
+// 0's count, used after part 1's load, is r9 - r14.
+// LALIGN-LABEL: accelisa.label @decode_step
+// LALIGN:      accelisa.label @[[KEYS:chunk_[0-9]+_of_decode]]
+// LALIGN-NEXT: accelisa.maset
+// LALIGN-NEXT: accelisa.vaset
+// LALIGN-NEXT: accelisa.sub r3, r6, r14
+// LALIGN-NEXT: accelisa.minui r3, r3, 10
+// LALIGN-NEXT: accelisa.addi [[O:r[0-9]+]], r14, -4
+// LALIGN-NEXT: accelisa.remui [[O]], [[O]], 40
+// LALIGN-NEXT: accelisa.addi [[LEFT:r[0-9]+]], [[O]], -40
+// LALIGN-NEXT: accelisa.sub [[LEFT]], r0, [[LEFT]]
+// LALIGN-NEXT: accelisa.minu r3, r3, [[LEFT]]
+// LALIGN-NEXT: accelisa.addi [[SKIP:r[0-9]+]], r14, -4
+// LALIGN-NEXT: accelisa.maxi [[SKIP]], [[SKIP]], 0
+// LALIGN-NEXT: accelisa.andi [[SKIP]], [[SKIP]], 3
+// LALIGN-NEXT: accelisa.sub [[O]], [[O]], [[SKIP]]
+// LALIGN-NEXT: accelisa.add [[N:r[0-9]+]], r3, [[SKIP]]
+// LALIGN-NEXT: accelisa.addi [[SLOT:r[0-9]+]], [[O]], 4
+// LALIGN-NEXT: accelisa.srli [[ROW:r[0-9]+]], [[SLOT]], 2
+// LALIGN-NEXT: accelisa.muli [[ROW]], [[ROW]], 64
+// LALIGN-NEXT: accelisa.add [[ROW]], [[ROW]], r2
+// LALIGN-NEXT: accelisa.addi [[ROW]], [[ROW]], 0
+// LALIGN-NEXT: accelisa.muli [[P:r[0-9]+]], [[N]], 1
+// LALIGN-NEXT: accelisa.muli [[AT:r[0-9]+]], r0, 64
+// LALIGN-NEXT: accelisa.load kv[[[AT]]], hbm[[[ROW]]], [[P]], 64, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// LALIGN-NEXT: accelisa.add r9, r14, r3
+// LALIGN:      accelisa.load kv[{{r[0-9]+}} + 832], hbm[{{r[0-9]+}}], {{r[0-9]+}}, 64, ch=13, nch=4, hstride=64, sstride=64, rel=mx
+// LALIGN-NEXT: accelisa.sub r3, r9, r14
+// LALIGN-NEXT: accelisa.minui r3, r3, 10
+// LALIGN:      accelisa.addi [[FROM:r[0-9]+]], r14, -4
+// LALIGN-NEXT: accelisa.maxi [[FROM]], [[FROM]], 0
+// LALIGN-NEXT: accelisa.andi [[FROM]], [[FROM]], 3
+// LALIGN-NEXT: accelisa.muli [[FROM]], [[FROM]], 64
+// LALIGN-NEXT: accelisa.addi [[FROM]], [[FROM]], 0
+// LALIGN:      accelisa.mqk {{.*}}, kv[[[FROM]]], r3, [[FROM]], r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
+// LALIGN-NOT:  accelisa.sltu
+// LALIGN:      accelisa.bltu r14, r6, @[[KEYS]]
 // LONEMORE: error: accel-tile: the 33 KV records a step of 30 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
 // The vector unit points at two areas of 29 + 32 rows of 128 bytes: a
 // run's ranks from their multiple of the 32 channels (at most a chunk's 29),
