@@ -201,8 +201,11 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
   int64_t segmentScores = segmentScoresAt(at, c);
-  // The segment's first rank, across its loop (the query's rank before).
-  constexpr unsigned kSegment = kQueryRank;
+  // The segment's first rank, across its loop (the query's rank before);
+  // the first head of a group, across the loops over a pass's groups (so
+  // that the code does not grow with the heads): kQueryAt's register, this
+  // form making the query's and the output's addresses from kQuery.
+  constexpr unsigned kSegment = kQueryRank, kGroup = kQueryAt;
   // (Scratch registers rotate: a count or an address is made again rather
   // than kept across a group of heads.)
   auto keys = [&] {
@@ -219,23 +222,59 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Minui, left, left, ranks);
     return left;
   };
-  // Score R[kSegment] of row `row` of R[n] scores, into a scratch register.
-  auto rowAt = [&](int64_t row, unsigned n) {
-    unsigned to = program.scratch();
-    aluImm(Opcode::Muli, to, kSegment, 4);
-    if (row > 0) {
-      unsigned before = program.scratch();
-      aluImm(Opcode::Muli, before, n, 4 * row);
-      alu(Opcode::Add, to, to, before);
+  // Head kGroup's row of R[n] scores in a pass from head `first`, at score
+  // R[`key`] (r0: 0), into a scratch register.
+  auto rowAt = [&](int64_t first, unsigned n, unsigned key) {
+    unsigned to = program.scratch(), before = program.scratch();
+    unsigned head = kGroup;
+    if (first > 0) {
+      aluImm(Opcode::Addi, before, kGroup, -first);
+      head = before;
     }
+    alu(Opcode::Mul, before, head, n);
+    if (key)
+      alu(Opcode::Add, before, before, key);
+    aluImm(Opcode::Slli, to, before, 2);
     aluImm(Opcode::Addi, to, to, at.scoresAt);
     return to;
   };
+  // Head kGroup's row of `home` for query kQuery, and its KV head.
+  auto headOf = [&](const Home &home) {
+    unsigned reg = program.scratch(), head = program.scratch();
+    aluImm(Opcode::Muli, reg, kQuery, q.bytes);
+    aluImm(Opcode::Muli, head, kGroup, headBytes);
+    alu(Opcode::Add, reg, reg, head);
+    aluImm(Opcode::Addi, reg, reg, home.offset);
+    return reg;
+  };
+  auto kvHeadOf = [&] {
+    unsigned reg = program.scratch();
+    aluImm(Opcode::Divui, reg, kGroup, perKv);
+    return reg;
+  };
+  // A runtime loop of kGroup over the heads [first, first + rows) in steps
+  // of `step`, fenced by barriers.
+  auto groupLoop = [&](int64_t first, int64_t step,
+                       llvm::function_ref<void()> body) {
+    std::string loop = ("groups_" + Twine(loops++) + "_of_" + this->step).str();
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kGroup, 0, first);
+    program.label(loop);
+    body();
+    program.emit(make(Opcode::Barrier));
+    aluImm(Opcode::Addi, kGroup, kGroup, step);
+    isa::Instruction again = make(Opcode::Bltu);
+    again.set("rs1", kGroup);
+    again.set("rs2", program.constant(first + rows));
+    program.emit(again, loop);
+  };
+
   // 1. The query's row, r = n - 1, to row `ranks`.
   loadQueryRankRows(queryRank(op, split, kQueryRank));
 
   for (int64_t first = 0; first < heads; first += rows) {
-    // 2. The segments of this pass's heads.
+    // 2. The segments of this pass's heads: their table rows, then per
+    // group of heads the scores.
     std::string loop = ("segment_" + Twine(loops++) + "_of_" + step).str();
     program.emit(make(Opcode::Barrier));
     aluImm(Opcode::Addi, kSegment, 0, 0);
@@ -244,11 +283,10 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
       unsigned rowCount = count();
       loadRankRows(index, kSegment, rowCount, rankArea(index));
     }
-    for (int64_t h = first; h < first + rows; h += group) {
-      int64_t kvHead = h / perKv;
-      unsigned query = program.scratch(), queryRow = program.constant(ranks),
+    groupLoop(first, group, [&] {
+      unsigned query = headOf(q), kvHead = kvHeadOf(),
+               queryRow = program.constant(ranks),
                scores = program.constant(segmentScores);
-      aluImm(Opcode::Addi, query, kQueryAt, q.offset + h * headBytes);
       // The segment's keys as runs of records: one from kWindowAt; split,
       // the sinks' (ranks below kSinkKeys, from record R[kSegment]), then
       // the window's (from kWindowAt, area row `sinkCount`). A multi-row
@@ -264,7 +302,7 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
         aluImm(Opcode::Muli, records, kSegment, c.record);
         aluImm(Opcode::Addi, records, records, at.keysAt);
         scoreOrContext(op, Opcode::Vqk, scr, scores, act, query, records,
-                       sinkCount, kvHead, false, queryRow, 0, group);
+                       sinkCount, 0, false, queryRow, 0, group, kvHead);
       }
       unsigned records = program.scratch(), dst = scores,
                windowCount = count();
@@ -283,7 +321,8 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
       if (at.keysAt)
         aluImm(Opcode::Addi, records, records, at.keysAt);
       scoreOrContext(op, Opcode::Vqk, scr, dst, act, query, records,
-                     windowCount, kvHead, false, queryRow, sinkCount, group);
+                     windowCount, 0, false, queryRow, sinkCount, group,
+                     kvHead);
       // Each head's `bytes` of each run into its row of n scores (`pitch`
       // bytes) at the segment's first rank, the runs one after another.
       struct Run {
@@ -304,7 +343,7 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
         runs.push_back(run);
       }
       unsigned n = keys(), rest = program.scratch();
-      unsigned to = rowAt(h - first, n);
+      unsigned to = rowAt(first, n, kSegment);
       aluImm(Opcode::Muli, rest, n, 4);
       for (const Run &run : ArrayRef<Run>(runs).drop_back())
         alu(Opcode::Sub, rest, rest, run.bytes);
@@ -323,40 +362,35 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
           program.emit(copy);
         }
       }
-    }
-    program.emit(make(Opcode::Barrier));
+    });
     aluImm(Opcode::Addi, kSegment, kSegment, ranks);
     isa::Instruction again = make(Opcode::Bltu);
     again.set("rs1", kSegment);
     again.set("rs2", keys());
     program.emit(again, loop);
 
-    // 3. The probabilities in place, and the context.
+    // 3. The probabilities in place, and the context (a group of heads a
+    // vpv; split, a head's sinks and then its window).
     unsigned probs = program.constant(at.scoresAt), n = keys();
     softmax(probs, probs, n, rows);
-    for (int64_t h = first; h < first + rows; h += split ? 1 : group) {
-      int64_t kvHead = h / perKv;
-      unsigned row = program.scratch();
-      if (h > first)
-        aluImm(Opcode::Muli, row, keys(), 4 * (h - first));
-      aluImm(Opcode::Addi, row, h > first ? row : 0, at.scoresAt);
-      unsigned output = program.scratch(), values = program.scratch();
-      aluImm(Opcode::Addi, output, kQueryAt, out.offset + h * headBytes);
+    groupLoop(first, split ? 1 : group, [&] {
+      unsigned row = rowAt(first, keys(), 0), output = headOf(out),
+               kvHead = kvHeadOf(), values = program.scratch();
       aluImm(Opcode::Addi, values, kWindowAt, at.valuesAt);
       if (!split) {
         scoreOrContext(op, Opcode::Vpv, act, output, scr, row, values,
-                       kWindowKeys, kvHead, false, 0, 0, group);
-        continue;
+                       kWindowKeys, 0, false, 0, 0, group, kvHead);
+        return;
       }
       unsigned sinks = program.constant(at.valuesAt);
       scoreOrContext(op, Opcode::Vpv, act, output, scr, row, sinks,
-                     kSinkKeys, kvHead, false, 0);
+                     kSinkKeys, 0, false, 0, 0, 1, kvHead);
       unsigned windowRow = program.scratch();
       aluImm(Opcode::Muli, windowRow, kSinkKeys, 4);
       alu(Opcode::Add, windowRow, windowRow, row);
       scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow, values,
-                     kWindowKeys, kvHead, true, 0);
-    }
+                     kWindowKeys, 0, true, 0, 0, 1, kvHead);
+    });
   }
 }
 

@@ -102,17 +102,28 @@
 // SEG-NEXT: accelisa.load scr{{\[}}[[AT]]], hbm{{\[}}[[H]]], [[N]], 128, ch=[[COSCH]], nch=32, hstride=128, sstride=128
 // SEG: accelisa.addi {{r[0-9]+}}, r0, 106368
 // SEG-NEXT: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32
-// SEG: accelisa.addi [[QROW:r[0-9]+]], r0, 192
+// Then a runtime loop over the groups of heads (r7, the group's first
+// head: one group of both here), the query's address from r13.
+// SEG-NEXT: accelisa.barrier
+// SEG-NEXT: accelisa.addi r7, r0, 0
+// SEG-NEXT: accelisa.label @[[GROUPS:groups_[0-9]+_of_decode]]
+// SEG-NEXT: accelisa.muli [[Q:r[0-9]+]], r13, 256
+// SEG-NEXT: accelisa.muli [[HEAD:r[0-9]+]], r7, 128
+// SEG-NEXT: accelisa.add [[Q]], [[Q]], [[HEAD]]
+// SEG-NEXT: accelisa.addi [[Q]], [[Q]], 640
+// SEG-NEXT: accelisa.divui [[KV:r[0-9]+]], r7, 2
+// SEG-NEXT: accelisa.addi [[QROW:r[0-9]+]], r0, 192
 // SEG-NEXT: accelisa.addi [[T:r[0-9]+]], r0, 73600
-// SEG-NEXT: accelisa.addi [[Q:r[0-9]+]], r7, 640
 // SEG-NEXT: accelisa.sub [[K:r[0-9]+]], r15, r9
 // SEG-NEXT: accelisa.minui [[K]], [[K]], 192
 // SEG-NEXT: accelisa.muli [[R:r[0-9]+]], r9, 64
 // SEG-NEXT: accelisa.add [[R]], [[R]], r3
-// SEG-NEXT: accelisa.vqk scr{{\[}}[[T]]], act{{\[}}[[Q]]], kv{{\[}}[[R]]], [[K]], 0, [[QROW]], r0, rope=1, rows=2, scale=0.17677669, wait=ld
+// SEG-NEXT: accelisa.vqk scr{{\[}}[[T]]], act{{\[}}[[Q]]], kv{{\[}}[[R]]], [[K]], [[KV]], [[QROW]], r0, rope=1, rows=2, scale=0.17677669
 // SEG-NEXT: accelisa.muli [[BYTES:r[0-9]+]], [[K]], 4
 // SEG-NEXT: accelisa.addi [[FROM:r[0-9]+]], r0, 73600
-// SEG-NEXT: accelisa.muli [[TO:r[0-9]+]], r9, 4
+// SEG-NEXT: accelisa.mul [[ROW:r[0-9]+]], r7, r15
+// SEG-NEXT: accelisa.add [[ROW]], [[ROW]], r9
+// SEG-NEXT: accelisa.slli [[TO:r[0-9]+]], [[ROW]], 2
 // SEG-NEXT: accelisa.addi [[TO]], [[TO]], 65536
 // SEG-NEXT: accelisa.muli [[PITCH:r[0-9]+]], r15, 4
 // SEG-NEXT: accelisa.vcopy scr{{\[}}[[TO]]], scr{{\[}}[[FROM]]], [[BYTES]]
@@ -120,25 +131,28 @@
 // SEG-NEXT: accelisa.add [[FROM]], [[FROM]], [[BYTES]]
 // SEG-NEXT: accelisa.vcopy scr{{\[}}[[TO]]], scr{{\[}}[[FROM]]], [[BYTES]]
 // SEG-NEXT: accelisa.barrier
+// SEG-NEXT: accelisa.addi r7, r7, 2
+// SEG-NEXT: accelisa.addi [[END:r[0-9]+]], r0, 2
+// SEG-NEXT: accelisa.bltu r7, [[END]], @[[GROUPS]]
 // SEG-NEXT: accelisa.addi r9, r9, 192
 // SEG-NEXT: accelisa.bltu r9, r15, @segment_{{[0-9]+}}_of_decode
 // Then the softmax and the context as with the whole tables.
 // SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], r15, r0, r0, 2
-// SEG: accelisa.vpv {{.*}}, r15, 0, r0, r0, rows=2
+// SEG: accelisa.vpv {{.*}}, r15, {{r[0-9]+}}, r0, r0, rows=2
 // A prefill query's sinks (ranks below r14) and window are scored apart:
 // a vqk of both heads for each part of a segment, the window's from row
 // min(r9 + count, r14) - min(r9, r14) (0 past the sinks) of the areas,
 // and two copies a head.
 // SEG-LABEL: accelisa.label @prefill_step
 // SEG: accelisa.label @segment_{{[0-9]+}}_of_prefill
-// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q:r[0-9]+]]], kv[{{r[0-9]+}}], [[SINKS:r[0-9]+]], 0, [[QROW:r[0-9]+]], r0, rope=1, rows=2, scale
-// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q]]], kv[{{r[0-9]+}}], {{r[0-9]+}}, 0, [[QROW]], [[SINKS]], rope=1, rows=2, scale
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q:r[0-9]+]]], kv[{{r[0-9]+}}], [[SINKS:r[0-9]+]], {{r[0-9]+}}, [[QROW:r[0-9]+]], r0, rope=1, rows=2, scale
+// SEG: accelisa.vqk scr[{{r[0-9]+}}], act[[[Q]]], kv[{{r[0-9]+}}], {{r[0-9]+}}, {{r[0-9]+}}, [[QROW]], [[SINKS]], rope=1, rows=2, scale
 // SEG-COUNT-4: accelisa.vcopy
 // SEG: accelisa.bltu r9, {{r[0-9]+}}, @segment_{{[0-9]+}}_of_prefill
 // SEG: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], {{r[0-9]+}}, r0, r0, 2
-// SEG: accelisa.vpv {{.*}}, r14, 0, r0, r0
+// SEG: accelisa.vpv {{.*}}, r14, {{r[0-9]+}}, r0, r0
 // SEG-NEXT: accelisa.muli
 // SEG-NEXT: accelisa.add
-// SEG-NEXT: accelisa.vpv {{.*}}, r15, 0, r0, r0, acc=1
+// SEG-NEXT: accelisa.vpv {{.*}}, r15, {{r[0-9]+}}, r0, r0, acc=1
 
 // SCR: llama-layer.mlir:23:8: error: the RoPE tables by rank (2 x 128256 bytes) do not fit the scratch buffer (16384 bytes) above the attention's scores (12224 bytes), nor do segments of 32 ranks of them (8576 bytes)
