@@ -687,8 +687,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       its last row. When a layer's cache (with Λ, its window) does not fit
       the kv buffer (the layout's `chunk`), each query streams it instead:
       a loop over the earlier positions (with Λ the window's, in ascending
-      position, a chunk never past the ring's end, so one run of slots;
-      the sinks stay in the kv buffer for the step, scored first) loads a
+      position, a chunk never past the ring's end, so one run of slots,
+      loaded from its row's start when S and W are multiples of the records
+      sharing a row of channels; the sinks stay in the kv buffer for the
+      step, scored first) loads a
       chunk's keys and scores them into the query's rows of scores (`vqk`
       per head in a runtime loop over the heads), then its own keys; one
       `vsoftmax`; the context rows set to -0.0 and a second loop adds each
@@ -715,7 +717,8 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     scores the segment with one multi-row `vqk` per group of heads and
     copies each head's scores into its row (`vcopy`); then one `vsoftmax`
     and `vpv` as with the whole tables (a prefill query whose sinks are
-    scored apart: two `vqk` per head and segment, in place). A streamed
+    scored apart: a `vqk` per group for each of the segment's two runs of
+    records, two copies a head); the groups are a runtime loop. A streamed
     cache loads, per query, its rank's row and, before each run of its keys
     (its sinks, each chunk, its own records), the run's ranks' rows from
     their multiple of the channels, its `vqk`s rotating by those rows.

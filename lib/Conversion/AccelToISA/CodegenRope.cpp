@@ -21,12 +21,14 @@
 //    with the rows before it from its multiple of C (into the segment's
 //    rows, which each segment loads again);
 // 2. per pass of `rows` heads, a runtime loop over the segments: load their
-//    rows to rows 0 .., then per group of segmentRows heads one multi-row
-//    vqk (rank rows from 0, the query's `segment`; each key rotated once
-//    for the heads of its KV head) into the segment's scores and a vcopy of
-//    each head's into its row of n scores (a prefill query whose sinks are
-//    scored apart: a vqk and a vcopy for each of its two runs of records);
-// 3. one vsoftmax of the pass's rows and vpv as attendQuery's.
+//    rows to rows 0 .., then a runtime loop over the groups of segmentRows
+//    heads: one multi-row vqk (rank rows from 0, the query's `segment`;
+//    each key rotated once for the heads of its KV head) into the
+//    segment's scores and a vcopy of each head's into its row of n scores
+//    (a prefill query whose sinks are scored apart: a vqk and a vcopy for
+//    each of its two runs of records);
+// 3. one vsoftmax of the pass's rows and vpv as attendQuery's, a loop over
+//    the groups (split: over the heads).
 //
 // A streamed cache (CodegenAttentionStream.cpp) takes a query's keys in runs
 // (its sinks, each chunk, its own records) whose first ranks are not
