@@ -655,11 +655,12 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       edited by hand, to keep the invariants the code relies on for the op
       and the config, AttentionLayout.h: every offset a multiple of 64 in
       its buffer; `rows` a divisor of the heads within the instructions'
-      row limits (15 for the whole cache's multi-row `vqk`/`vpv`, 1 when a
-      prefill query's sinks are scored apart, else 63) and, where the
-      instructions read KV heads by row, whole KV heads or part of one; no
-      `chunk` with Λ and RoPE tables by rank; `segment` a multiple of the
-      HBM channels and only with tables by rank over the whole fp32 cache;
+      row limits (15 for the whole cache's multi-row `vqk`/`vpv` without
+      segments, and 1 there when a prefill query's sinks are scored apart;
+      else 63) and, where the instructions read KV heads by row, whole KV
+      heads or part of one; `segment` a multiple of the HBM channels and
+      only with tables by rank over the whole fp32 cache; the fields all
+      known (the dialect's verifier names an unknown one);
       the fields a form does not read 0 and `probs` = `scores` where the
       softmax is in place; the key and value records inside the kv buffer
       and apart; the scores and integer operands inside the scratch
@@ -710,7 +711,8 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     rank and the keys by theirs (docs/ISA.md §5.7, `rope=1`, the tables
     `vrset` points at): the step loads the tables' rows
     `0 .. min(r6 + rows, S + W) - 1` to the top of the scratch buffer with
-    one load over every channel, once for all the layers that share them.
+    one load over every channel, once for the layers that share them (again
+    after a layer whose attention's scratch reaches them).
     When they do not fit (the layout's `segment`), each query loads its own
     rank's row, and a runtime loop over its keys' ranks in segments loads a
     segment's rows (from a multiple of the channels, one load per table),

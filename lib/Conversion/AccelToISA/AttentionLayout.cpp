@@ -63,7 +63,8 @@ void placeIntScratch(AttentionLayout &at, int64_t start, int64_t tile,
   at.scratchEnd = at.scoresAt + 2 * at.bank;
 }
 
-/// The dictionary's fields (AttentionLayout.h).
+/// The dictionary's fields (AttentionLayout.h; the dialect's verifier
+/// rejects any other, AccelDialect.cpp's kLayoutFields).
 constexpr std::pair<const char *, int64_t AttentionLayout::*> kFields[] = {
     {"tile", &AttentionLayout::tile},
     {"record", &AttentionLayout::record},

@@ -21,9 +21,11 @@
 //                  (chunk - 3) / 2 records a pass, 3 records apart, one
 //                  loaded while the other is used (else one whole chunk);
 //   rows           heads one attention instruction takes (integer; fp32
-//                  vqk, vsoftmax and vpv, 1 when a prefill query's sinks
-//                  are scored apart), or one pass of a streamed attention
-//                  (its head loop's, fp32; its instructions', integer);
+//                  vqk, vsoftmax and vpv over the whole tables, 1 when a
+//                  prefill query's sinks are scored apart), or one pass of
+//                  segments (fp32: one vsoftmax, segmentRows heads a vqk)
+//                  or of a streamed attention (its head loop's, fp32; its
+//                  instructions', integer);
 //   scores, probs  scratch: the scores and probabilities (fp32 and
 //                  streamed: `rows` rows of n, the softmax in place, probs
 //                  = scores; the integer attention's bank 0);
@@ -51,10 +53,11 @@
 // accel-lower-to-isa takes any layout (not only planAttention's) that keeps
 // what the code generator relies on:
 // - every offset a multiple of 64 within its buffer;
-// - `rows` a divisor of the heads, at most 15 for the whole cache's fp32
-//   vqk and vpv (then whole KV heads or part of one, and 1 when a prefill
-//   query's sinks are scored apart), else at most 63 (vsoftmax, and the
-//   integer attention's instructions, also whole KV heads or part of one);
+// - `rows` a divisor of the heads: at most 15 for the whole cache's fp32
+//   vqk and vpv without segments (whole KV heads or part of one, and 1
+//   when a prefill query's sinks are scored apart); at most 63, whole KV
+//   heads or part of one, for the integer attention's instructions; else
+//   (fp32 in segments or streamed: a vsoftmax's rows) at most 63;
 // - `segment` a multiple of the HBM channels, > 0 only with RoPE tables by
 //   rank over the whole cache in fp32;
 // - the fields a form does not read 0 (fp32: the integer operands and

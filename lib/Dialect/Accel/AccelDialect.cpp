@@ -26,6 +26,13 @@ static bool isStep(StringRef name) {
   return name == "decode" || name == "prefill" || name == "forward";
 }
 
+/// The fields of a step's accel.attention_layout (the lowering's
+/// AttentionLayout.h says what each holds).
+static constexpr llvm::StringLiteral kLayoutFields[] = {
+    "tile",   "record", "keys",    "values",       "chunk",   "rows",
+    "scores", "probs",  "queries", "query_scales", "weights", "weight_scales",
+    "bank",   "end",    "tables",  "segment"};
+
 /// The lowering's decisions, where their passes put them (AccelPasses.td).
 LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
@@ -134,6 +141,13 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
                              "accel.cache_attention and map decode and "
                              "prefill to dictionaries of non-negative "
                              "integers");
+    // A misspelled field would otherwise be ignored.
+    for (NamedAttribute s : steps)
+      for (NamedAttribute f : cast<DictionaryAttr>(s.getValue()))
+        if (!llvm::is_contained(kLayoutFields, f.getName().getValue()))
+          return op->emitOpError("accel.attention_layout of the ")
+                 << s.getName().getValue() << " step has an unknown field '"
+                 << f.getName().getValue() << "'";
     return success();
   }
   if (name == "accel.act") {

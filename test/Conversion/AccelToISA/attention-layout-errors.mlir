@@ -31,12 +31,26 @@
 // RUN: sed 's/tables = 4192256 : i64, tile = 1/tables = 2097152 : i64, tile = 1/' %t.rope.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=TABLES
 // RUN: sed 's/segment = 0 : i64, tables = 4192256 : i64, tile = 1/segment = 48 : i64, tables = 4192256 : i64, tile = 1/' %t.rope.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=SEGMENT
 // RUN: sed 's/segment = 0 : i64, tables = 4192256 : i64, tile = 1/segment = 32 : i64, tables = 4192256 : i64, tile = 1/' %t.rope.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=SEGEND
+// A streamed cache's tables (kv buffer of 4 KiB, Λ(2, 60)): 2 x 61 rows of
+// 128 bytes (a decode chunk of 29 and the 32 channels), not the prefill's
+// 2 x 58 rows.
+// RUN: sed '/"kv": {/,/"blocks"/ { s/"value": "uram"/"value": "bram"/; s/"value": 256,/"value": 1,/ }' %accel_src/configs/u280.json > %t.kv4k.json
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=60 max-context=64 rope-positions=cache},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.kv4k.json},accel-place-hbm{config=%t.kv4k.json},accel-allocate-buffers{config=%t.kv4k.json})' > %t.stream.mlir
+// RUN: accel-opt %t.stream.mlir --pass-pipeline='builtin.module(accel-lower-to-isa{config=%t.kv4k.json})' | FileCheck %s --check-prefix=GOOD
+// RUN: sed 's/tables = 4178688 : i64, tile = 1/tables = 4179456 : i64, tile = 1/' %t.stream.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa{config=%t.kv4k.json})' 2>&1 | FileCheck %s --check-prefix=RUNROWS
+// The integer attention's bank 1 at 192 bytes from bank 0: its scores
+// overlap bank 0's weight scales. A misspelled field is not ignored.
+// RUN: accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=5 max-context=64},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4},accel-place-hbm,accel-allocate-buffers)' > %t.int8.mlir
+// RUN: accel-opt %t.int8.mlir --pass-pipeline='builtin.module(accel-lower-to-isa)' | FileCheck %s --check-prefix=MQK
+// RUN: sed 's/bank = 256 : i64/bank = 192 : i64/' %t.int8.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=BANK
+// RUN: sed 's/segment = 0 : i64, tables = 0 : i64, tile = 1/segmnet = 0 : i64, tables = 0 : i64, tile = 1/' %t.int8.mlir | not accel-opt --pass-pipeline='builtin.module(accel-lower-to-isa)' 2>&1 | FileCheck %s --check-prefix=FIELD
 // accel-allocate-buffers: the scores of one head over Λ(2, 1000)'s 1002
 // keys do not fit that scratch buffer's upper half (the whole cache fits
 // the kv buffer).
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=1000},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json})' 2>&1 | FileCheck %s --check-prefix=SCORES
 
 // GOOD: accelisa.vqk
+// MQK: accelisa.mqk
 // ROWS: error: accel.attention_layout of the decode step: 'rows' = 0: not a divisor of the 2 heads, at most 15
 // SPLIT: error: accel.attention_layout of the prefill step: 'rows' = 2: not 1, though the step's queries score their sinks apart
 // A chunk streams 5 records beside the sinks and the own: 8 keys' records.
@@ -54,4 +68,7 @@
 // SEGMENT: error: accel.attention_layout of the decode step: 'segment' = 48: not a multiple of the 32 HBM channels
 // A segment's 2 x 32 scores do not fit below `end`.
 // SEGEND: error: accel.attention_layout of the decode step: 'segment' = 32: its 256 bytes are not within the scratch buffer's upper half up to 'end' (2097152 .. 2097216)
+// RUNROWS: error: accel.attention_layout of the decode step: 'tables' = 4179456: its 15616 bytes are not within the scratch buffer above 'end' (2097664 .. 4194304)
+// BANK: error: accel.attention_layout of the decode step: 'scores' = 2097280: its 56 bytes overlap 'weight_scales' (2097472 .. 2097480)
+// FIELD: error: 'accel.cache_attention' op accel.attention_layout of the decode step has an unknown field 'segmnet'
 // SCORES: llama-layer.mlir:23:8: error: the scores of one head over 1002 keys (4032 bytes) do not fit the scratch buffer's upper half (2048 bytes)
