@@ -10,7 +10,8 @@
 // row i on channel (c0 + i) mod C (accel-place-hbm), so one `load` over
 // every channel brings the rows 0 .. min(r6 + rows, S + W) - 1 a step's
 // queries rotate by to the top of the scratch buffer; a step loads them once
-// and every layer reading the same tables reuses them.
+// and the layers reading the same tables reuse them (loaded again after an
+// attention whose part of the scratch buffer reached them).
 //
 // When they do not fit there (the attention layout's `segment`), each
 // query takes its keys' ranks 0 .. n - 1 in segments of `segment` ranks, a
@@ -50,6 +51,11 @@ using namespace accel::lowering::detail;
 LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
                                       const CacheLayout &c,
                                       const AttentionLayout &layout) {
+  // An attention whose part of the scratch buffer reaches the tables an
+  // earlier layer loaded (one without tables by rank, or with them
+  // elsewhere: each layout is checked alone) overwrites them.
+  if (layout.scratchEnd > rankTables.at)
+    rankTables.cos = nullptr;
   Value cos = op.getRopeCos();
   if (!cos)
     return success();
@@ -64,8 +70,8 @@ LogicalResult Codegen::loadRankTables(CacheAttentionOp op,
     return op.emitError("the engine reads RoPE table rows of whole 64-byte "
                         "units; the rotary dimension ")
            << rotary << " is not a multiple of 16";
-  // Loaded by an earlier layer (accel-allocate-buffers checked that they
-  // fit above each layer's scores), or its areas set for segments or runs.
+  // Loaded by an earlier layer and not overwritten since, or its areas set
+  // for segments or runs.
   if (cos == rankTables.cos && layout.tablesAt == rankTables.at &&
       areaRows == rankTables.areaRows)
     return success();
