@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace py = pybind11;
@@ -187,8 +188,13 @@ PYBIND11_MODULE(_accel, m) {
           "returns the warnings the passes emitted")
       .def(
           "compile_to_package",
-          [](Module &self, const std::string &path,
-             const CompileOptions &options) {
+          [](Module &self, const std::string &path, CompileOptions options) {
+            // Errors name the keyword argument (kv_group), not the flag.
+            options.optionName = [](llvm::StringRef flag) {
+              std::string name = flag == "lambda" ? "lambda_" : flag.str();
+              std::replace(name.begin(), name.end(), '-', '_');
+              return name;
+            };
             py::gil_scoped_release release;
             if (llvm::Error error = self.compileToPackage(path, options)) {
               py::gil_scoped_acquire acquire;

@@ -16,8 +16,11 @@
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <cstring>
 #include <optional>
+
+#include <unistd.h>
 
 using namespace accel::package;
 using llvm::ArrayRef;
@@ -161,17 +164,16 @@ llvm::Error accel::package::writeAtomically(llvm::StringRef path,
 constexpr size_t kReadChunk = size_t(1) << 23;
 
 /// Appends the file `file` of `size` bytes to `os` a chunk at a time: its
-/// CRC, or an error.
+/// CRC continuing `crc`, or an error.
 static llvm::Expected<uint32_t> appendFile(llvm::raw_ostream &os,
-                                           llvm::StringRef file,
-                                           uint64_t size) {
+                                           llvm::StringRef file, uint64_t size,
+                                           uint32_t crc) {
   llvm::Expected<llvm::sys::fs::file_t> in =
       llvm::sys::fs::openNativeFileForRead(file);
   if (!in)
     return fail("cannot read '" + file +
                 "': " + llvm::toString(in.takeError()));
   std::vector<char> chunk(kReadChunk);
-  uint32_t crc = 0;
   uint64_t done = 0;
   llvm::Error err = llvm::Error::success();
   while (!err) {
@@ -198,17 +200,70 @@ static llvm::Expected<uint32_t> appendFile(llvm::raw_ostream &os,
   return crc;
 }
 
+/// Appends the ranges [offset, offset + size) of `file` to `os`, copied
+/// from file to file by the kernel (copy_file_range; read and written a
+/// chunk at a time where it cannot).
+static llvm::Error
+appendRanges(accel::AtomicOutput &out, llvm::StringRef file,
+             ArrayRef<std::pair<uint64_t, uint64_t>> ranges) {
+  llvm::raw_fd_ostream &os = out.stream();
+  int in = -1;
+  if (std::error_code ec = llvm::sys::fs::openFileForRead(file, in))
+    return fail("cannot read '" + file + "': " + ec.message());
+  os.flush();
+  uint64_t at = os.tell();
+  std::vector<char> chunk;
+  llvm::Error err = llvm::Error::success();
+  for (auto [offset, size] : ranges) {
+    loff_t from = loff_t(offset);
+    for (uint64_t left = size; left && !err;) {
+      size_t n = std::min<uint64_t>(left, kReadChunk);
+      ssize_t copied = ::copy_file_range(in, &from, out.fd(), nullptr, n, 0);
+      if (copied < 0 && (errno == EXDEV || errno == ENOSYS ||
+                         errno == EINVAL || errno == EOPNOTSUPP)) {
+        // Another file system or kernel: through a buffer.
+        chunk.resize(n);
+        copied = ::pread(in, chunk.data(), n, from);
+        if (copied > 0) {
+          ssize_t wrote = ::write(out.fd(), chunk.data(), copied);
+          if (wrote != copied) {
+            errno = wrote < 0 ? errno : EIO;
+            copied = -1;
+          } else {
+            from += copied;
+          }
+        }
+      }
+      if (copied < 0 && errno == EINTR)
+        continue;
+      if (copied < 0)
+        err = fail("cannot copy '" + file + "': " +
+                   std::error_code(errno, std::generic_category()).message());
+      else if (copied == 0)
+        err = fail("'" + file + "' ends before its bytes [" + Twine(offset) +
+                   ", " + Twine(offset + size) + ")");
+      left -= uint64_t(std::max<ssize_t>(copied, 0));
+      at += uint64_t(std::max<ssize_t>(copied, 0));
+    }
+  }
+  ::close(in);
+  os.seek(at);
+  return err;
+}
+
 llvm::Error accel::package::write(llvm::StringRef path,
                                   ArrayRef<Section> sections) {
   if (llvm::Error err = checkKinds(sections))
     return err;
   std::vector<uint64_t> sizes;
   for (const Section &s : sections) {
-    uint64_t size = s.data.size();
-    if (!s.file.empty())
+    uint64_t size = 0;
+    for (auto [offset, bytes] : s.ranges)
+      size += bytes;
+    if (!s.file.empty() && s.ranges.empty())
       if (std::error_code ec = llvm::sys::fs::file_size(s.file, size))
         return fail("cannot read '" + s.file + "': " + ec.message());
-    sizes.push_back(size);
+    sizes.push_back(s.data.size() + size);
   }
   Layout layout = layOut(sizes);
   accel::AtomicOutput out;
@@ -221,14 +276,17 @@ llvm::Error accel::package::write(llvm::StringRef path,
                                         : layout.offsets.front());
   std::vector<uint32_t> crcs;
   for (auto [i, s] : llvm::enumerate(sections)) {
-    if (s.file.empty()) {
-      crcs.push_back(llvm::crc32(s.data));
-      os.write(reinterpret_cast<const char *>(s.data.data()), s.data.size());
-    } else {
-      llvm::Expected<uint32_t> crc = appendFile(os, s.file, sizes[i]);
+    crcs.push_back(s.ranges.empty() ? llvm::crc32(s.data) : s.crc32);
+    os.write(reinterpret_cast<const char *>(s.data.data()), s.data.size());
+    if (!s.ranges.empty()) {
+      if (llvm::Error err = appendRanges(out, s.file, s.ranges))
+        return err;
+    } else if (!s.file.empty()) {
+      llvm::Expected<uint32_t> crc =
+          appendFile(os, s.file, sizes[i] - s.data.size(), crcs.back());
       if (!crc)
         return crc.takeError();
-      crcs.push_back(*crc);
+      crcs.back() = *crc;
     }
     os.write_zeros(llvm::alignTo(sizes[i], kAlign) - sizes[i]);
   }

@@ -3,7 +3,8 @@
 // Reads every accel.linear's weight (with its scales, zero points and N:M
 // setting) out of the IR, lays it out in the weight image of
 // docs/FORMATS.md (lib/Transforms/WeightImage.cpp), writes the image and
-// records in the IR where each linear's tensors lie.
+// records in the IR where each linear's tensors lie. WeightPacker
+// (accel/Transforms/Pack.h) does the same a batch of linears at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 #include "accel/Support/AtomicOutput.h"
 #include "accel/Support/Diagnostics.h"
 #include "accel/Support/IntElements.h"
+#include "accel/Transforms/Pack.h"
 #include "accel/Transforms/Passes.h"
 #include "accel/Transforms/WeightImage.h"
 
@@ -19,11 +21,14 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/Parallel.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <future>
 
 namespace accel {
@@ -331,6 +336,169 @@ private:
   uint32_t crc = 0;
 };
 
+/// Packs `op`'s weight, laid out as `spec`, into `region` (zeroed,
+/// matrixLayout(spec).bytes or more); errors are emitted on the op.
+LogicalResult packLinear(LinearOp op, const MatrixSpec &spec,
+                         MutableArrayRef<uint8_t> region) {
+  MatrixLayout layout = matrixLayout(spec);
+  MatrixData groups;
+  FailureOr<ConstantBits> weight =
+      ConstantBits::get(op, op.getWeight(), "weight");
+  if (failed(weight) || failed(readGroups(op, spec, groups)))
+    return failure();
+  bool transposed = op.getTransposedWeight();
+  // A quantized weight's values are packed straight from its blob's bits;
+  // others are read as 64-bit values first.
+  ArrayRef<uint8_t> packed =
+      transposed ? ArrayRef<uint8_t>() : weight->packed();
+  int64_t rows = runRows(spec, transposed);
+  int64_t runs = (spec.rows + rows - 1) / rows;
+  // The runs are read and packed by a few tasks per thread, each through a
+  // buffer of its own that stays in its core's cache from reading to
+  // packing; the error of the first failing run is reported.
+  std::vector<std::string> errors(runs);
+  auto pack = [&](int64_t task, int64_t tasks) {
+    MatrixData data;
+    for (int64_t r = task; r < runs; r += tasks) {
+      MatrixSpec run = spec;
+      int64_t row0 = r * rows;
+      run.rows = std::min(rows, spec.rows - row0);
+      uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
+      MutableArrayRef<uint8_t> to = region.slice(at, matrixLayout(run).bytes);
+      llvm::Error err = llvm::Error::success();
+      if (!packed.empty()) {
+        sliceGroups(spec, groups, run, row0, data);
+        err = packMatrix(
+            run, PackedValues{packed, uint64_t(row0) * uint64_t(spec.cols)},
+            data, to, row0);
+      } else {
+        readRun(*weight, transposed, spec, groups, run, row0, data);
+        err = packMatrix(run, data, to, row0);
+      }
+      if (err)
+        errors[r] = llvm::toString(std::move(err));
+    }
+  };
+  // One run (a small or transposed weight) spreads its own loops.
+  int64_t tasks = std::min<int64_t>(
+      runs, kPackTasksPerThread * int64_t(llvm::parallel::getThreadCount()));
+  if (tasks == 1)
+    pack(0, 1);
+  else
+    llvm::parallelFor(0, tasks, [&](int64_t task) { pack(task, tasks); });
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return op.emitError("accel-pack: ") << error;
+  return success();
+}
+
+/// Packs the weights of `ops` (laid out as `specs`) one at a time, each into
+/// a region padded to kAlign that `write(i, region)` gets in the background
+/// while the next is packed (two regions alternate; the calls are made in
+/// order, one at a time).
+LogicalResult
+packLinears(ArrayRef<LinearOp> ops, ArrayRef<MatrixSpec> specs,
+            const std::function<void(size_t, ArrayRef<uint8_t>)> &write) {
+  std::vector<uint8_t> regions[2];
+  std::future<void> writing;
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    std::vector<uint8_t> &region = regions[i % 2];
+    region.assign(llvm::alignTo(matrixLayout(specs[i]).bytes, kAlign), 0);
+    if (failed(packLinear(op, specs[i], region)))
+      return failure();
+    if (writing.valid())
+      writing.wait();
+    writing = std::async(std::launch::async,
+                         [&write, &region, i = i] { write(i, region); });
+  }
+  if (writing.valid())
+    writing.wait();
+  return success();
+}
+
+/// The linears of an image, in walk order: those packed (`ops`, laid out as
+/// `specs`) and those sharing a packed one's region (the decode step
+/// accel-lambda-attention derives repeats the prefill's layers): a linear
+/// with the same weight, scales, zero points and settings as one before it.
+struct ImageLinears {
+  std::vector<LinearOp> ops;
+  std::vector<MatrixSpec> specs;
+  std::vector<std::pair<LinearOp, size_t>> sharing;
+};
+
+Attribute constantOf(Value value) {
+  auto constant = value ? value.getDefiningOp<arith::ConstantOp>()
+                        : arith::ConstantOp();
+  return constant ? constant.getValue() : Attribute();
+}
+
+/// The linears of `module`'s image, every op's settings checked (errors
+/// emitted on the op) before any weight is read.
+FailureOr<ImageLinears> imageLinears(ModuleOp module, int64_t rowsPerTile) {
+  ImageLinears linears;
+  using WeightKey = std::tuple<Attribute, Attribute, Attribute, DictionaryAttr>;
+  llvm::DenseMap<WeightKey, size_t> packed;
+  bool failedAny = false;
+  module.walk([&](LinearOp op) {
+    WeightKey key{constantOf(op.getWeight()), constantOf(op.getScales()),
+                  constantOf(op.getZeroPoints()), op->getAttrDictionary()};
+    if (std::get<0>(key)) {
+      if (auto it = packed.find(key); it != packed.end()) {
+        linears.sharing.emplace_back(op, it->second);
+        return;
+      }
+      packed.try_emplace(key, linears.ops.size());
+    }
+    FailureOr<MatrixSpec> spec = readSpec(op, rowsPerTile);
+    if (failed(spec)) {
+      failedAny = true;
+      return;
+    }
+    linears.ops.push_back(op);
+    linears.specs.push_back(*spec);
+  });
+  if (failedAny)
+    return failure();
+  return linears;
+}
+
+/// Records where each linear lies in the image (accel.image) and the image
+/// (accel.weight_image).
+void annotate(ModuleOp module, const ImageLinears &linears,
+              ArrayRef<ImageEntry> entries, uint64_t total, uint32_t crc) {
+  Builder b(module.getContext());
+  auto i64 = [&](uint64_t v) { return b.getI64IntegerAttr(int64_t(v)); };
+  for (auto [i, op] : llvm::enumerate(linears.ops)) {
+    const ImageEntry &e = entries[i];
+    const MatrixSpec &spec = linears.specs[i];
+    MatrixLayout layout = matrixLayout(spec);
+    SmallVector<NamedAttribute> fields{
+        b.getNamedAttr("index", i64(i)),
+        b.getNamedAttr("offset", i64(e.offset)),
+        b.getNamedAttr("bytes", i64(e.bytes)),
+        b.getNamedAttr("tiles", i64(layout.tiles)),
+        b.getNamedAttr("rows_per_tile", i64(spec.rowsPerTile)),
+        b.getNamedAttr("tile_bytes", i64(layout.full.bytes)),
+        b.getNamedAttr("values", i64(layout.full.values))};
+    if (isInteger(spec.format))
+      fields.push_back(b.getNamedAttr("scales", i64(layout.full.scales)));
+    if (spec.format == ValueFormat::IntAsymmetric)
+      fields.push_back(
+          b.getNamedAttr("zero_points", i64(layout.full.zeroPoints)));
+    if (spec.sparse())
+      fields.push_back(b.getNamedAttr("codes", i64(layout.full.codes)));
+    op->setAttr("accel.image", b.getDictionaryAttr(fields));
+  }
+  for (auto [op, index] : linears.sharing)
+    op->setAttr("accel.image", linears.ops[index]->getAttr("accel.image"));
+  module->setAttr(
+      "accel.weight_image",
+      b.getDictionaryAttr({b.getNamedAttr("bytes", i64(total)),
+                           b.getNamedAttr("crc32", i64(crc)),
+                           b.getNamedAttr("linears", i64(linears.ops.size())),
+                           b.getNamedAttr("version", i64(kVersion))}));
+}
+
 struct PackPass : public accel::impl::PackBase<PackPass> {
   using PackBase::PackBase;
 
@@ -342,50 +510,14 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
           << static_cast<int64_t>(rowsPerTile);
       return signalPassFailure();
     }
-    // Check every op's settings first, then read and pack one weight at a
-    // time (a layer's integers are 8 bytes each while read; the image holds
-    // them packed).
-    std::vector<LinearOp> linears;
-    std::vector<MatrixSpec> specs;
-    // A linear with the same weight, scales, zero points and settings as one
-    // already packed (the decode step accel-lambda-attention derives repeats
-    // the prefill's layers) shares its region: (op, index of the packed one).
-    using WeightKey = std::tuple<Attribute, Attribute, Attribute, DictionaryAttr>;
-    llvm::DenseMap<WeightKey, size_t> packed;
-    std::vector<std::pair<LinearOp, size_t>> sharing;
-    auto constantOf = [](Value value) -> Attribute {
-      if (!value)
-        return {};
-      auto constant = value.getDefiningOp<arith::ConstantOp>();
-      return constant ? constant.getValue() : Attribute();
-    };
-    bool failedAny = false;
-    module.walk([&](LinearOp op) {
-      WeightKey key{constantOf(op.getWeight()), constantOf(op.getScales()),
-                    constantOf(op.getZeroPoints()), op->getAttrDictionary()};
-      if (std::get<0>(key)) {
-        if (auto it = packed.find(key); it != packed.end()) {
-          sharing.emplace_back(op, it->second);
-          return;
-        }
-        packed.try_emplace(key, linears.size());
-      }
-      FailureOr<MatrixSpec> spec =
-          readSpec(op, static_cast<int64_t>(rowsPerTile));
-      if (failed(spec)) {
-        failedAny = true;
-        return;
-      }
-      linears.push_back(op);
-      specs.push_back(*spec);
-    });
-    if (failedAny)
+    FailureOr<ImageLinears> linears =
+        imageLinears(module, static_cast<int64_t>(rowsPerTile));
+    if (failed(linears))
       return signalPassFailure();
-
     // The image is written as it is packed, a matrix at a time: it is
     // never whole in memory.
     uint64_t total = 0;
-    std::vector<ImageEntry> entries = placeMatrices(specs, total);
+    std::vector<ImageEntry> entries = placeMatrices(linears->specs, total);
     std::vector<uint8_t> head = imageHead(entries, total);
     ImageOutput out;
     if (llvm::Error err = out.open(output)) {
@@ -393,74 +525,11 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
       return signalPassFailure();
     }
     out.write(head, /*header=*/true);
-    MatrixData groups;
-    // A matrix is written (its checksum and the file) in the background
-    // while the next one is packed, into the other of two regions.
-    std::vector<uint8_t> regions[2];
-    std::future<void> writing;
-    for (auto [i, op] : llvm::enumerate(linears)) {
-      const MatrixSpec &spec = specs[i];
-      MatrixLayout layout = matrixLayout(spec);
-      std::vector<uint8_t> &region = regions[i % 2];
-      region.assign(llvm::alignTo(entries[i].bytes, kAlign), 0);
-      FailureOr<ConstantBits> weight =
-          ConstantBits::get(op, op.getWeight(), "weight");
-      if (failed(weight) || failed(readGroups(op, spec, groups)))
-        return signalPassFailure();
-      bool transposed = op.getTransposedWeight();
-      // A quantized weight's values are packed straight from its blob's
-      // bits; others are read as 64-bit values first.
-      ArrayRef<uint8_t> packed = transposed ? ArrayRef<uint8_t>()
-                                            : weight->packed();
-      int64_t rows = runRows(spec, transposed);
-      int64_t runs = (spec.rows + rows - 1) / rows;
-      // The runs are read and packed by a few tasks per thread, each
-      // through a buffer of its own that stays in its core's cache from
-      // reading to packing; the error of the first failing run is reported.
-      std::vector<std::string> errors(runs);
-      auto pack = [&](int64_t task, int64_t tasks) {
-        MatrixData data;
-        for (int64_t r = task; r < runs; r += tasks) {
-          MatrixSpec run = spec;
-          int64_t row0 = r * rows;
-          run.rows = std::min(rows, spec.rows - row0);
-          uint64_t at = uint64_t(row0 / spec.rowsPerTile) * layout.full.bytes;
-          MutableArrayRef<uint8_t> to = MutableArrayRef<uint8_t>(region).slice(
-              at, matrixLayout(run).bytes);
-          llvm::Error err = llvm::Error::success();
-          if (!packed.empty()) {
-            sliceGroups(spec, groups, run, row0, data);
-            err = packMatrix(
-                run, PackedValues{packed, uint64_t(row0) * uint64_t(spec.cols)},
-                data, to, row0);
-          } else {
-            readRun(*weight, transposed, spec, groups, run, row0, data);
-            err = packMatrix(run, data, to, row0);
-          }
-          if (err)
-            errors[r] = llvm::toString(std::move(err));
-        }
-      };
-      // One run (a small or transposed weight) spreads its own loops.
-      int64_t tasks = std::min<int64_t>(
-          runs,
-          kPackTasksPerThread * int64_t(llvm::parallel::getThreadCount()));
-      if (tasks == 1)
-        pack(0, 1);
-      else
-        llvm::parallelFor(0, tasks, [&](int64_t task) { pack(task, tasks); });
-      for (const std::string &error : errors)
-        if (!error.empty()) {
-          op.emitError("accel-pack: ") << error;
-          return signalPassFailure();
-        }
-      if (writing.valid())
-        writing.wait();
-      writing = std::async(std::launch::async,
-                           [&out, &region] { out.write(region); });
-    }
-    if (writing.valid())
-      writing.wait();
+    if (failed(packLinears(linears->ops, linears->specs,
+                           [&out](size_t, ArrayRef<uint8_t> region) {
+                             out.write(region);
+                           })))
+      return signalPassFailure();
     uint32_t crc = out.checksum();
     setChecksum(head, crc);
     if (llvm::Error err =
@@ -468,39 +537,150 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
       module.emitError("accel-pack: ") << llvm::toString(std::move(err));
       return signalPassFailure();
     }
-
-    Builder b(module.getContext());
-    auto i64 = [&](uint64_t v) { return b.getI64IntegerAttr(int64_t(v)); };
-    for (auto [i, op] : llvm::enumerate(linears)) {
-      const ImageEntry &e = entries[i];
-      const MatrixSpec &spec = specs[i];
-      MatrixLayout layout = matrixLayout(spec);
-      SmallVector<NamedAttribute> fields{
-          b.getNamedAttr("index", i64(i)),
-          b.getNamedAttr("offset", i64(e.offset)),
-          b.getNamedAttr("bytes", i64(e.bytes)),
-          b.getNamedAttr("tiles", i64(layout.tiles)),
-          b.getNamedAttr("rows_per_tile", i64(spec.rowsPerTile)),
-          b.getNamedAttr("tile_bytes", i64(layout.full.bytes)),
-          b.getNamedAttr("values", i64(layout.full.values))};
-      if (isInteger(spec.format))
-        fields.push_back(b.getNamedAttr("scales", i64(layout.full.scales)));
-      if (spec.format == ValueFormat::IntAsymmetric)
-        fields.push_back(
-            b.getNamedAttr("zero_points", i64(layout.full.zeroPoints)));
-      if (spec.sparse())
-        fields.push_back(b.getNamedAttr("codes", i64(layout.full.codes)));
-      op->setAttr("accel.image", b.getDictionaryAttr(fields));
-    }
-    for (auto [op, index] : sharing)
-      op->setAttr("accel.image", linears[index]->getAttr("accel.image"));
-    module->setAttr(
-        "accel.weight_image",
-        b.getDictionaryAttr({b.getNamedAttr("bytes", i64(total)),
-                             b.getNamedAttr("crc32", i64(crc)),
-                             b.getNamedAttr("linears", i64(linears.size())),
-                             b.getNamedAttr("version", i64(kVersion))}));
+    annotate(module, *linears, entries, total, crc);
   }
 };
 
+/// Whether two specs lay a matrix out alike (the same region bytes).
+bool sameLayout(const MatrixSpec &a, const MatrixSpec &b) {
+  return a.rows == b.rows && a.cols == b.cols && a.format == b.format &&
+         a.bits == b.bits && a.group == b.group && a.sparseN == b.sparseN &&
+         a.sparseM == b.sparseM && a.rowsPerTile == b.rowsPerTile;
+}
+
+/// Releases the blob of `value`'s dense_resource constant when only linears
+/// use it.
+void releaseBlob(Value value) {
+  auto constant =
+      value ? value.getDefiningOp<arith::ConstantOp>() : arith::ConstantOp();
+  auto resource =
+      constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
+               : DenseResourceElementsAttr();
+  if (!resource || !llvm::all_of(constant->getUsers(), [](Operation *user) {
+        return llvm::isa<LinearOp>(user);
+      }))
+    return;
+  if (auto *entry = resource.getRawHandle().getResource())
+    entry->setBlob(AsmResourceBlob());
+}
+
 } // namespace
+
+WeightPacker::~WeightPacker() {
+  file.reset();
+  if (!path.empty())
+    llvm::sys::fs::remove(path);
+}
+
+WeightPacker::Constants WeightPacker::constantsOf(LinearOp op) {
+  return {constantOf(op.getWeight()), constantOf(op.getScales()),
+          constantOf(op.getZeroPoints())};
+}
+
+int64_t WeightPacker::regionOf(const Constants &constants,
+                               const MatrixSpec &spec) const {
+  auto it = packed.find(constants);
+  if (it != packed.end())
+    for (size_t r : it->second)
+      if (sameLayout(regions[r].spec, spec))
+        return int64_t(r);
+  return -1;
+}
+
+LogicalResult WeightPacker::packAll(ArrayRef<LinearOp> ops,
+                                    ArrayRef<MatrixSpec> specs) {
+  if (ops.empty())
+    return success();
+  if (!file) {
+    SmallString<128> created;
+    int fd = -1;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+            output + ".weights-%%%%%%", fd, created))
+      return emitError(UnknownLoc::get(LinearOp(ops.front()).getContext()))
+             << "cannot write '" << output << "': " << ec.message();
+    path = created.str().str();
+    file.emplace(fd, /*shouldClose=*/true);
+  }
+  size_t first = regions.size();
+  for (auto [op, spec] : llvm::zip_equal(ops, specs)) {
+    Region region{spec, size, llvm::alignTo(matrixLayout(spec).bytes, kAlign)};
+    size += region.bytes;
+    packed[constantsOf(op)].push_back(regions.size());
+    regions.push_back(region);
+  }
+  return packLinears(ops, specs, [&](size_t i, ArrayRef<uint8_t> bytes) {
+    regions[first + i].crc32 = llvm::crc32(bytes);
+    file->write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  });
+}
+
+LogicalResult WeightPacker::packQuantized(ModuleOp module) {
+  std::vector<LinearOp> ops;
+  std::vector<MatrixSpec> specs;
+  llvm::DenseMap<Constants, std::vector<MatrixSpec>> batch;
+  bool failedAny = false;
+  module.walk([&](LinearOp op) {
+    if (!op.getWeightQuantAttr())
+      return;
+    FailureOr<MatrixSpec> spec = readSpec(op, rowsPerTile);
+    if (failed(spec)) {
+      failedAny = true;
+      return;
+    }
+    // Packed already, or earlier in this batch.
+    Constants constants = constantsOf(op);
+    if (regionOf(constants, *spec) >= 0 ||
+        llvm::any_of(batch.lookup(constants), [&](const MatrixSpec &other) {
+          return sameLayout(other, *spec);
+        }))
+      return;
+    batch[constants].push_back(*spec);
+    ops.push_back(op);
+    specs.push_back(*spec);
+  });
+  if (failedAny || failed(packAll(ops, specs)))
+    return failure();
+  for (LinearOp op : ops)
+    for (Value value : {op.getWeight(), op.getScales(), op.getZeroPoints()})
+      releaseBlob(value);
+  return success();
+}
+
+FailureOr<ImageParts> WeightPacker::finish(ModuleOp module) {
+  FailureOr<ImageLinears> linears = imageLinears(module, rowsPerTile);
+  if (failed(linears))
+    return failure();
+  std::vector<LinearOp> missing;
+  std::vector<MatrixSpec> missingSpecs;
+  for (auto [op, spec] : llvm::zip_equal(linears->ops, linears->specs))
+    if (regionOf(constantsOf(op), spec) < 0) {
+      missing.push_back(op);
+      missingSpecs.push_back(spec);
+    }
+  if (failed(packAll(missing, missingSpecs)))
+    return failure();
+  if (file) {
+    file->flush();
+    if (file->has_error())
+      return module.emitError("accel-pack: cannot write '")
+             << path << "': " << file->error().message();
+  }
+
+  ImageParts parts;
+  std::vector<ImageEntry> entries = placeMatrices(linears->specs, parts.bytes);
+  parts.head = imageHead(entries, parts.bytes);
+  uint32_t crc =
+      llvm::crc32(ArrayRef<uint8_t>(parts.head).drop_front(kHeaderBytes));
+  for (auto [op, spec] : llvm::zip_equal(linears->ops, linears->specs)) {
+    const Region &region = regions[regionOf(constantsOf(op), spec)];
+    crc = crc32Combine(crc, region.crc32, region.bytes);
+    parts.ranges.emplace_back(region.offset, region.bytes);
+  }
+  setChecksum(parts.head, crc);
+  parts.crc32 = crc32Combine(
+      llvm::crc32(ArrayRef<uint8_t>(parts.head).take_front(kHeaderBytes)),
+      crc, parts.bytes - kHeaderBytes);
+  parts.file = path;
+  annotate(module, *linears, entries, parts.bytes, crc);
+  return parts;
+}

@@ -772,3 +772,32 @@ llvm::Expected<MatrixData> image::readMatrix(ArrayRef<uint8_t> bytes,
   const ImageEntry &e = image->entries[index];
   return unpackMatrix(e.spec, bytes.slice(e.offset, e.bytes));
 }
+
+/// a(x) b(x) modulo the CRC-32 polynomial, bit-reflected as zlib's; `a` is
+/// not 0.
+static uint32_t multiplyModP(uint32_t a, uint32_t b) {
+  uint32_t m = uint32_t(1) << 31, p = 0;
+  for (;;) {
+    if (a & m) {
+      p ^= b;
+      if ((a & (m - 1)) == 0)
+        return p;
+    }
+    m >>= 1;
+    b = b & 1 ? (b >> 1) ^ 0xedb88320u : b >> 1;
+  }
+}
+
+uint32_t image::crc32Combine(uint32_t first, uint32_t second,
+                             uint64_t secondBytes) {
+  // Appending n bytes multiplies A's CRC by x^(8n): x^(2^k) squared up from
+  // x (bit 30 reflected), one factor per set bit of 8n.
+  uint32_t power = uint32_t(1) << 31; // x^0
+  uint32_t square = uint32_t(1) << 30; // x^(2^k), from k = 0
+  for (uint64_t n = secondBytes << 3; n; n >>= 1) {
+    if (n & 1)
+      power = multiplyModP(square, power);
+    square = multiplyModP(square, square);
+  }
+  return multiplyModP(power, first) ^ second;
+}

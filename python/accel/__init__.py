@@ -162,7 +162,11 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       (default -1: the head dim; 0: per channel).
     - `lambda_`: Λ-shaped attention, (sink tokens, window) such as (4, 1020)
       or "4,1020"; implies `decode`. Default none. `decode`: derive the
-      one-token decode function without Λ. `tile`: query rows per prefill
+      one-token decode function without Λ. Without either, a graph
+      without attention (an MLP, a norm + linear block) compiles to the
+      entry `forward`, run once over its input rows
+      (`simulate(path, inputs={...})`), and one with attention is an
+      error. `tile`: query rows per prefill
       tile (64); `rope_positions`: "absolute" (default) or "cache";
       `max_context`: cache slots without Λ (4096). `attention`: "f32"
       (default) or "int8", the integer attention of NUMERICS §6.5 (needs
@@ -175,7 +179,8 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       also keep the packed weight image in this file.
 
     A bad option or a failing pass raises `AccelError` with accelc's
-    diagnostics (which name the flag, e.g. "--prune expects N:M").
+    diagnostics; those about an option name its keyword argument (e.g.
+    "prune expects N:M", where accelc says "--prune expects N:M").
     """
     options = CompileOptions()
     if prune is not None:

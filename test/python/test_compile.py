@@ -4,7 +4,7 @@ A small LLaMA-style decoder is exported with torch; `accel.compile` on the
 imported module must write the very package `accelc` writes from the ONNX
 file with the same flags (compiling the module in place, as accelc does),
 and give a package that `accel.simulate` runs. Bad options raise
-`AccelError` naming the flag.
+`AccelError` naming the keyword argument (accelc's errors name its flags).
 """
 
 import os
@@ -81,14 +81,19 @@ def test_report_and_weight_image(module, tmp_path):
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"prune": "2-4"}, "--prune expects N:M (e.g. 2:4) or none, got '2-4'"),
+    ({"prune": "2-4"}, "prune expects N:M (e.g. 2:4) or none, got '2-4'"),
     ({"prune": (3, 5)}, "M in {4, 8, 16}"),
     ({"quant": "w1"}, "unknown scheme 'w1'"),
     ({"quant": "w2a8kv4", "quant_method": "calibrated"}, "needs calibration"),
-    ({"masks": "x.onnx"}, "--masks needs --prune"),
-    ({"quant": "w2a8kv4", "kv_group": -2}, "--kv-group expects a group size"),
-    ({"lambda_": (4,)}, "--lambda expects S,W"),
-    ({"lambda_": (4, 0)}, "--lambda expects S,W"),
+    ({"masks": "x.onnx"}, "error: masks needs prune=N:M"),
+    ({"quant": "w2a8kv4", "kv_group": -2}, "error: kv_group expects a group size"),
+    ({"lambda_": (4,)}, "error: lambda_ expects S,W"),
+    ({"lambda_": (4, 0)}, "error: lambda_ expects S,W"),
+    ({"quant": "w2a8kv4", "quant_head": "w3a8"},
+     "error: quant_head expects w8a8, w4a8, w2a8 or none, got 'w3a8'"),
+    ({"quant_head": "w8a8"}, "error: quant_head=w8a8 needs quant"),
+    ({"quant": "w2a8kv4", "decode": True, "attention": "int4"},
+     "error: attention expects f32 or int8, got 'int4'"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),
     ({"lambda_": (2, 8), "tokenizer": "/nonexistent/tok.json"},
      "cannot read '/nonexistent/tok.json'"),
@@ -98,6 +103,8 @@ def test_bad_options(module, tmp_path, options, message):
     with pytest.raises(accel.AccelError) as error:
         accel.compile(module, path, **options)
     assert message in str(error.value), str(error.value)
+    # Errors name the keyword argument, not accelc's flag.
+    assert "--" not in str(error.value), str(error.value)
     assert not path.exists()
 
 

@@ -2,6 +2,7 @@
 
 #include "accel/Package/Package.h"
 
+#include "llvm/Support/CRC.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -97,6 +98,54 @@ TEST(Package, WritesAtomically) {
   for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec))
     EXPECT_EQ(llvm::sys::path::filename(it->path()), "p.accel");
+  llvm::sys::fs::remove_directories(dir);
+}
+
+TEST(Package, SectionsOfFileRanges) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("accel-pkg", dir));
+  std::string file = (dir + "/regions").str(), path = (dir + "/p.accel").str();
+  std::vector<uint8_t> regions(3000);
+  for (size_t i = 0; i < regions.size(); ++i)
+    regions[i] = uint8_t(i * 7 + 1);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(file, ec);
+    ASSERT_FALSE(ec);
+    os.write(reinterpret_cast<const char *>(regions.data()), regions.size());
+  }
+  // A head in memory, then ranges of the file out of order, one twice; a
+  // whole-file section after it continues its head's checksum.
+  static const uint8_t code[16] = {9}, head[5] = {1, 2, 3, 4, 5};
+  std::vector<std::pair<uint64_t, uint64_t>> ranges = {
+      {2000, 1000}, {0, 64}, {2000, 1000}};
+  std::vector<uint8_t> expect(head, head + 5);
+  for (auto [offset, size] : ranges)
+    expect.insert(expect.end(), regions.begin() + offset,
+                  regions.begin() + offset + size);
+  std::vector<uint8_t> whole(head, head + 5);
+  whole.insert(whole.end(), regions.begin(), regions.end());
+  ASSERT_FALSE(bool(write(
+      path, {{SectionKind::Code, code},
+             {SectionKind::Weights, head, file, ranges, llvm::crc32(expect)},
+             {SectionKind::Params, head, file}})));
+  llvm::Expected<Package> p = Package::open(path); // checks every CRC
+  ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
+  std::optional<llvm::ArrayRef<uint8_t>> weights = p->get(SectionKind::Weights);
+  ASSERT_TRUE(weights.has_value());
+  EXPECT_EQ(std::vector<uint8_t>(weights->begin(), weights->end()), expect);
+  std::optional<llvm::ArrayRef<uint8_t>> params = p->get(SectionKind::Params);
+  ASSERT_TRUE(params.has_value());
+  EXPECT_EQ(std::vector<uint8_t>(params->begin(), params->end()), whole);
+  // A range past the file's end fails the write, which leaves nothing.
+  std::string other = (dir + "/q.accel").str();
+  llvm::Error err = write(other, {{SectionKind::Code, code},
+                                  {SectionKind::Weights, {}, file,
+                                   {{2990, 64}}, 0}});
+  ASSERT_TRUE(bool(err));
+  EXPECT_EQ(llvm::toString(std::move(err)),
+            "'" + file + "' ends before its bytes [2990, 3054)");
+  EXPECT_FALSE(llvm::sys::fs::exists(other));
   llvm::sys::fs::remove_directories(dir);
 }
 

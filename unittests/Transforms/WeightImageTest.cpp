@@ -561,3 +561,24 @@ TEST(WeightImage, ImageRoundTripAndSize) {
   ASSERT_FALSE(bool(bad));
   llvm::consumeError(bad.takeError());
 }
+
+TEST(WeightImage, Crc32CombineIsTheCrcOfTheConcatenation) {
+  std::mt19937 rng(7);
+  std::vector<uint8_t> bytes(5000);
+  for (uint8_t &b : bytes)
+    b = uint8_t(rng());
+  llvm::ArrayRef<uint8_t> all(bytes);
+  // Empty parts, one byte, odd and 64-byte-aligned splits, the whole.
+  for (size_t split : {size_t(0), size_t(1), size_t(63), size_t(64),
+                       size_t(2500), size_t(4999), size_t(5000)}) {
+    llvm::ArrayRef<uint8_t> a = all.take_front(split), b = all.drop_front(split);
+    EXPECT_EQ(crc32Combine(llvm::crc32(a), llvm::crc32(b), b.size()),
+              llvm::crc32(all))
+        << "split at " << split;
+  }
+  // Three parts, combined left to right as accelc checksums an image.
+  uint32_t crc = llvm::crc32(all.take_front(100));
+  crc = crc32Combine(crc, llvm::crc32(all.slice(100, 900)), 900);
+  crc = crc32Combine(crc, llvm::crc32(all.drop_front(1000)), 4000);
+  EXPECT_EQ(crc, llvm::crc32(all));
+}

@@ -44,10 +44,15 @@ llvm::StringRef sectionName(SectionKind kind);
 struct Section {
   SectionKind kind;
   llvm::ArrayRef<uint8_t> data;
-  /// When not empty, the section holds this file's contents instead of
-  /// `data`, read a chunk at a time as write() writes the package (a 7B
+  /// When not empty, the section holds `data` followed by this file's
+  /// contents, copied a chunk at a time as write() writes the package (a 7B
   /// model's weight image is never whole in memory).
   std::string file = {};
+  /// When not empty: instead of the whole file, these ranges [offset,
+  /// offset + size) of it, in order, and the section's CRC-32 is `crc32`
+  /// (given by its writer: the ranges are copied by the kernel, not read).
+  std::vector<std::pair<uint64_t, uint64_t>> ranges = {};
+  uint32_t crc32 = 0;
 };
 
 /// Lays sections out in the given order. Each kind at most once; a code

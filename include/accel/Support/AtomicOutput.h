@@ -33,6 +33,10 @@ public:
   llvm::Error open(llvm::StringRef path);
   /// The stream that writes the temporary file (after a successful open).
   llvm::raw_fd_ostream &stream() { return *os; }
+  /// The temporary file's descriptor (after a successful open), for what the
+  /// kernel writes into it (copy_file_range): flush the stream before, seek
+  /// it after.
+  int fd() const { return temp->FD; }
   /// Flushes the stream and renames the file over `path`; an error "cannot
   /// write 'path': ..." when a write or the rename failed (the temporary
   /// file is then removed).

@@ -206,6 +206,23 @@ llvm::Expected<Image> readDirectory(llvm::ArrayRef<uint8_t> bytes);
 llvm::Expected<MatrixData> readMatrix(llvm::ArrayRef<uint8_t> bytes,
                                       unsigned index);
 
+/// The CRC-32 (zlib's) of A followed by B, from A's CRC `first`, B's CRC
+/// `second` and B's size: a checksum over parts written separately, without
+/// reading them again.
+uint32_t crc32Combine(uint32_t first, uint32_t second, uint64_t secondBytes);
+
+/// An image whose regions lie in a file, as accelc packs each batch of
+/// linears when it is compressed (accel::WeightPacker): the image is `head`
+/// (its header, checksum included, and directory) followed, in order, by the
+/// ranges [offset, offset + size) of `file`.
+struct ImageParts {
+  std::vector<uint8_t> head;
+  std::string file;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  uint64_t bytes = 0; ///< the image's size
+  uint32_t crc32 = 0; ///< of the whole image, header included
+};
+
 } // namespace accel::image
 
 #endif // ACCEL_TRANSFORMS_WEIGHTIMAGE_H

@@ -3,27 +3,28 @@
 #include "accel/Target/ISA/Compile.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/AtomicOutput.h"
 #include "accel/Support/Diagnostics.h"
 #include "accel/Target/ISA/CodeFootprint.h"
 #include "accel/Target/ISA/Pipeline.h"
 #include "accel/Target/ISA/Translate.h"
 #include "accel/Target/ISA/WritePackage.h"
+#include "accel/Transforms/Pack.h"
+#include "accel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <optional>
 
 using namespace mlir;
 using namespace accel;
@@ -48,6 +49,12 @@ std::string optionValue(StringRef value) {
   return "'" + value.str() + "'";
 }
 
+/// How errors name the option of accelc flag `flag` (CompileOptions::
+/// optionName).
+std::string option(const CompileOptions &options, StringRef flag) {
+  return options.optionName ? options.optionName(flag) : "--" + flag.str();
+}
+
 /// The compression part of the pipeline (empty when none is asked for), or
 /// failure after an error about the flags. A non-empty `layers` regex
 /// limits both passes to the linears it names. Magnitude pruning before a
@@ -62,7 +69,8 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
   if (options.prune != "none") {
     auto [nText, mText] = StringRef(options.prune).split(':');
     if (nText.getAsInteger(10, n) || mText.getAsInteger(10, m)) {
-      error(module) << "--prune expects N:M (e.g. 2:4) or none, got '"
+      error(module) << option(options, "prune")
+                    << " expects N:M (e.g. 2:4) or none, got '"
                     << options.prune << "'";
       return failure();
     }
@@ -76,7 +84,8 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
       prune += " layers=" + optionValue(layers);
     prune += "}";
   } else if (!options.masks.empty()) {
-    error(module) << "--masks needs --prune=N:M";
+    error(module) << option(options, "masks") << " needs "
+                  << option(options, "prune") << "=N:M";
     return failure();
   }
   unsigned headBits = 0;
@@ -85,19 +94,22 @@ FailureOr<std::string> compressionPipeline(ModuleOp module,
     if (!head.consume_front("w") || !head.consume_back("a8") ||
         head.getAsInteger(10, headBits) ||
         (headBits != 2 && headBits != 4 && headBits != 8)) {
-      error(module) << "--quant-head expects w8a8, w4a8, w2a8 or none, got '"
+      error(module) << option(options, "quant-head")
+                    << " expects w8a8, w4a8, w2a8 or none, got '"
                     << options.quantHead << "'";
       return failure();
     }
     if (options.quant == "none") {
-      error(module) << "--quant-head=" << options.quantHead
-                    << " needs --quant (the head is quantized with the "
+      error(module) << option(options, "quant-head") << "="
+                    << options.quantHead << " needs " << option(options, "quant")
+                    << " (the head is quantized with the "
                        "other linears)";
       return failure();
     }
   }
   if (options.kvGroup < -1) {
-    error(module) << "--kv-group expects a group size, 0 (per channel) or -1 "
+    error(module) << option(options, "kv-group")
+                  << " expects a group size, 0 (per channel) or -1 "
                      "(the head dim), got "
                   << options.kvGroup;
     return failure();
@@ -135,7 +147,8 @@ FailureOr<std::string> attentionPipeline(ModuleOp module,
     if (sinkText.trim().getAsInteger(10, sink) ||
         windowText.trim().getAsInteger(10, window) || sink < 0 || window <= 0) {
       error(module)
-          << "--lambda expects S,W (sink tokens, window > 0; e.g. 4,1020) "
+          << option(options, "lambda")
+          << " expects S,W (sink tokens, window > 0; e.g. 4,1020) "
           << "or none, got '" << options.lambda << "'";
       return failure();
     }
@@ -246,9 +259,10 @@ constexpr int64_t kStreamElements = int64_t(1) << 26;
 /// goes from the mmapped model to its quantized form before the next batch
 /// is read, so the float copies of a 7B model never coexist. Calibration
 /// needs every linear float while it runs, and unnamed ops cannot be
-/// selected: then everything is compressed in one run.
+/// selected: then everything is compressed in one run. A `packer` packs
+/// each batch's quantized weights (and releases them) as soon as it is done.
 LogicalResult compress(ModuleOp module, const CompileOptions &options,
-                       StringRef compression) {
+                       StringRef compression, WeightPacker *packer) {
   std::string whole = "func.func(" + compression.str() + ")";
   std::vector<std::pair<std::string, int64_t>> ops;
   llvm::StringSet<> seen;
@@ -265,7 +279,8 @@ LogicalResult compress(ModuleOp module, const CompileOptions &options,
       ops.emplace_back(name, elements);
   });
   if (!options.calibration.empty() || !named || ops.empty())
-    return runPipeline(module, whole, "the pipeline");
+    return failure(failed(runPipeline(module, whole, "the pipeline")) ||
+                   (packer && failed(packer->packQuantized(module))));
   for (size_t done = 0; done < ops.size();) {
     std::string regex;
     for (int64_t elements = 0; done < ops.size() && elements < kStreamElements;
@@ -276,8 +291,10 @@ LogicalResult compress(ModuleOp module, const CompileOptions &options,
     }
     FailureOr<std::string> batch =
         compressionPipeline(module, options, "^(" + regex + ")$");
-    if (failed(batch) || failed(runPipeline(module, "func.func(" + *batch + ")",
-                                            "the pipeline")))
+    if (failed(batch) ||
+        failed(runPipeline(module, "func.func(" + *batch + ")",
+                           "the pipeline")) ||
+        (packer && failed(packer->packQuantized(module))))
       return failure();
     if (options.progress)
       options.progress(done, ops.size());
@@ -290,11 +307,12 @@ llvm::ArrayRef<uint8_t> bytesOf(const llvm::MemoryBuffer &buffer) {
           buffer.getBufferSize()};
 }
 
-/// Writes the package of a lowered module: its program, the weight image at
-/// `options.weightImage` (streamed from the file), the config and the
+/// Writes the package of a lowered module: its program, the weight image of
+/// `parts` (its regions copied from their file), the config and the
 /// tokenizer.
 LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
-                                   const CompileOptions &options) {
+                                   const CompileOptions &options,
+                                   const image::ImageParts &parts) {
   std::unique_ptr<llvm::MemoryBuffer> config, vocabulary;
   for (auto [file, buffer] :
        {std::pair(StringRef(options.configPath), &config),
@@ -309,7 +327,7 @@ LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
     *buffer = std::move(*contents);
   }
   PackageOptions packageOptions;
-  packageOptions.weightImageFile = options.weightImage;
+  packageOptions.weightImageParts = &parts;
   if (config) {
     packageOptions.configJSON = config->getBuffer();
     packageOptions.configPath = options.configPath;
@@ -317,6 +335,26 @@ LogicalResult writeCompiledPackage(ModuleOp module, StringRef path,
   if (vocabulary)
     packageOptions.tokenizer = bytesOf(*vocabulary);
   return writePackage(module, path, packageOptions);
+}
+
+/// Writes the image of `parts` to `path` atomically.
+LogicalResult writeImage(ModuleOp module, StringRef path,
+                         const image::ImageParts &parts) {
+  AtomicOutput out;
+  if (llvm::Error err = out.open(path))
+    return error(module) << llvm::toString(std::move(err));
+  out.stream().write(reinterpret_cast<const char *>(parts.head.data()),
+                     parts.head.size());
+  for (auto [offset, size] : parts.ranges) {
+    auto region = llvm::MemoryBuffer::getFileSlice(parts.file, size, offset);
+    if (!region)
+      return error(module) << "cannot read '" << parts.file
+                           << "': " << region.getError().message();
+    out.stream() << (*region)->getBuffer();
+  }
+  if (llvm::Error err = out.keep())
+    return error(module) << llvm::toString(std::move(err));
+  return success();
 }
 
 /// The side outputs (the compression report, the weight image) that a
@@ -341,35 +379,49 @@ private:
   std::vector<std::string> created;
 };
 
-/// Releases the blobs of the quantized linears' weights, scales and zero
-/// points once accel-pack has laid them out in the weight image (the
-/// lowering reads only their types): a 7B model's 1.8 GB of quantized
-/// weights do not stay in memory beside the lowering and the package.
-/// Constants that anything but a packed linear uses are kept.
-void releasePackedWeights(ModuleOp module) {
-  module.walk([](LinearOp op) {
-    if (!op->hasAttr("accel.image") || !op.getWeightQuantAttr())
-      return;
-    for (Value value : {op.getWeight(), op.getScales(), op.getZeroPoints()}) {
-      auto constant = value ? value.getDefiningOp<arith::ConstantOp>()
-                            : arith::ConstantOp();
-      auto resource =
-          constant ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
-                   : DenseResourceElementsAttr();
-      if (!resource || !llvm::all_of(constant->getUsers(), [](Operation *user) {
-            return llvm::isa<LinearOp>(user) && user->hasAttr("accel.image");
-          }))
-        continue;
-      if (auto *entry = resource.getRawHandle().getResource())
-        entry->setBlob(AsmResourceBlob());
+/// Marks the graph a module raised to run on the engine without a decode
+/// step: its function is the `forward` entry (docs/ISA.md §7), run once
+/// over its input rows. Errors name each ONNX node left unraised (the
+/// engine cannot run it) and a graph with attention (the engine runs
+/// attention as a decoder step, over a KV cache).
+LogicalResult markForward(ModuleOp module) {
+  auto functions = module.getOps<func::FuncOp>();
+  if (functions.empty() || llvm::any_of(functions, [](func::FuncOp fn) {
+        return fn->hasAttr("accel.entry");
+      }))
+    return success();
+  bool unraised = false;
+  WalkResult attention = module.walk([&](Operation *op) {
+    if (op->getName().getStringRef() == "onnx.node") {
+      auto type = op->getAttrOfType<StringAttr>("op_type");
+      op->emitError() << (type ? type.getValue() : StringRef("the node"))
+                      << " was not raised to an accel op: the engine cannot "
+                         "run it";
+      unraised = true;
     }
+    if (!llvm::isa<AttentionOp>(op))
+      return WalkResult::advance();
+    op->emitError("the graph has attention: the engine runs it as a decoder "
+                  "step over a KV cache; compile with --decode or --lambda");
+    return WalkResult::interrupt();
   });
+  if (unraised || attention.wasInterrupted())
+    return failure();
+  if (!llvm::hasSingleElement(functions))
+    return error(module) << "the module has "
+                         << llvm::range_size(functions)
+                         << " functions: the forward entry runs one graph";
+  (*functions.begin())
+      ->setAttr("accel.entry", StringAttr::get(module.getContext(), "forward"));
+  return success();
 }
 
-/// compileModule; `release` releases the packed weights before the
-/// lowering (a package holds them in its image).
+/// compileModule; a `packer` packs the weights instead of accel-pack (each
+/// batch's as soon as it is compressed, released once packed: a package
+/// holds them in its image), the image's parts in `parts`.
 LogicalResult compile(ModuleOp module, const CompileOptions &options,
-                      bool lower, bool release) {
+                      bool lower, WeightPacker *packer,
+                      image::ImageParts *parts) {
   SideOutputs sideOutputs(options);
   FailureOr<std::string> compression = compressionPipeline(module, options);
   if (failed(compression))
@@ -378,14 +430,23 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   if (failed(attention))
     return failure();
   if (options.attention != "f32" && options.attention != "int8")
-    return error(module) << "--attention expects f32 or int8, got '"
+    return error(module) << option(options, "attention")
+                         << " expects f32 or int8, got '"
                          << options.attention << "'";
+  // A graph lowered without a decode step reports what was not raised as
+  // errors (markForward).
+  bool forward = lower && attention->empty();
   if (failed(runPipeline(module,
-                         "func.func(accel-raise-onnx),accel-f32-activations,"
-                         "canonicalize,cse",
+                         forward ? "func.func(accel-raise-onnx{report-unraised="
+                                   "0}),accel-f32-activations,canonicalize,cse"
+                                 : "func.func(accel-raise-onnx),accel-f32-"
+                                   "activations,canonicalize,cse",
                          "the pipeline")))
     return failure();
-  if (!compression->empty() && failed(compress(module, options, *compression)))
+  if (!compression->empty() &&
+      failed(compress(module, options, *compression, packer)))
+    return failure();
+  if (forward && failed(markForward(module)))
     return failure();
   std::string pipeline;
   auto add = [&](StringRef passes) {
@@ -398,15 +459,19 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   if (!options.report.empty())
     add("accel-compression-report{format=" + options.reportFormat +
         " output=" + options.report + "}");
-  if (!options.weightImage.empty())
+  if (!packer && !options.weightImage.empty())
     add("accel-pack{output=" + optionValue(options.weightImage) + "}");
-  else if (lower)
+  else if (!packer && lower)
     add("accel-pack");
   if (!pipeline.empty() &&
       failed(runPipeline(module, pipeline, "the pipeline")))
     return failure();
-  if (release)
-    releasePackedWeights(module);
+  if (packer) {
+    FailureOr<image::ImageParts> packed = packer->finish(module);
+    if (failed(packed))
+      return failure();
+    *parts = std::move(*packed);
+  }
   if (lower && failed(lowerToISA(module, options)))
     return failure();
   if (failed(reportFootprint(module, options)))
@@ -420,7 +485,8 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
 LogicalResult accel::accelisa::compileModule(ModuleOp module,
                                              const CompileOptions &options,
                                              bool lower) {
-  return compile(module, options, lower, /*release=*/false);
+  return compile(module, options, lower, /*packer=*/nullptr,
+                 /*parts=*/nullptr);
 }
 
 LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
@@ -428,21 +494,15 @@ LogicalResult accel::accelisa::compileToPackage(ModuleOp module, StringRef path,
   if (path == "-")
     return error(module) << "a package is binary: name the output file with -o";
   SideOutputs sideOutputs(options);
-  // The package is written from the weight image's file: accel-pack writes
-  // it to options.weightImage, or to a temporary file.
-  CompileOptions packing = options;
-  std::optional<llvm::FileRemover> removeImage;
-  if (packing.weightImage.empty()) {
-    SmallString<128> imagePath;
-    if (std::error_code errorCode = llvm::sys::fs::createTemporaryFile(
-            "accel-weights", "wimg", imagePath))
-      return error(module) << "cannot create a temporary file: "
-                           << errorCode.message();
-    removeImage.emplace(imagePath);
-    packing.weightImage = imagePath.str().str();
-  }
-  if (failed(compile(module, packing, /*lower=*/true, /*release=*/true)) ||
-      failed(writeCompiledPackage(module, path, packing)))
+  // The package is written from the parts of the weight image, whose
+  // regions the packer wrote to a temporary file beside it as it packed each
+  // batch; --weight-image writes the image from them too.
+  WeightPacker packer(PackOptions().rowsPerTile, path);
+  image::ImageParts parts;
+  if (failed(compile(module, options, /*lower=*/true, &packer, &parts)) ||
+      (!options.weightImage.empty() &&
+       failed(writeImage(module, options.weightImage, parts))) ||
+      failed(writeCompiledPackage(module, path, options, parts)))
     return failure();
   sideOutputs.keep();
   return success();

@@ -11,8 +11,6 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 
 using namespace mlir;
@@ -25,12 +23,12 @@ llvm::ArrayRef<uint8_t> bytesOf(const std::string &text) {
   return {reinterpret_cast<const uint8_t *>(text.data()), text.size()};
 }
 
-/// Checks the weight image (`bytes`, or the header of the file `file`)
-/// against the module's `accel.weight_image`.
+/// Checks the weight image (`bytes`, or its `parts`) against the module's
+/// `accel.weight_image`.
 LogicalResult checkWeightImage(ModuleOp module, llvm::ArrayRef<uint8_t> bytes,
-                               StringRef file) {
+                               const image::ImageParts *parts) {
   auto info = module->getAttrOfType<DictionaryAttr>("accel.weight_image");
-  bool given = !bytes.empty() || !file.empty();
+  bool given = !bytes.empty() || parts;
   if (!info) {
     if (!given)
       return success();
@@ -40,32 +38,20 @@ LogicalResult checkWeightImage(ModuleOp module, llvm::ArrayRef<uint8_t> bytes,
   if (!given)
     return module.emitError("the module was packed (accel.weight_image) but "
                             "no weight image was given");
-  uint64_t size = bytes.size();
+  uint64_t size = parts ? parts->bytes : bytes.size();
   uint32_t crc = 0;
-  if (file.empty()) {
+  if (parts) {
+    llvm::Expected<image::ImageHeader> header = image::readHeader(parts->head);
+    if (!header)
+      return module.emitError("the weight image is invalid: ")
+             << llvm::toString(header.takeError());
+    crc = header->crc32;
+  } else {
     llvm::Expected<image::Image> directory = image::readDirectory(bytes);
     if (!directory)
       return module.emitError("the weight image is invalid: ")
              << llvm::toString(directory.takeError());
     crc = directory->crc32;
-  } else {
-    auto header = llvm::MemoryBuffer::getFileSlice(file, image::kHeaderBytes, 0);
-    if (!header)
-      return module.emitError("cannot read '")
-             << file << "': " << header.getError().message();
-    llvm::Expected<image::ImageHeader> fields = image::readHeader(
-        {reinterpret_cast<const uint8_t *>((*header)->getBufferStart()),
-         (*header)->getBufferSize()});
-    if (!fields)
-      return module.emitError("the weight image '")
-             << file << "' is invalid: " << llvm::toString(fields.takeError());
-    if (std::error_code ec = llvm::sys::fs::file_size(file, size))
-      return module.emitError("cannot read '") << file << "': " << ec.message();
-    if (fields->bytes != size)
-      return module.emitError("the weight image '")
-             << file << "' is invalid: its header says " << fields->bytes
-             << " bytes, the file has " << size;
-    crc = fields->crc32;
   }
   auto expect = [&](StringRef key, uint64_t actual) -> LogicalResult {
     auto attr = info.getAs<IntegerAttr>(key);
@@ -121,7 +107,7 @@ packageSections(ModuleOp module, const PackageOptions &options,
            << llvm::toString(code.takeError());
   parts.code = std::move(*code);
   if (failed(checkWeightImage(module, options.weightImage,
-                              options.weightImageFile)))
+                              options.weightImageParts)))
     return failure();
 
   std::string configName;
@@ -159,9 +145,9 @@ packageSections(ModuleOp module, const PackageOptions &options,
   add(package::SectionKind::Config,
       {reinterpret_cast<const uint8_t *>(options.configJSON.data()),
        options.configJSON.size()});
-  if (!options.weightImageFile.empty())
-    sections.push_back(
-        {package::SectionKind::Weights, {}, options.weightImageFile});
+  if (const image::ImageParts *parts = options.weightImageParts)
+    sections.push_back({package::SectionKind::Weights, parts->head,
+                        parts->file, parts->ranges, parts->crc32});
   else
     add(package::SectionKind::Weights, options.weightImage);
   add(package::SectionKind::Params,

@@ -59,12 +59,16 @@ struct CompileOptions {
   std::string configPath = defaultConfigPath().str(), tokenizerPath;
   /// --report ("-": standard output; empty: none) and --report-format.
   std::string report, reportFormat = "text";
-  /// --weight-image: where accel-pack writes the weight image. Empty: the
-  /// module is packed only when lowered, and a package's image goes to a
-  /// temporary file.
+  /// --weight-image: a file to write the weight image to (a package holds
+  /// it too). Empty: the module is packed only when lowered, and a
+  /// package's image goes only into the package.
   std::string weightImage;
   /// Called after each batch of ops is compressed (when set).
   std::function<void(size_t done, size_t total)> progress;
+  /// How errors about the options name the one of accelc flag `flag` (e.g.
+  /// "kv-group"): "--kv-group" when not set; Python's accel.compile names
+  /// its keyword argument (kv_group).
+  std::function<std::string(llvm::StringRef flag)> optionName;
 };
 
 /// Raises `module`, compresses it, applies Λ attention, writes the report
@@ -76,10 +80,11 @@ mlir::LogicalResult compileModule(mlir::ModuleOp module,
                                   const CompileOptions &options, bool lower);
 
 /// compileModule with lowering, then the package at `path` (a file, not
-/// "-"): the program, the weight image (at `options.weightImage`, else in a
-/// temporary file), the config and the tokenizer. The quantized weights'
-/// blobs are released once packed: afterwards the module holds the program
-/// and the weights' types only.
+/// "-"): the program, the weight image (also at `options.weightImage` when
+/// set), the config and the tokenizer. Each batch of quantized weights is
+/// packed as soon as it is compressed (accel::WeightPacker, into a file
+/// beside `path` until the package is written) and its blobs released:
+/// afterwards the module holds the program and the weights' types only.
 mlir::LogicalResult compileToPackage(mlir::ModuleOp module,
                                      llvm::StringRef path,
                                      const CompileOptions &options);

@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+namespace accel::image {
+struct ImageParts;
+} // namespace accel::image
+
 namespace accel::accelisa {
 
 class ProgramOp;
@@ -26,10 +30,11 @@ struct PackageOptions {
   /// The weight image (accel-pack's output). Required when the module has
   /// `accel.weight_image`, whose `bytes` and `crc32` it must match.
   llvm::ArrayRef<uint8_t> weightImage;
-  /// Instead of `weightImage`: the file holding it, copied into the package
-  /// a chunk at a time by writePackage (buildPackage refuses it). Its
-  /// header's size and checksum must match `accel.weight_image`.
-  std::string weightImageFile;
+  /// Instead of `weightImage`: its parts, its regions in a file (accelc's
+  /// WeightPacker), copied into the package by writePackage (buildPackage
+  /// refuses them). Its header's size and checksum must match
+  /// `accel.weight_image`.
+  const image::ImageParts *weightImageParts = nullptr;
   /// The hardware config compiled for, as JSON text (empty: none), and the
   /// file it came from (for errors). The program must fit the config's
   /// instruction memory (control.imem_uram).
