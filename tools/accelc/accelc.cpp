@@ -13,6 +13,10 @@
 //   accelc model.onnx ... --emit=isa   the accelisa program (MLIR)
 //   accelc model.onnx ... --emit=asm   its canonical assembly
 //
+// A decoder is lowered with --decode or --lambda (entries prefill and
+// decode); a graph without attention (an MLP, a norm + linear block) is
+// lowered as it is, to the entry forward over its rows (docs/ISA.md §7).
+//
 //===----------------------------------------------------------------------===//
 
 #include "accel/Frontend/ONNXImport.h"
@@ -193,7 +197,9 @@ cl::opt<std::string> lambda(
 cl::opt<bool> decode(
     "decode",
     cl::desc("Derive the one-token decode function over a bounded KV cache "
-             "(main_graph_decode) and return the caches from prefill"),
+             "(main_graph_decode) and return the caches from prefill; "
+             "without it and --lambda, a graph without attention compiles "
+             "to the entry forward, run once over its input rows"),
     cl::init(false), cl::cat(attentionCategory));
 cl::opt<std::string> ropePositions(
     "rope-positions",
@@ -213,8 +219,8 @@ cl::opt<int64_t> tile("tile", cl::desc("Query rows per prefill tile"),
                       cl::cat(attentionCategory));
 cl::opt<int64_t> prefillTile(
     "prefill-tile",
-    cl::desc("Prompt tokens the prefill step takes at a time (matrix-matrix "
-             "mode)"),
+    cl::desc("Prompt tokens (a forward graph's rows) the prefill (forward) "
+             "step takes at a time (matrix-matrix mode)"),
     cl::value_desc("tokens"), cl::init(16), cl::cat(attentionCategory));
 cl::opt<int64_t> maxContext(
     "max-context",

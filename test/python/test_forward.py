@@ -1,0 +1,290 @@
+"""Graphs that are not decoders (docs/ISA.md §7, the `forward` entry): an
+MLP and a norm + linear + GELU block, compiled by accelc without --decode
+and run by accel-sim over 1 row, a partial prefill tile and several tiles,
+give what the golden model gives on the same compressed graph, bit for bit
+(docs/NUMERICS.md); ONNX's node tests that raise fully give their expected
+outputs; and what the engine cannot run is a compile error naming it."""
+
+import glob
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+import accel
+from test_engine import tools  # noqa: F401
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+ROWS = 40  # the graphs' rows: the most a call takes
+SETTINGS = {
+    "fp32": dict(cli=[], passes=[]),
+    "2:4-w2a8": dict(cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32"],
+                     passes=["accel-prune{n=2 m=4}",
+                             "accel-quantize{scheme=w2a8kv4 group=32}"]),
+    "w8a8": dict(cli=["--quant=w8a8kv8", "--group=32"],
+                 passes=["accel-quantize{scheme=w8a8kv8 group=32}"]),
+}
+NODE_TESTS = "/usr/share/libonnx-testdata/data/node"
+
+
+def save(path, nodes, inits, hidden=64):
+    graph = helper.make_graph(
+        nodes, "graph",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       [1, ROWS, hidden])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       [1, ROWS, hidden])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), path)
+    return path
+
+
+def weights(rng, **shapes):
+    return [numpy_helper.from_array(
+        (rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+        for name, shape in shapes.items()]
+
+
+def mlp(tmp_path, hidden=64, ffn=128):
+    """MatMul -> x · Sigmoid(x) (SiLU) -> MatMul."""
+    rng = np.random.default_rng(1)
+    return save(tmp_path / "mlp.onnx", [
+        helper.make_node("MatMul", ["x", "W1"], ["h"], name="fc1"),
+        helper.make_node("Sigmoid", ["h"], ["s"], name="sigmoid"),
+        helper.make_node("Mul", ["h", "s"], ["a"], name="silu"),
+        helper.make_node("MatMul", ["a", "W2"], ["y"], name="fc2")],
+        weights(rng, W1=(hidden, ffn), W2=(ffn, hidden)))
+
+
+def block(tmp_path, norm, hidden=64, ffn=128):
+    """LayerNorm (or RMSNorm) -> MatMul + bias -> GELU (erf) -> MatMul."""
+    rng = np.random.default_rng(2)
+    scalar = lambda name, v: numpy_helper.from_array(  # noqa: E731
+        np.array(v, np.float32), name)
+    inits = weights(rng, gamma=(hidden,), beta=(hidden,), W1=(hidden, ffn),
+                    b1=(ffn,), W2=(ffn, hidden))
+    inits += [scalar("two", 2.0), scalar("eps", 1e-6),
+              scalar("sqrt2", np.sqrt(2.0)), scalar("one", 1.0),
+              scalar("half", 0.5)]
+    if norm == "layernorm":
+        nodes = [helper.make_node("LayerNormalization", ["x", "gamma", "beta"],
+                                  ["n"], axis=-1, epsilon=1e-5, name="norm")]
+    else:
+        nodes = [helper.make_node("Pow", ["x", "two"], ["sq"], name="pow"),
+                 helper.make_node("ReduceMean", ["sq"], ["ms"], axes=[-1],
+                                  name="mean"),
+                 helper.make_node("Add", ["ms", "eps"], ["mse"], name="add"),
+                 helper.make_node("Sqrt", ["mse"], ["rms"], name="sqrt"),
+                 helper.make_node("Div", ["x", "rms"], ["xn"], name="div"),
+                 helper.make_node("Mul", ["xn", "gamma"], ["n"], name="mul")]
+    nodes += [helper.make_node("MatMul", ["n", "W1"], ["h0"], name="fc1"),
+              helper.make_node("Add", ["h0", "b1"], ["h"], name="bias"),
+              helper.make_node("Div", ["h", "sqrt2"], ["hs"], name="gdiv"),
+              helper.make_node("Erf", ["hs"], ["he"], name="erf"),
+              helper.make_node("Add", ["he", "one"], ["he1"], name="gadd"),
+              helper.make_node("Mul", ["h", "he1"], ["hm"], name="gmul"),
+              helper.make_node("Mul", ["hm", "half"], ["a"], name="ghalf"),
+              helper.make_node("MatMul", ["a", "W2"], ["y"], name="fc2")]
+    return save(tmp_path / f"{norm}.onnx", nodes, inits)
+
+
+def golden(path, passes, x):
+    """The golden model's y for the rows of `x` (the graph's other rows
+    zero: every op is row-wise)."""
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    if passes:
+        m.run_pipeline("func.func(" + ",".join(passes) + ")")
+    padded = np.zeros((1, ROWS, x.shape[-1]), np.float32)
+    padded[0, :x.shape[0]] = x
+    return accel.golden_run(m, {"x": padded})["y"][0, :x.shape[0]]
+
+
+def assert_bits(got, want):
+    diff = got.view(np.uint32) != want.view(np.uint32)
+    assert not diff.any(), (f"{diff.sum()} of {diff.size} values differ; "
+                            f"first at {np.argwhere(diff)[0]}")
+
+
+def compile_graph(tools, path, package, flags):
+    subprocess.run([tools["accelc"], str(path), *flags, "-o", str(package)],
+                   check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_mlp_matches_golden(tmp_path, tools, setting):
+    """1 row, a partial tile (5 of 16) and several tiles (40: 16, 16, 8),
+    one package."""
+    path = mlp(tmp_path)
+    package = tmp_path / "mlp.accel"
+    compile_graph(tools, path, package, SETTINGS[setting]["cli"])
+    rng = np.random.default_rng(3)
+    for rows in (1, 5, ROWS):
+        x = rng.standard_normal((rows, 64)).astype(np.float32)
+        got = accel.simulate(package, inputs={"x": x},
+                             mode="functional")["outputs"]["y"]
+        assert got.shape == (rows, 64)
+        assert_bits(got, golden(path, SETTINGS[setting]["passes"], x))
+
+
+@pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
+@pytest.mark.parametrize("norm", ["layernorm", "rmsnorm"])
+def test_block_matches_golden(tmp_path, tools, norm, setting):
+    """A tile of 4 rows: 1, 3 and 40 rows are one partial tile, a partial
+    tile and ten tiles."""
+    path = block(tmp_path, norm)
+    package = tmp_path / "block.accel"
+    compile_graph(tools, path, package,
+                  SETTINGS[setting]["cli"] + ["--prefill-tile=4"])
+    rng = np.random.default_rng(4)
+    for rows in (1, 3, ROWS):
+        x = rng.standard_normal((1, rows, 64)).astype(np.float32)
+        result = accel.simulate(package, inputs={"x": x})
+        assert result["outputs"]["y"].shape == (1, rows, 64)
+        assert_bits(result["outputs"]["y"][0],
+                    golden(path, SETTINGS[setting]["passes"], x[0]))
+        assert result["report"]["calls"][0]["entry"] == "forward"
+
+
+def test_token_ids_matches_golden(tmp_path, tools):
+    """Token ids in (int32 at io offset 0, as a prompt's), through an
+    embedding (Gather from a constant table) and a linear."""
+    rng = np.random.default_rng(6)
+    table, w = weights(rng, table=(50, 64), W=(64, 32))
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "ids"], ["e"], name="embed"),
+         helper.make_node("MatMul", ["e", "W"], ["y"], name="proj")], "emb",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 20])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 20, 32])],
+        [table, w])
+    path = tmp_path / "emb.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), path)
+    package = tmp_path / "emb.accel"
+    compile_graph(tools, path, package, [])
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    for ids in ([[3]], [[3, 7, 49, 0, 12]], [list(range(20))]):
+        ids = np.array(ids)
+        got = accel.simulate(package, inputs={"ids": ids},
+                             mode="functional")["outputs"]["y"]
+        padded = np.zeros((1, 20), np.int64)
+        padded[0, :ids.size] = ids
+        want = accel.golden_run(m, {"ids": padded})["y"][0, :ids.size]
+        assert got.shape == (1, ids.size, 32)
+        assert_bits(got[0], want)
+    with pytest.raises(accel.AccelError, match=r"token id 50 \(input 'ids', "
+                       r"row 1\) is not in the model's vocabulary \[0, 50\)"):
+        accel.simulate(package, inputs={"ids": np.array([[1, 50]])})
+
+
+@pytest.mark.skipif(not os.path.isdir(NODE_TESTS),
+                    reason="libonnx-testdata is not installed")
+@pytest.mark.parametrize("name", ["test_relu", "test_add", "test_sub",
+                                  "test_mul", "test_div"])
+def test_onnx_node_tests(tmp_path, tools, name):
+    """ONNX's node tests that raise fully (rows of 5 floats: 64-byte units),
+    within ONNX's backend tolerance."""
+    directory = os.path.join(NODE_TESTS, name)
+    model = onnx.load(os.path.join(directory, "model.onnx"))
+    package = tmp_path / f"{name}.accel"
+    compile_graph(tools, os.path.join(directory, "model.onnx"), package, [])
+    load = lambda pattern: [numpy_helper.to_array(onnx.load_tensor(f))  # noqa: E731
+                            for f in sorted(glob.glob(os.path.join(
+                                directory, "test_data_set_0", pattern)))]
+    inputs = {v.name: a for v, a in zip(model.graph.input, load("input_*.pb"))}
+    outputs = accel.simulate(package, inputs=inputs,
+                             mode="functional")["outputs"]
+    for v, want in zip(model.graph.output, load("output_*.pb")):
+        np.testing.assert_allclose(outputs[v.name], want, rtol=1e-3,
+                                   atol=1e-5)
+
+
+def test_sim_flags_and_round_trip(tmp_path, tools):
+    """accel-sim --input/--output in timing and both modes, its errors, and
+    the package's listing reassembled to the same code."""
+    path = mlp(tmp_path)
+    package = tmp_path / "mlp.accel"
+    compile_graph(tools, path, package, [])
+    x = np.random.default_rng(5).standard_normal((7, 64)).astype("<f4")
+    x.tofile(tmp_path / "x.f32")
+    sim = lambda *flags: subprocess.run(  # noqa: E731
+        [tools["accel-sim"], str(package), *flags], capture_output=True,
+        text=True)
+    run = sim(f"--input=x={tmp_path / 'x.f32'}",
+              f"--output=y={tmp_path / 'y.f32'}")
+    assert run.returncode == 0 and "forward:" in run.stdout
+    assert_bits(np.fromfile(tmp_path / "y.f32", "<f4").reshape(7, 64),
+                golden(path, [], x))
+    assert sim(f"--input=x={tmp_path / 'x.f32'}", "--mode=timing",
+               "--no-summary").returncode == 0
+    (tmp_path / "odd.f32").write_bytes(b"\0" * 12)
+    for flags, message in [
+            ([], "give the package's input 'x' with --input=x=FILE"),
+            ([f"--input=z={tmp_path / 'x.f32'}"], "NAME one of the package's "
+             "input (x)"),
+            ([f"--input=x={tmp_path / 'odd.f32'}"], "12 bytes are not whole "
+             "rows of 256"),
+            ([f"--input=x={tmp_path / 'x.f32'}", "--prompt-ids=1"],
+             "a forward package runs its graph over --input rows")]:
+        run = sim(*flags)
+        assert run.returncode == 1 and message in run.stderr, run.stderr
+    big = np.zeros((ROWS + 1, 64), "<f4")
+    big.tofile(tmp_path / "big.f32")
+    run = sim(f"--input=x={tmp_path / 'big.f32'}")
+    assert run.returncode == 1 and "41 rows: a call takes 1 to 40" in run.stderr
+    with pytest.raises(ValueError, match="inputs must name"):
+        accel.simulate(package, inputs={"z": x})
+    with pytest.raises(ValueError, match="forward package takes inputs"):
+        accel.simulate(package, [1, 2], 1)
+
+    listing = subprocess.run([tools["accel-objdump"], str(package)],
+                             check=True, capture_output=True, text=True).stdout
+    assert listing.startswith(".entry forward\n")
+    asm = tmp_path / "mlp.s"
+    asm.write_text(listing)
+    again = tmp_path / "again.accel"
+    as_tool = os.path.join(os.path.dirname(tools["accelc"]), "accel-as")
+    subprocess.run([as_tool, str(asm), "-o", str(again)], check=True,
+                   capture_output=True)
+    assert subprocess.run([tools["accel-objdump"], str(again)], check=True,
+                          capture_output=True, text=True).stdout == listing
+    code = [subprocess.run([tools["accel-objdump"], "--section=code", str(p)],
+                           check=True, capture_output=True).stdout
+            for p in (package, again)]
+    assert code[0] == code[1] and len(code[0]) % 16 == 0
+
+
+def test_compile_errors(tmp_path, tools):
+    """An op the engine cannot run is an error naming its ONNX node; a graph
+    with attention needs --decode or --lambda."""
+    def accelc(path, *flags):
+        return subprocess.run([tools["accelc"], str(path), *flags, "-o",
+                               str(tmp_path / "out.accel")],
+                              capture_output=True, text=True)
+    x = helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, 4])
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, [4, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 3])
+    graph = helper.make_graph([helper.make_node("MatMul", ["a", "b"], ["y"],
+                                                name="product")],
+                              "g", [x, b], [y])
+    path = tmp_path / "matmul.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), path)
+    run = accelc(path)
+    assert run.returncode == 1
+    assert ("'product': error: MatMul was not raised to an accel op: the "
+            "engine cannot run it") in run.stderr
+    assert "warning" not in run.stderr
+    assert not (tmp_path / "out.accel").exists()
+
+    decoder = os.path.join(os.path.dirname(__file__), "..", "..", "examples",
+                           "tiny_llama", "model.onnx")
+    run = accelc(decoder, "--dim", "batch=1,sequence=16")
+    assert run.returncode == 1
+    assert ("error: the graph has attention: the engine runs it as a decoder "
+            "step over a KV cache; compile with --decode or --lambda"
+            in run.stderr), run.stderr
