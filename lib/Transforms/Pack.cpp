@@ -31,6 +31,8 @@
 #include <functional>
 #include <future>
 
+#include <unistd.h>
+
 namespace accel {
 #define GEN_PASS_DEF_PACK
 #include "Accel/AccelPasses.h.inc"
@@ -567,7 +569,14 @@ void releaseBlob(Value value) {
 } // namespace
 
 WeightPacker::~WeightPacker() {
-  file.reset();
+  if (file) {
+    // The file goes: a failed write is not an error here (a stream
+    // destroyed with one is a fatal error).
+    file->flush();
+    file->clear_error();
+    file.reset();
+    ::close(fd);
+  }
   if (!path.empty())
     llvm::sys::fs::remove(path);
 }
@@ -593,13 +602,12 @@ LogicalResult WeightPacker::packAll(ArrayRef<LinearOp> ops,
     return success();
   if (!file) {
     SmallString<128> created;
-    int fd = -1;
     if (std::error_code ec = llvm::sys::fs::createUniqueFile(
             output + ".weights-%%%%%%", fd, created))
       return emitError(UnknownLoc::get(LinearOp(ops.front()).getContext()))
              << "cannot write '" << output << "': " << ec.message();
     path = created.str().str();
-    file.emplace(fd, /*shouldClose=*/true);
+    file.emplace(fd, /*shouldClose=*/false);
   }
   size_t first = regions.size();
   for (auto [op, spec] : llvm::zip_equal(ops, specs)) {

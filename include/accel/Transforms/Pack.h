@@ -71,7 +71,8 @@ private:
 
   int64_t rowsPerTile;
   std::string output, path;
-  std::optional<llvm::raw_fd_ostream> file;
+  int fd = -1;
+  std::optional<llvm::raw_fd_ostream> file; ///< writes `fd`
   uint64_t size = 0;
   std::vector<Region> regions;
   /// The regions packed of each linear's constants.
