@@ -94,6 +94,8 @@ def test_report_and_weight_image(module, tmp_path):
     ({"quant_head": "w8a8"}, "error: quant_head=w8a8 needs quant"),
     ({"quant": "w2a8kv4", "decode": True, "attention": "int4"},
      "error: attention expects f32 or int8, got 'int4'"),
+    ({}, "the graph has attention: the engine runs it as a decoder step "
+         "over a KV cache; compile with decode or lambda_"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),
     ({"lambda_": (2, 8), "tokenizer": "/nonexistent/tok.json"},
      "cannot read '/nonexistent/tok.json'"),

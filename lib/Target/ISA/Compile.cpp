@@ -384,7 +384,7 @@ private:
 /// over its input rows. Errors name each ONNX node left unraised (the
 /// engine cannot run it) and a graph with attention (the engine runs
 /// attention as a decoder step, over a KV cache).
-LogicalResult markForward(ModuleOp module) {
+LogicalResult markForward(ModuleOp module, const CompileOptions &options) {
   auto functions = module.getOps<func::FuncOp>();
   if (functions.empty() || llvm::any_of(functions, [](func::FuncOp fn) {
         return fn->hasAttr("accel.entry");
@@ -402,7 +402,8 @@ LogicalResult markForward(ModuleOp module) {
     if (!llvm::isa<AttentionOp>(op))
       return WalkResult::advance();
     op->emitError("the graph has attention: the engine runs it as a decoder "
-                  "step over a KV cache; compile with --decode or --lambda");
+                  "step over a KV cache; compile with ")
+        << option(options, "decode") << " or " << option(options, "lambda");
     return WalkResult::interrupt();
   });
   if (unraised || attention.wasInterrupted())
@@ -446,7 +447,7 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
   if (!compression->empty() &&
       failed(compress(module, options, *compression, packer)))
     return failure();
-  if (forward && failed(markForward(module)))
+  if (forward && failed(markForward(module, options)))
     return failure();
   std::string pipeline;
   auto add = [&](StringRef passes) {
