@@ -293,21 +293,26 @@ def rope_by_rank(setting):
                 lam=setting["lam"][:-1] + " rope-positions=cache}")
 
 
-@pytest.mark.parametrize("setting,heads,tile", [
-    ("kv4", (4, 2), 1), ("fp32", (4, 4), 1), ("kv8", (4, 2), 5),
-    ("kv4", (4, 1), 4)])
-def test_streamed_lambda_rope_by_rank(tmp_path, tools, setting, heads, tile):
-    """rope-positions=cache over a streamed Λ cache (3 sinks, a ring of
-    40): each run of a query's keys (its sinks, each chunk, its own
+@pytest.mark.parametrize("setting,heads,tile,sinks", [
+    ("kv4", (4, 2), 1, 3), ("fp32", (4, 4), 1, 3), ("kv8", (4, 2), 5, 3),
+    ("kv4", (4, 1), 4, 3), ("kv8", (4, 2), 1, 4), ("kv4", (4, 1), 4, 4),
+    ("kv8", (4, 2), 1, 20), ("fp32", (4, 2), 1, 8)])
+def test_streamed_lambda_rope_by_rank(tmp_path, tools, setting, heads, tile,
+                                      sinks):
+    """rope-positions=cache over a streamed Λ cache (3, 4, 8 or 20 sinks, a
+    ring of 40): each run of a query's keys (its sinks, each chunk, its own
     records) loads the table rows of its ranks from their multiple of the
     32 HBM channels, the query's rank row once a query (CodegenRope.cpp):
-    a 23-token prompt and 24 decode steps past the ring's wrap, bit for
-    bit."""
+    a 23-token prompt and 24 decode steps, bit for bit. With 4, 8 or 20
+    sinks the chunks load from their rows' starts (no lead); with 20 (a
+    chunk of 11) and 8 (fp32, a chunk of 7) the sinks are the longest run,
+    which sizes the tables' areas (rankAreaRows)."""
     path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
     flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
              f"--prefill-tile={tile}"]
-    setting = rope_by_rank(lam(SETTINGS[setting], 3, 40))
-    asm = streamed_lambda(tools, path, setting, flags, ["decode"])
+    setting = rope_by_rank(lam(SETTINGS[setting], sinks, 40))
+    asm = streamed_lambda(tools, path, setting, flags, ["decode", "prefill"],
+                          sinks % 4 == 0)
     assert "vrset" in asm and "rope=1" in asm
     assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, 24,
                                  flags)
