@@ -39,7 +39,13 @@ llvm::Error AtomicOutput::keep() {
 }
 
 AtomicOutput::~AtomicOutput() {
-  os.reset();
+  if (os) {
+    // Discarded: a failed write is not an error here (a stream destroyed
+    // with one is a fatal error, an abort).
+    os->flush();
+    os->clear_error();
+    os.reset();
+  }
   if (temp)
     llvm::consumeError(temp->discard());
 }

@@ -9,6 +9,9 @@
 
 #include "gtest/gtest.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -95,6 +98,25 @@ TEST(AtomicOutput, DiscardedWithoutKeep) {
   // The temporary file is gone and the existing file untouched.
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.bin"});
   EXPECT_EQ(contents(target), "old");
+}
+
+TEST(AtomicOutput, DiscardedAfterAFailedWrite) {
+  Directory dir;
+  {
+    AtomicOutput out;
+    ASSERT_FALSE(bool(out.open(dir.file("out.bin"))));
+    // The file's descriptor now writes /dev/full: every write fails (a
+    // full disk), and the writer returns early without keep().
+    int full = ::open("/dev/full", O_WRONLY);
+    ASSERT_GE(full, 0);
+    ASSERT_GE(::dup2(full, out.fd()), 0);
+    ::close(full);
+    out.stream() << std::string(1 << 16, 'x');
+    out.stream().flush();
+    EXPECT_TRUE(out.stream().has_error());
+    out.stream() << "more, still buffered";
+  }
+  EXPECT_TRUE(dir.entries().empty());
 }
 
 TEST(AtomicOutput, OpenFailsInAMissingDirectory) {
