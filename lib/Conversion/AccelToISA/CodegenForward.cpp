@@ -126,13 +126,13 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile) {
             "output '" + ioName(fn.getResultAttrDict(index), "output", index) +
             "'";
         auto type = dyn_cast<RankedTensorType>(value.getType());
-        if (!type || !type.getElementType().isF32() ||
-            value.getDefiningOp<arith::ConstantOp>() ||
-            (llvm::isa<BlockArgument>(value) &&
-             isTokenIds(cast<BlockArgument>(value))))
-          return op.emitError("the engine returns fp32 rows it computed or "
-                              "was given: ")
-                 << what << " is not one";
+        if (value.getDefiningOp<arith::ConstantOp>())
+          return op.emitError("the engine returns rows it computes from the "
+                              "inputs: ")
+                 << what << " is a constant";
+        if (!type || !type.getElementType().isF32())
+          return op.emitError("the engine returns fp32 rows: ")
+                 << what << " is " << value.getType();
         if (failed(sameRows(&op, type, false, what)) ||
             failed(rowFits(&op, type, what)))
           return failure();

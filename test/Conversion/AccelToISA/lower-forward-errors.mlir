@@ -61,3 +61,19 @@ func.func @too_many_rows(%x: tensor<1048576x256xf32>) -> tensor<1048576x256xf32>
   %y = accel.activation relu %x : tensor<1048576x256xf32>
   return %y : tensor<1048576x256xf32>
 }
+
+// -----
+
+func.func @constant_output(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) attributes {accel.entry = "forward"} {
+  %c = arith.constant dense<2.0> : tensor<4x16xf32>
+  // expected-error @+1 {{the engine returns rows it computes from the inputs: output 'output1' is a constant}}
+  return %x, %c : tensor<4x16xf32>, tensor<4x16xf32>
+}
+
+// -----
+
+// Token ids returned as they are.
+// expected-error @+1 {{the engine reads token ids only to look up an embedding: input 'input0' has other users}}
+func.func @ids_output(%ids: tensor<1x4xi64>) -> tensor<1x4xi64> attributes {accel.entry = "forward"} {
+  return %ids : tensor<1x4xi64>
+}
