@@ -184,10 +184,13 @@ def test_token_ids_matches_golden(tmp_path, tools):
 @pytest.mark.skipif(not os.path.isdir(NODE_TESTS),
                     reason="libonnx-testdata is not installed")
 @pytest.mark.parametrize("name", ["test_relu", "test_add", "test_sub",
-                                  "test_mul", "test_div"])
+                                  "test_mul", "test_div", "test_identity",
+                                  "test_sub_example", "test_mul_example",
+                                  "test_div_example"])
 def test_onnx_node_tests(tmp_path, tools, name):
-    """ONNX's node tests that raise fully (rows of 5 floats: 64-byte units),
-    within ONNX's backend tolerance."""
+    """The 9 of ONNX's 932 node tests that raise fully and are row-wise
+    (rows of 2, 3 or 5 floats: 64-byte units), within ONNX's backend
+    tolerance and of the expected shapes."""
     directory = os.path.join(NODE_TESTS, name)
     model = onnx.load(os.path.join(directory, "model.onnx"))
     package = tmp_path / f"{name}.accel"
@@ -199,6 +202,7 @@ def test_onnx_node_tests(tmp_path, tools, name):
     outputs = accel.simulate(package, inputs=inputs,
                              mode="functional")["outputs"]
     for v, want in zip(model.graph.output, load("output_*.pb")):
+        assert outputs[v.name].shape == want.shape
         np.testing.assert_allclose(outputs[v.name], want, rtol=1e-3,
                                    atol=1e-5)
 
