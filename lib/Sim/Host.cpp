@@ -35,10 +35,10 @@ llvm::Expected<uint64_t> getU64(const json::Object &obj, llvm::StringRef key,
 uint64_t align64(uint64_t x) { return (x + 63) / 64 * 64; }
 
 /// An io slot `{"offset", "bytes", "channel"}` at `path`, inside an io
-/// region of `ioBytes` (0: unchecked) on one of `channels` channels.
+/// region of `ioBytes` (nullopt: unchecked) on one of `channels` channels.
 llvm::Expected<IoSlot> parseSlot(const json::Object &item,
                                  const std::string &path, uint64_t channels,
-                                 uint64_t ioBytes) {
+                                 std::optional<uint64_t> ioBytes) {
   llvm::Expected<uint64_t> offset = getU64(item, "offset", path);
   if (!offset)
     return offset.takeError();
@@ -51,9 +51,10 @@ llvm::Expected<IoSlot> parseSlot(const json::Object &item,
   if (*channel >= channels)
     return metaError(path + ".channel: " + Twine(*channel) +
                      " is not an HBM channel");
-  if (ioBytes && *offset + *bytes > ioBytes)
+  if (ioBytes && *offset + *bytes > *ioBytes)
     return metaError(path + ": [" + Twine(*offset) + ", " +
-                     Twine(*offset + *bytes) + ") is outside the io region");
+                     Twine(*offset + *bytes) + ") is outside the io region (" +
+                     Twine(*ioBytes) + " bytes, metadata hbm.io)");
   return IoSlot{*offset, *bytes, unsigned(*channel)};
 }
 
@@ -183,8 +184,10 @@ llvm::Error Session::parseMetadata(const package::Package &pkg,
       std::string path = std::string("io.") + name;
       if (!item)
         return metaError(path + ": expected an object");
+      // A decoder's slots are checked when the metadata sizes the region.
       llvm::Expected<IoSlot> parsed =
-          parseSlot(*item, path, hwConfig.hbmChannels, sizes[3]);
+          parseSlot(*item, path, hwConfig.hbmChannels,
+                    sizes[3] ? std::optional(sizes[3]) : std::nullopt);
       if (!parsed)
         return parsed.takeError();
       *slot = *parsed;
@@ -263,18 +266,23 @@ llvm::Error Session::parseForwardIo(const json::Object &io,
   llvm::Expected<uint64_t> rows = getU64(io, "max_rows", "io");
   if (!rows)
     return rows.takeError();
+  if (*rows == 0)
+    return metaError("io.max_rows: 0, a forward call takes at least 1 row");
   maxRows = *rows;
   for (auto [key, list] : {std::pair("inputs", &forwardInputs),
                            std::pair("outputs", &forwardOutputs)}) {
     const json::Array *items = io.getArray(key);
-    if (!items)
-      return metaError(Twine("io.") + key + ": expected an array");
+    if (!items || items->empty())
+      return metaError(Twine("io.") + key +
+                       ": expected a non-empty array (the graph's " + key +
+                       ")");
     for (auto [i, value] : llvm::enumerate(*items)) {
       std::string path = ("io." + Twine(key) + "[" + Twine(i) + "]").str();
       const json::Object *item = value.getAsObject();
       if (!item)
         return metaError(path + ": expected an object");
       IoTensor t;
+      // Every slot lies in the io region the metadata sizes.
       llvm::Expected<IoSlot> slot =
           parseSlot(*item, path, hwConfig.hbmChannels, ioBytes);
       if (!slot)
@@ -291,15 +299,15 @@ llvm::Error Session::parseForwardIo(const json::Object &io,
                                 "(f32 or i32)");
       t.name = name->str();
       t.ids = *dtype == "i32";
-      if (t.rowBytes == 0 || t.rowBytes % 4 != 0 ||
-          (t.ids && t.rowBytes != 4) || *maxRows * t.rowBytes > t.slot.bytes)
+      if (t.rowBytes == 0 || t.rowBytes % 4 != 0 || (t.ids && t.rowBytes != 4))
+        return metaError(path + ".row_bytes: " + Twine(t.rowBytes) +
+                         " is not a row of " + *dtype +
+                         (t.ids ? " (4 bytes: one token id)"
+                                : " (a non-zero multiple of 4)"));
+      if (t.rowBytes > t.slot.bytes / *maxRows)
         return metaError(path + ": " + Twine(*maxRows) + " rows of " +
-                         Twine(t.rowBytes) + " bytes (" + *dtype +
-                         ") do not fit its " + Twine(t.slot.bytes) +
-                         " bytes");
-      if (const json::Array *shape = item->getArray("shape"))
-        for (const json::Value &d : *shape)
-          t.shape.push_back(d.getAsInteger().value_or(0));
+                         Twine(t.rowBytes) + " bytes (io.max_rows) do not " +
+                         "fit its " + Twine(t.slot.bytes) + " bytes");
       list->push_back(std::move(t));
     }
   }
@@ -356,12 +364,8 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
           (unsigned long long)tokensSlot->bytes);
     std::vector<uint8_t> bytes(4 * tokens.size());
     for (size_t i = 0; i < tokens.size(); ++i) {
-      if (vocab && (tokens[i] < 0 || uint64_t(tokens[i]) >= *vocab))
-        return llvm::createStringError(
-            llvm::inconvertibleErrorCode(),
-            "token id %d (input %zu) is not in the model's vocabulary "
-            "[0, %llu) (metadata model.vocab)",
-            tokens[i], i, (unsigned long long)*vocab);
+      if (llvm::Error err = checkTokenId(tokens[i], "input " + Twine(i)))
+        return err;
       storeU32(bytes.data() + 4 * i, uint32_t(tokens[i]));
     }
     if (llvm::Error err = m.hbm.write(
@@ -370,6 +374,16 @@ llvm::Error Session::call(llvm::StringRef name, llvm::ArrayRef<int32_t> tokens,
       return err;
   }
   return run(*index, tokens.size(), position, options, stats);
+}
+
+llvm::Error Session::checkTokenId(int32_t id, const Twine &where) const {
+  if (!vocab || (id >= 0 && uint64_t(id) < *vocab))
+    return llvm::Error::success();
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      "token id " + Twine(id) + " (" + where +
+          ") is not in the model's vocabulary [0, " + Twine(*vocab) +
+          ") (metadata model.vocab)");
 }
 
 llvm::Error Session::run(uint32_t index, uint64_t count, uint32_t position,
@@ -412,13 +426,11 @@ llvm::Error Session::callForward(uint64_t rows,
       return error("input '" + t.name + "': " + Twine(bytes.size()) +
                    " bytes, not " + Twine(rows) + " rows of " +
                    Twine(t.rowBytes));
-    for (size_t i = 0; t.ids && vocab && i < rows; ++i)
-      if (int32_t id = int32_t(loadU32(bytes.data() + 4 * i));
-          id < 0 || uint64_t(id) >= *vocab)
-        return error("token id " + Twine(id) + " (input '" + t.name +
-                     "', row " + Twine(i) +
-                     ") is not in the model's vocabulary [0, " +
-                     Twine(*vocab) + ") (metadata model.vocab)");
+    for (size_t i = 0; t.ids && i < rows; ++i)
+      if (llvm::Error err =
+              checkTokenId(int32_t(loadU32(bytes.data() + 4 * i)),
+                           "input '" + t.name + "', row " + Twine(i)))
+        return err;
     if (llvm::Error err = m.hbm.write(
             t.slot.channel, bases[unsigned(Region::Io)] + t.slot.offset,
             bytes))

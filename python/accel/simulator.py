@@ -41,15 +41,55 @@ def _tool(name: str) -> str:
 
 
 def _forward_io(package_path):
-    """A forward package's io metadata (docs/FORMATS.md §5.2), or None for
-    a decoder's."""
-    proc = subprocess.run([_tool("accel-objdump"), "--section=metadata",
-                           os.fspath(package_path)], capture_output=True)
+    """A forward package's io metadata (docs/FORMATS.md §5.2) read with the
+    build's accel-objdump, or None for a decoder's; AccelError when it
+    cannot be read."""
+    from ._accel import AccelError
+
+    try:
+        proc = subprocess.run([_tool("accel-objdump"), "--section=metadata",
+                               os.fspath(package_path)], capture_output=True)
+    except OSError as e:
+        raise AccelError(f"accel-objdump (to read {os.fspath(package_path)}'s "
+                         f"inputs): {e}") from None
     if proc.returncode != 0:
-        from ._accel import AccelError
-        raise AccelError(proc.stderr.decode().strip())
-    io = json.loads(proc.stdout).get("io", {})
-    return io if "max_rows" in io else None
+        raise AccelError(proc.stderr.decode(errors="replace").strip())
+    try:
+        io = json.loads(proc.stdout).get("io", {})
+        if "max_rows" not in io:
+            return None
+        for t in io["inputs"] + io["outputs"]:
+            if not (isinstance(t["name"], str) and t["dtype"] in ("f32", "i32")
+                    and isinstance(t["row_bytes"], int)
+                    and t["row_bytes"] > 0 and t["row_bytes"] % 4 == 0):
+                raise ValueError(t)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise AccelError(f"{os.fspath(package_path)}: metadata: io is not a "
+                         "forward package's (docs/FORMATS.md §5.2)") from None
+    return io
+
+
+def _rows(name, array, ids):
+    """`array` as the little-endian int32 token ids or fp32 values of input
+    `name` (ValueError when it holds something else)."""
+    import numpy as np
+
+    array = np.asarray(array)
+    if ids:
+        if array.dtype == np.bool_ or not np.issubdtype(array.dtype,
+                                                         np.integer):
+            raise ValueError(f"input {name!r} holds token ids: an integer "
+                             f"array, not {array.dtype}")
+        if array.size and (array.min() < 0 or array.max() >= 2**31):
+            raise ValueError(f"input {name!r}: token ids are in [0, 2^31), "
+                             f"not {array.min()}..{array.max()}")
+        return array.astype("<i4")
+    if array.dtype == np.bool_ or not (np.issubdtype(array.dtype, np.floating)
+                                       or np.issubdtype(array.dtype,
+                                                        np.integer)):
+        raise ValueError(f"input {name!r} holds fp32 rows: a real array, not "
+                         f"{array.dtype}")
+    return array.astype("<f4")
 
 
 def _simulate_forward(io, inputs, mode, cmd, tmp):
@@ -66,8 +106,7 @@ def _simulate_forward(io, inputs, mode, cmd, tmp):
     leading = None
     for i, t in enumerate(io["inputs"]):
         ids = t["dtype"] == "i32"
-        array = np.asarray(inputs[t["name"]])
-        array = array.astype("<i4" if ids else "<f4")
+        array = _rows(t["name"], inputs[t["name"]], ids)
         if not ids and (array.ndim < 1 or array.shape[-1] * 4 != t["row_bytes"]):
             raise ValueError(f"input {t['name']!r} has rows of "
                              f"{t['row_bytes'] // 4} values, not shape "
@@ -104,10 +143,14 @@ def simulate(package_path, prompt_ids=None, max_new_tokens=None, mode="both",
     `decode`), its graph once over `inputs`.
 
     `inputs` ({name: array}) gives each graph input: fp32 rows [..., F]
-    (F its features) or token ids [...], the same rows (the product of the
-    leading dimensions, at most the graph's) in each; the result's
-    "outputs" ({name: float32 array [..., F_out]} of those rows, None in
-    timing mode) replaces "tokens" and "logits".
+    (F its features; a float or integer array) or token ids [...] (an
+    integer array, each in [0, 2^31) and below the model's vocabulary), the
+    same rows (the product of the leading dimensions, at most the graph's)
+    in each; the result's "outputs" ({name: float32 array [..., F_out]} of
+    those rows, None in timing mode) replaces "tokens" and "logits". Only
+    then is the package's io metadata read (with the build's
+    accel-objdump); a forward package given prompt_ids is refused by
+    accel-sim.
 
     `mode` is "functional" (data only), "timing" (the timing model without
     data: no weights needed, generated tokens read as 0) or "both". Returns a
@@ -131,22 +174,21 @@ def simulate(package_path, prompt_ids=None, max_new_tokens=None, mode="both",
         raise ValueError("a trace needs mode 'timing' or 'both'")
     if threads is not None and int(threads) < 1:
         raise ValueError("threads must be at least 1")
-    io = _forward_io(package_path)
-    if io is not None:
+    if inputs is not None:
         if prompt_ids is not None or max_new_tokens is not None:
-            raise ValueError("a forward package takes inputs, not prompt_ids "
-                             "or max_new_tokens")
-        if inputs is None:
-            raise ValueError("a forward package needs inputs ({name: array})")
+            raise ValueError("inputs are for a forward package, prompt_ids "
+                             "and max_new_tokens for a decoder: not both")
+        io = _forward_io(package_path)
+        if io is None:
+            raise ValueError("inputs are for a forward package (a graph "
+                             "without attention); a decoder takes prompt_ids")
         return _run(package_path, mode, trace_path, threads, what_if,
                     lambda cmd, tmp: _simulate_forward(io, inputs, mode, cmd,
                                                        tmp))
-    if inputs is not None:
-        raise ValueError("inputs are for a forward package (a graph without "
-                         "attention); a decoder takes prompt_ids")
     ids = [int(i) for i in prompt_ids or []]
     if not ids or any(i < 0 for i in ids):
-        raise ValueError("prompt_ids must be a non-empty list of token ids")
+        raise ValueError("prompt_ids must be a non-empty list of token ids "
+                         "(a forward package takes inputs={name: array})")
     if max_new_tokens is None or int(max_new_tokens) < 0:
         raise ValueError("max_new_tokens must be given and not negative")
 

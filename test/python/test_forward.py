@@ -179,6 +179,15 @@ def test_token_ids_matches_golden(tmp_path, tools):
     with pytest.raises(accel.AccelError, match=r"token id 50 \(input 'ids', "
                        r"row 1\) is not in the model's vocabulary \[0, 50\)"):
         accel.simulate(package, inputs={"ids": np.array([[1, 50]])})
+    # Token ids are integers in [0, 2^31): not rounded floats, not wrapped
+    # to int32 (2^32 + 3 would have run as id 3).
+    for ids, message in [
+            (np.array([[1.0, 2.5]]), "an integer array, not float64"),
+            (np.array([[1, 2**32 + 3]]), r"in \[0, 2\^31\), not 1..4294967299"),
+            (np.array([[-1, 2]]), r"in \[0, 2\^31\), not -1..2"),
+            (np.array([[True]]), "an integer array, not bool")]:
+        with pytest.raises(ValueError, match=f"input 'ids'.*{message}"):
+            accel.simulate(package, inputs={"ids": ids})
 
 
 @pytest.mark.skipif(not os.path.isdir(NODE_TESTS),
@@ -242,8 +251,14 @@ def test_sim_flags_and_round_trip(tmp_path, tools):
     assert run.returncode == 1 and "41 rows: a call takes 1 to 40" in run.stderr
     with pytest.raises(ValueError, match="inputs must name"):
         accel.simulate(package, inputs={"z": x})
-    with pytest.raises(ValueError, match="forward package takes inputs"):
+    with pytest.raises(accel.AccelError, match="a forward package runs its "
+                       "graph over --input rows"):
         accel.simulate(package, [1, 2], 1)
+    with pytest.raises(ValueError, match="not both"):
+        accel.simulate(package, [1, 2], 1, inputs={"x": x})
+    with pytest.raises(ValueError, match="input 'x' holds fp32 rows: a real "
+                       "array, not complex64"):
+        accel.simulate(package, inputs={"x": x.astype(np.complex64)})
 
     listing = subprocess.run([tools["accel-objdump"], str(package)],
                              check=True, capture_output=True, text=True).stdout
@@ -292,3 +307,47 @@ def test_compile_errors(tmp_path, tools):
     assert ("error: the graph has attention: the engine runs it as a decoder "
             "step over a KV cache; compile with --decode or --lambda"
             in run.stderr), run.stderr
+
+
+def test_simulate_reads_metadata_only_for_inputs(tmp_path, tools):
+    """accel.simulate reads a package's io metadata (with accel-objdump)
+    only when given inputs: a decoder runs with an accel-sim that has no
+    accel-objdump beside it or on the PATH; a forward run then says what is
+    missing, and metadata that is not a forward package's io is an
+    AccelError, not a Python exception."""
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    os.symlink(tools["accel-sim"], alone / "accel-sim")
+    decoder = tmp_path / "decoder.accel"
+    compile_graph(tools, os.path.join(os.path.dirname(__file__), "..", "..",
+                                      "examples", "tiny_llama", "model.onnx"),
+                  decoder, ["--dim", "batch=1,sequence=16", "--decode"])
+    path = mlp(tmp_path)
+    package = tmp_path / "mlp.accel"
+    compile_graph(tools, path, package, [])
+    x = np.ones((2, 64), np.float32)
+    environ = dict(os.environ)
+    try:
+        os.environ["ACCEL_SIM"] = str(alone / "accel-sim")
+        os.environ["PATH"] = str(alone)
+        assert len(accel.simulate(decoder, [1, 2], 2,
+                                  mode="functional")["tokens"]) == 2
+        with pytest.raises(accel.AccelError, match="accel-objdump .*mlp.accel"):
+            accel.simulate(package, inputs={"x": x})
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+    edit = os.path.join(os.path.dirname(__file__), "..", "Robustness",
+                        "Inputs", "edit-package.py")
+    for change in ["io.inputs.0.dtype=7", "io.outputs={}"]:
+        bad = tmp_path / "bad.accel"
+        subprocess.run(["/usr/bin/python3", edit, str(package), str(bad),
+                        "--section", "metadata", "--json", change], check=True)
+        with pytest.raises(accel.AccelError, match="bad.accel: metadata: io "
+                           "is not a forward package's"):
+            accel.simulate(bad, inputs={"x": x})
+    subprocess.run(["/usr/bin/python3", edit, str(package), str(bad),
+                    "--section", "metadata", "--flip", "0:0x01"], check=True)
+    with pytest.raises(accel.AccelError, match="bad.accel: metadata: io is "
+                       "not a forward package's"):
+        accel.simulate(bad, inputs={"x": x})

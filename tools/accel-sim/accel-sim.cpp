@@ -289,6 +289,38 @@ namedFile(llvm::StringRef flag, llvm::StringRef spec,
       names.c_str());
 }
 
+/// The bytes of `--input=spec`'s FILE, whole rows of `t` and at most
+/// `maxRows` of them: a regular file, checked before it is read.
+llvm::Expected<std::vector<uint8_t>> readInput(llvm::StringRef spec,
+                                               llvm::StringRef file,
+                                               const sim::IoTensor &t,
+                                               uint64_t maxRows) {
+  auto error = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   ("--input=" + spec + ": " + message).str());
+  };
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(file, status))
+    return error(ec.message());
+  if (status.type() != llvm::sys::fs::file_type::regular_file)
+    return error("not a regular file");
+  uint64_t size = status.getSize();
+  if (size == 0 || size % t.rowBytes != 0)
+    return error(llvm::Twine(size) + " bytes are not whole rows of " +
+                 llvm::Twine(t.rowBytes));
+  if (size / t.rowBytes > maxRows)
+    return error(llvm::Twine(size / t.rowBytes) + " rows: a call takes 1 to " +
+                 llvm::Twine(maxRows) +
+                 " rows (metadata io.max_rows: the graph's rows)");
+  // The size checked, not what the file may have grown to since.
+  auto buffer = llvm::MemoryBuffer::getFileSlice(file, size, 0,
+                                                 /*IsVolatile=*/true);
+  if (!buffer)
+    return error(buffer.getError().message());
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+}
+
 /// A forward package's call: the rows of every input from its --input
 /// file (the same rows in each).
 llvm::Error callForward(sim::Session &s, sim::RunReport &report,
@@ -299,7 +331,7 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
   };
   std::vector<std::vector<uint8_t>> data(s.inputs().size());
   std::vector<bool> given(s.inputs().size());
-  std::optional<uint64_t> rows;
+  uint64_t rows = 0;
   for (const std::string &spec : inputFiles) {
     llvm::Expected<std::pair<size_t, std::string>> named =
         namedFile("input", spec, s.inputs());
@@ -307,20 +339,19 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
       return named.takeError();
     auto [index, file] = *named;
     const sim::IoTensor &t = s.inputs()[index];
-    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer)
-      return error("--input=" + spec + ": " + buffer.getError().message());
-    llvm::StringRef bytes = (*buffer)->getBuffer();
-    if (bytes.empty() || bytes.size() % t.rowBytes != 0)
-      return error("--input=" + spec + ": " + llvm::Twine(bytes.size()) +
-                   " bytes are not whole rows of " + llvm::Twine(t.rowBytes));
-    uint64_t count = bytes.size() / t.rowBytes;
-    if (rows && count != *rows)
+    if (given[index])
+      return error("--input=" + spec + ": input '" + t.name +
+                   "' is given twice");
+    llvm::Expected<std::vector<uint8_t>> bytes =
+        readInput(spec, file, t, s.maxRowCount());
+    if (!bytes)
+      return bytes.takeError();
+    uint64_t count = bytes->size() / t.rowBytes;
+    if (rows && count != rows)
       return error("--input=" + spec + ": " + llvm::Twine(count) +
-                   " rows, the other inputs " + llvm::Twine(*rows));
+                   " rows, the other inputs " + llvm::Twine(rows));
     rows = count;
-    data[index].assign(bytes.begin(), bytes.end());
+    data[index] = std::move(*bytes);
     given[index] = true;
   }
   for (auto [t, ok] : llvm::zip(s.inputs(), given))
@@ -329,9 +360,9 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
                    "' with --input=" + t.name + "=FILE");
   sim::CallTiming &t = report.calls.emplace_back();
   t.entry = "forward";
-  t.tokens = uint32_t(*rows);
+  t.tokens = uint32_t(rows);
   options.timing = &t;
-  return s.callForward(*rows, data, options);
+  return s.callForward(rows, data, options);
 }
 
 void printRegs(const sim::Machine &m) {
@@ -371,6 +402,8 @@ int main(int argc, char **argv) {
     return fail("--report and --trace need --mode=timing or both");
   if (!data && !logitsOut.empty())
     return fail("--logits-out needs the data: --mode=functional or both");
+  if (!data && !outputFiles.empty())
+    return fail("--output needs the data: --mode=functional or both");
   if (!timed && !whatIf.empty())
     return fail("--what-if changes only the timing model: it needs "
                 "--mode=timing or both");
@@ -439,12 +472,21 @@ int main(int argc, char **argv) {
     return s.call(entry, tokens, at, options);
   };
 
+  // --output's outputs, named before the run.
+  std::vector<std::pair<size_t, std::string>> outputs;
   if (s.isForward()) {
     if (!ids->empty() || maxNewTokens || !logitsOut.empty() ||
         (!entryName.empty() && entryName != "forward"))
       return fail("a forward package runs its graph over --input rows; "
                   "--prompt-ids, --prompt, --max-new-tokens, --logits-out "
                   "and other entries are for decoders");
+    for (const std::string &spec : outputFiles) {
+      llvm::Expected<std::pair<size_t, std::string>> named =
+          namedFile("output", spec, s.outputs());
+      if (!named)
+        return fail(llvm::toString(named.takeError()));
+      outputs.push_back(std::move(*named));
+    }
     if (llvm::Error err = callForward(s, report, options))
       return fail(llvm::toString(std::move(err)));
   } else if (!inputFiles.empty() || !outputFiles.empty()) {
@@ -516,27 +558,18 @@ int main(int argc, char **argv) {
       return fail("--logits-out: " + llvm::toString(std::move(err)));
     written.push_back(logitsOut);
   }
-  for (const std::string &spec : outputFiles) {
-    llvm::Expected<std::pair<size_t, std::string>> named =
-        namedFile("output", spec, s.outputs());
-    if (!named)
-      return failWriting(llvm::toString(named.takeError()));
-    if (!data)
-      return failWriting("--output needs the data: --mode=functional or "
-                         "both");
+  for (auto [index, file] : outputs) {
     llvm::Expected<std::vector<uint8_t>> rows =
-        s.output(named->first, report.calls.back().tokens);
+        s.output(index, report.calls.back().tokens);
     if (!rows)
       return failWriting(llvm::toString(rows.takeError()));
-    if (llvm::Error err =
-            llvm::writeToOutput(named->second, [&](llvm::raw_ostream &os) {
-              os.write(reinterpret_cast<const char *>(rows->data()),
-                       rows->size());
-              return llvm::Error::success();
-            }))
-      return failWriting("--output=" + spec + ": " +
-                         llvm::toString(std::move(err)));
-    written.push_back(named->second);
+    if (llvm::Error err = llvm::writeToOutput(file, [&](llvm::raw_ostream &os) {
+          os.write(reinterpret_cast<const char *>(rows->data()), rows->size());
+          return llvm::Error::success();
+        }))
+      return failWriting("--output=" + s.outputs()[index].name + "=" + file +
+                         ": " + llvm::toString(std::move(err)));
+    written.push_back(file);
   }
   if (timed) {
     report.traceTruncated = timeline.truncated;

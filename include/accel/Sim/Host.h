@@ -38,13 +38,12 @@ struct IoSlot {
 
 /// A forward package's input or output (FORMATS §5.2 "io": "inputs",
 /// "outputs"): rows of `rowBytes` packed from the slot's offset, fp32 or
-/// (`ids`) int32 token ids; `shape` is the graph's.
+/// (`ids`) int32 token ids.
 struct IoTensor {
   std::string name;
   IoSlot slot;
   uint64_t rowBytes = 0;
   bool ids = false;
-  std::vector<int64_t> shape;
 };
 
 class Session {
@@ -81,8 +80,9 @@ public:
   llvm::Expected<std::vector<float>> logits();
   llvm::Expected<uint32_t> token();
 
-  /// A forward package (metadata io.max_rows): its inputs and outputs and
-  /// the rows a call may take.
+  /// A forward package (metadata io.max_rows): its inputs and outputs (at
+  /// least one of each) and the rows a call may take (at least 1; each
+  /// slot holds that many rows).
   bool isForward() const { return maxRows.has_value(); }
   const std::vector<IoTensor> &inputs() const { return forwardInputs; }
   const std::vector<IoTensor> &outputs() const { return forwardOutputs; }
@@ -102,9 +102,13 @@ private:
   Session(hw::Config config, isa::Program program);
   llvm::Error parseMetadata(const package::Package &package,
                             llvm::StringRef text, bool withData);
-  /// Reads io.inputs and io.outputs of a forward package's `io`.
+  /// Reads io.inputs and io.outputs of a forward package's `io`, inside
+  /// an io region of `ioBytes`.
   llvm::Error parseForwardIo(const llvm::json::Object &io,
                              uint64_t ioBytes);
+  /// An error unless token id `id` (input `where`) is in model.vocab, when
+  /// the metadata gives it.
+  llvm::Error checkTokenId(int32_t id, const llvm::Twine &where) const;
   /// Sets r1..r7 (r5 = `count`, r6 = `position`) and runs entry `index`.
   llvm::Error run(uint32_t index, uint64_t count, uint32_t position,
                   const RunOptions &options, RunStats *stats);

@@ -12,6 +12,7 @@
 #include "Codegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <numeric>
 
@@ -22,16 +23,23 @@ using namespace accel::lowering::detail;
 
 namespace {
 
-/// The rows of a value of `type`: the product of its leading dimensions
-/// (every dimension of token ids); nullopt unless static.
-std::optional<int64_t> rowsOf(Type type, bool ids) {
-  auto ranked = dyn_cast<RankedTensorType>(type);
-  if (!ranked || !ranked.hasStaticShape() || ranked.getRank() < 1)
-    return std::nullopt;
+/// The rows of a static `type`: the product of its leading dimensions
+/// (every dimension of token ids); nullopt past int64.
+std::optional<int64_t> rowsOf(RankedTensorType type, bool ids) {
   int64_t rows = 1;
-  for (int64_t d : ranked.getShape().drop_back(ids ? 0 : 1))
-    rows *= d;
+  for (int64_t d : type.getShape().drop_back(ids ? 0 : 1))
+    if (llvm::MulOverflow(rows, d, rows))
+      return std::nullopt;
   return rows;
+}
+
+/// The bytes of a packed row of `type` (4 for token ids); nullopt past int64.
+std::optional<int64_t> rowBytesOf(RankedTensorType type, bool ids) {
+  int64_t bytes;
+  if (llvm::MulOverflow(ids ? int64_t(1) : type.getShape().back(), int64_t(4),
+                        bytes))
+    return std::nullopt;
+  return bytes;
 }
 
 /// The name ONNX gave argument or result `index` (its onnx.name), or
@@ -47,20 +55,31 @@ bool isTokenIds(BlockArgument arg) {
   return type && llvm::isa<IntegerType>(type.getElementType());
 }
 
-/// Checks that the engine can run `fn` row by row; returns its rows.
-FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile) {
+/// Checks that the engine can run `fn` row by row, every input's and
+/// output's rows in an HBM channel of `channelBytes`; returns its rows.
+FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
+                                uint64_t channelBytes) {
   Block &body = fn.getBody().front();
   std::optional<int64_t> rows;
+  auto fewerRows = [&](Operation *at, Type type, const Twine &what) {
+    return at->emitError("the io region holds every input's and output's "
+                         "rows: ")
+           << what << " (" << type << ") does not fit an HBM channel ("
+           << channelBytes << " bytes): give the graph fewer rows";
+  };
   // The rows of `type` at `what` (an error at `at` unless static and the
   // graph's).
   auto sameRows = [&](Operation *at, Type type, bool ids,
                       const Twine &what) -> LogicalResult {
-    std::optional<int64_t> r = rowsOf(type, ids);
-    if (!r)
+    auto ranked = dyn_cast<RankedTensorType>(type);
+    if (!ranked || !ranked.hasStaticShape() || ranked.getRank() < 1)
       return at->emitError("the engine runs a graph row by row: ")
              << what << " is " << type
              << ", not a tensor of static shape (give its dimensions sizes, "
                 "accelc --dim)";
+    std::optional<int64_t> r = rowsOf(ranked, ids);
+    if (!r)
+      return fewerRows(at, type, what);
     if (rows && *r != *rows)
       return at->emitError("the engine runs a graph row by row: ")
              << what << " has " << *r << " rows (" << type
@@ -68,16 +87,21 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile) {
     rows = *r;
     return success();
   };
-  // A packed fp32 row of `type` a tile moves in 64-byte units.
-  auto rowFits = [&](Operation *at, Type type,
+  // An input's or output's rows of `type` (the graph's) in io, a tile of
+  // them moved in 64-byte units.
+  auto rowFits = [&](Operation *at, Type type, bool ids,
                      const Twine &what) -> LogicalResult {
     auto ranked = cast<RankedTensorType>(type);
-    int64_t bytes = ranked.getDimSize(ranked.getRank() - 1) * 4;
-    if (bytes % kAlign == 0 || tile * bytes % kAlign == 0)
+    std::optional<int64_t> bytes = rowBytesOf(ranked, ids);
+    int64_t all;
+    if (!bytes || llvm::MulOverflow(*rows, *bytes, all) ||
+        uint64_t(all) > channelBytes)
+      return fewerRows(at, type, what);
+    if (ids || *bytes % kAlign == 0 || tile * *bytes % kAlign == 0)
       return success();
     return at->emitError("the engine moves rows in 64-byte units: ")
-           << what << "'s rows of " << bytes << " bytes need a prefill tile "
-           << "that is a multiple of " << kAlign / std::gcd(bytes, kAlign)
+           << what << "'s rows of " << *bytes << " bytes need a prefill tile "
+           << "that is a multiple of " << kAlign / std::gcd(*bytes, kAlign)
            << " rows, not " << tile << " (accelc --prefill-tile)";
   };
   // What the engine cannot run at all first.
@@ -108,7 +132,7 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile) {
       return fn.emitError("the engine reads one input of token ids: ")
              << what << " is another";
     if (failed(sameRows(fn, arg.getType(), ids, what)) ||
-        (!ids && failed(rowFits(fn, arg.getType(), what))))
+        failed(rowFits(fn, arg.getType(), ids, what)))
       return failure();
     if (ids && llvm::any_of(arg.getUsers(), [](Operation *user) {
           return !llvm::isa<EmbeddingOp>(user);
@@ -134,7 +158,7 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile) {
           return op.emitError("the engine returns fp32 rows: ")
                  << what << " is " << value.getType();
         if (failed(sameRows(&op, type, false, what)) ||
-            failed(rowFits(&op, type, what)))
+            failed(rowFits(&op, type, false, what)))
           return failure();
       }
       continue;
@@ -237,7 +261,8 @@ LogicalResult Codegen::storeOutputs(func::ReturnOp op) {
 FailureOr<LoweredModel> accel::lowering::lowerForward(func::FuncOp forward,
                                                       const hw::Config &config,
                                                       int64_t prefillTile) {
-  FailureOr<int64_t> rows = checkRowWise(forward, prefillTile);
+  FailureOr<int64_t> rows =
+      checkRowWise(forward, prefillTile, config.hbmChannelBytes);
   if (failed(rows))
     return failure();
   auto regions =
@@ -260,7 +285,7 @@ FailureOr<LoweredModel> accel::lowering::lowerForward(func::FuncOp forward,
     IoTensor t;
     t.name = ioName(attrs, fallback, index);
     t.ids = ids;
-    t.rowBytes = ids ? 4 : ranked.getDimSize(ranked.getRank() - 1) * 4;
+    t.rowBytes = *rowBytesOf(ranked, ids);
     t.bytes = alignTo(*rows * t.rowBytes, kAlign);
     t.shape.assign(ranked.getShape().begin(), ranked.getShape().end());
     return t;
@@ -272,6 +297,7 @@ FailureOr<LoweredModel> accel::lowering::lowerForward(func::FuncOp forward,
   for (unsigned i = 0; i < forward.getNumResults(); ++i)
     model.outputs.push_back(tensor(forward.getResultAttrDict(i), "output", i,
                                    forward.getResultTypes()[i], false));
+  // Each slot is at most a channel (checkRowWise): the sum cannot wrap.
   int64_t next = 0;
   for (bool ids : {true, false})
     for (IoTensor &t : model.inputs)

@@ -55,11 +55,38 @@ func.func @dynamic(%x: tensor<?x16xf32>) -> tensor<?x16xf32> attributes {accel.e
 
 // -----
 
-// 2^20 rows of 1 KiB in and out: 2 GiB of io, more than a channel.
-// expected-error @+1 {{the io region's 2147483648 bytes (1048576 rows of every input and output) and the weights do not fit an HBM channel (268435456 bytes): give the graph fewer rows}}
-func.func @too_many_rows(%x: tensor<1048576x256xf32>) -> tensor<1048576x256xf32> attributes {accel.entry = "forward"} {
+// 2^19 rows of 384 bytes in and out: 384 MiB of io, more than a channel.
+// expected-error @+1 {{the io region's 402653184 bytes (524288 rows of every input and output) and the weights do not fit an HBM channel (268435456 bytes): give the graph fewer rows}}
+func.func @too_many_rows(%x: tensor<524288x96xf32>) -> tensor<524288x96xf32> attributes {accel.entry = "forward"} {
+  %y = accel.activation relu %x : tensor<524288x96xf32>
+  return %y : tensor<524288x96xf32>
+}
+
+// -----
+
+// One input of 1 GiB: more than a channel on its own.
+// expected-error @+1 {{the io region holds every input's and output's rows: input 'x' ('tensor<1048576x256xf32>') does not fit an HBM channel (268435456 bytes): give the graph fewer rows}}
+func.func @input_too_big(%x: tensor<1048576x256xf32> {onnx.name = "x"}) -> tensor<1048576x256xf32> attributes {accel.entry = "forward"} {
   %y = accel.activation relu %x : tensor<1048576x256xf32>
   return %y : tensor<1048576x256xf32>
+}
+
+// -----
+
+// 2^60 rows of 64 bytes: 2^66 bytes, past int64 (it wrapped to 0 bytes).
+// expected-error @+1 {{the io region holds every input's and output's rows: input 'x' ('tensor<1073741824x1073741824x16xf32>') does not fit an HBM channel (268435456 bytes): give the graph fewer rows}}
+func.func @bytes_wrap(%x: tensor<1073741824x1073741824x16xf32> {onnx.name = "x"}) -> tensor<1073741824x1073741824x16xf32> attributes {accel.entry = "forward"} {
+  %y = accel.activation relu %x : tensor<1073741824x1073741824x16xf32>
+  return %y : tensor<1073741824x1073741824x16xf32>
+}
+
+// -----
+
+// 2^64 rows: their count is past int64.
+// expected-error @+1 {{the io region holds every input's and output's rows: input 'x' ('tensor<4294967296x4294967296x16xf32>') does not fit an HBM channel (268435456 bytes): give the graph fewer rows}}
+func.func @rows_wrap(%x: tensor<4294967296x4294967296x16xf32> {onnx.name = "x"}) -> tensor<4294967296x4294967296x16xf32> attributes {accel.entry = "forward"} {
+  %y = accel.activation relu %x : tensor<4294967296x4294967296x16xf32>
+  return %y : tensor<4294967296x4294967296x16xf32>
 }
 
 // -----
