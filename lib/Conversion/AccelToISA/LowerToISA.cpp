@@ -147,14 +147,21 @@ struct LowerToISAPass
       program->setAttr(attr.getName(), attr.getValue());
     auto blobType = RankedTensorType::get(
         {static_cast<int64_t>(model->params.size())}, builder.getI8Type());
+    // The blob copies with memcpy, whose source may not be null even for
+    // no bytes (a forward graph without parameters: an empty vector's
+    // data() is null).
+    static const char kNoParams = 0;
+    ArrayRef<char> params =
+        model->params.empty()
+            ? ArrayRef<char>(&kNoParams, size_t(0))
+            : ArrayRef<char>(
+                  reinterpret_cast<const char *>(model->params.data()),
+                  model->params.size());
     program->setAttr(
         "accel.params",
         DenseResourceElementsAttr::get(
             blobType, "accel_params",
-            HeapAsmResourceBlob::allocateAndCopyInferAlign(
-                ArrayRef<char>(reinterpret_cast<const char *>(
-                                   model->params.data()),
-                               model->params.size()))));
+            HeapAsmResourceBlob::allocateAndCopyInferAlign(params)));
   }
 };
 
