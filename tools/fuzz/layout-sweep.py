@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""Randomized sweep of hand-edited accel.attention_layout attributes
+(docs/RELIABILITY.md "Fuzzing"): accel-lower-to-isa honours an edited layout
+that passes its check (AttentionLayout.h), so every edit must either be
+refused with one line of error, exit status 1, or lower to a program that
+runs bit for bit as the planned package (same logits, same tokens) in
+accel-sim's functional mode with races as errors.
+
+The tiny LLaMA (4 heads over 2 KV heads, Λ(4, 12)) is compiled in four
+forms: fp32 attention with RoPE by rank (rope-positions=cache) over the
+u280 config, the same over a kv buffer of 4 KiB (streamed), and integer
+attention over both. Each run edits one to three fields of one layer's
+decode or prefill layout (a nearby multiple of 64, a random place in the
+buffer, a swap with another field, 0, or a small count for tile, chunk,
+rows, segment), lowers the module again with accel-lower-to-isa and
+accel-insert-tokens, assembles it with the planned package's sections and
+simulates a 14-token prompt and 12 decode steps.
+
+Usage: layout-sweep.py WORK_DIR TOOL... [--runs N] [--seed S] [--forms F,..]
+(TOOL: the directory of accelc, accel-opt, accel-as, accel-sim and
+accel-objdump, or their paths).
+Exits 1 after printing each finding (a signal, an exit status other than 0
+or 1, an error of more than one line, a timeout, different logits or
+tokens, a refusal by accel-as or accel-sim); 0 otherwise.
+"""
+
+import argparse
+import json
+import pathlib
+import random
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MODEL = ROOT / "examples/tiny_llama/model.onnx"
+PROMPT = "89,111,117,32,109,97,121,32,98,101,32,116,104,101"
+BASE = ["--dim", "batch=1,sequence=16", "--quant=w8a8kv8",
+        "--lambda=4,12", "--prefill-tile=4"]
+TOOLS = ("accelc", "accel-opt", "accel-as", "accel-sim", "accel-objdump")
+FORMS = {
+    "fp32": ["--rope-positions=cache"],
+    "fp32-kv4k": ["--rope-positions=cache"],
+    "int8": ["--attention=int8"],
+    "int8-kv4k": ["--attention=int8"],
+}
+OFFSETS = ("keys", "values", "scores", "probs", "queries", "query_scales",
+           "weights", "weight_scales", "bank", "end", "tables")
+COUNTS = ("tile", "chunk", "rows", "segment", "record")
+
+LAYOUT = re.compile(r"accel\.attention_layout = \{decode = \{([^}]*)\}, "
+                    r"prefill = \{([^}]*)\}\}")
+FIELD = re.compile(r"(\w+) = (-?\d+) : i64")
+
+
+def run(cmd, timeout, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def check(proc, what):
+    if proc.returncode != 0:
+        sys.exit("%s failed (%d): %s" % (what, proc.returncode, proc.stderr))
+    return proc
+
+
+class Form:
+    """One compiled form: its planned package's sections, its module with
+    the program removed, and the planned run's logits and tokens."""
+
+    def __init__(self, name, tools, work, timeout):
+        self.name, self.tools, self.timeout = name, tools, timeout
+        d = work / name
+        d.mkdir(parents=True, exist_ok=True)
+        self.dir = d
+        cfg = ROOT / "configs/u280.json"
+        if name.endswith("kv4k"):
+            text = cfg.read_text()
+            kv = text.index('"kv": {')
+            head, tail = text[:kv], text[kv:]
+            blocks = tail.index('"blocks"')
+            part = tail[:blocks].replace('"value": "uram"', '"value": "bram"')
+            part = part.replace('"value": 256,', '"value": 1,')
+            cfg = d / "config.json"
+            cfg.write_text(head + part + tail[blocks:])
+        self.config = cfg
+        flags = [str(MODEL)] + BASE + FORMS[name] + ["--config=%s" % cfg]
+        accelc = tools["accelc"]
+        check(run([accelc] + flags + ["-o", str(d / "plan.accel")],
+                  timeout), "accelc")
+        check(run([accelc] + flags + ["--emit=isa", "--print-weights", "-o",
+                                      str(d / "plan.isa.mlir")], timeout),
+              "accelc --emit=isa")
+        objdump = tools["accel-objdump"]
+        meta = check(run([objdump, "--section=metadata",
+                          str(d / "plan.accel")], timeout), "objdump").stdout
+        meta = json.loads(meta)
+        for key in ("format", "entries"):
+            meta.pop(key)
+        (d / "meta.json").write_text(json.dumps(meta))
+        for s in ("params", "weights", "config"):
+            check(run([objdump, "--section=" + s, str(d / "plan.accel"),
+                       "-o", str(d / s)], timeout), "objdump " + s)
+        text = (d / "plan.isa.mlir").read_text()
+        self.module = re.sub(r"(?ms)^  accelisa\.program @model.*?^  \}$\n",
+                             "", text)
+        self.planned = self.simulate(d / "plan.accel")
+        if self.planned[0] != 0:
+            sys.exit("the planned %s package failed: %s" %
+                     (name, self.planned[2]))
+
+    def simulate(self, package):
+        logits = self.dir / "run.logits"
+        p = run([self.tools["accel-sim"], str(package),
+                 "--prompt-ids=" + PROMPT, "--max-new-tokens=12",
+                 "--mode=functional", "--no-summary", "--races=error",
+                 "--logits-out=" + str(logits)], self.timeout)
+        data = logits.read_bytes() if p.returncode == 0 else b""
+        return p.returncode, p.stdout, p.stderr, data
+
+
+def mutate(rng, fields):
+    """One to three edits of the layout `fields` (name -> value), at least
+    one of them a change; an fp32 layout's `probs` mostly follows `scores`
+    (the softmax in place)."""
+    original = dict(fields)
+    used = sorted(k for k, v in fields.items()
+                  if k not in ("tile", "record")
+                  and (v or k in ("chunk", "segment", "rows")))
+    edits = []
+    while fields == original:
+        for _ in range(rng.choice((1, 1, 1, 2, 3))):
+            name = rng.choice(used if rng.random() < 0.95 else sorted(fields))
+            old, kind = fields[name], rng.random()
+            if name in COUNTS:
+                new = rng.choice((0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17,
+                                  32, 63, 64, old + 1, old - 1, old * 2,
+                                  old // 2))
+            elif kind < 0.45:
+                new = old + 64 * rng.randint(-8, 8)
+            elif kind < 0.65:
+                new = rng.choice(list(fields.values()))
+            elif kind < 0.72:
+                new = 0
+            elif kind < 0.75:
+                new = old + rng.choice((1, -1, 32, 4))
+            else:
+                base = 2097152 if old >= 2097152 else 0
+                new = base + 64 * rng.randint(0, 32767)
+            fields[name] = new
+            edits.append("%s %d -> %d" % (name, old, new))
+            if (name == "scores" and original["probs"] == original["scores"]
+                    and rng.random() < 0.8):
+                fields["probs"] = new
+    return edits
+
+
+OUTSIDE = re.compile(r"'(\w+)' = \d+: its (\d+) bytes are not within "
+                     r"the scratch buffer(?P<above> above)?.*\((\d+) \.\. "
+                     r"(\d+)\)$")
+OVERLAP = re.compile(r"'(\w+)' = \d+: its \d+ bytes overlap '\w+' "
+                     r"\(\d+ \.\. (\d+)\)$")
+
+
+def repair(fields, error):
+    """Moves the field a refusal names where that check would pass (the
+    tables below the buffer's end, an area past the one it overlaps, `end`
+    past an area, `probs` onto `scores`), so that more edits reach the code
+    generator; False if the refusal is of another kind."""
+    def up(v):
+        return -(-v // 64) * 64
+    m = OUTSIDE.search(error)
+    if m and m.group(1) in fields:
+        name, size = m.group(1), int(m.group(2))
+        lo, hi = int(m.group(4)), int(m.group(5))
+        if m.group("above"):
+            fields[name] = (hi - size) // 64 * 64
+        elif fields[name] < lo:
+            fields[name] = lo
+        else:
+            fields["end"] = up(fields[name] + size)
+        return True
+    m = OVERLAP.search(error)
+    if m and m.group(1) in fields:
+        fields[m.group(1)] = up(int(m.group(2)))
+        return True
+    if "the softmax is in place" in error:
+        fields["probs"] = fields["scores"]
+        return True
+    return False
+
+
+def one_run(form, rng, index):
+    layouts = list(LAYOUT.finditer(form.module))
+    match = rng.choice(layouts)
+    layer = layouts.index(match)
+    step = rng.choice(("decode", "prefill"))
+    group = 1 if step == "decode" else 2
+    fields = {k: int(v) for k, v in FIELD.findall(match.group(group))}
+    edits = mutate(rng, fields)
+    what = "%s layer %d %s: %s" % (form.name, layer, step, "; ".join(edits))
+    d = form.dir
+    src = d / ("edit%d.mlir" % index)
+    cfg = form.config
+    pipeline = ("builtin.module(accel-lower-to-isa{config=%s},"
+                "accel-insert-tokens{config=%s})" % (cfg, cfg))
+    lowered = d / "edit.lowered.mlir"
+    for attempt in range(6):
+        body = ", ".join("%s = %d : i64" % (k, fields[k])
+                         for k in sorted(fields))
+        start, end = match.span(group)
+        src.write_text(form.module[:start] + body + form.module[end:])
+        try:
+            p = run([form.tools["accel-opt"], str(src),
+                     "--pass-pipeline=" + pipeline, "-o", str(lowered)],
+                    form.timeout)
+        except subprocess.TimeoutExpired:
+            return "finding", what, "TIMEOUT in accel-opt"
+        lines = [l for l in p.stderr.splitlines() if "error" in l]
+        if p.returncode != 0 and (p.returncode != 1 or len(lines) != 1):
+            return "finding", what, "accel-opt exit %d: %s" % (
+                p.returncode, p.stderr[-2000:])
+        if p.returncode == 0:
+            break
+        if attempt == 5 or not repair(fields, lines[0]):
+            src.unlink()
+            return "refused", what, lines[0]
+    what += " => " + body
+    asm = d / "edit.s"
+    p = run([form.tools["accelc"], str(lowered), "--emit=asm", "-o",
+             str(asm)], form.timeout)
+    if p.returncode != 0:
+        return "finding", what, "accelc --emit=asm: " + p.stderr[-2000:]
+    pkg = d / "edit.accel"
+    p = run([form.tools["accel-as"], str(asm),
+             "--metadata=%s" % (d / "meta.json"),
+             "--params=%s" % (d / "params"), "--weights=%s" % (d / "weights"),
+             "--config=%s" % (d / "config"), "-o", str(pkg)], form.timeout)
+    if p.returncode != 0:
+        return "finding", what, "accel-as: " + p.stderr[-2000:]
+    try:
+        code, out, err, logits = form.simulate(pkg)
+    except subprocess.TimeoutExpired:
+        return "finding", what, "TIMEOUT in accel-sim"
+    if code != 0:
+        return "finding", what, "accel-sim exit %d: %s" % (code, err[-2000:])
+    if out != form.planned[1] or logits != form.planned[3]:
+        return "finding", what, "different output: %r vs %r" % (
+            out[:200], form.planned[1][:200])
+    src.unlink()
+    return "same", what, ""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("work", type=pathlib.Path)
+    ap.add_argument("tools", nargs="+",
+                    help="a directory holding the tools, or their paths")
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--forms", default=",".join(FORMS))
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    given = [pathlib.Path(t) for t in args.tools]
+    tools = {name: str(given[0] / name) if given[0].is_dir() else
+             next((str(t) for t in given if t.name == name), name)
+             for name in TOOLS}
+    forms = [Form(n, tools, args.work, args.timeout)
+             for n in args.forms.split(",")]
+    counts = {"refused": 0, "same": 0, "finding": 0}
+    for i in range(args.runs):
+        verdict, what, detail = one_run(rng.choice(forms), rng, i)
+        counts[verdict] += 1
+        if verdict == "finding" or args.verbose:
+            print("%s: %s: %s" % (verdict.upper(), what, detail), flush=True)
+    print("runs %d: refused %d, bit-exact %d, findings %d" % (
+        args.runs, counts["refused"], counts["same"], counts["finding"]))
+    return 1 if counts["finding"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
