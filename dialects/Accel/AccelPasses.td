@@ -574,7 +574,12 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
       `n < C` pieces share
       a row of channels, up to 4 of them (record `r` on channels `c₀ + (r
       mod s) · n + i` at `(r div s)` pieces), so that a run of records
-      loads from `s · n` channels at once;
+      loads from `s · n` channels at once; the caches' first channels
+      move on from the first cache's by the `s · n` channels each takes,
+      apart from the weights (which still skip them), so that layers whose
+      caches take every channel start them on the same channels (their
+      attention code then differs only by an offset, which
+      accel-lower-to-isa can share);
     * norm weights and shifts and biases (on their constants), which a step
       loads whole, are striped as an embedding row is;
     * RoPE tables (on their constants) go whole to one channel each, except
@@ -726,7 +731,21 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     their multiple of the channels, its `vqk`s rotating by those rows.
 
     The step is straight-line and does not depend on the context length:
-    the code's size is fixed by the model.
+    the code's size is fixed by the model. When it would not fit the
+    config's instruction memory (`control.imem_uram`), the prefill step's
+    attention becomes subroutines its layers call, and if the program still
+    does not fit, the decode step's too (one path per program, chosen by
+    size; each costs a barrier before the call and one before the return,
+    so the code in line stays the default: sharing the decode step's costs
+    1B's AccLLM decode 19 %, the prefill step's about 1 % of a prompt). Such
+    a step is entered by `jmp` and returns by `jmp` to its entry (`r8` is
+    free); each layer's attention code, made with its caches at the step's
+    first attention's offsets, is compared with the subroutines made so far
+    and called (`jal r8`) if it is the same, else becomes a new one (ending
+    with a barrier and `jr r8`, placed after the steps); the call adds the
+    layer's KV cache offset from the first to `r2` and takes it off after.
+    Layers whose caches sit on the same channels (accel-place-hbm) share
+    one subroutine (1B: one a step).
   }];
   let options = [
     Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",
@@ -753,12 +772,13 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
 
     What an instruction reads and writes follows from its fields, the values
     its registers may hold and the unit state `mcfg` and `vaset` set (in
-    program order, unknown at a label). The
+    program order, unknown at a label and after a `jal`). The
     registers are found by abstract interpretation over the program's control
-    flow (branches, jumps, `jal` calls, `jr` returning after any `jal`; the
-    ABI's values at each entry): a register holds a value modulo 2^32 from an
-    interval, or an ABI region base `r1`..`r4` plus an offset from an
-    interval; every ALU instruction bounds its result from its operands' (so
+    flow (branches, jumps, `jal` calls, `jr` returning after any `jal` whose
+    return its register's interval allows, a subroutine's entry joining
+    each of its calls before it widens; the ABI's values at each entry): a
+    register holds a value modulo 2^32 from an interval, or an ABI region
+    base `r1`..`r4` plus an offset from an interval; every ALU instruction bounds its result from its operands' (so
     a prefill tile's row count `minui r11, r11, 16` is at most 16, a
     `remui` slot below its modulus, `andi … 63` at most 63), where control
     meets the intervals join, and a register still changing after a few

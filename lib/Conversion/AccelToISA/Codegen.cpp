@@ -292,13 +292,17 @@ LogicalResult Codegen::enterOutputTail() {
   return success();
 }
 
-LogicalResult Codegen::run(StringRef name) {
+LogicalResult Codegen::run(StringRef name, StringRef back) {
   Block &body = decode.getBody().front();
   if (tile > 1 && failed(findOutputTail(body)))
     return failure();
   tailEnd = (name + "_tail_skipped").str();
+  returnLabel = back.str();
 
   program.label(name);
+  // Entered by a jump over other code: no token pairs across it.
+  if (!returnLabel.empty())
+    program.emit(make(Opcode::Barrier));
   if (isForward(decode) && failed(loadInputs()))
     return failure();
   for (Operation &op : body) {
@@ -351,7 +355,8 @@ isa::Instruction accel::lowering::detail::instruction(
 void accel::lowering::detail::emitTileLoop(ProgramBuilder &program,
                                            StringRef entry, StringRef loop,
                                            StringRef done, StringRef step,
-                                           int64_t tile, bool positions) {
+                                           int64_t tile, bool positions,
+                                           StringRef back) {
   program.entry(entry);
   program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
   program.label(loop);
@@ -363,7 +368,12 @@ void accel::lowering::detail::emitTileLoop(ProgramBuilder &program,
                                          {"rs2", kFirstToken}}));
   program.emit(instruction(Opcode::Minui,
                            {{"rd", kRows}, {"rs1", kRows}, {"imm", tile}}));
-  program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), step);
+  if (back.empty()) {
+    program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), step);
+  } else {
+    program.emit(instruction(Opcode::Jmp, {}), step);
+    program.label(back);
+  }
   program.emit(instruction(Opcode::Add, {{"rd", kFirstToken},
                                          {"rs1", kFirstToken},
                                          {"rs2", kRows}}));
@@ -390,19 +400,32 @@ LoweredModel accel::lowering::detail::finishModel(SharedPlacement &shared,
   return model;
 }
 
-FailureOr<LoweredModel>
-accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
-                             int64_t maxPrompt, int64_t prefillTile) {
+/// lowerDecode's program; the attention layers of the decode step with
+/// `shareDecode`, of the prefill step with `sharePrefill`, call
+/// subroutines.
+static FailureOr<LoweredModel> lowerSteps(func::FuncOp decode,
+                                          const hw::Config &config,
+                                          int64_t maxPrompt,
+                                          int64_t prefillTile,
+                                          bool shareDecode,
+                                          bool sharePrefill) {
   ProgramBuilder program;
   // decode: one token at position r6, the step of one row.
+  StringRef decodeBack = shareDecode ? "decode_done" : "";
+  StringRef prefillBack = sharePrefill ? "tile_done" : "";
   program.entry("decode");
   program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
   program.emit(instruction(Opcode::Addi, {{"rd", kRows}, {"imm", 1}}));
-  program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), "decode_step");
+  if (shareDecode) {
+    program.emit(instruction(Opcode::Jmp, {}), "decode_step");
+    program.label(decodeBack);
+  } else {
+    program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), "decode_step");
+  }
   program.emit(instruction(Opcode::Halt, {}));
   // prefill: the r5 prompt tokens from position r6, a tile at a time.
   emitTileLoop(program, "prefill", "next_tile", "prompt_done", "prefill_step",
-               prefillTile, /*positions=*/true);
+               prefillTile, /*positions=*/true, prefillBack);
   auto regions = decode->getParentOfType<ModuleOp>()->getAttrOfType<
       DictionaryAttr>(kRegionsAttr);
   auto regionBytes = [&](StringRef name) {
@@ -421,14 +444,39 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   SharedPlacement shared;
   shared.model.channels = static_cast<int64_t>(config.hbmChannels);
   shared.model.maxTokens = maxPrompt;
-  for (auto [step, tile] : {std::pair<StringRef, int64_t>{"decode", 1},
-                            {"prefill", prefillTile}}) {
+  for (auto [step, tile, back] :
+       {std::tuple<StringRef, int64_t, StringRef>{"decode", 1, decodeBack},
+        {"prefill", prefillTile, prefillBack}}) {
     Codegen codegen(decode, config, shared, program, step, tile);
-    if (failed(codegen.run((step + "_step").str())))
+    if (failed(codegen.run((step + "_step").str(), back)))
       return failure();
+  }
+  for (SharedPlacement::Subroutine &subroutine : shared.subroutines) {
+    subroutine.code.front().labels.insert(
+        subroutine.code.front().labels.begin(), subroutine.name);
+    program.append(std::move(subroutine.code));
   }
   LoweredModel model =
       finishModel(shared, program, regionBytes("weights"));
   model.kvBytes = regionBytes("kv");
+  return model;
+}
+
+FailureOr<LoweredModel>
+accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
+                             int64_t maxPrompt, int64_t prefillTile) {
+  // Each layer's attention in line, unless the program would then not fit
+  // the instruction memory: then the prefill step's attention is shared
+  // between its layers (calls cost little there), and if that is not
+  // enough the decode step's too (its barriers around each call cost
+  // decode about 19 % on 1B).
+  FailureOr<LoweredModel> model;
+  for (auto [shareDecode, sharePrefill] :
+       {std::pair{false, false}, {false, true}, {true, true}}) {
+    model = lowerSteps(decode, config, maxPrompt, prefillTile, shareDecode,
+                       sharePrefill);
+    if (failed(model) || model->code.size() <= config.imemInstructions())
+      break;
+  }
   return model;
 }

@@ -80,6 +80,13 @@ struct SharedPlacement {
   /// accel-place-hbm's kv_records_per_row bound (accel.hbm_regions), read
   /// by the first moveRecords.
   std::optional<int64_t> kvRecordsMost;
+  /// The attention subroutines of the steps that call them (Codegen::run's
+  /// `back`), one for each distinct body, until placed after the steps.
+  struct Subroutine {
+    std::string name;
+    std::vector<Emitted> code;
+  };
+  std::vector<Subroutine> subroutines;
 };
 
 /// An instruction with `fields` set (the others 0).
@@ -90,9 +97,11 @@ instruction(Opcode opcode,
 /// The entry point `entry` (ISA §7): the r5 rows from r10 = 0, a tile of
 /// at most `tile` rows (r11) at a time, each a call of `step` (at the label
 /// `loop`; `done` halts); with `positions`, r6 advances with the rows.
+/// With `back`, the step is entered by `jmp` and returns to that label.
 void emitTileLoop(ProgramBuilder &program, llvm::StringRef entry,
                   llvm::StringRef loop, llvm::StringRef done,
-                  llvm::StringRef step, int64_t tile, bool positions);
+                  llvm::StringRef step, int64_t tile, bool positions,
+                  llvm::StringRef back = {});
 
 /// The lowered model: `shared`'s, with `program`'s code, the matrices in
 /// weight image order and a weights region of `weightsBytes`.
@@ -120,8 +129,11 @@ public:
       : decode(decode), config(config), shared(shared), program(program),
         step(step), tile(tile) {}
 
-  /// Emits the step at the label `name`.
-  mlir::LogicalResult run(llvm::StringRef name);
+  /// Emits the step at the label `name`; it returns by `jr r8`, or with
+  /// `back` (for a program that would not fit the instruction memory) by a
+  /// jump to that label, its attention layers calling subroutines with
+  /// `jal r8` (callAttention).
+  mlir::LogicalResult run(llvm::StringRef name, llvm::StringRef back = {});
 
 private:
   /// hbm.channels: what tiles, stripes and parameters rotate over.
@@ -197,6 +209,19 @@ private:
   /// alone (r11 = 1), every other tile skips to the step's end.
   mlir::LogicalResult enterOutputTail();
   mlir::FailureOr<CacheLayout *> cacheOf(CacheAttentionOp attention);
+  /// lowerAttention's code after the RoPE tables (its vaset before them):
+  /// the earlier records, the own ones, the queries and the stores.
+  void emitAttention(CacheAttentionOp op, const CacheLayout &c, const Home &q,
+                     const Home &newKeys, const Home &newValues,
+                     const Home &out, const AttentionLayout &at);
+  /// emitAttention as a call (a step with `back`): its code made with the
+  /// caches at the step's first attention's HBM offsets is a subroutine
+  /// (ending with a barrier and `jr r8`), shared by every layer whose code
+  /// is the same; the call moves r2 by the layer's offset from the first
+  /// and back, between a barrier and the `jal r8`.
+  void callAttention(CacheAttentionOp op, const CacheLayout &c, const Home &q,
+                     const Home &newKeys, const Home &newValues,
+                     const Home &out, const AttentionLayout &at);
   /// Loads (or stores) `records` (a register) cache records between slot
   /// `slot` (a register) + `slotImm` of the striped cache `rows` and record
   /// index `index` (a register) of `base` in the kv buffer. `bounded`
@@ -305,11 +330,11 @@ private:
   /// Where RoPE table `index` (0 cos, 1 sin) by rank starts in the scratch
   /// buffer when a query loads it a segment or a run at a time.
   int64_t rankArea(int index) const;
-  /// Loads R[`count`] rows of RoPE table `index` by rank, from the rank
+  /// Loads R[`count`] rows of each RoPE table by rank, from the rank
   /// R[`first`] rounded down to a multiple of the HBM channels (one load
-  /// over every channel takes them), to `onChip` + R[`onChipReg`].
-  void loadRankRows(int index, unsigned first, unsigned count,
-                    int64_t onChip, unsigned onChipReg = 0);
+  /// over every channel takes them), the cos table's to R[`onChip`] and
+  /// the sin table's as far after it as their areas are apart.
+  void loadRankRows(unsigned first, unsigned count, unsigned onChip);
   /// The query's rank R[`rank`]'s row to the last row of each table's area
   /// (rankAreaRows), the rows before it from their multiple of the
   /// channels into the rows a segment or run loads again.
@@ -373,6 +398,11 @@ private:
     int64_t at = 0, areaRows = 0;
     HbmAttr places[2];
   } rankTables;
+  /// The label the step returns to (run's `back`; empty: jr r8, the
+  /// attention in line).
+  std::string returnLabel;
+  /// With `back`, the step's first attention's key cache offset.
+  std::optional<int64_t> kvOrigin;
   mlir::Operation *tailStart = nullptr;
   mlir::Value tailInput;
   std::string tailEnd;

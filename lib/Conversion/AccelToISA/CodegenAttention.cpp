@@ -40,6 +40,12 @@
 // of scratch, a group's mqk emitted before the group before it takes its
 // softmax.
 //
+// In a program that would not fit the instruction memory, a step's
+// attention (from its vaset) is a subroutine its layers call instead
+// (callAttention): made with the caches at the step's first attention's
+// HBM offsets, shared by the layers whose code is then the same, r2 moved
+// by the layer's offset for the call.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
@@ -477,13 +483,98 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     return op.emitError("the engine's attention state holds at most 255 "
                         "query heads per KV head, not ")
            << c.qpk;
-  setAttention(c);
+  if (returnLabel.empty())
+    setAttention(c);
   FailureOr<AttentionLayout> onChip =
       attentionLayoutOf(op, step, c, config, tile);
   if (failed(onChip))
     return failure();
   if (failed(loadRankTables(op, c, *onChip)))
     return failure();
+  FailureOr<Home> out = define(op.getResult(), q->bytes);
+  if (failed(out))
+    return failure();
+  if (!returnLabel.empty())
+    callAttention(op, c, *q, *newKeys, *newValues, *out, *onChip);
+  else
+    emitAttention(op, c, *q, *newKeys, *newValues, *out, *onChip);
+  return success();
+}
+
+namespace {
+/// Whether two sections are the same code, their labels named alike or not.
+bool sameCode(ArrayRef<Emitted> a, ArrayRef<Emitted> b) {
+  if (a.size() != b.size())
+    return false;
+  llvm::StringMap<size_t> labelsA, labelsB;
+  for (size_t n = 0; n < a.size(); ++n) {
+    if (a[n].labels.size() != b[n].labels.size())
+      return false;
+    for (const std::string &label : a[n].labels)
+      labelsA[label] = n;
+    for (const std::string &label : b[n].labels)
+      labelsB[label] = n;
+  }
+  // A target inside the section by its index, one outside by its name.
+  auto targetOf = [](const llvm::StringMap<size_t> &labels,
+                     const std::string &target) {
+    auto found = labels.find(target);
+    return found == labels.end() ? std::make_pair(size_t(0), target)
+                                 : std::make_pair(found->second + 1,
+                                                  std::string());
+  };
+  for (size_t n = 0; n < a.size(); ++n)
+    if (!(a[n].instruction == b[n].instruction) ||
+        targetOf(labelsA, a[n].target) != targetOf(labelsB, b[n].target))
+      return false;
+  return true;
+}
+} // namespace
+
+void Codegen::callAttention(CacheAttentionOp op, const CacheLayout &c,
+                            const Home &q, const Home &newKeys,
+                            const Home &newValues, const Home &out,
+                            const AttentionLayout &at) {
+  if (!kvOrigin)
+    kvOrigin = c.keys.base;
+  int64_t shift = c.keys.base - *kvOrigin;
+  CacheLayout local = c;
+  local.keys.base -= shift;
+  local.values.base -= shift;
+  program.beginSection();
+  attentionState.reset();
+  setAttention(local);
+  emitAttention(op, local, q, newKeys, newValues, out, at);
+  program.emit(make(Opcode::Barrier));
+  isa::Instruction ret = make(Opcode::Jr);
+  ret.set("rs1", kLink);
+  program.emit(ret);
+  std::vector<Emitted> body = program.endSection();
+  auto &subroutines = shared.subroutines;
+  auto same = llvm::find_if(subroutines, [&](const auto &subroutine) {
+    return sameCode(subroutine.code, body);
+  });
+  if (same == subroutines.end()) {
+    std::string name =
+        (step + "_attention_" + Twine(subroutines.size())).str();
+    subroutines.push_back({name, std::move(body)});
+    same = std::prev(subroutines.end());
+  }
+  program.emit(make(Opcode::Barrier));
+  if (shift)
+    aluImm(Opcode::Addi, kKv, kKv, shift);
+  isa::Instruction call = make(Opcode::Jal);
+  call.set("rd", kLink);
+  program.emit(call, same->name);
+  if (shift)
+    aluImm(Opcode::Addi, kKv, kKv, -shift);
+}
+
+void Codegen::emitAttention(CacheAttentionOp op, const CacheLayout &c,
+                            const Home &q, const Home &newKeys,
+                            const Home &newValues, const Home &out,
+                            const AttentionLayout &at) {
+  const AttentionLayout *onChip = &at; // lowerAttention's name for it
   int64_t sink = c.sink, window = c.window;
   int64_t keysAt = onChip->keysAt, valuesAt = onChip->valuesAt;
   isa::Instruction records = matrixRecords(c);
@@ -547,8 +638,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
 
   // 2. The step's own records, after the earlier ones.
   for (auto [rows, base] :
-       {std::pair<const Home *, int64_t>{&*newKeys, keysAt},
-        {&*newValues, valuesAt}}) {
+       {std::pair<const Home *, int64_t>{&newKeys, keysAt},
+        {&newValues, valuesAt}}) {
     unsigned at = program.scratch();
     alu(Opcode::Add, at, s0, w0);
     aluImm(Opcode::Muli, at, at, c.record);
@@ -571,8 +662,8 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     isa::Instruction quantize = make(Opcode::Vqact);
     quantize.set("dbuf", scr);
     quantize.set("rd", program.constant(onChip->queries));
-    quantize.set("abuf", static_cast<int64_t>(q->buffer));
-    quantize.set("ra", program.constant(q->offset));
+    quantize.set("abuf", static_cast<int64_t>(q.buffer));
+    quantize.set("ra", program.constant(q.offset));
     quantize.set("bbuf", scr);
     quantize.set("rb", program.constant(onChip->queryScales));
     quantize.set("nimm", heads * c.headDim);
@@ -588,9 +679,6 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
   // 3. Each query (a loop over the tile's rows, fenced by barriers, when
   // the step has more than one; a pass of the loop attends queriesPerPass
   // of them).
-  FailureOr<Home> out = define(op.getResult(), q->bytes);
-  if (failed(out))
-    return failure();
   std::string loop = ("query_" + Twine(loops++) + "_of_tile" + Twine(tile))
                          .str();
   if (tile > 1) {
@@ -606,9 +694,9 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     aluImm(Opcode::Addi, kQuery, 0, 0);
   }
   if (onChip->chunk > 0)
-    attendQueryStream(op, c, *q, *out, *onChip);
+    attendQueryStream(op, c, q, out, *onChip);
   else
-    attendQuery(op, c, *q, *out, *onChip);
+    attendQuery(op, c, q, out, *onChip);
   if (tile > 1) {
     program.emit(make(Opcode::Barrier));
     aluImm(Opcode::Addi, kQuery, kQuery,
@@ -660,5 +748,4 @@ LogicalResult Codegen::lowerAttention(CacheAttentionOp op) {
     alu(Opcode::Add, fromB, fromB, runA2);
     moveRecords(Opcode::Store, *rows, c, base, runB, 0, sink, fromB);
   }
-  return success();
 }

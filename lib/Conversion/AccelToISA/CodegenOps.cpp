@@ -556,6 +556,10 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
   }
   // Runs of the step are ordered as a whole (their tokens pair within one).
   program.emit(make(Opcode::Barrier));
+  if (!returnLabel.empty()) {
+    program.emit(make(Opcode::Jmp), returnLabel);
+    return success();
+  }
   isa::Instruction ret = make(Opcode::Jr);
   ret.set("rs1", kLink);
   program.emit(ret);

@@ -134,19 +134,24 @@ int64_t Codegen::rankArea(int index) const {
          index * rankTables.areaRows * rankTables.places[0].getStride();
 }
 
-void Codegen::loadRankRows(int index, unsigned first, unsigned count,
-                           int64_t onChip, unsigned onChipReg) {
+void Codegen::loadRankRows(unsigned first, unsigned count, unsigned onChip) {
   // Rank r is row r div C of channel (c0 + r) mod C: from a multiple of C
-  // the rows rotate over the channels from c0, as one load takes them.
-  HbmAttr placed = rankTables.places[index];
-  int64_t channels = hbmChannels(), rowBytes = placed.getStride();
-  unsigned hbm = program.scratch();
-  aluImm(Opcode::Divui, hbm, first, channels);
-  aluImm(Opcode::Muli, hbm, hbm, rowBytes);
-  alu(Opcode::Add, hbm, hbm, kWeights);
-  aluImm(Opcode::Addi, hbm, hbm, placed.getOffset());
-  dma(Opcode::Load, Buffer::Scr, onChip, hbm, placed.getChannel(), channels,
-      count, 0, rowBytes, rowBytes, rowBytes, onChipReg);
+  // the rows rotate over the channels from c0, as one load takes them. The
+  // row's offset is the same in both tables.
+  int64_t channels = hbmChannels(),
+          rowBytes = rankTables.places[0].getStride();
+  unsigned row = program.scratch();
+  aluImm(Opcode::Divui, row, first, channels);
+  aluImm(Opcode::Muli, row, row, rowBytes);
+  alu(Opcode::Add, row, row, kWeights);
+  for (int index = 0; index < 2; ++index) {
+    HbmAttr placed = rankTables.places[index];
+    unsigned hbm = program.scratch();
+    aluImm(Opcode::Addi, hbm, row, placed.getOffset());
+    dma(Opcode::Load, Buffer::Scr, rankArea(index) - rankArea(0), hbm,
+        placed.getChannel(), channels, count, 0, rowBytes, rowBytes, rowBytes,
+        onChip);
+  }
 }
 
 void Codegen::loadQueryRankRows(unsigned rank) {
@@ -155,15 +160,13 @@ void Codegen::loadQueryRankRows(unsigned rank) {
   // again.
   int64_t rowBytes = rankTables.places[0].getStride(),
           last = (rankTables.areaRows - 1) * rowBytes;
-  for (int index = 0; index < 2; ++index) {
-    unsigned lead = program.scratch(), count = program.scratch(),
-             onChip = program.scratch();
-    aluImm(Opcode::Remui, lead, rank, hbmChannels());
-    aluImm(Opcode::Addi, count, lead, 1);
-    aluImm(Opcode::Muli, onChip, lead, -rowBytes);
-    aluImm(Opcode::Addi, onChip, onChip, rankArea(index) + last);
-    loadRankRows(index, rank, count, 0, onChip);
-  }
+  unsigned lead = program.scratch(), count = program.scratch(),
+           onChip = program.scratch();
+  aluImm(Opcode::Remui, lead, rank, hbmChannels());
+  aluImm(Opcode::Addi, count, lead, 1);
+  aluImm(Opcode::Muli, onChip, lead, -rowBytes);
+  aluImm(Opcode::Addi, onChip, onChip, rankArea(0) + last);
+  loadRankRows(rank, count, onChip);
 }
 
 void Codegen::loadStreamedQueryRank(CacheAttentionOp op) {
@@ -176,12 +179,10 @@ void Codegen::loadStreamedRanks(CacheAttentionOp op, const StreamRun &run) {
     return;
   // Ranks from the run's first, R[first] mod C + count rows from their
   // multiple of C to row 0 of the areas.
-  for (int index = 0; index < 2; ++index) {
-    unsigned first = run.key(), rows = program.scratch();
-    aluImm(Opcode::Remui, rows, first, hbmChannels());
-    alu(Opcode::Add, rows, rows, run.count);
-    loadRankRows(index, first, rows, rankArea(index));
-  }
+  unsigned first = run.key(), rows = program.scratch();
+  aluImm(Opcode::Remui, rows, first, hbmChannels());
+  alu(Opcode::Add, rows, rows, run.count);
+  loadRankRows(first, rows, program.constant(rankArea(0)));
 }
 
 unsigned Codegen::streamedQueryRank(CacheAttentionOp op) {
@@ -287,10 +288,8 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
     program.emit(make(Opcode::Barrier));
     aluImm(Opcode::Addi, kSegment, 0, 0);
     program.label(loop);
-    for (int index = 0; index < 2; ++index) {
-      unsigned rowCount = count();
-      loadRankRows(index, kSegment, rowCount, rankArea(index));
-    }
+    unsigned rowCount = count();
+    loadRankRows(kSegment, rowCount, program.constant(rankArea(0)));
     groupLoop(first, group, [&] {
       unsigned query = headOf(q), kvHead = kvHeadOf(),
                queryRow = program.constant(ranks),

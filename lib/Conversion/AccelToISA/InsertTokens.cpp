@@ -575,11 +575,16 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   std::vector<bool> isLabel(code.size() + 1, false);
   for (auto [name, index] : labels)
     isLabel[index] = true;
+  // A call returns with the unit state its subroutine left.
+  for (size_t n = 0; n < code.size(); ++n)
+    if (code[n].opcode == Opcode::Jal)
+      isLabel[n + 1] = true;
 
   for (size_t n = 0; n < code.size(); ++n) {
     isa::Instruction &i = code[n];
     regs = before[n] ? &*before[n] : &unknown;
-    // Control may arrive at a label from elsewhere, with other unit state.
+    // Control may arrive at a label from elsewhere (or after a call), with
+    // other unit state.
     if (isLabel[n]) {
       matrixConfig = attentionConfig = std::nullopt;
       rankTables = std::nullopt;

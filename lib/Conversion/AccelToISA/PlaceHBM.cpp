@@ -74,6 +74,13 @@ private:
   int64_t channels, largestTile;
   RegionLayout weights, kv;
   int64_t next;
+  /// The KV caches rotate from where the first one starts, apart from the
+  /// weights (which skip the channels a cache takes, as if it were among
+  /// them): layers whose caches have the same shape start them on the same
+  /// channels when their rows take every channel, so that a step's
+  /// attention can be one subroutine for them (accel-lower-to-isa).
+  std::optional<int64_t> kvFirst;
+  int64_t kvTaken = 0;
 };
 
 /// A parameter (on its constant): one a step loads whole (a norm's weight
@@ -173,7 +180,11 @@ LogicalResult Placer::placeCache(CacheAttentionOp op) {
   for (Value cache : {op.getKeyCache(), op.getValueCache()}) {
     StripedRows rows = stripeRows(c->slots, best * kAlign, channels);
     int64_t perRow = kvRecordsPerRow(channels, rows.channels, kKvRecordsPerRow);
-    rows.firstChannel = take(perRow * rows.channels);
+    int64_t first = take(perRow * rows.channels);
+    if (!kvFirst)
+      kvFirst = first;
+    rows.firstChannel = (*kvFirst + kvTaken) % channels;
+    kvTaken += perRow * rows.channels;
     rows.base = kv.reserveRun(rows.firstChannel, perRow * rows.channels,
                               (c->slots + perRow - 1) / perRow * rows.stripe);
     cache.getDefiningOp()->setAttr(kHbmAttr, toAttr(op.getContext(), rows));

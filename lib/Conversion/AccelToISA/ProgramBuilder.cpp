@@ -47,3 +47,24 @@ unsigned ProgramBuilder::constant(int64_t value) {
   emit(addi);
   return reg;
 }
+
+void ProgramBuilder::beginSection() {
+  outside = std::move(code);
+  code.clear();
+  outsideScratch = nextScratch;
+  nextScratch = 0;
+  std::swap(pendingLabels, outsideLabels);
+}
+
+std::vector<Emitted> ProgramBuilder::endSection() {
+  std::vector<Emitted> section = std::move(code);
+  code = std::move(outside);
+  nextScratch = outsideScratch;
+  std::swap(pendingLabels, outsideLabels);
+  return section;
+}
+
+void ProgramBuilder::append(std::vector<Emitted> section) {
+  for (Emitted &e : section)
+    code.push_back(std::move(e));
+}

@@ -44,12 +44,21 @@ public:
   /// A fresh scratch register (not yet set).
   unsigned scratch();
 
+  /// Emits into a section of its own until endSection (a subroutine's
+  /// body, placed later by append), its scratch registers from r16.
+  void beginSection();
+  /// The code emitted since beginSection; emission goes on where it was.
+  std::vector<Emitted> endSection();
+  /// Appends the code of a section.
+  void append(std::vector<Emitted> section);
+
   std::vector<Emitted> &getCode() { return code; }
 
 private:
-  std::vector<Emitted> code;
-  llvm::SmallVector<std::string, 2> pendingLabels, pendingEntries;
-  unsigned nextScratch = 0;
+  std::vector<Emitted> code, outside;
+  llvm::SmallVector<std::string, 2> pendingLabels, pendingEntries,
+      outsideLabels;
+  unsigned nextScratch = 0, outsideScratch = 0;
 };
 
 } // namespace accel::lowering

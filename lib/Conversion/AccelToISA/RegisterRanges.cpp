@@ -217,9 +217,16 @@ accel::lowering::analyzeRegisters(llvm::ArrayRef<isa::Instruction> code,
   std::vector<std::optional<Registers>> in(size);
   std::vector<unsigned> joins(size, 0);
   std::vector<size_t> returns; ///< the instruction after each jal
-  for (size_t n = 0; n < size; ++n)
-    if (code[n].opcode == Opcode::Jal && n + 1 < size)
+  // A subroutine's entry joins each of its calls before it widens.
+  std::vector<unsigned> calls(size, 0);
+  for (size_t n = 0; n < size; ++n) {
+    if (code[n].opcode != Opcode::Jal)
+      continue;
+    if (n + 1 < size)
       returns.push_back(n + 1);
+    if (targets[n] >= 0 && size_t(targets[n]) < size)
+      ++calls[targets[n]];
+  }
 
   std::set<size_t> work;
   auto flow = [&](size_t to, const Registers &regs) {
@@ -231,7 +238,7 @@ accel::lowering::analyzeRegisters(llvm::ArrayRef<isa::Instruction> code,
       return;
     }
     Registers &old = *in[to];
-    bool widen = ++joins[to] > kWidenAfter, changed = false;
+    bool widen = ++joins[to] > kWidenAfter + calls[to], changed = false;
     for (unsigned r = 0; r < isa::kNumRegisters; ++r) {
       RegisterRange next = join(old[r], regs[r]);
       if (next == old[r])
@@ -265,10 +272,16 @@ accel::lowering::analyzeRegisters(llvm::ArrayRef<isa::Instruction> code,
     case Opcode::Jal:
       flow(size_t(targets[n]), out);
       break;
-    case Opcode::Jr:
+    case Opcode::Jr: {
+      // To the calls whose return the link's range allows.
+      const RegisterRange &link = out[i.get("rs1")];
+      auto [lo, hi] = link.base ? std::make_pair(int64_t(0), kM - 1)
+                                : link.asUnsigned();
       for (size_t to : returns)
-        flow(to, out);
+        if (int64_t(to) >= lo && int64_t(to) <= hi)
+          flow(to, out);
       break;
+    }
     default:
       if (format == "branch")
         flow(size_t(targets[n]), out);

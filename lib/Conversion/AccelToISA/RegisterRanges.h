@@ -67,7 +67,8 @@ using Registers = std::array<RegisterRange, isa::kNumRegisters>;
 /// never arrives). `targets[n]` is the instruction a branch, `jmp` or `jal`
 /// at n goes to; `entries` are the entry points, where the ABI's registers
 /// hold their documented values (r1..r4 the region bases, r5..r7 unknown,
-/// the others 0). A `jr` may return after any `jal`.
+/// the others 0). A `jr` may return after any `jal` its register's range
+/// allows.
 std::vector<std::optional<Registers>>
 analyzeRegisters(llvm::ArrayRef<isa::Instruction> code,
                  llvm::ArrayRef<int64_t> targets,

@@ -370,7 +370,9 @@
 // the query's in row 60. Per query, its rank n - 1's row to row 60 (with
 // the rows before it from their multiple of 32); per run (here a chunk,
 // from key r14 less the window's shift) its r mod 32 + r3 rows to row 0;
-// its vqk rotates the query by row 60 and key j by row r mod 32 + j.
+// its vqk rotates the query by row 60 and key j by row r mod 32 + j. Both
+// tables' loads share the row's offset (the sin area 61 rows of 128 bytes
+// after the cos area).
 // LRANK-LABEL: accelisa.label @decode_step
 // LRANK: accelisa.addi [[C:r[0-9]+]], r0, 4178688
 // LRANK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 4186496
@@ -387,7 +389,13 @@
 // LRANK-NEXT: accelisa.remui [[ROWS:r[0-9]+]], [[KEY]], 32
 // LRANK-NEXT: accelisa.add [[ROWS]], [[ROWS]], r3
 // LRANK: accelisa.addi [[AREA:r[0-9]+]], r0, 4178688
-// LRANK-NEXT: accelisa.load scr{{\[}}[[AREA]]], hbm[{{r[0-9]+}}], [[ROWS]], 128, ch={{[0-9]+}}, nch=32, hstride=128, sstride=128
+// LRANK-NEXT: accelisa.divui [[ROW:r[0-9]+]], [[KEY]], 32
+// LRANK-NEXT: accelisa.muli [[ROW]], [[ROW]], 128
+// LRANK-NEXT: accelisa.add [[ROW]], [[ROW]], r1
+// LRANK-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], {{[0-9]+}}
+// LRANK-NEXT: accelisa.load scr{{\[}}[[AREA]]], hbm{{\[}}[[H]]], [[ROWS]], 128, ch={{[0-9]+}}, nch=32, hstride=128, sstride=128
+// LRANK-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], {{[0-9]+}}
+// LRANK-NEXT: accelisa.load scr{{\[}}[[AREA]] + 7808], hbm{{\[}}[[H]]], [[ROWS]], 128, ch={{[0-9]+}}, nch=32, hstride=128, sstride=128
 // LRANK: accelisa.label @heads_{{[0-9]+}}_of_decode
 // LRANK-NEXT: accelisa.addi [[Q:r[0-9]+]], r0, 60
 // LRANK: accelisa.remui [[FIRST:r[0-9]+]], {{r[0-9]+}}, 32

@@ -79,13 +79,15 @@
 // SEG-NEXT: accelisa.addi [[ROWS:r[0-9]+]], [[LEAD]], 1
 // SEG-NEXT: accelisa.muli [[AT:r[0-9]+]], [[LEAD]], -128
 // SEG-NEXT: accelisa.addi [[AT]], [[AT]], 106240
-// SEG-NEXT: accelisa.divui [[H:r[0-9]+]], r9, 32
-// SEG-NEXT: accelisa.muli [[H]], [[H]], 128
-// SEG-NEXT: accelisa.add [[H]], [[H]], r1
-// SEG-NEXT: accelisa.addi [[H]], [[H]], [[COSAT]]
+// The row's offset in both tables once, the sin table's area 24704 bytes
+// after the cos table's.
+// SEG-NEXT: accelisa.divui [[ROW:r[0-9]+]], r9, 32
+// SEG-NEXT: accelisa.muli [[ROW]], [[ROW]], 128
+// SEG-NEXT: accelisa.add [[ROW]], [[ROW]], r1
+// SEG-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], [[COSAT]]
 // SEG-NEXT: accelisa.load scr{{\[}}[[AT]]], hbm{{\[}}[[H]]], [[ROWS]], 128, ch=[[COSCH]], nch=32, hstride=128, sstride=128
-// SEG: accelisa.addi {{r[0-9]+}}, {{r[0-9]+}}, 130944
-// SEG: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32, hstride=128, sstride=128
+// SEG-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], [[SINAT]]
+// SEG-NEXT: accelisa.load scr{{\[}}[[AT]] + 24704], hbm{{\[}}[[H]]], [[ROWS]], 128, ch=[[SINCH]], nch=32, hstride=128, sstride=128
 // The segments: ranks r9 .. r9 + min(192, n - r9) - 1, their rows to row
 // 0 of each area, one vqk of both heads (ranks from row 0, the query's
 // row 192) and each head's scores copied into its row of n at rank r9.
@@ -94,14 +96,14 @@
 // SEG-NEXT: accelisa.label @segment_{{[0-9]+}}_of_decode
 // SEG-NEXT: accelisa.sub [[N:r[0-9]+]], r15, r9
 // SEG-NEXT: accelisa.minui [[N]], [[N]], 192
-// SEG-NEXT: accelisa.divui [[H:r[0-9]+]], r9, 32
-// SEG-NEXT: accelisa.muli [[H]], [[H]], 128
-// SEG-NEXT: accelisa.add [[H]], [[H]], r1
-// SEG-NEXT: accelisa.addi [[H]], [[H]], [[COSAT]]
 // SEG-NEXT: accelisa.addi [[AT:r[0-9]+]], r0, 81664
+// SEG-NEXT: accelisa.divui [[ROW:r[0-9]+]], r9, 32
+// SEG-NEXT: accelisa.muli [[ROW]], [[ROW]], 128
+// SEG-NEXT: accelisa.add [[ROW]], [[ROW]], r1
+// SEG-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], [[COSAT]]
 // SEG-NEXT: accelisa.load scr{{\[}}[[AT]]], hbm{{\[}}[[H]]], [[N]], 128, ch=[[COSCH]], nch=32, hstride=128, sstride=128
-// SEG: accelisa.addi {{r[0-9]+}}, r0, 106368
-// SEG-NEXT: accelisa.load scr{{.*}}, 128, ch=[[SINCH]], nch=32
+// SEG-NEXT: accelisa.addi [[H:r[0-9]+]], [[ROW]], [[SINAT]]
+// SEG-NEXT: accelisa.load scr{{\[}}[[AT]] + 24704], hbm{{\[}}[[H]]], [[N]], 128, ch=[[SINCH]], nch=32
 // Then a runtime loop over the groups of heads (r7, the group's first
 // head: one group of both here), the query's address from r13.
 // SEG-NEXT: accelisa.barrier
