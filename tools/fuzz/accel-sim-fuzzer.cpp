@@ -3,7 +3,9 @@
 // Bytes -> (checksums repaired) -> a package file -> sim::Session::open (the package reader, the
 // program and metadata checks of accel-sim) -> one call of every entry point
 // with a small step budget, functional and timed (accel-sim's default
-// --mode=both), then the logits and the token as accel-sim reads them.
+// --mode=both), then the logits and the token as accel-sim reads them; a
+// forward package's (metadata io.max_rows) forward entry is also called
+// over a few rows of its inputs, and its outputs read.
 // Races are checked as warnings, not errors: the detector sees every access
 // and the run goes on past a race (a mutated program rarely keeps its
 // tokens right), so the rest of the simulator is still reached.
@@ -23,6 +25,7 @@
 #include "accel/Sim/Host.h"
 #include "accel/Sim/Timing.h"
 
+#include "llvm/ADT/bit.h"
 #include "llvm/Support/CRC.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/FileSystem.h"
@@ -38,6 +41,8 @@ namespace {
 /// input runs in milliseconds.
 constexpr uint64_t kMaxSteps = 20000;
 constexpr uint64_t kMaxBlocks = 4;
+/// The most bytes of one forward input or output a call writes or reads.
+constexpr uint64_t kMaxIoBytes = 1 << 20;
 
 const hw::Config &fallbackConfig() {
   static const hw::Config config = [] {
@@ -93,6 +98,30 @@ std::vector<uint8_t> repairChecksums(llvm::ArrayRef<uint8_t> input) {
   return b;
 }
 
+/// A forward package (io.max_rows): one call of its forward entry over up
+/// to 3 rows of small token ids or floats, then each output's rows.
+void callForward(sim::Session &s, sim::RunOptions &options) {
+  uint64_t rows = std::min<uint64_t>(s.maxRowCount(), 3);
+  std::vector<std::vector<uint8_t>> data;
+  for (const sim::IoTensor &input : s.inputs()) {
+    if (input.rowBytes > kMaxIoBytes / rows)
+      return;
+    std::vector<uint8_t> &bytes = data.emplace_back(rows * input.rowBytes);
+    for (size_t i = 0; i + 4 <= bytes.size(); i += 4)
+      llvm::support::endian::write32le(
+          &bytes[i], input.ids ? uint32_t(i / 4 % 3)
+                               : llvm::bit_cast<uint32_t>(0.25f * (i / 4 % 7)));
+  }
+  sim::CallTiming timing;
+  options.timing = &timing;
+  if (llvm::Error err = s.callForward(rows, data, options))
+    llvm::consumeError(std::move(err));
+  for (size_t i = 0; i < s.outputs().size(); ++i)
+    if (s.outputs()[i].rowBytes <= kMaxIoBytes / rows)
+      if (auto out = s.output(i, rows); !out)
+        llvm::consumeError(out.takeError());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -131,5 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (llvm::Expected<uint32_t> token = s.token(); !token)
       llvm::consumeError(token.takeError());
   }
+  if (s.isForward())
+    callForward(s, options);
   return 0;
 }

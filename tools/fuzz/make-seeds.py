@@ -9,7 +9,9 @@ own inputs (utils/fuzz.sh runs it once per corpus directory):
            of test/Sim's split-file tests) assembled by accel-as (with and
            without a config section), and that decoder compiled by accelc,
            and a grouped-query one (4 query heads, 2 KV heads) compiled
-           with integer attention and with RoPE by cache rank; their config
+           with integer attention and with RoPE by cache rank, and forward
+           packages (graphs without attention: an MLP fp32 and 2:4 +
+           W2A8, ONNX's test_relu and test_add); their config
            is configs/u280.json with at most 4 memory blocks per buffer
            (sim-config.json), as accel-sim-fuzzer's fallback
   as/      the same assembly
@@ -78,6 +80,36 @@ def onnx_seeds(out, tmp):
     return tmp / "llama.onnx", tmp / "llama-gqa.onnx"
 
 
+def forward_models(tmp):
+    """Graphs without attention, which accelc compiles to the forward entry
+    (ISA §7): an MLP (MatMul, x · Sigmoid(x), MatMul) over rows of 32
+    floats, and ONNX's node tests test_relu and test_add (rows of 5
+    floats)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(1)
+    inits = [numpy_helper.from_array(
+        (rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+        for name, shape in (("W1", (32, 64)), ("W2", (64, 32)))]
+    graph = helper.make_graph([
+        helper.make_node("MatMul", ["x", "W1"], ["h"], name="fc1"),
+        helper.make_node("Sigmoid", ["h"], ["s"], name="sigmoid"),
+        helper.make_node("Mul", ["h", "s"], ["a"], name="silu"),
+        helper.make_node("MatMul", ["a", "W2"], ["y"], name="fc2")], "mlp",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 32])],
+        inits)
+    mlp = tmp / "mlp.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), mlp)
+    nodes = pathlib.Path("/usr/share/libonnx-testdata/data/node")
+    return [("mlp", mlp)] + [
+        (name, nodes / name / "model.onnx") for name in ("test_relu",
+                                                         "test_add")
+        if (nodes / name / "model.onnx").exists()]
+
+
 def small_config(path):
     """configs/u280.json with at most 4 blocks per buffer."""
     config = json.loads((ROOT / "configs/u280.json").read_text())
@@ -119,6 +151,18 @@ def sim_seeds(out, build, tmp, assembly, llamas, config):
                         "--group=0", "--max-context=16", f"--config={config}",
                         *flags, "-o", out / f"{name}.accel"], check=True,
                        capture_output=True)
+    # Forward packages (metadata io.max_rows, io.inputs, io.outputs): the
+    # MLP fp32 and 2:4 + W2A8 in tiles of 2 rows, the node tests' rows of 5
+    # floats in tiles of 16 (64-byte units).
+    quant = ["--prune=2:4", "--quant=w2a8kv4", "--group=32"]
+    for name, model in forward_models(tmp):
+        tile = "--prefill-tile=2" if name == "mlp" else "--prefill-tile=16"
+        for suffix, flags in (("", []), ("-w2a8", quant))[
+                :2 if name == "mlp" else 1]:
+            subprocess.run([bin_dir / "accelc", model, tile,
+                            f"--config={config}", *flags, "-o",
+                            out / f"forward-{name}{suffix}.accel"],
+                           check=True, capture_output=True)
 
 
 def config_fields(config):
