@@ -470,13 +470,16 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   // between its layers (calls cost little there), and if that is not
   // enough the decode step's too (its barriers around each call cost
   // decode about 19 % on 1B).
-  FailureOr<LoweredModel> model;
-  for (auto [shareDecode, sharePrefill] :
-       {std::pair{false, false}, {false, true}, {true, true}}) {
-    model = lowerSteps(decode, config, maxPrompt, prefillTile, shareDecode,
-                       sharePrefill);
-    if (failed(model) || model->code.size() <= config.imemInstructions())
-      break;
+  // An attempt too big is released before the next one is made, so that
+  // at most one lowering (code and parameter blob) is alive at a time.
+  const std::pair<bool, bool> attempts[] = {
+      {false, false}, {false, true}, {true, true}};
+  for (auto [shareDecode, sharePrefill] : attempts) {
+    FailureOr<LoweredModel> model = lowerSteps(
+        decode, config, maxPrompt, prefillTile, shareDecode, sharePrefill);
+    if (failed(model) || model->code.size() <= config.imemInstructions() ||
+        shareDecode)
+      return model;
   }
-  return model;
+  llvm_unreachable("the last attempt shares both steps");
 }
