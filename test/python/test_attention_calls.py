@@ -1,9 +1,10 @@
 """A program that would not fit the instruction memory shares a step's
 attention between its layers (accel-lower-to-isa): the prefill step's
-layers call one subroutine with `jal r8` (the step entered by `jmp`), and
-if that is not enough the decode step's too; the call moves r2 by the
-layer's KV cache offset. An 8-layer decoder on a config of 8 HBM channels
-(every layer's caches start on the same channels) and a few thousand
+layers call subroutines with `jal r8` (the step entered by `jmp`), and if
+that is not enough the decode step's too; the call moves r2 by the
+layer's KV cache offset, and layers whose attention code differs (caches on
+other channels, other activation homes) call different subroutines. An
+8-layer decoder on a config of 8 or 16 HBM channels and a few thousand
 instructions of instruction memory computes what the golden model
 computes, bit for bit, with the race detector on."""
 
@@ -25,20 +26,27 @@ from test_rope_cache import SETTINGS as ROPE
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 CASES = {
-    # setting, URAM blocks of instruction memory (2,048 instructions each),
-    # a kv buffer of 4 KiB (streamed), the steps sharing their attention
-    # and how many subroutines each has.
-    "rope-by-rank": (ROPE["w2a8kv4-2:4-lambda"], 3, False,
-                     {"decode": 1, "prefill": 1}),
-    "int8": (INT8["w2a8kv4-2:4-lambda"], 3, False,
-             {"decode": 1, "prefill": 1}),
-    # fp32 records take 4 of the 8 channels: layers alternate between two
-    # placements, so each step has two subroutines.
-    "fp32-rope-by-rank": (ROPE["fp32-lambda"], 3, False,
-                          {"decode": 2, "prefill": 2}),
+    # setting, HBM channels, URAM blocks of instruction memory (2,048
+    # instructions each), a kv buffer of 4 KiB (streamed), and for each step
+    # sharing its attention the subroutine each layer calls (numbered in
+    # the order of first call).
+    "rope-by-rank": (ROPE["w2a8kv4-2:4-lambda"], 8, 3, False,
+                     {"decode": "00000000", "prefill": "00000000"}),
+    "int8": (INT8["w2a8kv4-2:4-lambda"], 8, 3, False,
+             {"decode": "00000000", "prefill": "00000000"}),
+    # Every layer's fp32 caches take all 8 channels, but layer 0's
+    # activation homes differ from the other layers' (the immediates of
+    # the addi making its rows' addresses): it has a subroutine of its own.
+    "fp32-rope-by-rank": (ROPE["fp32-lambda"], 8, 3, False,
+                          {"decode": "01111111", "prefill": "01111111"}),
+    # On 16 channels a kv4 cache takes 4 (4 records of 64 bytes to a row),
+    # a layer's K and V 8: the layers' caches alternate between two halves
+    # of the channels, and so do their subroutines.
+    "kv4-16-channels": (ROPE["w2a8kv4-2:4-lambda"], 16, 3, False,
+                        {"decode": "01010101", "prefill": "01010101"}),
     # Streamed through a kv buffer of 4 KiB: sharing the prefill step's
     # attention is enough.
-    "streamed-kv4": (STREAM["kv4"], 4, True, {"prefill": 1}),
+    "streamed-kv4": (STREAM["kv4"], 8, 4, True, {"prefill": "00000000"}),
 }
 
 
@@ -51,14 +59,14 @@ def export8(tmp_path):
     return path
 
 
-def small_config(tmp_path, imem_uram, streamed):
+def small_config(tmp_path, channels, imem_uram, streamed):
     config = json.load(open(os.path.join(ROOT, "configs", "u280.json")))
-    config["hbm"]["channels"]["value"] = 8
+    config["hbm"]["channels"]["value"] = channels
     config["control"]["imem_uram"]["value"] = imem_uram
     if streamed:
         config["buffers"]["kv"]["memory"]["value"] = "bram"
         config["buffers"]["kv"]["blocks"]["value"] = 1
-    path = tmp_path / f"imem{imem_uram}.json"
+    path = tmp_path / f"c{channels}-imem{imem_uram}.json"
     path.write_text(json.dumps(config))
     return path
 
@@ -70,29 +78,53 @@ def assembly(tools, path, setting, flags):
                           check=True, capture_output=True, text=True).stdout
 
 
+def kv_channels(asm, name, channels):
+    """The HBM channels subroutine `name`'s K/V loads (`load kv[...]`)
+    read, from its label to its `jr r8`."""
+    body = re.search(rf"^{name}:\n(.*?)^  jr +r8$", asm, re.M | re.S).group(1)
+    loads = re.findall(r"^  load +kv\[.*?ch=(\d+)(?:, nch=(\d+))?", body,
+                       re.M)
+    assert loads, name
+    return frozenset((int(first) + i) % channels for first, n in loads
+                     for i in range(int(n or 1)))
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_shared_attention_matches_golden(tmp_path, tools, case):
-    setting, imem_uram, streamed, subroutines = CASES[case]
+    setting, channels, imem_uram, streamed, calls_by_layer = CASES[case]
     path = export8(tmp_path)
-    flags = ["--config=" + str(small_config(tmp_path, imem_uram, streamed)),
+    flags = ["--config=" + str(small_config(tmp_path, channels, imem_uram,
+                                            streamed)),
              "--prefill-tile=4"]
     asm = assembly(tools, path, setting, flags)
     instructions = sum(1 for line in asm.splitlines()
                        if line.startswith("  "))
     assert instructions <= imem_uram * 2048
     for step in ("decode", "prefill"):
-        names = set(re.findall(rf"^({step}_attention_\d+):", asm, re.M))
-        assert len(names) == subroutines.get(step, 0), step
+        names = re.findall(rf"^({step}_attention_\d+):", asm, re.M)
         calls = re.findall(rf"^  jal +r8, ({step}_attention_\d+)$", asm, re.M)
-        assert len(calls) == (8 if step in subroutines else 0), step
-        assert set(calls) == names
         entered = re.search(rf"^  jmp +{step}_step$", asm, re.M)
-        assert bool(entered) == (step in subroutines), step
+        assert bool(entered) == (step in calls_by_layer), step
+        if step not in calls_by_layer:
+            assert not names and not calls, step
+            continue
+        # Layer l calls the subroutine calls_by_layer[step][l] says (in the
+        # order of first call), and every subroutine is called.
+        first = list(dict.fromkeys(calls))
+        assert "".join(str(first.index(c)) for c in calls) == \
+            calls_by_layer[step], step
+        assert sorted(names) == sorted(first), step
+        # Each layer's K and V take 8 channels; the subroutines of layers
+        # whose caches sit on other channels read other channels.
+        placements = {kv_channels(asm, name, channels) for name in names}
+        assert all(len(p) == 8 for p in placements), step
+        assert len(placements) == channels // 8, step
     if streamed:
         assert re.search(r"^chunk_\d+_of_prefill:", asm, re.M)
     # In line (the config's 32 blocks), the same program would not fit.
     inline = assembly(tools, path, setting,
-                      ["--config=" + str(small_config(tmp_path, 32, streamed)),
+                      ["--config=" + str(small_config(tmp_path, channels, 32,
+                                                      streamed)),
                        "--prefill-tile=4"])
     assert "_attention_" not in inline
     assert sum(1 for line in inline.splitlines()

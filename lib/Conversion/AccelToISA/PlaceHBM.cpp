@@ -4,9 +4,12 @@
 // AccelPasses.td) and records it as #accel.hbm attributes, which
 // accel-lower-to-isa reads: walking the ops in order, each packed matrix's
 // tiles rotate over the channels from the next first channel, each
-// embedding table, KV cache and parameter a step loads whole is striped
-// from the next channel on, each RoPE table by rank rotates its rows over
-// the channels, and each other RoPE table goes whole to the next channel.
+// embedding table and parameter a step loads whole is striped from the next
+// channel on, each RoPE table by rank rotates its rows over the channels,
+// and each other RoPE table goes whole to the next channel. The KV caches
+// rotate among themselves: the first starts at the next channel, each
+// later one where the previous cache's channels end, whatever weights lie
+// between; the next channel still steps past each cache's channels.
 //
 //===----------------------------------------------------------------------===//
 
