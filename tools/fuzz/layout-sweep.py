@@ -78,7 +78,7 @@ class Form:
             text = cfg.read_text()
             kv = text.index('"kv": {')
             head, tail = text[:kv], text[kv:]
-            blocks = tail.index('"blocks"')
+            blocks = tail.index("\n", tail.index('"blocks"'))
             part = tail[:blocks].replace('"value": "uram"', '"value": "bram"')
             part = part.replace('"value": 256,', '"value": 1,')
             cfg = d / "config.json"
