@@ -75,10 +75,11 @@ protected:
 
   /// Runs `code` from instruction 0 with `entry` registers and checks every
   /// register before every instruction against `ranges`; the instructions
-  /// run.
+  /// run (the jr among them added to `returns`).
   size_t check(llvm::ArrayRef<isa::Instruction> code,
                const std::vector<std::optional<Registers>> &ranges,
-               const std::array<uint32_t, isa::kNumRegisters> &entry) {
+               const std::array<uint32_t, isa::kNumRegisters> &entry,
+               size_t *returns = nullptr) {
     machine->regs = entry;
     uint32_t pc = 0, size = code.size();
     size_t steps = 0;
@@ -97,6 +98,8 @@ protected:
       llvm::Error error =
           sim::executeControl(*machine, code[pc], pc, size, next);
       EXPECT_FALSE(bool(error)) << llvm::toString(std::move(error));
+      if (returns && code[pc].opcode == Opcode::Jr)
+        ++*returns;
       pc = next;
       ++steps;
     }
@@ -123,14 +126,34 @@ TEST_F(RegisterRangesTest, RandomProgramsStayInTheirRanges) {
   const int64_t imms[] = {0,    1,     -1,    4,          16,
                           63,   -64,   1019,  1020,       -1019,
                           1024, 65536, -4096, 2147483647, -2147483648};
-  size_t steps = 0;
+  // An ALU instruction writing r9..r14 (r8 is the link, r15 the counter).
+  auto randomAlu = [&] {
+    Opcode op = pick(aluOps);
+    bool imm = op >= Opcode::Addi;
+    bool shift = op == Opcode::Slli || op == Opcode::Srli || op == Opcode::Srai;
+    int64_t operand =
+        imm ? (shift ? int64_t(rng() % 32)
+                     : (rng() % 4 ? pick(imms)
+                                  : int64_t(int32_t(uint32_t(rng())))))
+            : int64_t(rng() % 16);
+    return alu(op, 9 + rng() % 6, rng() % 16, operand);
+  };
+  size_t steps = 0, calls = 0;
   for (int program = 0; program < 400; ++program) {
     // r15 counts down the backward branches taken (3 at most): each
-    // decrements it and branches back while it is positive.
-    const size_t length = 24;
+    // decrements it and branches back while it is positive. After the
+    // halt, two subroutines of 6 instructions (ALU and forward branches,
+    // then jr r8) that the main part calls with jal r8, r8 written by
+    // nothing else.
+    const size_t length = 24, body = 6;
+    const size_t subroutines[] = {length + 1, length + 1 + body + 1};
     std::vector<isa::Instruction> code = {alu(Opcode::Addi, 15, 0, 3)};
     while (code.size() < length) {
       size_t n = code.size();
+      if (rng() % 6 == 0) {
+        code.push_back(control(Opcode::Jal, pick(subroutines), 8));
+        continue;
+      }
       if (rng() % 8 == 0 && n + 2 <= length) {
         if (rng() % 3 == 0) {
           code.push_back(alu(Opcode::Addi, 15, 15, -1));
@@ -141,18 +164,20 @@ TEST_F(RegisterRangesTest, RandomProgramsStayInTheirRanges) {
         }
         continue;
       }
-      Opcode op = pick(aluOps);
-      bool imm = op >= Opcode::Addi;
-      bool shift =
-          op == Opcode::Slli || op == Opcode::Srli || op == Opcode::Srai;
-      int64_t operand =
-          imm ? (shift ? int64_t(rng() % 32)
-                       : (rng() % 4 ? pick(imms)
-                                    : int64_t(int32_t(uint32_t(rng())))))
-              : int64_t(rng() % 16);
-      code.push_back(alu(op, 8 + rng() % 7, rng() % 16, operand));
+      code.push_back(randomAlu());
     }
     code.push_back(isa::Instruction::create(Opcode::Halt));
+    for (size_t entry : subroutines) {
+      while (code.size() < entry + body) {
+        size_t n = code.size();
+        if (rng() % 5 == 0)
+          code.push_back(control(pick(branches), n + 1 + rng() % (entry + body - n),
+                                 rng() % 16, rng() % 16));
+        else
+          code.push_back(randomAlu());
+      }
+      code.push_back(control(Opcode::Jr, -1, 8));
+    }
     std::vector<std::optional<Registers>> ranges =
         analyzeRegisters(code, targetsOf(code), {0});
     for (int run = 0; run < 20; ++run) {
@@ -161,12 +186,13 @@ TEST_F(RegisterRangesTest, RandomProgramsStayInTheirRanges) {
         entry[r] = uint32_t(rng() % (1u << 22)) * 64;
       for (unsigned r = 5; r <= 7; ++r)
         entry[r] = rng() % 2 ? uint32_t(rng() % 4096) : uint32_t(rng());
-      steps += check(code, ranges, entry);
+      steps += check(code, ranges, entry, &calls);
       if (testing::Test::HasFailure())
         return;
     }
   }
   EXPECT_GT(steps, 100000u) << "the programs ran too little to test";
+  EXPECT_GT(calls, 10000u) << "the programs returned too little to test";
 }
 
 TEST_F(RegisterRangesTest, BoundsTheLoweringReliesOn) {
@@ -214,6 +240,54 @@ TEST_F(RegisterRangesTest, CallsAndLoops) {
   EXPECT_EQ((*ranges[2])[11], RegisterRange::of(0, 1, 16));
   std::array<uint32_t, isa::kNumRegisters> entry{};
   EXPECT_EQ(check(code, ranges, entry), 6u);
+}
+
+TEST_F(RegisterRangesTest, ReturnsOnlyWhereTheLinkAllows) {
+  // 0: r11 = 1; call f; r11 = 2; call f; call g; halt.
+  // 6 (f): r13 = 100; jr r8.  8 (g): r13 = 200; jr r8.
+  // f's link is 2 or 4, g's 5: f returns to 2 and 4 only, g to 5 only.
+  std::vector<isa::Instruction> code = {alu(Opcode::Addi, 11, 0, 1),
+                                        control(Opcode::Jal, 6, 8),
+                                        alu(Opcode::Addi, 11, 0, 2),
+                                        control(Opcode::Jal, 6, 8),
+                                        control(Opcode::Jal, 8, 8),
+                                        isa::Instruction::create(Opcode::Halt),
+                                        alu(Opcode::Addi, 13, 0, 100),
+                                        control(Opcode::Jr, -1, 8),
+                                        alu(Opcode::Addi, 13, 0, 200),
+                                        control(Opcode::Jr, -1, 8)};
+  std::vector<std::optional<Registers>> ranges =
+      analyzeRegisters(code, targetsOf(code), {0});
+  EXPECT_EQ((*ranges[7])[8], RegisterRange::of(0, 2, 4));
+  EXPECT_EQ((*ranges[9])[8], RegisterRange::of(0, 5, 5));
+  EXPECT_EQ((*ranges[2])[13], RegisterRange::constant(100));
+  EXPECT_EQ((*ranges[4])[13], RegisterRange::constant(100));
+  EXPECT_EQ((*ranges[4])[11], RegisterRange::of(0, 1, 2));
+  EXPECT_EQ((*ranges[5])[13], RegisterRange::constant(200));
+  std::array<uint32_t, isa::kNumRegisters> entry{};
+  EXPECT_EQ(check(code, ranges, entry), 11u);
+}
+
+TEST_F(RegisterRangesTest, SubroutineEntryJoinsEachCallBeforeWidening) {
+  // Six calls of f (more than the joins after which an instruction
+  // widens) with r11 = 1 .. 6, f writing only a constant: f's entry holds
+  // all six arguments and links, not unknown.
+  std::vector<isa::Instruction> code;
+  const int64_t f = 13;
+  for (int64_t k = 1; k <= 6; ++k) {
+    code.push_back(alu(Opcode::Addi, 11, 0, k));
+    code.push_back(control(Opcode::Jal, f, 8));
+  }
+  code.push_back(isa::Instruction::create(Opcode::Halt));
+  code.push_back(alu(Opcode::Addi, 12, 0, 7));
+  code.push_back(control(Opcode::Jr, -1, 8));
+  std::vector<std::optional<Registers>> ranges =
+      analyzeRegisters(code, targetsOf(code), {0});
+  EXPECT_EQ((*ranges[f])[11], RegisterRange::of(0, 1, 6));
+  EXPECT_EQ((*ranges[f])[8], RegisterRange::of(0, 2, 12));
+  EXPECT_EQ((*ranges[12])[12], RegisterRange::constant(7));
+  std::array<uint32_t, isa::kNumRegisters> entry{};
+  EXPECT_EQ(check(code, ranges, entry), 24u);
 }
 
 } // namespace

@@ -21,8 +21,9 @@ using isa::Opcode;
 namespace {
 
 constexpr int64_t kM = RegisterRange::kModulus;
-/// Joins at one instruction before the registers still changing there are
-/// taken as unknown (the interpretation then ends after a few more rounds).
+/// Joins that change the registers at one instruction before those still
+/// changing there are taken as unknown (the interpretation then ends after
+/// a few more rounds); a subroutine's entry joins each of its calls first.
 constexpr unsigned kWidenAfter = 4;
 
 /// The range of a number computed in 128 bits, modulo 2^32.
@@ -237,17 +238,21 @@ accel::lowering::analyzeRegisters(llvm::ArrayRef<isa::Instruction> code,
       work.insert(to);
       return;
     }
+    // Only a join that changes a register counts towards widening.
     Registers &old = *in[to];
-    bool widen = ++joins[to] > kWidenAfter + calls[to], changed = false;
+    Registers joined;
+    bool changed = false;
     for (unsigned r = 0; r < isa::kNumRegisters; ++r) {
-      RegisterRange next = join(old[r], regs[r]);
-      if (next == old[r])
-        continue;
-      old[r] = widen ? RegisterRange::top(next.base) : next;
-      changed = true;
+      joined[r] = join(old[r], regs[r]);
+      changed |= joined[r] != old[r];
     }
-    if (changed)
-      work.insert(to);
+    if (!changed)
+      return;
+    bool widen = ++joins[to] > kWidenAfter + calls[to];
+    for (unsigned r = 0; r < isa::kNumRegisters; ++r)
+      if (joined[r] != old[r])
+        old[r] = widen ? RegisterRange::top(joined[r].base) : joined[r];
+    work.insert(to);
   };
 
   Registers abi;

@@ -251,3 +251,40 @@ accelisa.program @pitched_rows {
   accelisa.store scr[8192], hbm[r2 + 64], 1, 64
   accelisa.halt
 }
+
+// -----
+
+// A call returns with the unit state its subroutine left: after a jal the
+// vqk's RoPE tables by rank (vrset) and attention state (vaset) are
+// unknown, so it may read any buffer and the load into scr[8192] waits for
+// it; before the call (the same state known, tables at scr[1024] and
+// scr[2048], 16 rows of 32 bytes) the load does not. Without the jal the
+// second load does not wait either (NOCALL).
+// RUN: sed '/jal r8, @nothing/d' %s | accel-opt -split-input-file --accel-insert-tokens | FileCheck %s --check-prefix=NOCALL
+// NOCALL-LABEL: accelisa.program @call_forgets_state
+// NOCALL:      accelisa.barrier
+// NOCALL-NEXT: accelisa.vqk {{.*}}, rope=1, scale=1.0{{$}}
+// NOCALL-NEXT: accelisa.load scr[8192], hbm[r1], 1, 64{{$}}
+// CHECK-LABEL: accelisa.program @call_forgets_state
+// CHECK:      accelisa.vqk {{.*}}, rope=1, scale=1.0{{$}}
+// CHECK-NEXT: accelisa.load scr[8192], hbm[r1], 1, 64{{$}}
+// CHECK-NEXT: accelisa.barrier
+// CHECK-NEXT: accelisa.jal r8, @nothing
+// CHECK-NEXT: accelisa.vqk {{.*}}, rope=1, scale=1.0, rel=ld
+// CHECK-NEXT: accelisa.load scr[8192], hbm[r1], 1, 64, wait=vec
+accelisa.program @call_forgets_state {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 1024
+  accelisa.addi r21, r0, 2048
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32, qpk=2
+  accelisa.vrset scr[r20], scr[r21], rot=8
+  accelisa.vqk scr[r0], act[r0], kv[r0], 16, 0, r0, r0, rope=1, scale=1.0
+  accelisa.load scr[8192], hbm[r1], 1, 64
+  accelisa.barrier
+  accelisa.jal r8, @nothing
+  accelisa.vqk scr[r0], act[r0], kv[r0], 16, 0, r0, r0, rope=1, scale=1.0
+  accelisa.load scr[8192], hbm[r1], 1, 64
+  accelisa.halt
+  accelisa.label @nothing
+  accelisa.jr r8
+}
