@@ -640,8 +640,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     error names an op the engine cannot run row by row (an unraised ONNX
     node, attention, a reshape, an element-wise op with a constant or
     broadcast operand, rows that differ from the inputs'), an input that is
-    not fp32 rows or token ids, a dynamic shape, and rows whose bytes the
-    tile does not keep 64-byte aligned in io.
+    not fp32 rows or token ids, a dynamic shape, rows whose bytes the
+    tile does not keep 64-byte aligned in io, an input or output whose rows
+    do not fit one HBM channel, and an io region larger than a channel.
 
     * **Placement** (docs/ENGINE.md §4): as accel-place-hbm recorded it in
       `#accel.hbm` attributes (run it first; an error names the first op
