@@ -45,6 +45,10 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
       `accel.rmsnorm`; LayerNormalization and its decomposition to
       `accel.layernorm`;
     * SiLU, SwiGLU, GELU (erf and tanh forms) and ReLU to `accel.activation`;
+    * what is left of Add, Sub, Mul and Div on float tensors of one static
+      shape to `arith`, a constant operand of one value (a scalar, or a
+      splat that broadcasts to the result) taken as that splat of the
+      result's shape;
     * rotary embeddings (rotate-half and interleaved-pair forms) to
       `accel.rope`, and attention (scaled QK^T, causal mask by Add, Where or
       Trilu, Softmax, times V, head split and merge, grouped-query heads
@@ -638,8 +642,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     program's `accel.io` names `max_rows` (the graph's rows: the product of
     its tensors' leading dimensions) and each input's and output's slot. An
     error names an op the engine cannot run row by row (an unraised ONNX
-    node, attention, a reshape, an element-wise op with a constant or
-    broadcast operand, rows that differ from the inputs'), an input that is
+    node, attention, a reshape, an element-wise op with a broadcast operand
+    or a constant of more than one value, rows that differ from the
+    inputs'), an input that is
     not fp32 rows or token ids, a dynamic shape, rows whose bytes the
     tile does not keep 64-byte aligned in io, an input or output whose rows
     do not fit one HBM channel, and an io region larger than a channel.

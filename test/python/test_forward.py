@@ -91,6 +91,26 @@ def block(tmp_path, norm, hidden=64, ffn=128):
     return save(tmp_path / f"{norm}.onnx", nodes, inits)
 
 
+def scaled(tmp_path, hidden=64, ffn=128):
+    """MatMul -> x · 0.5 -> 0.25 - x -> x + 1 -> 3 / x -> x / 2 -> MatMul:
+    element-wise ops with a scalar constant on either side."""
+    rng = np.random.default_rng(5)
+    scalar = lambda name, v: numpy_helper.from_array(  # noqa: E731
+        np.array(v, np.float32), name)
+    inits = weights(rng, W1=(hidden, ffn), W2=(ffn, hidden))
+    inits += [scalar("half", 0.5), scalar("quarter", 0.25),
+              numpy_helper.from_array(np.ones((1, 1), np.float32), "one"),
+              scalar("three", 3.0), scalar("two", 2.0)]
+    return save(tmp_path / "scaled.onnx", [
+        helper.make_node("MatMul", ["x", "W1"], ["h"], name="fc1"),
+        helper.make_node("Mul", ["h", "half"], ["a"], name="scale"),
+        helper.make_node("Sub", ["quarter", "a"], ["b"], name="flip"),
+        helper.make_node("Add", ["b", "one"], ["c"], name="shift"),
+        helper.make_node("Div", ["three", "c"], ["d"], name="invert"),
+        helper.make_node("Div", ["d", "two"], ["e"], name="halve"),
+        helper.make_node("MatMul", ["e", "W2"], ["y"], name="fc2")], inits)
+
+
 def golden(path, passes, x):
     """The golden model's y for the rows of `x` (the graph's other rows
     zero: every op is row-wise)."""
@@ -122,6 +142,22 @@ def test_mlp_matches_golden(tmp_path, tools, setting):
     package = tmp_path / "mlp.accel"
     compile_graph(tools, path, package, SETTINGS[setting]["cli"])
     rng = np.random.default_rng(3)
+    for rows in (1, 5, ROWS):
+        x = rng.standard_normal((rows, 64)).astype(np.float32)
+        got = accel.simulate(package, inputs={"x": x},
+                             mode="functional")["outputs"]["y"]
+        assert got.shape == (rows, 64)
+        assert_bits(got, golden(path, SETTINGS[setting]["passes"], x))
+
+
+@pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
+def test_scalar_operands_match_golden(tmp_path, tools, setting):
+    """x · c, c - x, x + c, c / x and x / c (bmode=imm, or a fill of c for
+    c - x and c / x): 1 row, a partial tile (5 of 16) and several tiles."""
+    path = scaled(tmp_path)
+    package = tmp_path / "scaled.accel"
+    compile_graph(tools, path, package, SETTINGS[setting]["cli"])
+    rng = np.random.default_rng(6)
     for rows in (1, 5, ROWS):
         x = rng.standard_normal((rows, 64)).astype(np.float32)
         got = accel.simulate(package, inputs={"x": x},

@@ -12,6 +12,7 @@
 #include "Codegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <numeric>
@@ -183,12 +184,23 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
                           "the result's shape, not broadcast: ")
              << op.getOperand(0).getType() << " and "
              << op.getOperand(1).getType();
-    for (Value operand : op.getOperands())
-      if (operand.getDefiningOp<arith::ConstantOp>() &&
-          llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-                    ActivationOp>(op))
-        return op.emitError("the engine runs element-wise ops on rows, not "
-                            "on a constant operand");
+    // An element-wise op takes rows and at most one constant of one value
+    // (b the immediate, or a fill); an activation takes rows alone.
+    bool arith =
+        llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
+            op);
+    int64_t constants = 0;
+    for (Value operand : op.getOperands()) {
+      DenseFPElementsAttr value;
+      if (!(arith || llvm::isa<ActivationOp>(op)) ||
+          !operand.getDefiningOp<arith::ConstantOp>())
+        continue;
+      if (!arith || !matchPattern(operand, m_Constant(&value)) ||
+          !value.isSplat() || ++constants > 1)
+        return op.emitError("the engine runs element-wise ops on rows and "
+                            "at most one constant of one value, not on "
+                            "this constant operand");
+    }
     if (failed(sameRows(&op, op.getResult(0).getType(), false,
                         "the result of '" + op.getName().getStringRef() + "'")))
       return failure();

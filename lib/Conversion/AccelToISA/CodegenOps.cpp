@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -83,6 +84,17 @@ Opcode unaryOpcode(ActivationKind kind) {
     return Opcode::Vrelu;
   }
   return Opcode::Vrelu;
+}
+
+/// The fp32 bits of `value`'s every element when it is an fp32 splat
+/// constant.
+std::optional<uint32_t> splatBits(Value value) {
+  DenseFPElementsAttr splat;
+  if (!matchPattern(value, m_Constant(&splat)) || !splat.isSplat() ||
+      !splat.getElementType().isF32())
+    return std::nullopt;
+  return static_cast<uint32_t>(
+      splat.getSplatValue<APFloat>().bitcastToAPInt().getZExtValue());
 }
 
 } // namespace
@@ -492,14 +504,54 @@ LogicalResult Codegen::lowerArith(Operation *op) {
       op->getOperand(1).getType() != type || type.getRank() < 1)
     return op->emitError("element-wise operands of one [.., rows, features] "
                          "shape are needed");
-  FailureOr<Home> a = homeOf(op->getOperand(0)), b = homeOf(op->getOperand(1));
-  if (failed(a) || failed(b))
-    return failure();
   int64_t width = type.getDimSize(type.getRank() - 1);
+  std::optional<uint32_t> first = splatBits(op->getOperand(0)),
+                          second = splatBits(op->getOperand(1));
+  if (!first && !second) {
+    FailureOr<Home> a = homeOf(op->getOperand(0)),
+                    b = homeOf(op->getOperand(1));
+    if (failed(a) || failed(b))
+      return failure();
+    FailureOr<Home> d = define(op->getResult(0), width * 4);
+    if (failed(d))
+      return failure();
+    elementwise(program, *opcode, *d, *a, &*b, rowsTimes(width));
+    return success();
+  }
+  if (first && second)
+    return op->emitError("the engine runs element-wise ops on rows, not on "
+                         "two constants");
+  // One operand is a value c of every element: `x op c` with b the
+  // immediate c (c + x and c · x commute); `c - x` and `c / x` fill the
+  // result rows with c first and take x as b.
+  Value rows = op->getOperand(first ? 1 : 0);
+  FailureOr<Home> x = homeOf(rows);
+  if (failed(x))
+    return failure();
   FailureOr<Home> d = define(op->getResult(0), width * 4);
   if (failed(d))
     return failure();
-  elementwise(program, *opcode, *d, *a, &*b, rowsTimes(width));
+  unsigned count = rowsTimes(width);
+  uint32_t c = first ? *first : *second;
+  if (first && (*opcode == Opcode::Vsub || *opcode == Opcode::Vdiv)) {
+    isa::Instruction fill = make(Opcode::Vfill);
+    fill.set("dbuf", static_cast<int64_t>(Buffer::Act));
+    fill.set("rd", program.constant(d->offset));
+    fill.set("rn", count);
+    fill.set("f", c);
+    program.emit(fill);
+    elementwise(program, *opcode, *d, *d, &*x, count);
+    return success();
+  }
+  isa::Instruction i = make(*opcode);
+  i.set("dbuf", static_cast<int64_t>(Buffer::Act));
+  i.set("rd", program.constant(d->offset));
+  i.set("abuf", static_cast<int64_t>(Buffer::Act));
+  i.set("ra", program.constant(x->offset));
+  i.set("rn", count);
+  i.set("bmode", 2);
+  i.set("f", c);
+  program.emit(i);
   return success();
 }
 

@@ -21,9 +21,10 @@ func.func @not_row_wise(%x: tensor<4x16xf32>) -> tensor<2x32xf32> attributes {ac
 
 // -----
 
+// A constant of many values: the engine takes one value (an immediate).
 func.func @constant_operand(%x: tensor<4x16xf32>) -> tensor<4x16xf32> attributes {accel.entry = "forward"} {
-  %c = arith.constant dense<2.0> : tensor<4x16xf32>
-  // expected-error @+1 {{the engine runs element-wise ops on rows, not on a constant operand}}
+  %c = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]]> : tensor<4x16xf32>
+  // expected-error @+1 {{the engine runs element-wise ops on rows and at most one constant of one value, not on this constant operand}}
   %y = arith.mulf %x, %c : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }

@@ -78,3 +78,25 @@ func.func @relu(%x: tensor<3x4x5xf32> {onnx.name = "x"}, %z: tensor<3x4x5xf32> {
   %y = arith.mulf %r, %z : tensor<3x4x5xf32>
   return %y : tensor<3x4x5xf32>
 }
+
+// -----
+
+// A constant of one value as an element-wise operand: x · 0.5 is one vmul
+// with b the immediate 0.5 over r11 · 16 elements; 2 - x fills the result
+// rows with 2.0, then subtracts x from them.
+// CHECK-LABEL: func.func @scalar
+// CHECK: accelisa.label @forward_step
+// CHECK: accelisa.muli [[N:r[0-9]+]], r11, 16
+// CHECK-NEXT: accelisa.addi [[D:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vmul act[[[D]]], act[r0], wgt[r0], [[N]], bmode=imm, f=0.5, wait=ld
+// CHECK-NEXT: accelisa.muli [[M:r[0-9]+]], r11, 16
+// CHECK-NEXT: accelisa.vfill act[r0], [[M]], 2.0
+// CHECK-NEXT: accelisa.addi [[A:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vsub act[r0], act[r0], act[[[A]]], [[M]], rel=st
+func.func @scalar(%x: tensor<4x16xf32> {onnx.name = "x"}) -> (tensor<4x16xf32> {onnx.name = "y"}) attributes {accel.entry = "forward"} {
+  %half = arith.constant dense<0.5> : tensor<4x16xf32>
+  %two = arith.constant dense<2.0> : tensor<4x16xf32>
+  %a = arith.mulf %x, %half : tensor<4x16xf32>
+  %y = arith.subf %two, %a : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
