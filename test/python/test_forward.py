@@ -134,36 +134,31 @@ def compile_graph(tools, path, package, flags):
                    check=True, capture_output=True)
 
 
-@pytest.mark.parametrize("setting", list(SETTINGS))
-def test_mlp_matches_golden(tmp_path, tools, setting):
-    """1 row, a partial tile (5 of 16) and several tiles (40: 16, 16, 8),
-    one package."""
-    path = mlp(tmp_path)
-    package = tmp_path / "mlp.accel"
+def check_rows(tools, path, setting, seed):
+    """Compiles `path` at `setting` and runs 1 row, a partial tile (5 of 16)
+    and several tiles (40: 16, 16, 8) of one package against the golden
+    model, bit for bit."""
+    package = path.with_suffix(".accel")
     compile_graph(tools, path, package, SETTINGS[setting]["cli"])
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     for rows in (1, 5, ROWS):
         x = rng.standard_normal((rows, 64)).astype(np.float32)
         got = accel.simulate(package, inputs={"x": x},
                              mode="functional")["outputs"]["y"]
         assert got.shape == (rows, 64)
         assert_bits(got, golden(path, SETTINGS[setting]["passes"], x))
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_mlp_matches_golden(tmp_path, tools, setting):
+    check_rows(tools, mlp(tmp_path), setting, 3)
 
 
 @pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
 def test_scalar_operands_match_golden(tmp_path, tools, setting):
     """x · c, c - x, x + c, c / x and x / c (bmode=imm, or a fill of c for
-    c - x and c / x): 1 row, a partial tile (5 of 16) and several tiles."""
-    path = scaled(tmp_path)
-    package = tmp_path / "scaled.accel"
-    compile_graph(tools, path, package, SETTINGS[setting]["cli"])
-    rng = np.random.default_rng(6)
-    for rows in (1, 5, ROWS):
-        x = rng.standard_normal((rows, 64)).astype(np.float32)
-        got = accel.simulate(package, inputs={"x": x},
-                             mode="functional")["outputs"]["y"]
-        assert got.shape == (rows, 64)
-        assert_bits(got, golden(path, SETTINGS[setting]["passes"], x))
+    c - x and c / x)."""
+    check_rows(tools, scaled(tmp_path), setting, 6)
 
 
 @pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
