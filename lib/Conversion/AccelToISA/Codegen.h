@@ -306,6 +306,10 @@ private:
   /// pass's first head (no loop for one pass), so that the code does not
   /// grow when a longer context takes more passes.
   void passLoop(int64_t heads, int64_t rows, llvm::function_ref<void()> body);
+  /// A runtime loop of `counter` over [first, end) by `by`, fenced by
+  /// barriers, its label `name`_N_of_<step>.
+  void fencedLoop(llvm::StringRef name, unsigned counter, int64_t first,
+                  int64_t by, int64_t end, llvm::function_ref<void()> body);
   /// The attention of query kQuery over a cache streamed through the kv
   /// buffer (CodegenAttentionStream.cpp): attendQueryStreamFloat or
   /// attendQueryStreamInt8.

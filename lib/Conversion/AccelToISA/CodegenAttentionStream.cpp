@@ -196,16 +196,22 @@ void Codegen::passLoop(int64_t heads, int64_t rows,
     body();
     return;
   }
-  std::string loop = ("pass_" + Twine(loops++) + "_of_" + step).str();
+  fencedLoop("pass", kPass, 0, rows, heads, body);
+}
+
+void Codegen::fencedLoop(StringRef name, unsigned counter, int64_t first,
+                         int64_t by, int64_t end,
+                         llvm::function_ref<void()> body) {
+  std::string loop = (name + "_" + Twine(loops++) + "_of_" + step).str();
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kPass, 0, 0);
+  aluImm(Opcode::Addi, counter, 0, first);
   program.label(loop);
   body();
   program.emit(make(Opcode::Barrier));
-  aluImm(Opcode::Addi, kPass, kPass, rows);
+  aluImm(Opcode::Addi, counter, counter, by);
   isa::Instruction again = make(Opcode::Bltu);
-  again.set("rs1", kPass);
-  again.set("rs2", program.constant(heads));
+  again.set("rs1", counter);
+  again.set("rs2", program.constant(end));
   program.emit(again, loop);
 }
 

@@ -263,19 +263,9 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
   };
   // A runtime loop of kGroup over the heads [first, first + rows) in steps
   // of `step`, fenced by barriers.
-  auto groupLoop = [&](int64_t first, int64_t step,
+  auto groupLoop = [&](int64_t first, int64_t by,
                        llvm::function_ref<void()> body) {
-    std::string loop = ("groups_" + Twine(loops++) + "_of_" + this->step).str();
-    program.emit(make(Opcode::Barrier));
-    aluImm(Opcode::Addi, kGroup, 0, first);
-    program.label(loop);
-    body();
-    program.emit(make(Opcode::Barrier));
-    aluImm(Opcode::Addi, kGroup, kGroup, step);
-    isa::Instruction again = make(Opcode::Bltu);
-    again.set("rs1", kGroup);
-    again.set("rs2", program.constant(first + rows));
-    program.emit(again, loop);
+    fencedLoop("groups", kGroup, first, by, first + rows, body);
   };
 
   // 1. The query's row, r = n - 1, to row `ranks`.
