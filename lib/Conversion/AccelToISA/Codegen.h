@@ -26,6 +26,10 @@
 
 namespace accel::lowering::detail {
 
+/// The fp32 bits of `value`'s every element when it is an fp32 splat
+/// constant.
+std::optional<uint32_t> splatBits(mlir::Value value);
+
 using isa::Buffer;
 using isa::Opcode;
 
@@ -198,6 +202,9 @@ private:
   mlir::LogicalResult loadInputs();
   /// A forward step's return: stores the tile's rows of every output.
   mlir::LogicalResult storeOutputs(mlir::func::ReturnOp op);
+  /// The step's end: a barrier, then back to the entry (`jr` of the link
+  /// register, or `jmp` to the shared steps' return label).
+  void endStep();
   /// Moves the tile's r11 rows of `home` between the act buffer and the
   /// packed rows at `ioOffset` of the io region (row r10 first).
   void moveRows(Opcode opcode, const Home &home, int64_t ioOffset);

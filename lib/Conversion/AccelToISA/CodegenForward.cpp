@@ -176,8 +176,10 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
         embedding && !llvm::isa<BlockArgument>(embedding.getIds()))
       return op.emitError("the engine reads an embedding's token ids from "
                           "the graph's input");
-    if (llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
-            op) &&
+    bool arith =
+        llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
+            op);
+    if (arith &&
         (op.getOperand(0).getType() != op.getResult(0).getType() ||
          op.getOperand(1).getType() != op.getResult(0).getType()))
       return op.emitError("the engine runs element-wise ops on operands of "
@@ -186,17 +188,12 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
              << op.getOperand(1).getType();
     // An element-wise op takes rows and at most one constant of one value
     // (b the immediate, or a fill); an activation takes rows alone.
-    bool arith =
-        llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
-            op);
     int64_t constants = 0;
     for (Value operand : op.getOperands()) {
-      DenseFPElementsAttr value;
       if (!(arith || llvm::isa<ActivationOp>(op)) ||
           !operand.getDefiningOp<arith::ConstantOp>())
         continue;
-      if (!arith || !matchPattern(operand, m_Constant(&value)) ||
-          !value.isSplat() || ++constants > 1)
+      if (!arith || !splatBits(operand) || ++constants > 1)
         return op.emitError("the engine runs element-wise ops on rows and "
                             "at most one constant of one value, not on "
                             "this constant operand");
@@ -262,11 +259,7 @@ LogicalResult Codegen::storeOutputs(func::ReturnOp op) {
       return failure();
     moveRows(Opcode::Store, *home, shared.model.outputs[index].offset);
   }
-  // Runs of the step are ordered as a whole (their tokens pair within one).
-  program.emit(make(Opcode::Barrier));
-  isa::Instruction ret = make(Opcode::Jr);
-  ret.set("rs1", kLink);
-  program.emit(ret);
+  endStep();
   return success();
 }
 

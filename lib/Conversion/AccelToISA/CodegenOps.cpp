@@ -86,9 +86,9 @@ Opcode unaryOpcode(ActivationKind kind) {
   return Opcode::Vrelu;
 }
 
-/// The fp32 bits of `value`'s every element when it is an fp32 splat
-/// constant.
-std::optional<uint32_t> splatBits(Value value) {
+} // namespace
+
+std::optional<uint32_t> accel::lowering::detail::splatBits(Value value) {
   DenseFPElementsAttr splat;
   if (!matchPattern(value, m_Constant(&splat)) || !splat.isSplat() ||
       !splat.getElementType().isF32())
@@ -96,8 +96,6 @@ std::optional<uint32_t> splatBits(Value value) {
   return static_cast<uint32_t>(
       splat.getSplatValue<APFloat>().bitcastToAPInt().getZExtValue());
 }
-
-} // namespace
 
 LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
   auto type = op.getTable().getType();
@@ -606,14 +604,18 @@ LogicalResult Codegen::lowerReturn(func::ReturnOp op) {
     alu(Opcode::Sub, kRows, kTokens, kFirstToken);
     aluImm(Opcode::Minui, kRows, kRows, tile);
   }
+  endStep();
+  return success();
+}
+
+void Codegen::endStep() {
   // Runs of the step are ordered as a whole (their tokens pair within one).
   program.emit(make(Opcode::Barrier));
   if (!returnLabel.empty()) {
     program.emit(make(Opcode::Jmp), returnLabel);
-    return success();
+    return;
   }
   isa::Instruction ret = make(Opcode::Jr);
   ret.set("rs1", kLink);
   program.emit(ret);
-  return success();
 }
