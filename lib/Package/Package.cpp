@@ -163,49 +163,9 @@ llvm::Error accel::package::writeAtomically(llvm::StringRef path,
 /// Bytes read from a file section at a time.
 constexpr size_t kReadChunk = size_t(1) << 23;
 
-/// Appends the file `file` of `size` bytes to `os` a chunk at a time: its
-/// CRC continuing `crc`, or an error.
-static llvm::Expected<uint32_t> appendFile(llvm::raw_ostream &os,
-                                           llvm::StringRef file, uint64_t size,
-                                           uint32_t crc) {
-  llvm::Expected<llvm::sys::fs::file_t> in =
-      llvm::sys::fs::openNativeFileForRead(file);
-  if (!in)
-    return fail("cannot read '" + file +
-                "': " + llvm::toString(in.takeError()));
-  std::vector<char> chunk(kReadChunk);
-  uint64_t done = 0;
-  llvm::Error err = llvm::Error::success();
-  while (!err) {
-    llvm::Expected<size_t> read =
-        llvm::sys::fs::readNativeFile(*in, chunk);
-    if (!read) {
-      err = read.takeError();
-      break;
-    }
-    if (*read == 0)
-      break;
-    ArrayRef<uint8_t> bytes(reinterpret_cast<const uint8_t *>(chunk.data()),
-                            *read);
-    crc = llvm::crc32(crc, bytes);
-    os.write(chunk.data(), *read);
-    done += *read;
-  }
-  llvm::sys::fs::closeFile(*in);
-  if (err)
-    return fail("cannot read '" + file + "': " + llvm::toString(std::move(err)));
-  if (done != size)
-    return fail("'" + file + "' changed while it was read: " + Twine(done) +
-                " bytes, " + Twine(size) + " before");
-  return crc;
-}
-
-/// Appends the ranges [offset, offset + size) of `file` to `os`, copied
-/// from file to file by the kernel (copy_file_range; read and written a
-/// chunk at a time where it cannot).
-static llvm::Error
-appendRanges(accel::AtomicOutput &out, llvm::StringRef file,
-             ArrayRef<std::pair<uint64_t, uint64_t>> ranges) {
+llvm::Error accel::package::appendRanges(
+    accel::AtomicOutput &out, llvm::StringRef file,
+    ArrayRef<std::pair<uint64_t, uint64_t>> ranges) {
   llvm::raw_fd_ostream &os = out.stream();
   int in = -1;
   if (std::error_code ec = llvm::sys::fs::openFileForRead(file, in))
@@ -260,9 +220,6 @@ llvm::Error accel::package::write(llvm::StringRef path,
     uint64_t size = 0;
     for (auto [offset, bytes] : s.ranges)
       size += bytes;
-    if (!s.file.empty() && s.ranges.empty())
-      if (std::error_code ec = llvm::sys::fs::file_size(s.file, size))
-        return fail("cannot read '" + s.file + "': " + ec.message());
     sizes.push_back(s.data.size() + size);
   }
   Layout layout = layOut(sizes);
@@ -270,7 +227,7 @@ llvm::Error accel::package::write(llvm::StringRef path,
   if (llvm::Error err = out.open(path))
     return err;
   // The header and table are written last, once the CRCs are known; the
-  // sections stream through, a file section a chunk at a time.
+  // sections stream through, a file section's ranges copied by the kernel.
   llvm::raw_fd_ostream &os = out.stream();
   os.write_zeros(layout.offsets.empty() ? layout.tableEnd
                                         : layout.offsets.front());
@@ -278,16 +235,9 @@ llvm::Error accel::package::write(llvm::StringRef path,
   for (auto [i, s] : llvm::enumerate(sections)) {
     crcs.push_back(s.ranges.empty() ? llvm::crc32(s.data) : s.crc32);
     os.write(reinterpret_cast<const char *>(s.data.data()), s.data.size());
-    if (!s.ranges.empty()) {
+    if (!s.ranges.empty())
       if (llvm::Error err = appendRanges(out, s.file, s.ranges))
         return err;
-    } else if (!s.file.empty()) {
-      llvm::Expected<uint32_t> crc =
-          appendFile(os, s.file, sizes[i] - s.data.size(), crcs.back());
-      if (!crc)
-        return crc.takeError();
-      crcs.back() = *crc;
-    }
     os.write_zeros(llvm::alignTo(sizes[i], kAlign) - sizes[i]);
   }
   std::vector<uint8_t> head(layout.tableEnd);

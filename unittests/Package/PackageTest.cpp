@@ -115,7 +115,7 @@ TEST(Package, SectionsOfFileRanges) {
     os.write(reinterpret_cast<const char *>(regions.data()), regions.size());
   }
   // A head in memory, then ranges of the file out of order, one twice; a
-  // whole-file section after it continues its head's checksum.
+  // second section of the same file, whole, after it.
   static const uint8_t code[16] = {9}, head[5] = {1, 2, 3, 4, 5};
   std::vector<std::pair<uint64_t, uint64_t>> ranges = {
       {2000, 1000}, {0, 64}, {2000, 1000}};
@@ -128,7 +128,8 @@ TEST(Package, SectionsOfFileRanges) {
   ASSERT_FALSE(bool(write(
       path, {{SectionKind::Code, code},
              {SectionKind::Weights, head, file, ranges, llvm::crc32(expect)},
-             {SectionKind::Params, head, file}})));
+             {SectionKind::Params, head, file, {{0, regions.size()}},
+              llvm::crc32(whole)}})));
   llvm::Expected<Package> p = Package::open(path); // checks every CRC
   ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
   std::optional<llvm::ArrayRef<uint8_t>> weights = p->get(SectionKind::Weights);

@@ -19,6 +19,10 @@
 #include <string>
 #include <vector>
 
+namespace accel {
+class AtomicOutput;
+} // namespace accel
+
 namespace accel::package {
 
 constexpr char kMagic[8] = {'A', 'C', 'C', 'E', 'L', 'P', 'K', 'G'};
@@ -44,13 +48,11 @@ llvm::StringRef sectionName(SectionKind kind);
 struct Section {
   SectionKind kind;
   llvm::ArrayRef<uint8_t> data;
-  /// When not empty, the section holds `data` followed by this file's
-  /// contents, copied a chunk at a time as write() writes the package (a 7B
-  /// model's weight image is never whole in memory).
+  /// When not empty, the section holds `data` followed by the ranges
+  /// [offset, offset + size) of this file, in order, copied by the kernel
+  /// as write() writes the package (a 7B model's weight image is never whole
+  /// in memory); the section's CRC-32 is then `crc32`, given by its writer.
   std::string file = {};
-  /// When not empty: instead of the whole file, these ranges [offset,
-  /// offset + size) of it, in order, and the section's CRC-32 is `crc32`
-  /// (given by its writer: the ranges are copied by the kernel, not read).
   std::vector<std::pair<uint64_t, uint64_t>> ranges = {};
   uint32_t crc32 = 0;
 };
@@ -64,8 +66,14 @@ llvm::Expected<std::vector<uint8_t>> build(llvm::ArrayRef<Section> sections);
 llvm::Error writeAtomically(llvm::StringRef path,
                             llvm::ArrayRef<uint8_t> bytes);
 
+/// Appends the ranges [offset, offset + size) of `file` to `out`, copied
+/// from file to file by the kernel (copy_file_range; read and written a
+/// chunk at a time where it cannot).
+llvm::Error appendRanges(accel::AtomicOutput &out, llvm::StringRef file,
+                         llvm::ArrayRef<std::pair<uint64_t, uint64_t>> ranges);
+
 /// Writes the package of `sections` (laid out as build() does) atomically,
-/// streaming each section (file sections a chunk at a time) into a
+/// streaming each section (file sections by their ranges) into a
 /// temporary file beside `path`, renamed over it only when complete. On
 /// error nothing is left behind.
 llvm::Error write(llvm::StringRef path, llvm::ArrayRef<Section> sections);

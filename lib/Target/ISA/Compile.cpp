@@ -3,6 +3,7 @@
 #include "accel/Target/ISA/Compile.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Package/Package.h"
 #include "accel/Support/AtomicOutput.h"
 #include "accel/Support/Diagnostics.h"
 #include "accel/Target/ISA/CodeFootprint.h"
@@ -345,13 +346,8 @@ LogicalResult writeImage(ModuleOp module, StringRef path,
     return error(module) << llvm::toString(std::move(err));
   out.stream().write(reinterpret_cast<const char *>(parts.head.data()),
                      parts.head.size());
-  for (auto [offset, size] : parts.ranges) {
-    auto region = llvm::MemoryBuffer::getFileSlice(parts.file, size, offset);
-    if (!region)
-      return error(module) << "cannot read '" << parts.file
-                           << "': " << region.getError().message();
-    out.stream() << (*region)->getBuffer();
-  }
+  if (llvm::Error err = package::appendRanges(out, parts.file, parts.ranges))
+    return error(module) << llvm::toString(std::move(err));
   if (llvm::Error err = out.keep())
     return error(module) << llvm::toString(std::move(err));
   return success();
