@@ -9,6 +9,7 @@
 
 #include "AttentionLayout.h"
 
+#include "accel/Dialect/Accel/AttentionLayoutFields.h"
 #include "accel/ISA/ISA.h"
 
 #include "mlir/IR/Builders.h"
@@ -83,6 +84,24 @@ constexpr std::pair<const char *, int64_t AttentionLayout::*> kFields[] = {
     {"tables", &AttentionLayout::tablesAt},
     {"segment", &AttentionLayout::segment},
 };
+
+/// Whether kFields names the fields the dialect verifies, in order.
+constexpr bool fieldsAreTheDialects() {
+  if (std::size(kFields) != std::size(kAttentionLayoutFields))
+    return false;
+  for (size_t i = 0; i < std::size(kFields); ++i) {
+    llvm::StringRef name = kAttentionLayoutFields[i];
+    const char *ours = kFields[i].first;
+    for (size_t c = 0; c < name.size(); ++c)
+      if (ours[c] != name.data()[c])
+        return false;
+    if (ours[name.size()] != '\0')
+      return false;
+  }
+  return true;
+}
+static_assert(fieldsAreTheDialects(),
+              "AttentionLayout's fields must be accel::kAttentionLayoutFields");
 
 /// The kv buffer's part of `at`: the whole, or (when that does not fit) a
 /// chunk of at most `mostChunk` records beside the step's own records

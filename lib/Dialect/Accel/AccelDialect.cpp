@@ -2,6 +2,7 @@
 
 #include "accel/Dialect/Accel/AccelDialect.h"
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Dialect/Accel/AttentionLayoutFields.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -25,13 +26,6 @@ void AccelDialect::initialize() {
 static bool isStep(StringRef name) {
   return name == "decode" || name == "prefill" || name == "forward";
 }
-
-/// The fields of a step's accel.attention_layout (the lowering's
-/// AttentionLayout.h says what each holds).
-static constexpr llvm::StringLiteral kLayoutFields[] = {
-    "tile",   "record", "keys",    "values",       "chunk",   "rows",
-    "scores", "probs",  "queries", "query_scales", "weights", "weight_scales",
-    "bank",   "end",    "tables",  "segment"};
 
 /// The lowering's decisions, where their passes put them (AccelPasses.td).
 LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
@@ -144,7 +138,7 @@ LogicalResult AccelDialect::verifyOperationAttribute(Operation *op,
     // A misspelled field would otherwise be ignored.
     for (NamedAttribute s : steps)
       for (NamedAttribute f : cast<DictionaryAttr>(s.getValue()))
-        if (!llvm::is_contained(kLayoutFields, f.getName().getValue()))
+        if (!llvm::is_contained(kAttentionLayoutFields, f.getName().getValue()))
           return op->emitOpError("accel.attention_layout of the ")
                  << s.getName().getValue() << " step has an unknown field '"
                  << f.getName().getValue() << "'";
