@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -419,9 +420,7 @@ packLinears(ArrayRef<LinearOp> ops, ArrayRef<MatrixSpec> specs,
 }
 
 /// The linears of an image, in walk order: those packed (`ops`, laid out as
-/// `specs`) and those sharing a packed one's region (the decode step
-/// accel-lambda-attention derives repeats the prefill's layers): a linear
-/// with the same weight, scales, zero points and settings as one before it.
+/// `specs`) and those sharing a packed one's region (an equal PackedWeight).
 struct ImageLinears {
   std::vector<LinearOp> ops;
   std::vector<MatrixSpec> specs;
@@ -438,22 +437,18 @@ Attribute constantOf(Value value) {
 /// emitted on the op) before any weight is read.
 FailureOr<ImageLinears> imageLinears(ModuleOp module, int64_t rowsPerTile) {
   ImageLinears linears;
-  using WeightKey = std::tuple<Attribute, Attribute, Attribute, DictionaryAttr>;
-  llvm::DenseMap<WeightKey, size_t> packed;
+  llvm::DenseMap<PackedWeight, size_t> packed;
   bool failedAny = false;
   module.walk([&](LinearOp op) {
-    WeightKey key{constantOf(op.getWeight()), constantOf(op.getScales()),
-                  constantOf(op.getZeroPoints()), op->getAttrDictionary()};
-    if (std::get<0>(key)) {
-      if (auto it = packed.find(key); it != packed.end()) {
-        linears.sharing.emplace_back(op, it->second);
-        return;
-      }
-      packed.try_emplace(key, linears.ops.size());
-    }
     FailureOr<MatrixSpec> spec = readSpec(op, rowsPerTile);
     if (failed(spec)) {
       failedAny = true;
+      return;
+    }
+    auto [it, added] =
+        packed.try_emplace(PackedWeight::of(op, *spec), linears.ops.size());
+    if (!added) {
+      linears.sharing.emplace_back(op, it->second);
       return;
     }
     linears.ops.push_back(op);
@@ -543,13 +538,6 @@ struct PackPass : public accel::impl::PackBase<PackPass> {
   }
 };
 
-/// Whether two specs lay a matrix out alike (the same region bytes).
-bool sameLayout(const MatrixSpec &a, const MatrixSpec &b) {
-  return a.rows == b.rows && a.cols == b.cols && a.format == b.format &&
-         a.bits == b.bits && a.group == b.group && a.sparseN == b.sparseN &&
-         a.sparseM == b.sparseM && a.rowsPerTile == b.rowsPerTile;
-}
-
 /// Releases the blob of `value`'s dense_resource constant when only linears
 /// use it.
 void releaseBlob(Value value) {
@@ -581,19 +569,21 @@ WeightPacker::~WeightPacker() {
     llvm::sys::fs::remove(path);
 }
 
-WeightPacker::Constants WeightPacker::constantsOf(LinearOp op) {
+PackedWeight PackedWeight::of(LinearOp op, const MatrixSpec &spec) {
   return {constantOf(op.getWeight()), constantOf(op.getScales()),
-          constantOf(op.getZeroPoints())};
+          constantOf(op.getZeroPoints()), op.getTransposedWeight(), spec};
 }
 
-int64_t WeightPacker::regionOf(const Constants &constants,
-                               const MatrixSpec &spec) const {
-  auto it = packed.find(constants);
-  if (it != packed.end())
-    for (size_t r : it->second)
-      if (sameLayout(regions[r].spec, spec))
-        return int64_t(r);
-  return -1;
+bool PackedWeight::operator==(const PackedWeight &other) const {
+  return weight == other.weight && scales == other.scales &&
+         zeroPoints == other.zeroPoints && transposed == other.transposed &&
+         spec == other.spec;
+}
+
+unsigned llvm::DenseMapInfo<PackedWeight>::getHashValue(
+    const PackedWeight &key) {
+  return llvm::hash_combine(key.weight, key.scales, key.zeroPoints,
+                            key.transposed, key.spec);
 }
 
 LogicalResult WeightPacker::packAll(ArrayRef<LinearOp> ops,
@@ -611,9 +601,9 @@ LogicalResult WeightPacker::packAll(ArrayRef<LinearOp> ops,
   }
   size_t first = regions.size();
   for (auto [op, spec] : llvm::zip_equal(ops, specs)) {
-    Region region{spec, size, llvm::alignTo(matrixLayout(spec).bytes, kAlign)};
+    Region region{size, llvm::alignTo(matrixLayout(spec).bytes, kAlign)};
     size += region.bytes;
-    packed[constantsOf(op)].push_back(regions.size());
+    packed.try_emplace(PackedWeight::of(op, spec), regions.size());
     regions.push_back(region);
   }
   return packLinears(ops, specs, [&](size_t i, ArrayRef<uint8_t> bytes) {
@@ -625,7 +615,7 @@ LogicalResult WeightPacker::packAll(ArrayRef<LinearOp> ops,
 LogicalResult WeightPacker::packQuantized(ModuleOp module) {
   std::vector<LinearOp> ops;
   std::vector<MatrixSpec> specs;
-  llvm::DenseMap<Constants, std::vector<MatrixSpec>> batch;
+  llvm::DenseSet<PackedWeight> batch;
   bool failedAny = false;
   module.walk([&](LinearOp op) {
     if (!op.getWeightQuantAttr())
@@ -636,13 +626,9 @@ LogicalResult WeightPacker::packQuantized(ModuleOp module) {
       return;
     }
     // Packed already, or earlier in this batch.
-    Constants constants = constantsOf(op);
-    if (regionOf(constants, *spec) >= 0 ||
-        llvm::any_of(batch.lookup(constants), [&](const MatrixSpec &other) {
-          return sameLayout(other, *spec);
-        }))
+    PackedWeight key = PackedWeight::of(op, *spec);
+    if (packed.count(key) || !batch.insert(key).second)
       return;
-    batch[constants].push_back(*spec);
     ops.push_back(op);
     specs.push_back(*spec);
   });
@@ -661,7 +647,7 @@ FailureOr<ImageParts> WeightPacker::finish(ModuleOp module) {
   std::vector<LinearOp> missing;
   std::vector<MatrixSpec> missingSpecs;
   for (auto [op, spec] : llvm::zip_equal(linears->ops, linears->specs))
-    if (regionOf(constantsOf(op), spec) < 0) {
+    if (!packed.count(PackedWeight::of(op, spec))) {
       missing.push_back(op);
       missingSpecs.push_back(spec);
     }
@@ -680,7 +666,7 @@ FailureOr<ImageParts> WeightPacker::finish(ModuleOp module) {
   uint32_t crc =
       llvm::crc32(ArrayRef<uint8_t>(parts.head).drop_front(kHeaderBytes));
   for (auto [op, spec] : llvm::zip_equal(linears->ops, linears->specs)) {
-    const Region &region = regions[regionOf(constantsOf(op), spec)];
+    const Region &region = regions[packed.at(PackedWeight::of(op, spec))];
     crc = crc32Combine(crc, region.crc32, region.bytes);
     parts.ranges.emplace_back(region.offset, region.bytes);
   }

@@ -161,6 +161,21 @@ StorageScheme MatrixSpec::storageScheme() const {
   return scheme;
 }
 
+/// A spec's fields, in one tuple: compared and hashed alike.
+static auto fields(const MatrixSpec &spec) {
+  return std::make_tuple(spec.rows, spec.cols, spec.format, spec.bits,
+                         spec.group, spec.sparseN, spec.sparseM,
+                         spec.rowsPerTile);
+}
+
+bool MatrixSpec::operator==(const MatrixSpec &other) const {
+  return fields(*this) == fields(other);
+}
+
+llvm::hash_code image::hash_value(const MatrixSpec &spec) {
+  return llvm::hash_value(fields(spec));
+}
+
 std::string image::validate(const MatrixSpec &spec) {
   std::string s;
   if (spec.rows < 1 || spec.cols < 1)

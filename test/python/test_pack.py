@@ -267,3 +267,29 @@ def test_image_matches_ir(tmp_path, prune, quantize, rows):
         else:
             assert (e["format"], e["B"], e["G"]) == (2, 32, 0)
             np.testing.assert_array_equal(mat["q"], w)
+
+
+def test_square_weight_transposed_and_not(tmp_path):
+    """accelc packs a batch at a time (WeightPacker): one square constant
+    used transposed (MatMul) and not (Gemm, transB=1) is two matrices, W^T
+    and W, not one region shared by both."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.random.default_rng(4).standard_normal((8, 8)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"),
+         helper.make_node("Gemm", ["h", "W"], ["y"], transB=1, name="gemm")],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
+        [numpy_helper.from_array(w, "W")])
+    model = tmp_path / "square.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), model)
+    img = tmp_path / "square.wimg"
+    subprocess.run([os.path.join(BUILD, "bin", "accelc"), str(model),
+                    "--weight-image=" + str(img), "-o",
+                    str(tmp_path / "square.accel")], check=True)
+    mats = read_image(img.read_bytes())
+    assert len(mats) == 2
+    np.testing.assert_array_equal(mats[0]["q"], w.T.view(np.uint32))
+    np.testing.assert_array_equal(mats[1]["q"], w.view(np.uint32))

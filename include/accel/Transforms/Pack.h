@@ -23,10 +23,24 @@
 
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 namespace accel {
+
+/// What a linear's region of the image is made of: its weight, scales and
+/// zero points (constant attributes; null when absent), whether the weight
+/// is stored transposed, and its layout. Linears with equal keys share one
+/// region (the decode step accel-lambda-attention derives repeats the
+/// prefill's layers), in accel-pack's image and WeightPacker's alike.
+struct PackedWeight {
+  mlir::Attribute weight, scales, zeroPoints;
+  bool transposed = false;
+  image::MatrixSpec spec;
+
+  /// `op`'s key, its weight laid out as `spec`.
+  static PackedWeight of(LinearOp op, const image::MatrixSpec &spec);
+  bool operator==(const PackedWeight &other) const;
+};
 
 class WeightPacker {
 public:
@@ -56,18 +70,9 @@ private:
                               llvm::ArrayRef<image::MatrixSpec> specs);
 
   struct Region {
-    image::MatrixSpec spec;
     uint64_t offset = 0, bytes = 0; ///< in the file; `bytes` kAlign-padded
     uint32_t crc32 = 0;
   };
-  /// A linear's weight, scales and zero points (constant attributes).
-  using Constants =
-      std::tuple<mlir::Attribute, mlir::Attribute, mlir::Attribute>;
-
-  static Constants constantsOf(LinearOp op);
-  /// The region packed of `constants` laid out as `spec`; -1 if none.
-  int64_t regionOf(const Constants &constants,
-                   const image::MatrixSpec &spec) const;
 
   int64_t rowsPerTile;
   std::string output, path;
@@ -75,10 +80,26 @@ private:
   std::optional<llvm::raw_fd_ostream> file; ///< writes `fd`
   uint64_t size = 0;
   std::vector<Region> regions;
-  /// The regions packed of each linear's constants.
-  llvm::DenseMap<Constants, std::vector<size_t>> packed;
+  /// The region packed of each key.
+  llvm::DenseMap<PackedWeight, size_t> packed;
 };
 
 } // namespace accel
+
+namespace llvm {
+template <> struct DenseMapInfo<accel::PackedWeight> {
+  static accel::PackedWeight getEmptyKey() {
+    return {DenseMapInfo<mlir::Attribute>::getEmptyKey()};
+  }
+  static accel::PackedWeight getTombstoneKey() {
+    return {DenseMapInfo<mlir::Attribute>::getTombstoneKey()};
+  }
+  static unsigned getHashValue(const accel::PackedWeight &key);
+  static bool isEqual(const accel::PackedWeight &a,
+                      const accel::PackedWeight &b) {
+    return a == b;
+  }
+};
+} // namespace llvm
 
 #endif // ACCEL_TRANSFORMS_PACK_H

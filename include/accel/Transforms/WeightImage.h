@@ -16,6 +16,7 @@
 #include "accel/Dialect/Accel/Footprint.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/Hashing.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
@@ -61,7 +62,14 @@ struct MatrixSpec {
   unsigned codeBits() const;
   /// The footprint model's view of this matrix (Footprint.h).
   StorageScheme storageScheme() const;
+
+  /// Whether two specs lay a matrix out alike (the same region bytes for
+  /// the same values).
+  bool operator==(const MatrixSpec &other) const;
+  bool operator!=(const MatrixSpec &other) const { return !(*this == other); }
 };
+/// Hashes the fields operator== compares.
+llvm::hash_code hash_value(const MatrixSpec &spec);
 
 /// An error message if `spec` cannot be laid out (bad width, a group or M
 /// that does not divide K, ...); empty when it can.
