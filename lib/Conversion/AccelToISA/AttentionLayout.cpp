@@ -36,16 +36,19 @@ int64_t largestRows(int64_t heads, int64_t most, int64_t qpk,
   return 0;
 }
 
-/// The integer attention's operands in the scratch buffer's upper half
-/// (ISA §5.9) from `start`: the int8 heads of the step's `tile` queries and
-/// their scales (a query after another), then `rows` rows of scores and the
-/// rest: with the whole cache two banks (parity of the work item) of
+/// `at` with `rows` heads an instruction and the integer attention's
+/// operands in the scratch buffer's upper half (ISA §5.9) from `start`: the
+/// int8 heads of the step's `tile` queries and their scales (a query after
+/// another), then `rows` rows of scores and the rest: with the whole cache
+/// two banks (parity of the work item) of
 /// scores, probabilities, int8 weights and weight scales; streamed, the
 /// scores of n keys (the probabilities in place), their weight scales (each
 /// group's running max first) and the int8 weights of `width` records.
-void placeIntScratch(AttentionLayout &at, int64_t start, int64_t tile,
-                     int64_t heads, int64_t headDim, int64_t groups,
-                     int64_t loaded, int64_t width, int64_t rows) {
+AttentionLayout placeIntScratch(AttentionLayout at, int64_t start,
+                                int64_t tile, int64_t heads, int64_t headDim,
+                                int64_t groups, int64_t loaded, int64_t width,
+                                int64_t rows) {
+  at.headsPerPass = rows;
   at.queries = start;
   at.queryScales = at.queries + alignTo(tile * heads * headDim, kAlign);
   at.scoresAt = at.queryScales + alignTo(tile * heads * 4, kAlign);
@@ -55,13 +58,14 @@ void placeIntScratch(AttentionLayout &at, int64_t start, int64_t tile,
     at.weights = at.weightScales + alignTo(rows * groups * 4, kAlign);
     at.bank = 0;
     at.scratchEnd = at.weights + alignTo(rows * groups * width, kAlign);
-    return;
+    return at;
   }
   at.probsAt = at.scoresAt + alignTo(rows * loaded * 4, kAlign);
   at.weights = at.probsAt + alignTo(rows * loaded * 4, kAlign);
   at.weightScales = at.weights + alignTo(rows * groups * loaded, kAlign);
   at.bank = at.weightScales + alignTo(rows * groups * 4, kAlign) - at.scoresAt;
   at.scratchEnd = at.scoresAt + 2 * at.bank;
+  return at;
 }
 
 /// The dictionary's fields (AttentionLayout.h; the dialect's verifier
@@ -165,21 +169,24 @@ LogicalResult planScratch(CacheAttentionOp op, const CacheLayout &c,
   }
   if (c.format == 2)
     return op.emitError("int8_attention needs an integer KV cache");
+  // Each count of rows is tried on a copy of `at`; the largest that fits
+  // is the layout.
   int64_t groups = c.headDim / c.group;
-  auto end = [&](int64_t rows) {
-    placeIntScratch(at, half, tile, heads, c.headDim, groups, loaded,
-                    std::max({at.chunk, tile, streamedSinks(c)}), rows);
-    return at.scratchEnd;
+  auto placed = [&](int64_t rows) {
+    return placeIntScratch(at, half, tile, heads, c.headDim, groups, loaded,
+                           std::max({at.chunk, tile, streamedSinks(c)}), rows);
   };
-  at.headsPerPass =
-      largestRows(heads, kMaxAttentionRows, c.qpk,
-                  [&](int64_t rows) { return fitsBelow(rows, end(rows)); });
-  if (!at.headsPerPass)
+  int64_t rows =
+      largestRows(heads, kMaxAttentionRows, c.qpk, [&](int64_t rows) {
+        return fitsBelow(rows, placed(rows).scratchEnd);
+      });
+  if (!rows)
     return op.emitError("the integer attention of ")
            << tile << " queries " << (streamed ? "streaming " : "over ")
-           << loaded << " keys (" << heads << " heads) needs " << end(1) - half
+           << loaded << " keys (" << heads << " heads) needs "
+           << placed(1).scratchEnd - half
            << " bytes of the scratch buffer's upper half (" << half << ")";
-  end(at.headsPerPass);
+  at = placed(rows);
   return success();
 }
 

@@ -48,6 +48,10 @@
 // keys do not fit that scratch buffer's upper half (the whole cache fits
 // the kv buffer).
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=1000},cse,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json})' 2>&1 | FileCheck %s --check-prefix=SCORES
+// Nor do the integer attention's operands with one head an instruction
+// (its int8 query and scales, two banks of scores, probabilities and
+// weights): the error counts their bytes.
+// RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w8a8kv8 group=32}),accel-lambda-attention{sink=2 window=1000},cse,accel-int8-attention,accel-pack,accel-fuse,accel-tile{prefill-tile=4 config=%t.scr4k.json},accel-place-hbm{config=%t.scr4k.json},accel-allocate-buffers{config=%t.scr4k.json})' 2>&1 | FileCheck %s --check-prefix=INTSCORES
 
 // GOOD: accelisa.vqk
 // MQK: accelisa.mqk
@@ -72,3 +76,4 @@
 // BANK: error: accel.attention_layout of the decode step: 'scores' = 2097280: its 56 bytes overlap 'weight_scales' (2097472 .. 2097480)
 // FIELD: error: 'accel.cache_attention' op accel.attention_layout of the decode step has an unknown field 'segmnet'
 // SCORES: llama-layer.mlir:23:8: error: the scores of one head over 1002 keys (4032 bytes) do not fit the scratch buffer's upper half (2048 bytes)
+// INTSCORES: llama-layer.mlir:23:8: error: the integer attention of 1 queries over 1002 keys (2 heads) needs 18432 bytes of the scratch buffer's upper half (2048)
