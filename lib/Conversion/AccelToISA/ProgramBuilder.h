@@ -30,6 +30,10 @@ struct Emitted {
 
 class ProgramBuilder {
 public:
+  /// Code whose scratch registers go on from another builder's
+  /// `scratchAt()` (0: from r16).
+  explicit ProgramBuilder(unsigned scratchAt = 0) : nextScratch(scratchAt) {}
+
   /// Appends `instruction` (a branch or jump to `target`).
   Emitted &emit(isa::Instruction instruction, llvm::StringRef target = {});
   /// Names the next instruction.
@@ -53,12 +57,14 @@ public:
   void append(std::vector<Emitted> section);
 
   std::vector<Emitted> &getCode() { return code; }
+  /// Where the next scratch register is in the rotation.
+  unsigned scratchAt() const { return nextScratch; }
 
 private:
   std::vector<Emitted> code, outside;
   llvm::SmallVector<std::string, 2> pendingLabels, pendingEntries,
       outsideLabels;
-  unsigned nextScratch = 0, outsideScratch = 0;
+  unsigned nextScratch, outsideScratch = 0;
 };
 
 } // namespace accel::lowering
