@@ -401,6 +401,23 @@ llvm::Error Session::run(uint32_t index, uint64_t count, uint32_t position,
   return sim->run(index, named, stats);
 }
 
+llvm::Expected<uint64_t> Session::inputRows(size_t index,
+                                            uint64_t bytes) const {
+  auto error = [](const Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   message.str());
+  };
+  uint64_t rowBytes = forwardInputs[index].rowBytes;
+  if (bytes == 0 || bytes % rowBytes != 0)
+    return error(Twine(bytes) + " bytes are not whole rows of " +
+                 Twine(rowBytes));
+  if (bytes / rowBytes > maxRowCount())
+    return error(Twine(bytes / rowBytes) + " rows: a call takes 1 to " +
+                 Twine(maxRowCount()) +
+                 " rows (metadata io.max_rows: the graph's rows)");
+  return bytes / rowBytes;
+}
+
 llvm::Error Session::callForward(uint64_t rows,
                                  llvm::ArrayRef<std::vector<uint8_t>> data,
                                  const RunOptions &options, RunStats *stats) {
@@ -413,23 +430,24 @@ llvm::Error Session::callForward(uint64_t rows,
   llvm::Expected<uint32_t> index = entry("forward");
   if (!index)
     return index.takeError();
-  if (rows == 0 || rows > *maxRows)
-    return error(Twine(rows) + " rows: a call takes 1 to " + Twine(*maxRows) +
-                 " rows (metadata io.max_rows: the graph's rows)");
   if (data.size() != forwardInputs.size())
     return error(Twine(data.size()) + " inputs given, the graph has " +
                  Twine(forwardInputs.size()));
   Machine &m = sim->machine();
   m.resetForCall();
-  for (auto [t, bytes] : llvm::zip(forwardInputs, data)) {
-    if (bytes.size() != rows * t.rowBytes)
-      return error("input '" + t.name + "': " + Twine(bytes.size()) +
-                   " bytes, not " + Twine(rows) + " rows of " +
-                   Twine(t.rowBytes));
-    for (size_t i = 0; t.ids && i < rows; ++i)
+  for (auto [i, t, bytes] : llvm::enumerate(forwardInputs, data)) {
+    llvm::Expected<uint64_t> given = inputRows(i, bytes.size());
+    if (!given)
+      return error("input '" + t.name + "': " +
+                   llvm::toString(given.takeError()));
+    if (*given != rows)
+      return error("input '" + t.name + "': " + Twine(*given) +
+                   " rows, not the call's " + Twine(rows) +
+                   " (every input takes the same rows)");
+    for (size_t row = 0; t.ids && row < rows; ++row)
       if (llvm::Error err =
-              checkTokenId(int32_t(loadU32(bytes.data() + 4 * i)),
-                           "input '" + t.name + "', row " + Twine(i)))
+              checkTokenId(int32_t(loadU32(bytes.data() + 4 * row)),
+                           "input '" + t.name + "', row " + Twine(row)))
         return err;
     if (llvm::Error err = m.hbm.write(
             t.slot.channel, bases[unsigned(Region::Io)] + t.slot.offset,

@@ -148,6 +148,12 @@ cl::list<std::string> outputFiles(
     cl::desc("Write a forward package's output NAME's rows to FILE as raw "
              "little-endian fp32"),
     cl::value_desc("name=file"), cl::cat(category));
+cl::opt<bool> printIo(
+    "print-io",
+    cl::desc("Print a forward package's inputs and outputs as JSON (max_rows; "
+             "each name, dtype and row_bytes, as the metadata was checked; "
+             "{} for a decoder) and run nothing"),
+    cl::cat(category));
 cl::opt<bool> noSummary("no-summary",
                         cl::desc("Do not print the timing summary"),
                         cl::cat(category));
@@ -289,12 +295,12 @@ namedFile(llvm::StringRef flag, llvm::StringRef spec,
       names.c_str());
 }
 
-/// The bytes of `--input=spec`'s FILE, whole rows of `t` and at most
-/// `maxRows` of them: a regular file, checked before it is read.
+/// The bytes of `--input=spec`'s FILE, rows of the session's input `index`
+/// (Session::inputRows): a regular file, checked before it is read.
 llvm::Expected<std::vector<uint8_t>> readInput(llvm::StringRef spec,
                                                llvm::StringRef file,
-                                               const sim::IoTensor &t,
-                                               uint64_t maxRows) {
+                                               const sim::Session &s,
+                                               size_t index) {
   auto error = [&](const llvm::Twine &message) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    ("--input=" + spec + ": " + message).str());
@@ -305,13 +311,8 @@ llvm::Expected<std::vector<uint8_t>> readInput(llvm::StringRef spec,
   if (status.type() != llvm::sys::fs::file_type::regular_file)
     return error("not a regular file");
   uint64_t size = status.getSize();
-  if (size == 0 || size % t.rowBytes != 0)
-    return error(llvm::Twine(size) + " bytes are not whole rows of " +
-                 llvm::Twine(t.rowBytes));
-  if (size / t.rowBytes > maxRows)
-    return error(llvm::Twine(size / t.rowBytes) + " rows: a call takes 1 to " +
-                 llvm::Twine(maxRows) +
-                 " rows (metadata io.max_rows: the graph's rows)");
+  if (llvm::Expected<uint64_t> rows = s.inputRows(index, size); !rows)
+    return error(llvm::toString(rows.takeError()));
   // The size checked, not what the file may have grown to since.
   auto buffer = llvm::MemoryBuffer::getFileSlice(file, size, 0,
                                                  /*IsVolatile=*/true);
@@ -322,7 +323,7 @@ llvm::Expected<std::vector<uint8_t>> readInput(llvm::StringRef spec,
 }
 
 /// A forward package's call: the rows of every input from its --input
-/// file (the same rows in each).
+/// file (the Session checks that each gives the same rows).
 llvm::Error callForward(sim::Session &s, sim::RunReport &report,
                         sim::RunOptions &options) {
   auto error = [](const llvm::Twine &message) {
@@ -342,15 +343,11 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
     if (given[index])
       return error("--input=" + spec + ": input '" + t.name +
                    "' is given twice");
-    llvm::Expected<std::vector<uint8_t>> bytes =
-        readInput(spec, file, t, s.maxRowCount());
+    llvm::Expected<std::vector<uint8_t>> bytes = readInput(spec, file, s, index);
     if (!bytes)
       return bytes.takeError();
-    uint64_t count = bytes->size() / t.rowBytes;
-    if (rows && count != rows)
-      return error("--input=" + spec + ": " + llvm::Twine(count) +
-                   " rows, the other inputs " + llvm::Twine(rows));
-    rows = count;
+    if (!rows)
+      rows = bytes->size() / t.rowBytes;
     data[index] = std::move(*bytes);
     given[index] = true;
   }
@@ -363,6 +360,27 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
   t.tokens = uint32_t(rows);
   options.timing = &t;
   return s.callForward(rows, data, options);
+}
+
+/// --print-io: the forward package's io as the Session read it.
+void printForwardIo(const sim::Session &s) {
+  llvm::json::OStream json(llvm::outs());
+  json.object([&] {
+    if (!s.isForward())
+      return;
+    json.attribute("max_rows", s.maxRowCount());
+    for (auto [key, tensors] : {std::pair("inputs", &s.inputs()),
+                                std::pair("outputs", &s.outputs())})
+      json.attributeArray(key, [&] {
+        for (const sim::IoTensor &t : *tensors)
+          json.object([&] {
+            json.attribute("name", t.name);
+            json.attribute("dtype", t.ids ? "i32" : "f32");
+            json.attribute("row_bytes", t.rowBytes);
+          });
+      });
+  });
+  llvm::outs() << '\n';
 }
 
 void printRegs(const sim::Machine &m) {
@@ -424,9 +442,13 @@ int main(int argc, char **argv) {
   }
   llvm::Expected<std::unique_ptr<sim::Session>> session =
       sim::Session::open(packagePath, fallback ? &*fallback : nullptr,
-                         /*withData=*/data, overrides);
+                         /*withData=*/data && !printIo, overrides);
   if (!session)
     return fail(llvm::toString(session.takeError()));
+  if (printIo) {
+    printForwardIo(**session);
+    return 0;
+  }
   llvm::Expected<std::vector<int32_t>> ids = parseIds(promptIds);
   if (!ids)
     return fail(llvm::toString(ids.takeError()));

@@ -88,9 +88,15 @@ public:
   const std::vector<IoTensor> &outputs() const { return forwardOutputs; }
   uint64_t maxRowCount() const { return maxRows.value_or(0); }
 
+  /// The rows `bytes` bytes of inputs()[index] hold: an error (naming
+  /// neither the input nor where the bytes come from) unless they are
+  /// whole rows of it, 1 to maxRowCount() of them.
+  llvm::Expected<uint64_t> inputRows(size_t index, uint64_t bytes) const;
+
   /// One call of the forward entry over `rows` rows (ISA §7: r5 = rows,
   /// r6 = 0): `data[i]` holds the rows of inputs()[i], rows × rowBytes
-  /// little-endian bytes (token ids each below model.vocab, when given).
+  /// little-endian bytes (token ids each below model.vocab, when given);
+  /// errors name the input.
   llvm::Error callForward(uint64_t rows,
                           llvm::ArrayRef<std::vector<uint8_t>> data,
                           const RunOptions &options,
