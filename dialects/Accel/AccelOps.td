@@ -381,6 +381,33 @@ def Accel_EmbeddingOp : Accel_Op<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Accel_BroadcastOp : Accel_Op<"broadcast", [Pure]> {
+  let summary = "A tensor repeated to a larger shape (numpy broadcasting)";
+  let description = [{
+    `result[i_0, ..., i_n] = input[j_0, ..., j_m]` with `input`'s dimensions
+    aligned with the result's last ones and `j_k` the result's index in a
+    dimension of the same size, 0 in one of size 1 (numpy broadcasting in
+    one direction). The result has the input's element type. accel-raise-
+    onnx makes it for a constant element-wise operand of more than one
+    value that broadcasts to the result's shape, so that the element-wise
+    op stays an op on tensors of one shape without materialising the
+    repeated tensor; the engine takes a constant row repeated along the
+    rows (a bias or a per-feature scale: every dimension 1 but the
+    features).
+
+    ```mlir
+    %b = accel.broadcast %row : tensor<64xf32> -> tensor<1x40x64xf32>
+    %y = arith.addf %x, %b : tensor<1x40x64xf32>
+    ```
+  }];
+  let arguments = (ins Accel_FloatTensor:$input);
+  let results = (outs Accel_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Quantization
 //===----------------------------------------------------------------------===//

@@ -1,8 +1,8 @@
 //===- AccelOps.cpp - the float accel ops on host tensors -----------------===//
 //
 // accel.linear, rmsnorm, layernorm, rope, activation and embedding with
-// float weights, as AccelOps.td defines them (the attention family is in
-// AccelAttention.cpp). Dot products and means accumulate in double in index
+// float weights, and broadcast (for both modes), as AccelOps.td defines
+// them (the attention family is in AccelAttention.cpp). Dot products and means accumulate in double in index
 // order; each result element is rounded once to the result type. Quantized
 // weights, quantized KV caches and accel.quantize/dequantize are the
 // quantized golden model's.
@@ -224,6 +224,27 @@ static Results runEmbedding(accel::EmbeddingOp op,
   return single(std::move(*result));
 }
 
+Results detail::runBroadcast(mlir::Operation *op, const Tensor &input) {
+  auto type = llvm::cast<mlir::RankedTensorType>(op->getResult(0).getType());
+  if (!type.hasStaticShape())
+    return fail("needs a static result shape, got " + describeType(type));
+  llvm::ArrayRef<int64_t> shape = type.getShape(), from = input.getShape();
+  llvm::Expected<llvm::SmallVector<int64_t>> both =
+      broadcastShapes({from, shape});
+  if (!both)
+    return both.takeError();
+  if (llvm::ArrayRef<int64_t>(*both) != shape)
+    return fail("input " + formatShape(from) + " does not broadcast to " +
+                formatShape(shape));
+  llvm::Expected<Tensor> result = allocate(input.getDType(), shape);
+  if (!result)
+    return result.takeError();
+  BroadcastWalker walker(shape, {from});
+  for (int64_t i = 0, e = result->getNumElements(); i < e; ++i, walker.next())
+    result->copyElement(i, input, walker.offset(0));
+  return single(std::move(*result));
+}
+
 Results detail::runAccelOp(mlir::Operation *op,
                            llvm::ArrayRef<const Tensor *> tensors) {
   AccelOperands operands(op, tensors);
@@ -255,6 +276,9 @@ Results detail::runAccelOp(mlir::Operation *op,
       })
       .Case([&](accel::EmbeddingOp embedding) {
         return runEmbedding(embedding, operands);
+      })
+      .Case([&](accel::BroadcastOp broadcast) {
+        return runBroadcast(broadcast, *operands.get(broadcast.getInput()));
       })
       .Case<accel::QuantizeOp, accel::DequantizeOp>([](mlir::Operation *op) {
         return needsGoldenModel("'" + op->getName().getStringRef() + "'");

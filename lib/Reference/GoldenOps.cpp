@@ -403,6 +403,9 @@ Results detail::runGoldenAccelOp(mlir::Operation *op,
       .Case([&](accel::EmbeddingOp embedding) {
         return runEmbedding(embedding, operands);
       })
+      .Case([&](accel::BroadcastOp broadcast) {
+        return runBroadcast(broadcast, *operands.get(broadcast.getInput()));
+      })
       .Default([](mlir::Operation *op) -> Results {
         return fail("unsupported op: the golden model does not implement '" +
                     op->getName().getStringRef() +

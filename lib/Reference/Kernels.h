@@ -254,6 +254,10 @@ llvm::Expected<RopeShape> ropeShape(int64_t heads, const Tensor &x,
 /// An error when accel.activation's optional `up` differs from `x` in shape.
 llvm::Error checkUpShape(const Tensor *up, const Tensor &x);
 
+/// accel.broadcast `op` of `input`: the input repeated to the op's static
+/// result shape (numpy rules; the copies are exact in both modes).
+Results runBroadcast(mlir::Operation *op, const Tensor &input);
+
 /// Element `i` of accel.embedding's `ids`, or an error when it is outside
 /// [0, vocab).
 llvm::Expected<int64_t> embeddingId(const Tensor &ids, int64_t i,

@@ -277,6 +277,30 @@ LogicalResult EmbeddingOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// BroadcastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  auto input = getInput().getType();
+  auto result = getResult().getType();
+  if (input.getElementType() != result.getElementType())
+    return emitOpError("result must have the input's element type ")
+           << input.getElementType() << ", got " << result.getElementType();
+  ArrayRef<int64_t> from = input.getShape(), to = result.getShape();
+  bool broadcasts =
+      from.size() <= to.size() &&
+      llvm::all_of(llvm::zip(from, to.take_back(from.size())), [](auto p) {
+        return std::get<0>(p) == 1 || dimsAgree(std::get<0>(p), std::get<1>(p));
+      });
+  if (!broadcasts)
+    return emitOpError("input of shape ")
+           << shapeStr(from) << " does not broadcast to " << shapeStr(to)
+           << " (each of its dimensions, aligned with the result's last "
+              "ones, is 1 or the result's)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // QuantizeOp, DequantizeOp
 //===----------------------------------------------------------------------===//
 

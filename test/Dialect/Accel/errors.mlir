@@ -756,3 +756,27 @@ func.func @cache_attention_int8_rank_rope(%q: tensor<1x1x512xf32>, %c: tensor<1x
   %0 = accel.cache_attention %q, %c, %c at %p rope(rotate_half %t, %t : tensor<64x64xf32>, tensor<64x64xf32>) heads(8, 2) {lambda = #accel.lambda<sink = 4, window = 60>, kv_quant = #accel.quant<bits = 4, per_channel, asymmetric>, int8_attention} : tensor<1x1x512xf32>, tensor<1x64x128xf32>, tensor<1x64x128xf32> -> tensor<1x1x512xf32>
   return
 }
+
+// -----
+
+func.func @broadcast_wrong_element_type(%row: tensor<64xf32>) {
+  // expected-error @+1 {{result must have the input's element type 'f32', got 'f16'}}
+  %0 = accel.broadcast %row : tensor<64xf32> -> tensor<1x40x64xf16>
+  return
+}
+
+// -----
+
+func.func @broadcast_wrong_features(%row: tensor<32xf32>) {
+  // expected-error @+1 {{input of shape [32] does not broadcast to [1, 40, 64] (each of its dimensions, aligned with the result's last ones, is 1 or the result's)}}
+  %0 = accel.broadcast %row : tensor<32xf32> -> tensor<1x40x64xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_higher_rank(%x: tensor<2x1x64xf32>) {
+  // expected-error @+1 {{input of shape [2, 1, 64] does not broadcast to [40, 64]}}
+  %0 = accel.broadcast %x : tensor<2x1x64xf32> -> tensor<40x64xf32>
+  return
+}

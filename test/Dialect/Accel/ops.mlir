@@ -137,6 +137,17 @@ func.func @embedding(%ids: tensor<1x?xi64>, %table: tensor<256x64xf32>) -> tenso
   return %0 : tensor<1x?x64xf32>
 }
 
+// CHECK-LABEL: func.func @broadcast
+// CHECK: accel.broadcast %{{.*}} : tensor<64xf32> -> tensor<1x40x64xf32>
+// CHECK: accel.broadcast %{{.*}} : tensor<1x1x64xf16> -> tensor<2x?x64xf16>
+// CHECK: accel.broadcast %{{.*}} : tensor<40x1xf32> -> tensor<1x40x64xf32>
+func.func @broadcast(%row: tensor<64xf32>, %h: tensor<1x1x64xf16>, %col: tensor<40x1xf32>) -> (tensor<1x40x64xf32>, tensor<2x?x64xf16>, tensor<1x40x64xf32>) {
+  %0 = accel.broadcast %row : tensor<64xf32> -> tensor<1x40x64xf32>
+  %1 = accel.broadcast %h : tensor<1x1x64xf16> -> tensor<2x?x64xf16>
+  %2 = accel.broadcast %col : tensor<40x1xf32> -> tensor<1x40x64xf32>
+  return %0, %1, %2 : tensor<1x40x64xf32>, tensor<2x?x64xf16>, tensor<1x40x64xf32>
+}
+
 // CHECK-LABEL: func.func @quantization
 // CHECK: %[[Q:.*]], %[[S:.*]] = accel.quantize %{{.*}} {quant = #accel.quant<bits = 8, per_channel, symmetric>} : tensor<1x16x64xf32> -> tensor<1x16x64xi8>, tensor<1x16x1xf32>
 // CHECK: accel.dequantize %[[Q]], %[[S]] {quant = #accel.quant<bits = 8, per_channel, symmetric>} : tensor<1x16x64xi8>, tensor<1x16x1xf32> -> tensor<1x16x64xf32>
