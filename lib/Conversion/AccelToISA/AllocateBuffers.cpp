@@ -299,12 +299,18 @@ LogicalResult Allocator::run() {
     else if (auto activation = dyn_cast<ActivationOp>(op))
       result = allocateActivation(activation);
     else if (llvm::isa<arith::AddFOp, arith::SubFOp, arith::MulFOp,
-                       arith::DivFOp>(
-                 op))
+                       arith::DivFOp>(op)) {
+      // A row it repeats along its rows is a parameter it loads.
+      for (Value operand : op.getOperands()) {
+        FailureOr<Value> row = broadcastRow(&op, operand);
+        if (failed(row) || (*row && failed(param(&op, paramBytes(*row)))))
+          return failure();
+      }
       if (auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
           type && type.getRank() >= 1)
         result = define(op.getResult(0),
                         type.getDimSize(type.getRank() - 1) * 4);
+    }
     if (failed(result))
       return failure();
     freeDead(&op);

@@ -12,7 +12,6 @@
 #include "Codegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <numeric>
@@ -143,7 +142,7 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
              << what << " has other users";
   }
   for (Operation &op : body) {
-    if (llvm::isa<arith::ConstantOp>(op))
+    if (llvm::isa<arith::ConstantOp, BroadcastOp>(op))
       continue;
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
@@ -186,17 +185,23 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
                           "the result's shape, not broadcast: ")
              << op.getOperand(0).getType() << " and "
              << op.getOperand(1).getType();
-    // An element-wise op takes rows and at most one constant of one value
-    // (b the immediate, or a fill); an activation takes rows alone.
+    // An element-wise op takes rows and at most one constant: of one value
+    // (b the immediate, or a fill) or a row repeated along the rows (a
+    // parameter); an activation takes rows alone.
     int64_t constants = 0;
     for (Value operand : op.getOperands()) {
-      if (!(arith || llvm::isa<ActivationOp>(op)) ||
-          !operand.getDefiningOp<arith::ConstantOp>())
+      if (!(arith || llvm::isa<ActivationOp>(op)))
         continue;
-      if (!arith || !splatBits(operand) || ++constants > 1)
+      FailureOr<Value> row = broadcastRow(&op, operand);
+      if (failed(row))
+        return failure();
+      if (!*row && !operand.getDefiningOp<arith::ConstantOp>())
+        continue;
+      if (!arith || !(*row || splatBits(operand)) || ++constants > 1)
         return op.emitError("the engine runs element-wise ops on rows and "
-                            "at most one constant of one value, not on "
-                            "this constant operand");
+                            "at most one constant (of one value, or a row "
+                            "repeated along the rows), not on this constant "
+                            "operand");
     }
     if (failed(sameRows(&op, op.getResult(0).getType(), false,
                         "the result of '" + op.getName().getStringRef() + "'")))

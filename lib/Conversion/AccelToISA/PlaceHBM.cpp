@@ -87,7 +87,8 @@ private:
 };
 
 /// A parameter (on its constant): one a step loads whole (a norm's weight
-/// or shift, a linear's bias: `striped`) is striped as an embedding row is,
+/// or shift, a linear's bias, the row an element-wise op repeats along its
+/// rows: `striped`) is striped as an embedding row is,
 /// in the most pieces (up to C) of whole 64-byte units, piece i on channel
 /// c0 + i, so that one load brings it from all those channels at once; a
 /// RoPE table, read a row at a time, goes whole to the next channel.
@@ -237,6 +238,15 @@ LogicalResult Placer::place(func::FuncOp decode) {
                 return failure();
               return l.getBias() ? placeParam(l, l.getBias(), true)
                                  : success();
+            })
+            .Case<arith::AddFOp, arith::SubFOp, arith::MulFOp,
+                  arith::DivFOp>([&](Operation *e) -> LogicalResult {
+              for (Value operand : e->getOperands()) {
+                FailureOr<Value> row = broadcastRow(e, operand);
+                if (failed(row) || (*row && failed(placeParam(e, *row, true))))
+                  return failure();
+              }
+              return success();
             })
             .Case([&](RopeOp r) -> LogicalResult {
               for (Value table : {r.getCos(), r.getSin()}) {

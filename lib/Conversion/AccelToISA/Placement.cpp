@@ -4,6 +4,7 @@
 
 #include "accel/ISA/ISA.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
@@ -171,3 +172,28 @@ FailureOr<int64_t> accel::lowering::prefillTileOf(ModuleOp module,
            << ": the module has no accel.prefill_tile: run accel-tile first";
   return tile.getInt();
 }
+
+FailureOr<Value> accel::lowering::broadcastRow(Operation *user,
+                                               Value operand) {
+  auto broadcast = operand.getDefiningOp<BroadcastOp>();
+  if (!broadcast)
+    return Value();
+  Value row = broadcast.getInput();
+  RankedTensorType type = broadcast.getInput().getType();
+  if (!row.getDefiningOp<arith::ConstantOp>())
+    return user->emitError("the engine repeats only a constant row along "
+                           "the rows, not the computed ")
+           << type;
+  ArrayRef<int64_t> shape = type.getShape(),
+                   to = broadcast.getType().getShape();
+  int64_t features = to.empty() ? 1 : to.back();
+  if (!type.getElementType().isF32() || shape.empty() ||
+      shape.back() != features ||
+      llvm::any_of(shape.drop_back(), [](int64_t dim) { return dim != 1; }))
+    return user->emitError("the engine repeats a constant along the rows "
+                           "only as an fp32 row of the ")
+           << features << " features (every other dimension 1), not this "
+           << type << " (repeated to " << broadcast.getType() << ")";
+  return row;
+}
+

@@ -149,6 +149,15 @@ bool isForward(mlir::func::FuncOp fn);
 llvm::SmallVector<std::pair<llvm::StringRef, int64_t>, 2>
 stepsOf(mlir::func::FuncOp fn, int64_t prefillTile);
 
+/// The constant row an operand of the element-wise op `user` repeats along
+/// its rows: when `operand` is an accel.broadcast of an fp32 constant whose
+/// every dimension is 1 but the last, the result's features, that
+/// constant (a parameter the step loads, as a linear's bias); null when
+/// `operand` is not a broadcast; an error at `user` naming why the engine
+/// cannot run any other broadcast.
+mlir::FailureOr<mlir::Value> broadcastRow(mlir::Operation *user,
+                                          mlir::Value operand);
+
 /// The hardware config at `path` (empty: the bundled one) for the pass
 /// `pass`; errors at `module` if it does not load or if its hbm.channels is
 /// not a power of two.

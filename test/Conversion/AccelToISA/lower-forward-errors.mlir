@@ -21,11 +21,45 @@ func.func @not_row_wise(%x: tensor<4x16xf32>) -> tensor<2x32xf32> attributes {ac
 
 // -----
 
-// A constant of many values: the engine takes one value (an immediate).
+// A constant of many values of the result's shape: the engine takes one
+// value (an immediate) or a row repeated along the rows.
 func.func @constant_operand(%x: tensor<4x16xf32>) -> tensor<4x16xf32> attributes {accel.entry = "forward"} {
   %c = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0], [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]]> : tensor<4x16xf32>
-  // expected-error @+1 {{the engine runs element-wise ops on rows and at most one constant of one value, not on this constant operand}}
+  // expected-error @+1 {{the engine runs element-wise ops on rows and at most one constant (of one value, or a row repeated along the rows), not on this constant operand}}
   %y = arith.mulf %x, %c : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A column repeated along the features is not a row.
+func.func @column_operand(%x: tensor<4x16xf32>) -> tensor<4x16xf32> attributes {accel.entry = "forward"} {
+  %c = arith.constant dense<[[1.0], [2.0], [3.0], [4.0]]> : tensor<4x1xf32>
+  %b = accel.broadcast %c : tensor<4x1xf32> -> tensor<4x16xf32>
+  // expected-error @+1 {{the engine repeats a constant along the rows only as an fp32 row of the 16 features (every other dimension 1), not this 'tensor<4x1xf32>' (repeated to 'tensor<4x16xf32>')}}
+  %y = arith.addf %x, %b : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A computed row (here an input of one row) is not a parameter.
+func.func @computed_row(%x: tensor<4x16xf32>, %r: tensor<16xf32>) -> tensor<4x16xf32> attributes {accel.entry = "forward"} {
+  %b = accel.broadcast %r : tensor<16xf32> -> tensor<4x16xf32>
+  // expected-error @+1 {{the engine repeats only a constant row along the rows, not the computed 'tensor<16xf32>'}}
+  %y = arith.mulf %x, %b : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A row and a value: two constants.
+func.func @row_and_value(%x: tensor<4x16xf32>) -> tensor<4x16xf32> attributes {accel.entry = "forward"} {
+  %c = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]> : tensor<16xf32>
+  %b = accel.broadcast %c : tensor<16xf32> -> tensor<4x16xf32>
+  %h = arith.constant dense<0.5> : tensor<4x16xf32>
+  // expected-error @+1 {{the engine runs element-wise ops on rows and at most one constant (of one value, or a row repeated along the rows), not on this constant operand}}
+  %y = arith.subf %b, %h : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
 
