@@ -270,6 +270,41 @@ def test_streamed_lambda_int8_attention(tmp_path, tools, setting, heads,
                                  flags)
 
 
+def decode_reads(tools, package, position):
+    """HBM bytes accel-sim's timing mode reads in a decode step at
+    `position` of `package`."""
+    report = package.with_suffix(".json")
+    subprocess.run([tools["accel-sim"], str(package), "--mode=timing",
+                    "--no-summary", "--report=" + str(report),
+                    "--entry=decode", f"--position={position}"],
+                   check=True, capture_output=True)
+    return json.loads(report.read_text())["calls"][0]["hbm"]["read_bytes"]
+
+
+def test_streamed_lambda_int8_values_read_once(tmp_path, tools):
+    """Integer attention reads a streamed window's values twice, for their
+    scales (vpq max) and then for the products (vpq quant, mpv); when both
+    value loops take the window in one pass (two half-chunks of 12 KV8
+    records here), the second finds it still in the kv buffer and loads
+    nothing. A decode step then reads what the fp32 attention's reads (the
+    keys and the values once, the same weights), and more once the window
+    takes several passes (Λ 3 + 40 over a 4 KiB kv buffer)."""
+    path = export(tmp_path, heads=4, kv_heads=2)
+    flags = ["--config=" + str(bram_config(tmp_path, "kv", 1)),
+             "--prefill-tile=1"]
+    reads = {}
+    for attention in ("f32", "int8"):
+        setting = lam(SETTINGS["kv8"], 3, 40, attention)
+        package = tmp_path / f"{attention}.accel"
+        subprocess.run([tools["accelc"], str(path), "--dim",
+                        "batch=1,sequence=16", *setting["cli"], *flags,
+                        "-o", str(package)], check=True)
+        reads[attention] = [decode_reads(tools, package, p)
+                            for p in (5, 20, 30)]
+    assert reads["int8"][:2] == reads["f32"][:2]
+    assert reads["int8"][2] > reads["f32"][2]
+
+
 @pytest.mark.parametrize("setting,tile,attention", [
     ("fp32", 5, "f32"), ("kv8", 12, "f32"), ("kv8", 12, "int8")])
 def test_streamed_lambda_tile_over_window(tmp_path, tools, setting, tile,

@@ -70,6 +70,12 @@ uint32_t scaleBits(CacheAttentionOp op);
 /// The f32 values of a constant.
 mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
                                                    mlir::Value value);
+/// Calls `row(r, values)` for each row r of the 2-D float constant `value`,
+/// converted to f32 a row at a time when its data is a blob (an embedding
+/// table is never whole in f32 beside its f16 blob).
+mlir::LogicalResult
+forEachConstantRow(mlir::Operation *user, mlir::Value value,
+                   llvm::function_ref<void(int64_t, llvm::ArrayRef<float>)> row);
 
 /// What the two steps share: the HBM placement (read from accel-place-hbm's
 /// attributes) and the parameter blob.
@@ -158,6 +164,11 @@ private:
   /// `bytes` of the scratch buffer's staging area (reused round robin).
   int64_t stage(int64_t bytes);
   void setAttention(const CacheLayout &cache);
+  /// One instruction of each data unit that accesses nothing, where
+  /// accel-insert-tokens puts the tokens of a call's boundary: a `load` and
+  /// a `store` of no rows, an `mcfg` (each linear sets its own) and the
+  /// `vaset` of `cache`.
+  void tokenSlots(const CacheLayout &cache);
   mlir::FailureOr<Home> homeOf(mlir::Value value);
   /// accel-allocate-buffers' homes of `op` in this step.
   mlir::FailureOr<HomesAttr> homesOf(mlir::Operation *op);
@@ -171,8 +182,10 @@ private:
   /// reads; an error at `user` if there is none or it does not fit.
   mlir::FailureOr<HbmAttr> placementOf(mlir::Operation *user,
                                        mlir::Operation *holder);
-  /// Appends `bytes` of `data` to the parameter blob, to be copied to
-  /// `offset` of the weights region in `channel`.
+  /// Appends `bytes` of zeros to the parameter blob, to be copied to
+  /// `offset` of the weights region in `channel`; where they start.
+  int64_t reserveParams(int64_t bytes, int64_t channel, int64_t offset);
+  /// reserveParams, filled with `data`.
   void copyParams(const void *data, int64_t bytes, int64_t channel,
                   int64_t offset);
   /// Copies the constant `value` into the blob (once), where its placement
@@ -223,9 +236,9 @@ private:
                      const Home &out, const AttentionLayout &at);
   /// emitAttention as a call (a step with `back`): its code made with the
   /// caches at the step's first attention's HBM offsets is a subroutine
-  /// (ending with a barrier and `jr r8`), shared by every layer whose code
-  /// is the same; the call moves r2 by the layer's offset from the first
-  /// and back, between a barrier and the `jal r8`.
+  /// (between token slots, ending with `jr r8`), shared by every layer whose
+  /// code is the same; the call moves r2 by the layer's offset from the
+  /// first and back around the `jal r8`, token slots right after it.
   void callAttention(CacheAttentionOp op, const CacheLayout &c, const Home &q,
                      const Home &newKeys, const Home &newValues,
                      const Home &out, const AttentionLayout &at);
@@ -274,28 +287,34 @@ private:
   /// query kQuery's window's, [min(ws, r6), r6), a chunk never past the
   /// ring's end) in chunks of `chunk` (once, with none, when there are
   /// none), between barriers:
-  /// `load(base, first, offset)` loads a chunk's records, from position
-  /// `first` (a register; with Λ ring slot S + `offset`, a register), to
-  /// `base` of the kv buffer (the chunks' room at `room`) and
-  /// `use(base, first)` works on them, kChunkKeys the chunk's count. With
-  /// `pipelined`, a pass
+  /// `load(base, first, offset, count)` loads `count` (a register) of a
+  /// chunk's records, from position `first` (a register; with Λ ring slot
+  /// S + `offset`, a register), to `base` of the kv buffer (the chunks'
+  /// room at `room`) and `use(base, first)` works on them, kChunkKeys the
+  /// chunk's count. With `pipelined`, a pass
   /// takes kChunksPerPass chunks of half the size, alternately in the two
   /// halves of the chunk's room, each loaded while the one before is used
   /// (accel-insert-tokens orders a load after the use of the half it
   /// overwrites; the record formats are restated after the label for it).
   /// `skip`: the most records a load takes before its chunk's first (from
-  /// its row's start), which its half holds too.
-  void chunkLoop(const CacheLayout &c, int64_t chunk, bool pipelined,
-                 int64_t room, int64_t skip,
-                 llvm::function_ref<void(int64_t, unsigned, unsigned)> load,
-                 llvm::function_ref<void(int64_t, unsigned)> use);
+  /// its row's start), which its half holds too. `again` (pipelined): the
+  /// loop right after one of the same chunks into the same room; when that
+  /// one took them all in one pass, the halves still hold them and `count`
+  /// is 0.
+  void chunkLoop(
+      const CacheLayout &c, int64_t chunk, bool pipelined, int64_t room,
+      int64_t skip,
+      llvm::function_ref<void(int64_t, unsigned, unsigned, unsigned)> load,
+      llvm::function_ref<void(int64_t, unsigned)> use, bool again = false);
   /// `body(run)` over a streamed query's runs of key (or `values`) records
   /// in key order (`pipelined`: as chunkLoop's): with Λ its sinks (resident
   /// before the own records), the chunks of the earlier positions it sees
   /// (streamed through the room at keys or values), then its own records.
+  /// `again`: chunkLoop's, the runs of the pass right before.
   void streamRuns(const CacheLayout &c, const AttentionLayout &at,
                   bool values, bool pipelined,
-                  llvm::function_ref<void(const StreamRun &)> body);
+                  llvm::function_ref<void(const StreamRun &)> body,
+                  bool again = false);
   /// A streamed attention's scores and probabilities: `scores(run)` over
   /// streamRuns' key runs, then one vsoftmax of `rows` rows of n, in place.
   void streamKeys(const CacheLayout &c, const AttentionLayout &at,

@@ -43,7 +43,8 @@
 //
 // A query reads the whole cache twice (fp32: keys, then values) or three
 // times (integer: keys, values twice) per pass: a prefill tile's queries
-// each read it. The loops' bodies are fenced by barriers (accel-insert-
+// each read it. (The integer second values loop loads nothing when both
+// take the whole window in one pass: its two halves still hold it.) The loops' bodies are fenced by barriers (accel-insert-
 // tokens orders straight-line code). fp32's chunk loops take one chunk a
 // pass (its head loops' barriers would serialise more anyway), so a
 // chunk's load does not overlap the work on the one before. The integer
@@ -76,8 +77,9 @@ void Codegen::windowShift(const CacheLayout &c, unsigned reg) {
 
 void Codegen::chunkLoop(
     const CacheLayout &c, int64_t chunk, bool pipelined, int64_t room,
-    int64_t skip, llvm::function_ref<void(int64_t, unsigned, unsigned)> load,
-    llvm::function_ref<void(int64_t, unsigned)> use) {
+    int64_t skip,
+    llvm::function_ref<void(int64_t, unsigned, unsigned, unsigned)> load,
+    llvm::function_ref<void(int64_t, unsigned)> use, bool again) {
   std::string loop = ("chunk_" + Twine(loops++) + "_of_" + step).str();
   // Pipelined, the halves are kLeadRecords apart: a run's lead (the
   // records before a row of channels, moveRecords) and the rest are
@@ -87,6 +89,7 @@ void Codegen::chunkLoop(
   // halves as far apart.
   int64_t gap = skip > 0 ? skip : kLeadRecords;
   pipelined &= (skip > 0 ? chunk / 2 - gap : (chunk - gap) / 2) >= 1;
+  again &= pipelined;
   int64_t parts = pipelined ? kChunksPerPass : 1,
           size = !pipelined   ? chunk - skip
                  : skip > 0   ? chunk / 2 - gap
@@ -118,17 +121,39 @@ void Codegen::chunkLoop(
   // 0's count (kChunkKeys when part 1 is selected), never past r6; when
   // part 0 is used after that, its count is kHead - kChunkAt. A load from
   // a row's start (`skip`) takes the records before the part's first too.
+  //
+  // `again`: the loop before left kHead at its last pass's part 1. That is
+  // this pass's part 1 (kChunkAt + part 0's count, or + size) only when
+  // both take every part in their first pass: a later pass starts past the
+  // part 1 before it, which is at least 1 record long (else the loop would
+  // have ended). Then the halves hold this pass's parts, which its loads
+  // take none of.
+  static_assert(kChunksPerPass == 2, "a pass's parts are 0 and 1");
+  auto partOne = [&](unsigned reg) {
+    if (window > 0)
+      alu(Opcode::Add, reg, kChunkAt, kChunkKeys);
+    else
+      aluImm(Opcode::Addi, reg, kChunkAt, size);
+  };
+  // 1 if this pass's part 1 is not the loop before's, else 0.
+  auto other = [&] {
+    unsigned next = program.scratch(), differs = program.scratch();
+    partOne(next);
+    alu(Opcode::Sub, differs, next, kHead);
+    alu(Opcode::Sltu, differs, 0, differs);
+    return differs;
+  };
   auto select = [&](int64_t i, bool using_, auto &&body) {
-    unsigned first = i == 0 ? kChunkAt : kHead;
-    if (i > 0 && window > 0)
-      alu(Opcode::Add, kHead, kChunkAt, kChunkKeys);
-    else if (i > 0)
-      aluImm(Opcode::Addi, kHead, kChunkAt, i * size);
+    unsigned first = i == 0 ? kChunkAt : kHead, differs = 0;
+    if (i > 0 && again && !using_)
+      differs = other();
+    if (i > 0)
+      partOne(kHead);
     if (i == 0 && using_ && window > 0) {
       // (minui: a bound accel-insert-tokens sees.)
       alu(Opcode::Sub, kChunkKeys, kHead, kChunkAt);
       aluImm(Opcode::Minui, kChunkKeys, kChunkKeys, size);
-      body(room, first, 0);
+      body(room, first, 0, kChunkKeys);
       return;
     }
     alu(Opcode::Sub, kChunkKeys, kPosition, first);
@@ -146,9 +171,16 @@ void Codegen::chunkLoop(
       alu(Opcode::Sub, left, 0, left);
       alu(Opcode::Minu, kChunkKeys, kChunkKeys, left);
     }
-    body(room + (i % 2) * (size + gap) * c.record, first, offset);
+    if (i == 0 && again && !using_)
+      differs = other();
+    unsigned count = kChunkKeys;
+    if (differs) {
+      count = program.scratch();
+      alu(Opcode::Mul, count, differs, kChunkKeys);
+    }
+    body(room + (i % 2) * (size + gap) * c.record, first, offset, count);
   };
-  auto used = [&](int64_t base, unsigned first, unsigned) {
+  auto used = [&](int64_t base, unsigned first, unsigned, unsigned) {
     use(base, first);
   };
   select(0, false, load);
@@ -165,10 +197,10 @@ void Codegen::chunkLoop(
     alu(Opcode::Add, kChunkAt, parts > 1 ? kHead : kChunkAt, kChunkKeys);
   else
     aluImm(Opcode::Addi, kChunkAt, kChunkAt, parts * size);
-  isa::Instruction again = make(Opcode::Bltu);
-  again.set("rs1", kChunkAt);
-  again.set("rs2", kPosition);
-  program.emit(again, loop);
+  isa::Instruction repeat = make(Opcode::Bltu);
+  repeat.set("rs1", kChunkAt);
+  repeat.set("rs2", kPosition);
+  program.emit(repeat, loop);
 }
 
 void Codegen::headLoop(int64_t rows, int64_t unroll,
@@ -217,7 +249,8 @@ void Codegen::fencedLoop(StringRef name, unsigned counter, int64_t first,
 
 void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
                          bool values, bool pipelined,
-                         llvm::function_ref<void(const StreamRun &)> body) {
+                         llvm::function_ref<void(const StreamRun &)> body,
+                         bool again) {
   const StripedRows &rows = values ? c.values : c.keys;
   int64_t base = values ? at.valuesAt : at.keysAt;
   int64_t own = at.chunk + streamedSinks(c), sink = c.sink;
@@ -256,15 +289,22 @@ void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
   };
   chunkLoop(
       c, at.chunk, pipelined, base, skip,
-      [&](int64_t half, unsigned first, unsigned offset) {
+      [&](int64_t half, unsigned first, unsigned offset, unsigned count) {
         // With Λ from slot S + offset, offset = (first - S) mod W.
-        unsigned slot = c.window > 0 ? offset : first, count = kChunkKeys;
+        unsigned slot = c.window > 0 ? offset : first;
         int64_t slotImm = c.window > 0 ? sink : 0;
         if (skip > 0) {
-          unsigned before = skipped(first);
+          unsigned before = skipped(first), part = count;
           alu(Opcode::Sub, slot, slot, before);
           count = program.scratch();
-          alu(Opcode::Add, count, kChunkKeys, before);
+          alu(Opcode::Add, count, part, before);
+          // None of them either when the part is none (`again`): at most
+          // s - 1 before it, part + s - 1 <= part · s.
+          if (part != kChunkKeys) {
+            unsigned most = program.scratch();
+            aluImm(Opcode::Muli, most, part, s);
+            alu(Opcode::Minu, count, count, most);
+          }
         }
         moveRecords(Opcode::Load, rows, c, half, count, slot, slotImm, 0,
                     pipelined, skip > 0);
@@ -287,7 +327,8 @@ void Codegen::streamRuns(const CacheLayout &c, const AttentionLayout &at,
           return reg;
         };
         body({records, key, kChunkKeys, false});
-      });
+      },
+      again);
   // The query's own records: positions r6 .. p; with Λ those of its window,
   // from f = max(ws, r6) (kChunkAt), the sinks among them seen above.
   if (c.window == 0) {
@@ -511,8 +552,9 @@ void Codegen::attendQueryStreamInt8(CacheAttentionOp op, const CacheLayout &c,
     // int32 sums (mpv), from 0 (first over no keys) to the own keys' (last,
     // the fp32 result).
     context(none, First);
-    streamRuns(c, at, true, true, [&](const StreamRun &run) {
-      context(run, run.own ? Last : Next);
-    });
+    streamRuns(
+        c, at, true, true,
+        [&](const StreamRun &run) { context(run, run.own ? Last : Next); },
+        /*again=*/true);
   });
 }

@@ -186,9 +186,9 @@ void Codegen::loadStreamedRanks(CacheAttentionOp op, const StreamRun &run) {
 }
 
 unsigned Codegen::streamedQueryRank(CacheAttentionOp op) {
-  unsigned reg = program.scratch();
   if (!op.getRopeCos())
     return 0;
+  unsigned reg = program.scratch();
   aluImm(Opcode::Addi, reg, 0, rankTables.areaRows - 1);
   return reg;
 }
