@@ -1,6 +1,7 @@
 # -*- Python -*-
 # lit configuration of accel's regression tests.
 
+import fcntl
 import os
 import shutil
 
@@ -40,3 +41,21 @@ if config.accel_enable_python:
 # not apply.
 if "address" in config.accel_sanitize.split(","):
     config.available_features.add("asan")
+
+# Every test starts with `rm -rf %t`, and %t lies under this build's
+# test/ (test_exec_root): two lit runs over one build at once (engineers
+# sharing a build directory) remove each other's files midway, which fails
+# the long tests (Robustness/onnx, package, outputs, Sim/errors) at once.
+# So a run holds an exclusive lock on test/.lit.lock until it exits (a raw
+# descriptor, which nothing closes before then; the environment marks it
+# taken, should this file be loaded twice), and a second run waits for it.
+if "ACCEL_LIT_LOCK" not in os.environ:
+    lock_path = os.path.join(config.test_exec_root, ".lit.lock")
+    lock = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lit_config.note("waiting for another lit run over this build (%s)"
+                        % lock_path)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    os.environ["ACCEL_LIT_LOCK"] = lock_path
