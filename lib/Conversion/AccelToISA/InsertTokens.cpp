@@ -5,16 +5,20 @@
 // them a write, gets a wait/release pair, paired in program order so that
 // every token given is taken (AccelPasses.td).
 //
-// What each instruction reads and writes follows from its fields, the
-// ranges of values its registers may hold (RegisterRanges.h) and the unit
-// state `mcfg` and `vaset` set. An access covers the bytes from the lowest
-// to the highest address the ranges allow, for the largest count; an
-// unknown address or count runs to the end of the buffer. HBM is tracked
-// per region (the base register r1..r4 an address derives from, every
-// region where none), channel and offset.
+// What each instruction reads and writes: InstructionAccesses.h.
+//
+// A call (`jal`) and a return (`jr`) need no barrier: the subroutine's
+// first instructions, one of each data unit that accesses nothing (its
+// entry slots), stand for what its callers' units may still be accessing
+// at a call, the union over its calls; its last such instructions (exit
+// slots) release what the code after any of its calls waits for, and the
+// slots right after each call (return slots) take those tokens, so that
+// every call gives and takes the same ones (AccelPasses.td, docs/ISA.md
+// §7).
 //
 //===----------------------------------------------------------------------===//
 
+#include "InstructionAccesses.h"
 #include "Placement.h"
 #include "RegisterRanges.h"
 
@@ -22,12 +26,12 @@
 #include "accel/Dialect/AccelISA/Instruction.h"
 #include "accel/Transforms/Passes.h"
 #include "accel/Hardware/Config.h"
-#include "accel/Transforms/WeightImage.h"
 
 #include "llvm/ADT/DenseMap.h"
 
 #include <array>
 #include <map>
+#include <tuple>
 
 namespace accel {
 #define GEN_PASS_DEF_INSERTTOKENS
@@ -45,17 +49,6 @@ constexpr int64_t kGranule = 64;
 int64_t roundUp(int64_t bytes) {
   return (bytes + kGranule - 1) / kGranule * kGranule;
 }
-/// Access spaces: the five buffers, then HBM by region (base register
-/// r1..r4) and channel.
-constexpr unsigned kHbm = isa::kNumBuffers;
-/// Counts above this are taken as unknown (no buffer holds that many).
-constexpr int64_t kMaxCount = int64_t(1) << 30;
-
-struct Access {
-  unsigned space;
-  int64_t lo, hi; ///< bytes [lo, hi); hi = -1: to the end of the space
-  bool write;
-};
 
 /// The last instruction of each unit that wrote or read each byte of one
 /// access space, as spans [start, end) of bytes that share them: an access
@@ -88,14 +81,22 @@ public:
     for (; it != spans.end() && it->first < hi; ++it)
       f(it->second.last);
   }
-  /// Records that instruction `n` of `unit` wrote or read [lo, hi).
-  void record(int64_t lo, int64_t hi, unsigned unit, int64_t n, bool write) {
+  /// Calls `f(start, end, last)` for every span.
+  template <typename F> void forEachSpan(F f) const {
+    for (const auto &[start, span] : spans)
+      f(start, span.end, span.last);
+  }
+  /// Records that instruction `n` of `unit` wrote or read [lo, hi); a
+  /// write is the span's only access unless `keep` (the other units'
+  /// accesses stay).
+  void record(int64_t lo, int64_t hi, unsigned unit, int64_t n, bool write,
+              bool keep = false) {
     if (lo >= hi)
       return;
     split(lo);
     split(hi);
     auto first = spans.find(lo), end = spans.lower_bound(hi);
-    if (write) {
+    if (write && !keep) {
       spans.erase(first, end);
       Last last;
       last.write[unit] = n;
@@ -103,7 +104,7 @@ public:
       end = std::next(first);
     } else {
       for (auto it = first; it != end; ++it)
-        it->second.last.read[unit] = n;
+        (write ? it->second.last.write : it->second.last.read)[unit] = n;
     }
     // Merge equal neighbours from the span before `lo` to the one at `hi`.
     auto it = first == spans.begin() ? first : std::prev(first);
@@ -143,7 +144,7 @@ class TokenInserter {
 public:
   TokenInserter(const std::vector<int64_t> &bufferBytes, int64_t channels,
                 int64_t channelBytes)
-      : channels(channels) {
+      : model(channels) {
     for (int64_t bytes : bufferBytes)
       spaces.emplace_back(roundUp(bytes));
     for (int64_t s = 0; s < 4 * channels; ++s)
@@ -154,47 +155,56 @@ public:
   LogicalResult run(accelisa::ProgramOp program);
 
 private:
+  /// Each unit's accesses, as spans of whole granules.
+  using Footprint = std::array<std::vector<Access>, isa::kNumUnits>;
+  template <typename T>
+  using PerPair = std::array<std::array<T, isa::kNumUnits>, isa::kNumUnits>;
+  /// A `jal` target and what its calls agree on.
+  struct Subroutine {
+    /// [v][u]: unit v's accesses outstanding at a call that nothing has
+    /// ordered unit u after yet (over every call).
+    PerPair<std::vector<Access>> entry;
+    Footprint head; ///< its own accesses before its first barrier
+    Footprint exit; ///< its own accesses after its last barrier
+    bool fenced = false; ///< a barrier inside: at the return, every
+                         ///< access before the call is complete
+    /// [v][u]: the code after some call orders a unit-u access after a
+    /// unit-v access of the call or before it.
+    PerPair<bool> out{};
+    /// [v][u]: a token from v to u given before a call and taken after it
+    /// (passed), and where none may be (forbidden: the subroutine's code or
+    /// its exit slots give v's tokens to u, which would be taken in its
+    /// place).
+    PerPair<bool> passed{}, forbidden{};
+    /// Each `jal`, and the (v, u) the code after it takes a token for
+    /// (at the access, not the return slot).
+    std::map<size_t, PerPair<bool>> calls;
+    std::optional<size_t> ret; ///< its `jr`
+  };
   void reset();
-  /// The values register field `name` may hold.
-  const RegisterRange &reg(const isa::Instruction &i, StringRef name) const {
-    return (*regs)[i.get(name)];
-  }
-  /// The unsigned values of register field `name` (any for a based one).
-  std::pair<int64_t, int64_t> values(const isa::Instruction &i,
-                                     StringRef name) const {
-    const RegisterRange &r = reg(i, name);
-    return r.base ? RegisterRange::top().asUnsigned() : r.asUnsigned();
-  }
-  /// The largest count `reg + imm` may be, if known.
-  std::optional<int64_t> count(const isa::Instruction &i, StringRef reg,
-                               StringRef imm = "") const;
-  /// `bytes` (unknown: to the end) from buffer address `reg + imm + off`,
-  /// the register and `off` anywhere in their ranges.
-  void onChip(SmallVectorImpl<Access> &out, const isa::Instruction &i,
-              StringRef buf, StringRef reg, int64_t imm,
-              std::optional<int64_t> bytes, bool write,
-              std::pair<int64_t, int64_t> off = {0, 0}) const;
-  void hbm(SmallVectorImpl<Access> &out, const isa::Instruction &i,
-           bool write) const;
-  SmallVector<Access, 6> accessesOf(const isa::Instruction &i);
+  /// `a` as the granules it touches, [lo, hi) within its space.
+  std::pair<int64_t, int64_t> span(const Access &a) const;
+  /// Adds to open[v][u] the accesses of each data unit v outstanding now
+  /// (since the last barrier) that nothing has ordered before unit u's next
+  /// instruction yet.
+  void outstanding(PerPair<std::vector<Access>> &open) const;
+  /// Whether `accesses` and `foot` touch a granule, one of them writing.
+  bool conflict(ArrayRef<Access> accesses, ArrayRef<Access> foot) const;
+  /// Records `accesses` as instruction `n`'s of `unit`.
+  void seed(ArrayRef<Access> accesses, unsigned unit, int64_t n);
+  /// `s.head`, `s.exit` and `s.fenced`, from its entry `e` to its `jr`.
+  void footprints(Subroutine &s, size_t e,
+                     const std::vector<isa::Instruction> &code,
+                     const std::vector<bool> &isLabel,
+                     const std::vector<std::optional<Registers>> &before,
+                     const Registers &unknown);
 
-  int64_t channels;
-  const Registers *regs = nullptr; ///< before the current instruction
+  AccessModel model;
   std::vector<SpanMap> spaces;
   std::array<std::array<int64_t, isa::kNumUnits>, isa::kNumUnits> paired;
   bool pending = false; ///< accesses since the last barrier
-  std::optional<isa::Instruction> matrixConfig, attentionConfig;
-  /// The RoPE tables `vrset` set, with its address registers' values.
-  struct RankTables {
-    unsigned cosBuf, sinBuf;
-    RegisterRange cos, sin;
-    int64_t rot;
-  };
-  std::optional<RankTables> rankTables;
-  /// The table rows a `vqk` with rope=1 reads (ISA §5.7): rows R[rp] and
-  /// R[rk] .. R[rk] + n - 1 of both tables; every buffer when unknown.
-  void rankTableReads(SmallVectorImpl<Access> &out, const isa::Instruction &i,
-                      std::optional<int64_t> n) const;
+  /// The calls since the last barrier (`jal`, subroutine).
+  std::vector<std::pair<size_t, Subroutine *>> chain;
 };
 
 void TokenInserter::reset() {
@@ -203,343 +213,121 @@ void TokenInserter::reset() {
   for (auto &row : paired)
     row.fill(-1);
   pending = false;
+  chain.clear();
 }
 
-std::optional<int64_t> TokenInserter::count(const isa::Instruction &i,
-                                            StringRef regName,
-                                            StringRef imm) const {
-  const RegisterRange &r = reg(i, regName);
-  if (r.base)
-    return std::nullopt;
-  int64_t most = r.asUnsigned().second + (imm.empty() ? 0 : i.get(imm));
-  return most < kMaxCount ? std::optional<int64_t>(most) : std::nullopt;
-}
-
-void TokenInserter::onChip(SmallVectorImpl<Access> &out,
-                           const isa::Instruction &i, StringRef buf,
-                           StringRef regName, int64_t imm,
-                           std::optional<int64_t> bytes, bool write,
-                           std::pair<int64_t, int64_t> off) const {
-  unsigned space = i.get(buf);
-  const RegisterRange &r = reg(i, regName);
-  if (r.base) {
-    out.push_back({space, 0, -1, write});
-    return;
-  }
-  auto [lo, hi] = r.asUnsigned();
-  out.push_back({space, lo + imm + off.first,
-                 bytes ? std::max<int64_t>(hi + imm + off.second + *bytes, 0)
-                       : -1,
-                 write});
-}
-
-/// HBM rows: every channel they rotate over, at the offsets they cover in
-/// a channel (docs/ISA.md §5.1); an address not derived from a region
-/// base may be in any region.
-void TokenInserter::hbm(SmallVectorImpl<Access> &out,
-                        const isa::Instruction &i, bool write) const {
-  std::optional<int64_t> rows = count(i, "rn", "rimm");
-  if (rows && *rows <= 0)
-    return;
-  const RegisterRange &r = reg(i, "rh");
-  int64_t n = int64_t(1) << i.get("nch");
-  int64_t lo = 0, hi = -1;
-  if (r.base && !r.isTop()) {
-    auto [first, last] = r.asUnsigned();
-    lo = first + i.get("himm");
-    if (rows)
-      hi = last + i.get("himm") + (*rows - 1) / n * i.get("hstride") +
-           i.get("len");
-  }
-  int64_t used = std::min(rows ? std::min(*rows, n) : n, channels);
-  for (unsigned region = 1; region <= 4; ++region) {
-    if (r.base && r.base != region)
-      continue;
-    for (int64_t j = 0; j < used; ++j) {
-      unsigned channel = (i.get("ch") + j) % channels;
-      out.push_back({unsigned(kHbm + (region - 1) * channels + channel), lo,
-                     hi, write});
-    }
-  }
-}
-
-void TokenInserter::rankTableReads(SmallVectorImpl<Access> &out,
-                                   const isa::Instruction &i,
-                                   std::optional<int64_t> n) const {
-  const RegisterRange &query = reg(i, "rp"), &key = reg(i, "rk");
-  if (!rankTables || !n || query.base || key.base) {
-    for (unsigned space = 0; space < isa::kNumBuffers; ++space)
-      out.push_back({space, 0, -1, false});
-    return;
-  }
-  auto [queryLo, queryHi] = query.asUnsigned();
-  auto [keyLo, keyHi] = key.asUnsigned();
-  int64_t row = 4 * rankTables->rot;
-  int64_t first = std::min(queryLo, keyLo);
-  int64_t last = std::max(queryHi, keyHi + std::max<int64_t>(*n - 1, 0));
-  for (auto [space, table] : {std::pair(rankTables->cosBuf, rankTables->cos),
-                              std::pair(rankTables->sinBuf, rankTables->sin)}) {
-    if (table.base || last >= kMaxCount / row) {
-      out.push_back({space, 0, -1, false});
-      continue;
-    }
-    auto [lo, hi] = table.asUnsigned();
-    out.push_back({space, lo + first * row, hi + (last + 1) * row, false});
-  }
-}
-
-/// Bytes of `rows` records of the attention state `vaset` set.
-std::optional<int64_t> recordBytes(const std::optional<isa::Instruction> &c) {
-  if (!c)
-    return std::nullopt;
-  return isa::kvRecordStride(*c);
-}
-
-SmallVector<Access, 6> TokenInserter::accessesOf(const isa::Instruction &i) {
-  SmallVector<Access, 6> out;
-  auto times = [](std::optional<int64_t> a,
-                  int64_t b) -> std::optional<int64_t> {
-    return a ? std::optional<int64_t>(*a * b) : std::nullopt;
-  };
-  std::optional<int64_t> rec = recordBytes(attentionConfig);
+/// A data unit's instruction that accesses nothing: a `load` or `store` of
+/// no rows, `mcfg`, `maset`, `vaset`. A subroutine's boundary slots are
+/// these.
+bool isTokenSlot(const isa::Instruction &i) {
   switch (i.opcode) {
-  case Opcode::Lds:
-  case Opcode::Sts:
-    onChip(out, i, "buf", "rs1", i.get("imm"), 4, i.opcode == Opcode::Sts);
-    break;
   case Opcode::Load:
-  case Opcode::Store: {
-    std::optional<int64_t> rows = count(i, "rn", "rimm"), bytes;
-    if (rows)
-      bytes = *rows == 0 ? 0 : (*rows - 1) * i.get("sstride") + i.get("len");
-    bool load = i.opcode == Opcode::Load;
-    onChip(out, i, "buf", "rs", i.get("simm"), bytes, load);
-    hbm(out, i, !load);
-    break;
-  }
-  case Opcode::Mv:
-  case Opcode::Mm: {
-    std::optional<int64_t> tokens =
-        i.opcode == Opcode::Mv ? std::optional<int64_t>(1) : count(i, "rm");
-    int64_t rows = i.get("rows");
-    std::optional<int64_t> x, scales, weights;
-    if (matrixConfig) {
-      const isa::Instruction &c = *matrixConfig;
-      int64_t k = c.get("k"), ga = c.get("ga");
-      bool afp = c.get("afp");
-      int64_t stride = i.opcode == Opcode::Mm ? i.get("astride") : 0;
-      if (tokens)
-        x = (*tokens - 1) * stride + (afp ? 4 * k : k);
-      if (tokens && !afp)
-        scales = *tokens * 4 * (ga ? k / ga : 1);
-      image::MatrixSpec spec;
-      spec.rows = rows;
-      spec.cols = k;
-      spec.format = static_cast<image::ValueFormat>(c.get("fmt"));
-      spec.bits = c.get("bits");
-      spec.group = c.get("g") ? c.get("g") : k;
-      spec.sparseN = c.get("n");
-      spec.sparseM = c.get("m");
-      spec.rowsPerTile = c.get("r");
-      int64_t tiles = (rows + spec.rowsPerTile - 1) / spec.rowsPerTile;
-      weights = tiles * int64_t(image::tileLayout(spec, spec.rowsPerTile).bytes);
-    }
-    onChip(out, i, "abuf", "ra", 0, x, false);
-    if (!matrixConfig || !matrixConfig->get("afp"))
-      onChip(out, i, "sbuf", "rs", 0, scales, false);
-    onChip(out, i, "wbuf", "rw", 0, weights, false);
-    if (i.get("bias"))
-      onChip(out, i, "bbuf", "rb", 0, rows * 4, false);
-    int64_t dstride = i.opcode == Opcode::Mm ? i.get("dstride") : 0;
-    int64_t perToken = i.get("rq") ? rows : rows * 4;
-    onChip(out, i, "dbuf", "rd", 0,
-           tokens ? std::optional<int64_t>((*tokens - 1) * dstride + perToken)
-                  : std::nullopt,
-           true);
-    if (i.get("rq"))
-      onChip(out, i, "obuf", "ro", 0, times(tokens, 4), true);
-    break;
-  }
-  case Opcode::Vadd:
-  case Opcode::Vsub:
-  case Opcode::Vmul:
-  case Opcode::Vdiv:
-  case Opcode::Vmax:
-  case Opcode::Vmin: {
-    std::optional<int64_t> n = times(count(i, "rn", "nimm"), 4);
-    onChip(out, i, "abuf", "ra", 0, n, false);
-    int64_t mode = i.get("bmode");
-    if (mode != 2)
-      onChip(out, i, "bbuf", "rb", 0, mode == 1 ? std::optional<int64_t>(4) : n,
-             false);
-    onChip(out, i, "dbuf", "rd", 0, n, true);
-    break;
-  }
-  case Opcode::Vrelu:
-  case Opcode::Vsilu:
-  case Opcode::Vgelut:
-  case Opcode::Vgelue:
-  case Opcode::Vexp:
-  case Opcode::Vcopy: {
-    std::optional<int64_t> n = count(i, "rn", "nimm");
-    if (i.opcode != Opcode::Vcopy)
-      n = times(n, 4);
-    onChip(out, i, "abuf", "ra", 0, n, false);
-    onChip(out, i, "dbuf", "rd", 0, n, true);
-    break;
-  }
-  case Opcode::Vfill:
-    onChip(out, i, "dbuf", "rd", 0, times(count(i, "rn", "nimm"), 4), true);
-    break;
-  case Opcode::Vrmsnorm:
-  case Opcode::Vlnorm: {
-    std::optional<int64_t> h = count(i, "rn", "nimm"),
-                           m = count(i, "rm", "mimm"), rows;
-    if (h && m)
-      rows = *h * *m * 4;
-    onChip(out, i, "abuf", "ra", 0, rows, false);
-    onChip(out, i, "bbuf", "rb", 0, times(h, 4), false);
-    if (i.opcode == Opcode::Vlnorm && i.get("beta"))
-      onChip(out, i, "cbuf", "rc", 0, times(h, 4), false);
-    onChip(out, i, "dbuf", "rd", 0, rows, true);
-    break;
-  }
-  case Opcode::Vrope: {
-    std::optional<int64_t> m = count(i, "rm", "mimm");
-    int64_t row = i.get("heads") * i.get("hd") * 4, rot = i.get("rot") * 4;
-    std::pair<int64_t, int64_t> position = values(i, "rp");
-    onChip(out, i, "abuf", "ra", 0, times(m, row), false);
-    for (StringRef table : {"b", "c"})
-      onChip(out, i, (table + "buf").str(), ("r" + table).str(), 0,
-             times(m, rot), false,
-             {position.first * rot, position.second * rot});
-    onChip(out, i, "dbuf", "rd", 0, times(m, row), true);
-    break;
-  }
-  case Opcode::Vaset:
-    attentionConfig = i;
-    break;
-  case Opcode::Vrset:
-    rankTables = RankTables{unsigned(i.get("bbuf")), unsigned(i.get("cbuf")),
-                            reg(i, "rb"), reg(i, "rc"), i.get("rot")};
-    break;
+  case Opcode::Store:
+    return i.get("rn") == 0 && i.get("rimm") == 0;
   case Opcode::Mcfg:
-    matrixConfig = i;
-    break;
   case Opcode::Maset:
-    // The lowering gives maset the record format of the vaset before it.
-    attentionConfig = i;
-    break;
-  case Opcode::Mqk:
-  case Opcode::Mpv:
-  case Opcode::Vpq: {
-    // ISA §5.9: records in two runs; per row int8 queries or weights, fp32
-    // scales.
-    std::optional<int64_t> n = count(i, "rn", "nimm");
-    int64_t rows = i.get("rows");
-    std::optional<int64_t> hd, groups;
-    if (attentionConfig) {
-      hd = attentionConfig->get("hd");
-      int64_t g = attentionConfig->get("kvg");
-      groups = *hd / (g ? g : *hd);
-    }
-    std::optional<int64_t> weights =
-        n && groups ? std::optional<int64_t>(*n * *groups) : std::nullopt;
-    std::optional<int64_t> records = rec ? times(n, *rec) : std::nullopt;
-    onChip(out, i, "bbuf", "rb", 0, records, false);
-    onChip(out, i, "bbuf", "rg", 0, records, false);
-    bool scores = i.opcode == Opcode::Mqk, context = i.opcode == Opcode::Mpv;
-    // mqk's scores and vpq's probabilities: row r's element j at
-    // 4(r·P + j), P = R[rp] (n for r0; a fault when less than n).
-    std::optional<int64_t> pitched;
-    if (!context) {
-      std::optional<int64_t> pitch = i.get("rp") ? count(i, "rp") : n;
-      if (n && pitch)
-        pitched = ((rows - 1) * std::max(*pitch, *n) + *n) * 4;
-    }
-    onChip(out, i, "abuf", "ra", 0,
-           scores ? times(hd, rows)
-                  : (context ? times(weights, rows) : pitched),
-           false);
-    onChip(out, i, "sbuf", "rs", 0,
-           times(scores ? std::optional<int64_t>(4) : times(groups, 4), rows),
-           i.opcode == Opcode::Vpq);
-    onChip(out, i, "dbuf", "rd", 0,
-           scores ? pitched : times(context ? times(hd, 4) : weights, rows),
-           true);
-    break;
-  }
-  case Opcode::Vkvq: {
-    std::optional<int64_t> m = count(i, "rm", "mimm");
-    int64_t row = attentionConfig ? attentionConfig->get("kvh") *
-                                        attentionConfig->get("hd") * 4
-                                  : 0;
-    onChip(out, i, "abuf", "ra", 0, attentionConfig ? times(m, row)
-                                                    : std::nullopt,
-           false);
-    onChip(out, i, "dbuf", "rd", 0, rec ? times(m, *rec) : std::nullopt,
-           true);
-    break;
-  }
-  case Opcode::Vqk:
-  case Opcode::Vpv:
-  case Opcode::Vsoftmax: {
-    std::optional<int64_t> n = count(i, "rn", "nimm");
-    int64_t hd = attentionConfig ? attentionConfig->get("hd") * 4 : 0;
-    if (i.opcode == Opcode::Vsoftmax) {
-      std::optional<int64_t> scores = times(n, 4 * i.get("rows"));
-      onChip(out, i, "abuf", "ra", 0, scores, false);
-      onChip(out, i, "dbuf", "rd", 0, scores, true);
-      break;
-    }
-    // vqk, vpv: `rows` rows (0: one) of queries and scores, or of
-    // probabilities and outputs, one after another (ISA §5.7).
-    bool scores = i.opcode == Opcode::Vqk;
-    int64_t rows = std::max<int64_t>(i.get("rows"), 1);
-    std::optional<int64_t> heads =
-        attentionConfig ? std::optional<int64_t>(hd * rows) : std::nullopt;
-    if (scores && i.get("rope"))
-      rankTableReads(out, i, n);
-    onChip(out, i, "abuf", "ra", 0, scores ? heads : times(n, 4 * rows),
-           false);
-    onChip(out, i, "bbuf", "rb", 0, rec ? times(n, *rec) : std::nullopt,
-           false);
-    std::optional<int64_t> written = scores ? times(n, 4 * rows) : heads;
-    if (!scores && i.get("acc"))
-      onChip(out, i, "dbuf", "rd", 0, written, false);
-    onChip(out, i, "dbuf", "rd", 0, written, true);
-    break;
-  }
-  case Opcode::Vqact: {
-    std::optional<int64_t> k = count(i, "rn", "nimm"),
-                           m = count(i, "rm", "mimm");
-    std::optional<int64_t> values =
-        k && m ? std::optional<int64_t>(*k * *m) : std::nullopt;
-    int64_t ga = i.get("ga");
-    onChip(out, i, "abuf", "ra", 0, times(values, 4), false);
-    onChip(out, i, "dbuf", "rd", 0,
-           i.get("fake") ? times(values, 4) : values, true);
-    onChip(out, i, "bbuf", "rb", 0,
-           k && m ? std::optional<int64_t>(*m * 4 * (ga ? *k / ga : 1))
-                  : std::nullopt,
-           true);
-    break;
-  }
-  case Opcode::Vquant:
-  case Opcode::Vdequant:
-    // Conservative: every operand buffer from its address to its end.
-    for (StringRef buf : {"a", "b", "c", "d"})
-      onChip(out, i, (buf + "buf").str(), ("r" + buf).str(), 0, std::nullopt,
-             buf == "d" || (i.opcode == Opcode::Vquant && buf != "a"));
-    break;
-  case Opcode::Vargmax:
-    onChip(out, i, "abuf", "ra", 0, times(count(i, "rn", "nimm"), 4), false);
-    onChip(out, i, "dbuf", "rd", 0, 4, true);
-    break;
+  case Opcode::Vaset:
+    return true;
   default:
-    break;
+    return false;
   }
-  return out;
+}
+
+/// Whether `unit` is one of the four data units (not the control unit,
+/// which completes an instruction before it dispatches the next one).
+bool isDataUnit(unsigned unit) {
+  return unit != static_cast<unsigned>(isa::Unit::Ctrl);
+}
+
+std::pair<int64_t, int64_t> TokenInserter::span(const Access &a) const {
+  int64_t end = spaces[a.space].size();
+  int64_t hi = a.hi < 0 ? end : std::min(roundUp(a.hi), end);
+  int64_t lo = std::max<int64_t>(a.lo, 0) / kGranule * kGranule;
+  return std::make_pair(std::min(lo, end), hi);
+}
+
+void TokenInserter::outstanding(PerPair<std::vector<Access>> &open) const {
+  for (unsigned space = 0; space < spaces.size(); ++space)
+    spaces[space].forEachSpan(
+        [&](int64_t lo, int64_t hi, const SpanMap::Last &last) {
+          for (unsigned v = 0; v < isa::kNumUnits; ++v) {
+            if (!isDataUnit(v))
+              continue;
+            for (auto [n, write] : {std::pair(last.write[v], true),
+                                    std::pair(last.read[v], false)}) {
+              if (n < 0)
+                continue;
+              for (unsigned u = 0; u < isa::kNumUnits; ++u)
+                if (u != v && n > paired[v][u])
+                  open[v][u].push_back({space, lo, hi, write});
+            }
+          }
+        });
+}
+
+bool TokenInserter::conflict(ArrayRef<Access> accesses,
+                             ArrayRef<Access> foot) const {
+  for (const Access &a : accesses) {
+    auto [lo, hi] = span(a);
+    for (const Access &f : foot)
+      if (f.space == a.space && f.lo < hi && lo < f.hi && (a.write || f.write))
+        return true;
+  }
+  return false;
+}
+
+/// `spans` sorted, and merged where they touch (same space and kind).
+void mergeSpans(std::vector<Access> &spans) {
+  llvm::sort(spans, [](const Access &a, const Access &b) {
+    return std::tie(a.space, a.write, a.lo) < std::tie(b.space, b.write, b.lo);
+  });
+  std::vector<Access> merged;
+  for (const Access &a : spans) {
+    if (!merged.empty() && merged.back().space == a.space &&
+        merged.back().write == a.write && a.lo <= merged.back().hi) {
+      merged.back().hi = std::max(merged.back().hi, a.hi);
+      continue;
+    }
+    merged.push_back(a);
+  }
+  spans = std::move(merged);
+}
+
+void TokenInserter::seed(ArrayRef<Access> accesses, unsigned unit,
+                         int64_t n) {
+  for (const Access &a : accesses) {
+    auto [lo, hi] = span(a);
+    spaces[a.space].record(lo, hi, unit, n, a.write, /*keep=*/true);
+    pending = true;
+  }
+}
+
+void TokenInserter::footprints(
+    Subroutine &s, size_t e, const std::vector<isa::Instruction> &code,
+    const std::vector<bool> &isLabel,
+    const std::vector<std::optional<Registers>> &before,
+    const Registers &unknown) {
+  for (size_t k = e; k < code.size() && code[k].opcode != Opcode::Jr; ++k) {
+    const isa::Instruction &i = code[k];
+    model.setRegisters(before[k] ? &*before[k] : &unknown);
+    if (isLabel[k])
+      model.forgetState();
+    if (i.opcode == Opcode::Barrier || i.opcode == Opcode::Halt) {
+      for (auto &accesses : s.exit)
+        accesses.clear();
+      s.fenced = true;
+      continue;
+    }
+    unsigned unit = static_cast<unsigned>(i.getSpec().unit);
+    for (const Access &a : model.accessesOf(i)) {
+      auto [lo, hi] = span(a);
+      if (!s.fenced)
+        s.head[unit].push_back({a.space, lo, hi, a.write});
+      if (isDataUnit(unit))
+        s.exit[unit].push_back({a.space, lo, hi, a.write});
+    }
+  }
+  model.forgetState();
 }
 
 LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
@@ -580,66 +368,246 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     if (code[n].opcode == Opcode::Jal)
       isLabel[n + 1] = true;
 
-  for (size_t n = 0; n < code.size(); ++n) {
-    isa::Instruction &i = code[n];
-    regs = before[n] ? &*before[n] : &unknown;
-    // Control may arrive at a label from elsewhere (or after a call), with
-    // other unit state.
-    if (isLabel[n]) {
-      matrixConfig = attentionConfig = std::nullopt;
-      rankTables = std::nullopt;
+  // The subroutines, by entry: their calls, and what each accesses after
+  // its last barrier (which the code after a call must order its own
+  // accesses after).
+  std::map<size_t, Subroutine> subroutines;
+  for (size_t n = 0; n < code.size(); ++n)
+    if (code[n].opcode == Opcode::Jal)
+      subroutines[targets[n]].calls[n] = {};
+  for (auto &[e, s] : subroutines)
+    footprints(s, e, code, isLabel, before, unknown);
+
+  // The tokens, with tokens passed over calls wherever no subroutine's own
+  // tokens between the same units forbid them; where some do, again with
+  // those forbidden, until none does.
+  /// Each unit's last instruction.
+  std::array<int64_t, isa::kNumUnits> lastOf;
+  auto assign = [&]() -> LogicalResult {
+    reset();
+    for (isa::Instruction &i : code)
+      i.wait = i.release = 0;
+    lastOf.fill(-1);
+    for (auto &[e, s] : subroutines) {
+      s.entry = {};
+      s.out = s.passed = {};
+      for (auto &[call, taken] : s.calls)
+        taken = {};
     }
-    bool control = i.getSpec().unit == isa::Unit::Ctrl;
-    bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
-                                i.opcode == Opcode::Jmp || i.opcode == Opcode::Jal ||
-                                i.opcode == Opcode::Jr);
-    if (transfer && pending)
-      return ops[n]->emitError(
-          "accel-insert-tokens orders straight-line code: a jump or branch "
-          "with accesses since the last barrier (put a barrier before it)");
-    if (i.opcode == Opcode::Barrier || i.opcode == Opcode::Halt) {
-      reset();
-      continue;
-    }
-    unsigned unit = static_cast<unsigned>(i.getSpec().unit);
-    SmallVector<Access, 6> accesses = accessesOf(i);
-    std::array<int64_t, isa::kNumUnits> after;
-    after.fill(-1);
-    // Accesses are tracked in granules of 64 bytes.
-    auto span = [&](const Access &a) {
-      int64_t end = spaces[a.space].size();
-      int64_t hi = a.hi < 0 ? end : std::min(roundUp(a.hi), end);
-      int64_t lo = std::max<int64_t>(a.lo, 0) / kGranule * kGranule;
-      return std::make_pair(std::min(lo, end), hi);
-    };
-    for (const Access &a : accesses) {
-      auto [lo, hi] = span(a);
-      spaces[a.space].forEach(lo, hi, [&](const SpanMap::Last &last) {
-        for (unsigned v = 0; v < isa::kNumUnits; ++v) {
-          if (v == unit)
-            continue;
-          after[v] = std::max(after[v], last.write[v]);
-          if (a.write)
-            after[v] = std::max(after[v], last.read[v]);
-        }
-      });
-    }
-    for (unsigned v = 0; v < isa::kNumUnits; ++v) {
-      if (after[v] < 0 || after[v] <= paired[v][unit])
+    Subroutine *current = nullptr; ///< the subroutine whose code this is
+    /// current until its first barrier, which completes its callers' accesses.
+    Subroutine *entered = nullptr;
+    bool entrySlots = false;       ///< in current's entry slots
+    /// Each unit's entry slot in current (-1: none).
+    std::array<int64_t, isa::kNumUnits> entrySlot;
+    for (size_t n = 0; n < code.size(); ++n) {
+      isa::Instruction &i = code[n];
+      model.setRegisters(before[n] ? &*before[n] : &unknown);
+      // Control may arrive at a label from elsewhere (or after a call), with
+      // other unit state.
+      if (isLabel[n])
+        model.forgetState();
+      unsigned unit = static_cast<unsigned>(i.getSpec().unit);
+      // A subroutine is entered by its calls only: its entry slot of unit v
+      // stands for what v may still be accessing at a call.
+      if (auto s = subroutines.find(n); s != subroutines.end()) {
+        reset();
+        current = entered = &s->second;
+        entrySlots = true;
+        entrySlot.fill(-1);
+        for (auto &row : current->entry)
+          for (std::vector<Access> &spans : row)
+            mergeSpans(spans);
+      }
+      entrySlots = entrySlots && isTokenSlot(i);
+      if (entrySlots && entrySlot[unit] < 0)
+        entrySlot[unit] = static_cast<int64_t>(n);
+      if (i.opcode == Opcode::Jal) {
+        // The subroutine's accesses after its last barrier stand as the
+        // `jal`'s, each unit's before its exit slot; unless that barrier
+        // completes them, those before the call stay as they were.
+        Subroutine &s = subroutines[targets[n]];
+        if (pending && size_t(targets[n]) <= n)
+          return ops[n]->emitError("accel-insert-tokens: a call with accesses "
+                                   "since the last barrier must come before its "
+                                   "subroutine in the program");
+        // Accesses of the calls before that this subroutine's unit u
+        // would wait for, complete by now in all likelihood, are ordered
+        // before u's last instruction since the last call, so that u does
+        // not wait for them through an entry slot (for everything done
+        // before the call).
+        if (!chain.empty())
+          for (unsigned u = 0; u < isa::kNumUnits; ++u)
+            for (unsigned v = 0; v < isa::kNumUnits; ++v) {
+              auto [last, before] = chain.back();
+              int64_t at = lastOf[u];
+              if (u == v || !isDataUnit(u) || at <= int64_t(last) ||
+                  paired[v][u] >= int64_t(last) ||
+                  (code[at].wait & (1u << v)) ||
+                  llvm::none_of(chain, [&](auto call) {
+                    return conflict(s.head[u], call.second->exit[v]);
+                  }))
+                continue;
+              code[at].wait |= 1u << v;
+              before->out[v][u] = true;
+              before->calls[last][v][u] = true;
+              paired[v][u] = static_cast<int64_t>(last);
+            }
+        outstanding(s.entry);
+        if (s.fenced)
+          reset();
+        chain.push_back({n, &s});
+        for (unsigned v = 0; v < isa::kNumUnits; ++v)
+          seed(s.exit[v], v, static_cast<int64_t>(n));
         continue;
-      code[after[v]].release |= 1u << unit;
-      i.wait |= 1u << v;
-      paired[v][unit] = after[v];
+      }
+      if (i.opcode == Opcode::Jr) {
+        // The code after its calls waits for its accesses (the exit slots).
+        if (current)
+          current->ret = n;
+        reset();
+        entered = nullptr;
+        continue;
+      }
+      bool control = i.getSpec().unit == isa::Unit::Ctrl;
+      bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
+                                  i.opcode == Opcode::Jmp);
+      if (transfer && pending)
+        return ops[n]->emitError(
+            "accel-insert-tokens orders straight-line code: a jump or branch "
+            "with accesses since the last barrier (put a barrier before it)");
+      if (i.opcode == Opcode::Barrier || i.opcode == Opcode::Halt) {
+        reset();
+        entered = nullptr;
+        continue;
+      }
+      SmallVector<Access, 6> accesses = model.accessesOf(i);
+      lastOf[unit] = static_cast<int64_t>(n);
+      std::array<int64_t, isa::kNumUnits> after;
+      after.fill(-1);
+      for (const Access &a : accesses) {
+        auto [lo, hi] = span(a);
+        spaces[a.space].forEach(lo, hi, [&](const SpanMap::Last &last) {
+          for (unsigned v = 0; v < isa::kNumUnits; ++v) {
+            if (v == unit)
+              continue;
+            after[v] = std::max(after[v], last.write[v]);
+            if (a.write)
+              after[v] = std::max(after[v], last.read[v]);
+          }
+        });
+      }
+      // In a subroutine, before its own accesses of unit v order unit u's:
+      // those of v outstanding at a call, through v's entry slot.
+      for (unsigned v = 0; entered && v < isa::kNumUnits; ++v) {
+        if (v == unit || paired[v][unit] >= 0 ||
+            !conflict(accesses, entered->entry[v][unit]))
+          continue;
+        if (entrySlot[v] < 0)
+          return ops[n]->emitError("accel-insert-tokens: this instruction "
+                                   "follows accesses of unit ")
+                 << isa::unitName(isa::Unit(v))
+                 << " outstanding at a call of its subroutine, which begins "
+                    "with no instruction of that unit that accesses nothing "
+                    "(put a barrier before the call)";
+        after[v] = std::max(after[v], entrySlot[v]);
+      }
+      for (unsigned v = 0; v < isa::kNumUnits; ++v) {
+        if (after[v] < 0 || after[v] <= paired[v][unit])
+          continue;
+        i.wait |= 1u << v;
+        // An access of a call, or one before calls that may not pass a token
+        // over them: the last call's exit slot gives the token.
+        int64_t from = after[v];
+        if (!chain.empty() && size_t(from) <= chain.back().first) {
+          bool viaExit = code[from].opcode == Opcode::Jal;
+          for (auto [call, s] : chain)
+            viaExit |= call > size_t(from) && s->forbidden[v][unit];
+          auto [last, s] = chain.back();
+          if (viaExit) {
+            s->out[v][unit] = true;
+            s->calls[last][v][unit] = true;
+            paired[v][unit] = static_cast<int64_t>(last);
+            continue;
+          }
+          for (auto [call, s] : chain)
+            if (call > size_t(from))
+              s->passed[v][unit] = true;
+        }
+        paired[v][unit] = from;
+        code[from].release |= 1u << unit;
+      }
+      for (const Access &a : accesses) {
+        auto [lo, hi] = span(a);
+        spaces[a.space].record(lo, hi, unit, static_cast<int64_t>(n), a.write);
+        pending = true;
+      }
     }
-    for (const Access &a : accesses) {
-      auto [lo, hi] = span(a);
-      spaces[a.space].record(lo, hi, unit, static_cast<int64_t>(n), a.write);
-      pending = true;
+    if (pending)
+      return program.emitError("accel-insert-tokens: the program does not end "
+                               "with a barrier or halt after its last access");
+
+    // Each (v, u) the code after some call orders: the subroutine's exit slot
+    // of unit v gives unit u a token, which the code after every call takes,
+    // at the access that needs it or else at u's return slot.
+    for (auto &[e, s] : subroutines) {
+      for (unsigned v = 0; v < isa::kNumUnits; ++v)
+        for (unsigned u = 0; u < isa::kNumUnits; ++u) {
+          if (!s.out[v][u])
+            continue;
+          std::optional<size_t> exit;
+          for (size_t k = s.ret ? *s.ret : e; !exit && k > e &&
+                                              isTokenSlot(code[k - 1]);
+               --k)
+            if (static_cast<unsigned>(code[k - 1].getSpec().unit) == v)
+              exit = k - 1;
+          if (!exit)
+            return ops[s.ret ? *s.ret : e]->emitError(
+                       "accel-insert-tokens: the code after a call of this "
+                       "subroutine waits for its unit ")
+                   << isa::unitName(isa::Unit(v))
+                   << ", and it ends with no instruction of that unit that "
+                      "accesses nothing before its return";
+          code[*exit].release |= 1u << u;
+          for (auto &[call, taken] : s.calls) {
+            if (taken[v][u])
+              continue;
+            std::optional<size_t> slot;
+            for (size_t k = call + 1;
+                 !slot && k < code.size() && isTokenSlot(code[k]); ++k)
+              if (static_cast<unsigned>(code[k].getSpec().unit) == u)
+                slot = k;
+            if (!slot)
+              return ops[call]->emitError("accel-insert-tokens: the code after "
+                                          "this call waits for the subroutine's "
+                                          "unit ")
+                     << isa::unitName(isa::Unit(v)) << ", but no instruction of "
+                     << isa::unitName(isa::Unit(u))
+                     << " that accesses nothing follows the call";
+            code[*slot].wait |= 1u << v;
+          }
+        }
+    }
+    return success();
+  };
+  for (bool again = true; again;) {
+    if (failed(assign()))
+      return failure();
+    again = false;
+    for (auto &[e, s] : subroutines) {
+      PerPair<bool> own = s.out;
+      for (size_t k = e; s.ret && k <= *s.ret; ++k)
+        for (unsigned v = 0; v < isa::kNumUnits; ++v)
+          if (code[k].wait & (1u << v))
+            own[v][static_cast<unsigned>(code[k].getSpec().unit)] = true;
+      for (unsigned v = 0; v < isa::kNumUnits; ++v)
+        for (unsigned u = 0; u < isa::kNumUnits; ++u)
+          if (s.passed[v][u] && own[v][u]) {
+            s.forbidden[v][u] = true;
+            again = true;
+          }
     }
   }
-  if (pending)
-    return program.emitError("accel-insert-tokens: the program does not end "
-                             "with a barrier or halt after its last access");
 
   // A forward branch must not skip an instruction that gives or takes a
   // token, or the pairs would no longer match, unless no pair crosses it: no

@@ -288,3 +288,71 @@ accelisa.program @call_forgets_state {
   accelisa.label @nothing
   accelisa.jr r8
 }
+
+// -----
+
+// No barrier at a call or a return: a subroutine's entry slots (instructions
+// of each data unit that access nothing) stand for what its calls leave
+// outstanding, its exit slots give the code after its calls their tokens,
+// and each call's return slots take those its code does not take at an
+// access. The vadd waits, through the entry slots, for the caller's load of
+// act[0] and (second call) for the store that reads act[64] before the
+// vadd overwrites it; the load into act[12288] waits for nothing and
+// overlaps the caller's work, as does the load into act[8192] after the
+// first call. The store of act[64] after the first call waits for the
+// vadd at the access; after the second call nothing reads it, and the
+// store unit's return slot takes the token.
+// CHECK-LABEL: accelisa.program @call_slots
+// CHECK:      accelisa.load act[0], hbm[r1], 1, 64{{$}}
+// CHECK-NEXT: accelisa.jal r8, @attend
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1{{$}}
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32{{$}}
+// CHECK-NEXT: accelisa.load act[8192], hbm[r1], 1, 64{{$}}
+// CHECK-NEXT: accelisa.store act[64], hbm[r2], 1, 64, wait=vec
+// CHECK-NEXT: accelisa.jal r8, @attend
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64, wait=vec
+// CHECK:      accelisa.label @attend
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64, rel=vec
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64, rel=vec
+// CHECK-NEXT: accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1{{$}}
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32{{$}}
+// CHECK-NEXT: accelisa.load act[12288], hbm[r1], 1, 64{{$}}
+// CHECK-NEXT: accelisa.vadd act[r20], act[r0], act[r0], 16, wait=ld|st
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1{{$}}
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32, rel=st
+// CHECK-NEXT: accelisa.jr r8
+accelisa.program @call_slots {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 64
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.jal r8, @attend
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.load act[8192], hbm[r1], 1, 64
+  accelisa.store act[64], hbm[r2], 1, 64
+  accelisa.jal r8, @attend
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.halt
+  accelisa.label @attend
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.load act[12288], hbm[r1], 1, 64
+  accelisa.vadd act[r20], act[r0], act[r0], 16
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+}
