@@ -48,7 +48,10 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
     * what is left of Add, Sub, Mul and Div on float tensors of one static
       shape to `arith`, a constant operand of one value (a scalar, or a
       splat that broadcasts to the result) taken as that splat of the
-      result's shape;
+      result's shape, any other constant that broadcasts to the result
+      (numpy rules: a bias row `[F]`, `[1, F]`, a column) as an
+      `accel.broadcast` of it to that shape (the repeated tensor is never
+      materialised);
     * rotary embeddings (rotate-half and interleaved-pair forms) to
       `accel.rope`, and attention (scaled QK^T, causal mask by Add, Where or
       Trilu, Softmax, times V, head split and merge, grouped-query heads
@@ -502,7 +505,8 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     temporary, or lives as long as its value with accel-fuse's
     `accel.quantized`; an activation in a linear's epilogue and a RoPE in
     place keep their input's home. The parameters an op loads (norm
-    weights, biases, the cos and sin rows of the step's positions) get
+    weights, biases, an element-wise op's constant row, the cos and sin
+    rows of the step's positions) get
     their places in the prm buffer, a ring in op order (they are loaded
     where they are used), as `accel.prm = {decode = array<i64: ...>,
     prefill = ...}`, one offset per parameter in the order the op loads
@@ -584,8 +588,10 @@ def PlaceHBM : Pass<"accel-place-hbm", "mlir::ModuleOp"> {
       caches take every channel start them on the same channels (their
       attention code then differs only by an offset, which
       accel-lower-to-isa can share);
-    * norm weights and shifts and biases (on their constants), which a step
-      loads whole, are striped as an embedding row is;
+    * norm weights and shifts and biases (on their constants), and the
+      constant rows element-wise ops repeat along their rows (the
+      `accel.broadcast` of a constant `[.., 1, F]`), which a step loads
+      whole, are striped as an embedding row is;
     * RoPE tables (on their constants) go whole to one channel each, except
       the tables a cache op rotates by rank
       (`rope-positions=cache`): their rows rotate over the `C` channels as
@@ -642,9 +648,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     program's `accel.io` names `max_rows` (the graph's rows: the product of
     its tensors' leading dimensions) and each input's and output's slot. An
     error names an op the engine cannot run row by row (an unraised ONNX
-    node, attention, a reshape, an element-wise op with a broadcast operand
-    or a constant of more than one value, rows that differ from the
-    inputs'), an input that is
+    node, attention, a reshape, an element-wise op with two constants, a
+    constant of more than one value of the result's shape or a broadcast
+    operand that is not a constant row of the features, rows that differ
+    from the inputs'), an input that is
     not fp32 rows or token ids, a dynamic shape, rows whose bytes the
     tile does not keep 64-byte aligned in io, an input or output whose rows
     do not fit one HBM channel, and an io region larger than a channel.
@@ -667,10 +674,10 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       and the config, AttentionLayout.h: every offset a multiple of 64 in
       its buffer; `rows` a divisor of the heads within the instructions'
       row limits (15 for the whole cache's multi-row `vqk`/`vpv` without
-      segments, and 1 there when a prefill query's sinks are scored apart;
-      else 63) and, where the instructions read KV heads by row, whole KV
-      heads or part of one; `segment` a multiple of the HBM channels and
-      only with tables by rank over the whole fp32 cache; the fields all
+      segments; else 63) and, where the instructions read KV heads by
+      row, whole KV heads or part of one; `segment` a multiple of the HBM
+      channels and only with tables by rank over the whole fp32 cache; the
+      fields all
       known (the dialect's verifier names an unknown one);
       the fields a form does not read 0 and `probs` = `scores` where the
       softmax is in place; the key and value records inside the kv buffer
@@ -687,8 +694,16 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       the sink and window records in ascending position (at most two runs of
       the ring) and runs `vqk`, `vsoftmax`, `vpv` over the layout's `rows`
       heads at a time (multi-row, ISA §5.7: the query heads of whole KV
-      heads or of part of one; one head when a prefill query's sinks are
-      scored apart from its window); the logits are
+      heads or of part of one; when a prefill query's sinks are scored
+      apart from its window, a `vqk` of the rows for each run, their scores
+      staged after the rows and copied into them by a `vcopy` a head and
+      run, and a `vpv` a head and run); an element-wise op is one `vadd`,
+      `vsub`, `vmul` or `vdiv` over the rows, a constant of one value
+      its immediate (`bmode=imm`; `c - x` and `c / x` fill the rows with
+      `c` first), a constant row its parameter: read from the prm buffer
+      by a step of one row, repeated over a tile's rows first (a `vcopy`
+      of it, then copies doubling the rows) so that `x op r` and `r op x`
+      are each one op; the logits are
       stored and `vargmax` gives the greedy token. In a step of several
       rows, attention first loads the earlier positions' records, appends
       the step's own, attends each query (a loop over the rows between
@@ -713,7 +728,9 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
       scale (`vpq` parts first/next/last: the max over every chunk) and then
       each chunk's int8 weights and exact int32 sums (`vpq part=quant`,
       `mpv` parts first/next/last), ISA §5.9's chunks. A prefill tile's
-      queries each read the cache (keys once, values once or twice).
+      queries each read the cache (keys once, values once or twice: the
+      second values loop loads nothing when the first took the window in
+      one pass).
     The instructions carry no dependency tokens: accel-insert-tokens gives
     them (the two run together in `accelc`'s pipeline).
 
@@ -737,21 +754,24 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     their multiple of the channels, its `vqk`s rotating by those rows.
 
     The step is straight-line and does not depend on the context length:
-    the code's size is fixed by the model. When it would not fit the
-    config's instruction memory (`control.imem_uram`), the prefill step's
-    attention becomes subroutines its layers call, and if the program still
-    does not fit, the decode step's too (one path per program, chosen by
-    size; each costs a barrier before the call and one before the return,
-    so the code in line stays the default: sharing the decode step's costs
-    1B's AccLLM decode 19 %, the prefill step's about 1 % of a prompt). Such
-    a step is entered by `jmp` and returns by `jmp` to its entry (`r8` is
-    free); each layer's attention code, made with its caches at the step's
-    first attention's offsets, is compared with the subroutines made so far
-    and called (`jal r8`) if it is the same, else becomes a new one (ending
-    with a barrier and `jr r8`, placed after the steps); the call adds the
-    layer's KV cache offset from the first to `r2` and takes it off after.
-    Layers whose caches sit on the same channels (accel-place-hbm) share
-    one subroutine (1B: one a step).
+    the code's size is fixed by the model. With `share-attention=auto` (the
+    default), when it would not fit the config's instruction memory
+    (`control.imem_uram`), the prefill step's attention becomes subroutines
+    its layers call, and if the program still does not fit, the decode
+    step's too (one path per program, chosen by size); `always` shares both
+    steps' attention whatever the size, `never` neither. Such a step is
+    entered by `jmp` and returns by `jmp` to its entry (`r8` is free); each
+    layer's attention code, made with its caches at the step's first
+    attention's offsets, is compared with the subroutines made so far and
+    called (`jal r8`) if it is the same, else becomes a new one (placed
+    after the steps); the call adds the layer's KV cache offset from the
+    first to `r2` and takes it off after. No barrier fences a call: a
+    subroutine begins and ends with one token slot of each data unit, and
+    each call is followed by one (a `load` and a `store` of no rows, an
+    `mcfg` of nothing used, the `vaset` of the layer's cache), which carry
+    the tokens accel-insert-tokens agrees for every call. Layers whose
+    caches sit on the same channels (accel-place-hbm) share one subroutine
+    (1B: one a step).
   }];
   let options = [
     Option<"maxPrompt", "max-prompt", "int64_t", /*default=*/"4096",
@@ -759,6 +779,11 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     Option<"configPath", "config", "std::string",
            /*default=*/"\"\"",
            "Hardware config JSON (empty: the bundled configs/u280.json)">,
+    Option<"shareAttention", "share-attention", "std::string",
+           /*default=*/"\"auto\"",
+           "Whether the steps' layers call their attention as shared "
+           "subroutines: auto (only when the program would not fit the "
+           "instruction memory in line), always (both steps) or never">,
   ];
   let dependentDialects = ["accel::accelisa::AccelISADialect"];
 }
@@ -806,6 +831,39 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     forward branch that would skip an instruction carrying a token, unless
     no pair crosses it: nothing from its target up to the next barrier
     takes a token.
+
+    Calls need no barrier. A subroutine (a `jal` target, ending with `jr`)
+    is analysed once for all its calls, which must come before it in the
+    program when they leave accesses outstanding; every call gives and
+    takes the same tokens, through **token slots**: instructions of a data
+    unit that access nothing (a `load` or `store` of no rows, `mcfg`,
+    `maset`, `vaset`; accel-lower-to-isa emits one of each unit).
+    * Entry: the subroutine's first instructions, its entry slots, stand
+      for what the callers' units may still be accessing at a call (the
+      union over the calls of each unit's accesses that nothing has ordered
+      before the other unit yet): a first access that overlaps one of unit
+      v's waits for v's entry slot, which runs once v has done everything
+      it was given before the call; the others start at once, while the
+      caller's work runs.
+    * Exit: the code after a call sees the subroutine's accesses after its
+      last barrier as done by the call. An access that overlaps one of
+      unit v's waits for v's exit slot (the last instructions before the
+      `jr`) at the access; the call's return slots (the instructions right
+      after the `jal`) take the tokens of the exit slots that the code
+      after this call does not wait for at an access, since the exit slots
+      give them at every call.
+    * A token from before a call to after it passes over the call, unless
+      the subroutine's own code or its exit slots give tokens between the
+      same two units (they would take it in its place): then the exit slot
+      gives it (the pass runs again with such pairs ruled out until none is
+      left).
+    * At a call, the accesses of the calls before it that the subroutine's
+      first accesses would wait for are ordered before each unit's last
+      instruction since the last call (an exit slot's token taken there,
+      long complete in a decoder step), so that the subroutine's units wait
+      only for what the caller did since.
+    A call without a slot the tokens need is an error naming the unit
+    (put a barrier before the call).
 
     Soundness: an order the program needs is never dropped as long as the
     analysis' ranges hold every value a register takes

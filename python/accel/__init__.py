@@ -140,7 +140,8 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
             tokenizer=None, prune_criterion=None, masks=None,
             quant_method=None, quant_head=None, calibration=None, tile=None,
             rope_positions=None, max_context=None, report=None,
-            report_format=None, weight_image=None, attention=None):
+            report_format=None, weight_image=None, attention=None,
+            share_attention=None):
     """Compiles `module` (imported, e.g. by `import_onnx` or `from_torch`,
     raised or not) to the engine package `path` exactly as `accelc ... -o
     path` does, and returns `path`. Like accelc, it compiles the module in
@@ -172,6 +173,9 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
       (default) or "int8", the integer attention of NUMERICS §6.5 (needs
       `quant`).
     - `prefill_tile`: prompt tokens the prefill step takes at a time (16).
+      `share_attention`: "auto" (default: the layers call their attention
+      as shared subroutines only when the program would not fit the
+      instruction memory in line), "always" or "never".
     - `config`: the hardware config JSON (default configs/u280.json);
       `tokenizer`: a tokenizer file carried in the package.
     - `report`: write the compression report and code footprint to this
@@ -198,6 +202,7 @@ def compile(module: Module, path, *, prune=None, quant=None, group=None,
                         ("rope_positions", rope_positions),
                         ("max_context", max_context),
                         ("attention", attention),
+                        ("share_attention", share_attention),
                         ("report_format", report_format)):
         if value is not None:
             setattr(options, name, value)

@@ -222,6 +222,13 @@ cl::opt<int64_t> prefillTile(
     cl::desc("Prompt tokens (a forward graph's rows) the prefill (forward) "
              "step takes at a time (matrix-matrix mode)"),
     cl::value_desc("tokens"), cl::init(16), cl::cat(attentionCategory));
+cl::opt<std::string> shareAttention(
+    "share-attention",
+    cl::desc("Whether the steps' layers call their attention as shared "
+             "subroutines: auto (only when the program would not fit the "
+             "instruction memory in line), always, or never"),
+    cl::value_desc("auto|always|never"), cl::init("auto"),
+    cl::cat(attentionCategory));
 cl::opt<int64_t> maxContext(
     "max-context",
     cl::desc("KV-cache slots without Λ, and the positions an absolute RoPE "
@@ -317,6 +324,7 @@ accel::accelisa::CompileOptions compileOptions() {
   options.tile = tile;
   options.prefillTile = prefillTile;
   options.maxContext = maxContext;
+  options.shareAttention = shareAttention;
   options.configPath = configPath;
   options.tokenizerPath = tokenizerPath;
   options.report = report;

@@ -55,6 +55,10 @@ struct CompileOptions {
   std::string attention = "f32";
   /// --tile, --prefill-tile, --max-context.
   int64_t tile = 64, prefillTile = 16, maxContext = 4096;
+  /// --share-attention: whether the steps' layers call their attention as
+  /// shared subroutines, "auto" (only when the program would not fit the
+  /// instruction memory in line), "always" or "never".
+  std::string shareAttention = "auto";
   /// --config (empty: none embedded) and --tokenizer (empty: none).
   std::string configPath = defaultConfigPath().str(), tokenizerPath;
   /// --report ("-": standard output; empty: none) and --report-format.
