@@ -164,6 +164,7 @@ PYBIND11_MODULE(_accel, m) {
       .def_readwrite("prefill_tile", &CompileOptions::prefillTile)
       .def_readwrite("max_context", &CompileOptions::maxContext)
       .def_readwrite("attention", &CompileOptions::attention)
+      .def_readwrite("share_attention", &CompileOptions::shareAttention)
       .def_readwrite("config", &CompileOptions::configPath)
       .def_readwrite("tokenizer", &CompileOptions::tokenizerPath)
       .def_readwrite("report", &CompileOptions::report)
@@ -189,8 +190,11 @@ PYBIND11_MODULE(_accel, m) {
       .def(
           "compile_to_package",
           [](Module &self, const std::string &path, CompileOptions options) {
-            // Errors name the keyword argument (kv_group), not the flag.
+            // Errors name the keyword argument (kv_group), not the flag;
+            // the import's dimensions are import_onnx's.
             options.optionName = [](llvm::StringRef flag) {
+              if (flag == "dim")
+                return std::string("import_onnx's dims");
               std::string name = flag == "lambda" ? "lambda_" : flag.str();
               std::replace(name.begin(), name.end(), '-', '_');
               return name;

@@ -111,3 +111,20 @@ std::string accel::locationName(Location loc) {
         return name;
   return "";
 }
+
+std::string accel::optionReference(StringRef option, StringRef owner) {
+  std::string text = ("`" + option + "`").str();
+  return owner.empty() ? text : (owner + "'s " + text).str();
+}
+
+StringRef accel::referencedOption(StringRef argument) {
+  size_t open = argument.find('`');
+  if (open == StringRef::npos || !argument.ends_with("`") ||
+      open + 1 >= argument.size() - 1)
+    return "";
+  StringRef owner = argument.take_front(open);
+  if (!owner.empty() && !owner.ends_with("'s "))
+    return "";
+  StringRef option = argument.slice(open + 1, argument.size() - 1);
+  return option.contains('`') ? StringRef() : option;
+}

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -50,23 +51,27 @@ struct Int8AttentionPass
       if (!op->getAttr("kv_quant")) {
         op->emitError("accel-int8-attention: the attention has no quantized "
                       "KV cache (kv_quant); integer attention reads the "
-                      "cache's integers (compile with a --quant scheme)");
+                      "cache's integers (quantize it: ")
+            << optionReference("scheme", "accel-quantize") << ")";
         return WalkResult::interrupt();
       }
       auto cache = dyn_cast<CacheAttentionOp>(op);
       auto band = dyn_cast<BandAttentionOp>(op);
       if ((cache && cache.getRopeCos()) || (band && band.getRopeCos())) {
         op->emitError("accel-int8-attention: keys are rotated after they are "
-                      "read (rope-positions=cache); integer attention needs "
-                      "absolute RoPE positions");
+                      "read (")
+            << optionReference("rope-positions", "accel-lambda-attention")
+            << "=cache); integer attention needs absolute RoPE positions";
         return WalkResult::interrupt();
       }
       int64_t keys = keyRows(op);
       if (!ShapedType::isDynamic(keys) && keys > 65536) {
         op->emitError("accel-int8-attention: a query may see up to ")
             << keys << " keys, more than the 65536 whose int32 sums integer "
-            << "attention bounds (docs/NUMERICS.md §6.5; use Λ or a shorter "
-            << "--max-context)";
+            << "attention bounds (docs/NUMERICS.md §6.5; use Λ ("
+            << optionReference("window", "accel-lambda-attention")
+            << ") or a smaller "
+            << optionReference("max-context", "accel-lambda-attention") << ")";
         return WalkResult::interrupt();
       }
       op->setAttr("int8_attention", UnitAttr::get(op->getContext()));

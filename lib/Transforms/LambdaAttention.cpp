@@ -10,6 +10,7 @@
 #include "RopeTable.h"
 
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -114,25 +115,28 @@ private:
 
 LogicalResult LambdaAttentionPass::checkOptions() {
   ModuleOp module = getOperation();
-  auto bad = [&](const Twine &message) {
-    return emitError(module.getLoc(), "accel-lambda-attention: ") << message;
+  // Errors name the option (a driver names its own that sets it).
+  auto bad = [&](StringRef option) {
+    return emitError(module.getLoc(), "accel-lambda-attention: ")
+           << optionReference(option);
   };
   if (ropePositions != "absolute" && ropePositions != "cache")
-    return bad("rope-positions must be `absolute` or `cache`, got '")
-           << ropePositions << "'";
+    return bad("rope-positions") << " must be `absolute` or `cache`, got '"
+                                 << ropePositions << "'";
   if (window < 0 || sink < 0)
-    return bad("sink and window must be >= 0");
+    return emitError(module.getLoc(),
+                     "accel-lambda-attention: sink and window must be >= 0");
   if (window > 0 && failed(LambdaAttr::verify(
                         [&] { return emitError(module.getLoc()); }, sink,
                         window)))
     return failure();
   if (tile <= 0)
-    return bad("tile must be > 0, got ") << tile.getValue();
+    return bad("tile") << " must be > 0, got " << tile.getValue();
   // The RoPE table and the caches get max-context rows: a bound keeps an
   // absurd value an error rather than an allocation that cannot succeed.
   if (maxContext <= 0 || maxContext > kMaxContext)
-    return bad("max-context must be in 1..")
-           << kMaxContext << ", got " << maxContext.getValue();
+    return bad("max-context") << " must be in 1.." << kMaxContext << ", got "
+                              << maxContext.getValue();
   return success();
 }
 
@@ -150,8 +154,9 @@ LogicalResult LambdaAttentionPass::collectLayers(func::FuncOp main) {
     auto query = op.getQuery().getType();
     if (query.isDynamicDim(0) || query.isDynamicDim(1)) {
       op.emitError("attention needs a static batch and sequence length, got ")
-          << query << " (fix them with --dim, e.g. "
-          << "--dim batch=1,sequence=128)";
+          << query << " (give them sizes: "
+          << optionReference("dim", "the import")
+          << ", e.g. batch=1,sequence=128)";
       return WalkResult::interrupt();
     }
     if (!layers.empty() && (query.getDimSize(1) != sequence ||
@@ -352,6 +357,24 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
     return success();
   }
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    // A constant of one value over the sequence that only element-wise ops
+    // read (accel-raise-onnx's operand of one value) takes the step's one
+    // row, as the ops do.
+    auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
+    auto type = dyn_cast<RankedTensorType>(
+        withSequence(constant.getType(), sequence, 1));
+    bool operand = llvm::all_of(constant->getUsers(), [](Operation *user) {
+      return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
+          user);
+    });
+    if (splat && type && type != constant.getType() && operand) {
+      mapping.map(constant.getResult(),
+                  builder.create<arith::ConstantOp>(
+                      constant.getLoc(),
+                      SplatElementsAttr::get(
+                          type, splat.getSplatValue<Attribute>())));
+      return success();
+    }
     builder.clone(op, mapping);
     return success();
   }

@@ -2,8 +2,8 @@
 // RUN: accel-opt %s -split-input-file -verify-diagnostics --accel-lambda-attention="max-context=16 rope-positions=cache" --mlir-disable-threading
 // RUN: not accel-opt %s -split-input-file --accel-lambda-attention="rope-positions=sideways" 2>&1 | FileCheck %s --check-prefix=OPTION
 // RUN: not accel-opt %s -split-input-file --accel-lambda-attention="tile=0" 2>&1 | FileCheck %s --check-prefix=TILE
-// OPTION: rope-positions must be `absolute` or `cache`, got 'sideways'
-// TILE: tile must be > 0, got 0
+// OPTION: accel-lambda-attention: `rope-positions` must be `absolute` or `cache`, got 'sideways'
+// TILE: accel-lambda-attention: `tile` must be > 0, got 0
 
 // Attention that already has a KV cache.
 func.func @main_graph(%q: tensor<1x1x8xf32>, %k: tensor<1x1x4xf32>, %pk: tensor<1x4x4xf32>) -> tensor<1x1x8xf32> {
@@ -16,7 +16,7 @@ func.func @main_graph(%q: tensor<1x1x8xf32>, %k: tensor<1x1x4xf32>, %pk: tensor<
 
 // A dynamic sequence length.
 func.func @main_graph(%q: tensor<1x?x8xf32>, %k: tensor<1x?x4xf32>) -> tensor<1x?x8xf32> {
-  // expected-error @+1 {{attention needs a static batch and sequence length, got 'tensor<1x?x8xf32>' (fix them with --dim, e.g. --dim batch=1,sequence=128)}}
+  // expected-error @+1 {{attention needs a static batch and sequence length, got 'tensor<1x?x8xf32>' (give them sizes: the import's `dim`, e.g. batch=1,sequence=128)}}
   %a = accel.attention %q, %k, %k heads(2, 1) causal : tensor<1x?x8xf32>, tensor<1x?x4xf32>, tensor<1x?x4xf32> -> tensor<1x?x8xf32>
   return %a : tensor<1x?x8xf32>
 }

@@ -96,6 +96,19 @@ def test_report_and_weight_image(module, tmp_path):
      "error: attention expects f32 or int8, got 'int4'"),
     ({}, "the graph has attention: the engine runs it as a decoder step "
          "over a KV cache; compile with decode or lambda_"),
+    # The passes' errors name their options as accel.compile's arguments.
+    ({"decode": True, "max_context": 0},
+     "error: accel-lambda-attention: max_context must be in 1..1048576, got 0"),
+    ({"decode": True, "rope_positions": "sideways"},
+     "error: accel-lambda-attention: rope_positions must be `absolute` or "
+     "`cache`, got 'sideways'"),
+    ({"decode": True, "attention": "int8"},
+     "integer attention reads the cache's integers (quantize it: quant)"),
+    ({"quant": "w8a8kv8", "decode": True, "attention": "int8",
+      "max_context": 70000},
+     "use Λ (lambda_) or a smaller max_context)"),
+    ({"lambda_": (2, 8), "share_attention": "sometimes"},
+     "share_attention expects auto, always or never, got 'sometimes'"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),
     ({"lambda_": (2, 8), "tokenizer": "/nonexistent/tok.json"},
      "cannot read '/nonexistent/tok.json'"),

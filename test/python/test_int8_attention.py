@@ -127,7 +127,8 @@ def test_int8_attention_flag_errors(tmp_path, tools):
             (["--attention=int4", "--quant=w8a8kv8", "--decode"],
              "--attention expects f32 or int8, got 'int4'"),
             (["--attention=int8", "--decode"],
-             "the attention has no quantized KV cache")):
+             "the attention has no quantized KV cache (kv_quant); integer "
+             "attention reads the cache's integers (quantize it: --quant)")):
         run = subprocess.run([tools["accelc"], str(path), "--dim",
                               "batch=1,sequence=16", *flags, "-o",
                               str(tmp_path / "x.accel")],

@@ -31,6 +31,18 @@ std::string locationName(mlir::Location loc);
 /// not). The tensor's own name stays in its op's location.
 std::string resourceKey(llvm::StringRef name);
 
+/// How a pass names an option in a diagnostic: "`option`" (one of its
+/// own), or "owner's `option`" (another pass's, or the import's: owner
+/// "the import"). Streamed as one argument of the diagnostic
+/// (`diag << optionReference("max-context")`), a driver that sets the option
+/// from one of its own names that one instead (accelc's --max-context,
+/// accel.compile's max_context: accelisa::compileModule).
+std::string optionReference(llvm::StringRef option,
+                            llvm::StringRef owner = "");
+/// The option a diagnostic argument names if it is an optionReference;
+/// empty otherwise.
+llvm::StringRef referencedOption(llvm::StringRef argument);
+
 /// One diagnostic and its notes, one line each: `where: severity: message`.
 std::string formatDiagnostic(mlir::Diagnostic &diag);
 

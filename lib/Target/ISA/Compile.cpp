@@ -19,6 +19,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <deque>
 
 using namespace mlir;
 using namespace accel;
@@ -55,6 +57,55 @@ std::string optionValue(StringRef value) {
 std::string option(const CompileOptions &options, StringRef flag) {
   return options.optionName ? options.optionName(flag) : "--" + flag.str();
 }
+
+/// The accelc flag that sets pass option `option` (in the pipelines below),
+/// or the import's option (`dim`); empty if none does.
+StringRef flagSetting(StringRef option) {
+  return llvm::StringSwitch<StringRef>(option)
+      .Cases("sink", "window", "lambda")
+      .Cases("tile", "rope-positions", "max-context", "prefill-tile", option)
+      .Cases("group", "kv-group", "masks", "calibration", "config", option)
+      .Cases("n", "m", "prune-n", "prune-m", "prune")
+      .Case("criterion", "prune-criterion")
+      .Case("scheme", "quant")
+      .Case("method", "quant-method")
+      .Case("head-bits", "quant-head")
+      .Case("dim", "dim")
+      .Default("");
+}
+
+/// While it lives, every diagnostic names the pass options a pass names
+/// (optionReference) as the driver names its option that sets them
+/// (option(): accelc's --max-context, accel.compile's max_context).
+class DriverOptionNames {
+public:
+  DriverOptionNames(MLIRContext *context, const CompileOptions &options)
+      : options(options),
+        handler(context, [this](Diagnostic &diag) {
+          rename(diag);
+          for (Diagnostic &note : diag.getNotes())
+            rename(note);
+          return failure(); // on to the driver's handler
+        }) {}
+
+private:
+  void rename(Diagnostic &diag) {
+    for (DiagnosticArgument &argument : diag.getArguments()) {
+      if (argument.getKind() !=
+          DiagnosticArgument::DiagnosticArgumentKind::String)
+        continue;
+      StringRef flag = flagSetting(referencedOption(argument.getAsString()));
+      if (flag.empty())
+        continue;
+      names.push_back(option(options, flag));
+      argument = DiagnosticArgument(StringRef(names.back()));
+    }
+  }
+
+  const CompileOptions &options;
+  std::deque<std::string> names; ///< the arguments' new text
+  ScopedDiagnosticHandler handler;
+};
 
 /// The compression part of the pipeline (empty when none is asked for), or
 /// failure after an error about the flags. A non-empty `layers` regex
@@ -181,7 +232,8 @@ LogicalResult runPipeline(ModuleOp module, StringRef pipeline, StringRef what) {
 LogicalResult lowerToISA(ModuleOp module, const CompileOptions &options) {
   if (!module.getOps<ProgramOp>().empty())
     return success();
-  std::string pipeline = lowerPipeline(options.configPath, options.prefillTile);
+  std::string pipeline = lowerPipeline(options.configPath, options.prefillTile,
+                                       options.shareAttention);
   if (failed(runPipeline(module, pipeline, "the lowering to instructions")))
     return failure();
   if (module.getOps<ProgramOp>().empty())
@@ -419,6 +471,7 @@ LogicalResult markForward(ModuleOp module, const CompileOptions &options) {
 LogicalResult compile(ModuleOp module, const CompileOptions &options,
                       bool lower, WeightPacker *packer,
                       image::ImageParts *parts) {
+  DriverOptionNames names(module.getContext(), options);
   SideOutputs sideOutputs(options);
   FailureOr<std::string> compression = compressionPipeline(module, options);
   if (failed(compression))
@@ -430,6 +483,11 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return error(module) << option(options, "attention")
                          << " expects f32 or int8, got '"
                          << options.attention << "'";
+  if (options.shareAttention != "auto" && options.shareAttention != "always" &&
+      options.shareAttention != "never")
+    return error(module) << option(options, "share-attention")
+                         << " expects auto, always or never, got '"
+                         << options.shareAttention << "'";
   // A graph lowered without a decode step reports what was not raised as
   // errors (markForward).
   bool forward = lower && attention->empty();

@@ -14,7 +14,7 @@
 // RUN: not accel-opt %S/Inputs/llama-layer.mlir --pass-pipeline='builtin.module(func.func(accel-quantize{scheme=w2a8kv4 group=32 kv-group=32}),accel-lambda-attention{sink=2 window=5 rope-positions=cache},accel-int8-attention)' 2>&1 | FileCheck %s --check-prefix=RANK
 
 // NOKV: error: accel-int8-attention: the attention has no quantized KV cache (kv_quant)
-// RANK: error: accel-int8-attention: keys are rotated after they are read (rope-positions=cache); integer attention needs absolute RoPE positions
+// RANK: error: accel-int8-attention: keys are rotated after they are read (accel-lambda-attention's `rope-positions`=cache); integer attention needs absolute RoPE positions
 
 // The decode step: the vector and matrix units' record format with two
 // query heads per KV head, the query's two heads of 32 to int8 in the
