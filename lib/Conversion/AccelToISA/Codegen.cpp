@@ -9,10 +9,13 @@
 #include "Codegen.h"
 
 #include "accel/Reference/Executor.h"
+#include "accel/Reference/Tensor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/bit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -33,6 +36,46 @@ accel::lowering::detail::constantFloats(Operation *user, Value value) {
     return user->emitError("cannot read a constant: ")
            << llvm::toString(values.takeError());
   return std::move(*values);
+}
+
+LogicalResult accel::lowering::detail::forEachConstantRow(
+    Operation *user, Value value,
+    function_ref<void(int64_t, ArrayRef<float>)> row) {
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  Type element = type.getElementType();
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto resource = constant
+                      ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
+                      : DenseResourceElementsAttr();
+  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
+  unsigned bytes = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() / 8
+                                          : 0;
+  if (!blob || !(element.isF32() || element.isF16() || element.isBF16()) ||
+      blob->getData().size() != uint64_t(rows * cols * bytes)) {
+    // Dense elements (or a blob constantFloats refuses): whole.
+    FailureOr<std::vector<float>> values = constantFloats(user, value);
+    if (failed(values))
+      return failure();
+    for (int64_t r = 0; r < rows; ++r)
+      row(r, ArrayRef<float>(*values).slice(r * cols, cols));
+    return success();
+  }
+  const char *data = blob->getData().data();
+  std::vector<float> values(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const char *at = data + (r * cols + c) * bytes;
+      uint32_t bits = 0;
+      std::memcpy(&bits, at, bytes);
+      if (element.isF16())
+        values[c] = reference::f16BitsToFloat(uint16_t(bits));
+      else
+        values[c] = llvm::bit_cast<float>(element.isBF16() ? bits << 16 : bits);
+    }
+    row(r, values);
+  }
+  return success();
 }
 
 void Codegen::alu(Opcode opcode, unsigned rd, unsigned rs1, unsigned rs2) {
@@ -116,6 +159,17 @@ void Codegen::setAttention(const CacheLayout &c) {
   program.emit(i);
 }
 
+void Codegen::tokenSlots(const CacheLayout &c) {
+  for (Opcode dma : {Opcode::Load, Opcode::Store})
+    program.emit(instruction(dma, {{"len", kAlign}}));
+  // Every mv and mm follows its own mcfg: this one (fp32 weights and
+  // activations, K = 1) configures nothing used.
+  program.emit(instruction(
+      Opcode::Mcfg, {{"k", 1}, {"r", 1}, {"fmt", 2}, {"bits", 32}, {"afp", 1}}));
+  attentionState.reset();
+  setAttention(c);
+}
+
 FailureOr<Home> Codegen::homeOf(Value value) {
   auto it = homes.find(value);
   if (it == homes.end()) {
@@ -173,13 +227,19 @@ FailureOr<HbmAttr> Codegen::placementOf(Operation *user, Operation *holder) {
   return attr;
 }
 
-void Codegen::copyParams(const void *data, int64_t bytes, int64_t channel,
-                         int64_t offset) {
+int64_t Codegen::reserveParams(int64_t bytes, int64_t channel,
+                               int64_t offset) {
   LoweredModel &model = shared.model;
   int64_t source = alignTo(static_cast<int64_t>(model.params.size()), kAlign);
   model.params.resize(source + alignTo(bytes, kAlign), 0);
-  std::memcpy(model.params.data() + source, data, bytes);
   model.segments.push_back({source, alignTo(bytes, kAlign), channel, offset});
+  return source;
+}
+
+void Codegen::copyParams(const void *data, int64_t bytes, int64_t channel,
+                         int64_t offset) {
+  int64_t source = reserveParams(bytes, channel, offset);
+  std::memcpy(shared.model.params.data() + source, data, bytes);
 }
 
 LogicalResult Codegen::placeParam(Operation *user, Value value) {
@@ -400,32 +460,62 @@ LoweredModel accel::lowering::detail::finishModel(SharedPlacement &shared,
   return model;
 }
 
-/// lowerDecode's program; the attention layers of the decode step with
-/// `shareDecode`, of the prefill step with `sharePrefill`, call
-/// subroutines.
-static FailureOr<LoweredModel> lowerSteps(func::FuncOp decode,
-                                          const hw::Config &config,
-                                          int64_t maxPrompt,
-                                          int64_t prefillTile,
-                                          bool shareDecode,
-                                          bool sharePrefill) {
-  ProgramBuilder program;
-  // decode: one token at position r6, the step of one row.
-  StringRef decodeBack = shareDecode ? "decode_done" : "";
-  StringRef prefillBack = sharePrefill ? "tile_done" : "";
+namespace {
+/// One step of lowerDecode's program, lowered on its own from its label,
+/// and where its scratch registers end (the next step's go on from there).
+struct StepCode {
+  std::vector<Emitted> code;
+  unsigned scratchAt = 0;
+};
+} // namespace
+
+/// The label a step whose attention is shared returns to (by `jmp`).
+static StringRef returnLabel(StringRef step) {
+  return step == "decode" ? "decode_done" : "tile_done";
+}
+
+/// The entry points `decode` (one token at position r6, the step of one
+/// row) and `prefill` (the r5 prompt tokens from position r6, a tile at a
+/// time) of lowerDecode's program; a step whose attention is shared is
+/// entered by `jmp` (an instruction where `jal` would be: either way the
+/// same size).
+static void emitEntries(ProgramBuilder &program, bool shareDecode,
+                        bool sharePrefill, int64_t prefillTile) {
   program.entry("decode");
   program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
   program.emit(instruction(Opcode::Addi, {{"rd", kRows}, {"imm", 1}}));
   if (shareDecode) {
     program.emit(instruction(Opcode::Jmp, {}), "decode_step");
-    program.label(decodeBack);
+    program.label(returnLabel("decode"));
   } else {
     program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), "decode_step");
   }
   program.emit(instruction(Opcode::Halt, {}));
-  // prefill: the r5 prompt tokens from position r6, a tile at a time.
   emitTileLoop(program, "prefill", "next_tile", "prompt_done", "prefill_step",
-               prefillTile, /*positions=*/true, prefillBack);
+               prefillTile, /*positions=*/true,
+               sharePrefill ? returnLabel("prefill") : "");
+}
+
+/// The step `step` of `tile` rows, its scratch registers going on from
+/// `scratchAt`; with `share` its attention layers call subroutines (added
+/// to `shared`'s).
+static FailureOr<StepCode> lowerStep(func::FuncOp decode,
+                                     const hw::Config &config,
+                                     SharedPlacement &shared, StringRef step,
+                                     int64_t tile, bool share,
+                                     unsigned scratchAt) {
+  ProgramBuilder program(scratchAt);
+  Codegen codegen(decode, config, shared, program, step, tile);
+  if (failed(codegen.run((step + "_step").str(),
+                         share ? returnLabel(step) : "")))
+    return failure();
+  return StepCode{std::move(program.getCode()), program.scratchAt()};
+}
+
+FailureOr<LoweredModel>
+accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
+                             int64_t maxPrompt, int64_t prefillTile,
+                             SharePolicy share) {
   auto regions = decode->getParentOfType<ModuleOp>()->getAttrOfType<
       DictionaryAttr>(kRegionsAttr);
   auto regionBytes = [&](StringRef name) {
@@ -444,42 +534,67 @@ static FailureOr<LoweredModel> lowerSteps(func::FuncOp decode,
   SharedPlacement shared;
   shared.model.channels = static_cast<int64_t>(config.hbmChannels);
   shared.model.maxTokens = maxPrompt;
-  for (auto [step, tile, back] :
-       {std::tuple<StringRef, int64_t, StringRef>{"decode", 1, decodeBack},
-        {"prefill", prefillTile, prefillBack}}) {
-    Codegen codegen(decode, config, shared, program, step, tile);
-    if (failed(codegen.run((step + "_step").str(), back)))
+  // Each layer's attention in line, unless the program would then not fit
+  // the instruction memory: then the prefill step's attention is shared
+  // between its layers, and if that is not enough the decode step's too
+  // (a call costs 1B's decode step about 1 %, prefill less). Only a step whose code changes is lowered
+  // again (the parameter blob and the placement are made once): the
+  // prefill step when it shares; both when the decode step does, since
+  // the prefill step's scratch registers and subroutine numbers go on
+  // from the decode step's. A step's code too big is released before it
+  // is lowered again. `share` Always or Never decides without the size.
+  bool shareDecode = share == SharePolicy::Always, sharePrefill = shareDecode;
+  // The decode and the prefill step; lower(first) lowers them again from
+  // `first` on, the prefill step's scratch registers from the decode
+  // step's end.
+  StepCode steps[2];
+  auto lower = [&](size_t first) -> LogicalResult {
+    for (size_t n = first; n < 2; ++n)
+      steps[n] = StepCode();
+    for (size_t n = first; n < 2; ++n) {
+      FailureOr<StepCode> code =
+          n == 0 ? lowerStep(decode, config, shared, "decode", 1,
+                             shareDecode, 0)
+                 : lowerStep(decode, config, shared, "prefill", prefillTile,
+                             sharePrefill, steps[0].scratchAt);
+      if (failed(code))
+        return failure();
+      steps[n] = std::move(*code);
+    }
+    return success();
+  };
+  auto fits = [&] {
+    ProgramBuilder entries;
+    emitEntries(entries, shareDecode, sharePrefill, prefillTile);
+    size_t size = entries.getCode().size() + steps[0].code.size() +
+                  steps[1].code.size();
+    for (const SharedPlacement::Subroutine &subroutine : shared.subroutines)
+      size += subroutine.code.size();
+    return size <= config.imemInstructions();
+  };
+  if (failed(lower(0)))
+    return failure();
+  if (share == SharePolicy::Auto && !fits()) {
+    sharePrefill = true;
+    if (failed(lower(1)))
       return failure();
   }
+  if (share == SharePolicy::Auto && !fits()) {
+    shareDecode = true;
+    shared.subroutines.clear();
+    if (failed(lower(0)))
+      return failure();
+  }
+  ProgramBuilder program;
+  emitEntries(program, shareDecode, sharePrefill, prefillTile);
+  for (StepCode &step : steps)
+    program.append(std::move(step.code));
   for (SharedPlacement::Subroutine &subroutine : shared.subroutines) {
     subroutine.code.front().labels.insert(
         subroutine.code.front().labels.begin(), subroutine.name);
     program.append(std::move(subroutine.code));
   }
-  LoweredModel model =
-      finishModel(shared, program, regionBytes("weights"));
+  LoweredModel model = finishModel(shared, program, regionBytes("weights"));
   model.kvBytes = regionBytes("kv");
   return model;
-}
-
-FailureOr<LoweredModel>
-accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
-                             int64_t maxPrompt, int64_t prefillTile) {
-  // Each layer's attention in line, unless the program would then not fit
-  // the instruction memory: then the prefill step's attention is shared
-  // between its layers (calls cost little there), and if that is not
-  // enough the decode step's too (its barriers around each call cost
-  // decode about 19 % on 1B).
-  // An attempt too big is released before the next one is made, so that
-  // at most one lowering (code and parameter blob) is alive at a time.
-  const std::pair<bool, bool> attempts[] = {
-      {false, false}, {false, true}, {true, true}};
-  for (auto [shareDecode, sharePrefill] : attempts) {
-    FailureOr<LoweredModel> model = lowerSteps(
-        decode, config, maxPrompt, prefillTile, shareDecode, sharePrefill);
-    if (failed(model) || model->code.size() <= config.imemInstructions() ||
-        shareDecode)
-      return model;
-  }
-  llvm_unreachable("the last attempt shares both steps");
 }

@@ -42,7 +42,10 @@ struct LoweredModel {
   std::vector<Emitted> code;
   std::vector<TiledMatrix> matrices;
   std::vector<Segment> segments;
-  std::vector<uint8_t> params;     ///< the parameter blob segments copy from
+  /// The parameter blob segments copy from. A SmallVector grows by
+  /// realloc, which moves a large buffer's pages without copying them (the
+  /// embedding table is most of it: a 7B model's is 0.5 GB in f32).
+  llvm::SmallVector<uint8_t, 0> params;
   int64_t weightsBytes = 0, kvBytes = 0, actBytes = 0, ioBytes = 0;
   int64_t idsOffset = 0, logitsOffset = 0, tokenOffset = 0; ///< in io
   int64_t vocab = 0, maxTokens = 1;
@@ -57,10 +60,16 @@ struct LoweredModel {
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.
 /// `maxPrompt` sizes the io region's token ids; `prefillTile` is the rows
 /// the prefill step takes at a time (accel-tile's accel.prefill_tile).
+/// With SharePolicy::Auto each step's attention is in line unless the
+/// program would then not fit the config's instruction memory: then the
+/// prefill step's layers share it as subroutines, and if still too big the
+/// decode step's too. Always shares both steps' attention, Never neither.
+enum class SharePolicy { Auto, Always, Never };
 mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
                                           const hw::Config &config,
                                           int64_t maxPrompt,
-                                          int64_t prefillTile);
+                                          int64_t prefillTile,
+                                          SharePolicy share);
 
 /// Lowers `forward` (accel.entry = "forward": a graph without attention,
 /// every op row-wise over the flattened leading dimensions of its tensors)

@@ -18,6 +18,10 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
+#include <optional>
+
 namespace accel {
 #define GEN_PASS_DEF_LOWERTOISA
 #include "Accel/AccelPasses.h.inc"
@@ -124,10 +128,22 @@ struct LowerToISAPass
         prefillTileOf(module, "accel-lower-to-isa");
     if (failed(prefillTile))
       return signalPassFailure();
+    std::optional<SharePolicy> share =
+        llvm::StringSwitch<std::optional<SharePolicy>>(shareAttention)
+            .Case("auto", SharePolicy::Auto)
+            .Case("always", SharePolicy::Always)
+            .Case("never", SharePolicy::Never)
+            .Default(std::nullopt);
+    if (!share) {
+      module.emitError("accel-lower-to-isa: share-attention must be auto, "
+                       "always or never, not '")
+          << shareAttention << "'";
+      return signalPassFailure();
+    }
     FailureOr<LoweredModel> model =
         isForward(decode)
             ? lowerForward(decode, *config, *prefillTile)
-            : lowerDecode(decode, *config, maxPrompt, *prefillTile);
+            : lowerDecode(decode, *config, maxPrompt, *prefillTile, *share);
     if (failed(model))
       return signalPassFailure();
 
@@ -147,21 +163,21 @@ struct LowerToISAPass
       program->setAttr(attr.getName(), attr.getValue());
     auto blobType = RankedTensorType::get(
         {static_cast<int64_t>(model->params.size())}, builder.getI8Type());
-    // The blob copies with memcpy, whose source may not be null even for
-    // no bytes (a forward graph without parameters: an empty vector's
-    // data() is null).
-    static const char kNoParams = 0;
-    ArrayRef<char> params =
-        model->params.empty()
-            ? ArrayRef<char>(&kNoParams, size_t(0))
-            : ArrayRef<char>(
-                  reinterpret_cast<const char *>(model->params.data()),
-                  model->params.size());
+    // The blob takes the parameter bytes over rather than a copy of them.
+    auto params =
+        std::make_unique<SmallVector<uint8_t, 0>>(std::move(model->params));
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(params->data()),
+                         params->size());
     program->setAttr(
         "accel.params",
         DenseResourceElementsAttr::get(
             blobType, "accel_params",
-            HeapAsmResourceBlob::allocateAndCopyInferAlign(params)));
+            AsmResourceBlob(
+                bytes, alignof(uint8_t),
+                [params = std::move(params)](void *, size_t, size_t) mutable {
+                  params.reset();
+                },
+                /*dataIsMutable=*/true)));
   }
 };
 
