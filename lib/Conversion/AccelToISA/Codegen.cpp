@@ -537,12 +537,13 @@ accel::lowering::lowerDecode(func::FuncOp decode, const hw::Config &config,
   // Each layer's attention in line, unless the program would then not fit
   // the instruction memory: then the prefill step's attention is shared
   // between its layers, and if that is not enough the decode step's too
-  // (a call costs 1B's decode step about 1 %, prefill less). Only a step whose code changes is lowered
-  // again (the parameter blob and the placement are made once): the
-  // prefill step when it shares; both when the decode step does, since
-  // the prefill step's scratch registers and subroutine numbers go on
-  // from the decode step's. A step's code too big is released before it
-  // is lowered again. `share` Always or Never decides without the size.
+  // (a call costs 1B's decode step about 1 %, prefill less). Only a step
+  // whose code changes is lowered again (the parameter blob and the
+  // placement are made once): the prefill step when it shares; both when
+  // the decode step does, since the prefill step's scratch registers and
+  // subroutine numbers go on from the decode step's. A step's code too big
+  // is released before it is lowered again. `share` Always or Never
+  // decides without the size.
   bool shareDecode = share == SharePolicy::Always, sharePrefill = shareDecode;
   // The decode and the prefill step; lower(first) lowers them again from
   // `first` on, the prefill step's scratch registers from the decode
