@@ -131,3 +131,51 @@ def test_shared_attention_matches_golden(tmp_path, tools, case):
                if line.startswith("  ")) > imem_uram * 2048
     assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, NEW,
                                  flags)
+
+
+# Sharing forced (--share-attention=always) on the bundled config's
+# instruction memory, where the program would fit in line: every layer of
+# both steps calls its step's attention, with no barrier at the call or the
+# return (accel-insert-tokens' entry, exit and return slots).
+ALWAYS = {
+    "int8-gqa": (INT8["w2a8kv4-2:4-lambda"], dict(heads=4, kv_heads=2),
+                 False),
+    "rope-by-rank-gqa-4:1": (ROPE["w2a8kv4-2:4-lambda"],
+                             dict(heads=4, kv_heads=1), False),
+    "fp32-mha": (ROPE["fp32-lambda"], dict(heads=4, kv_heads=4), False),
+    "streamed-kv4": (STREAM["kv4"], dict(heads=4, kv_heads=2), True),
+}
+
+
+@pytest.mark.parametrize("case", list(ALWAYS))
+def test_always_shared_matches_golden(tmp_path, tools, case):
+    setting, heads, streamed = ALWAYS[case]
+    torch.manual_seed(0)
+    model = decoders.build("llama", hidden=64, ffn=128, vocab=96, layers=3,
+                           **heads)
+    path = tmp_path / "model.onnx"
+    decoders.export(model, path, seq_len=SEQ)
+    flags = ["--config=" + str(small_config(tmp_path, 8, 32, streamed)),
+             "--prefill-tile=4", "--share-attention=always"]
+    asm = assembly(tools, path, setting, flags)
+    lines = [line.strip() for line in asm.splitlines()]
+    for step in ("decode", "prefill"):
+        calls = [n for n, line in enumerate(lines)
+                 if re.match(rf"jal +r8, {step}_attention_\d+$", line)]
+        assert len(calls) == 3, step
+        for n in calls:
+            before = n - 1
+            while lines[before].startswith("addi") and " r2, r2," in \
+                    lines[before]:
+                before -= 1
+            assert lines[before] != "barrier", (step, lines[before])
+    returns = [n for n, line in enumerate(lines)
+               if re.match(r"jr +r8$", line)]
+    assert returns and all(lines[n - 1] != "barrier" for n in returns)
+    # Tokens cross the boundaries: a subroutine's exit slots (its last four
+    # instructions) give tokens to the code after its calls.
+    assert any("rel=" in slot for n in returns for slot in lines[n - 4:n])
+    if streamed:
+        assert re.search(r"^chunk_\d+_of_prefill:", asm, re.M)
+    assert_engine_matches_golden(tmp_path, tools, path, setting, PROMPT, NEW,
+                                 flags)

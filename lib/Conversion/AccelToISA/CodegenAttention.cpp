@@ -44,7 +44,10 @@
 // attention (from its vaset) is a subroutine its layers call instead
 // (callAttention): made with the caches at the step's first attention's
 // HBM offsets, shared by the layers whose code is then the same, r2 moved
-// by the layer's offset for the call.
+// by the layer's offset for the call. No barrier fences a call: the
+// subroutine begins and ends, and each call is followed, by one
+// instruction of each data unit that accesses nothing (tokenSlots), which
+// carry the tokens accel-insert-tokens agrees for every call.
 //
 //===----------------------------------------------------------------------===//
 
@@ -321,19 +324,58 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
   }
   unsigned rank = queryRank(op, split, kQueryRank);
 
-  // A group of `rows` heads at a time (one when the sinks are scored
-  // apart): its rows of n scores at scoresAt, the probabilities in place.
-  // (Scratch registers rotate: the address is made again at each use.)
+  // A group of `rows` heads at a time: its rows of n scores at scoresAt,
+  // the probabilities in place. (Scratch registers rotate: the address is
+  // made again at each use.)
   int64_t act = static_cast<int64_t>(Buffer::Act),
           scr = static_cast<int64_t>(Buffer::Scr);
   int64_t rows = at.headsPerPass;
   auto scores = [&] { return program.constant(at.scoresAt); };
-  // Split: the window's scores (and probabilities) after the sinks'.
+  // Split, one head: the window's scores (and probabilities) after the
+  // sinks'.
   auto windowRow = [&] {
     unsigned row = program.scratch();
     aluImm(Opcode::Muli, row, kSinkKeys, 4);
     aluImm(Opcode::Addi, row, row, at.scoresAt);
     return row;
+  };
+  auto copyBytes = [&](unsigned to, unsigned from, unsigned bytes) {
+    isa::Instruction copy = make(Opcode::Vcopy);
+    copy.set("dbuf", scr);
+    copy.set("rd", to);
+    copy.set("abuf", scr);
+    copy.set("ra", from);
+    copy.set("rn", bytes);
+    program.emit(copy);
+  };
+  // Split, several heads: a multi-row vqk for each run (the sinks' from
+  // record 0, the window's from kWindowAt) writes its rows of scores one
+  // after another from segmentScoresAt, then a vcopy of each head's run
+  // into its row of n scores.
+  auto scoreRuns = [&](int64_t kvHead, unsigned query, unsigned keys) {
+    unsigned sinkBytes = program.scratch(), windowBytes = program.scratch(),
+             sinks = program.constant(segmentScoresAt(at, c)),
+             window = program.scratch();
+    aluImm(Opcode::Muli, sinkBytes, kSinkKeys, 4);
+    aluImm(Opcode::Muli, windowBytes, kWindowKeys, 4);
+    aluImm(Opcode::Muli, window, sinkBytes, rows);
+    alu(Opcode::Add, window, window, sinks);
+    scoreOrContext(op, Opcode::Vqk, scr, sinks, act, query,
+                   program.constant(keysAt), kSinkKeys, kvHead, false, rank,
+                   0, rows);
+    scoreOrContext(op, Opcode::Vqk, scr, window, act, query, keys,
+                   kWindowKeys, kvHead, false, rank, kSinkKeys, rows);
+    unsigned to = scores();
+    for (int64_t r = 0; r < rows; ++r) {
+      if (r > 0) {
+        alu(Opcode::Add, to, to, windowBytes);
+        alu(Opcode::Add, sinks, sinks, sinkBytes);
+        alu(Opcode::Add, window, window, windowBytes);
+      }
+      copyBytes(to, sinks, sinkBytes);
+      alu(Opcode::Add, to, to, sinkBytes);
+      copyBytes(to, window, windowBytes);
+    }
   };
   for (int64_t h = 0; h < heads; h += rows) {
     int64_t kvHead = h / perKv;
@@ -342,7 +384,11 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     unsigned keys = program.scratch();
     aluImm(Opcode::Addi, keys, kWindowAt, keysAt);
     unsigned count = kWindowKeys;
-    if (split) {
+    if (split && rows > 1) {
+      scoreRuns(kvHead, query, keys);
+      count = program.scratch();
+      alu(Opcode::Add, count, kSinkKeys, kWindowKeys);
+    } else if (split) {
       scoreOrContext(op, Opcode::Vqk, scr, scores(), act, query,
                      program.constant(keysAt), kSinkKeys, kvHead, false,
                      rank);
@@ -361,15 +407,29 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
            out.offset + h * headBytes);
     unsigned values = program.scratch();
     aluImm(Opcode::Addi, values, kWindowAt, valuesAt);
-    if (split) {
-      scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(),
-                     program.constant(valuesAt), kSinkKeys, kvHead, false,
-                     rank);
-      scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow(), values,
-                     kWindowKeys, kvHead, true, rank);
-    } else {
+    if (!split) {
       scoreOrContext(op, Opcode::Vpv, act, output, scr, scores(), values,
                      kWindowKeys, kvHead, false, rank, 0, rows);
+      continue;
+    }
+    // Split: a head at a time (vpv has no row pitch), its sinks' sum
+    // continued by its window's.
+    unsigned row = scores(), sinks = program.constant(valuesAt),
+             sinkBytes = program.scratch(), windowBytes = program.scratch(),
+             windowRow = program.scratch();
+    aluImm(Opcode::Muli, sinkBytes, kSinkKeys, 4);
+    aluImm(Opcode::Muli, windowBytes, kWindowKeys, 4);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (r > 0) {
+        alu(Opcode::Add, row, windowRow, windowBytes);
+        aluImm(Opcode::Addi, output, output, headBytes);
+      }
+      alu(Opcode::Add, windowRow, row, sinkBytes);
+      int64_t head = (h + r) / perKv;
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, row, sinks,
+                     kSinkKeys, head, false, rank);
+      scoreOrContext(op, Opcode::Vpv, act, output, scr, windowRow, values,
+                     kWindowKeys, head, true, rank);
     }
   }
 }
@@ -542,10 +602,9 @@ void Codegen::callAttention(CacheAttentionOp op, const CacheLayout &c,
   local.keys.base -= shift;
   local.values.base -= shift;
   program.beginSection();
-  attentionState.reset();
-  setAttention(local);
+  tokenSlots(local);
   emitAttention(op, local, q, newKeys, newValues, out, at);
-  program.emit(make(Opcode::Barrier));
+  tokenSlots(local);
   isa::Instruction ret = make(Opcode::Jr);
   ret.set("rs1", kLink);
   program.emit(ret);
@@ -560,12 +619,12 @@ void Codegen::callAttention(CacheAttentionOp op, const CacheLayout &c,
     subroutines.push_back({name, std::move(body)});
     same = std::prev(subroutines.end());
   }
-  program.emit(make(Opcode::Barrier));
   if (shift)
     aluImm(Opcode::Addi, kKv, kKv, shift);
   isa::Instruction call = make(Opcode::Jal);
   call.set("rd", kLink);
   program.emit(call, same->name);
+  tokenSlots(c);
   if (shift)
     aluImm(Opcode::Addi, kKv, kKv, -shift);
 }
