@@ -5,8 +5,9 @@ dequantized and, with rope-positions=cache, rotated once for all of them.
 The engine's program still computes what the golden model computes, bit for
 bit: grouped-query (2 and 4 query heads a KV head) and multi-head
 attention, KV4, KV8 and fp32 caches, RoPE at absolute positions and by
-rank. A prefill tile's queries score their sinks apart from their window,
-one head at a time."""
+rank. A prefill tile's queries score their sinks apart from their window:
+a multi-row vqk for each, each head's two runs of scores copied into its
+row, and a vpv for each run one head at a time."""
 
 import re
 import subprocess
@@ -62,14 +63,19 @@ def test_multi_row_attention_matches_golden(tmp_path, tools, setting, heads):
 
 def test_prefill_tile_scores_sinks_apart(tmp_path, tools):
     """A prefill tile of 4 with sinks: its queries' sinks and window are two
-    segments, so its vqk and vpv are one head each; the decode step's are
-    multi-row, and both match the golden model."""
+    runs of keys, a vqk of the 4 heads each (their rows of scores copied
+    into each head's row), one vsoftmax of the 4 rows, and a vpv of one
+    head for each run (vpv has no row pitch); the decode step's vqk and
+    vpv are multi-row; both match the golden model."""
     path = export(tmp_path, heads=4, kv_heads=2)
     setting = SETTINGS["kv4-cache"]
     lines = attention_lines(tools, path, setting, ["--prefill-tile=4"])
     multi = [l for l in lines if "rows=4" in l]
-    assert len(multi) == 2 * 2, lines  # decode: a vqk and a vpv a layer
-    assert len(lines) - len(multi) - 2 == 2 * 4 * (2 + 1 + 2), lines
+    # A layer: the decode step's vqk and vpv, the prefill step's two vqk.
+    assert len(multi) == 2 * (2 + 2), lines
+    softmax = [l for l in lines if l.split()[0] == "vsoftmax"]
+    assert len(softmax) == 2 * 2 and all(l.endswith(", 4") for l in softmax)
+    assert len(lines) - len(multi) - len(softmax) == 2 * 4 * 2, lines
     prompt = [(7 * i + 3) % 96 for i in range(13)]
     assert_engine_matches_golden(tmp_path, tools, path, setting, prompt, 4,
                                  ["--prefill-tile=4"])

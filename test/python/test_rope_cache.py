@@ -71,6 +71,42 @@ def test_rope_by_rank_prefill_tiles(tmp_path, tools, tile):
                                  [f"--prefill-tile={tile}"])
 
 
+def absolute(setting):
+    """`setting` with RoPE at absolute positions."""
+    return dict(setting, cli=[f for f in setting["cli"] if f != CACHE],
+                lam=setting["lam"].replace(" rope-positions=cache", ""))
+
+
+@pytest.mark.parametrize("rope", ["cache", "absolute"])
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize("heads", [(4, 2), (4, 1), (4, 4)],
+                         ids=["gqa-4:2", "gqa-4:1", "mha"])
+def test_prefill_sinks_apart_multi_row(tmp_path, tools, rope, setting, heads):
+    """A prefill tile's queries score their sinks apart from their window
+    (over the whole tables, or at absolute positions) with the 4 heads a
+    vqk: one vqk for each run of keys (before S, a query sees no window),
+    each head's two runs of scores copied into its row, one vsoftmax of the
+    4 rows, a vpv a head for each run. A 23-token prompt in tiles of 4, the
+    Λ ring wrapping inside tiles, and 6 decode steps, bit for bit."""
+    path = export(tmp_path, heads=heads[0], kv_heads=heads[1])
+    chosen = SETTINGS[setting] if rope == "cache" else absolute(
+        SETTINGS[setting])
+    flags = ["--prefill-tile=4"]
+    asm = subprocess.run([tools["accelc"], str(path), "--dim",
+                          "batch=1,sequence=16", *chosen["cli"], *flags,
+                          "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    # Two layers: the decode step's vqk, the prefill step's two.
+    vqk = re.findall(r"^ +vqk .*$", asm, re.M)
+    assert len(vqk) == 2 * 3 and all("rows=4" in v for v in vqk), vqk
+    assert ("rope=1" in asm) == (rope == "cache")
+    copies = re.findall(r"^ +vcopy +scr\[r\d+\], scr\[", asm, re.M)
+    assert len(copies) == 2 * 4 * 2
+    prompt = [(7 * i + 3) % 96 for i in range(23)]
+    assert_engine_matches_golden(tmp_path, tools, path, chosen, prompt, 6,
+                                 flags)
+
+
 def test_rope_by_rank_tiny_llama(tmp_path, tools):
     model = os.path.join(ROOT, "examples", "tiny_llama", "model.onnx")
     setting = dict(cli=["--quant=w8a8kv8", "--lambda=4,12", CACHE],

@@ -143,15 +143,17 @@ LogicalResult planScratch(CacheAttentionOp op, const CacheLayout &c,
   if (!op.getInt8Attention()) {
     // The fp32 scores (the probabilities in place) of `rows` heads. With the
     // whole cache, one multi-row vqk, vsoftmax and vpv (ISA §5.7) of the
-    // query heads of whole KV heads or of part of one (one head when the
-    // sinks are scored apart from the window); streamed, a pass of the head
-    // loop. As many as fit below the RoPE tables.
+    // query heads of whole KV heads or of part of one (when the sinks are
+    // scored apart from the window, each run's vqk of several rows writes
+    // them after the scores, segmentScoresAt, to be copied into their rows);
+    // streamed, a pass of the head loop. As many as fit below the RoPE
+    // tables.
+    bool staged = !streamed && c.sink > 0 && tile > 1;
     auto end = [&](int64_t rows) {
-      return half + alignTo(rows * loaded * 4, kAlign);
+      int64_t scores = alignTo(rows * loaded * 4, kAlign);
+      return half + (staged && rows > 1 ? 2 * scores : scores);
     };
-    int64_t most = streamed                 ? kMaxAttentionRows
-                   : c.sink > 0 && tile > 1 ? 1
-                                            : kMaxVectorRows;
+    int64_t most = streamed ? kMaxAttentionRows : kMaxVectorRows;
     at.headsPerPass =
         largestRows(heads, most, streamed ? 1 : c.qpk,
                     [&](int64_t rows) { return fitsBelow(rows, end(rows)); });
@@ -396,8 +398,7 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
 
   // rows: a divisor of the heads, within the instructions' `rows` and, for
   // multi-row vqk and vpv or mqk, vpq and mpv, the qpk rule (whole KV heads
-  // or part of one); one head when a prefill query's sinks are scored apart
-  // with the whole tables (attendQuery).
+  // or part of one).
   int64_t rows = at.headsPerPass;
   bool vectorRows = !int8 && !streamed && at.segment == 0;
   int64_t most = vectorRows ? kMaxVectorRows : kMaxAttentionRows;
@@ -407,9 +408,6 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
   if ((int8 || vectorRows) && rows % c.qpk != 0 && c.qpk % rows != 0)
     return broken("rows", Twine("neither whole KV heads nor part of one (") +
                               Twine(c.qpk) + " query heads each)");
-  if (vectorRows && c.sink > 0 && at.tile > 1 && rows != 1)
-    return broken("rows", "not 1, though the step's queries score their "
-                          "sinks apart");
 
   // Segments of ranks where they apply.
   if (at.segment > 0 && (!byRank || int8 || streamed))
@@ -451,9 +449,14 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
   int64_t groups = c.headDim / c.group;
   if (!int8) {
     areas.push_back({"scores", at.scoresAt, rows * loaded * 4});
+    // A segment's scores; or, when a prefill query's sinks are scored
+    // apart with several heads a vqk, each run's rows of scores before
+    // they are copied into their rows (attendQuery).
     if (at.segment > 0)
       areas.push_back({"segment", segmentScoresAt(at, c),
                        segmentRows(rows, c.qpk) * at.segment * 4});
+    else if (vectorRows && c.sink > 0 && at.tile > 1 && rows > 1)
+      areas.push_back({"rows", segmentScoresAt(at, c), rows * loaded * 4});
   } else {
     areas.push_back({"queries", at.queries, at.tile * heads * c.headDim});
     areas.push_back({"query_scales", at.queryScales, at.tile * heads * 4});

@@ -21,8 +21,10 @@
 //                  (chunk - 3) / 2 records a pass, 3 records apart, one
 //                  loaded while the other is used (else one whole chunk);
 //   rows           heads one attention instruction takes (integer; fp32
-//                  vqk, vsoftmax and vpv over the whole tables, 1 when a
-//                  prefill query's sinks are scored apart), or one pass of
+//                  vqk, vsoftmax and vpv over the whole tables: when a
+//                  prefill query's sinks are scored apart, each run's vqk
+//                  of several rows writes its scores at segmentScoresAt,
+//                  to be copied into their rows; vpv a head), or one pass of
 //                  segments (fp32: one vsoftmax, segmentRows heads a vqk)
 //                  or of a streamed attention (its head loop's, fp32; its
 //                  instructions', integer);
@@ -54,10 +56,10 @@
 // what the code generator relies on:
 // - every offset a multiple of 64 within its buffer;
 // - `rows` a divisor of the heads: at most 15 for the whole cache's fp32
-//   vqk and vpv without segments (whole KV heads or part of one, and 1
-//   when a prefill query's sinks are scored apart); at most 63, whole KV
-//   heads or part of one, for the integer attention's instructions; else
-//   (fp32 in segments or streamed: a vsoftmax's rows) at most 63;
+//   vqk and vpv without segments (whole KV heads or part of one); at most
+//   63, whole KV heads or part of one, for the integer attention's
+//   instructions; else (fp32 in segments or streamed: a vsoftmax's rows)
+//   at most 63;
 // - `segment` a multiple of the HBM channels, > 0 only with RoPE tables by
 //   rank over the whole cache in fp32;
 // - the fields a form does not read 0 (fp32: the integer operands and
@@ -65,7 +67,9 @@
 //   and `probs` = `scores` where the softmax is in place (fp32, streamed);
 // - kv buffer: the key and the value records a step holds (keysSeen, or
 //   streamed chunk + S + tile) inside it and apart;
-// - scratch buffer: each area (scores, a segment's scores; the integer
+// - scratch buffer: each area (scores, a segment's scores or, when a
+//   prefill query's sinks are scored apart with several rows, its runs'
+//   rows x keysSeen scores at segmentScoresAt; the integer
 //   queries, their scales and, per bank, scores, probabilities, weights
 //   and weight scales) inside [upper half, `end`) and apart, the tables'
 //   area (whole, or 2 x rankAreaRows rows) inside [`end`, buffer end).
@@ -115,8 +119,9 @@ int64_t rankRowBytes(CacheAttentionOp op);
 /// `qpk` rule (whole KV heads or part of one).
 int64_t segmentRows(int64_t rows, int64_t qpk);
 
-/// Where a segment's vqk writes its scores (`at.segment` > 0): after the
-/// pass's rows of scores over the cache `c`.
+/// Where a segment's vqk writes its scores (`at.segment` > 0), or each run's
+/// vqk of a prefill query whose sinks are scored apart with several rows:
+/// after the pass's rows of scores over the cache `c`.
 int64_t segmentScoresAt(const AttentionLayout &at, const CacheLayout &c);
 
 /// The rows of each RoPE table by rank the layout `at` keeps in the scratch

@@ -54,9 +54,10 @@
 // Its layout in the kv and scratch buffers (AttentionLayout.h): keys from
 // 0, values after the 7 (decode) or 10 (prefill) records a step reads;
 // scores (the probabilities in place) from the scratch buffer's middle, of
-// both heads at once in decode, one head when a prefill query's sinks are
-// scored apart; records unpadded (no accel-place-hbm yet).
-// CHECK-SAME: accel.attention_layout = {decode = {bank = 0 : i64, chunk = 0 : i64, end = 2097216 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, segment = 0 : i64, tables = 0 : i64, tile = 1 : i64, values = 448 : i64, weight_scales = 0 : i64, weights = 0 : i64}, prefill = {bank = 0 : i64, chunk = 0 : i64, end = 2097216 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 1 : i64, scores = 2097152 : i64, segment = 0 : i64, tables = 0 : i64, tile = 4 : i64, values = 640 : i64, weight_scales = 0 : i64, weights = 0 : i64}}
+// both heads at once (a prefill query's sinks scored apart, each run's
+// scores of both heads first after them: `end` past both areas); records
+// unpadded (no accel-place-hbm yet).
+// CHECK-SAME: accel.attention_layout = {decode = {bank = 0 : i64, chunk = 0 : i64, end = 2097216 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, segment = 0 : i64, tables = 0 : i64, tile = 1 : i64, values = 448 : i64, weight_scales = 0 : i64, weights = 0 : i64}, prefill = {bank = 0 : i64, chunk = 0 : i64, end = 2097408 : i64, keys = 0 : i64, probs = 2097152 : i64, queries = 0 : i64, query_scales = 0 : i64, record = 64 : i64, rows = 2 : i64, scores = 2097152 : i64, segment = 0 : i64, tables = 0 : i64, tile = 4 : i64, values = 640 : i64, weight_scales = 0 : i64, weights = 0 : i64}}
 // The rows of k and v the cache writes took (decode 512 and 1,024) die with
 // the attention: the output projection's quantized input and output take
 // their places.

@@ -230,14 +230,31 @@
 // CHECK: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r13, r0, 0
 // CHECK-NEXT: accelisa.label @[[LOOP:query_[0-9]+_of_tile4]]
-// Each query's sinks and its window are two segments (the window's vpv
-// continues the sinks' sum), one head at a time.
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r0, r0, scale=0.17677669
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, scale=0.17677669
-// CHECK: accelisa.add [[N:r[0-9]+]], r14, r15
-// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], [[N]], r0, r0
+// Each query's sinks and its window are two runs of keys: a vqk of both
+// heads for each, their rows of scores one after another past the rows of
+// the scores (2097152 + 2 x 64), a vcopy of each head's two runs into its
+// row of n = r14 + r15 scores, one vsoftmax of both rows, then a head at a
+// time the sinks' vpv and the window's, which continues its sum.
+// CHECK: accelisa.addi [[SINKS:r[0-9]+]], r0, 2097280
+// CHECK: accelisa.vqk scr[[[SINKS]]], act[[[Q:r[0-9]+]]], kv[r0], r14, 0, r0, r0, rows=2, scale=0.17677669
+// CHECK-NEXT: accelisa.vqk scr[[[WINDOW:r[0-9]+]]], act[[[Q]]], kv[{{r[0-9]+}}], r15, 0, r0, r0, rows=2, scale=0.17677669
+// CHECK-NEXT: accelisa.addi [[TO:r[0-9]+]], r0, 2097152
+// CHECK-NEXT: accelisa.vcopy scr[[[TO]]], scr[[[SINKS]]], [[SINKBYTES:r[0-9]+]]
+// CHECK-NEXT: accelisa.add [[TO]], [[TO]], [[SINKBYTES]]
+// CHECK-NEXT: accelisa.vcopy scr[[[TO]]], scr[[[WINDOW]]], [[WINDOWBYTES:r[0-9]+]]
+// CHECK-NEXT: accelisa.add [[TO]], [[TO]], [[WINDOWBYTES]]
+// CHECK-NEXT: accelisa.add [[SINKS]], [[SINKS]], [[SINKBYTES]]
+// CHECK-NEXT: accelisa.add [[WINDOW]], [[WINDOW]], [[WINDOWBYTES]]
+// CHECK-NEXT: accelisa.vcopy scr[[[TO]]], scr[[[SINKS]]], [[SINKBYTES]]
+// CHECK-NEXT: accelisa.add [[TO]], [[TO]], [[SINKBYTES]]
+// CHECK-NEXT: accelisa.vcopy scr[[[TO]]], scr[[[WINDOW]]], [[WINDOWBYTES]]
+// CHECK-NEXT: accelisa.add [[N:r[0-9]+]], r14, r15
+// CHECK: accelisa.vsoftmax scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], [[N]], r0, r0, 2
 // CHECK: accelisa.vpv act[[[OUT:r[0-9]+]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, 0, r0, r0{{$}}
-// CHECK: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
+// CHECK-NEXT: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
+// CHECK: accelisa.addi [[OUT]], [[OUT]], 128
+// CHECK: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r14, 0, r0, r0{{$}}
+// CHECK-NEXT: accelisa.vpv act[[[OUT]]], scr[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r0, r0, acc=1
 // CHECK: accelisa.barrier
 // CHECK-NEXT: accelisa.addi r13, r13, 1
 // CHECK-NEXT: accelisa.bltu r13, r11, @[[LOOP]]

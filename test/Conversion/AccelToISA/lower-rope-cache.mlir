@@ -47,15 +47,17 @@
 // CHECK-LABEL: accelisa.label @prefill_step
 // CHECK: accelisa.vrset scr[{{r[0-9]+}}], scr[{{r[0-9]+}}], rot=32
 // CHECK-LABEL: accelisa.label @query_0_of_tile4
-// The sinks (r14 keys) from rank 0, the window (r15 keys) from rank r14.
+// The sinks (r14 keys) from rank 0, the window (r15 keys) from rank r14,
+// each a vqk of both heads (each key rotated once for both), each head's
+// two runs of scores then copied into its row.
 // CHECK: accelisa.add r9, r14, r15
 // CHECK-NEXT: accelisa.addi r9, r9, -1
 // CHECK-NEXT: accelisa.maxi r9, r9, 0
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r9, r0, rope=1
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r9, r14, rope=1
-// The next head's vqk reuses r9: no rank computed again in between.
-// CHECK-NOT: accelisa.maxi r9
-// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r9, r0, rope=1
+// CHECK: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[r0], r14, 0, r9, r0, rope=1, rows=2
+// CHECK-NEXT: accelisa.vqk scr[{{r[0-9]+}}], act[{{r[0-9]+}}], kv[{{r[0-9]+}}], r15, 0, r9, r14, rope=1, rows=2
+// CHECK-COUNT-4: accelisa.vcopy scr
+// CHECK-NOT: accelisa.vqk
+// CHECK: accelisa.vsoftmax {{.*}}, r0, r0, 2
 
 // ABS-NOT: vrset
 // ABS-NOT: rope=1
