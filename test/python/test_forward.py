@@ -11,9 +11,12 @@ import subprocess
 
 import numpy as np
 import pytest
+import torch
 
 import accel
-from test_engine import tools  # noqa: F401
+import decoders
+from test_engine import (PROMPT, NEW, SEQ, SETTINGS as DECODER,  # noqa: F401
+                         assert_engine_matches_golden, tools)
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -111,6 +114,31 @@ def scaled(tmp_path, hidden=64, ffn=128):
         helper.make_node("MatMul", ["e", "W2"], ["y"], name="fc2")], inits)
 
 
+def rowed(tmp_path, hidden=64, ffn=128):
+    """MatMul -> s1 · h -> b1 + m -> b2 - a -> b / s2 -> q - b3 -> e + b4
+    -> g · s3 -> s4 / (n · n + 1) -> MatMul: Add/Sub/Mul/Div with a
+    constant row of the features on either side, as [F], [1, F] and
+    [1, 1, F] constants (a bias or a per-channel scale in its own node)."""
+    rng = np.random.default_rng(8)
+    row = lambda name, shape, low, high: numpy_helper.from_array(  # noqa: E731
+        rng.uniform(low, high, shape).astype(np.float32), name)
+    inits = weights(rng, W1=(hidden, ffn), W2=(ffn, hidden))
+    inits += [row("s1", (ffn,), 0.5, 1.5), row("b1", (1, ffn), -1, 1),
+              row("b2", (1, 1, ffn), -1, 1), row("s2", (ffn,), 0.5, 1.5),
+              row("b3", (1, ffn), -1, 1), row("b4", (1, 1, ffn), -1, 1),
+              row("s3", (1, ffn), 0.5, 1.5), row("s4", (1, 1, ffn), 0.5, 1.5),
+              numpy_helper.from_array(np.array(1.0, np.float32), "one")]
+    ops = [("MatMul", "x", "W1", "h"), ("Mul", "s1", "h", "m"),
+           ("Add", "b1", "m", "a"), ("Sub", "b2", "a", "b"),
+           ("Div", "b", "s2", "q"), ("Sub", "q", "b3", "e"),
+           ("Add", "e", "b4", "g"), ("Mul", "g", "s3", "n"),
+           ("Mul", "n", "n", "p"), ("Add", "p", "one", "p1"),
+           ("Div", "s4", "p1", "r"), ("MatMul", "r", "W2", "y")]
+    return save(tmp_path / "rowed.onnx",
+                [helper.make_node(op, [a, b], [out], name=out)
+                 for op, a, b, out in ops], inits)
+
+
 def golden(path, passes, x):
     """The golden model's y for the rows of `x` (the graph's other rows
     zero: every op is row-wise)."""
@@ -159,6 +187,75 @@ def test_scalar_operands_match_golden(tmp_path, tools, setting):
     """x · c, c - x, x + c, c / x and x / c (bmode=imm, or a fill of c for
     c - x and c / x)."""
     check_rows(tools, scaled(tmp_path), setting, 6)
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_row_operands_match_golden(tmp_path, tools, setting):
+    """x op r and r op x for a constant row r of the features (its own
+    node, not a linear's bias): each is an accel.broadcast of the row, and
+    the engine loads the row as a parameter and runs one op over the rows
+    (in a tile of several, on the row repeated over them)."""
+    path = rowed(tmp_path)
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    assert str(m).count("accel.broadcast") == 8
+    check_rows(tools, path, setting, 9)
+
+
+def test_row_operands_reference(tmp_path):
+    """The fp32 reference executor runs accel.broadcast: the raised graph
+    computes what numpy computes from the ONNX initializers."""
+    path = rowed(tmp_path)
+    w = {i.name: numpy_helper.to_array(i)
+         for i in onnx.load(str(path)).graph.initializer}
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    x = np.random.default_rng(10).standard_normal((1, ROWS, 64)).astype(
+        np.float32)
+    g = (w["b2"] - (w["b1"] + w["s1"] * (x @ w["W1"]))) / w["s2"] - w["b3"]
+    n = (g + w["b4"]) * w["s3"]
+    want = (w["s4"] / (n * n + w["one"])) @ w["W2"]
+    np.testing.assert_allclose(accel.reference_run(m, {"x": x})["y"], want,
+                               rtol=1e-4, atol=1e-5)
+
+
+class RowLayer(decoders.LlamaLayer):
+    """A LLaMA layer whose output goes on as (shift - y · scale) / divisor
+    · 0.5: three rows of the features in nodes of their own, and a
+    constant of one value."""
+
+    def __init__(self, c):
+        super().__init__(c)
+        self.scale = torch.nn.Parameter(1.0 + 0.1 * torch.randn(c.hidden))
+        self.shift = torch.nn.Parameter(0.1 * torch.randn(c.hidden))
+        self.divisor = torch.nn.Parameter(1.0 + 0.1 * torch.randn(c.hidden))
+
+    def forward(self, x, cos, sin, mask):
+        y = super().forward(x, cos, sin, mask)
+        return (self.shift - y * self.scale) / self.divisor * 0.5
+
+
+class RowLlama(decoders.Llama):
+    Layer = RowLayer
+
+
+@pytest.mark.parametrize("setting", ["fp32-lambda", "w2a8kv4-2:4-lambda"])
+def test_decoder_row_operands_match_golden(tmp_path, tools, setting):
+    """A decoder with row operands between its layers: the prefill step
+    (tiles of rows, the row repeated over them) and the decode step (one
+    row, the op reading the row in prm) give the golden model's tokens and
+    logits, bit for bit (the decode step's constant of one value has the
+    step's one row)."""
+    torch.manual_seed(0)
+    model = RowLlama(decoders.Config(hidden=64, ffn=128, vocab=96, layers=2,
+                                     heads=4, kv_heads=2)).eval()
+    path = tmp_path / "model.onnx"
+    decoders.export(model, path, seq_len=SEQ)
+    m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
+    accel.raise_to_accel(m)
+    assert str(m).count("accel.broadcast") == 6
+    assert_engine_matches_golden(tmp_path, tools, path, DECODER[setting],
+                                 PROMPT, NEW)
 
 
 @pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
@@ -340,12 +437,11 @@ def test_compile_errors(tmp_path, tools):
             in run.stderr), run.stderr
 
 
-def test_simulate_reads_metadata_only_for_inputs(tmp_path, tools):
-    """accel.simulate reads a package's io metadata (with accel-objdump)
-    only when given inputs: a decoder runs with an accel-sim that has no
-    accel-objdump beside it or on the PATH; a forward run then says what is
-    missing, and metadata that is not a forward package's io is an
-    AccelError, not a Python exception."""
+def test_simulate_needs_accel_sim_alone(tmp_path, tools):
+    """accel.simulate runs a decoder and a forward package with an accel-sim
+    that has no other tool beside it or on the PATH (a forward package's io
+    is accel-sim --print-io's); io metadata that is not a forward package's
+    is an AccelError with accel-sim's message, which names the field."""
     alone = tmp_path / "alone"
     alone.mkdir()
     os.symlink(tools["accel-sim"], alone / "accel-sim")
@@ -363,22 +459,22 @@ def test_simulate_reads_metadata_only_for_inputs(tmp_path, tools):
         os.environ["PATH"] = str(alone)
         assert len(accel.simulate(decoder, [1, 2], 2,
                                   mode="functional")["tokens"]) == 2
-        with pytest.raises(accel.AccelError, match="accel-objdump .*mlp.accel"):
-            accel.simulate(package, inputs={"x": x})
+        got = accel.simulate(package, inputs={"x": x}, mode="functional")
+        assert_bits(got["outputs"]["y"], golden(path, [], x))
     finally:
         os.environ.clear()
         os.environ.update(environ)
     edit = os.path.join(os.path.dirname(__file__), "..", "Robustness",
                         "Inputs", "edit-package.py")
-    for change in ["io.inputs.0.dtype=7", "io.outputs={}"]:
-        bad = tmp_path / "bad.accel"
+    bad = tmp_path / "bad.accel"
+    for change, message in [
+            (["--json", "io.inputs.0.dtype=7"], r"io.inputs\[0\]: expected a "
+             r'"name" and a "dtype" \(f32 or i32\)'),
+            (["--json", "io.outputs={}"], "io.outputs: expected a non-empty "
+             "array"),
+            (["--flip", "0:0x01"], "Invalid JSON value")]:
         subprocess.run(["/usr/bin/python3", edit, str(package), str(bad),
-                        "--section", "metadata", "--json", change], check=True)
-        with pytest.raises(accel.AccelError, match="bad.accel: metadata: io "
-                           "is not a forward package's"):
+                        "--section", "metadata", *change], check=True)
+        with pytest.raises(accel.AccelError,
+                           match="bad.accel: metadata: .*" + message):
             accel.simulate(bad, inputs={"x": x})
-    subprocess.run(["/usr/bin/python3", edit, str(package), str(bad),
-                    "--section", "metadata", "--flip", "0:0x01"], check=True)
-    with pytest.raises(accel.AccelError, match="bad.accel: metadata: io is "
-                       "not a forward package's"):
-        accel.simulate(bad, inputs={"x": x})

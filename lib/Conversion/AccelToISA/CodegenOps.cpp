@@ -102,9 +102,6 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
   int64_t rows = type.getDimSize(0), hidden = type.getDimSize(1);
   StripedRows &striped = shared.tables[op.getTable().getDefiningOp()];
   if (striped.rows == 0) {
-    FailureOr<std::vector<float>> table = constantFloats(op, op.getTable());
-    if (failed(table))
-      return failure();
     FailureOr<HbmAttr> at = placementOf(op, op.getTable().getDefiningOp());
     if (failed(at))
       return failure();
@@ -112,12 +109,26 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
     if (striped.rowBytes != alignTo(hidden * 4, kAlign))
       return op.emitError("the HBM placement ")
              << *at << " does not stripe rows of " << hidden * 4 << " bytes";
-    // Row r's piece i goes to channel firstChannel + i at base + r · stripe.
-    forEachStripedColumn(
-        striped, reinterpret_cast<const uint8_t *>(table->data()), hidden * 4,
-        hbmChannels(), [&](ArrayRef<uint8_t> column, int64_t channel) {
-          copyParams(column.data(), column.size(), channel, striped.base);
-        });
+    // Row r's piece i goes to channel firstChannel + i at base + r · stripe,
+    // converted to f32 a row at a time straight into the parameter blob.
+    SmallVector<int64_t> columns;
+    for (int64_t i = 0; i < striped.channels; ++i)
+      columns.push_back(reserveParams(
+          striped.rows * striped.stripe,
+          (striped.firstChannel + i) % hbmChannels(), striped.base));
+    if (failed(forEachConstantRow(
+            op, op.getTable(), [&](int64_t r, ArrayRef<float> values) {
+              auto *bytes = reinterpret_cast<const uint8_t *>(values.data());
+              for (auto [i, column] : llvm::enumerate(columns)) {
+                int64_t from = i * striped.stripe,
+                        to = std::min(from + striped.stripe, hidden * 4);
+                if (from < to)
+                  std::memcpy(shared.model.params.data() + column +
+                                  r * striped.stripe,
+                              bytes + from, to - from);
+              }
+            })))
+      return failure();
   }
   if (tile > 1 && striped.channels * striped.stripe != hidden * 4)
     return op.emitError("the prefill step needs embedding rows of whole "
@@ -440,12 +451,12 @@ static void elementwise(ProgramBuilder &program, Opcode opcode,
                         const Home &d, const Home &a, const Home *b,
                         unsigned count) {
   isa::Instruction i = isa::Instruction::create(opcode);
-  i.set("dbuf", static_cast<int64_t>(Buffer::Act));
+  i.set("dbuf", static_cast<int64_t>(d.buffer));
   i.set("rd", program.constant(d.offset));
-  i.set("abuf", static_cast<int64_t>(Buffer::Act));
+  i.set("abuf", static_cast<int64_t>(a.buffer));
   i.set("ra", program.constant(a.offset));
   if (b) {
-    i.set("bbuf", static_cast<int64_t>(Buffer::Act));
+    i.set("bbuf", static_cast<int64_t>(b->buffer));
     i.set("rb", program.constant(b->offset));
   }
   i.set("rn", count);
@@ -486,7 +497,38 @@ LogicalResult Codegen::lowerActivation(ActivationOp op) {
   return success();
 }
 
+/// Repeats the row of `bytes` at `prm` of the prm buffer over the `rows`
+/// rows of `d` (a vcopy of it, then copies of the rows repeated so far,
+/// doubling them); returns `d`, or the row where it is when `rows` is 1.
+static Home repeatRow(ProgramBuilder &program, int64_t prm, int64_t bytes,
+                      const Home &d, int64_t rows) {
+  if (rows == 1)
+    return Home{Buffer::Prm, prm, bytes};
+  auto copy = [&](Buffer from, int64_t source, int64_t to, int64_t size) {
+    isa::Instruction i = isa::Instruction::create(Opcode::Vcopy);
+    i.set("dbuf", static_cast<int64_t>(Buffer::Act));
+    i.set("rd", program.constant(to));
+    i.set("abuf", static_cast<int64_t>(from));
+    i.set("ra", program.constant(source));
+    // nimm holds up to 2^20 - 1 bytes (ISA.md, format v-copy).
+    if (size < (int64_t(1) << 20))
+      i.set("nimm", size);
+    else
+      i.set("rn", program.constant(size));
+    program.emit(i);
+  };
+  copy(Buffer::Prm, prm, d.offset, bytes);
+  for (int64_t done = 1; done < rows; done *= 2)
+    copy(Buffer::Act, d.offset, d.offset + done * bytes,
+         std::min(done, rows - done) * bytes);
+  return d;
+}
+
 LogicalResult Codegen::lowerArith(Operation *op) {
+  // An accel.broadcast is no code: the element-wise op reading it loads
+  // its row.
+  if (llvm::isa<BroadcastOp>(op))
+    return success();
   std::optional<Opcode> opcode =
       llvm::TypeSwitch<Operation *, std::optional<Opcode>>(op)
           .Case([](arith::AddFOp) { return Opcode::Vadd; })
@@ -505,7 +547,13 @@ LogicalResult Codegen::lowerArith(Operation *op) {
   int64_t width = type.getDimSize(type.getRank() - 1);
   std::optional<uint32_t> first = splatBits(op->getOperand(0)),
                           second = splatBits(op->getOperand(1));
-  if (!first && !second) {
+  FailureOr<Value> firstRow = broadcastRow(op, op->getOperand(0)),
+                   secondRow = broadcastRow(op, op->getOperand(1));
+  if (failed(firstRow) || failed(secondRow))
+    return failure();
+  bool constantFirst = first || *firstRow,
+       constantSecond = second || *secondRow;
+  if (!constantFirst && !constantSecond) {
     FailureOr<Home> a = homeOf(op->getOperand(0)),
                     b = homeOf(op->getOperand(1));
     if (failed(a) || failed(b))
@@ -516,19 +564,34 @@ LogicalResult Codegen::lowerArith(Operation *op) {
     elementwise(program, *opcode, *d, *a, &*b, rowsTimes(width));
     return success();
   }
-  if (first && second)
+  if (constantFirst && constantSecond)
     return op->emitError("the engine runs element-wise ops on rows, not on "
                          "two constants");
-  // One operand is a value c of every element: `x op c` with b the
-  // immediate c (c + x and c · x commute); `c - x` and `c / x` fill the
-  // result rows with c first and take x as b.
-  Value rows = op->getOperand(first ? 1 : 0);
+  Value rows = op->getOperand(constantFirst ? 1 : 0);
   FailureOr<Home> x = homeOf(rows);
   if (failed(x))
     return failure();
   FailureOr<Home> d = define(op->getResult(0), width * 4);
   if (failed(d))
     return failure();
+  // One operand is a constant row r repeated along the rows
+  // (accel.broadcast): a parameter loaded into prm, where a step of one row
+  // reads it; a tile's repeats it over the result's rows first and reads
+  // those, so that `x op r` and `r op x` are each one op.
+  if (Value row = constantFirst ? *firstRow : *secondRow) {
+    FailureOr<HomesAttr> slots = homesOf(op);
+    FailureOr<int64_t> at =
+        succeeded(slots) ? loadParam(op, row, 0) : FailureOr<int64_t>();
+    if (failed(at))
+      return failure();
+    Home r = repeatRow(program, *at, width * 4, *d, slots->getRows());
+    elementwise(program, *opcode, *d, constantFirst ? r : *x,
+                constantFirst ? &*x : &r, rowsTimes(width));
+    return success();
+  }
+  // One operand is a value c of every element: `x op c` with b the
+  // immediate c (c + x and c · x commute); `c - x` and `c / x` fill the
+  // result rows with c first and take x as b.
   unsigned count = rowsTimes(width);
   uint32_t c = first ? *first : *second;
   if (first && (*opcode == Opcode::Vsub || *opcode == Opcode::Vdiv)) {

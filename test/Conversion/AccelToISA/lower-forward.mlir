@@ -100,3 +100,40 @@ func.func @scalar(%x: tensor<4x16xf32> {onnx.name = "x"}) -> (tensor<4x16xf32> {
   %y = arith.subf %two, %a : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// -----
+
+// A constant row repeated along the rows (a bias, a per-feature scale) is a
+// parameter loaded into prm. x + r repeats it over the result's 16 rows of
+// the tile (a vcopy from prm, then copies of 1, 2, 4 and 8 rows) and adds
+// x over r11 · 16 elements; r - x reads the repeated rows as a, x as b.
+// CHECK-LABEL: func.func @row
+// CHECK: arith.addf %{{.*}} {accel.act = {forward = #accel.homes<rows = 16, result = 1024>}, accel.prm = {forward = array<i64: 0>}}
+// CHECK: accelisa.label @forward_step
+// CHECK: accelisa.load prm[0], hbm[{{r[0-9]+}}], 1, 64, sstride=64, rel=vec
+// CHECK-NEXT: accelisa.addi [[D:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vcopy act[[[D]]], prm[r0], 64, wait=ld
+// CHECK-NEXT: accelisa.addi [[T:r[0-9]+]], r0, 1088
+// CHECK-NEXT: accelisa.addi [[S:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vcopy act[[[T]]], act[[[S]]], 64
+// CHECK: accelisa.vcopy act[{{r[0-9]+}}], act[{{r[0-9]+}}], 128
+// CHECK: accelisa.vcopy act[{{r[0-9]+}}], act[{{r[0-9]+}}], 256
+// CHECK: accelisa.vcopy act[{{r[0-9]+}}], act[{{r[0-9]+}}], 512
+// CHECK-NEXT: accelisa.muli [[N:r[0-9]+]], r11, 16
+// CHECK-NEXT: accelisa.addi [[A:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.addi [[B:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vadd act[[[A]]], act[r0], act[[[B]]], [[N]]
+// CHECK: accelisa.load prm[{{r[0-9]+}}], hbm[{{r[0-9]+}}], 1, 64, sstride=64, rel=vec
+// CHECK-NEXT: accelisa.addi [[P:r[0-9]+]], r0, 64
+// CHECK-NEXT: accelisa.vcopy act[r0], prm[[[P]]], 64, wait=ld
+// CHECK-COUNT-4: accelisa.vcopy act[{{r[0-9]+}}], act[r0]
+// CHECK-NEXT: accelisa.muli [[M:r[0-9]+]], r11, 16
+// CHECK-NEXT: accelisa.addi [[X:r[0-9]+]], r0, 1024
+// CHECK-NEXT: accelisa.vsub act[r0], act[r0], act[[[X]]], [[M]], rel=st
+func.func @row(%x: tensor<4x16xf32> {onnx.name = "x"}) -> (tensor<4x16xf32> {onnx.name = "y"}) attributes {accel.entry = "forward"} {
+  %r = arith.constant dense<[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0]> : tensor<16xf32>
+  %b = accel.broadcast %r : tensor<16xf32> -> tensor<4x16xf32>
+  %a = arith.addf %x, %b : tensor<4x16xf32>
+  %y = arith.subf %b, %a : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
