@@ -283,6 +283,9 @@ private:
   /// One vsoftmax of `rows` rows of `count` (a register) scores at `scores`
   /// to probabilities at `probs` (registers; scratch buffer).
   void softmax(unsigned probs, unsigned scores, unsigned count, int64_t rows);
+  /// One vcopy of R[`bytes`] bytes from R[`from`] to R[`to`] in the scratch
+  /// buffer (a head's run of scores into its row).
+  void copyScores(unsigned to, unsigned from, unsigned bytes);
   /// A runtime loop over the step's earlier positions [0, r6) (with Λ
   /// query kQuery's window's, [min(ws, r6), r6), a chunk never past the
   /// ring's end) in chunks of `chunk` (once, with none, when there are

@@ -255,6 +255,17 @@ void Codegen::softmax(unsigned probs, unsigned scores, unsigned count,
   program.emit(i);
 }
 
+void Codegen::copyScores(unsigned to, unsigned from, unsigned bytes) {
+  int64_t scr = static_cast<int64_t>(Buffer::Scr);
+  isa::Instruction copy = make(Opcode::Vcopy);
+  copy.set("dbuf", scr);
+  copy.set("rd", to);
+  copy.set("abuf", scr);
+  copy.set("ra", from);
+  copy.set("rn", bytes);
+  program.emit(copy);
+}
+
 void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
                           const Home &q, const Home &out,
                           const AttentionLayout &at) {
@@ -339,15 +350,6 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
     aluImm(Opcode::Addi, row, row, at.scoresAt);
     return row;
   };
-  auto copyBytes = [&](unsigned to, unsigned from, unsigned bytes) {
-    isa::Instruction copy = make(Opcode::Vcopy);
-    copy.set("dbuf", scr);
-    copy.set("rd", to);
-    copy.set("abuf", scr);
-    copy.set("ra", from);
-    copy.set("rn", bytes);
-    program.emit(copy);
-  };
   // Split, several heads: a multi-row vqk for each run (the sinks' from
   // record 0, the window's from kWindowAt) writes its rows of scores one
   // after another from segmentScoresAt, then a vcopy of each head's run
@@ -372,9 +374,9 @@ void Codegen::attendQuery(CacheAttentionOp op, const CacheLayout &c,
         alu(Opcode::Add, sinks, sinks, sinkBytes);
         alu(Opcode::Add, window, window, windowBytes);
       }
-      copyBytes(to, sinks, sinkBytes);
+      copyScores(to, sinks, sinkBytes);
       alu(Opcode::Add, to, to, sinkBytes);
-      copyBytes(to, window, windowBytes);
+      copyScores(to, window, windowBytes);
     }
   };
   for (int64_t h = 0; h < heads; h += rows) {

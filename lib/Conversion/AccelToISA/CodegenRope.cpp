@@ -350,13 +350,7 @@ void Codegen::attendQueryBySegments(CacheAttentionOp op, const CacheLayout &c,
             alu(Opcode::Add, to, to, i > 0 ? runs[i - 1].bytes : rest);
           if (r > 0)
             alu(Opcode::Add, run.from, run.from, run.bytes);
-          isa::Instruction copy = make(Opcode::Vcopy);
-          copy.set("dbuf", scr);
-          copy.set("rd", to);
-          copy.set("abuf", scr);
-          copy.set("ra", run.from);
-          copy.set("rn", run.bytes);
-          program.emit(copy);
+          copyScores(to, run.from, run.bytes);
         }
       }
     });
