@@ -9,6 +9,7 @@ attribute states.
 """
 
 import itertools
+import json
 import math
 import os
 import re
@@ -293,3 +294,40 @@ def test_square_weight_transposed_and_not(tmp_path):
     assert len(mats) == 2
     np.testing.assert_array_equal(mats[0]["q"], w.T.view(np.uint32))
     np.testing.assert_array_equal(mats[1]["q"], w.view(np.uint32))
+
+
+def test_shared_weight_placement_is_ordered(tmp_path):
+    """Two linears reading one weight the same way share its image region
+    but are placed apart in HBM: the package lists their segments in one
+    order (image offset, channel, region offset), not the compiler's
+    pointer order, so that two compiles write the same bytes."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.random.default_rng(5).standard_normal((8, 8)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["h"], name="first"),
+         helper.make_node("MatMul", ["h", "W"], ["g"], name="second"),
+         helper.make_node("MatMul", ["g", "W"], ["y"], name="third")],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
+        [numpy_helper.from_array(w, "W")])
+    model = tmp_path / "shared.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), model)
+    packages = []
+    for i in range(2):
+        package = tmp_path / f"shared{i}.accel"
+        subprocess.run([os.path.join(BUILD, "bin", "accelc"), str(model),
+                        "--weight-image=" + str(tmp_path / f"shared{i}.wimg"),
+                        "-o", str(package)], check=True)
+        packages.append(package.read_bytes())
+    assert packages[0] == packages[1]
+    metadata = json.loads(subprocess.run(
+        [os.path.join(BUILD, "bin", "accel-objdump"), "--section=metadata",
+         str(tmp_path / "shared0.accel")],
+        check=True, capture_output=True, text=True).stdout)
+    weights = [(s["offset"], s["channel"], s["region_offset"])
+               for s in metadata["placement"] if s["section"] == "weights"]
+    assert len(weights) == 3 and len({s[0] for s in weights}) == 1
+    assert len(set(weights)) == 3
+    assert weights == sorted(weights)

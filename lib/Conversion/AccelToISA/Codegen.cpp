@@ -19,6 +19,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
+#include <tuple>
 
 using namespace mlir;
 using namespace accel;
@@ -453,8 +454,15 @@ LoweredModel accel::lowering::detail::finishModel(SharedPlacement &shared,
   model.code = std::move(program.getCode());
   for (auto &entry : shared.matrices)
     model.matrices.push_back(entry.second);
-  llvm::sort(model.matrices, [](const TiledMatrix &a, const TiledMatrix &b) {
-    return a.imageOffset < b.imageOffset;
+  // Linears sharing an image region (accel-pack) are placed apart in HBM:
+  // order on every field, not the map's pointer order, so that the package
+  // is the same from run to run.
+  auto key = [](const TiledMatrix &m) {
+    return std::tie(m.imageOffset, m.firstChannel, m.base, m.bytes, m.tiles,
+                    m.tileBytes);
+  };
+  llvm::sort(model.matrices, [&](const TiledMatrix &a, const TiledMatrix &b) {
+    return key(a) < key(b);
   });
   model.weightsBytes = weightsBytes;
   return model;
