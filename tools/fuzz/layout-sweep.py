@@ -132,16 +132,21 @@ class Form:
             sys.exit("the planned %s package failed: %s" %
                      (name, self.planned[2]))
 
-    def segment_area(self, fields):
-        """Where a segment's vqk writes its scores and their bytes
-        (AttentionLayout.h's segmentScoresAt and segmentRows): after `rows`
-        rows of the scores of the keys a query sees."""
+    def staged_at(self, fields):
+        """Where a segment's vqk, or a prefill query's multi-row vqk of its
+        sinks and of its window, writes its scores (AttentionLayout.h's
+        segmentScoresAt): after `rows` rows of the scores of the keys a
+        query sees."""
         seen = self.sink + self.window - 1 + fields["tile"]
+        return fields["scores"] + up(max(fields["rows"], 1) * seen * 4)
+
+    def segment_area(self, fields):
+        """Where a segment's vqk writes its scores and their bytes (its
+        segmentRows heads)."""
         rows = max(fields["rows"], 1)
         vqk = next(r for r in range(min(rows, 15), 0, -1) if rows % r == 0
                    and (r % QPK == 0 or QPK % r == 0))
-        return (fields["scores"] + up(rows * seen * 4),
-                vqk * fields["segment"] * 4)
+        return self.staged_at(fields), vqk * fields["segment"] * 4
 
     def simulate(self, package):
         logits = self.dir / "run.logits"
@@ -237,18 +242,19 @@ OVERLAP = re.compile(r"'(\w+)' = \d+: its \d+ bytes overlap '\w+' "
 def repair(fields, error, form):
     """Moves the field a refusal names where that check would pass (the
     tables below the buffer's end, an area past the one it overlaps, `end`
-    past an area, a segment's scores included, `probs` onto `scores`), so
-    that more edits reach the code generator; False if the refusal is of
-    another kind."""
+    past an area, staged scores included, `probs` onto `scores`), so that
+    more edits reach the code generator; False if the refusal is of another
+    kind."""
     m = OUTSIDE.search(error)
-    if m and m.group(1) == "segment":
-        # The segment's scores: their place follows `scores` and `rows`.
-        at, size = form.segment_area(fields)
+    if m and m.group(1) in ("segment", "rows"):
+        # A segment's scores or a prefill query's staged runs: their place
+        # follows `scores` and `rows`.
+        at, size = form.staged_at(fields), int(m.group(2))
         if at < int(m.group(4)) or up(at + size) == fields["end"]:
             return False
         fields["end"] = up(at + size)
         return True
-    if m and m.group(1) in fields:
+    if m and m.group(1) in OFFSETS:
         name, size = m.group(1), int(m.group(2))
         lo, hi = int(m.group(4)), int(m.group(5))
         if m.group("above"):
@@ -259,7 +265,7 @@ def repair(fields, error, form):
             fields["end"] = up(fields[name] + size)
         return True
     m = OVERLAP.search(error)
-    if m and m.group(1) in fields:
+    if m and m.group(1) in OFFSETS:
         fields[m.group(1)] = up(int(m.group(2)))
         return True
     if "the softmax is in place" in error:
