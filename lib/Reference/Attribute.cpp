@@ -120,8 +120,15 @@ static unsigned storageBytes(DType dtype) {
   }
 }
 
-static llvm::Expected<Tensor>
-fromResource(mlir::DenseResourceElementsAttr attr) {
+/// A dense_resource constant's layout and its blob, checked to hold exactly
+/// its type's elements.
+struct ResourceData {
+  ConstantLayout layout;
+  llvm::ArrayRef<char> data;
+};
+
+static llvm::Expected<ResourceData>
+resourceData(mlir::DenseResourceElementsAttr attr) {
   llvm::Expected<ConstantLayout> layout = layoutOf(attr.getType());
   if (!layout)
     return layout.takeError();
@@ -137,9 +144,17 @@ fromResource(mlir::DenseResourceElementsAttr attr) {
                 llvm::Twine(data.size()) + " bytes, its type " +
                 describeType(attr.getType()) + " needs " +
                 llvm::Twine(expected));
-  Tensor tensor(layout->dtype, layout->shape);
-  for (int64_t i = 0; i < layout->count; ++i)
-    readElement(tensor, i, data.data());
+  return ResourceData{std::move(*layout), data};
+}
+
+static llvm::Expected<Tensor>
+fromResource(mlir::DenseResourceElementsAttr attr) {
+  llvm::Expected<ResourceData> resource = resourceData(attr);
+  if (!resource)
+    return resource.takeError();
+  Tensor tensor(resource->layout.dtype, resource->layout.shape);
+  for (int64_t i = 0; i < resource->layout.count; ++i)
+    readElement(tensor, i, resource->data.data());
   return tensor;
 }
 
@@ -187,4 +202,46 @@ accel::reference::floatsFromAttribute(mlir::Attribute attr) {
   for (int64_t i = 0; i < tensor->getNumElements(); ++i)
     values[i] = static_cast<float>(tensor->getDouble(i));
   return values;
+}
+
+llvm::Error accel::reference::forEachFloatRow(
+    mlir::Attribute attr,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<float>)> row) {
+  auto typed = llvm::dyn_cast_or_null<mlir::TypedAttr>(attr);
+  auto shaped =
+      typed ? llvm::dyn_cast<mlir::ShapedType>(typed.getType()) : nullptr;
+  int64_t columns = shaped && shaped.hasRank() && shaped.getRank() > 0
+                        ? shaped.getShape().back()
+                        : 1;
+  auto resource = llvm::dyn_cast_or_null<mlir::DenseResourceElementsAttr>(attr);
+  if (!resource) {
+    llvm::Expected<std::vector<float>> values = floatsFromAttribute(attr);
+    if (!values)
+      return values.takeError();
+    for (int64_t r = 0; columns > 0 && (r + 1) * columns <=
+                                           int64_t(values->size());
+         ++r)
+      row(r, llvm::ArrayRef<float>(*values).slice(r * columns, columns));
+    return llvm::Error::success();
+  }
+  llvm::Expected<ResourceData> data = resourceData(resource);
+  if (!data)
+    return data.takeError();
+  if (columns <= 0)
+    return llvm::Error::success();
+  Tensor line(data->layout.dtype, {columns});
+  std::vector<float> values(columns);
+  int64_t rowBytes = columns * storageBytes(data->layout.dtype);
+  for (int64_t r = 0; r < data->layout.count / columns; ++r) {
+    for (int64_t c = 0; c < columns; ++c)
+      readElement(line, c, data->data.data() + r * rowBytes);
+    if (line.getStorage() == Storage::Float) {
+      row(r, line.getFloats());
+      continue;
+    }
+    for (int64_t c = 0; c < columns; ++c)
+      values[c] = static_cast<float>(line.getDouble(c));
+    row(r, values);
+  }
+  return llvm::Error::success();
 }

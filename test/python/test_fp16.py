@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import accel
@@ -74,3 +75,48 @@ def test_quant_head_from_python(tmp_path, tools):
                   quant_head="w4a8", lambda_=(2, 5))
     assert ((tmp_path / "py.accel").read_bytes()
             == (tmp_path / "cli.accel").read_bytes())
+
+
+@pytest.mark.parametrize("dtype", ["f16", "bf16"])
+def test_half_embedding_table_matches_golden(tmp_path, tools, dtype):
+    """An f16 or bf16 embedding table (a dense_resource blob, which the
+    lowering converts to the parameter blob's fp32 a row at a time) gives
+    the golden model's rows, bit for bit, through a linear of its dtype."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+    rng = np.random.default_rng(6)
+
+    def tensor(name, values):
+        if dtype == "f16":
+            return helper.make_tensor(name, TensorProto.FLOAT16, values.shape,
+                                      values.astype(np.float16).tobytes(),
+                                      raw=True)
+        bits = (values.astype(np.float32).view(np.uint32) >> 16)
+        return helper.make_tensor(name, TensorProto.BFLOAT16, values.shape,
+                                  bits.astype(np.uint16).tobytes(), raw=True)
+
+    elem = TensorProto.FLOAT16 if dtype == "f16" else TensorProto.BFLOAT16
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "ids"], ["e"], name="embed"),
+         helper.make_node("MatMul", ["e", "W"], ["y"], name="proj")], "emb",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 20])],
+        [helper.make_tensor_value_info("y", elem, [1, 20, 32])],
+        [tensor("table", rng.standard_normal((50, 64))),
+         tensor("W", rng.standard_normal((64, 32)) * 0.2)])
+    path = tmp_path / "emb.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), path)
+    package = tmp_path / "emb.accel"
+    subprocess.run([tools["accelc"], str(path), "-o", str(package)],
+                   check=True, capture_output=True)
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    assert re.search(rf"dense_resource<table> : tensor<50x64x{dtype}>", str(m))
+    ids = np.array([[3, 7, 49, 0, 12]])
+    got = accel.simulate(package, inputs={"ids": ids},
+                         mode="functional")["outputs"]["y"]
+    padded = np.zeros((1, 20), np.int64)
+    padded[0, :ids.size] = ids
+    want = accel.golden_run(m, {"ids": padded})["y"][0, :ids.size]
+    assert got.shape == (1, ids.size, 32)
+    np.testing.assert_array_equal(got[0].view(np.uint32), want.view(np.uint32))

@@ -98,6 +98,60 @@ func.func @f() -> (tensor<2xf16>, tensor<2xbf16>, tensor<3xi1>, tensor<2xui8>, t
   EXPECT_EQ((*results)[5].getDoubles()[1], -1.0);
 }
 
+TEST(Tensor, FloatRowsOfConstants) {
+  const char *source = R"mlir(
+func.func @f() {
+  %0 = arith.constant dense_resource<half> : tensor<2x2xf16>
+  %1 = arith.constant dense_resource<brain> : tensor<2x2xbf16>
+  %2 = arith.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi8>
+  %3 = arith.constant dense_resource<short> : tensor<2x2xf16>
+  return
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      half: "0x02000000003E00C00034FF7B",
+      brain: "0x02000000C03F00C0803E4040",
+      short: "0x02000000003E00C00034"
+    }
+  }
+#-})mlir";
+  mlir::DialectRegistry registry;
+  accel::registerAccelDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  ASSERT_TRUE(bool(module));
+  std::vector<mlir::Attribute> constants;
+  module->walk([&](mlir::Operation *op) {
+    if (mlir::Attribute value = op->getAttr("value"))
+      constants.push_back(value);
+  });
+  ASSERT_EQ(constants.size(), 4u);
+  auto rows = [](mlir::Attribute attr) {
+    std::vector<std::vector<float>> out;
+    llvm::Error error =
+        forEachFloatRow(attr, [&](int64_t r, llvm::ArrayRef<float> row) {
+          EXPECT_EQ(r, static_cast<int64_t>(out.size()));
+          out.emplace_back(row.begin(), row.end());
+        });
+    EXPECT_FALSE(bool(error)) << llvm::toString(std::move(error));
+    return out;
+  };
+  using Rows = std::vector<std::vector<float>>;
+  EXPECT_EQ(rows(constants[0]), (Rows{{1.5, -2}, {0.25, 65504}}));
+  EXPECT_EQ(rows(constants[1]), (Rows{{1.5, -2}, {0.25, 3}}));
+  EXPECT_EQ(rows(constants[2]), (Rows{{1, 2, 3}, {4, 5, 6}}));
+  llvm::Error error = forEachFloatRow(
+      constants[3], [](int64_t, llvm::ArrayRef<float>) {
+        ADD_FAILURE() << "a row of a blob of the wrong size";
+      });
+  EXPECT_EQ(llvm::toString(std::move(error)),
+            "dense_resource 'short' holds 6 bytes, its type tensor<2x2xf16> "
+            "needs 8");
+}
+
 TEST(Tensor, SupportedOpsAreSortedAndQueryable) {
   llvm::ArrayRef<llvm::StringLiteral> ops = supportedONNXOps();
   EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end(),

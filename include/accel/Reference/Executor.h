@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -46,6 +47,15 @@ llvm::Expected<Tensor> fromAttribute(mlir::Attribute attr);
 /// The elements of a constant attribute (as fromAttribute reads it),
 /// row-major, each converted to float.
 llvm::Expected<std::vector<float>> floatsFromAttribute(mlir::Attribute attr);
+
+/// Calls `row(r, values)` for each row r (its last dimension; a scalar is
+/// one row) of a constant attribute as floatsFromAttribute reads it. A
+/// dense_resource blob is checked against its type, then converted a row at
+/// a time, never whole (an f16 embedding table is not held in f32 beside
+/// its blob).
+llvm::Error
+forEachFloatRow(mlir::Attribute attr,
+                llvm::function_ref<void(int64_t, llvm::ArrayRef<float>)> row);
 
 /// The ai.onnx op types that `run` implements, sorted.
 llvm::ArrayRef<llvm::StringLiteral> supportedONNXOps();

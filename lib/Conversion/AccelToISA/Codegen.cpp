@@ -9,13 +9,10 @@
 #include "Codegen.h"
 
 #include "accel/Reference/Executor.h"
-#include "accel/Reference/Tensor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/bit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
@@ -42,40 +39,13 @@ accel::lowering::detail::constantFloats(Operation *user, Value value) {
 LogicalResult accel::lowering::detail::forEachConstantRow(
     Operation *user, Value value,
     function_ref<void(int64_t, ArrayRef<float>)> row) {
-  auto type = cast<RankedTensorType>(value.getType());
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
-  Type element = type.getElementType();
   auto constant = value.getDefiningOp<arith::ConstantOp>();
-  auto resource = constant
-                      ? dyn_cast<DenseResourceElementsAttr>(constant.getValue())
-                      : DenseResourceElementsAttr();
-  AsmResourceBlob *blob = resource ? resource.getRawHandle().getBlob() : nullptr;
-  unsigned bytes = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() / 8
-                                          : 0;
-  if (!blob || !(element.isF32() || element.isF16() || element.isBF16()) ||
-      blob->getData().size() != uint64_t(rows * cols * bytes)) {
-    // Dense elements (or a blob constantFloats refuses): whole.
-    FailureOr<std::vector<float>> values = constantFloats(user, value);
-    if (failed(values))
-      return failure();
-    for (int64_t r = 0; r < rows; ++r)
-      row(r, ArrayRef<float>(*values).slice(r * cols, cols));
-    return success();
-  }
-  const char *data = blob->getData().data();
-  std::vector<float> values(cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const char *at = data + (r * cols + c) * bytes;
-      uint32_t bits = 0;
-      std::memcpy(&bits, at, bytes);
-      if (element.isF16())
-        values[c] = reference::f16BitsToFloat(uint16_t(bits));
-      else
-        values[c] = llvm::bit_cast<float>(element.isBF16() ? bits << 16 : bits);
-    }
-    row(r, values);
-  }
+  if (!constant)
+    return user->emitError("the engine needs this operand as a constant");
+  if (llvm::Error error =
+          reference::forEachFloatRow(constant.getValue(), row))
+    return user->emitError("cannot read a constant: ")
+           << llvm::toString(std::move(error));
   return success();
 }
 

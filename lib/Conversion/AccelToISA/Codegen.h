@@ -70,9 +70,9 @@ uint32_t scaleBits(CacheAttentionOp op);
 /// The f32 values of a constant.
 mlir::FailureOr<std::vector<float>> constantFloats(mlir::Operation *user,
                                                    mlir::Value value);
-/// Calls `row(r, values)` for each row r of the 2-D float constant `value`,
-/// converted to f32 a row at a time when its data is a blob (an embedding
-/// table is never whole in f32 beside its f16 blob).
+/// Calls `row(r, values)` for each row r of the 2-D constant `value` in f32
+/// (reference::forEachFloatRow: a blob a row at a time, so that an
+/// embedding table is never whole in f32 beside its f16 blob).
 mlir::LogicalResult
 forEachConstantRow(mlir::Operation *user, mlir::Value value,
                    llvm::function_ref<void(int64_t, llvm::ArrayRef<float>)> row);
