@@ -8,6 +8,7 @@
 #include "RaiseONNX/Match.h"
 
 #include "accel/Dialect/Accel/AccelDialect.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -67,7 +68,7 @@ struct RaiseONNXPass : public accel::impl::RaiseONNXBase<RaiseONNXPass> {
     refineResultTypes();
     if (!reportUnraised)
       return;
-    std::string hint = dynamicDimensionsHint();
+    std::string dynamic = dynamicDimensions();
     getOperation().walk([&](onnxir::NodeOp node) {
       StringRef type = node.getOpType();
       if (!node.getDomain().empty() ||
@@ -77,8 +78,11 @@ struct RaiseONNXPass : public accel::impl::RaiseONNXBase<RaiseONNXPass> {
           node.emitWarning() << type
                              << " was not raised to an accel op: the engine "
                                 "cannot run it";
-      if (!hint.empty())
-        warning.attachNote() << hint;
+      if (!dynamic.empty())
+        warning.attachNote()
+            << "the inputs have dynamic dimensions (" << dynamic
+            << "): give them sizes (" << optionReference("dim", "the import")
+            << ") so that shapes and masks fold and attention can be raised";
     });
   }
 
@@ -111,8 +115,8 @@ struct RaiseONNXPass : public accel::impl::RaiseONNXBase<RaiseONNXPass> {
   }
 
   /// Attention is raised only where masks and reshapes fold to constants,
-  /// which needs static dimensions: names the dynamic ones, if any.
-  std::string dynamicDimensionsHint() {
+  /// which needs static dimensions: the dynamic ones' names, if any.
+  std::string dynamicDimensions() {
     func::FuncOp func = getOperation();
     SmallVector<std::string> names;
     for (unsigned i = 0; i < func.getNumArguments(); ++i) {
@@ -129,11 +133,7 @@ struct RaiseONNXPass : public accel::impl::RaiseONNXBase<RaiseONNXPass> {
         names.push_back(name.empty() ? "?" : name.str());
       }
     }
-    if (names.empty())
-      return "";
-    return "the inputs have dynamic dimensions (" + llvm::join(names, ", ") +
-           "): give them sizes (accelc --dim name=size) so that shapes and "
-           "masks fold and attention can be raised";
+    return llvm::join(names, ", ");
   }
 
   FrozenRewritePatternSet foldPatterns;

@@ -108,7 +108,8 @@ def test_report_and_weight_image(module, tmp_path):
       "max_context": 70000},
      "use Λ (lambda_) or a smaller max_context)"),
     ({"lambda_": (2, 8), "share_attention": "sometimes"},
-     "share_attention expects auto, always or never, got 'sometimes'"),
+     "error: accel-lower-to-isa: share_attention must be auto, always or "
+     "never, not 'sometimes'"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),
     ({"lambda_": (2, 8), "tokenizer": "/nonexistent/tok.json"},
      "cannot read '/nonexistent/tok.json'"),

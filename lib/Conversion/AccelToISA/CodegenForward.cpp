@@ -11,6 +11,8 @@
 
 #include "Codegen.h"
 
+#include "accel/Support/Diagnostics.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -75,8 +77,8 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
     if (!ranked || !ranked.hasStaticShape() || ranked.getRank() < 1)
       return at->emitError("the engine runs a graph row by row: ")
              << what << " is " << type
-             << ", not a tensor of static shape (give its dimensions sizes, "
-                "accelc --dim)";
+             << ", not a tensor of static shape (give its dimensions sizes: "
+             << optionReference("dim", "the import") << ")";
     std::optional<int64_t> r = rowsOf(ranked, ids);
     if (!r)
       return fewerRows(at, type, what);
@@ -102,7 +104,8 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
     return at->emitError("the engine moves rows in 64-byte units: ")
            << what << "'s rows of " << *bytes << " bytes need a prefill tile "
            << "that is a multiple of " << kAlign / std::gcd(*bytes, kAlign)
-           << " rows, not " << tile << " (accelc --prefill-tile)";
+           << " rows, not " << tile << " ("
+           << optionReference("prefill-tile", "accel-tile") << ")";
   };
   // What the engine cannot run at all first.
   for (Operation &op : body) {
@@ -114,8 +117,10 @@ FailureOr<int64_t> checkRowWise(func::FuncOp fn, int64_t tile,
     }
     if (llvm::isa<AttentionOp, CacheAttentionOp, BandAttentionOp>(op))
       return op.emitError("the graph has attention: compile its decoder "
-                          "step with accelc --decode or --lambda (the "
-                          "engine runs attention over a KV cache)");
+                          "step (")
+             << optionReference("decode", "the driver") << " or "
+             << optionReference("window", "accel-lambda-attention")
+             << "; the engine runs attention over a KV cache)";
   }
   int64_t idsInputs = 0;
   for (BlockArgument arg : body.getArguments()) {

@@ -12,6 +12,7 @@
 #include "accel/Dialect/AccelISA/AccelISABuilder.h"
 #include "accel/Dialect/AccelISA/AccelISADialect.h"
 #include "accel/Dialect/AccelISA/AccelISAOps.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -111,9 +112,10 @@ struct LowerToISAPass
     ModuleOp module = getOperation();
     func::FuncOp decode = findLowered(module);
     if (!decode) {
-      module.emitError("accel-lower-to-isa: no decode function (run "
-                       "accel-lambda-attention, or accelc --decode) and no "
-                       "forward function (accel.entry = \"forward\")");
+      module.emitError("accel-lower-to-isa: no decode function ("
+                       "accel-lambda-attention makes one: ")
+          << optionReference("decode", "the driver")
+          << ") and no forward function (accel.entry = \"forward\")";
       return signalPassFailure();
     }
     FailureOr<hw::Config> config =
@@ -135,9 +137,9 @@ struct LowerToISAPass
             .Case("never", SharePolicy::Never)
             .Default(std::nullopt);
     if (!share) {
-      module.emitError("accel-lower-to-isa: share-attention must be auto, "
-                       "always or never, not '")
-          << shareAttention << "'";
+      module.emitError("accel-lower-to-isa: ")
+          << optionReference("share-attention")
+          << " must be auto, always or never, not '" << shareAttention << "'";
       return signalPassFailure();
     }
     FailureOr<LoweredModel> model =

@@ -59,18 +59,14 @@ std::string option(const CompileOptions &options, StringRef flag) {
 }
 
 /// The accelc flag that sets pass option `option` (in the pipelines below),
-/// or the import's option (`dim`); empty if none does.
+/// the import's option (`dim`) or the driver's (`decode`), for the options
+/// pass errors name (optionReference); empty for any other.
 StringRef flagSetting(StringRef option) {
   return llvm::StringSwitch<StringRef>(option)
-      .Cases("sink", "window", "lambda")
-      .Cases("tile", "rope-positions", "max-context", "prefill-tile", option)
-      .Cases("group", "kv-group", "masks", "calibration", "config", option)
-      .Cases("n", "m", "prune-n", "prune-m", "prune")
-      .Case("criterion", "prune-criterion")
+      .Case("window", "lambda")
       .Case("scheme", "quant")
-      .Case("method", "quant-method")
-      .Case("head-bits", "quant-head")
-      .Case("dim", "dim")
+      .Cases("tile", "rope-positions", "max-context", "prefill-tile", option)
+      .Cases("share-attention", "dim", "decode", option)
       .Default("");
 }
 
@@ -483,11 +479,6 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
     return error(module) << option(options, "attention")
                          << " expects f32 or int8, got '"
                          << options.attention << "'";
-  if (options.shareAttention != "auto" && options.shareAttention != "always" &&
-      options.shareAttention != "never")
-    return error(module) << option(options, "share-attention")
-                         << " expects auto, always or never, got '"
-                         << options.shareAttention << "'";
   // A graph lowered without a decode step reports what was not raised as
   // errors (markForward).
   bool forward = lower && attention->empty();

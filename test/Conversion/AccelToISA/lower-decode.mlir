@@ -26,7 +26,7 @@
 // OFFSET: error: a load group of 4 weight tiles of 384 bytes at weight buffer offset 8388544 does not fit the buffer (8388608 bytes): run accel-tile with this config
 // OFFSETS: error: no weight buffer offset for each of its 1 load groups (accel.weight_offsets): run accel-tile before accel-lower-to-isa
 // NOPACK: error: the weight is not in the weight image: run accel-pack before lowering to the engine
-// NODECODE: error: accel-lower-to-isa: no decode function (run accel-lambda-attention, or accelc --decode)
+// NODECODE: error: accel-lower-to-isa: no decode function (accel-lambda-attention makes one: the driver's `decode`)
 // NOPLACE: error: the module has no accel.hbm_regions: run accel-place-hbm before accel-lower-to-isa
 // TILE: error: accel-place-hbm sized the KV records for steps of 2 rows, fewer than prefill-tile=4
 // CONFIG: error: accel-lower-to-isa: {{.*}}missing.json

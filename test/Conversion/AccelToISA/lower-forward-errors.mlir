@@ -67,7 +67,7 @@ func.func @row_and_value(%x: tensor<4x16xf32>) -> tensor<4x16xf32> attributes {a
 
 // Rows of 20 bytes need tiles of a multiple of 16 rows to stay 64-byte
 // aligned in io.
-// expected-error @+1 {{the engine moves rows in 64-byte units: input 'x''s rows of 20 bytes need a prefill tile that is a multiple of 16 rows, not 4 (accelc --prefill-tile)}}
+// expected-error @+1 {{the engine moves rows in 64-byte units: input 'x''s rows of 20 bytes need a prefill tile that is a multiple of 16 rows, not 4 (accel-tile's `prefill-tile`)}}
 func.func @unaligned(%x: tensor<3x4x5xf32> {onnx.name = "x"}) -> tensor<3x4x5xf32> attributes {accel.entry = "forward"} {
   %y = accel.activation relu %x : tensor<3x4x5xf32>
   return %y : tensor<3x4x5xf32>
@@ -82,7 +82,7 @@ func.func @half(%x: tensor<4x16xf16>) -> tensor<4x16xf16> attributes {accel.entr
 
 // -----
 
-// expected-error @+1 {{the engine runs a graph row by row: input 'input0' is 'tensor<?x16xf32>', not a tensor of static shape (give its dimensions sizes, accelc --dim)}}
+// expected-error @+1 {{the engine runs a graph row by row: input 'input0' is 'tensor<?x16xf32>', not a tensor of static shape (give its dimensions sizes: the import's `dim`)}}
 func.func @dynamic(%x: tensor<?x16xf32>) -> tensor<?x16xf32> attributes {accel.entry = "forward"} {
   %y = accel.activation silu %x : tensor<?x16xf32>
   return %y : tensor<?x16xf32>
@@ -138,4 +138,13 @@ func.func @constant_output(%x: tensor<4x16xf32>) -> (tensor<4x16xf32>, tensor<4x
 // expected-error @+1 {{the engine reads token ids only to look up an embedding: input 'input0' has other users}}
 func.func @ids_output(%ids: tensor<1x4xi64>) -> tensor<1x4xi64> attributes {accel.entry = "forward"} {
   return %ids : tensor<1x4xi64>
+}
+
+// -----
+
+// Attention runs in a decoder step over a KV cache, not in a forward graph.
+func.func @attention(%q: tensor<1x16x64xf32>, %k: tensor<1x16x64xf32>, %v: tensor<1x16x64xf32>) -> tensor<1x16x64xf32> attributes {accel.entry = "forward"} {
+  // expected-error @+1 {{the graph has attention: compile its decoder step (the driver's `decode` or accel-lambda-attention's `window`; the engine runs attention over a KV cache)}}
+  %y = accel.attention %q, %k, %v heads(4, 4) causal : tensor<1x16x64xf32>, tensor<1x16x64xf32>, tensor<1x16x64xf32> -> tensor<1x16x64xf32>
+  return %y : tensor<1x16x64xf32>
 }

@@ -35,4 +35,4 @@
 // NEVER:      accelisa.jal r8, @decode_step
 // NEVER-NOT:  _attention_
 
-// BAD: accel-lower-to-isa: share-attention must be auto, always or never, not 'sometimes'
+// BAD: accel-lower-to-isa: `share-attention` must be auto, always or never, not 'sometimes'

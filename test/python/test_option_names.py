@@ -1,0 +1,56 @@
+"""Pass errors name the option that sets what they refuse (optionReference):
+accel.compile names its keyword argument (and import_onnx's dims for the
+import's dimensions), accelc its flag (test/Target/ISA/option-names.test)."""
+
+import os
+
+import pytest
+
+import accel
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper  # noqa: E402
+
+DECODER = os.path.join(os.path.dirname(__file__), "..", "..", "examples",
+                       "tiny_llama", "model.onnx")
+
+
+def relu(path, shape):
+    """A graph of one Relu over an input of `shape`."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [x], [y])
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), path)
+    return accel.import_onnx(str(path))
+
+
+def compile_error(module, path, **options):
+    with pytest.raises(accel.AccelError) as error:
+        accel.compile(module, path, **options)
+    assert not path.exists()
+    assert "--" not in str(error.value), str(error.value)
+    return str(error.value)
+
+
+def test_dynamic_rows_name_import_dims(tmp_path):
+    message = compile_error(relu(tmp_path / "g.onnx", ["rows", 16]),
+                            tmp_path / "m.accel")
+    assert ("input 'x' is 'tensor<?x16xf32>', not a tensor of static shape "
+            "(give its dimensions sizes: import_onnx's dims)") in message
+
+
+def test_unaligned_rows_name_prefill_tile(tmp_path):
+    message = compile_error(relu(tmp_path / "g.onnx", [3, 4, 5]),
+                            tmp_path / "m.accel", prefill_tile=4)
+    assert ("input 'x''s rows of 20 bytes need a prefill tile that is a "
+            "multiple of 16 rows, not 4 (prefill_tile)") in message
+
+
+def test_dynamic_decoder_names_import_dims(tmp_path):
+    message = compile_error(accel.import_onnx(DECODER), tmp_path / "m.accel",
+                            decode=True)
+    assert ("note: the inputs have dynamic dimensions (batch, sequence): give "
+            "them sizes (import_onnx's dims) so that shapes and masks fold")\
+        in message
