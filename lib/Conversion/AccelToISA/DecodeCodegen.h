@@ -56,15 +56,18 @@ struct LoweredModel {
   int64_t maxRows = 0;
 };
 
+/// Whether the steps' layers share their attention as subroutines
+/// (accel-lower-to-isa's share-attention): Auto keeps each step's attention
+/// in line unless the program would then not fit the config's instruction
+/// memory, then shares the prefill step's, and if still too big the decode
+/// step's too; Always shares both steps' attention, Never neither.
+enum class SharePolicy { Auto, Always, Never };
+
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.
 /// `maxPrompt` sizes the io region's token ids; `prefillTile` is the rows
-/// the prefill step takes at a time (accel-tile's accel.prefill_tile).
-/// With SharePolicy::Auto each step's attention is in line unless the
-/// program would then not fit the config's instruction memory: then the
-/// prefill step's layers share it as subroutines, and if still too big the
-/// decode step's too. Always shares both steps' attention, Never neither.
-enum class SharePolicy { Auto, Always, Never };
+/// the prefill step takes at a time (accel-tile's accel.prefill_tile);
+/// `share` decides which steps call their attention as subroutines.
 mlir::FailureOr<LoweredModel> lowerDecode(mlir::func::FuncOp decode,
                                           const hw::Config &config,
                                           int64_t maxPrompt,
