@@ -309,7 +309,10 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
        constant however long the context grows; without Λ it has
        `max-context` slots. The main function also returns the caches its
        prompt leaves (`key_cache.i`, `value_cache.i`), so decoding continues
-       where prefill stopped.
+       where prefill stopped. A constant of one value over the sequence
+       that only element-wise ops (`arith.addf/subf/mulf/divf`) read takes
+       the step's one row, as those ops do (any other constant is cloned as
+       it is).
     4. **RoPE positions** (`rope-positions`): `absolute` rotates every
        token by its absolute position, once, before its key is cached; the
        decode step reads the table row of `position` from the traced table

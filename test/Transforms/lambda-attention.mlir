@@ -150,3 +150,30 @@ func.func @main_graph(%x: tensor<1x8x4xf32>) -> tensor<1x8x4xf32> {
   %a = accel.attention %h, %h, %h heads(1, 1) causal : tensor<1x8x4xf32>, tensor<1x8x4xf32>, tensor<1x8x4xf32> -> tensor<1x8x4xf32>
   return %a : tensor<1x8x4xf32>
 }
+
+// -----
+
+// A constant of one value over the sequence that only element-wise ops read
+// (accel-raise-onnx's operand of one value) takes the decode step's one
+// row; one a linear reads (a weight of T columns) keeps its shape.
+// CHECK-LABEL: func.func @main_graph_decode(
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<5.000000e-01> : tensor<8x8xf32>
+// CHECK-DAG: %[[QUARTER:.*]] = arith.constant dense<2.500000e-01> : tensor<1x1x8xf32>
+// CHECK-DAG: %[[TWO:.*]] = arith.constant dense<2.000000e+00> : tensor<1x1x8xf32>
+// CHECK: accel.linear %{{.*}}, %[[W]] : tensor<1x1x8xf32>, tensor<8x8xf32> -> tensor<1x1x8xf32>
+// CHECK: %[[A:.*]] = accel.cache_attention
+// CHECK: %[[M:.*]] = arith.mulf %[[A]], %[[QUARTER]] : tensor<1x1x8xf32>
+// CHECK: %[[D:.*]] = arith.divf %[[TWO]], %[[M]] : tensor<1x1x8xf32>
+// CHECK: return %[[D]],
+func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> tensor<1x8x8xf32> {
+  %table = arith.constant dense<1.0> : tensor<16x8xf32>
+  %w = arith.constant dense<0.5> : tensor<8x8xf32>
+  %quarter = arith.constant dense<0.25> : tensor<1x8x8xf32>
+  %two = arith.constant dense<2.0> : tensor<1x8x8xf32>
+  %x = accel.embedding %ids, %table : tensor<1x8xi64>, tensor<16x8xf32> -> tensor<1x8x8xf32>
+  %q = accel.linear %x, %w : tensor<1x8x8xf32>, tensor<8x8xf32> -> tensor<1x8x8xf32>
+  %a = accel.attention %q, %q, %q heads(1, 1) causal : tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32> -> tensor<1x8x8xf32>
+  %m = arith.mulf %a, %quarter : tensor<1x8x8xf32>
+  %d = arith.divf %two, %m : tensor<1x8x8xf32>
+  return %d : tensor<1x8x8xf32>
+}
