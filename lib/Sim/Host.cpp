@@ -11,6 +11,8 @@ using namespace accel;
 using namespace accel::sim;
 using llvm::Twine;
 
+char InputError::ID;
+
 namespace json = llvm::json;
 
 namespace {
@@ -438,12 +440,14 @@ llvm::Error Session::callForward(uint64_t rows,
   for (auto [i, t, bytes] : llvm::enumerate(forwardInputs, data)) {
     llvm::Expected<uint64_t> given = inputRows(i, bytes.size());
     if (!given)
-      return error("input '" + t.name + "': " +
-                   llvm::toString(given.takeError()));
+      return llvm::make_error<InputError>(
+          i, "input '" + t.name + "': " + llvm::toString(given.takeError()));
     if (*given != rows)
-      return error("input '" + t.name + "': " + Twine(*given) +
-                   " rows, not the call's " + Twine(rows) +
-                   " (every input takes the same rows)");
+      return llvm::make_error<InputError>(
+          i, ("input '" + t.name + "': " + Twine(*given) +
+              " rows, not the call's " + Twine(rows) +
+              " (every input takes the same rows)")
+                 .str());
     for (size_t row = 0; t.ids && row < rows; ++row)
       if (llvm::Error err =
               checkTokenId(int32_t(loadU32(bytes.data() + 4 * row)),

@@ -323,7 +323,8 @@ llvm::Expected<std::vector<uint8_t>> readInput(llvm::StringRef spec,
 }
 
 /// A forward package's call: the rows of every input from its --input
-/// file (the Session checks that each gives the same rows).
+/// file (the Session checks that each gives the same rows; its error about
+/// an input names that input's --input).
 llvm::Error callForward(sim::Session &s, sim::RunReport &report,
                         sim::RunOptions &options) {
   auto error = [](const llvm::Twine &message) {
@@ -331,7 +332,7 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
                                    message.str());
   };
   std::vector<std::vector<uint8_t>> data(s.inputs().size());
-  std::vector<bool> given(s.inputs().size());
+  std::vector<std::string> specs(s.inputs().size());
   uint64_t rows = 0;
   for (const std::string &spec : inputFiles) {
     llvm::Expected<std::pair<size_t, std::string>> named =
@@ -340,7 +341,7 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
       return named.takeError();
     auto [index, file] = *named;
     const sim::IoTensor &t = s.inputs()[index];
-    if (given[index])
+    if (!specs[index].empty())
       return error("--input=" + spec + ": input '" + t.name +
                    "' is given twice");
     llvm::Expected<std::vector<uint8_t>> bytes = readInput(spec, file, s, index);
@@ -349,17 +350,21 @@ llvm::Error callForward(sim::Session &s, sim::RunReport &report,
     if (!rows)
       rows = bytes->size() / t.rowBytes;
     data[index] = std::move(*bytes);
-    given[index] = true;
+    specs[index] = spec;
   }
-  for (auto [t, ok] : llvm::zip(s.inputs(), given))
-    if (!ok)
+  for (auto [t, spec] : llvm::zip(s.inputs(), specs))
+    if (spec.empty())
       return error("give the package's input '" + t.name +
                    "' with --input=" + t.name + "=FILE");
   sim::CallTiming &t = report.calls.emplace_back();
   t.entry = "forward";
   t.tokens = uint32_t(rows);
   options.timing = &t;
-  return s.callForward(rows, data, options);
+  return llvm::handleErrors(s.callForward(rows, data, options),
+                            [&](const sim::InputError &e) {
+                              return error("--input=" + specs[e.index] +
+                                           ": " + e.message);
+                            });
 }
 
 /// --print-io: the forward package's io as the Session read it.

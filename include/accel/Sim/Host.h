@@ -46,6 +46,22 @@ struct IoTensor {
   bool ids = false;
 };
 
+/// An error about one forward input, inputs()[index] (Session::
+/// callForward's rows): a driver can say where that input came from.
+class InputError : public llvm::ErrorInfo<InputError> {
+public:
+  static char ID;
+  InputError(size_t index, std::string message)
+      : index(index), message(std::move(message)) {}
+  void log(llvm::raw_ostream &os) const override { os << message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+  size_t index;
+  std::string message; ///< names the input
+};
+
 class Session {
 public:
   /// Opens `path` and checks its metadata. The package's config section is
@@ -96,7 +112,7 @@ public:
   /// One call of the forward entry over `rows` rows (ISA §7: r5 = rows,
   /// r6 = 0): `data[i]` holds the rows of inputs()[i], rows × rowBytes
   /// little-endian bytes (token ids each below model.vocab, when given);
-  /// errors name the input.
+  /// errors name the input (an InputError when its rows are wrong).
   llvm::Error callForward(uint64_t rows,
                           llvm::ArrayRef<std::vector<uint8_t>> data,
                           const RunOptions &options,
