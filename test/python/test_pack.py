@@ -270,26 +270,38 @@ def test_image_matches_ir(tmp_path, prune, quantize, rows):
             np.testing.assert_array_equal(mat["q"], w)
 
 
+def square_model(tmp_path, name, nodes, seed):
+    """A graph x [4, 8] -> `nodes` (helper.make_node arguments, reading the
+    one 8x8 initializer W) -> y [4, 8], saved as `name`.onnx; and W."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+    w = np.random.default_rng(seed).standard_normal((8, 8)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node(*args, **attrs) for args, attrs in nodes],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
+        [numpy_helper.from_array(w, "W")])
+    model = tmp_path / f"{name}.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[
+        helper.make_opsetid("", 17)]), model)
+    return model, w
+
+
+def accelc(model, image, package):
+    subprocess.run([os.path.join(BUILD, "bin", "accelc"), str(model),
+                    "--weight-image=" + str(image), "-o", str(package)],
+                   check=True)
+
+
 def test_square_weight_transposed_and_not(tmp_path):
     """accelc packs a batch at a time (WeightPacker): one square constant
     used transposed (MatMul) and not (Gemm, transB=1) is two matrices, W^T
     and W, not one region shared by both."""
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-    w = np.random.default_rng(4).standard_normal((8, 8)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "W"], ["h"], name="matmul"),
-         helper.make_node("Gemm", ["h", "W"], ["y"], transB=1, name="gemm")],
-        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
-        [numpy_helper.from_array(w, "W")])
-    model = tmp_path / "square.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 17)]), model)
+    model, w = square_model(tmp_path, "square", [
+        (("MatMul", ["x", "W"], ["h"]), dict(name="matmul")),
+        (("Gemm", ["h", "W"], ["y"]), dict(transB=1, name="gemm"))], 4)
     img = tmp_path / "square.wimg"
-    subprocess.run([os.path.join(BUILD, "bin", "accelc"), str(model),
-                    "--weight-image=" + str(img), "-o",
-                    str(tmp_path / "square.accel")], check=True)
+    accelc(model, img, tmp_path / "square.accel")
     mats = read_image(img.read_bytes())
     assert len(mats) == 2
     np.testing.assert_array_equal(mats[0]["q"], w.T.view(np.uint32))
@@ -301,25 +313,13 @@ def test_shared_weight_placement_is_ordered(tmp_path):
     but are placed apart in HBM: the package lists their segments in one
     order (image offset, channel, region offset), not the compiler's
     pointer order, so that two compiles write the same bytes."""
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper, numpy_helper
-    w = np.random.default_rng(5).standard_normal((8, 8)).astype(np.float32)
-    graph = helper.make_graph(
-        [helper.make_node("MatMul", ["x", "W"], ["h"], name="first"),
-         helper.make_node("MatMul", ["h", "W"], ["g"], name="second"),
-         helper.make_node("MatMul", ["g", "W"], ["y"], name="third")],
-        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])],
-        [numpy_helper.from_array(w, "W")])
-    model = tmp_path / "shared.onnx"
-    onnx.save(helper.make_model(graph, opset_imports=[
-        helper.make_opsetid("", 17)]), model)
+    model, _ = square_model(tmp_path, "shared", [
+        (("MatMul", [a, "W"], [b]), dict(name=b))
+        for a, b in [("x", "h"), ("h", "g"), ("g", "y")]], 5)
     packages = []
     for i in range(2):
         package = tmp_path / f"shared{i}.accel"
-        subprocess.run([os.path.join(BUILD, "bin", "accelc"), str(model),
-                        "--weight-image=" + str(tmp_path / f"shared{i}.wimg"),
-                        "-o", str(package)], check=True)
+        accelc(model, tmp_path / f"shared{i}.wimg", package)
         packages.append(package.read_bytes())
     assert packages[0] == packages[1]
     metadata = json.loads(subprocess.run(
