@@ -454,10 +454,12 @@ std::string broadcastReason(Operation *node) {
       continue;
     std::string name;
     if (auto arg = dyn_cast<BlockArgument>(input)) {
-      auto onnxName = cast<func::FuncOp>(arg.getOwner()->getParentOp())
-                          .getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                        "onnx.name");
-      name = "'" + (onnxName ? onnxName.getValue().str() : "") + "'";
+      auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      auto onnxName = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                           "onnx.name")
+                         : StringAttr();
+      name = onnxName ? "'" + onnxName.getValue().str() + "'"
+                      : "input " + std::to_string(arg.getArgNumber());
     } else {
       name = "'" + locationName(input.getDefiningOp()->getLoc()) + "''s result";
     }
