@@ -356,3 +356,166 @@ accelisa.program @call_slots {
   accelisa.vaset hd=16, kvh=1, kvfmt=f32
   accelisa.jr r8
 }
+
+// -----
+
+// A token from before a call to after it passes over the call when the
+// subroutine neither gives nor takes one between the same units: the vadd
+// after the call waits for the caller's load of act[0] directly.
+// CHECK-LABEL: accelisa.program @passed_over_call
+// CHECK:      accelisa.load act[0], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.jal r8, @sub
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1{{$}}
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32{{$}}
+// CHECK-NEXT: accelisa.vadd act[r0], act[r0], act[r0], 16, wait=ld
+// CHECK:      accelisa.label @sub
+// CHECK-NOT:  wait=
+// CHECK-NOT:  rel=
+// CHECK:      accelisa.jr r8
+accelisa.program @passed_over_call {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 8192
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.jal r8, @sub
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.halt
+  accelisa.label @sub
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r20], act[r20], act[r20], 16
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+}
+
+// -----
+
+// The same token over two calls, the second of which gives the loader's
+// tokens to the vector unit itself (load act[4096] -> vadd): passed over it,
+// the caller's token would be taken by that vadd in its place, so the pass
+// runs again with ld -> vec forbidden over @second and the vadd after the
+// call waits for @second's exit slot of ld instead, which comes after every
+// earlier load.
+// CHECK-LABEL: accelisa.program @exit_slot_chain
+// CHECK:      accelisa.load act[0], hbm[r1], 1, 64{{$}}
+// CHECK-NEXT: accelisa.jal r8, @first
+// CHECK:      accelisa.jal r8, @second
+// CHECK:      accelisa.vadd act[r0], act[r0], act[r0], 16, wait=ld
+// CHECK:      accelisa.label @first
+// CHECK-NOT:  wait=
+// CHECK-NOT:  rel=
+// CHECK:      accelisa.label @second
+// CHECK:      accelisa.load act[4096], hbm[r1], 1, 64, rel=vec
+// CHECK-NEXT: accelisa.vadd act[r21], act[r21], act[r21], 16, wait=ld
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64, rel=vec
+// CHECK-NEXT: accelisa.store wgt[0], hbm[0], 0, 64{{$}}
+// CHECK-NEXT: accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1{{$}}
+// CHECK-NEXT: accelisa.vaset hd=16, kvh=1, kvfmt=f32{{$}}
+// CHECK-NEXT: accelisa.jr r8
+accelisa.program @exit_slot_chain {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 8192
+  accelisa.addi r21, r0, 4096
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.jal r8, @first
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jal r8, @second
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.halt
+  accelisa.label @first
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r20], act[r20], act[r20], 16
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+  accelisa.label @second
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.load act[4096], hbm[r1], 1, 64
+  accelisa.vadd act[r21], act[r21], act[r21], 16
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+}
+
+// -----
+
+// At a call, what an earlier call left that the subroutine's first accesses
+// would wait for is ordered before each unit's last instruction since that
+// call: @second's load into act[8192] overwrites what @first's vadd wrote,
+// so the loader's return slot after the first call takes @first's exit-slot
+// token of vec, and @second's load waits for nothing.
+// CHECK-LABEL: accelisa.program @last_of
+// CHECK:      accelisa.jal r8, @first
+// CHECK-NEXT: accelisa.load wgt[0], hbm[0], 0, 64, wait=vec
+// CHECK:      accelisa.jal r8, @second
+// CHECK-NOT:  wait=
+// CHECK:      accelisa.vaset hd=16, kvh=1, kvfmt=f32, rel=ld
+// CHECK-NEXT: accelisa.jr r8
+// CHECK-NEXT: accelisa.label @second
+// CHECK-NOT:  wait=
+// CHECK-NOT:  rel=
+// CHECK:      accelisa.jr r8
+accelisa.program @last_of {
+  accelisa.entry @run
+  accelisa.addi r20, r0, 8192
+  accelisa.jal r8, @first
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jal r8, @second
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.halt
+  accelisa.label @first
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r20], act[r0], act[r0], 16
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+  accelisa.label @second
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.load act[8192], hbm[r1], 1, 64
+  accelisa.load wgt[0], hbm[r0], 0, 64
+  accelisa.store wgt[0], hbm[r0], 0, 64
+  accelisa.mcfg k=1, r=1, fmt=f32, bits=32, afp=1
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+}
