@@ -835,9 +835,13 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     no pair crosses it: nothing from its target up to the next barrier
     takes a token.
 
-    Calls need no barrier. A subroutine (a `jal` target, ending with `jr`)
-    is analysed once for all its calls, which must come before it in the
-    program when they leave accesses outstanding; every call gives and
+    Calls need no barrier. A subroutine (a `jal` target) is analysed once
+    for all its calls, which must come before it in the program when they
+    leave accesses outstanding. It is the code from its label to the first
+    `jr` after it, and is an error otherwise, naming the instruction: only
+    calls enter it (no fall-through into its label, no branch into it or
+    back to its label, no entry point inside), only that `jr` leaves it (no
+    branch out), and it calls nothing (calls do not nest). Every call gives and
     takes the same tokens, through **token slots**: instructions of a data
     unit that access nothing (a `load` or `store` of no rows, `mcfg`,
     `maset`, `vaset`; accel-lower-to-isa emits one of each unit).
@@ -865,17 +869,25 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
       instruction since the last call (an exit slot's token taken there,
       long complete in a decoder step), so that the subroutine's units wait
       only for what the caller did since.
-    A call without a slot the tokens need is an error naming the unit
-    (put a barrier before the call).
+    A call without a slot the tokens need is an error naming the unit: with
+    no entry slot put a barrier before the call; with no exit slot end the
+    subroutine with one or put a barrier before its `jr`; with no return
+    slot put one right after the call or a barrier before the `jr`. A token
+    given once but taken on every pass of a loop (an entry slot's or one
+    from before the loop, taken inside it) is an error (put a barrier
+    before the loop), and so is a forward branch that skips the taking of a
+    token given before it (an entry or exit slot's).
 
     Soundness: an order the program needs is never dropped as long as the
     analysis' ranges hold every value a register takes
     (unittests/Conversion checks this against the simulator's control unit
     on random programs) and every address derived from a region base stays
-    in its region (docs/ISA.md §7). A missing token is a race (ISA §3); the
-    simulator does not detect races, but its `both` mode executes the data
-    in the timing model's order, so the tests that compare `both` with
-    `functional` and the golden model catch the ones that change results.
+    in its region (docs/ISA.md §7). A missing token is a race (ISA §3):
+    `accel-sim --races=error` (the default; `warn`, `off`) reports any two
+    accesses that nothing orders, naming both instructions, so the tests
+    that run programs in it check their tokens
+    (test/Conversion/AccelToISA/insert-tokens-sim.test runs the call
+    programs of insert-tokens.mlir).
 
     Effect on the programs `accelc` makes (`accel-sim --mode=timing`): the 1B
     model's decode step at position 2048 1,478,640 -> 1,477,264 cycles,

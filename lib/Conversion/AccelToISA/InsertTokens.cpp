@@ -30,6 +30,7 @@
 #include "llvm/ADT/DenseMap.h"
 
 #include <array>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -179,9 +180,17 @@ private:
     /// Each `jal`, and the (v, u) the code after it takes a token for
     /// (at the access, not the return slot).
     std::map<size_t, PerPair<bool>> calls;
-    std::optional<size_t> ret; ///< its `jr`
+    size_t ret = 0; ///< its one `jr`
   };
   void reset();
+  /// Checks that each subroutine runs from its label to its one `jr`, which
+  /// only its calls enter and only that `jr` leaves, with no call inside;
+  /// sets their `ret`.
+  LogicalResult checkSubroutines(std::map<size_t, Subroutine> &subroutines,
+                                 ArrayRef<Operation *> ops,
+                                 const std::vector<isa::Instruction> &code,
+                                 const std::vector<int64_t> &targets,
+                                 ArrayRef<std::pair<size_t, Operation *>> entries);
   /// `a` as the granules it touches, [lo, hi) within its space.
   std::pair<int64_t, int64_t> span(const Access &a) const;
   /// Adds to open[v][u] the accesses of each data unit v outstanding now
@@ -307,7 +316,7 @@ void TokenInserter::footprints(
     const std::vector<bool> &isLabel,
     const std::vector<std::optional<Registers>> &before,
     const Registers &unknown) {
-  for (size_t k = e; k < code.size() && code[k].opcode != Opcode::Jr; ++k) {
+  for (size_t k = e; k < s.ret; ++k) {
     const isa::Instruction &i = code[k];
     model.setRegisters(before[k] ? &*before[k] : &unknown);
     if (isLabel[k])
@@ -330,18 +339,78 @@ void TokenInserter::footprints(
   model.forgetState();
 }
 
+/// Whether `i` moves control elsewhere than the next instruction (a branch,
+/// `jmp`, `jal`, `jr`).
+bool isTransfer(const isa::Instruction &i) {
+  return i.getSpec().unit == isa::Unit::Ctrl &&
+         (i.getSpec().format->name == StringRef("branch") ||
+          i.opcode == Opcode::Jmp || i.opcode == Opcode::Jal ||
+          i.opcode == Opcode::Jr);
+}
+
+LogicalResult TokenInserter::checkSubroutines(
+    std::map<size_t, Subroutine> &subroutines, ArrayRef<Operation *> ops,
+    const std::vector<isa::Instruction> &code,
+    const std::vector<int64_t> &targets,
+    ArrayRef<std::pair<size_t, Operation *>> entries) {
+  for (auto &[e, s] : subroutines) {
+    Operation *call = ops[s.calls.begin()->first];
+    StringRef name = accelisa::getTarget(call).getValue();
+    auto error = [&](Operation *op, const Twine &what,
+                     const Twine &why = " (only calls may enter it)") {
+      return op->emitError("accel-insert-tokens: ")
+             << what << " subroutine @" << name << why;
+    };
+    size_t ret = e;
+    while (ret < code.size() && code[ret].opcode != Opcode::Jr)
+      ++ret;
+    if (ret == code.size())
+      return error(call, "no `jr` ends the called", "");
+    s.ret = ret;
+    if (e > 0 && code[e - 1].opcode != Opcode::Jr &&
+        code[e - 1].opcode != Opcode::Jmp && code[e - 1].opcode != Opcode::Halt)
+      return error(ops[e - 1], "control falls through from this instruction "
+                               "into");
+    for (auto [at, entry] : entries)
+      if (at >= e && at <= ret)
+        return error(entry, "this entry point is inside");
+    for (size_t n = 0; n < code.size(); ++n) {
+      bool inside = n >= e && n < ret;
+      if (inside && subroutines.count(n) && n != e)
+        return error(ops[n], "this instruction starts a subroutine inside",
+                     "");
+      if (inside && code[n].opcode == Opcode::Jal)
+        return error(ops[n], "this call is inside",
+                     ", before its `jr` (calls do not nest)");
+      if (targets[n] < 0 || code[n].opcode == Opcode::Jal)
+        continue;
+      size_t to = targets[n];
+      if (inside && to == e)
+        return error(ops[n], "this branch goes back to the start of");
+      if (inside && (to < e || to > ret))
+        return error(ops[n], "this branch leaves", " other than by its `jr`");
+      if (!inside && to >= e && to <= ret)
+        return error(ops[n], "this branch goes into");
+    }
+  }
+  return success();
+}
+
 LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   std::vector<Operation *> ops;
   llvm::DenseMap<StringRef, size_t> labels; ///< label -> next instruction
   std::vector<size_t> entries;
+  std::vector<std::pair<size_t, Operation *>> entryOps;
   for (Operation &op : program.getBody().front()) {
     if (accelisa::getOpcode(&op))
       ops.push_back(&op);
     else if (auto symbol = op.getAttrOfType<StringAttr>(
                  SymbolTable::getSymbolAttrName()))
       labels[symbol.getValue()] = ops.size();
-    if (llvm::isa<accelisa::EntryOp>(op))
+    if (llvm::isa<accelisa::EntryOp>(op)) {
       entries.push_back(ops.size());
+      entryOps.push_back({ops.size(), &op});
+    }
   }
   std::vector<isa::Instruction> code;
   for (Operation *op : ops) {
@@ -375,6 +444,17 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   for (size_t n = 0; n < code.size(); ++n)
     if (code[n].opcode == Opcode::Jal)
       subroutines[targets[n]].calls[n] = {};
+  if (failed(checkSubroutines(subroutines, ops, code, targets, entryOps)))
+    return failure();
+  // Labels a backward branch goes to: what follows runs more than once.
+  std::vector<bool> loopHead(code.size() + 1, false);
+  for (size_t n = 0; n < code.size(); ++n)
+    if (targets[n] >= 0 && size_t(targets[n]) <= n &&
+        code[n].opcode != Opcode::Jal)
+      loopHead[targets[n]] = true;
+  std::vector<bool> isReturn(code.size(), false);
+  for (auto &[e, s] : subroutines)
+    isReturn[s.ret] = true;
   for (auto &[e, s] : subroutines)
     footprints(s, e, code, isLabel, before, unknown);
 
@@ -383,22 +463,30 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   // those forbidden, until none does.
   /// Each unit's last instruction.
   std::array<int64_t, isa::kNumUnits> lastOf;
+  /// For each instruction, the first in program order that gives a token it
+  /// takes (a call for its subroutine's exit slots).
+  std::vector<int64_t> takesFrom;
+  auto take = [&](size_t k, unsigned v, int64_t from) {
+    code[k].wait |= 1u << v;
+    takesFrom[k] = std::min(takesFrom[k], from);
+  };
   auto assign = [&]() -> LogicalResult {
     reset();
     for (isa::Instruction &i : code)
       i.wait = i.release = 0;
     lastOf.fill(-1);
+    takesFrom.assign(code.size(), std::numeric_limits<int64_t>::max());
     for (auto &[e, s] : subroutines) {
       s.entry = {};
       s.out = s.passed = {};
       for (auto &[call, taken] : s.calls)
         taken = {};
     }
-    Subroutine *current = nullptr; ///< the subroutine whose code this is
-    /// current until its first barrier, which completes its callers' accesses.
+    /// The subroutine whose code this is, until its first barrier, which
+    /// completes its callers' accesses.
     Subroutine *entered = nullptr;
-    bool entrySlots = false;       ///< in current's entry slots
-    /// Each unit's entry slot in current (-1: none).
+    bool entrySlots = false; ///< in entered's entry slots
+    /// Each unit's entry slot in entered (-1: none).
     std::array<int64_t, isa::kNumUnits> entrySlot;
     for (size_t n = 0; n < code.size(); ++n) {
       isa::Instruction &i = code[n];
@@ -412,14 +500,18 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
       // stands for what v may still be accessing at a call.
       if (auto s = subroutines.find(n); s != subroutines.end()) {
         reset();
-        current = entered = &s->second;
+        entered = &s->second;
         entrySlots = true;
         entrySlot.fill(-1);
-        for (auto &row : current->entry)
+        for (auto &row : entered->entry)
           for (std::vector<Access> &spans : row)
             mergeSpans(spans);
       }
-      entrySlots = entrySlots && isTokenSlot(i);
+      entrySlots = entrySlots && !loopHead[n] && isTokenSlot(i);
+      if (isTransfer(i) && i.opcode != Opcode::Jal && !isReturn[n] && pending)
+        return ops[n]->emitError(
+            "accel-insert-tokens orders straight-line code: a jump or branch "
+            "with accesses since the last barrier (put a barrier before it)");
       if (entrySlots && entrySlot[unit] < 0)
         entrySlot[unit] = static_cast<int64_t>(n);
       if (i.opcode == Opcode::Jal) {
@@ -448,7 +540,7 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
                     return conflict(s.head[u], call.second->exit[v]);
                   }))
                 continue;
-              code[at].wait |= 1u << v;
+              take(at, v, int64_t(last));
               before->out[v][u] = true;
               before->calls[last][v][u] = true;
               paired[v][u] = static_cast<int64_t>(last);
@@ -463,19 +555,10 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
       }
       if (i.opcode == Opcode::Jr) {
         // The code after its calls waits for its accesses (the exit slots).
-        if (current)
-          current->ret = n;
         reset();
         entered = nullptr;
         continue;
       }
-      bool control = i.getSpec().unit == isa::Unit::Ctrl;
-      bool transfer = control && (i.getSpec().format->name == StringRef("branch") ||
-                                  i.opcode == Opcode::Jmp);
-      if (transfer && pending)
-        return ops[n]->emitError(
-            "accel-insert-tokens orders straight-line code: a jump or branch "
-            "with accesses since the last barrier (put a barrier before it)");
       if (i.opcode == Opcode::Barrier || i.opcode == Opcode::Halt) {
         reset();
         entered = nullptr;
@@ -515,7 +598,6 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
       for (unsigned v = 0; v < isa::kNumUnits; ++v) {
         if (after[v] < 0 || after[v] <= paired[v][unit])
           continue;
-        i.wait |= 1u << v;
         // An access of a call, or one before calls that may not pass a token
         // over them: the last call's exit slot gives the token.
         int64_t from = after[v];
@@ -525,6 +607,7 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
             viaExit |= call > size_t(from) && s->forbidden[v][unit];
           auto [last, s] = chain.back();
           if (viaExit) {
+            take(n, v, int64_t(last));
             s->out[v][unit] = true;
             s->calls[last][v][unit] = true;
             paired[v][unit] = static_cast<int64_t>(last);
@@ -534,6 +617,7 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
             if (call > size_t(from))
               s->passed[v][unit] = true;
         }
+        take(n, v, from);
         paired[v][unit] = from;
         code[from].release |= 1u << unit;
       }
@@ -556,25 +640,26 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
           if (!s.out[v][u])
             continue;
           std::optional<size_t> exit;
-          for (size_t k = s.ret ? *s.ret : e; !exit && k > e &&
-                                              isTokenSlot(code[k - 1]);
+          for (size_t k = s.ret; !exit && k > e && isTokenSlot(code[k - 1]);
                --k)
             if (static_cast<unsigned>(code[k - 1].getSpec().unit) == v)
               exit = k - 1;
           if (!exit)
-            return ops[s.ret ? *s.ret : e]->emitError(
+            return ops[s.ret]->emitError(
                        "accel-insert-tokens: the code after a call of this "
                        "subroutine waits for its unit ")
                    << isa::unitName(isa::Unit(v))
                    << ", and it ends with no instruction of that unit that "
-                      "accesses nothing before its return";
+                      "accesses nothing before its return (end it with one, "
+                      "or put a barrier before the return)";
           code[*exit].release |= 1u << u;
           for (auto &[call, taken] : s.calls) {
             if (taken[v][u])
               continue;
             std::optional<size_t> slot;
-            for (size_t k = call + 1;
-                 !slot && k < code.size() && isTokenSlot(code[k]); ++k)
+            for (size_t k = call + 1; !slot && k < code.size() &&
+                                      !loopHead[k] && isTokenSlot(code[k]);
+                 ++k)
               if (static_cast<unsigned>(code[k].getSpec().unit) == u)
                 slot = k;
             if (!slot)
@@ -583,8 +668,10 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
                                           "unit ")
                      << isa::unitName(isa::Unit(v)) << ", but no instruction of "
                      << isa::unitName(isa::Unit(u))
-                     << " that accesses nothing follows the call";
-            code[*slot].wait |= 1u << v;
+                     << " that accesses nothing follows the call (put one "
+                        "right after it, or a barrier before the "
+                        "subroutine's return)";
+            take(*slot, v, int64_t(call));
           }
         }
     }
@@ -596,7 +683,7 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     again = false;
     for (auto &[e, s] : subroutines) {
       PerPair<bool> own = s.out;
-      for (size_t k = e; s.ret && k <= *s.ret; ++k)
+      for (size_t k = e; k <= s.ret; ++k)
         for (unsigned v = 0; v < isa::kNumUnits; ++v)
           if (code[k].wait & (1u << v))
             own[v][static_cast<unsigned>(code[k].getSpec().unit)] = true;
@@ -611,21 +698,29 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
 
   // A forward branch must not skip an instruction that gives or takes a
   // token, or the pairs would no longer match, unless no pair crosses it: no
-  // access precedes the branch since the last barrier (checked above) and
-  // nothing from its target up to the next barrier takes a token.
+  // access precedes the branch since the last barrier (checked above), nothing
+  // it skips takes a token given before it (an entry or exit slot's) and
+  // nothing from its target up to the next barrier takes a token. A loop must
+  // not take a token given before it: it would take it on every pass.
   for (size_t n = 0; n < code.size(); ++n) {
     Operation *op = ops[n];
-    FlatSymbolRefAttr target = accelisa::getTarget(op);
-    if (!target || code[n].opcode == Opcode::Jal)
+    if (targets[n] < 0 || code[n].opcode == Opcode::Jal)
       continue;
-    size_t to = labels.lookup(target.getValue());
+    size_t to = targets[n];
+    for (size_t k = to; k <= n; ++k)
+      if (takesFrom[k] < int64_t(to))
+        return ops[k]->emitError("accel-insert-tokens: this instruction in a "
+                                 "loop takes on every pass a token instruction ")
+               << takesFrom[k] << " gives once, before the loop (put a "
+                                  "barrier before the loop)";
     bool crossed = false;
     for (size_t k = to; k < code.size() && code[k].opcode != Opcode::Barrier &&
                         code[k].opcode != Opcode::Halt;
          ++k)
       crossed |= code[k].wait != 0;
-    for (size_t k = n + 1; k < to && crossed; ++k)
-      if (code[k].wait || code[k].release)
+    for (size_t k = n + 1; k < to; ++k)
+      if ((crossed && (code[k].wait || code[k].release)) ||
+          takesFrom[k] < int64_t(n))
         return op->emitError("accel-insert-tokens: this branch skips "
                              "instruction ")
                << k << ", which takes or gives a dependency token";
