@@ -54,3 +54,10 @@ def test_dynamic_decoder_names_import_dims(tmp_path):
     assert ("note: the inputs have dynamic dimensions (batch, sequence): give "
             "them sizes (import_onnx's dims) so that shapes and masks fold")\
         in message
+
+
+def test_prefill_tile_range_names_prefill_tile(tmp_path):
+    module = accel.import_onnx(DECODER, dims={"batch": 1, "sequence": 16})
+    message = compile_error(module, tmp_path / "m.accel", decode=True,
+                            prefill_tile=0)
+    assert "error: accel-tile: prefill_tile must be in 1..255" in message

@@ -13,6 +13,7 @@
 #include "AttentionLayout.h"
 
 #include "accel/ISA/ISA.h"
+#include "accel/Support/Diagnostics.h"
 #include "accel/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -189,7 +190,7 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
              << loaded << " KV records a step of " << rows
              << " rows reads (" << c->record << " bytes each, keys and "
              << "values) do not fit the kv buffer (" << kvBytes
-             << " bytes); lower prefill-tile";
+             << " bytes); lower " << optionReference("prefill-tile");
     return success();
   }
 
@@ -202,7 +203,8 @@ struct TilePass : public accel::impl::TileBase<TilePass> {
     if (failed(config))
       return signalPassFailure();
     if (prefillTile < 1 || prefillTile > 255) {
-      module.emitError("accel-tile: prefill-tile must be in 1..255");
+      module.emitError("accel-tile: ")
+          << optionReference("prefill-tile") << " must be in 1..255";
       return signalPassFailure();
     }
     if (loadTiles < 0 || (loadTiles & (loadTiles - 1)) != 0) {

@@ -179,7 +179,7 @@
 // SMALL-NEXT: accelisa.barrier
 // SMALL-NEXT: accelisa.addi r14, r14, 4
 // SMALL-NEXT: accelisa.bltu r14, r6, @[[KEYS]]
-// ONEMORE: error: accel-tile: the 33 KV records a step of 32 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
+// ONEMORE: error: accel-tile: the 33 KV records a step of 32 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower `prefill-tile`
 
 // LAMBDA-LABEL: accelisa.label @decode_step
 // Step 1 loads the min(S, r6) sinks right before the own records (record
@@ -364,7 +364,7 @@
 // LALIGN:      accelisa.mqk {{.*}}, kv[[[FROM]]], r3, [[FROM]], r3, {{r[0-9]+}}, 2, pitch=r15, scale={{.*}}, wait=ld
 // LALIGN-NOT:  accelisa.sltu
 // LALIGN:      accelisa.bltu r14, r6, @[[KEYS]]
-// LONEMORE: error: accel-tile: the 33 KV records a step of 30 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower prefill-tile
+// LONEMORE: error: accel-tile: the 33 KV records a step of 30 rows reads (64 bytes each, keys and values) do not fit the kv buffer (4096 bytes); lower `prefill-tile`
 // The vector unit points at two areas of 29 + 32 rows of 128 bytes: a
 // run's ranks from their multiple of the 32 channels (at most a chunk's 29),
 // the query's in row 60. Per query, its rank n - 1's row to row 60 (with

@@ -62,7 +62,7 @@
 // SLOTRANGE: error: accel-tile: weight-slots must be 0 (a ring by bytes) or in 2..8
 // NOFIT: error: accel-tile: load-tiles=64: 64 tiles of 384 bytes exceed a third of the weight buffer (10880 bytes)
 // NOTPOW2: error: accel-tile: load-tiles must be 0 or a power of two
-// RANGE: error: accel-tile: prefill-tile must be in 1..255
+// RANGE: error: accel-tile: `prefill-tile` must be in 1..255
 // KV: module attributes {accel.prefill_tile = 253 : i64}
-// KVFULL: error: accel-tile: the 257 KV records a step of 254 rows reads (64 bytes each, keys and values) do not fit the kv buffer (32768 bytes); lower prefill-tile
+// KVFULL: error: accel-tile: the 257 KV records a step of 254 rows reads (64 bytes each, keys and values) do not fit the kv buffer (32768 bytes); lower `prefill-tile`
 // TILEBIG: error: a weight tile of 20480 bytes exceeds a third of the weight buffer (10880 bytes); pack with fewer rows per tile
