@@ -876,7 +876,8 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     given once but taken on every pass of a loop (an entry slot's or one
     from before the loop, taken inside it) is an error (put a barrier
     before the loop), and so is a forward branch that skips the taking of a
-    token given before it (an entry or exit slot's).
+    token given before it (an entry or exit slot's) or a call whose exit
+    slots give a token taken after its target.
 
     Soundness: an order the program needs is never dropped as long as the
     analysis' ranges hold every value a register takes

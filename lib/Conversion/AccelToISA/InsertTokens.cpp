@@ -700,7 +700,8 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   // token, or the pairs would no longer match, unless no pair crosses it: no
   // access precedes the branch since the last barrier (checked above), nothing
   // it skips takes a token given before it (an entry or exit slot's) and
-  // nothing from its target up to the next barrier takes a token. A loop must
+  // nothing from its target up to the next barrier takes a token (a skipped
+  // call's exit slots would give it). A loop must
   // not take a token given before it: it would take it on every pass.
   for (size_t n = 0; n < code.size(); ++n) {
     Operation *op = ops[n];
@@ -719,7 +720,8 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
          ++k)
       crossed |= code[k].wait != 0;
     for (size_t k = n + 1; k < to; ++k)
-      if ((crossed && (code[k].wait || code[k].release)) ||
+      if ((crossed && (code[k].wait || code[k].release ||
+                       code[k].opcode == Opcode::Jal)) ||
           takesFrom[k] < int64_t(n))
         return op->emitError("accel-insert-tokens: this branch skips "
                              "instruction ")

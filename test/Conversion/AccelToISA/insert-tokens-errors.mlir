@@ -275,3 +275,21 @@ accelisa.program @skips_an_entry_wait {
   accelisa.vaset hd=16, kvh=1, kvfmt=f32
   accelisa.jr r8
 }
+
+// -----
+
+// The load waits for the exit slot of a call the branch may skip.
+accelisa.program @skips_a_call {
+  accelisa.entry @run
+  // expected-error @+1 {{accel-insert-tokens: this branch skips instruction 1, which takes or gives a dependency token}}
+  accelisa.beq r5, r0, @after
+  accelisa.jal r8, @sub
+  accelisa.label @after
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.halt
+  accelisa.label @sub
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.jr r8
+}
