@@ -8,14 +8,21 @@
 //    buffer in ascending position;
 // 2. quantizes its own keys and values into records right after them (the
 //    buffer then holds one run of ascending positions after the sinks);
-// 3. attends each query to its sinks and its window, two segments of that
-//    run (vqk, vsoftmax, vpv per head; the window's vpv continues the sinks'
-//    sum), in a loop over the rows when the step has more than one; the
-//    decode step's query (and a prefill query without sinks) sees one
-//    segment, its window right after the sinks, and takes the layout's
-//    `rows` heads in one multi-row vqk, vsoftmax and vpv (ISA §5.7: each
-//    key dequantized, and rotated by rank, once for the heads of its KV
-//    head);
+// 3. attends each query, in a loop over the rows when the step has more
+//    than one, to the keys it sees, the layout's `rows` heads a pass
+//    (AttentionLayout.h; ISA §5.7: a multi-row vqk dequantizes each key,
+//    and rotates it by rank, once for the heads of its KV head). The decode
+//    step's query (and a prefill query without sinks) sees one run of that
+//    buffer, its window right after the sinks: one multi-row vqk, vsoftmax
+//    and vpv a pass. A prefill query with sinks sees two runs, its sinks
+//    from record 0 and its window where its position says, and scores
+//    them apart: with several rows, one multi-row vqk per run writes its
+//    rows of scores to the staging area at segmentScoresAt, a vcopy per
+//    head and run moves them into that head's row of n scores, one
+//    vsoftmax takes the rows, and vpv a head at a time (it has no row
+//    pitch) takes the sinks' and then the window's values, the window's
+//    continuing the sinks' sum; with one row, each run's vqk writes into
+//    the row itself;
 // 4. stores its own records into their slots (the ring wraps; of a tile
 //    longer than the window only the last W positions are kept).
 //
