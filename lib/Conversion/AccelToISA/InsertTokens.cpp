@@ -701,7 +701,9 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
   // access precedes the branch since the last barrier (checked above), nothing
   // it skips takes a token given before it (an entry or exit slot's) and
   // nothing from its target up to the next barrier takes a token (a skipped
-  // call's exit slots would give it). A loop must
+  // call's exit slots would give it). A subroutine's `jr` counts as taking
+  // one: the code after its calls may wait for its exit slots, which a
+  // branch to or among them skips. A loop must
   // not take a token given before it: it would take it on every pass.
   for (size_t n = 0; n < code.size(); ++n) {
     Operation *op = ops[n];
@@ -718,7 +720,7 @@ LogicalResult TokenInserter::run(accelisa::ProgramOp program) {
     for (size_t k = to; k < code.size() && code[k].opcode != Opcode::Barrier &&
                         code[k].opcode != Opcode::Halt;
          ++k)
-      crossed |= code[k].wait != 0;
+      crossed |= code[k].wait != 0 || isReturn[k];
     for (size_t k = n + 1; k < to; ++k)
       if ((crossed && (code[k].wait || code[k].release ||
                        code[k].opcode == Opcode::Jal)) ||

@@ -293,3 +293,41 @@ accelisa.program @skips_a_call {
   accelisa.vaset hd=16, kvh=1, kvfmt=f32
   accelisa.jr r8
 }
+
+// -----
+
+// A branch inside a subroutine to its `jr` skips the exit slots the code
+// after the call waits for.
+accelisa.program @branch_to_return {
+  accelisa.entry @run
+  accelisa.jal r8, @sub
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.halt
+  accelisa.label @sub
+  accelisa.barrier
+  // expected-error @+1 {{accel-insert-tokens: this branch skips instruction 6, which takes or gives a dependency token}}
+  accelisa.beq r5, r0, @ret
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.label @ret
+  accelisa.jr r8
+}
+
+// -----
+
+// Likewise a branch into the middle of its exit slots.
+accelisa.program @branch_among_exit_slots {
+  accelisa.entry @run
+  accelisa.jal r8, @sub
+  accelisa.load act[0], hbm[r1], 1, 64
+  accelisa.halt
+  accelisa.label @sub
+  accelisa.barrier
+  // expected-error @+1 {{accel-insert-tokens: this branch skips instruction 6, which takes or gives a dependency token}}
+  accelisa.beq r5, r0, @last
+  accelisa.vadd act[r0], act[r0], act[r0], 16
+  accelisa.vaset hd=16, kvh=1, kvfmt=f32
+  accelisa.label @last
+  accelisa.maset hd=16, kvh=1, kvfmt=sym, kvbits=8
+  accelisa.jr r8
+}
