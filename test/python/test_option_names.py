@@ -61,3 +61,13 @@ def test_prefill_tile_range_names_prefill_tile(tmp_path):
     message = compile_error(module, tmp_path / "m.accel", decode=True,
                             prefill_tile=0)
     assert "error: accel-tile: prefill_tile must be in 1..255" in message
+
+
+def test_share_attention_checked_before_the_pipelines(tmp_path):
+    # The driver refuses it before its pipelines run (not the pass, later).
+    module = accel.import_onnx(DECODER, dims={"batch": 1, "sequence": 16})
+    message = compile_error(module, tmp_path / "m.accel", decode=True,
+                            prune="2:4", share_attention="bogus")
+    assert ("error: share_attention must be auto, always or never, not "
+            "'bogus'") in message
+    assert "accel-lower-to-isa" not in message

@@ -19,6 +19,7 @@
 #include "Placement.h"
 #include "ProgramBuilder.h"
 
+#include "accel/Conversion/SharePolicy.h"
 #include "accel/Hardware/Config.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -55,13 +56,6 @@ struct LoweredModel {
   std::vector<IoTensor> inputs, outputs;
   int64_t maxRows = 0;
 };
-
-/// Whether the steps' layers share their attention as subroutines
-/// (accel-lower-to-isa's share-attention): Auto keeps each step's attention
-/// in line unless the program would then not fit the config's instruction
-/// memory, then shares the prefill step's, and if still too big the decode
-/// step's too; Always shares both steps' attention, Never neither.
-enum class SharePolicy { Auto, Always, Never };
 
 /// Lowers `decode` (accel.entry = "decode") of a module whose linears carry
 /// accel-pack's `accel.image`. Errors are emitted at the op they concern.

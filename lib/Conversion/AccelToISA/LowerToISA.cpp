@@ -19,10 +19,6 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
-#include "llvm/ADT/StringSwitch.h"
-
-#include <optional>
-
 namespace accel {
 #define GEN_PASS_DEF_LOWERTOISA
 #include "Accel/AccelPasses.h.inc"
@@ -130,18 +126,11 @@ struct LowerToISAPass
         prefillTileOf(module, "accel-lower-to-isa");
     if (failed(prefillTile))
       return signalPassFailure();
-    std::optional<SharePolicy> share =
-        llvm::StringSwitch<std::optional<SharePolicy>>(shareAttention)
-            .Case("auto", SharePolicy::Auto)
-            .Case("always", SharePolicy::Always)
-            .Case("never", SharePolicy::Never)
-            .Default(std::nullopt);
-    if (!share) {
-      module.emitError("accel-lower-to-isa: ")
-          << optionReference("share-attention")
-          << " must be auto, always or never, not '" << shareAttention << "'";
+    FailureOr<SharePolicy> share =
+        parseSharePolicy(module.getLoc(), shareAttention,
+                         "accel-lower-to-isa: ");
+    if (failed(share))
       return signalPassFailure();
-    }
     FailureOr<LoweredModel> model =
         isForward(decode)
             ? lowerForward(decode, *config, *prefillTile)

@@ -2,6 +2,7 @@
 
 #include "accel/Target/ISA/Compile.h"
 
+#include "accel/Conversion/SharePolicy.h"
 #include "accel/Dialect/Accel/AccelOps.h"
 #include "accel/Package/Package.h"
 #include "accel/Support/AtomicOutput.h"
@@ -519,6 +520,9 @@ LogicalResult compile(ModuleOp module, const CompileOptions &options,
                       image::ImageParts *parts) {
   DriverOptionNames names(module.getContext(), options);
   SideOutputs sideOutputs(options);
+  if (failed(parseSharePolicy(UnknownLoc::get(module.getContext()),
+                              options.shareAttention)))
+    return failure();
   FailureOr<std::string> compression = compressionPipeline(module, options);
   if (failed(compression))
     return failure();
