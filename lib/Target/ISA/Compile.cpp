@@ -461,8 +461,16 @@ std::string broadcastReason(Operation *node) {
                          : StringAttr();
       name = onnxName ? "'" + onnxName.getValue().str() + "'"
                       : "input " + std::to_string(arg.getArgNumber());
+    } else if (std::string at = locationName(input.getDefiningOp()->getLoc());
+               !at.empty()) {
+      name = "'" + at + "''s result";
     } else {
-      name = "'" + locationName(input.getDefiningOp()->getLoc()) + "''s result";
+      // No name to quote (an .mlir input's op at loc(unknown)): its kind.
+      auto def = cast<OpResult>(input);
+      auto kind = def.getOwner()->getAttrOfType<StringAttr>("op_type");
+      name = (kind ? kind.getValue() : def.getOwner()->getName().getStringRef())
+                 .str() +
+             "'s result " + std::to_string(def.getResultNumber());
     }
     return "its operand " + name + " " + shapeText(inputType) +
            " broadcasts to " + shapeText(result) +
