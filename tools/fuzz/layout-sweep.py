@@ -235,6 +235,10 @@ def mutate(rng, fields, form):
 OUTSIDE = re.compile(r"'(\w+)' = \d+: its (\d+) bytes are not within "
                      r"the scratch buffer(?P<above> above)?.*\((\d+) \.\. "
                      r"(\d+)\)$")
+STAGED = re.compile(r"'rows' = \d+: the sinks' and window's staged scores "
+                    r"\(.*: (\d+) bytes at segmentScoresAt \d+\) are not "
+                    r"within the scratch buffer's upper half up to 'end' "
+                    r"\((\d+) \.\. \d+\)")
 OVERLAP = re.compile(r"'(\w+)' = \d+: its \d+ bytes overlap '\w+' "
                      r"\(\d+ \.\. (\d+)\)$")
 
@@ -246,11 +250,14 @@ def repair(fields, error, form):
     more edits reach the code generator; False if the refusal is of another
     kind."""
     m = OUTSIDE.search(error)
-    if m and m.group(1) in ("segment", "rows"):
+    staged = STAGED.search(error)
+    if staged or (m and m.group(1) == "segment"):
         # A segment's scores or a prefill query's staged runs: their place
         # follows `scores` and `rows`.
-        at, size = form.staged_at(fields), int(m.group(2))
-        if at < int(m.group(4)) or up(at + size) == fields["end"]:
+        size, lo = ((int(staged.group(1)), int(staged.group(2))) if staged
+                    else (int(m.group(2)), int(m.group(4))))
+        at = form.staged_at(fields)
+        if at < lo or up(at + size) == fields["end"]:
             return False
         fields["end"] = up(at + size)
         return True

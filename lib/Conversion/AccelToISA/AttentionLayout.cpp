@@ -449,14 +449,10 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
   int64_t groups = c.headDim / c.group;
   if (!int8) {
     areas.push_back({"scores", at.scoresAt, rows * loaded * 4});
-    // A segment's scores; or, when a prefill query's sinks are scored
-    // apart with several heads a vqk, each run's rows of scores before
-    // they are copied into their rows (attendQuery).
+    // A segment's scores.
     if (at.segment > 0)
       areas.push_back({"segment", segmentScoresAt(at, c),
                        segmentRows(rows, c.qpk) * at.segment * 4});
-    else if (vectorRows && c.sink > 0 && at.tile > 1 && rows > 1)
-      areas.push_back({"rows", segmentScoresAt(at, c), rows * loaded * 4});
   } else {
     areas.push_back({"queries", at.queries, at.tile * heads * c.headDim});
     areas.push_back({"query_scales", at.queryScales, at.tile * heads * 4});
@@ -477,6 +473,24 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
   if (auto bad = checkAreas(areas, scrBytes / 2, at.scratchEnd,
                             "the scratch buffer's upper half up to 'end'"))
     return bad;
+  // When a prefill query's sinks are scored apart with several heads a
+  // vqk, each run's rows of scores staged after the scores before they are
+  // copied into their rows (attendQuery): past `scores`, so below `end` is
+  // all they need.
+  if (vectorRows && c.sink > 0 && at.tile > 1 && rows > 1) {
+    int64_t stagedAt = segmentScoresAt(at, c), bytes = rows * loaded * 4;
+    if (stagedAt + bytes > at.scratchEnd)
+      return Broken{"rows",
+                    (Twine("the sinks' and window's staged scores (") +
+                     Twine(rows) + " rows x " + Twine(loaded) +
+                     " keys, fp32: " + Twine(bytes) +
+                     " bytes at segmentScoresAt " + Twine(stagedAt) +
+                     ") are not within the scratch buffer's upper half up "
+                     "to 'end' (" +
+                     Twine(scrBytes / 2) + " .. " + Twine(at.scratchEnd) +
+                     "): a larger 'end' or fewer 'rows' fits them")
+                        .str()};
+  }
 
   // The RoPE tables by rank (cos, then sin) above `end`: whole, or a
   // segment's or run's and the query's rows of each.

@@ -61,7 +61,7 @@
 // GOOD: accelisa.vqk
 // MQK: accelisa.mqk
 // ROWS: error: accel.attention_layout of the decode step: 'rows' = 0: not a divisor of the 2 heads, at most 15
-// SPLIT: error: accel.attention_layout of the prefill step: 'rows' = 2: its 80 bytes are not within the scratch buffer's upper half up to 'end' (2097152 .. 2097280)
+// SPLIT: error: accel.attention_layout of the prefill step: 'rows' = 2: the sinks' and window's staged scores (2 rows x 10 keys, fp32: 80 bytes at segmentScoresAt 2097280) are not within the scratch buffer's upper half up to 'end' (2097152 .. 2097280): a larger 'end' or fewer 'rows' fits them
 // A chunk streams 5 records beside the sinks and the own: 8 keys' records.
 // CHUNK: error: accel.attention_layout of the decode step: 'values' = 448: its 512 bytes overlap 'keys' (0 .. 512)
 // OFFSET: error: accel.attention_layout of the decode step: 'values' = 8388352: its 448 bytes are not within the kv buffer (0 .. 8388608)
