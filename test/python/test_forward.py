@@ -33,13 +33,13 @@ SETTINGS = {
 NODE_TESTS = "/usr/share/libonnx-testdata/data/node"
 
 
-def save(path, nodes, inits, hidden=64):
+def save(path, nodes, inits, hidden=64, rows=ROWS):
     graph = helper.make_graph(
         nodes, "graph",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                       [1, ROWS, hidden])],
+                                       [1, rows, hidden])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT,
-                                       [1, ROWS, hidden])], inits)
+                                       [1, rows, hidden])], inits)
     onnx.save(helper.make_model(graph, opset_imports=[
         helper.make_opsetid("", 17)]), path)
     return path
@@ -114,11 +114,13 @@ def scaled(tmp_path, hidden=64, ffn=128):
         helper.make_node("MatMul", ["e", "W2"], ["y"], name="fc2")], inits)
 
 
-def rowed(tmp_path, hidden=64, ffn=128):
+def rowed(tmp_path, hidden=64, ffn=128, rows=ROWS):
     """MatMul -> s1 · h -> b1 + m -> b2 - a -> b / s2 -> q - b3 -> e + b4
     -> g · s3 -> s4 / (n · n + 1) -> MatMul: Add/Sub/Mul/Div with a
     constant row of the features on either side, as [F], [1, F] and
-    [1, 1, F] constants (a bias or a per-channel scale in its own node)."""
+    [1, 1, F] constants (a bias or a per-channel scale in its own node;
+    the importer keeps one of more than 1024 features as a dense_resource
+    blob). With `rows` 1, a [1, 1, F] row has the result's own shape."""
     rng = np.random.default_rng(8)
     row = lambda name, shape, low, high: numpy_helper.from_array(  # noqa: E731
         rng.uniform(low, high, shape).astype(np.float32), name)
@@ -134,19 +136,19 @@ def rowed(tmp_path, hidden=64, ffn=128):
            ("Add", "e", "b4", "g"), ("Mul", "g", "s3", "n"),
            ("Mul", "n", "n", "p"), ("Add", "p", "one", "p1"),
            ("Div", "s4", "p1", "r"), ("MatMul", "r", "W2", "y")]
-    return save(tmp_path / "rowed.onnx",
+    return save(tmp_path / f"rowed-{ffn}-{rows}.onnx",
                 [helper.make_node(op, [a, b], [out], name=out)
-                 for op, a, b, out in ops], inits)
+                 for op, a, b, out in ops], inits, hidden, rows)
 
 
-def golden(path, passes, x):
-    """The golden model's y for the rows of `x` (the graph's other rows
+def golden(path, passes, x, rows=ROWS):
+    """The golden model's y for the rows of `x` (the graph's other `rows`
     zero: every op is row-wise)."""
     m = accel.import_onnx(str(path))
     accel.raise_to_accel(m)
     if passes:
         m.run_pipeline("func.func(" + ",".join(passes) + ")")
-    padded = np.zeros((1, ROWS, x.shape[-1]), np.float32)
+    padded = np.zeros((1, rows, x.shape[-1]), np.float32)
     padded[0, :x.shape[0]] = x
     return accel.golden_run(m, {"x": padded})["y"][0, :x.shape[0]]
 
@@ -162,19 +164,21 @@ def compile_graph(tools, path, package, flags):
                    check=True, capture_output=True)
 
 
-def check_rows(tools, path, setting, seed):
-    """Compiles `path` at `setting` and runs 1 row, a partial tile (5 of 16)
-    and several tiles (40: 16, 16, 8) of one package against the golden
+def check_rows(tools, path, setting, seed, counts=(1, 5, ROWS), flags=()):
+    """Compiles `path` at `setting` (and `flags`) and runs 1 row, a partial
+    tile (5 of 16) and several tiles (40: 16, 16, 8) of one package (or
+    the row `counts` of a graph of max(counts) rows) against the golden
     model, bit for bit."""
     package = path.with_suffix(".accel")
-    compile_graph(tools, path, package, SETTINGS[setting]["cli"])
+    compile_graph(tools, path, package, SETTINGS[setting]["cli"] + [*flags])
     rng = np.random.default_rng(seed)
-    for rows in (1, 5, ROWS):
+    for rows in counts:
         x = rng.standard_normal((rows, 64)).astype(np.float32)
         got = accel.simulate(package, inputs={"x": x},
                              mode="functional")["outputs"]["y"]
         assert got.shape == (rows, 64)
-        assert_bits(got, golden(path, SETTINGS[setting]["passes"], x))
+        assert_bits(got, golden(path, SETTINGS[setting]["passes"], x,
+                                max(counts)))
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
@@ -200,6 +204,40 @@ def test_row_operands_match_golden(tmp_path, tools, setting):
     accel.raise_to_accel(m)
     assert str(m).count("accel.broadcast") == 8
     check_rows(tools, path, setting, 9)
+
+
+@pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
+@pytest.mark.parametrize("ffn", [1100, 2048, 4096])
+def test_wide_row_operands_match_golden(tmp_path, tools, setting, ffn):
+    """Rows of more than 1024 features (a real model's hidden size), which
+    the importer keeps as dense_resource blobs, are raised to
+    accel.broadcast as dense ones are, placed, loaded and run bit-exact."""
+    path = rowed(tmp_path, ffn=ffn)
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    assert str(m).count("accel.broadcast") == 8
+    check_rows(tools, path, setting, 11)
+
+
+@pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
+@pytest.mark.parametrize("ffn", [128, 1100])
+def test_one_row_graph_row_operands_match_golden(tmp_path, tools, setting,
+                                                 ffn):
+    """A graph of one row: its [1, 1, F] rows have the result's own shape
+    and are rows as [F] and [1, F] are (an accel.broadcast each)."""
+    path = rowed(tmp_path, ffn=ffn, rows=1)
+    m = accel.import_onnx(str(path))
+    accel.raise_to_accel(m)
+    assert str(m).count("accel.broadcast") == 8
+    check_rows(tools, path, setting, 12, counts=(1,))
+
+
+def test_row_operands_uneven_tile_match_golden(tmp_path, tools):
+    """A prefill tile of 12 rows: the row is copied, then copies of 1, 2
+    and 4 rows double it and the last copies 4 (not 8); 40 rows are tiles
+    of 12, 12, 12 and 4."""
+    check_rows(tools, rowed(tmp_path), "2:4-w2a8", 13,
+               flags=["--prefill-tile=12"])
 
 
 def test_row_operands_reference(tmp_path):
@@ -240,20 +278,24 @@ class RowLlama(decoders.Llama):
 
 
 @pytest.mark.parametrize("setting", ["fp32-lambda", "w2a8kv4-2:4-lambda"])
-def test_decoder_row_operands_match_golden(tmp_path, tools, setting):
+@pytest.mark.parametrize("hidden,heads,layers", [(64, 4, 2), (2048, 16, 1)])
+def test_decoder_row_operands_match_golden(tmp_path, tools, setting, hidden,
+                                           heads, layers):
     """A decoder with row operands between its layers: the prefill step
     (tiles of rows, the row repeated over them) and the decode step (one
     row, the op reading the row in prm) give the golden model's tokens and
     logits, bit for bit (the decode step's constant of one value has the
-    step's one row)."""
+    step's one row); at a hidden size of 2048 the rows are dense_resource
+    blobs."""
     torch.manual_seed(0)
-    model = RowLlama(decoders.Config(hidden=64, ffn=128, vocab=96, layers=2,
-                                     heads=4, kv_heads=2)).eval()
+    model = RowLlama(decoders.Config(hidden=hidden, ffn=128, vocab=96,
+                                     layers=layers, heads=heads,
+                                     kv_heads=heads // 2)).eval()
     path = tmp_path / "model.onnx"
     decoders.export(model, path, seq_len=SEQ)
     m = accel.import_onnx(str(path), dims={"batch": 1, "sequence": SEQ})
     accel.raise_to_accel(m)
-    assert str(m).count("accel.broadcast") == 6
+    assert str(m).count("accel.broadcast") == 3 * layers
     assert_engine_matches_golden(tmp_path, tools, path, DECODER[setting],
                                  PROMPT, NEW)
 

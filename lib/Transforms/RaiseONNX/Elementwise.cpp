@@ -7,7 +7,8 @@
 // broadcasts to it (numpy rules) becomes, when it has one value, that
 // splat of the result's type, else an accel.broadcast of it to the
 // result's type (a bias or scale row; the repeated tensor is never
-// materialised). A computed operand that broadcasts stays a node. This
+// materialised), and so does a constant row of the result's own
+// [1, .., 1, F] shape. A constant is dense or a dense_resource blob. A computed operand that broadcasts stays a node. This
 // runs as a second phase, after the structural patterns have seen the
 // graph: they match `onnx.node` producers.
 //
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/bit.h"
 
 using namespace mlir;
 using namespace accel;
@@ -35,6 +37,24 @@ struct Operand {
   Attribute splat; ///< the one value of a Splat
 };
 
+/// The one value of a constant that has one, or null: a dense splat, or an
+/// fp32 dense_resource blob whose values are all equal (the importer keeps
+/// an initializer of more than 1024 elements as a blob, splat or not).
+Attribute splatOf(ElementsAttr value) {
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(value))
+    return dense.isSplat() ? dense.getSplatValue<Attribute>() : Attribute();
+  auto blob = dyn_cast_or_null<DenseF32ResourceElementsAttr>(value);
+  std::optional<ArrayRef<float>> values =
+      blob ? blob.tryGetAsArrayRef() : std::nullopt;
+  if (!values || values->empty() ||
+      llvm::any_of(*values, [&](float v) {
+        return llvm::bit_cast<uint32_t>(v) !=
+               llvm::bit_cast<uint32_t>(values->front());
+      }))
+    return {};
+  return FloatAttr::get(blob.getElementType(), values->front());
+}
+
 /// `input` as an operand of `type`, or nothing if it is not a float tensor
 /// of `type`'s element type that is `type` or a constant that broadcasts to
 /// it.
@@ -42,19 +62,32 @@ std::optional<Operand> operandOf(Value input, RankedTensorType type) {
   auto inputType = rankedFloat(input);
   if (!inputType || inputType.getElementType() != type.getElementType())
     return std::nullopt;
-  if (succeeded(verifyCompatibleShape(inputType, type)))
+  // Any constant: a dense one or a dense_resource blob (a hidden size's
+  // row).
+  ElementsAttr value;
+  matchPattern(input, m_Constant(&value));
+  Attribute splat = splatOf(value);
+  if (succeeded(verifyCompatibleShape(inputType, type))) {
+    if (!value || (splat && isa<DenseElementsAttr>(value)))
+      return Operand{input, Operand::Same, {}};
+    if (splat)
+      return Operand{input, Operand::Splat, splat};
+    // A row of the result's own shape [1, .., 1, F] (a graph of one row)
+    // is as much a row as a [F] one.
+    if (llvm::all_of(type.getShape().drop_back(),
+                     [](int64_t dim) { return dim == 1; }))
+      return Operand{input, Operand::Broadcast, {}};
     return Operand{input, Operand::Same, {}};
-  if (!inputType.hasStaticShape() || inputType.getRank() > type.getRank())
+  }
+  if (!value || !inputType.hasStaticShape() ||
+      inputType.getRank() > type.getRank())
     return std::nullopt;
   ArrayRef<int64_t> outer = type.getShape().take_back(inputType.getRank());
   for (auto [dim, to] : llvm::zip(inputType.getShape(), outer))
     if (dim != 1 && dim != to)
       return std::nullopt;
-  DenseElementsAttr value;
-  if (!matchPattern(input, m_Constant(&value)))
-    return std::nullopt;
-  if (value.isSplat())
-    return Operand{input, Operand::Splat, value.getSplatValue<Attribute>()};
+  if (splat)
+    return Operand{input, Operand::Splat, splat};
   return Operand{input, Operand::Broadcast, {}};
 }
 
@@ -79,7 +112,7 @@ struct ElementwiseToArith : NodePattern {
     SmallVector<Value, 2> operands;
     for (const Operand &operand : inputs) {
       Value input = operand.input;
-      if (input.getType() == type)
+      if (operand.kind == Operand::Same && input.getType() == type)
         operands.push_back(input);
       else if (operand.kind == Operand::Splat)
         operands.push_back(rewriter.create<arith::ConstantOp>(
