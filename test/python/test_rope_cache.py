@@ -107,6 +107,62 @@ def test_prefill_sinks_apart_multi_row(tmp_path, tools, rope, setting, heads):
                                  flags)
 
 
+# Λ(4, 60) over a model of 8 query heads on 2 KV heads (4 each, head
+# dimension 16): a scratch buffer of `blocks` BRAM36 blocks holds the
+# prefill's rows of scores and their staging area (2 x rows x 67 keys) for
+# `rows` heads a pass only (below the RoPE tables by rank with
+# rope-positions=cache), while the decode step's vqk takes all 8.
+SCRATCH_BLOCKS = {("absolute", 2): 1, ("absolute", 4): 2, ("cache", 2): 5,
+          ("cache", 4): 6}
+
+
+@pytest.mark.parametrize("rope", ["cache", "absolute"])
+@pytest.mark.parametrize("rows", [2, 4], ids=["part-of-a-kv-head",
+                                              "a-kv-head"])
+def test_prefill_sinks_apart_head_passes(tmp_path, tools, rope, rows):
+    """A prefill tile's queries score their sinks apart with `rows` < 8
+    heads a vqk: 8 / rows passes over the heads (the KV head h / 4 of pass
+    h, its query and output h heads in, the staging area reused), with 2
+    rows part of one KV head. A 75-token prompt in tiles of 4, the Λ ring
+    of 4 + 60 slots wrapping inside tiles, and 6 decode steps, bit for
+    bit."""
+    torch.manual_seed(0)
+    model = decoders.build("llama", hidden=128, ffn=128, vocab=96, layers=2,
+                           heads=8, kv_heads=2)
+    path = tmp_path / "model.onnx"
+    decoders.export(model, path, seq_len=SEQ)
+    setting = dict(
+        cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32", "--lambda=4,60",
+             *([CACHE] if rope == "cache" else [])],
+        passes=["accel-prune{n=2 m=4}",
+                "accel-quantize{scheme=w2a8kv4 group=32}"],
+        lam="accel-lambda-attention{sink=4 window=60%s}" % (
+            " rope-positions=cache" if rope == "cache" else ""))
+    config = bram_config(tmp_path, "scr", SCRATCH_BLOCKS[(rope, rows)])
+    flags = ["--prefill-tile=4", f"--config={config}"]
+    asm = subprocess.run([tools["accelc"], str(path), "--dim",
+                          "batch=1,sequence=16", *setting["cli"], *flags,
+                          "--emit=asm", "-o", "-"],
+                         check=True, capture_output=True, text=True).stdout
+    assert not re.search(r"^segment_\d+_of_prefill:", asm, re.M)
+    # Two layers: the decode step's vqk of the 8 heads; the prefill step's
+    # two a pass (sinks, window) of `rows` heads.
+    vqk = re.findall(r"^ +vqk .*$", asm, re.M)
+    assert len([v for v in vqk if "rows=8" in v]) == 2, vqk
+    assert len(vqk) == 2 + 2 * 8 // rows * 2, vqk
+    # Pass h's two vqk read KV head h / 4 (the immediate after the count).
+    kv_heads = [int(m) for m in re.findall(
+        rf"^ +vqk +(?:[^,]+, ){{4}}(\d+), .*\brows={rows}\b", asm, re.M)]
+    assert kv_heads == 2 * [h // 4 for h in range(0, 8, rows)
+                            for _ in range(2)], vqk
+    assert ("rope=1" in asm) == (rope == "cache")
+    copies = re.findall(r"^ +vcopy +scr\[r\d+\], scr\[", asm, re.M)
+    assert len(copies) == 2 * 8 * 2
+    prompt = [(7 * i + 3) % 96 for i in range(75)]
+    assert_engine_matches_golden(tmp_path, tools, path, setting, prompt, 6,
+                                 flags)
+
+
 def test_rope_by_rank_tiny_llama(tmp_path, tools):
     model = os.path.join(ROOT, "examples", "tiny_llama", "model.onnx")
     setting = dict(cli=["--quant=w8a8kv8", "--lambda=4,12", CACHE],
