@@ -77,6 +77,29 @@ def absolute(setting):
                 lam=setting["lam"].replace(" rope-positions=cache", ""))
 
 
+def assembly(tools, path, setting, flags):
+    """accelc's assembly of `path` with `setting`'s flags and `flags`."""
+    return subprocess.run([tools["accelc"], str(path), "--dim",
+                           "batch=1,sequence=16", *setting["cli"], *flags,
+                           "--emit=asm", "-o", "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def assert_sinks_apart_matches_golden(tmp_path, tools, path, setting, flags,
+                                      asm, rope, heads, tokens):
+    """Checks that `asm` (two layers) rotates keys by rank only with
+    rope-positions=cache and copies each of its `heads` heads' two runs of
+    scores into the head's row, and that a prompt of `tokens` tokens in its
+    prefill tiles (the Λ ring wrapping inside them) and 6 decode steps
+    match the golden model bit for bit."""
+    assert ("rope=1" in asm) == (rope == "cache")
+    copies = re.findall(r"^ +vcopy +scr\[r\d+\], scr\[", asm, re.M)
+    assert len(copies) == 2 * heads * 2
+    prompt = [(7 * i + 3) % 96 for i in range(tokens)]
+    assert_engine_matches_golden(tmp_path, tools, path, setting, prompt, 6,
+                                 flags)
+
+
 @pytest.mark.parametrize("rope", ["cache", "absolute"])
 @pytest.mark.parametrize("setting", list(SETTINGS))
 @pytest.mark.parametrize("heads", [(4, 2), (4, 1), (4, 4)],
@@ -92,19 +115,12 @@ def test_prefill_sinks_apart_multi_row(tmp_path, tools, rope, setting, heads):
     chosen = SETTINGS[setting] if rope == "cache" else absolute(
         SETTINGS[setting])
     flags = ["--prefill-tile=4"]
-    asm = subprocess.run([tools["accelc"], str(path), "--dim",
-                          "batch=1,sequence=16", *chosen["cli"], *flags,
-                          "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    asm = assembly(tools, path, chosen, flags)
     # Two layers: the decode step's vqk, the prefill step's two.
     vqk = re.findall(r"^ +vqk .*$", asm, re.M)
     assert len(vqk) == 2 * 3 and all("rows=4" in v for v in vqk), vqk
-    assert ("rope=1" in asm) == (rope == "cache")
-    copies = re.findall(r"^ +vcopy +scr\[r\d+\], scr\[", asm, re.M)
-    assert len(copies) == 2 * 4 * 2
-    prompt = [(7 * i + 3) % 96 for i in range(23)]
-    assert_engine_matches_golden(tmp_path, tools, path, chosen, prompt, 6,
-                                 flags)
+    assert_sinks_apart_matches_golden(tmp_path, tools, path, chosen, flags,
+                                      asm, rope, 4, 23)
 
 
 # Λ(4, 60) over a model of 8 query heads on 2 KV heads (4 each, head
@@ -140,10 +156,7 @@ def test_prefill_sinks_apart_head_passes(tmp_path, tools, rope, rows):
             " rope-positions=cache" if rope == "cache" else ""))
     config = bram_config(tmp_path, "scr", SCRATCH_BLOCKS[(rope, rows)])
     flags = ["--prefill-tile=4", f"--config={config}"]
-    asm = subprocess.run([tools["accelc"], str(path), "--dim",
-                          "batch=1,sequence=16", *setting["cli"], *flags,
-                          "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    asm = assembly(tools, path, setting, flags)
     assert not re.search(r"^segment_\d+_of_prefill:", asm, re.M)
     # Two layers: the decode step's vqk of the 8 heads; the prefill step's
     # two a pass (sinks, window) of `rows` heads.
@@ -155,12 +168,8 @@ def test_prefill_sinks_apart_head_passes(tmp_path, tools, rope, rows):
         rf"^ +vqk +(?:[^,]+, ){{4}}(\d+), .*\brows={rows}\b", asm, re.M)]
     assert kv_heads == 2 * [h // 4 for h in range(0, 8, rows)
                             for _ in range(2)], vqk
-    assert ("rope=1" in asm) == (rope == "cache")
-    copies = re.findall(r"^ +vcopy +scr\[r\d+\], scr\[", asm, re.M)
-    assert len(copies) == 2 * 8 * 2
-    prompt = [(7 * i + 3) % 96 for i in range(75)]
-    assert_engine_matches_golden(tmp_path, tools, path, setting, prompt, 6,
-                                 flags)
+    assert_sinks_apart_matches_golden(tmp_path, tools, path, setting, flags,
+                                      asm, rope, 8, 75)
 
 
 def test_rope_by_rank_tiny_llama(tmp_path, tools):
@@ -209,10 +218,7 @@ def segmented(tmp_path, tools, model, sink, flags, quantized=True):
         lam=f"accel-lambda-attention{{sink={sink} window={window} "
             "rope-positions=cache}")
     flags = ["--config=" + str(bram_config(tmp_path, "scr", 4)), *flags]
-    asm = subprocess.run([tools["accelc"], str(model), "--dim",
-                          "batch=1,sequence=16", *setting["cli"], *flags,
-                          "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    asm = assembly(tools, model, setting, flags)
     for step in ("decode", "prefill"):
         assert re.search(rf"^segment_\d+_of_{step}:", asm, re.M)
     return setting, flags
