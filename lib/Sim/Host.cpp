@@ -452,7 +452,7 @@ llvm::Error Session::callForward(uint64_t rows,
       if (llvm::Error err =
               checkTokenId(int32_t(loadU32(bytes.data() + 4 * row)),
                            "input '" + t.name + "', row " + Twine(row)))
-        return err;
+        return llvm::make_error<InputError>(i, llvm::toString(std::move(err)));
     if (llvm::Error err = m.hbm.write(
             t.slot.channel, bases[unsigned(Region::Io)] + t.slot.offset,
             bytes))

@@ -112,7 +112,8 @@ public:
   /// One call of the forward entry over `rows` rows (ISA §7: r5 = rows,
   /// r6 = 0): `data[i]` holds the rows of inputs()[i], rows × rowBytes
   /// little-endian bytes (token ids each below model.vocab, when given);
-  /// errors name the input (an InputError when its rows are wrong).
+  /// errors name the input (an InputError when its rows or token ids are
+  /// wrong).
   llvm::Error callForward(uint64_t rows,
                           llvm::ArrayRef<std::vector<uint8_t>> data,
                           const RunOptions &options,
