@@ -96,6 +96,8 @@ def test_report_and_weight_image(module, tmp_path):
      "error: attention expects f32 or int8, got 'int4'"),
     ({}, "the graph has attention: the engine runs it as a decoder step "
          "over a KV cache; compile with decode or lambda_"),
+    ({"lambda_": (2, 8), "share_attention": "sometimes"},
+     "error: share_attention must be auto, always or never, not 'sometimes'"),
     # The passes' errors name their options as accel.compile's arguments.
     ({"decode": True, "max_context": 0},
      "error: accel-lambda-attention: max_context must be in 1..1048576, got 0"),
@@ -107,9 +109,6 @@ def test_report_and_weight_image(module, tmp_path):
     ({"quant": "w8a8kv8", "decode": True, "attention": "int8",
       "max_context": 70000},
      "use Λ (lambda_) or a smaller max_context)"),
-    ({"lambda_": (2, 8), "share_attention": "sometimes"},
-     "error: accel-lower-to-isa: share_attention must be auto, always or "
-     "never, not 'sometimes'"),
     ({"lambda_": (2, 8), "config": "/nonexistent/u280.json"}, "/nonexistent/u280.json"),
     ({"lambda_": (2, 8), "tokenizer": "/nonexistent/tok.json"},
      "cannot read '/nonexistent/tok.json'"),
