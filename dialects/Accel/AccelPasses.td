@@ -49,9 +49,12 @@ def RaiseONNX : Pass<"accel-raise-onnx", "mlir::func::FuncOp"> {
       shape to `arith`, a constant operand of one value (a scalar, or a
       splat that broadcasts to the result) taken as that splat of the
       result's shape, any other constant that broadcasts to the result
-      (numpy rules: a bias row `[F]`, `[1, F]`, a column) as an
+      (numpy rules: a bias row `[F]`, `[1, F]`, a column) or is a row of
+      the result's own shape `[1, .., 1, F]` (a graph of one row) as an
       `accel.broadcast` of it to that shape (the repeated tensor is never
-      materialised);
+      materialised); a constant is dense or a `dense_resource` blob (the
+      importer's form of an initializer of more than 1024 elements, a
+      hidden size's row), a blob of one value a splat;
     * rotary embeddings (rotate-half and interleaved-pair forms) to
       `accel.rope`, and attention (scaled QK^T, causal mask by Add, Where or
       Trilu, Softmax, times V, head split and merge, grouped-query heads
@@ -546,6 +549,13 @@ def AllocateBuffers : Pass<"accel-allocate-buffers", "mlir::ModuleOp"> {
     (an error if not even a segment of one rank per channel fits); with a
     streamed cache it holds max(S, `chunk`, tile) + C rows of each (a run
     of keys' ranks from their multiple of the channels, and the query's).
+    A prefill step of the fp32 attention whose queries score their sinks
+    apart from their window (Λ with sinks, a tile of several rows; the
+    whole tables, not in segments) with `rows` > 1 has a second area of
+    `rows` x keysSeen fp32 scores right after the scores (segmentScoresAt),
+    inside `end`, where each run's multi-row vqk stages its scores before a
+    vcopy moves them into their rows; `rows` is then as many heads as fit
+    with both.
     Scores that do not fit are an error naming the op and the sizes.
 
     ```
@@ -652,7 +662,7 @@ def LowerToISA : Pass<"accel-lower-to-isa", "mlir::ModuleOp"> {
     its tensors' leading dimensions) and each input's and output's slot. An
     error names an op the engine cannot run row by row (an unraised ONNX
     node, attention, a reshape, an element-wise op with two constants, a
-    constant of more than one value of the result's shape or a broadcast
+    constant of several rows of the result's shape or a broadcast
     operand that is not a constant row of the features, rows that differ
     from the inputs'), an input that is
     not fp32 rows or token ids, a dynamic shape, rows whose bytes the
