@@ -887,7 +887,9 @@ def InsertTokens : Pass<"accel-insert-tokens", "mlir::ModuleOp"> {
     from before the loop, taken inside it) is an error (put a barrier
     before the loop), and so is a forward branch that skips the taking of a
     token given before it (an entry or exit slot's) or a call whose exit
-    slots give a token taken after its target.
+    slots give a token taken after its target, or, inside a subroutine, one
+    whose target reaches the `jr` (or its exit slots) and that skips a
+    token's giving or taking (the code after the call would wait for it).
 
     Soundness: an order the program needs is never dropped as long as the
     analysis' ranges hold every value a register takes
