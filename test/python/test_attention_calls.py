@@ -8,23 +8,17 @@ other channels, other activation homes) call different subroutines. An
 instructions of instruction memory computes what the golden model
 computes, bit for bit, with the race detector on."""
 
-import json
-import os
 import re
-import subprocess
 
 import pytest
-import torch
 
-import decoders
 from test_attention_stream import SETTINGS as STREAM
-from test_engine import (PROMPT, NEW, SEQ,  # noqa: F401
-                         assert_engine_matches_golden, tools)
+from test_engine import (PROMPT, NEW, assembly,  # noqa: F401
+                         assert_engine_matches_golden, export, tools,
+                         u280_config)
 from test_int8_attention import SETTINGS as INT8
 from test_rope_cache import SETTINGS as ROPE
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 CASES = {
     # setting, HBM channels, URAM blocks of instruction memory (2,048
     # instructions each), a kv buffer of 4 KiB (streamed), and for each step
@@ -50,32 +44,15 @@ CASES = {
 }
 
 
-def export8(tmp_path):
-    torch.manual_seed(0)
-    model = decoders.build("llama", hidden=64, ffn=128, vocab=96, layers=8,
-                           heads=4, kv_heads=2)
-    path = tmp_path / "model.onnx"
-    decoders.export(model, path, seq_len=SEQ)
-    return path
-
-
 def small_config(tmp_path, channels, imem_uram, streamed):
-    config = json.load(open(os.path.join(ROOT, "configs", "u280.json")))
-    config["hbm"]["channels"]["value"] = channels
-    config["control"]["imem_uram"]["value"] = imem_uram
-    if streamed:
-        config["buffers"]["kv"]["memory"]["value"] = "bram"
-        config["buffers"]["kv"]["blocks"]["value"] = 1
-    path = tmp_path / f"c{channels}-imem{imem_uram}.json"
-    path.write_text(json.dumps(config))
-    return path
-
-
-def assembly(tools, path, setting, flags):
-    return subprocess.run([tools["accelc"], str(path), "--dim",
-                           "batch=1,sequence=16", *setting["cli"], *flags,
-                           "--emit=asm", "-o", "-"],
-                          check=True, capture_output=True, text=True).stdout
+    """configs/u280.json on `channels` HBM channels with `imem_uram` URAM
+    blocks of instruction memory and, if `streamed`, a kv buffer of one
+    BRAM36 block."""
+    kv = {"buffers.kv.memory": "bram", "buffers.kv.blocks": 1}
+    return u280_config(tmp_path / f"c{channels}-imem{imem_uram}.json",
+                       {"hbm.channels": channels,
+                        "control.imem_uram": imem_uram,
+                        **(kv if streamed else {})})
 
 
 def kv_channels(asm, name, channels):
@@ -92,7 +69,7 @@ def kv_channels(asm, name, channels):
 @pytest.mark.parametrize("case", list(CASES))
 def test_shared_attention_matches_golden(tmp_path, tools, case):
     setting, channels, imem_uram, streamed, calls_by_layer = CASES[case]
-    path = export8(tmp_path)
+    path = export(tmp_path, layers=8, heads=4, kv_heads=2)
     flags = ["--config=" + str(small_config(tmp_path, channels, imem_uram,
                                             streamed)),
              "--prefill-tile=4"]
@@ -150,11 +127,7 @@ ALWAYS = {
 @pytest.mark.parametrize("case", list(ALWAYS))
 def test_always_shared_matches_golden(tmp_path, tools, case):
     setting, heads, streamed = ALWAYS[case]
-    torch.manual_seed(0)
-    model = decoders.build("llama", hidden=64, ffn=128, vocab=96, layers=3,
-                           **heads)
-    path = tmp_path / "model.onnx"
-    decoders.export(model, path, seq_len=SEQ)
+    path = export(tmp_path, layers=3, **heads)
     flags = ["--config=" + str(small_config(tmp_path, 8, 32, streamed)),
              "--prefill-tile=4", "--share-attention=always"]
     asm = assembly(tools, path, setting, flags)

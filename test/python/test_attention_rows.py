@@ -10,12 +10,11 @@ a multi-row vqk for each, each head's two runs of scores copied into its
 row, and a vpv for each run one head at a time."""
 
 import re
-import subprocess
 
 import pytest
 
-from test_engine import (PROMPT, NEW, assert_engine_matches_golden,  # noqa: F401
-                         export, tools)
+from test_engine import (PROMPT, NEW, assembly,  # noqa: F401
+                         assert_engine_matches_golden, export, tools)
 
 SETTINGS = {
     "kv4-cache": dict(
@@ -37,11 +36,8 @@ SETTINGS = {
 
 def attention_lines(tools, path, setting, flags=()):
     """The vqk, vsoftmax and vpv lines of `path`'s assembly."""
-    asm = subprocess.run([tools["accelc"], str(path), "--dim",
-                          "batch=1,sequence=16", *setting["cli"], *flags,
-                          "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
-    return re.findall(r"^\s*(?:vqk|vsoftmax|vpv)\b.*$", asm, re.M)
+    return re.findall(r"^\s*(?:vqk|vsoftmax|vpv)\b.*$",
+                      assembly(tools, path, setting, flags), re.M)
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))

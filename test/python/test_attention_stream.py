@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from test_engine import (assert_engine_matches_golden, bram_config,  # noqa: F401
-                         export, tools)
+from test_engine import (assembly, assert_engine_matches_golden,  # noqa: F401
+                         bram_config, export, tools, u280_config)
 from test_int8_attention import INT8
 
 CONTEXT = 64
@@ -36,14 +36,6 @@ SETTINGS = {
         lam=f"accel-lambda-attention{{max-context={CONTEXT}}}"),
 }
 PROMPT = [(7 * i + 3) % 96 for i in range(23)]
-
-
-def assembly(tools, path, setting, flags):
-    """The assembly of `path` compiled with `setting` and `flags`."""
-    return subprocess.run([tools["accelc"], str(path), "--dim",
-                           "batch=1,sequence=16", *setting["cli"], *flags,
-                           "--emit=asm", "-o", "-"],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def streamed(tmp_path, tools, path, setting, flags):
@@ -162,11 +154,10 @@ def test_streamed_cache_head_passes(tmp_path, tools, attention):
     head's row of scores: the query's heads are a runtime loop of passes
     (each streaming the cache), so the code does not grow with their
     number: no more instructions than at 128 positions (2 heads a pass)."""
-    config = json.loads(bram_config(tmp_path, "kv", 1).read_text())
-    config["buffers"]["scr"]["memory"]["value"] = "bram"
-    config["buffers"]["scr"]["blocks"]["value"] = 1
-    path = tmp_path / "kv4k-scr4k.json"
-    path.write_text(json.dumps(config))
+    path = u280_config(tmp_path / "kv4k-scr4k.json",
+                       {"buffers.kv.memory": "bram", "buffers.kv.blocks": 1,
+                        "buffers.scr.memory": "bram",
+                        "buffers.scr.blocks": 1})
     model = export(tmp_path, heads=4, kv_heads=2)
     flags = ["--config=" + str(path), "--prefill-tile=1"]
     setting = passes_setting(attention, 256)

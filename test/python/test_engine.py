@@ -42,22 +42,42 @@ def tools(build_dir):
     return paths
 
 
-def bram_config(tmp_path, buffer, blocks):
-    """configs/u280.json with `buffer` made of `blocks` BRAM36 blocks (4 KiB
-    each), written to `tmp_path`; returns its path."""
-    config = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..",
-                                         "configs", "u280.json")))
-    config["buffers"][buffer]["memory"]["value"] = "bram"
-    config["buffers"][buffer]["blocks"]["value"] = blocks
-    path = tmp_path / f"{buffer}{4 * blocks}k.json"
+def u280_config(path, values):
+    """configs/u280.json with `values` set (each keyed by its field's path,
+    "hbm.channels" for config["hbm"]["channels"]["value"]), written to
+    `path`; returns it."""
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "configs",
+                           "u280.json")) as f:
+        config = json.load(f)
+    for field, value in values.items():
+        node = config
+        for key in field.split("."):
+            node = node[key]
+        node["value"] = value
     path.write_text(json.dumps(config))
     return path
 
 
-def export(tmp_path, kind="llama", **config):
+def bram_config(tmp_path, buffer, blocks):
+    """configs/u280.json with `buffer` made of `blocks` BRAM36 blocks (4 KiB
+    each), written to `tmp_path`; returns its path."""
+    return u280_config(tmp_path / f"{buffer}{4 * blocks}k.json",
+                       {f"buffers.{buffer}.memory": "bram",
+                        f"buffers.{buffer}.blocks": blocks})
+
+
+def assembly(tools, path, setting, flags=()):
+    """accelc's assembly of `path` with `setting`'s flags and `flags`."""
+    return subprocess.run([tools["accelc"], str(path), "--dim",
+                           "batch=1,sequence=16", *setting["cli"], *flags,
+                           "--emit=asm", "-o", "-"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def export(tmp_path, kind="llama", hidden=64, layers=2, **config):
     torch.manual_seed(0)
-    model = decoders.build(kind, hidden=64, ffn=128, vocab=96, layers=2,
-                           **config)
+    model = decoders.build(kind, hidden=hidden, ffn=128, vocab=96,
+                           layers=layers, **config)
     path = tmp_path / "model.onnx"
     decoders.export(model, path, seq_len=SEQ)
     return path
@@ -154,10 +174,7 @@ def test_weight_ring_wraps(tmp_path, tools):
     setting = SETTINGS["w2a8kv4-2:4-lambda"]
     assert_engine_matches_golden(tmp_path, tools, model, setting, PROMPT, NEW,
                                  ["--config=" + str(path)])
-    asm = subprocess.run([tools["accelc"], str(model), "--dim",
-                          "batch=1,sequence=16", *setting["cli"],
-                          "--config=" + str(path), "--emit=asm", "-o", "-"],
-                         check=True, capture_output=True, text=True).stdout
+    asm = assembly(tools, model, setting, ["--config=" + str(path)])
     # The decode step's loads into the weight buffer, at wgt[0] or at
     # wgt[r] after `addi r, r0, offset`.
     step = asm[asm.index("decode_step:"):asm.index("prefill_step:")]

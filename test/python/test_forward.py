@@ -164,11 +164,17 @@ def compile_graph(tools, path, package, flags):
                    check=True, capture_output=True)
 
 
-def check_rows(tools, path, setting, seed, counts=(1, 5, ROWS), flags=()):
+def check_rows(tools, path, setting, seed, counts=(1, 5, ROWS), flags=(),
+               broadcasts=None):
     """Compiles `path` at `setting` (and `flags`) and runs 1 row, a partial
     tile (5 of 16) and several tiles (40: 16, 16, 8) of one package (or
     the row `counts` of a graph of max(counts) rows) against the golden
-    model, bit for bit."""
+    model, bit for bit. With `broadcasts`, first checks that raising
+    `path` makes that many accel.broadcast ops."""
+    if broadcasts is not None:
+        m = accel.import_onnx(str(path))
+        accel.raise_to_accel(m)
+        assert str(m).count("accel.broadcast") == broadcasts
     package = path.with_suffix(".accel")
     compile_graph(tools, path, package, SETTINGS[setting]["cli"] + [*flags])
     rng = np.random.default_rng(seed)
@@ -199,11 +205,7 @@ def test_row_operands_match_golden(tmp_path, tools, setting):
     node, not a linear's bias): each is an accel.broadcast of the row, and
     the engine loads the row as a parameter and runs one op over the rows
     (in a tile of several, on the row repeated over them)."""
-    path = rowed(tmp_path)
-    m = accel.import_onnx(str(path))
-    accel.raise_to_accel(m)
-    assert str(m).count("accel.broadcast") == 8
-    check_rows(tools, path, setting, 9)
+    check_rows(tools, rowed(tmp_path), setting, 9, broadcasts=8)
 
 
 @pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
@@ -212,11 +214,7 @@ def test_wide_row_operands_match_golden(tmp_path, tools, setting, ffn):
     """Rows of more than 1024 features (a real model's hidden size), which
     the importer keeps as dense_resource blobs, are raised to
     accel.broadcast as dense ones are, placed, loaded and run bit-exact."""
-    path = rowed(tmp_path, ffn=ffn)
-    m = accel.import_onnx(str(path))
-    accel.raise_to_accel(m)
-    assert str(m).count("accel.broadcast") == 8
-    check_rows(tools, path, setting, 11)
+    check_rows(tools, rowed(tmp_path, ffn=ffn), setting, 11, broadcasts=8)
 
 
 @pytest.mark.parametrize("setting", ["fp32", "2:4-w2a8"])
@@ -225,11 +223,8 @@ def test_one_row_graph_row_operands_match_golden(tmp_path, tools, setting,
                                                  ffn):
     """A graph of one row: its [1, 1, F] rows have the result's own shape
     and are rows as [F] and [1, F] are (an accel.broadcast each)."""
-    path = rowed(tmp_path, ffn=ffn, rows=1)
-    m = accel.import_onnx(str(path))
-    accel.raise_to_accel(m)
-    assert str(m).count("accel.broadcast") == 8
-    check_rows(tools, path, setting, 12, counts=(1,))
+    check_rows(tools, rowed(tmp_path, ffn=ffn, rows=1), setting, 12,
+               counts=(1,), broadcasts=8)
 
 
 def test_row_operands_uneven_tile_match_golden(tmp_path, tools):

@@ -2,12 +2,12 @@
 accel.compile names its keyword argument (and import_onnx's dims for the
 import's dimensions), accelc its flag (test/Target/ISA/option-names.test)."""
 
-import json
 import os
 
 import pytest
 
 import accel
+from test_engine import bram_config
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper  # noqa: E402
@@ -77,15 +77,10 @@ def test_share_attention_checked_before_the_pipelines(tmp_path):
 def test_kv_records_name_prefill_tile(tmp_path):
     # A kv buffer of one BRAM36 block (4 KiB) the KV records of a step of 64
     # prompt rows do not fit.
-    with open(os.path.join(os.path.dirname(__file__), "..", "..", "configs",
-                           "u280.json")) as f:
-        config = json.load(f)
-    config["buffers"]["kv"]["memory"]["value"] = "bram"
-    config["buffers"]["kv"]["blocks"]["value"] = 1
-    (tmp_path / "kv4k.json").write_text(json.dumps(config))
+    config = bram_config(tmp_path, "kv", 1)
     module = accel.import_onnx(DECODER, dims={"batch": 1, "sequence": 16})
     message = compile_error(module, tmp_path / "m.accel", decode=True,
-                            prefill_tile=64, config=tmp_path / "kv4k.json")
+                            prefill_tile=64, config=config)
     assert ("error: accel-tile: the 65 KV records a step of 64 rows reads "
             "(256 bytes each, keys and values) do not fit the kv buffer (4096 "
             "bytes); lower prefill_tile") in message

@@ -18,8 +18,8 @@ import torch
 
 import decoders
 from test_engine import (PROMPT, NEW, SEQ,  # noqa: F401
-                         assert_engine_matches_golden, bram_config, export,
-                         tools)
+                         assembly, assert_engine_matches_golden, bram_config,
+                         export, tools)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -75,14 +75,6 @@ def absolute(setting):
     """`setting` with RoPE at absolute positions."""
     return dict(setting, cli=[f for f in setting["cli"] if f != CACHE],
                 lam=setting["lam"].replace(" rope-positions=cache", ""))
-
-
-def assembly(tools, path, setting, flags):
-    """accelc's assembly of `path` with `setting`'s flags and `flags`."""
-    return subprocess.run([tools["accelc"], str(path), "--dim",
-                           "batch=1,sequence=16", *setting["cli"], *flags,
-                           "--emit=asm", "-o", "-"],
-                          check=True, capture_output=True, text=True).stdout
 
 
 def assert_sinks_apart_matches_golden(tmp_path, tools, path, setting, flags,
@@ -142,11 +134,7 @@ def test_prefill_sinks_apart_head_passes(tmp_path, tools, rope, rows):
     rows part of one KV head. A 75-token prompt in tiles of 4, the Λ ring
     of 4 + 60 slots wrapping inside tiles, and 6 decode steps, bit for
     bit."""
-    torch.manual_seed(0)
-    model = decoders.build("llama", hidden=128, ffn=128, vocab=96, layers=2,
-                           heads=8, kv_heads=2)
-    path = tmp_path / "model.onnx"
-    decoders.export(model, path, seq_len=SEQ)
+    path = export(tmp_path, hidden=128, heads=8, kv_heads=2)
     setting = dict(
         cli=["--prune=2:4", "--quant=w2a8kv4", "--group=32", "--lambda=4,60",
              *([CACHE] if rope == "cache" else [])],
