@@ -313,9 +313,10 @@ def LambdaAttention : Pass<"accel-lambda-attention", "mlir::ModuleOp"> {
        `max-context` slots. The main function also returns the caches its
        prompt leaves (`key_cache.i`, `value_cache.i`), so decoding continues
        where prefill stopped. A constant of one value over the sequence
-       that only element-wise ops (`arith.addf/subf/mulf/divf`) read takes
-       the step's one row, as those ops do (any other constant is cloned as
-       it is).
+       (a splat whose type has the sequence dimension) takes the step's one
+       row, as the ops that read it do, unless it is a weight (a linear's
+       weight, scales, zero points or bias, an embedding's table), which
+       keeps its shape; any other constant is cloned as it is.
     4. **RoPE positions** (`rope-positions`): `absolute` rotates every
        token by its absolute position, once, before its key is cached; the
        decode step reads the table row of `position` from the traced table

@@ -357,22 +357,27 @@ LogicalResult LambdaAttentionPass::cloneForDecode(
     return success();
   }
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
-    // A constant of one value over the sequence that only element-wise ops
-    // read (accel-raise-onnx's operand of one value) takes the step's one
-    // row, as the ops do.
+    // A constant of one value whose type has the sequence dimension takes
+    // the step's one row, as the ops that read it do: its values do not
+    // depend on the row. A weight (a linear's weight, scales, zero points or
+    // bias, an embedding's table) keeps its shape, whatever its sizes.
     auto splat = dyn_cast<SplatElementsAttr>(constant.getValue());
     auto type = dyn_cast<RankedTensorType>(
         withSequence(constant.getType(), sequence, 1));
-    bool operand = llvm::all_of(constant->getUsers(), [](Operation *user) {
-      return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(
-          user);
+    Value value = constant.getResult();
+    bool weight = llvm::any_of(constant->getUsers(), [&](Operation *user) {
+      if (auto linear = dyn_cast<LinearOp>(user))
+        return linear.getWeight() == value || linear.getScales() == value ||
+               linear.getZeroPoints() == value || linear.getBias() == value;
+      if (auto embedding = dyn_cast<EmbeddingOp>(user))
+        return embedding.getTable() == value;
+      return false;
     });
-    if (splat && type && type != constant.getType() && operand) {
-      mapping.map(constant.getResult(),
-                  builder.create<arith::ConstantOp>(
-                      constant.getLoc(),
-                      SplatElementsAttr::get(
-                          type, splat.getSplatValue<Attribute>())));
+    if (splat && type && type != constant.getType() && !weight) {
+      mapping.map(value, builder.create<arith::ConstantOp>(
+                             constant.getLoc(),
+                             SplatElementsAttr::get(
+                                 type, splat.getSplatValue<Attribute>())));
       return success();
     }
     builder.clone(op, mapping);

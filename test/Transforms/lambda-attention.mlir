@@ -177,3 +177,28 @@ func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> tensor
   %d = arith.divf %two, %m : tensor<1x8x8xf32>
   return %d : tensor<1x8x8xf32>
 }
+
+// -----
+
+// Any other reader of such a constant takes the one row too (an accel op's
+// activation operand, arith.maximumf); an embedding's table of T columns is
+// a weight and keeps its shape.
+// CHECK-LABEL: func.func @main_graph_decode(
+// CHECK-DAG: %[[TABLE:.*]] = arith.constant dense<1.000000e+00> : tensor<16x8xf32>
+// CHECK-DAG: %[[HALF:.*]] = arith.constant dense<5.000000e-01> : tensor<1x1x8xf32>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<1x1x8xf32>
+// CHECK: accel.embedding %{{.*}}, %[[TABLE]] : tensor<1x1xi64>, tensor<16x8xf32> -> tensor<1x1x8xf32>
+// CHECK: %[[A:.*]] = accel.cache_attention
+// CHECK: %[[G:.*]] = accel.activation silu %[[A]], %[[HALF]] : tensor<1x1x8xf32>, tensor<1x1x8xf32>
+// CHECK: %[[M:.*]] = arith.maximumf %[[G]], %[[ZERO]] : tensor<1x1x8xf32>
+// CHECK: return %[[M]],
+func.func @main_graph(%ids: tensor<1x8xi64> {onnx.name = "input_ids"}) -> tensor<1x8x8xf32> {
+  %table = arith.constant dense<1.0> : tensor<16x8xf32>
+  %half = arith.constant dense<0.5> : tensor<1x8x8xf32>
+  %zero = arith.constant dense<0.0> : tensor<1x8x8xf32>
+  %x = accel.embedding %ids, %table : tensor<1x8xi64>, tensor<16x8xf32> -> tensor<1x8x8xf32>
+  %a = accel.attention %x, %x, %x heads(1, 1) causal : tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32> -> tensor<1x8x8xf32>
+  %g = accel.activation silu %a, %half : tensor<1x8x8xf32>, tensor<1x8x8xf32>
+  %m = arith.maximumf %g, %zero : tensor<1x8x8xf32>
+  return %m : tensor<1x8x8xf32>
+}
