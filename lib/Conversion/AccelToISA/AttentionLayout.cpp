@@ -333,30 +333,34 @@ struct Broken {
   std::string why;
 };
 
-/// Bytes of a buffer a layout places from its field `field`.
+/// Bytes of a buffer a layout places from its field `field`; `what` names
+/// them in an error when the field alone does not (else "its N bytes"), and
+/// `hint` says what fits them.
 struct Area {
   const char *field;
   int64_t at, bytes;
+  std::string what = {}, hint = {};
 };
 
 /// The first of `areas` (offsets within `[lo, hi)`) outside `[lo, hi)` or
 /// overlapping an earlier one.
-std::optional<Broken> checkAreas(ArrayRef<Area> areas, int64_t lo,
-                                 int64_t hi, StringRef what) {
+std::optional<Broken> checkAreas(ArrayRef<Area> areas, int64_t lo, int64_t hi,
+                                 StringRef what) {
   for (auto [i, area] : llvm::enumerate(areas)) {
+    std::string subject =
+        area.what.empty() ? (Twine("its ") + Twine(area.bytes) + " bytes").str()
+                          : area.what;
+    std::string hint = area.hint.empty() ? "" : ": " + area.hint;
     if (area.at < lo || area.at + area.bytes > hi)
-      return Broken{area.field, (Twine("its ") + Twine(area.bytes) +
-                                 " bytes are not within " + what + " (" +
-                                 Twine(lo) + " .. " + Twine(hi) + ")")
+      return Broken{area.field, (subject + " are not within " + what + " (" +
+                                 Twine(lo) + " .. " + Twine(hi) + ")" + hint)
                                     .str()};
     for (const Area &other : areas.take_front(i))
       if (area.at < other.at + other.bytes && other.at < area.at + area.bytes)
-        return Broken{area.field,
-                      (Twine("its ") + Twine(area.bytes) +
-                       " bytes overlap '" + other.field + "' (" +
-                       Twine(other.at) + " .. " +
-                       Twine(other.at + other.bytes) + ")")
-                          .str()};
+        return Broken{area.field, (subject + " overlap '" + other.field +
+                                   "' (" + Twine(other.at) + " .. " +
+                                   Twine(other.at + other.bytes) + ")" + hint)
+                                      .str()};
   }
   return std::nullopt;
 }
@@ -453,6 +457,19 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
     if (at.segment > 0)
       areas.push_back({"segment", segmentScoresAt(at, c),
                        segmentRows(rows, c.qpk) * at.segment * 4});
+    // When a prefill query's sinks are scored apart with several heads a
+    // vqk, each run's rows of scores are staged past the scores before they
+    // are copied into their rows (attendQuery).
+    if (vectorRows && c.sink > 0 && at.tile > 1 && rows > 1) {
+      int64_t stagedAt = segmentScoresAt(at, c), bytes = rows * loaded * 4;
+      areas.push_back(
+          {"rows", stagedAt, bytes,
+           (Twine("the sinks' and window's staged scores (") + Twine(rows) +
+            " rows x " + Twine(loaded) + " keys, fp32: " + Twine(bytes) +
+            " bytes at segmentScoresAt " + Twine(stagedAt) + ")")
+               .str(),
+           "a larger 'end' or fewer 'rows' fits them"});
+    }
   } else {
     areas.push_back({"queries", at.queries, at.tile * heads * c.headDim});
     areas.push_back({"query_scales", at.queryScales, at.tile * heads * 4});
@@ -473,25 +490,6 @@ std::optional<Broken> checkLayout(CacheAttentionOp op, const CacheLayout &c,
   if (auto bad = checkAreas(areas, scrBytes / 2, at.scratchEnd,
                             "the scratch buffer's upper half up to 'end'"))
     return bad;
-  // When a prefill query's sinks are scored apart with several heads a
-  // vqk, each run's rows of scores staged after the scores before they are
-  // copied into their rows (attendQuery): past `scores`, so below `end` is
-  // all they need.
-  if (vectorRows && c.sink > 0 && at.tile > 1 && rows > 1) {
-    int64_t stagedAt = segmentScoresAt(at, c), bytes = rows * loaded * 4;
-    if (stagedAt + bytes > at.scratchEnd)
-      return Broken{"rows",
-                    (Twine("the sinks' and window's staged scores (") +
-                     Twine(rows) + " rows x " + Twine(loaded) +
-                     " keys, fp32: " + Twine(bytes) +
-                     " bytes at segmentScoresAt " + Twine(stagedAt) +
-                     ") are not within the scratch buffer's upper half up "
-                     "to 'end' (" +
-                     Twine(scrBytes / 2) + " .. " + Twine(at.scratchEnd) +
-                     "): a larger 'end' or fewer 'rows' fits them")
-                        .str()};
-  }
-
   // The RoPE tables by rank (cos, then sin) above `end`: whole, or a
   // segment's or run's and the query's rows of each.
   if (byRank) {
