@@ -383,6 +383,19 @@ isa::Instruction accel::lowering::detail::instruction(
   return i;
 }
 
+/// Enters the step `step`: `jal` to it, or, when it returns by `jmp` to
+/// `back` (a step whose attention is shared), `jmp` to it and the label
+/// `back` after.
+static void emitStepCall(ProgramBuilder &program, StringRef step,
+                         StringRef back) {
+  if (back.empty()) {
+    program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), step);
+  } else {
+    program.emit(instruction(Opcode::Jmp, {}), step);
+    program.label(back);
+  }
+}
+
 void accel::lowering::detail::emitTileLoop(ProgramBuilder &program,
                                            StringRef entry, StringRef loop,
                                            StringRef done, StringRef step,
@@ -399,12 +412,7 @@ void accel::lowering::detail::emitTileLoop(ProgramBuilder &program,
                                          {"rs2", kFirstToken}}));
   program.emit(instruction(Opcode::Minui,
                            {{"rd", kRows}, {"rs1", kRows}, {"imm", tile}}));
-  if (back.empty()) {
-    program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), step);
-  } else {
-    program.emit(instruction(Opcode::Jmp, {}), step);
-    program.label(back);
-  }
+  emitStepCall(program, step, back);
   program.emit(instruction(Opcode::Add, {{"rd", kFirstToken},
                                          {"rs1", kFirstToken},
                                          {"rs2", kRows}}));
@@ -462,12 +470,8 @@ static void emitEntries(ProgramBuilder &program, bool shareDecode,
   program.entry("decode");
   program.emit(instruction(Opcode::Addi, {{"rd", kFirstToken}}));
   program.emit(instruction(Opcode::Addi, {{"rd", kRows}, {"imm", 1}}));
-  if (shareDecode) {
-    program.emit(instruction(Opcode::Jmp, {}), "decode_step");
-    program.label(returnLabel("decode"));
-  } else {
-    program.emit(instruction(Opcode::Jal, {{"rd", kLink}}), "decode_step");
-  }
+  emitStepCall(program, "decode_step",
+               shareDecode ? returnLabel("decode") : "");
   program.emit(instruction(Opcode::Halt, {}));
   emitTileLoop(program, "prefill", "next_tile", "prompt_done", "prefill_step",
                prefillTile, /*positions=*/true,
