@@ -113,15 +113,14 @@ LogicalResult Codegen::lowerEmbedding(EmbeddingOp op) {
     // converted to f32 a row at a time straight into the parameter blob.
     SmallVector<int64_t> columns;
     for (int64_t i = 0; i < striped.channels; ++i)
-      columns.push_back(reserveParams(
-          striped.rows * striped.stripe,
-          (striped.firstChannel + i) % hbmChannels(), striped.base));
+      columns.push_back(reserveParams(striped.rows * striped.stripe,
+                                      striped.channelOf(i, hbmChannels()),
+                                      striped.base));
     if (failed(forEachConstantRow(
             op, op.getTable(), [&](int64_t r, ArrayRef<float> values) {
               auto *bytes = reinterpret_cast<const uint8_t *>(values.data());
               for (auto [i, column] : llvm::enumerate(columns)) {
-                int64_t from = i * striped.stripe,
-                        to = std::min(from + striped.stripe, hidden * 4);
+                auto [from, to] = striped.piece(i, hidden * 4);
                 if (from < to)
                   std::memcpy(shared.model.params.data() + column +
                                   r * striped.stripe,

@@ -37,12 +37,11 @@ void accel::lowering::forEachStripedColumn(
   std::vector<uint8_t> bytes;
   for (int64_t i = 0; i < striped.channels; ++i) {
     bytes.assign(striped.rows * striped.stripe, 0);
-    int64_t from = i * striped.stripe,
-            to = std::min(from + striped.stripe, rowBytes);
+    auto [from, to] = striped.piece(i, rowBytes);
     for (int64_t r = 0; r < striped.rows && from < to; ++r)
       std::memcpy(bytes.data() + r * striped.stripe, data + r * rowBytes + from,
                   to - from);
-    column(bytes, (striped.firstChannel + i) % channels);
+    column(bytes, striped.channelOf(i, channels));
   }
 }
 

@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace accel::lowering {
@@ -57,6 +58,16 @@ struct TiledMatrix {
 struct StripedRows {
   int64_t firstChannel = 0, base = 0, rows = 0, rowBytes = 0, channels = 1,
           stripe = 0;
+  /// The bytes [from, to) of a row of `dataBytes` that piece i holds (empty
+  /// past the row's end: padding).
+  std::pair<int64_t, int64_t> piece(int64_t i, int64_t dataBytes) const {
+    int64_t from = i * stripe;
+    return {from, std::max(from, std::min(from + stripe, dataBytes))};
+  }
+  /// The channel of piece i over an HBM of `hbmChannels` channels.
+  int64_t channelOf(int64_t i, int64_t hbmChannels) const {
+    return (firstChannel + i) % hbmChannels;
+  }
 };
 
 /// Stripes rows of `rowBytes` (padded) over the most of `channels` channels
