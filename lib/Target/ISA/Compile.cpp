@@ -13,10 +13,10 @@
 #include "accel/Target/ISA/WritePackage.h"
 #include "accel/Transforms/Pack.h"
 #include "accel/Transforms/Passes.h"
+#include "accel/Transforms/RaiseONNX.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/Timing.h"
@@ -425,60 +425,6 @@ private:
   std::vector<std::string> created;
 };
 
-/// `type`'s shape as [3,4,5].
-std::string shapeText(RankedTensorType type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "[";
-  llvm::interleave(type.getShape(), os, ",");
-  os << "]";
-  return text;
-}
-
-/// Why the engine cannot run element-wise ONNX node `node`, left unraised,
-/// if one of its operands is computed and broadcasts (accel-raise-onnx
-/// makes only a constant operand an accel.broadcast); empty otherwise.
-std::string broadcastReason(Operation *node) {
-  auto type = node->getAttrOfType<StringAttr>("op_type");
-  if (!type || !llvm::is_contained({"Add", "Sub", "Mul", "Div"},
-                                   type.getValue()) ||
-      node->getNumResults() != 1)
-    return "";
-  auto result = dyn_cast<RankedTensorType>(node->getResult(0).getType());
-  if (!result || !result.hasStaticShape())
-    return "";
-  for (Value input : node->getOperands()) {
-    auto inputType = dyn_cast<RankedTensorType>(input.getType());
-    if (!inputType || !inputType.hasStaticShape() ||
-        inputType.getShape() == result.getShape() ||
-        matchPattern(input, m_Constant()))
-      continue;
-    std::string name;
-    if (auto arg = dyn_cast<BlockArgument>(input)) {
-      auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-      auto onnxName = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                           "onnx.name")
-                         : StringAttr();
-      name = onnxName ? "'" + onnxName.getValue().str() + "'"
-                      : "input " + std::to_string(arg.getArgNumber());
-    } else if (std::string at = locationName(input.getDefiningOp()->getLoc());
-               !at.empty()) {
-      name = "'" + at + "''s result";
-    } else {
-      // No name to quote (an .mlir input's op at loc(unknown)): its kind.
-      auto def = cast<OpResult>(input);
-      auto kind = def.getOwner()->getAttrOfType<StringAttr>("op_type");
-      name = (kind ? kind.getValue() : def.getOwner()->getName().getStringRef())
-                 .str() +
-             "'s result " + std::to_string(def.getResultNumber());
-    }
-    return "its operand " + name + " " + shapeText(inputType) +
-           " broadcasts to " + shapeText(result) +
-           " and is not a constant: the engine repeats only a constant row";
-  }
-  return "";
-}
-
 /// Marks the graph a module raised to run on the engine without a decode
 /// step: its function is the `forward` entry (docs/ISA.md §7), run once
 /// over its input rows. Errors name each ONNX node left unraised (the
@@ -498,7 +444,7 @@ LogicalResult markForward(ModuleOp module, const CompileOptions &options) {
           op->emitError() << (type ? type.getValue() : StringRef("the node"))
                           << " was not raised to an accel op: the engine "
                              "cannot run it";
-      if (std::string reason = broadcastReason(op); !reason.empty())
+      if (std::string reason = raise::elementwiseUnraisedReason(op); !reason.empty())
         diag << " (" << reason << ")";
       unraised = true;
     }

@@ -16,9 +16,13 @@
 
 #include "Match.h"
 
+#include "../../Dialect/Accel/VerifyHelpers.h"
 #include "accel/Dialect/Accel/AccelOps.h"
+#include "accel/Support/Diagnostics.h"
+#include "accel/Transforms/RaiseONNX.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -91,16 +95,50 @@ std::optional<Operand> operandOf(Value input, RankedTensorType type) {
   return Operand{input, Operand::Broadcast, {}};
 }
 
+/// The result type of element-wise node `op` that the raise makes its
+/// operands, or null if it does not raise `op` whatever its operands.
+RankedTensorType elementwiseType(NodeOp op) {
+  if (!op.getDomain().empty() ||
+      !llvm::is_contained({"Add", "Sub", "Mul", "Div"}, op.getOpType()) ||
+      op.getInputs().size() != 2 || op.getNumResults() != 1)
+    return {};
+  auto type = rankedFloat(op.getResult(0));
+  if (!type || !type.hasStaticShape())
+    return {};
+  return type;
+}
+
+/// How a diagnostic names `input`: 'its ONNX name', else 'its op's location
+/// name''s result, else its op's kind and result number, or its input
+/// number.
+std::string operandName(Value input) {
+  if (auto arg = dyn_cast<BlockArgument>(input)) {
+    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    auto onnxName = fn ? fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                         "onnx.name")
+                       : StringAttr();
+    return onnxName ? "'" + onnxName.getValue().str() + "'"
+                    : "input " + std::to_string(arg.getArgNumber());
+  }
+  if (std::string at = locationName(input.getDefiningOp()->getLoc());
+      !at.empty())
+    return "'" + at + "''s result";
+  // No name to quote (an .mlir input's op at loc(unknown)): its kind.
+  auto def = cast<OpResult>(input);
+  auto kind = def.getOwner()->getAttrOfType<StringAttr>("op_type");
+  return (kind ? kind.getValue() : def.getOwner()->getName().getStringRef())
+             .str() +
+         "'s result " + std::to_string(def.getResultNumber());
+}
+
 template <typename ArithOp>
 struct ElementwiseToArith : NodePattern {
   ElementwiseToArith(MLIRContext *context, StringRef opType)
       : NodePattern(context, opType) {}
 
   LogicalResult raise(NodeOp op, PatternRewriter &rewriter) const override {
-    if (op.getInputs().size() != 2 || op.getNumResults() != 1)
-      return failure();
-    auto type = rankedFloat(op.getResult(0));
-    if (!type || !type.hasStaticShape())
+    RankedTensorType type = elementwiseType(op);
+    if (!type)
       return failure();
     SmallVector<Operand, 2> inputs;
     for (Value input : op.getInputs()) {
@@ -130,6 +168,39 @@ struct ElementwiseToArith : NodePattern {
 };
 
 } // namespace
+
+std::string accel::raise::elementwiseUnraisedReason(Operation *node) {
+  auto op = dyn_cast<NodeOp>(node);
+  RankedTensorType type = op ? elementwiseType(op) : RankedTensorType();
+  if (!type)
+    return "";
+  using detail::shapeStr;
+  for (Value input : op.getInputs()) {
+    if (operandOf(input, type))
+      continue;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "its operand " << operandName(input) << " ";
+    auto inputType = rankedFloat(input);
+    if (!inputType)
+      os << "of type " << input.getType()
+         << " is not a ranked float tensor";
+    else if (inputType.getElementType() != type.getElementType())
+      os << shapeStr(inputType.getShape()) << " has element type "
+         << inputType.getElementType() << ", the result "
+         << type.getElementType();
+    else if (!matchPattern(input, m_Constant()))
+      os << shapeStr(inputType.getShape()) << " broadcasts to "
+         << shapeStr(type.getShape())
+         << " and is not a constant: the engine repeats only a constant row";
+    else
+      os << shapeStr(inputType.getShape())
+         << " is a constant that does not broadcast to "
+         << shapeStr(type.getShape());
+    return text;
+  }
+  return "";
+}
 
 void accel::raise::populateElementwisePatterns(RewritePatternSet &patterns) {
   MLIRContext *context = patterns.getContext();
