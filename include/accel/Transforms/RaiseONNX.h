@@ -1,4 +1,4 @@
-//===- RaiseONNX.h - what accel-raise-onnx decides, for the driver -*- C++ -*-===//
+//===- RaiseONNX.h - what accel-raise-onnx decided --------------*- C++ -*-===//
 //
 // accel-raise-onnx decides which ONNX nodes become accel ops
 // (lib/Transforms/RaiseONNX). A driver that reports what stayed a node asks

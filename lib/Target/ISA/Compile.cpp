@@ -444,7 +444,8 @@ LogicalResult markForward(ModuleOp module, const CompileOptions &options) {
           op->emitError() << (type ? type.getValue() : StringRef("the node"))
                           << " was not raised to an accel op: the engine "
                              "cannot run it";
-      if (std::string reason = raise::elementwiseUnraisedReason(op); !reason.empty())
+      if (std::string reason = raise::elementwiseUnraisedReason(op);
+          !reason.empty())
         diag << " (" << reason << ")";
       unraised = true;
     }

@@ -8,9 +8,10 @@
 // splat of the result's type, else an accel.broadcast of it to the
 // result's type (a bias or scale row; the repeated tensor is never
 // materialised), and so does a constant row of the result's own
-// [1, .., 1, F] shape. A constant is dense or a dense_resource blob. A computed operand that broadcasts stays a node. This
-// runs as a second phase, after the structural patterns have seen the
-// graph: they match `onnx.node` producers.
+// [1, .., 1, F] shape. A constant is dense or a dense_resource blob. A
+// computed operand that broadcasts stays a node. This runs as a second
+// phase, after the structural patterns have seen the graph: they match
+// `onnx.node` producers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,8 +109,8 @@ RankedTensorType elementwiseType(NodeOp op) {
   return type;
 }
 
-/// How a diagnostic names `input`: 'its ONNX name', else 'its op's location
-/// name''s result, else its op's kind and result number, or its input
+/// How a diagnostic names `input`: 'its ONNX name', else the result of 'its
+/// op's location name', else its op's kind and result number, or its input
 /// number.
 std::string operandName(Value input) {
   if (auto arg = dyn_cast<BlockArgument>(input)) {
@@ -122,7 +123,7 @@ std::string operandName(Value input) {
   }
   if (std::string at = locationName(input.getDefiningOp()->getLoc());
       !at.empty())
-    return "'" + at + "''s result";
+    return "the result of '" + at + "'";
   // No name to quote (an .mlir input's op at loc(unknown)): its kind.
   auto def = cast<OpResult>(input);
   auto kind = def.getOwner()->getAttrOfType<StringAttr>("op_type");
